@@ -1,0 +1,237 @@
+"""The command line. Heavy modules are imported inside commands so that
+``kpi-advisor --help`` starts fast."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Callable
+
+import click
+
+from .problems import ProblemsError
+
+SEVERITY_CHOICES = ["critical", "high", "medium", "low", "info"]
+SCHEMA_NAMES = ["config", "report", "rules", "profile"]
+LIST_KINDS = ["models", "goals", "metrics", "rules", "plugins", "benchmarks", "formats"]
+
+
+def _fail(lines: list[str], status: int = 2) -> None:
+    for line in lines:
+        click.echo(f"error: {line}", err=True)
+    sys.exit(status)
+
+
+def guarded(func: Callable) -> Callable:
+    """Problems become exit 2 with one line each; nothing prints a traceback."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except ProblemsError as exc:
+            _fail([str(p) for p in exc.problems])
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            _fail(["interrupted"], 130)
+        except Exception as exc:  # noqa: BLE001 - the contract promises no tracebacks
+            if os.environ.get("KPI_ADVISOR_DEBUG"):
+                raise
+            _fail([f"internal error: {type(exc).__name__}: {exc} (set KPI_ADVISOR_DEBUG=1 for details; please report it)"], 3)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="kpi-advisor", prog_name="kpi-advisor")
+def cli() -> None:
+    """Which marketing KPIs matter for a business, and where its funnel leaks."""
+
+
+def _input_paths(loaded) -> list[Path]:
+    paths = []
+    if loaded.doc is not None and loaded.doc.file not in ("<stdin>", "<string>"):
+        paths.append(Path(loaded.doc.file))
+    for source in loaded.config.data:
+        path = getattr(source, "path", None)
+        if path:
+            paths.append(loaded.base_dir / path)
+    paths += [loaded.base_dir / p for p in loaded.config.plugins]
+    return paths
+
+
+@cli.command()
+@click.argument("config", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--format", "fmt", default=None, help="Report format: text, json, or one a plugin adds. Default: from -o's extension, else text.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE (atomically) instead of stdout.")
+@click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), help="Exit 1 if a finding is at or above this severity.")
+@click.option("--max-findings", type=click.IntRange(min=0), help="Show at most N findings; the summary still counts all.")
+@guarded
+def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, max_findings: int | None) -> None:
+    """Evaluate one client CONFIG (a YAML or JSON file, or - for stdin) and print the report."""
+    from .catalog import get_catalog
+    from .definitions import SEVERITIES
+    from .evaluate import load_config, load_config_text, prepare
+    from .output import write_atomic
+    from .pipeline import run_pipeline
+
+    catalog = get_catalog()
+    fmt = fmt or _format_from_extension(output, catalog) or "text"
+    if fmt not in catalog.reporters:
+        raise click.BadParameter(f"unknown format '{fmt}'; known: {', '.join(sorted(catalog.reporters))}", param_hint="--format")
+    loaded = load_config_text(sys.stdin.buffer.read()) if config == "-" else load_config(config)
+    report = run_pipeline(prepare(loaded))
+    if max_findings is not None and len(report.findings) > max_findings:
+        report.findings = report.findings[:max_findings]
+    report.summary.findings_shown = len(report.findings)
+    color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    text = catalog.reporters[fmt].render(report, {"color": color})
+    if output:
+        write_atomic(Path(output), text, inputs=_input_paths(loaded))
+    else:
+        click.echo(text, nl=False)
+    if fail_on is not None:
+        limit = SEVERITIES.index(fail_on)
+        if any(SEVERITIES.index(sev) <= limit for sev in report.summary.by_severity):
+            sys.exit(1)
+
+
+def _format_from_extension(output: str | None, catalog) -> str | None:
+    if not output:
+        return None
+    suffix = Path(output).suffix.lower()
+    for name, reporter in sorted(catalog.reporters.items()):
+        if reporter.extension == suffix:
+            return name
+    return None
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@guarded
+def validate(files: tuple[str, ...]) -> None:
+    """Check client configs, rule packs and profiles; print ok per file or every error."""
+    from .validate import validate_file
+
+    failed = False
+    for name in files:
+        problems = validate_file(Path(name))
+        if problems:
+            failed = True
+            for problem in problems:
+                click.echo(f"error: {problem}", err=True)
+        else:
+            click.echo(f"{name}: ok")
+    if failed:
+        sys.exit(2)
+
+
+@cli.command()
+@click.option("--model", required=True, help="Business model id, e.g. dtc_ecommerce or b2b.")
+@click.option("--goal", "goals", multiple=True, help="Goal objective; repeat for several.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@guarded
+def kpis(model: str, goals: tuple[str, ...], fmt: str) -> None:
+    """Which KPIs matter for a business model and its goals, ranked, without any data."""
+    import json
+
+    from .catalog import get_catalog
+    from .kpis import recommend
+
+    catalog = get_catalog()
+    ranked = recommend(catalog, model, list(goals))
+    if fmt == "json":
+        click.echo(json.dumps([k.model_dump(mode="json", exclude={"has_data", "tracking_hint"}) for k in ranked], indent=2))
+        return
+    profile = catalog.profiles[model]
+    click.echo(f"KPIs for {profile.name}" + (f", goals: {', '.join(goals)}" if goals else ""))
+    for kpi in ranked:
+        flag = " (vanity)" if kpi.vanity else ""
+        click.echo(f"{kpi.rank:>3}. {kpi.metric}{flag} [{kpi.stage}]: {kpi.why}")
+
+
+@cli.command(name="list")
+@click.argument("kind", type=click.Choice(LIST_KINDS))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@guarded
+def list_(kind: str, fmt: str) -> None:
+    """What the installed plugins provide."""
+    import json
+
+    from .catalog import get_catalog
+    from .listing import listing
+
+    rows = listing(get_catalog(), kind)
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for row in rows:
+        click.echo(f"{row['id']:<28} {row['summary']}")
+
+
+@cli.command()
+@click.argument("item_id", metavar="ID")
+@guarded
+def explain(item_id: str) -> None:
+    """Explain a metric, rule, business model or goal."""
+    from .catalog import get_catalog
+    from .listing import explain as explain_item
+
+    click.echo(explain_item(get_catalog(), item_id))
+
+
+@cli.command()
+@click.argument("name", type=click.Choice(SCHEMA_NAMES))
+@guarded
+def schema(name: str) -> None:
+    """Print a JSON Schema (config, report, rules or profile)."""
+    from .jsonschemas import schema_text
+
+    click.echo(schema_text(name), nl=False)
+
+
+@cli.command(name="test-rules")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@guarded
+def test_rules(paths: tuple[str, ...]) -> None:
+    """Run the must-fire and must-not-fire examples written inside rule packs."""
+    from .ruletest import run_examples
+
+    results = run_examples([Path(p) for p in paths])
+    failed = [r for r in results if not r.passed]
+    for result in results:
+        mark = "ok  " if result.passed else "FAIL"
+        click.echo(f"{mark} {result.rule}: {result.kind}: {result.name}" + ("" if result.passed else f" ({result.detail})"))
+    click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    if failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--model", default="dtc_ecommerce", show_default=True, help="Business model of the starter config.")
+@click.argument("path", required=False, type=click.Path(dir_okay=False))
+@guarded
+def init(model: str, path: str | None) -> None:
+    """Write a commented starter config that validates (to PATH, or stdout)."""
+    from .catalog import get_catalog
+    from .kpis import resolve_profile
+    from .output import write_atomic
+    from .starter import starter_config
+
+    catalog = get_catalog()
+    text = starter_config(resolve_profile(catalog, model), catalog)
+    if path is None:
+        click.echo(text, nl=False)
+        return
+    target = Path(path)
+    if target.exists():
+        raise click.UsageError(f"{path} exists; choose another name")
+    write_atomic(target, text)
+    click.echo(f"wrote {path}; try: kpi-advisor run {path}")
+
+
+def main() -> None:
+    cli(prog_name="kpi-advisor")

@@ -1,0 +1,121 @@
+"""The client config: what a consultant writes for one client."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .definitions import ID_PATTERN, MetricDef
+
+CHANGE_PATTERN = r"^[+-]?\d+(\.\d+)?%?$"
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Period(Model):
+    start: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Period":
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class Goal(Model):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    objective: str = Field(description="awareness engagement traffic reputation leads community sales support app_installs loyalty (+ plugins)")
+    metric: str | None = None
+    channel: str | None = None
+    baseline: float | None = Field(default=None, ge=0)
+    target: float | None = Field(default=None, ge=0)
+    change: str | None = Field(default=None, pattern=CHANGE_PATTERN, description='relative target such as "+20%"')
+    by: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> "Goal":
+        if self.target is not None and self.change is not None:
+            raise ValueError("give either target or change, not both")
+        return self
+
+    def target_value(self) -> float | None:
+        """Absolute target, resolving a relative ``change`` against the baseline."""
+        if self.target is not None:
+            return self.target
+        if self.change is None or self.baseline is None:
+            return None
+        number = float(self.change.rstrip("%"))
+        return self.baseline * (1 + number / 100) if self.change.endswith("%") else self.baseline + number
+
+
+class MicroConversion(Model):
+    action: str = Field(pattern=ID_PATTERN)
+    to_customer_rate: float = Field(ge=0, le=1)
+
+
+class Economics(Model):
+    customer_value: float | None = Field(default=None, ge=0)
+    average_order_value: float | None = Field(default=None, ge=0)
+    customer_lifetime_value: float | None = Field(default=None, ge=0)
+    micro_conversions: list[MicroConversion] = Field(default_factory=list)
+
+    def value_of_customer(self) -> float | None:
+        for value in (self.customer_value, self.customer_lifetime_value, self.average_order_value):
+            if value is not None:
+                return value
+        return None
+
+
+class RecordsSource(Model):
+    records: list[dict[str, Any]]
+    name: str | None = None
+
+
+class FileSource(Model):
+    csv: str | None = None
+    parquet: str | None = None
+    format: str = "generic"
+    name: str | None = None
+    options: dict[str, Any] = Field(default_factory=dict, description="reader options, e.g. decimal_comma")
+
+    @model_validator(mode="after")
+    def _one_path(self) -> "FileSource":
+        if (self.csv is None) == (self.parquet is None):
+            raise ValueError("give exactly one of csv or parquet")
+        return self
+
+    @property
+    def path(self) -> str:
+        return self.csv if self.csv is not None else self.parquet  # type: ignore[return-value]
+
+    @property
+    def kind(self) -> Literal["csv", "parquet"]:
+        return "csv" if self.csv is not None else "parquet"
+
+
+class RuleSettings(Model):
+    disable: list[str] = Field(default_factory=list)
+    params: dict[str, dict[str, float]] = Field(default_factory=dict)
+    packs: list[str] = Field(default_factory=list, description="extra rule-pack files, relative to the config")
+
+
+class ClientConfig(Model):
+    client: str = Field(min_length=1)
+    business_model: str
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    period: Period | None = None
+    goals: list[Goal] = Field(default_factory=list)
+    economics: Economics = Field(default_factory=Economics)
+    data: list[RecordsSource | FileSource] = Field(default_factory=list)
+    rules: RuleSettings = Field(default_factory=RuleSettings)
+    metrics: list[MetricDef] = Field(default_factory=list)
+    benchmarks: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="metric -> platform (or 'all') -> value, overriding shipped figures"
+    )
+    plugins: list[str] = Field(default_factory=list, description="local plugin files, relative to the config")
+

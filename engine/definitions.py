@@ -1,0 +1,177 @@
+"""What plugins provide: metric, rule, profile, goal and benchmark definitions,
+plus the data-format and report-format extension points.
+
+The declarative ones are pydantic models (their JSON Schemas live in
+``schemas/``); the two that carry code are plain dataclasses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.json_schema import SkipJsonSchema
+
+Stage = Literal["awareness", "interest", "evaluation", "purchase", "loyalty"]
+STAGES: tuple[str, ...] = ("awareness", "interest", "evaluation", "purchase", "loyalty")
+Severity = Literal["critical", "high", "medium", "low", "info"]
+SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low", "info")
+Unit = Literal["count", "ratio", "currency", "seconds", "number"]
+DIMENSIONS: tuple[str, ...] = ("date", "account", "channel", "campaign", "ad", "region")
+# Scope levels a rule can be evaluated on; "total" is the whole data set.
+Level = Literal["total", "account", "channel", "campaign", "ad", "region"]
+
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+RULE_ID_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MetricDef(Strict):
+    """A metric: a base count read from data, or derived by a formula."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    id: str = Field(pattern=ID_PATTERN, description="snake_case id used in formulas and reports")
+    name: str = ""
+    stage: Stage = Field(description="funnel stage the metric belongs to")
+    unit: Unit = "count"
+    direction: Literal["higher", "lower", "neutral"] = "higher"
+    formula: str | None = Field(default=None, description="expression over other metric ids; absent for base counts")
+    description: str = ""
+    vanity: bool = Field(default=False, description="a shallow signal unless a goal connects it to results")
+    aliases: list[str] = Field(default_factory=list, description="other column names that mean this base count")
+    aggregate: Literal["sum", "last", "max", "mean"] = Field(
+        default="sum", description="how a base count combines over rows: sum for flows, last for stocks such as followers"
+    )
+    polars: SkipJsonSchema[Callable[..., Any] | None] = Field(
+        default=None, exclude=True, description="Python plugins only: mapping of metric id to polars.Expr -> polars.Expr"
+    )
+    requires: list[str] = Field(default_factory=list, description="metric ids a `polars` metric reads")
+
+    @property
+    def derived(self) -> bool:
+        return self.formula is not None or self.polars is not None
+
+    @property
+    def title(self) -> str:
+        return self.name or self.id.replace("_", " ")
+
+
+class RuleExample(Strict):
+    name: str
+    records: list[dict[str, Any]] = Field(min_length=1)
+    params: dict[str, float] = Field(default_factory=dict)
+
+
+class RuleExamples(Strict):
+    fire: list[RuleExample] = Field(default_factory=list, description="data on which the rule must fire")
+    quiet: list[RuleExample] = Field(default_factory=list, description="data on which the rule must not fire")
+
+
+class ImpactDef(Strict):
+    metric: str = Field(description="the unit the estimate counts, e.g. purchases or leads")
+    formula: str = Field(description="expression: extra units of `metric` per period if the leak were fixed")
+    basis: str = Field(description="one sentence on how the estimate is made")
+
+
+class RuleDef(Strict):
+    id: str = Field(pattern=RULE_ID_PATTERN)
+    title: str
+    stage: Stage
+    severity: Severity
+    levels: list[Level] = Field(
+        default_factory=lambda: ["channel"],
+        description="scopes to evaluate on; a level missing from the data falls back to total",
+    )
+    when: str = Field(description="condition in the kpi-advisor expression language")
+    params: dict[str, float] = Field(default_factory=dict, description="named thresholds with defaults")
+    thresholds: dict[str, str] = Field(
+        default_factory=dict, description="metric id -> param name, reported as the thresholds of a finding"
+    )
+    evidence: list[str] = Field(default_factory=list, description="metric ids to report; defaults to those in `when`")
+    message: str = Field(description="template; {metric} and {param} are filled with formatted numbers, {scope} with the scope")
+    recommendation: str
+    impact: ImpactDef | None = None
+    rationale: str
+    source: str
+    examples: RuleExamples = Field(default_factory=RuleExamples)
+
+    @field_validator("evidence")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
+
+
+class RulePack(Strict):
+    pack: str = Field(pattern=ID_PATTERN + "|" + RULE_ID_PATTERN)
+    description: str = ""
+    metrics: list[MetricDef] = Field(default_factory=list, description="metrics the pack's rules need")
+    rules: list[RuleDef]
+
+
+Relevance = Literal["core", "high", "medium", "low", "none"]
+RELEVANCE_WEIGHT: dict[str, float] = {"core": 1.0, "high": 0.8, "medium": 0.5, "low": 0.2, "none": 0.0}
+
+
+class ProfileDef(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    name: str
+    description: str
+    tracking: dict[Stage, Literal["online", "partial", "offline"]] = Field(
+        description="how far each stage can be followed online"
+    )
+    stages: dict[Stage, list[str]] = Field(description="metric ids that mark each stage for this model")
+    macro_kpis: list[str] = Field(min_length=1, description="the results that pay the bills, most important first")
+    goals: dict[str, Relevance] = Field(description="how relevant each goal objective is for this model")
+    proxies: list[str] = Field(default_factory=list, description="metrics that stand in for stages tracked offline")
+    notes: list[str] = Field(default_factory=list)
+
+
+class GoalDef(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    name: str
+    description: str
+    stage: Stage
+    metrics: list[str] = Field(min_length=1, description="metric ids that measure the objective, best first")
+
+
+class Benchmark(Strict):
+    metric: str
+    value: float
+    platform: str = Field(description="facebook, instagram, google_search, linkedin, tiktok, x, or any")
+    source: str
+    year: int
+    industry: str = "all"
+    objective: str = "all"
+    low: float | None = None
+    high: float | None = None
+    definition: str = ""
+    currency: str | None = None
+
+
+@dataclass(frozen=True)
+class DataFormat:
+    """Reads one source into a LazyFrame with canonical column names.
+
+    ``read(path, options)`` gets the resolved path and the source's mapping; it
+    returns ``(LazyFrame, warnings)`` or just a LazyFrame.
+    """
+
+    name: str
+    read: Callable[..., Any]
+    description: str = ""
+    suffixes: tuple[str, ...] = field(default=(".csv",))
+
+
+@dataclass(frozen=True)
+class ReportFormat:
+    """Renders a :class:`kpi_advisor.Report` to text. ``render(report, options)``."""
+
+    name: str
+    render: Callable[..., str]
+    description: str = ""
+    extension: str = ".txt"

@@ -1,0 +1,80 @@
+"""`list` and `explain`: what the catalog holds, for people and for scripts."""
+
+from __future__ import annotations
+
+from .catalog import Catalog
+from .problems import ConfigError, Problem
+
+
+def listing(catalog: Catalog, kind: str) -> list[dict]:
+    if kind == "metrics":
+        return [
+            {"id": m.id, "summary": f"[{m.stage}] {m.description}", "name": m.title, "stage": m.stage, "unit": m.unit,
+             "direction": m.direction, "formula": m.formula, "vanity": m.vanity, "aliases": m.aliases,
+             "provider": catalog.origins.get("metric:" + m.id)}
+            for m in sorted(catalog.metrics.values(), key=lambda m: m.id)
+        ]
+    if kind == "rules":
+        return [
+            {"id": r.id, "summary": f"[{r.severity}, {r.stage}] {r.title}", "title": r.title, "stage": r.stage,
+             "severity": r.severity, "when": r.when, "params": r.params, "provider": catalog.origins.get("rule:" + r.id)}
+            for r in sorted(catalog.rules.values(), key=lambda r: r.id)
+        ]
+    if kind == "models":
+        return [
+            {"id": p.id, "summary": f"{p.name}: {p.description}", "name": p.name, "macro_kpis": p.macro_kpis,
+             "provider": catalog.origins.get("model:" + p.id)}
+            for p in sorted(catalog.profiles.values(), key=lambda p: p.id)
+        ]
+    if kind == "goals":
+        return [
+            {"id": g.id, "summary": f"{g.name}: {g.description}", "name": g.name, "stage": g.stage, "metrics": g.metrics}
+            for g in sorted(catalog.goals.values(), key=lambda g: g.id)
+        ]
+    if kind == "benchmarks":
+        return [
+            {"id": f"{b.metric}/{b.platform}/{b.objective}", "summary": f"{b.value:g} ({b.source} {b.year})", **b.model_dump()}
+            for b in catalog.benchmarks
+        ]
+    if kind == "formats":
+        data = [{"id": f.name, "summary": f"data: {f.description}", "kind": "data"} for f in catalog.formats.values()]
+        reports = [{"id": f.name, "summary": f"report: {f.description}", "kind": "report"} for f in catalog.reporters.values()]
+        return sorted(data, key=lambda r: r["id"]) + sorted(reports, key=lambda r: r["id"])
+    if kind == "plugins":
+        return [{"id": p.name, "summary": f"{p.origin}: {', '.join(p.hooks)}", "origin": p.origin, "hooks": list(p.hooks)} for p in catalog.plugins]
+    raise ConfigError(Problem(f"unknown list '{kind}'"))
+
+
+def explain(catalog: Catalog, item_id: str) -> str:
+    if item_id in catalog.metrics:
+        m = catalog.metrics[item_id]
+        lines = [f"metric {m.id}: {m.title}", f"  {m.description}", f"  stage: {m.stage}; unit: {m.unit}; {m.direction} is better"]
+        lines.append(f"  formula: {m.formula}" if m.formula else "  base count read from data" + (f" (also read from: {', '.join(m.aliases)})" if m.aliases else ""))
+        if m.vanity:
+            lines.append("  vanity unless a goal connects it to results")
+        marks = [b for b in catalog.benchmarks if b.metric == m.id]
+        for b in marks:
+            lines.append(f"  benchmark: {b.value:g} on {b.platform} ({b.objective}), {b.source} {b.year}")
+        lines.append(f"  provided by: {catalog.origins.get('metric:' + m.id)}")
+        return "\n".join(lines)
+    if item_id in catalog.rules:
+        r = catalog.rules[item_id]
+        lines = [f"rule {r.id}: {r.title}", f"  stage: {r.stage}; severity: {r.severity}; evaluated per {', '.join(r.levels)}",
+                 f"  when: {r.when}"]
+        lines += [f"  param {k} = {v:g}" for k, v in r.params.items()]
+        lines += [f"  rationale: {r.rationale}", f"  source: {r.source}", f"  provided by: {catalog.origins.get('rule:' + r.id)}"]
+        return "\n".join(lines)
+    if item_id in catalog.profiles:
+        p = catalog.profiles[item_id]
+        lines = [f"model {p.id}: {p.name}", f"  {p.description}", f"  macro KPIs: {', '.join(p.macro_kpis)}"]
+        for stage, ids in p.stages.items():
+            lines.append(f"  {stage} ({p.tracking.get(stage, 'online')}): {', '.join(ids)}")
+        lines.append("  goals: " + ", ".join(f"{g} {r}" for g, r in p.goals.items()))
+        if p.proxies:
+            lines.append(f"  proxies: {', '.join(p.proxies)}")
+        return "\n".join(lines)
+    if item_id in catalog.goals:
+        g = catalog.goals[item_id]
+        return "\n".join([f"goal {g.id}: {g.name}", f"  {g.description}", f"  stage: {g.stage}", f"  measured by: {', '.join(g.metrics)}"])
+    known = list(catalog.metrics) + list(catalog.rules) + list(catalog.profiles) + list(catalog.goals)
+    raise ConfigError(Problem(f"nothing called '{item_id}'{catalog.suggest(item_id, known)}; try kpi-advisor list metrics|rules|models|goals"))

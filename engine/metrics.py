@@ -1,0 +1,135 @@
+"""Metric tables: base counts aggregated per scope, derived metrics re-derived
+from the summed counts (never averaged), all as polars expressions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from . import expr
+from .catalog import Catalog
+from .data import Dataset
+
+# Levels a metric table can be built at, and the dimensions each groups by.
+LEVEL_DIMS: dict[str, tuple[str, ...]] = {
+    "total": (),
+    "account": ("account",),
+    "channel": ("channel",),
+    "campaign": ("channel", "campaign"),
+    "ad": ("channel", "campaign", "ad"),
+    "region": ("region",),
+}
+
+
+@dataclass
+class MetricTable:
+    level: str
+    dims: tuple[str, ...]
+    frame: pl.DataFrame
+    available: list[str]  # metric ids with a column in frame, base counts first
+
+
+def level_dims(level: str, dataset: Dataset) -> tuple[str, ...] | None:
+    """The grouping for a level, or None when the data lacks one of its dimensions."""
+    dims = LEVEL_DIMS[level]
+    return dims if all(d in dataset.dims for d in dims) else None
+
+
+def _stocks_at_latest_date(dataset: Dataset, catalog: Catalog) -> pl.DataFrame:
+    """Keep a stock (followers) only on its series' latest dated row, so summing counts it once per series."""
+    stocks = [c for c in dataset.counts if catalog.metrics[c].aggregate == "last"]
+    if not stocks or "date" not in dataset.dims:
+        return dataset.frame
+    series = [d for d in dataset.dims if d != "date"]
+    masked = []
+    for column in stocks:
+        latest = pl.col("date").filter(pl.col(column).is_not_null()).max()
+        latest = latest.over(series) if series else latest
+        masked.append(pl.when(pl.col("date") == latest).then(pl.col(column)).otherwise(None).alias(column))
+    return dataset.frame.with_columns(masked)
+
+
+def _base_aggregations(dataset: Dataset, catalog: Catalog) -> list[pl.Expr]:
+    aggs = []
+    for column in dataset.counts:
+        how = catalog.metrics[column].aggregate
+        col = pl.col(column)
+        value = col.max() if how == "max" else col.mean() if how == "mean" else col.sum()
+        # A scope with no value at all for a count has no data, which is not zero.
+        aggs.append(pl.when(col.count() > 0).then(value).otherwise(None).alias(column))
+    return aggs
+
+
+def derived_names(catalog: Catalog, available: set[str]) -> list[str]:
+    """Derived metrics computable from what is available, in dependency order."""
+    have = set(available)
+    out = []
+    for metric_id in catalog.order:
+        metric = catalog.metrics[metric_id]
+        if metric.formula is not None:
+            parsed = expr.parse(metric.formula)
+            needs = parsed.names
+            ok = any(n in have for n in needs) if "coalesce" in parsed.functions else all(n in have for n in needs)
+        else:
+            ok = all(n in have for n in metric.requires)
+        if ok:
+            have.add(metric_id)
+            out.append(metric_id)
+    return out
+
+
+def add_derived(frame: pl.DataFrame, catalog: Catalog, available: list[str]) -> tuple[pl.DataFrame, list[str]]:
+    names = derived_names(catalog, set(available))
+    columns = set(frame.columns)
+    for metric_id in names:
+        metric = catalog.metrics[metric_id]
+        mapping = {m: (pl.col(m) if m in columns else pl.lit(None, dtype=pl.Float64)) for m in catalog.metrics}
+        if metric.formula is not None:
+            compiled = expr.compile_expr(expr.parse(metric.formula), mapping)
+        else:
+            compiled = metric.polars(mapping)
+        # NaN and infinity never leave the engine: they become null like a zero division.
+        compiled = compiled.cast(pl.Float64)
+        compiled = pl.when(compiled.is_finite()).then(compiled).otherwise(None)
+        frame = frame.with_columns(compiled.alias(metric_id))
+        columns.add(metric_id)
+    return frame, available + names
+
+
+def metric_table(dataset: Dataset, catalog: Catalog, level: str, *, extra_dims: tuple[str, ...] = ()) -> MetricTable | None:
+    dims = level_dims(level, dataset)
+    if dims is None:
+        return None
+    dims = dims + tuple(d for d in extra_dims if d not in dims and d in dataset.dims)
+    aggs = _base_aggregations(dataset, catalog)
+    source = _stocks_at_latest_date(dataset, catalog)
+    if dims:
+        frame = source.group_by(list(dims)).agg(aggs).sort(list(dims), nulls_last=True)
+    else:
+        frame = source.select(aggs)
+    available = [c for c in dataset.counts if frame.get_column(c).null_count() < frame.height]
+    frame, available = add_derived(frame, catalog, available)
+    return MetricTable(level=level, dims=dims, frame=frame, available=available)
+
+
+def undefined_notes(table: MetricTable, catalog: Catalog, limit: int = 3) -> list[str]:
+    """Notes for derived metrics that are null on some scopes (a zero or missing denominator)."""
+    derived = [m for m in table.available if catalog.metrics[m].derived]
+    if not derived or table.frame.height == 0:
+        return []
+    nulls = table.frame.select(pl.col(derived).null_count()).row(0, named=True)
+    notes = []
+    for metric_id in derived:
+        if nulls[metric_id] == 0:
+            continue
+        rows = table.frame.filter(pl.col(metric_id).is_null()).select(table.dims).head(limit).rows() if table.dims else [()]
+        scopes = ", ".join(scope_label(dict(zip(table.dims, row))) for row in rows)
+        more = f" and {nulls[metric_id] - limit} more" if nulls[metric_id] > limit else ""
+        formula = catalog.metrics[metric_id].formula or "a plugin formula"
+        notes.append(f"{metric_id} is undefined for {scopes}{more}: {formula} divides by zero or lacks data")
+    return notes
+
+
+def scope_label(scope: dict[str, object]) -> str:
+    return ", ".join(f"{k}={'(none)' if v is None else v}" for k, v in scope.items()) or "all data"

@@ -1,0 +1,134 @@
+"""From a prepared config and its data to the report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from . import goals as goals_mod
+from . import kpis as kpis_mod
+from .data import Dataset, load_dataset
+from .definitions import SEVERITIES
+from .evaluate import Prepared
+from .formatting import format_value
+from .metrics import LEVEL_DIMS, MetricTable, metric_table, undefined_notes
+from .problems import ConfigError, Problem
+from .report import ActionValue, Report, ScopeMetrics, Summary
+from .findings import Economy, evaluate_rules
+
+# Levels whose totals the report lists; finer ones are used by rules only.
+REPORTED_LEVELS = ("total", "channel")
+
+
+def extra_frame(data: Any) -> pl.DataFrame | None:
+    """The API's ``data=`` argument as a polars frame."""
+    if data is None:
+        return None
+    if isinstance(data, pl.LazyFrame):
+        return data.collect()
+    if isinstance(data, pl.DataFrame):
+        return data
+    if isinstance(data, list):
+        from .data import records_frame
+
+        return records_frame(data, "data")
+    if type(data).__module__.startswith("pandas"):
+        return pl.from_pandas(data)
+    raise ConfigError(Problem(f"data must be a polars or pandas DataFrame or a list of dicts, got {type(data).__name__}", path="data"))
+
+
+def _locator(prepared: Prepared):
+    doc = prepared.loaded.doc
+    if doc is None:
+        return None
+    return lambda source, row, column: doc.problem(("data", source, "records", row, column), "")
+
+
+def build_tables(dataset: Dataset, prepared: Prepared) -> dict[str, MetricTable | None]:
+    levels = set(REPORTED_LEVELS) | {level for rule in prepared.rules for level in rule.levels}
+    return {level: metric_table(dataset, prepared.catalog, level) for level in LEVEL_DIMS if level in levels}
+
+
+def _economy(prepared: Prepared) -> tuple[Economy, list[ActionValue]]:
+    config = prepared.loaded.config
+    customer_value = config.economics.value_of_customer()
+    values: list[ActionValue] = []
+    per_action: dict[str, float] = {}
+    if customer_value is not None:
+        for micro in config.economics.micro_conversions:
+            value = round(micro.to_customer_rate * customer_value, 2)
+            per_action[micro.action] = value
+            values.append(
+                ActionValue(
+                    action=micro.action,
+                    value=value,
+                    currency=config.currency,
+                    basis=f"{micro.to_customer_rate:.1%} of {micro.action.replace('_', ' ')} lead to a customer worth "
+                    f"{format_value(customer_value, 'currency', config.currency)}",
+                )
+            )
+    return Economy(currency=config.currency, customer_value=customer_value, action_values=per_action), values
+
+
+def run_pipeline(prepared: Prepared, data: Any = None) -> Report:
+    loaded, catalog = prepared.loaded, prepared.catalog
+    config = loaded.config
+    dataset = load_dataset(config, catalog, loaded.base_dir, locate_record=_locator(prepared), extra=extra_frame(data))
+    tables = build_tables(dataset, prepared)
+    warnings = list(dataset.warnings)
+    if config.economics.micro_conversions and config.economics.value_of_customer() is None:
+        warnings.append("economics: micro_conversions are given but no customer_value, so actions cannot be valued")
+
+    economy, values = _economy(prepared)
+    outcome = evaluate_rules(prepared.rules, tables, catalog, config.rules.params, economy)
+
+    metrics_out: list[ScopeMetrics] = []
+    for level in REPORTED_LEVELS:
+        table = tables.get(level)
+        if table is None:
+            continue
+        warnings += undefined_notes(table, catalog)
+        for row in table.frame.select(list(table.dims) + table.available).iter_rows(named=True):
+            scope = {d: str(row[d]) for d in table.dims if row[d] is not None}
+            metrics_out.append(ScopeMetrics(scope=scope, values={m: _round(row[m]) for m in table.available}))
+
+    total = tables["total"]
+    assert total is not None
+    available = set(total.available)
+    profile = kpis_mod.resolve_profile(catalog, config.business_model)
+    objectives = list(dict.fromkeys(goal.objective for goal in config.goals))
+    kpis = kpis_mod.with_data(kpis_mod.recommend(catalog, config.business_model, objectives), available, catalog)
+    goal_statuses = [goals_mod.check_goal(goal, config, catalog, profile, dataset, available) for goal in config.goals]
+
+    by_rule: dict[str, int] = {}
+    by_severity: dict[str, int] = {}
+    for finding in outcome.findings:
+        by_rule[finding.rule] = by_rule.get(finding.rule, 0) + 1
+        by_severity[finding.severity] = by_severity.get(finding.severity, 0) + 1
+    summary = Summary(
+        findings_total=len(outcome.findings),
+        by_rule=dict(sorted(by_rule.items())),
+        by_severity={s: by_severity[s] for s in SEVERITIES if s in by_severity},
+        rules_evaluated=len(outcome.evaluated),
+        rules_skipped=outcome.skipped,
+        rows=dataset.rows,
+    )
+    period = {"start": config.period.start.isoformat(), "end": config.period.end.isoformat()} if config.period else None
+    return Report(
+        client=config.client,
+        business_model=config.business_model,
+        currency=config.currency,
+        period=period,
+        kpis=kpis,
+        findings=outcome.findings,
+        goals=goal_statuses,
+        values=values,
+        metrics=metrics_out,
+        summary=summary,
+        warnings=warnings,
+    )
+
+
+def _round(value: Any) -> float | None:
+    return None if value is None else round(float(value), 6)

@@ -1,0 +1,99 @@
+"""The report: what ``kpi-advisor run`` emits and ``evaluate()`` returns."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .definitions import Severity, Stage
+
+SCHEMA_VERSION = "1"
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Kpi(Model):
+    metric: str
+    stage: Stage
+    rank: int = Field(ge=1)
+    why: str
+    vanity: bool = False
+    has_data: bool | None = Field(default=None, description="null without data (kpis command)")
+    tracking_hint: str | None = None
+
+
+class Impact(Model):
+    metric: str
+    value: float
+    money: float | None = None
+    basis: str
+
+
+class Finding(Model):
+    rule: str
+    severity: Severity
+    stage: Stage
+    scope: dict[str, str]
+    evidence: dict[str, float | None]
+    thresholds: dict[str, float]
+    message: str
+    recommendation: str
+    impact: Impact | None = None
+
+
+class SmartCheck(Model):
+    specific: bool
+    measurable: bool
+    achievable: bool | None
+    relevant: bool
+    time_bound: bool
+
+
+class GoalStatus(Model):
+    id: str
+    metric: str | None
+    status: Literal["on_track", "at_risk", "off_track", "unknown"]
+    smart: SmartCheck
+    notes: list[str] = Field(default_factory=list)
+    current: float | None = None
+    target: float | None = None
+
+
+class ActionValue(Model):
+    action: str
+    value: float
+    currency: str
+    basis: str
+
+
+class ScopeMetrics(Model):
+    scope: dict[str, str]
+    values: dict[str, float | None]
+
+
+class Summary(Model):
+    findings_total: int
+    by_rule: dict[str, int]
+    by_severity: dict[str, int] = Field(default_factory=dict)
+    findings_shown: int | None = None
+    rules_evaluated: int = 0
+    rules_skipped: dict[str, str] = Field(default_factory=dict, description="rule id -> why it could not run")
+    rows: int = 0
+
+
+class Report(Model):
+    schema_version: Literal["1"] = SCHEMA_VERSION
+    client: str
+    business_model: str
+    currency: str
+    period: dict[str, str] | None = None
+    kpis: list[Kpi] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+    goals: list[GoalStatus] = Field(default_factory=list)
+    values: list[ActionValue] = Field(default_factory=list)
+    metrics: list[ScopeMetrics] = Field(default_factory=list)
+    summary: Summary
+    warnings: list[str] = Field(default_factory=list)

@@ -1,0 +1,70 @@
+"""Run the examples inside rule packs: each must-fire example must make its
+rule fire, each must-not-fire example must leave it quiet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .catalog import Catalog, check_rule, get_catalog, load_rule_pack
+from .config import ClientConfig, RecordsSource
+from .data import load_dataset
+from .definitions import RuleDef
+from .metrics import LEVEL_DIMS, metric_table
+from .problems import ConfigError, Problem
+from .findings import Economy, evaluate_rules
+
+
+@dataclass
+class ExampleResult:
+    rule: str
+    kind: str  # "fire" or "quiet"
+    name: str
+    passed: bool
+    detail: str = ""
+
+
+def _rules_from(paths: list[Path], catalog: Catalog) -> tuple[list[RuleDef], Catalog]:
+    if not paths:
+        return list(catalog.rules.values()), catalog
+    rules: list[RuleDef] = []
+    files = [f for p in paths for f in (sorted(p.glob("*.yaml")) if p.is_dir() else [p])]
+    for path in files:
+        pack = load_rule_pack(path)
+        catalog = catalog.with_metrics([m for m in pack.metrics if m.id not in catalog.metrics], str(path))
+        for rule in pack.rules:
+            problems = check_rule(rule, catalog.metrics)
+            if problems:
+                raise ConfigError([Problem(p, file=str(path)) for p in problems])
+            rules.append(rule)
+    return rules, catalog
+
+
+def run_example(rule: RuleDef, records: list[dict], params: dict[str, float], catalog: Catalog) -> tuple[bool, str]:
+    """Whether the rule fires on the records, and why not when it is skipped."""
+    config = ClientConfig(client="example", business_model="example", data=[RecordsSource(records=records)])
+    dataset = load_dataset(config, catalog, Path.cwd())
+    tables = {level: metric_table(dataset, catalog, level) for level in LEVEL_DIMS}
+    outcome = evaluate_rules([rule], tables, catalog, {rule.id: params}, Economy(currency="EUR"))
+    return bool(outcome.findings), outcome.skipped.get(rule.id, "")
+
+
+def run_examples(paths: list[Path], catalog: Catalog | None = None) -> list[ExampleResult]:
+    rules, catalog = _rules_from(paths, catalog or get_catalog())
+    results = []
+    for rule in sorted(rules, key=lambda r: r.id):
+        if not rule.examples.fire:
+            results.append(ExampleResult(rule.id, "fire", "(none)", False, "a rule needs at least one must-fire example"))
+        if not rule.examples.quiet:
+            results.append(ExampleResult(rule.id, "quiet", "(none)", False, "a rule needs at least one must-not-fire example"))
+        for kind, examples in (("fire", rule.examples.fire), ("quiet", rule.examples.quiet)):
+            for example in examples:
+                try:
+                    fired, skipped = run_example(rule, example.records, example.params, catalog)
+                except ConfigError as exc:
+                    results.append(ExampleResult(rule.id, kind, example.name, False, f"bad example: {exc}"))
+                    continue
+                passed = fired == (kind == "fire")
+                detail = "" if passed else ("did not fire" + (f": {skipped}" if skipped else "") if kind == "fire" else "fired")
+                results.append(ExampleResult(rule.id, kind, example.name, passed, detail))
+    return results
