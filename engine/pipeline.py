@@ -10,9 +10,10 @@ from . import goals as goals_mod
 from . import kpis as kpis_mod
 from .data import Dataset, load_dataset
 from .definitions import SEVERITIES
-from .evaluate import Prepared
+from .prepare import Prepared, load_config, prepare
 from .formatting import format_value
 from .metrics import LEVEL_DIMS, MetricTable, metric_table, undefined_notes
+from .catalog import Catalog
 from .problems import ConfigError, Problem
 from .report import ActionValue, Report, ScopeMetrics, Summary
 from .findings import Economy, evaluate_rules
@@ -132,3 +133,14 @@ def run_pipeline(prepared: Prepared, data: Any = None) -> Report:
 
 def _round(value: Any) -> float | None:
     return None if value is None else round(float(value), 6)
+
+
+def evaluate(config: Any, *, data: Any = None, catalog: Catalog | None = None) -> Report:
+    """Evaluate one client config and return the report.
+
+    :param config: a path to a YAML/JSON config, a mapping, or a :class:`ClientConfig`.
+    :param data: optional rows added to the config's sources: a polars or pandas
+        DataFrame, or a list of dicts with canonical column names.
+    :raises ConfigError: for any problem with the config, the data or a plugin.
+    """
+    return run_pipeline(prepare(load_config(config), catalog), data)

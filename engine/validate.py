@@ -18,7 +18,7 @@ def kind_of(data: object) -> str:
 
 def validate_file(path: Path) -> list[Problem]:
     from .catalog import check_rule, get_catalog, load_profile_file, load_rule_pack
-    from .evaluate import config_from_document, prepare
+    from .prepare import config_from_document, prepare
 
     try:
         if not path.is_file():

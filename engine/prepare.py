@@ -143,16 +143,3 @@ def check_config(loaded: LoadedConfig, catalog: Catalog) -> list[Problem]:
         if fmt is not None and fmt not in catalog.formats:
             problems.append(loaded.problem(("data", index, "format"), f"unknown format '{fmt}'{catalog.suggest(fmt, catalog.formats)}; known: {', '.join(sorted(catalog.formats))}"))
     return problems
-
-
-def evaluate(config: Any, *, data: Any = None, catalog: Catalog | None = None) -> Report:
-    """Evaluate one client config and return the report.
-
-    :param config: a path to a YAML/JSON config, a mapping, or a :class:`ClientConfig`.
-    :param data: optional rows added to the config's sources: a polars or pandas
-        DataFrame, or a list of dicts with canonical column names.
-    :raises ConfigError: for any problem with the config, the data or a plugin.
-    """
-    from .pipeline import run_pipeline
-
-    return run_pipeline(prepare(load_config(config), catalog), data)

@@ -1,0 +1,48 @@
+"""Shared fixtures. Tests see only kpi-advisor's own plugins, never whatever
+third-party plugins happen to be installed on the machine."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+def _builtin_entry_points() -> str:
+    names = [
+        ep.name
+        for ep in importlib.metadata.entry_points(group="kpi_advisor")
+        if getattr(ep, "dist", None) is not None and ep.dist.name == "kpi-advisor"
+    ]
+    return ",".join(sorted(set(names)))
+
+
+os.environ["KPI_ADVISOR_LOAD_PLUGINS"] = _builtin_entry_points()
+
+
+@pytest.fixture
+def fresh_plugins():
+    """Forget cached plugin managers and catalogs before and after a test."""
+    from kpi_advisor.catalog import clear_caches
+
+    clear_caches()
+    yield
+    clear_caches()
+
+
+@pytest.fixture
+def write(tmp_path):
+    """Write a text file under tmp_path and return its path."""
+
+    def _write(name: str, text: str) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return _write
