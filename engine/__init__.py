@@ -57,7 +57,7 @@ def evaluate(config: Any, *, data: Any = None) -> "Report":
     ``data`` optionally adds rows: a polars or pandas DataFrame, or a list of dicts.
     Raises :class:`ConfigError` naming the field and problem for bad input.
     """
-    from .prepare import evaluate as _evaluate
+    from .pipeline import evaluate as _evaluate
 
     return _evaluate(config, data=data)
 
