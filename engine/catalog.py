@@ -83,7 +83,7 @@ def _call_each(pm: pluggy.PluginManager, hook_name: str) -> list[tuple[str, list
     """(plugin name, items) for every implementation of a hook, in registration order."""
     results = []
     hook = getattr(pm.hook, hook_name)
-    for impl in reversed(hook.get_hookimpls()):  # pluggy lists last-registered first
+    for impl in hook.get_hookimpls():  # registration order: built-ins before later plugins
         try:
             answer = impl.function()
         except Exception as exc:  # noqa: BLE001 - a plugin's failure must name the plugin

@@ -1,0 +1,63 @@
+"""Every kind of bad input gets exit 2 and a line naming the file and line or
+field, runs no code, and prints no traceback."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from kpi_advisor.cli import cli
+
+GOOD_HEAD = "client: X\nbusiness_model: dtc_ecommerce\n"
+
+CASES = {
+    "syntax error": ("client: [unclosed\n", r"bad.yaml:\d+: "),
+    "unknown key": ("client: X\nbusines_model: b2b\n", r"bad.yaml:2: busines_model: unknown field 'busines_model' \(did you mean 'business_model'\?\)"),
+    "wrong type": (GOOD_HEAD + "goals:\n  - {id: g, objective: sales, baseline: lots}\n", r"bad.yaml:4: goals\[0\]\.baseline: "),
+    "negative count": (GOOD_HEAD + "data:\n  - records:\n      - {channel: fb, clicks: -5}\n", r"bad.yaml:5: data\[0\]\.records\[0\]\.clicks: counts cannot be negative, got -5"),
+    "non-numeric count": (GOOD_HEAD + "data:\n  - records:\n      - {channel: fb, clicks: 10}\n      - {channel: fb, clicks: many}\n", r"bad.yaml:6: data\[0\]\.records\[1\]\.clicks: expected a non-negative number, got 'many'"),
+    "formula injection": (GOOD_HEAD + "metrics:\n  - {id: evil, formula: \"__import__('os').system('touch PWNED')\", stage: interest}\n" + "data: [{records: [{clicks: 1}]}]\n", r"metric 'evil'.*formula"),
+    "python tag": (GOOD_HEAD + "data: !!python/object/apply:os.system ['touch PWNED']\n", r"bad.yaml:3: data: tag '!!python/object/apply:os.system' is not allowed"),
+    "empty file": ("", r"bad.yaml: file is empty"),
+    "unknown model": ("client: X\nbusiness_model: dtc\ndata: [{records: [{clicks: 1}]}]\n", r"bad.yaml:2: business_model: unknown business model 'dtc'"),
+    "unknown rule param": (GOOD_HEAD + "rules:\n  params: {landing-page-leak: {min_ctrr: 0.1}}\ndata: [{records: [{clicks: 1}]}]\n", r"bad.yaml:4: rules\.params\[\"landing-page-leak\"\]\.min_ctrr: rule 'landing-page-leak' has no param 'min_ctrr' \(did you mean 'min_ctr'\?\)"),
+    "missing data file": (GOOD_HEAD + "data:\n  - {csv: nowhere.csv}\n", r"nowhere.csv: no such file"),
+    "no data": (GOOD_HEAD, r"data: no data"),
+    "bad date": (GOOD_HEAD + "data:\n  - records:\n      - {date: 31/07/2026, clicks: 3}\n", r"bad.yaml:5: data\[0\]\.records\[0\]\.date: expected a date like 2026-07-01, got '31/07/2026'"),
+    "list instead of mapping": ("- client: X\n", r"bad.yaml:1: expected a mapping"),
+    "duplicate key": (GOOD_HEAD + "client: Y\n", r"bad.yaml:3: client: duplicate key 'client'"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_bad_input_exits_2_with_a_located_message(name, tmp_path, monkeypatch):
+    text, pattern = CASES[name]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bad.yaml").write_text(text)
+    result = CliRunner().invoke(cli, ["run", "bad.yaml"])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert all(line.startswith("error: ") for line in lines), result.output
+    assert any(re.search(pattern, line) for line in lines), result.output
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_bad_csv_names_file_row_and_column(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ads.csv").write_text("date,channel,impressions,clicks\n2026-07-01,facebook,1000,20\n2026-07-02,facebook,1200,n/a\n2026-07-03,facebook,-4,3\n")
+    (tmp_path / "c.yaml").write_text(GOOD_HEAD + "data:\n  - {csv: ads.csv}\n")
+    result = CliRunner().invoke(cli, ["run", "c.yaml"])
+    assert result.exit_code == 2
+    assert "error: ads.csv:3: clicks: expected a non-negative number, got 'n/a'" in result.output
+    assert "error: ads.csv:4: impressions: counts cannot be negative, got '-4'" in result.output
+
+
+def test_api_raises_config_error_naming_the_field():
+    import kpi_advisor
+
+    with pytest.raises(kpi_advisor.ConfigError, match=r"business_model: missing required field") as info:
+        kpi_advisor.evaluate({"client": "x"})
+    assert isinstance(info.value, ValueError)
