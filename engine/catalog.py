@@ -150,9 +150,10 @@ def _aliases(metrics: Mapping[str, MetricDef]) -> dict[str, str]:
 
 def _metric_order(metrics: Mapping[str, MetricDef], origins: Mapping[str, str]) -> tuple[str, ...]:
     """Derived metrics sorted so each comes after what it reads; unknown names and cycles are errors."""
-    graph: dict[str, set[str]] = {}
+    # Sorted inputs keep the order, and so every report, identical across runs.
+    graph: dict[str, list[str]] = {}
     problems = []
-    for metric in metrics.values():
+    for metric in sorted(metrics.values(), key=lambda m: m.id):
         if metric.formula is not None:
             where = f"metric '{metric.id}' ({origins.get('metric:' + metric.id, '?')})"
             try:
@@ -161,13 +162,13 @@ def _metric_order(metrics: Mapping[str, MetricDef], origins: Mapping[str, str]) 
             except expr.ExprError as exc:
                 problems.append(Problem(f"{where}: formula {metric.formula!r}: {exc.message}"))
                 continue
-            graph[metric.id] = set(parsed.names)
+            graph[metric.id] = sorted(parsed.names)
         elif metric.polars is not None:
             unknown = [name for name in metric.requires if name not in metrics]
             if unknown:
                 problems.append(Problem(f"metric '{metric.id}': requires unknown metric '{unknown[0]}'"))
                 continue
-            graph[metric.id] = set(metric.requires)
+            graph[metric.id] = sorted(metric.requires)
     if problems:
         raise ConfigError(problems)
     try:
