@@ -13,7 +13,7 @@ from . import expr
 from .catalog import Catalog, template_fields
 from .definitions import DIMENSIONS, SEVERITIES, RuleDef
 from .formatting import format_value
-from .metrics import MetricTable
+from .metrics import MetricTable, scope_of
 from .report import Finding, Impact
 
 
@@ -109,7 +109,7 @@ def _evaluate_level(
     )
     findings = []
     for row in fired.iter_rows(named=True):
-        scope = {d: str(row[d]) for d in table.dims if row[d] is not None}
+        scope = scope_of(row, table.dims)
         for index, rule in enumerate(rules):
             if row[f"__fire{index}"]:
                 values = {**rule.params, **params.get(rule.id, {})}

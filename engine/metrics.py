@@ -131,5 +131,14 @@ def undefined_notes(table: MetricTable, catalog: Catalog, limit: int = 3) -> lis
     return notes
 
 
+# Rows without a value for a dimension (say, traffic with no channel) form a
+# scope of their own, labelled so that it can never be mistaken for the total.
+UNSET = "(none)"
+
+
+def scope_of(row: dict, dims: tuple[str, ...]) -> dict[str, str]:
+    return {d: UNSET if row[d] is None else str(row[d]) for d in dims}
+
+
 def scope_label(scope: dict[str, object]) -> str:
-    return ", ".join(f"{k}={'(none)' if v is None else v}" for k, v in scope.items()) or "all data"
+    return ", ".join(f"{k}={UNSET if v is None else v}" for k, v in scope.items()) or "all data"

@@ -12,7 +12,7 @@ from .data import Dataset, load_dataset
 from .definitions import SEVERITIES
 from .prepare import Prepared, load_config, prepare
 from .formatting import format_value
-from .metrics import LEVEL_DIMS, MetricTable, metric_table, undefined_notes
+from .metrics import LEVEL_DIMS, MetricTable, metric_table, scope_of, undefined_notes
 from .catalog import Catalog
 from .problems import ConfigError, Problem
 from .report import ActionValue, Report, ScopeMetrics, Summary
@@ -91,7 +91,7 @@ def run_pipeline(prepared: Prepared, data: Any = None) -> Report:
             continue
         warnings += undefined_notes(table, catalog)
         for row in table.frame.select(list(table.dims) + table.available).iter_rows(named=True):
-            scope = {d: str(row[d]) for d in table.dims if row[d] is not None}
+            scope = scope_of(row, table.dims)
             metrics_out.append(ScopeMetrics(scope=scope, values={m: _round(row[m]) for m in table.available}))
 
     total = tables["total"]

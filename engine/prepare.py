@@ -9,7 +9,8 @@ from typing import Any, Mapping
 
 from pydantic import ValidationError
 
-from .catalog import Catalog, get_catalog, load_rule_pack, check_rule
+from . import expr
+from .catalog import Catalog, check_rule, get_catalog, load_rule_pack
 from .config import ClientConfig
 from .definitions import RuleDef
 from .host import manager_with
@@ -82,6 +83,9 @@ def prepare(loaded: LoadedConfig, catalog: Catalog | None = None) -> Prepared:
         files = [_resolve(loaded.base_dir, p) for p in config.plugins]
         catalog = get_catalog(manager_with(files))
     origin = loaded.doc.file if loaded.doc else "config"
+    problems = _check_config_metrics(loaded, catalog)
+    if problems:
+        raise ConfigError(problems)
     catalog = catalog.with_metrics(config.metrics, origin)
     rules = dict(catalog.rules)
     for index, pack_path in enumerate(config.rules.packs):
@@ -103,6 +107,25 @@ def prepare(loaded: LoadedConfig, catalog: Catalog | None = None) -> Prepared:
         raise ConfigError(problems)
     active = [rule for rule_id, rule in sorted(rules.items()) if rule_id not in config.rules.disable]
     return Prepared(loaded=loaded, catalog=catalog, rules=active)
+
+
+def _check_config_metrics(loaded: LoadedConfig, catalog: Catalog) -> list[Problem]:
+    """A config's own formulas, checked where the config can point at the line."""
+    metrics = loaded.config.metrics
+    known = set(catalog.metrics) | {m.id for m in metrics}
+    problems = []
+    for index, metric in enumerate(metrics):
+        if metric.id in catalog.metrics:
+            where = catalog.origins.get("metric:" + metric.id)
+            problems.append(loaded.problem(("metrics", index, "id"), f"metric '{metric.id}' is already defined by {where}; choose another id"))
+        if metric.formula is None:
+            problems.append(loaded.problem(("metrics", index), f"metric '{metric.id}' needs a formula over other metrics"))
+            continue
+        try:
+            expr.check_names(expr.parse(metric.formula), known)
+        except expr.ExprError as exc:
+            problems.append(loaded.problem(("metrics", index, "formula"), exc.message))
+    return problems
 
 
 def _resolve(base_dir: Path, value: str) -> Path:
