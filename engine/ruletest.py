@@ -59,6 +59,10 @@ def run_examples(paths: list[Path], catalog: Catalog | None = None) -> list[Exam
             results.append(ExampleResult(rule.id, "quiet", "(none)", False, "a rule needs at least one must-not-fire example"))
         for kind, examples in (("fire", rule.examples.fire), ("quiet", rule.examples.quiet)):
             for example in examples:
+                unknown = sorted(set(example.params) - set(rule.params))
+                if unknown:
+                    results.append(ExampleResult(rule.id, kind, example.name, False, f"bad example: unknown param '{unknown[0]}'"))
+                    continue
                 try:
                     fired, skipped = run_example(rule, example.records, example.params, catalog)
                 except ConfigError as exc:

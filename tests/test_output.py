@@ -1,0 +1,59 @@
+"""Output files are written atomically and never over an input."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from kpi_advisor.formatting import format_value
+from kpi_advisor.output import write_atomic
+from kpi_advisor.problems import ConfigError
+
+
+def test_write_atomic_replaces_the_whole_file(tmp_path):
+    target = tmp_path / "report.json"
+    target.write_text("old")
+    write_atomic(target, "new")
+    assert target.read_text() == "new"
+    assert sorted(os.listdir(tmp_path)) == ["report.json"]
+
+
+def test_failure_leaves_the_old_file(tmp_path, monkeypatch):
+    target = tmp_path / "report.json"
+    target.write_text("old")
+
+    def broken_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError):
+        write_atomic(target, "new")
+    assert target.read_text() == "old"
+    assert sorted(os.listdir(tmp_path)) == ["report.json"]
+
+
+def test_refuses_an_input_even_through_a_symlink(tmp_path):
+    config = tmp_path / "client.yaml"
+    config.write_text("client: x")
+    link = tmp_path / "link.yaml"
+    link.symlink_to(config)
+    with pytest.raises(ConfigError, match="is an input of this run"):
+        write_atomic(link, "x", inputs=[config])
+    assert config.read_text() == "client: x"
+
+
+def test_refuses_a_folder_or_missing_folder(tmp_path):
+    with pytest.raises(ConfigError, match="is a folder"):
+        write_atomic(tmp_path, "x")
+    with pytest.raises(ConfigError, match="does not exist"):
+        write_atomic(tmp_path / "nope" / "r.json", "x")
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "expected"),
+    [(0.0321, "ratio", "3.2%"), (0.0045, "ratio", "0.45%"), (1234.5, "currency", "EUR 1,234"), (21.98, "currency", "EUR 21.98"),
+     (12400.0, "count", "12,400"), (None, "ratio", "n/a"), (2.5, "number", "2.50")],
+)
+def test_format_value(value, unit, expected):
+    assert format_value(value, unit, "EUR") == expected
