@@ -32,7 +32,7 @@ from .definitions import (
 )
 from .host import PluginInfo, get_plugin_manager, plugin_infos
 from .problems import ConfigError, PluginError, Problem
-from .yamlsafe import Document, load_yaml_file, problems_from_validation_error
+from .yamlsafe import Document, load_yaml_file, problems_from_validation_error, validate_document
 
 
 @dataclass(frozen=True)
@@ -116,23 +116,11 @@ def _item_id(item: Any, key: str = "id") -> str:
 
 def load_rule_pack(path: Path) -> RulePack:
     """Read and validate one rule-pack file; problems name file:line."""
-    doc = load_yaml_file(path)
-    if not isinstance(doc.data, dict):
-        raise ConfigError(doc.problem((), "expected a mapping with 'pack' and 'rules'"))
-    try:
-        return RulePack.model_validate(doc.data)
-    except ValidationError as exc:
-        raise ConfigError(problems_from_validation_error(exc, doc)) from None
+    return validate_document(load_yaml_file(path), RulePack, "a mapping with 'pack' and 'rules'")
 
 
 def load_profile_file(path: Path) -> ProfileDef:
-    doc = load_yaml_file(path)
-    if not isinstance(doc.data, dict):
-        raise ConfigError(doc.problem((), "expected a mapping describing one business model"))
-    try:
-        return ProfileDef.model_validate(doc.data)
-    except ValidationError as exc:
-        raise ConfigError(problems_from_validation_error(exc, doc)) from None
+    return validate_document(load_yaml_file(path), ProfileDef, "a mapping describing one business model")
 
 
 def _as_path(item: Any) -> Path | None:

@@ -15,8 +15,7 @@ from .config import ClientConfig
 from .definitions import RuleDef
 from .host import manager_with
 from .problems import ConfigError, Problem, format_path
-from .report import Report
-from .yamlsafe import Document, known_fields_for, load_yaml_file, load_yaml_text, problems_from_validation_error
+from .yamlsafe import Document, known_fields_for, load_yaml_file, load_yaml_text, problems_from_validation_error, validate_document
 
 CONFIG_FIELDS = known_fields_for(ClientConfig)
 
@@ -34,12 +33,7 @@ class LoadedConfig:
 
 
 def config_from_document(doc: Document, base_dir: Path) -> LoadedConfig:
-    if not isinstance(doc.data, dict):
-        raise ConfigError(doc.problem((), f"expected a mapping of config fields (client, business_model, data, ...), got {type(doc.data).__name__}"))
-    try:
-        config = ClientConfig.model_validate(doc.data)
-    except ValidationError as exc:
-        raise ConfigError(problems_from_validation_error(exc, doc, known_fields=CONFIG_FIELDS)) from None
+    config = validate_document(doc, ClientConfig, "a mapping of config fields (client, business_model, data, ...)", CONFIG_FIELDS)
     return LoadedConfig(config=config, base_dir=base_dir, doc=doc)
 
 

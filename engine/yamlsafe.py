@@ -526,6 +526,24 @@ def _reader_line(exc: ReaderError, loader_class: type, raw: bytes, bom: int, tex
 # --------------------------------------------------------------------------- pydantic
 
 
+def validate_document(
+    doc: Document,
+    model: type[pydantic.BaseModel],
+    expected: str,
+    known_fields: Callable[[tuple], Iterable[str]] | None = None,
+) -> Any:
+    """The document as ``model``, or a ConfigError whose problems name file:line.
+
+    :param expected: what the top level should be, for the message when it is not a mapping.
+    """
+    if not isinstance(doc.data, dict):
+        raise ConfigError(doc.problem((), f"expected {expected}, got {type(doc.data).__name__}"))
+    try:
+        return model.model_validate(doc.data)
+    except pydantic.ValidationError as exc:
+        raise ConfigError(problems_from_validation_error(exc, doc, known_fields=known_fields)) from None
+
+
 def problems_from_validation_error(
     exc: pydantic.ValidationError,
     doc: Document | None,
