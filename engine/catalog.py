@@ -31,7 +31,8 @@ from .definitions import (
     RulePack,
 )
 from .host import PluginInfo, get_plugin_manager, plugin_infos
-from .problems import ConfigError, PluginError, Problem
+from .problems import ConfigError, PluginError, Problem, format_path
+from .profiles import profile_problems, read_profile
 from .yamlsafe import Document, load_yaml_file, problems_from_validation_error, validate_document
 
 
@@ -119,8 +120,9 @@ def load_rule_pack(path: Path) -> RulePack:
     return validate_document(load_yaml_file(path), RulePack, "a mapping with 'pack' and 'rules'")
 
 
-def load_profile_file(path: Path) -> ProfileDef:
-    return validate_document(load_yaml_file(path), ProfileDef, "a mapping describing one business model")
+def load_profile_file(path: Path, known: Mapping[str, ProfileDef] | None = None) -> ProfileDef:
+    """Read and validate one profile file; ``extends`` is resolved against ``known``."""
+    return read_profile(path, str(path), known or {})
 
 
 def _as_path(item: Any) -> Path | None:
@@ -247,9 +249,13 @@ def build_catalog(pm: pluggy.PluginManager) -> Catalog:
     for plugin, items in _call_each(pm, "kpi_advisor_profiles"):
         for item in items:
             path = _as_path(item)
-            profile = load_profile_file(path) if path else _validate(ProfileDef, item, f"plugin '{plugin}': profile '{_item_id(item)}'")
-            # A consultant's plugin may replace a shipped model on purpose.
-            add("model", profiles, profile.id, profile, str(path) if path else plugin, replace_ok=True)
+            profile = read_profile(item, f"plugin '{plugin}': profile '{_item_id(item)}'", profiles)
+            origin = str(path) if path else plugin
+            # A consultant's plugin may replace or adjust a shipped model on purpose; list models says so.
+            if profile.id in profiles:
+                verb = "adjusts" if profile.extends == profile.id else "replaces"
+                origin = f"{origin} ({verb} {origins['model:' + profile.id]})"
+            add("model", profiles, profile.id, profile, origin, replace_ok=True)
 
     goals: dict[str, GoalDef] = {}
     for plugin, items in _call_each(pm, "kpi_advisor_goals"):
@@ -298,13 +304,8 @@ def _check_cross_refs(metrics, profiles, goals, benchmarks, origins) -> list[Pro
     problems = []
     for profile in profiles.values():
         where = f"model '{profile.id}' ({origins['model:' + profile.id]})"
-        named = [m for ids in profile.stages.values() for m in ids] + list(profile.macro_kpis) + list(profile.proxies)
-        for metric_id in named:
-            if metric_id not in metrics:
-                problems.append(Problem(f"{where}: unknown metric '{metric_id}'"))
-        for goal_id in profile.goals:
-            if goal_id not in goals:
-                problems.append(Problem(f"{where}: goals: unknown goal '{goal_id}'"))
+        for path, message in profile_problems(profile, metrics, goals):
+            problems.append(Problem(f"{where}: {format_path(path)}: {message}"))
     for goal in goals.values():
         for metric_id in goal.metrics:
             if metric_id not in metrics:

@@ -8,7 +8,7 @@ The declarative ones are pydantic models (their JSON Schemas live in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal
+from typing import Annotated, Any, Callable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
@@ -115,20 +115,68 @@ class RulePack(Strict):
 
 Relevance = Literal["core", "high", "medium", "low", "none"]
 RELEVANCE_WEIGHT: dict[str, float] = {"core": 1.0, "high": 0.8, "medium": 0.5, "low": 0.2, "none": 0.0}
+Tracking = Literal["online", "partial", "offline"]
+# Fields a profile must give unless it extends another model.
+PROFILE_REQUIRED: tuple[str, ...] = ("name", "description", "tracking", "stages", "macro_kpis", "goals")
+
+
+def _profile_schema(schema: dict[str, Any]) -> None:
+    # A profile that extends another may leave out what it inherits.
+    required = [name for name in schema.get("required", []) if name not in PROFILE_REQUIRED]
+    schema["required"] = required
+    schema["anyOf"] = [{"required": ["extends"]}, {"required": list(PROFILE_REQUIRED)}]
 
 
 class ProfileDef(Strict):
+    """A business model: how its funnel looks, what can be tracked, what each goal means for it.
+
+    A profile with ``extends`` starts from an earlier model: mappings (tracking,
+    stages, goals, ...) merge key by key, lists and text replace. The catalog
+    resolves it, so code only ever sees complete profiles.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_profile_schema)
+
     id: str = Field(pattern=ID_PATTERN)
-    name: str
-    description: str
-    tracking: dict[Stage, Literal["online", "partial", "offline"]] = Field(
-        description="how far each stage can be followed online"
+    extends: str | None = Field(default=None, description="id of a model loaded earlier (a shipped one, or this id to adjust it) to start from")
+    name: str = Field(min_length=1, description="a noun phrase read after 'a' or 'an': 'B2B company', 'consulting firm'")
+    description: str = Field(min_length=1)
+    tracking: dict[Stage, Tracking] = Field(
+        description="how far each stage can be followed online: online, partial, or offline (the trail ends, e.g. at the shop door)"
     )
-    stages: dict[Stage, list[str]] = Field(description="metric ids that mark each stage for this model")
+    stages: dict[Stage, list[str]] = Field(
+        description="metric ids that mark each funnel stage for this model, the deepest intent first within a stage"
+    )
     macro_kpis: list[str] = Field(min_length=1, description="the results that pay the bills, most important first")
-    goals: dict[str, Relevance] = Field(description="how relevant each goal objective is for this model")
-    proxies: list[str] = Field(default_factory=list, description="metrics that stand in for stages tracked offline")
+    goals: dict[str, Relevance] = Field(description="how relevant each goal objective is for this model: core, high, medium, low or none")
+    proxies: list[str] = Field(
+        default_factory=list, description="online metrics that stand in for the stages tracked offline, best first"
+    )
+    goal_kpis: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="goal id -> metric ids that measure it for this model, best first; replaces the goal's own list",
+    )
+    goal_notes: dict[str, str] = Field(default_factory=dict, description="goal id -> why it matters (or not) for this model, one clause")
+    metric_notes: dict[str, str] = Field(default_factory=dict, description="metric id -> why it matters for this model, one clause")
+    tracking_hints: dict[str, str] = Field(
+        default_factory=dict, description="metric id -> how to start tracking it for this model, when the data lacks it"
+    )
+    typical_growth: dict[str, Annotated[float, Field(gt=0)]] = Field(
+        default_factory=dict,
+        description="metric id or stage -> typical best monthly change for this model (0.1 = 10%), for SMART 'achievable'",
+    )
     notes: list[str] = Field(default_factory=list)
+
+    def relevance(self, goal_id: str) -> str:
+        """How much a goal matters for this model; goals a plugin model leaves out count as medium."""
+        return self.goals.get(goal_id, "medium")
+
+    def stage_of(self, metric_id: str) -> str | None:
+        """The stage this model files a metric under, if it marks one with it."""
+        for stage, ids in self.stages.items():
+            if metric_id in ids:
+                return stage
+        return None
 
 
 class GoalDef(Strict):

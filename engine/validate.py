@@ -11,7 +11,8 @@ from .yamlsafe import load_yaml_file
 def kind_of(data: object) -> str:
     if isinstance(data, dict) and "rules" in data and "pack" in data:
         return "rules"
-    if isinstance(data, dict) and "macro_kpis" in data and "stages" in data:
+    profile_keys = {"macro_kpis", "stages", "tracking", "extends", "proxies", "goal_kpis"}
+    if isinstance(data, dict) and profile_keys & set(data) and not {"client", "business_model"} & set(data):
         return "profile"
     return "config"
 
@@ -19,6 +20,7 @@ def kind_of(data: object) -> str:
 def validate_file(path: Path) -> list[Problem]:
     from .catalog import check_rule, get_catalog, load_profile_file, load_rule_pack
     from .prepare import config_from_document, prepare
+    from .profiles import profile_problems
 
     try:
         if not path.is_file():
@@ -31,12 +33,8 @@ def validate_file(path: Path) -> list[Problem]:
             catalog = catalog.with_metrics([m for m in pack.metrics if m.id not in catalog.metrics], str(path))
             return [Problem(message, file=str(path)) for rule in pack.rules for message in check_rule(rule, catalog.metrics)]
         if kind == "profile":
-            profile = load_profile_file(path)
-            unknown = [m for ids in profile.stages.values() for m in ids if m not in catalog.metrics]
-            unknown += [m for m in [*profile.macro_kpis, *profile.proxies] if m not in catalog.metrics]
-            problems = [Problem(f"unknown metric '{m}'{catalog.suggest(m, catalog.metrics)}", file=str(path)) for m in unknown]
-            problems += [Problem(f"goals: unknown goal '{g}'", file=str(path)) for g in profile.goals if g not in catalog.goals]
-            return problems
+            profile = load_profile_file(path, catalog.profiles)
+            return [doc.problem(where, message) for where, message in profile_problems(profile, catalog.metrics, catalog.goals)]
         loaded = config_from_document(doc, path.resolve().parent)
         prepare(loaded)
         problems = []

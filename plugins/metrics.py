@@ -112,6 +112,33 @@ DERIVED = [
 ]
 
 
+# added for profiles (issue 5)
+# Base counts and ratios the business-model profiles name that the catalogue
+# lacked: reviews and newsletter sign-ups, the app-store step and retention of
+# an app, and the rates that link one stage of a model's funnel to the next.
+BASE += [
+    _base("reviews", "loyalty", "New customer reviews on Google, Facebook or review sites."),
+    _base("newsletter_signups", "evaluation", "Sign-ups for the e-mail newsletter."),
+    _base("app_store_views", "evaluation", "Views of the app's page in the App Store or Google Play.", name="App store page views"),
+    _base("retained_users", "loyalty", "People still active 30 days after they started (installed, subscribed or signed up).",
+          name="Users retained at 30 days"),
+]
+DERIVED += [
+    _derived("qualified_lead_rate", "qualified_leads / leads", "evaluation", "Share of leads that sales accepted as a real prospect."),
+    _derived("cost_per_qualified_lead", "spend / qualified_leads", "evaluation", "Ad spend per qualified lead.", unit="currency", direction="lower"),
+    _derived("cost_per_trial", "spend / trial_signups", "evaluation", "Ad spend per free-trial sign-up.", unit="currency", direction="lower"),
+    _derived("trial_to_paid_rate", "subscriptions / trial_signups", "purchase", "Share of free trials that became paid subscriptions."),
+    _derived("cost_per_test_drive", "spend / test_drive_bookings", "evaluation", "Ad spend per test drive booked.", unit="currency", direction="lower"),
+    _derived("test_drive_to_sale_rate", "purchases / test_drive_bookings", "purchase", "Cars sold per test drive booked."),
+    _derived("pages_per_session", "pageviews / sessions", "interest", "Pages read per visit.", unit="number"),
+    _derived("page_rpm", "ad_revenue / pageviews * 1000", "purchase", "Ad revenue per thousand page views.", name="Page RPM", unit="currency"),
+    _derived("install_rate", "installs / app_store_views", "purchase", "Share of app store page views that ended in an install."),
+    _derived("retention_rate", "retained_users / installs", "loyalty", "Share of installs still active 30 days later."),
+    _derived("repeat_purchase_rate", "repeat_purchases / purchases", "loyalty", "Share of orders that came from returning customers."),
+]
+# end of the block added for profiles (issue 5)
+
+
 @hookimpl
 def kpi_advisor_metrics():
     return BASE + DERIVED
