@@ -139,18 +139,14 @@ def kpis(model: str, goals: tuple[str, ...], fmt: str) -> None:
     import json
 
     from .catalog import get_catalog
-    from .kpis import recommend
+    from .kpis import recommend, render_text
 
     catalog = get_catalog()
     ranked = recommend(catalog, model, list(goals))
     if fmt == "json":
         click.echo(json.dumps([k.model_dump(mode="json", exclude={"has_data", "tracking_hint"}) for k in ranked], indent=2))
         return
-    profile = catalog.profiles[model]
-    click.echo(f"KPIs for {profile.name}" + (f", goals: {', '.join(goals)}" if goals else ""))
-    for kpi in ranked:
-        flag = " (vanity)" if kpi.vanity else ""
-        click.echo(f"{kpi.rank:>3}. {kpi.metric}{flag} [{kpi.stage}]: {kpi.why}")
+    click.echo(render_text(catalog, model, list(goals), ranked), nl=False)
 
 
 @cli.command(name="list")

@@ -65,16 +65,12 @@ def explain(catalog: Catalog, item_id: str) -> str:
         lines += [f"  rationale: {r.rationale}", f"  source: {r.source}", f"  provided by: {catalog.origins.get('rule:' + r.id)}"]
         return "\n".join(lines)
     if item_id in catalog.profiles:
-        p = catalog.profiles[item_id]
-        lines = [f"model {p.id}: {p.name}", f"  {p.description}", f"  macro KPIs: {', '.join(p.macro_kpis)}"]
-        for stage, ids in p.stages.items():
-            lines.append(f"  {stage} ({p.tracking.get(stage, 'online')}): {', '.join(ids)}")
-        lines.append("  goals: " + ", ".join(f"{g} {r}" for g, r in p.goals.items()))
-        if p.proxies:
-            lines.append(f"  proxies: {', '.join(p.proxies)}")
-        return "\n".join(lines)
+        from .kpis import explain_profile
+
+        return explain_profile(catalog, catalog.profiles[item_id])
     if item_id in catalog.goals:
-        g = catalog.goals[item_id]
-        return "\n".join([f"goal {g.id}: {g.name}", f"  {g.description}", f"  stage: {g.stage}", f"  measured by: {', '.join(g.metrics)}"])
+        from .kpis import explain_goal
+
+        return explain_goal(catalog, catalog.goals[item_id])
     known = list(catalog.metrics) + list(catalog.rules) + list(catalog.profiles) + list(catalog.goals)
     raise ConfigError(Problem(f"nothing called '{item_id}'{catalog.suggest(item_id, known)}; try kpi-advisor list metrics|rules|models|goals"))
