@@ -99,7 +99,8 @@ def run_pipeline(prepared: Prepared, data: Any = None) -> Report:
     available = set(total.available)
     profile = kpis_mod.resolve_profile(catalog, config.business_model)
     objectives = list(dict.fromkeys(goal.objective for goal in config.goals))
-    kpis = kpis_mod.with_data(kpis_mod.recommend(catalog, config.business_model, objectives), available, catalog)
+    tracked = [goal.metric for goal in config.goals if goal.metric]
+    kpis = kpis_mod.with_data(kpis_mod.recommend(catalog, config.business_model, objectives, keep=tracked), available, catalog, profile)
     goal_statuses = [goals_mod.check_goal(goal, config, catalog, profile, dataset, available) for goal in config.goals]
 
     by_rule: dict[str, int] = {}

@@ -1,0 +1,218 @@
+"""SMART checks and progress: each letter passes and fails for the reason the
+domain gives, and the status follows a linear pace toward the target."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import kpi_advisor
+from kpi_advisor.catalog import get_catalog
+from kpi_advisor.goals import STOCK_GROWTH, typical_change
+
+QUARTER = {"start": "2026-07-01", "end": "2026-09-30"}
+INSTAGRAM = [{"channel": "instagram", "impressions": 90000, "followers": 5000}, {"channel": "facebook", "impressions": 80000, "followers": 9000}]
+
+
+def check(goal: dict, records: list[dict], model: str = "dtc_ecommerce", period: dict | None = QUARTER):
+    config = {"client": "Test", "business_model": model, "goals": [{"id": "g", **goal}], "data": [{"records": records}]}
+    if period:
+        config["period"] = period
+    return kpi_advisor.evaluate(config).goals[0]
+
+
+def note(status, letter: str) -> str:
+    return " | ".join(n for n in status.notes if n.startswith(letter))
+
+
+def monthly(channel: str, values: dict[str, list[float]], months=("2026-07-31", "2026-08-31", "2026-09-30")) -> list[dict]:
+    return [{"date": d, "channel": channel, **{k: v[i] for k, v in values.items()}} for i, d in enumerate(months)]
+
+
+FOLLOWERS = {"objective": "awareness", "metric": "followers", "channel": "instagram", "by": "2026-09-30"}
+
+
+# --- S ---------------------------------------------------------------------------------------
+
+
+def test_specific_needs_metric_and_channel():
+    assert check({**FOLLOWERS, "baseline": 5000, "change": "+20%"}, INSTAGRAM).smart.specific
+    no_channel = check({**FOLLOWERS, "channel": None, "baseline": 14000, "change": "+20%"}, INSTAGRAM)
+    assert not no_channel.smart.specific and "name the channel" in note(no_channel, "specific")
+    no_metric = check({"objective": "awareness", "channel": "instagram", "by": "2026-09-30"}, INSTAGRAM)
+    assert not no_metric.smart.specific and "name the metric" in note(no_metric, "specific")
+    everywhere = check({**FOLLOWERS, "channel": "all", "baseline": 14000, "change": "+20%"}, INSTAGRAM)
+    assert everywhere.smart.specific and everywhere.smart.measurable
+
+
+# --- M ---------------------------------------------------------------------------------------
+
+
+def test_measurable_needs_the_metric_in_the_data_on_that_channel():
+    assert check({**FOLLOWERS, "baseline": 5000, "change": "+20%"}, INSTAGRAM).smart.measurable
+    missing = check({**FOLLOWERS, "baseline": 5000, "change": "+20%"}, [{"channel": "instagram", "impressions": 90000}])
+    assert not missing.smart.measurable
+    assert "the data has no followers for instagram yet; export the follower count" in note(missing, "measurable")
+    elsewhere = check({**FOLLOWERS, "channel": "tiktok", "baseline": 5000, "change": "+20%"}, INSTAGRAM)
+    assert not elsewhere.smart.measurable
+    assert "no rows for channel 'tiktok' (channels: facebook, instagram)" in note(elsewhere, "measurable")
+    ratio = check({"objective": "leads", "metric": "cost_per_lead", "channel": "facebook", "baseline": 40, "target": 30, "by": "2026-09-30"},
+                  [{"channel": "facebook", "spend": 1200, "clicks": 300}], model="b2b")
+    assert not ratio.smart.measurable and "the data has no leads for facebook yet; add a thank-you-page goal" in note(ratio, "measurable")
+
+
+def test_an_unknown_metric_is_refused_before_any_check():
+    with pytest.raises(kpi_advisor.ConfigError, match=r"goals\[0\]\.metric: unknown metric 'folowers' \(did you mean 'followers'\?\)"):
+        check({**FOLLOWERS, "metric": "folowers"}, INSTAGRAM)
+
+
+# --- A ---------------------------------------------------------------------------------------
+
+
+def test_twenty_percent_more_followers_in_a_quarter_is_achievable():
+    status = check({**FOLLOWERS, "baseline": 5000, "change": "+20%"}, INSTAGRAM)
+    assert status.smart.achievable is True and status.target == pytest.approx(6000)
+    assert "needs +6.3% a month for 3.0 months from 5,000" in note(status, "achievable")
+    assert "within the typical range (typical for followers is up to +10% a month)" in note(status, "achievable")
+
+
+def test_five_thousand_to_a_million_followers_in_a_quarter_is_not():
+    status = check({**FOLLOWERS, "baseline": 5000, "target": 1_000_000}, INSTAGRAM)
+    assert status.smart.achievable is False
+    assert re.search(r"needs \+4\d\d\.\d% a month for 3\.0 months from 5,000", note(status, "achievable"))
+    assert "beyond the typical range" in note(status, "achievable")
+
+
+def test_the_accounts_own_history_can_make_a_steep_goal_achievable_or_not():
+    fast = monthly("instagram", {"followers": [1000, 1300, 1690]})
+    steep = {**FOLLOWERS, "baseline": 1000, "target": 2200}
+    status = check(steep, fast)
+    assert status.smart.achievable is True
+    assert re.search(r"within the account's own record: the account's own followers changed \+(29\.9|30\.0)% a month from 2026-07-31 to 2026-09-30",
+                     note(status, "achievable"))
+    slow = monthly("instagram", {"followers": [1000, 1020, 1040]})
+    status = check(steep, slow)
+    assert status.smart.achievable is False
+    assert "beyond the typical range" in note(status, "achievable") and "+2.0% a month" in note(status, "achievable")
+
+
+def test_a_cost_goal_is_judged_by_the_fall_it_needs():
+    goal = {"objective": "leads", "metric": "cost_per_lead", "channel": "facebook", "baseline": 40, "by": "2026-09-30"}
+    data = [{"channel": "facebook", "spend": 4000, "leads": 100}]
+    fine = check({**goal, "target": 30}, data, model="b2b")
+    assert fine.smart.achievable is True and "needs a fall of 9.2% a month" in note(fine, "achievable")
+    steep = check({**goal, "target": 10}, data, model="b2b")
+    assert steep.smart.achievable is False and "typical for cost per lead is up to +10% a month" in note(steep, "achievable")
+
+
+def test_a_flow_without_baseline_is_judged_against_the_pace_in_the_data():
+    data = monthly("facebook", {"purchases": [38, 41, 40]})
+    status = check({"objective": "sales", "metric": "purchases", "channel": "facebook", "baseline": 0, "target": 400, "by": "2026-09-30"}, data)
+    assert status.smart.achievable is False and "the window's total at the current pace of" in note(status, "achievable")
+    status = check({"objective": "sales", "metric": "purchases", "channel": "facebook", "baseline": 0, "target": 130, "by": "2026-09-30"}, data)
+    assert status.smart.achievable is True
+
+
+def test_achievable_cannot_be_judged_without_numbers_or_time():
+    undated_zero = check({"objective": "sales", "metric": "purchases", "channel": "facebook", "baseline": 0, "target": 100, "by": "2026-09-30"},
+                         [{"channel": "facebook", "purchases": 30}])
+    assert undated_zero.smart.achievable is None and "a baseline of zero" in note(undated_zero, "achievable")
+    past = check({**FOLLOWERS, "baseline": 5000, "change": "+20%", "by": "2026-06-30"}, INSTAGRAM)
+    assert past.smart.achievable is False and "leaves no time after the start 2026-07-01" in note(past, "achievable")
+
+
+def test_a_model_can_set_its_own_typical_growth():
+    catalog = get_catalog()
+    followers = catalog.metrics["followers"]
+    shipped = catalog.profiles["mobile_app"]
+    assert typical_change(followers, shipped) == STOCK_GROWTH
+    adjusted = shipped.model_copy(update={"typical_growth": {"followers": 0.5, "purchase": 0.4}})
+    assert typical_change(followers, adjusted) == 0.5
+    assert typical_change(catalog.metrics["installs"], adjusted) == 0.4
+
+
+# --- R ---------------------------------------------------------------------------------------
+
+
+def test_relevant_needs_an_objective_that_matters_for_the_model_and_a_metric_that_measures_it():
+    leads = check({"objective": "leads", "metric": "qualified_leads", "channel": "linkedin", "baseline": 20, "change": "+10%", "by": "2026-09-30"},
+                  [{"channel": "linkedin", "qualified_leads": 20, "leads": 90}], model="b2b")
+    assert leads.smart.relevant
+    support = check({"objective": "support", "metric": "support_response_rate_1h", "channel": "x", "baseline": 0.5, "target": 0.6, "by": "2026-09-30"},
+                    [{"channel": "x", "support_requests": 40, "support_replied_within_1h": 20}], model="consulting")
+    assert not support.smart.relevant
+    assert "the customer support goal matters little for a consulting firm (low): clients reach their consultants by mail and phone" in note(support, "relevant")
+    likes = check({"objective": "sales", "metric": "likes", "channel": "instagram", "baseline": 100, "change": "+10%", "by": "2026-09-30"},
+                  [{"channel": "instagram", "likes": 100}])
+    assert not likes.smart.relevant
+    assert "likes does not connect to the revenue and sales goal of a DTC e-commerce shop; measure it by revenue, purchases, roas" in note(likes, "relevant")
+
+
+# --- T ---------------------------------------------------------------------------------------
+
+
+def test_time_bound_needs_a_date():
+    assert check({**FOLLOWERS, "baseline": 5000, "change": "+20%"}, INSTAGRAM).smart.time_bound
+    status = check({**FOLLOWERS, "by": None, "baseline": 5000, "change": "+20%"}, INSTAGRAM)
+    assert not status.smart.time_bound and status.smart.achievable is None
+    assert "give the date" in note(status, "time-bound")
+
+
+# --- status ---------------------------------------------------------------------------------------
+
+HALF_YEAR = {**FOLLOWERS, "by": "2026-12-31", "baseline": 1000, "target": 2000}
+
+
+@pytest.mark.parametrize(
+    ("followers", "status"),
+    [(1600, "on_track"), (1400, "at_risk"), (1100, "off_track"), (900, "off_track"), (2100, "on_track")],
+)
+def test_a_stock_is_on_pace_when_it_keeps_up_with_a_straight_line(followers, status):
+    result = check(HALF_YEAR, [{"date": "2026-09-30", "channel": "instagram", "followers": followers}])
+    assert result.status == status and result.current == followers
+    # 2026-09-30 is half of the way from 2026-07-01 to 2026-12-31.
+    assert "with 50% of the time gone" in note(result, "progress")
+
+
+def test_a_flow_counts_its_total_since_the_start():
+    goal = {"objective": "sales", "metric": "purchases", "channel": "facebook", "target": 300, "by": "2026-09-30"}
+    full = check(goal, monthly("facebook", {"purchases": [100, 100, 100]}))
+    assert full.status == "on_track" and full.current == 300
+    two_months = check(goal, monthly("facebook", {"purchases": [100, 100]}, months=("2026-07-31", "2026-08-31")))
+    assert two_months.status == "on_track" and two_months.current == 200
+    behind = check(goal, monthly("facebook", {"purchases": [60, 60]}, months=("2026-07-31", "2026-08-31")))
+    assert behind.status == "off_track"
+    other = check(goal, monthly("facebook", {"purchases": [100, 100, 100]}) + monthly("instagram", {"purchases": [500, 500, 500]}))
+    assert other.current == 300, "only the goal's channel counts"
+
+
+def test_a_ratio_is_judged_by_its_latest_month():
+    goal = {"objective": "leads", "metric": "cost_per_lead", "channel": "facebook", "baseline": 40, "target": 30, "by": "2026-09-30"}
+    data = monthly("facebook", {"spend": [4000, 3600, 3100], "leads": [100, 100, 100]})
+    status = check(goal, data, model="b2b")
+    assert status.current == pytest.approx(31) and status.status == "at_risk"
+    assert "90% of the way with 100% of the time gone" in note(status, "progress")
+
+
+def test_status_is_unknown_without_dated_data_in_the_window():
+    undated = check({**FOLLOWERS, "baseline": 5000, "change": "+20%"}, INSTAGRAM)
+    assert undated.status == "unknown" and "needs dated data for followers" in note(undated, "status")
+    before = check({**FOLLOWERS, "baseline": 5000, "change": "+20%"}, [{"date": "2026-06-30", "channel": "instagram", "followers": 5200}])
+    assert before.status == "unknown" and "no dated data for followers between 2026-07-01 and 2026-09-30" in note(before, "status")
+
+
+def test_a_missing_baseline_is_read_from_the_data():
+    status = check({**FOLLOWERS, "by": "2026-12-31", "change": "+40%"}, monthly("instagram", {"followers": [1000, 1100, 1200]}))
+    assert status.target == pytest.approx(1400)
+    assert "baseline: 1,000 taken from the data of 2026-07-31" in note(status, "baseline")
+    assert status.status == "on_track"
+
+
+def test_the_bundled_example_reads_as_expected():
+    from pathlib import Path
+
+    report = kpi_advisor.evaluate(Path(__file__).resolve().parent.parent / "examples" / "acme_outdoor.yaml")
+    goals = {g.id: g for g in report.goals}
+    assert goals["grow-instagram"].status == "on_track" and goals["grow-instagram"].smart.achievable is True
+    assert goals["online-sales"].status == "off_track" and goals["online-sales"].smart.achievable is False
