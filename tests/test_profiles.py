@@ -271,3 +271,10 @@ def test_a_starter_config_for_every_model_runs_with_a_smart_goal(tmp_path, model
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["kpis"][0]["rank"] == 1 and all(report["goals"][0]["smart"].values())
+
+
+def test_a_misspelt_profile_field_gets_a_suggestion(write):
+    path = write("typo.yaml", "id: webshop\nextends: dtc_ecommerce\nname: Web shop\ngoal_kpi:\n  sales: [revenue]\n")
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert f"{path}:4: goal_kpi: unknown field 'goal_kpi' (did you mean 'goal_kpis'?)" in result.output
