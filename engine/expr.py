@@ -287,7 +287,9 @@ _SYMBOLS: dict[str, str | None] = {
 
 
 def _clip(text: str, limit: int = 24) -> str:
-    return text if len(text) <= limit else text[:limit] + "…"
+    # Messages are one line: control characters from the source are shown escaped.
+    text = text if len(text) <= limit else text[:limit] + "…"
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _tokenize(source: str, limits: Limits) -> list[_Token]:
