@@ -10,7 +10,8 @@ def listing(catalog: Catalog, kind: str) -> list[dict]:
     if kind == "metrics":
         return [
             {"id": m.id, "summary": f"[{m.stage}] {m.description}", "name": m.title, "stage": m.stage, "unit": m.unit,
-             "direction": m.direction, "formula": m.formula, "vanity": m.vanity, "aliases": m.aliases,
+             "direction": m.direction, "formula": m.formula, "derived": m.derived, "requires": m.requires,
+             "description": m.description, "vanity": m.vanity, "aliases": m.aliases, "aggregate": m.aggregate,
              "provider": catalog.origins.get("metric:" + m.id)}
             for m in sorted(catalog.metrics.values(), key=lambda m: m.id)
         ]
@@ -49,7 +50,15 @@ def explain(catalog: Catalog, item_id: str) -> str:
     if item_id in catalog.metrics:
         m = catalog.metrics[item_id]
         lines = [f"metric {m.id}: {m.title}", f"  {m.description}", f"  stage: {m.stage}; unit: {m.unit}; {m.direction} is better"]
-        lines.append(f"  formula: {m.formula}" if m.formula else "  base count read from data" + (f" (also read from: {', '.join(m.aliases)})" if m.aliases else ""))
+        if m.formula:
+            lines.append(f"  formula: {m.formula}")
+        elif m.polars is not None:
+            lines.append(f"  computed by a Python plugin from: {', '.join(m.requires) or '(nothing)'}")
+        else:
+            lines.append("  base count read from data" + (f" (also read from: {', '.join(m.aliases)})" if m.aliases else ""))
+            if m.aggregate != "sum":
+                how = {"last": "a stock: each series' latest value counts, not the sum", "max": "the largest value counts", "mean": "the average counts"}
+                lines.append(f"  {how[m.aggregate]}")
         if m.vanity:
             lines.append("  vanity unless a goal connects it to results")
         marks = [b for b in catalog.benchmarks if b.metric == m.id]

@@ -1,0 +1,183 @@
+"""The built-in metric catalogue: complete, consistent, listed and explained."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from kpi_advisor import expr
+from kpi_advisor.catalog import get_catalog
+from kpi_advisor.cli import cli
+from kpi_advisor.definitions import DIMENSIONS, STAGES
+from kpi_advisor.evaluate import evaluate
+from kpi_advisor.plugins import metrics as builtin
+
+CATALOG = get_catalog()
+BUILT_IN = {m["id"]: m for m in builtin.BASE + builtin.DERIVED}
+
+# What the issue asks the catalogue to cover, by the id each has here.
+REQUIRED = {
+    "reach": ["reach", "impressions", "frequency", "followers", "new_followers", "follower_growth_rate", "share_of_voice",
+              "video_views", "cpm"],
+    "engagement": ["likes", "comments", "shares", "saves", "mentions", "engagements", "engagement_rate",
+                   "average_engagement_per_post", "share_rate", "amplification_rate"],
+    "traffic": ["clicks", "ctr", "cpc", "sessions", "landing_page_views", "bounce_rate", "time_on_site", "pages_per_session"],
+    "conversion": ["leads", "qualified_leads", "demo_requests", "trial_signups", "content_downloads", "visit_to_lead_rate",
+                   "lead_to_customer_rate", "add_to_cart", "checkouts", "purchases", "revenue", "conversion_rate",
+                   "cart_abandonment_rate", "cost_per_lead", "cost_per_acquisition", "roas", "average_order_value",
+                   "non_revenue_conversions"],
+    "loyalty": ["customer_lifetime_value", "repeat_purchases", "support_requests", "support_response_rate_1h",
+                "resolved_issues", "sentiment"],
+    "offline": ["store_visits", "coupon_redemptions", "calls", "direction_requests", "gbp_views", "gbp_clicks", "installs",
+                "cost_per_install"],
+}
+
+# Ids and aliases that rules, profiles and goals on other branches may name: never renamed.
+FIRST_IDS = (
+    "impressions reach followers new_followers video_views mentions competitor_mentions spend likes comments shares saves "
+    "engagements posts clicks sessions bounces engaged_sessions pageviews landing_page_views leads qualified_leads "
+    "demo_requests trial_signups content_downloads webinar_signups inquiries product_page_time configurator_uses "
+    "test_drive_bookings calls direction_requests gbp_views gbp_clicks ad_revenue subscriptions add_to_cart checkouts "
+    "purchases customers revenue conversions store_visits coupon_redemptions installs repeat_purchases support_requests "
+    "support_replied_within_1h frequency cpm share_of_voice engagement_rate share_rate ctr cpc bounce_rate "
+    "click_to_session_rate visit_to_lead_rate lead_to_customer_rate cost_per_lead conversion_rate cart_abandonment_rate "
+    "cost_per_acquisition roas average_order_value cost_per_install support_response_rate_1h"
+).split()
+FIRST_ALIASES = {
+    "cost": "spend", "amount_spent": "spend", "reactions": "likes", "reposts": "shares", "link_clicks": "clicks",
+    "visits": "sessions", "page_views": "pageviews", "lead": "leads", "ebook_downloads": "content_downloads",
+    "brochure_downloads": "content_downloads", "adds_to_cart": "add_to_cart", "orders": "purchases",
+    "conversions_purchase": "purchases", "sales": "revenue",
+}
+
+
+def test_catalogue_covers_the_issue():
+    missing = [m for ids in REQUIRED.values() for m in ids if m not in CATALOG.metrics]
+    assert not missing
+    assert len(BUILT_IN) >= 100
+
+
+def test_first_ids_and_aliases_still_work():
+    assert [m for m in FIRST_IDS if m not in BUILT_IN] == []
+    assert {alias: CATALOG.aliases.get(alias) for alias in FIRST_ALIASES} == FIRST_ALIASES
+
+
+@pytest.mark.parametrize("metric_id", sorted(BUILT_IN))
+def test_every_metric_is_complete(metric_id):
+    metric = CATALOG.metrics[metric_id]
+    assert metric.stage in STAGES
+    assert metric.name and metric.name != metric.id
+    description = metric.description
+    # One sentence a client understands: capitalised, ends with a full stop, no line breaks.
+    assert description[0].isupper() and description.endswith(".") and "\n" not in description
+    assert description.count(". ") == 0, description
+    assert 15 <= len(description) <= 140
+    if metric.formula:
+        parsed = expr.parse(metric.formula)
+        expr.check_names(parsed, CATALOG.metrics.keys())
+        assert not metric.aliases, "aliases name data columns; a derived metric has none"
+    assert CATALOG.origins["metric:" + metric_id] == "metrics"
+
+
+def test_aliases_are_unambiguous():
+    seen: dict[str, str] = {}
+    for metric in BUILT_IN.values():
+        for alias in metric.get("aliases", []):
+            assert alias not in seen, f"{alias} means both {seen[alias]} and {metric['id']}"
+            assert alias not in BUILT_IN and alias not in DIMENSIONS
+            seen[alias] = metric["id"]
+
+
+def test_stocks_and_flows():
+    assert CATALOG.metrics["followers"].aggregate == "last"
+    assert all(m.aggregate == "sum" for m in CATALOG.metrics.values() if m.id != "followers")
+
+
+def test_directions_follow_what_better_means():
+    lower = {m.id for m in CATALOG.metrics.values() if m.direction == "lower"}
+    assert {"cpc", "cpm", "cost_per_lead", "cost_per_acquisition", "bounce_rate", "cart_abandonment_rate", "cost_per_install"} <= lower
+    assert CATALOG.metrics["roas"].direction == "higher"
+    assert CATALOG.metrics["spend"].direction == "neutral"
+
+
+def test_vanity_defaults():
+    vanity = {m.id for m in CATALOG.metrics.values() if m.vanity}
+    assert {"impressions", "reach", "followers", "likes", "pageviews", "clicks_all"} <= vanity
+    assert not vanity & {"purchases", "revenue", "leads", "qualified_leads", "roas", "cost_per_lead", "sessions"}
+
+
+def test_formulas_compute_what_the_issue_says():
+    records = [
+        {"channel": "instagram", "impressions": 20000, "reach": 8000, "followers": 5000, "new_followers": 250,
+         "engagements": 900, "posts": 10, "shares": 60, "likes": 700, "mentions": 30, "competitor_mentions": 90,
+         "positive_mentions": 20, "negative_mentions": 5, "spend": 400, "clicks": 300, "clicks_all": 700,
+         "sessions": 280, "bounces": 140, "engaged_sessions": 140, "engagement_time": 8400, "pageviews": 700,
+         "leads": 14, "qualified_leads": 7, "customers": 2, "customer_lifetime_revenue": 1800, "add_to_cart": 40,
+         "purchases": 10, "repeat_purchases": 4, "revenue": 1200, "conversions": 20, "installs": 15,
+         "support_requests": 50, "support_replied_within_1h": 35, "resolved_issues": 45, "video_views": 5000,
+         "video_completions": 1000, "gbp_views": 400, "gbp_clicks": 40},
+    ]
+    report = evaluate({"client": "t", "business_model": "dtc_ecommerce", "data": [{"records": records}]})
+    values = report.metrics[0].values
+    expected = {
+        "engagement_rate": 900 / 20000, "average_engagement_per_post": 90, "share_rate": 60 / 20000,
+        "amplification_rate": 60 / 10 / 5000, "engagement_per_follower": 900 / 5000, "frequency": 2.5,
+        "follower_growth_rate": 250 / 4750, "share_of_voice": 0.25, "cpm": 20, "ctr": 0.015, "ctr_all": 0.035,
+        "cpc": 400 / 300, "bounce_rate": 0.5, "session_engagement_rate": 0.5, "time_on_site": 30, "pages_per_session": 2.5,
+        "visit_to_lead_rate": 0.05, "lead_to_customer_rate": 2 / 14, "qualified_lead_rate": 0.5, "cost_per_lead": 400 / 14,
+        "cost_per_qualified_lead": 400 / 7, "conversion_rate": 10 / 280, "cart_abandonment_rate": 0.75,
+        "cost_per_acquisition": 40, "roas": 3, "average_order_value": 120, "click_conversion_rate": 20 / 300,
+        "cost_per_conversion": 20, "customer_lifetime_value": 900, "repeat_purchase_rate": 0.4,
+        "support_response_rate_1h": 0.7, "resolution_rate": 0.9, "sentiment": 15 / 25, "cost_per_install": 400 / 15,
+        "install_rate": 0.05, "video_view_rate": 0.25, "video_completion_rate": 0.2, "cost_per_video_view": 0.08,
+        "gbp_click_rate": 0.1, "add_to_cart_rate": 40 / 280,
+    }
+    for metric_id, value in expected.items():
+        assert values[metric_id] == pytest.approx(value, abs=1e-6), metric_id
+
+
+def test_list_metrics_json_shows_every_field():
+    result = CliRunner().invoke(cli, ["list", "metrics", "--format", "json"])
+    assert result.exit_code == 0
+    rows = {row["id"]: row for row in json.loads(result.output)}
+    assert set(BUILT_IN) <= set(rows)
+    bounce = rows["bounce_rate"]
+    assert bounce["formula"] == "bounces / sessions" and bounce["direction"] == "lower" and bounce["stage"] == "interest"
+    assert "1 - engagement rate" in bounce["description"] and bounce["unit"] == "ratio" and bounce["derived"] is True
+    assert rows["clicks"]["aliases"][0] == "link_clicks" and rows["clicks"]["name"] == "Link clicks"
+    assert rows["impressions"]["vanity"] is True and rows["followers"]["aggregate"] == "last"
+
+
+def test_list_metrics_text():
+    result = CliRunner().invoke(cli, ["list", "metrics"])
+    assert result.exit_code == 0
+    assert len(result.output.strip().splitlines()) == len(CATALOG.metrics)
+    assert any(line.startswith("cost_per_lead") and "[evaluation]" in line for line in result.output.splitlines())
+
+
+def test_explain_every_metric():
+    runner = CliRunner()
+    for metric_id, metric in CATALOG.metrics.items():
+        result = runner.invoke(cli, ["explain", metric_id])
+        assert result.exit_code == 0, (metric_id, result.output)
+        assert f"metric {metric_id}: {metric.title}" in result.output
+        assert metric.description in result.output
+        assert f"stage: {metric.stage}" in result.output
+        if metric.formula:
+            assert f"formula: {metric.formula}" in result.output
+        else:
+            assert "base count read from data" in result.output
+
+
+def test_explain_shows_stock_and_aliases():
+    output = CliRunner().invoke(cli, ["explain", "followers"]).output
+    assert "latest value counts" in output and "page_followers" in output
+    output = CliRunner().invoke(cli, ["explain", "clicks"]).output
+    assert "also read from: link_clicks" in output
+
+
+def test_explain_unknown_suggests():
+    result = CliRunner().invoke(cli, ["explain", "bounce_rat"])
+    assert result.exit_code == 2 and "did you mean 'bounce_rate'" in result.output
