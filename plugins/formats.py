@@ -1,24 +1,62 @@
-"""The `generic` data format: CSV or Parquet with canonical column names."""
+"""Data formats: `generic` (canonical column names) and the adapters for real
+exports in `kpi_advisor.plugins.adapters` (docs/data-formats.md)."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from kpi_advisor import DataFormat, hookimpl
 
-DIMENSIONS = ("date", "account", "channel", "campaign", "ad", "region")
+from .adapters import ADAPTERS
+
+GENERIC_OPTIONS = ("decimal_comma", "locale", "encoding", "separator", "columns", "ignore")
 
 
 def read_generic(path: Path, options: dict):
     import polars as pl
 
+    from kpi_advisor.data import DIMENSIONS, check_options, decimal_comma_from, number_text
+    from kpi_advisor.problems import ConfigError, Problem
+
+    source = str(options.get("name") or path.name)
+    warnings = check_options(options, GENERIC_OPTIONS, source)
     if options.get("kind") == "parquet":
-        return pl.scan_parquet(path)
-    encoding = "utf8-lossy" if options.get("encoding") == "lossy" else "utf8"
-    header = pl.scan_csv(path, infer_schema=False, encoding=encoding).collect_schema().names()
-    # Dimensions stay text, everything else is read as text too and cast by the
-    # engine, which names the row and column of any value that is not a number.
-    return pl.scan_csv(path, schema={name: pl.String for name in header}, encoding=encoding)
+        frame = pl.scan_parquet(path)
+    else:
+        separator = str(options.get("separator") or ",")
+        encoding = str(options.get("encoding") or "utf8")
+        if encoding.lower().replace("-", "") in ("utf8", "utf8sig", "lossy"):
+            target: object = path
+            encoding = "utf8-lossy" if encoding == "lossy" else "utf8"
+        else:
+            # polars reads UTF-8 only: other encodings are converted in memory, in one go.
+            target, encoding = io.BytesIO(path.read_bytes().decode(encoding).encode("utf-8")), "utf8"
+        header = pl.read_csv(target, infer_schema=False, encoding=encoding, separator=separator, n_rows=0).columns
+        if isinstance(target, io.BytesIO):
+            target.seek(0)
+        # Everything is read as text and cast by the engine, which names the row and
+        # column of any value that is not a number.
+        frame = pl.scan_csv(target, schema={name: pl.String for name in header}, encoding=encoding, separator=separator)
+    names = frame.collect_schema().names()
+    columns = options.get("columns") or {}
+    ignore = options.get("ignore") or []
+    for wanted in list(columns) + list(ignore):
+        if wanted not in names:
+            raise ConfigError(Problem(f"{source}: options: no column '{wanted}' in the file; its columns are: {', '.join(names)}"))
+    if ignore:
+        frame = frame.drop(ignore)
+        warnings.append(f"{source}: not used (options.ignore): {', '.join(ignore)}")
+    if columns:
+        frame = frame.rename({str(k): str(v) for k, v in columns.items()})
+    if decimal_comma_from(options):
+        schema = frame.collect_schema()
+        frame = frame.with_columns(
+            number_text(pl.col(name), decimal_comma=True).alias(name)
+            for name, dtype in schema.items()
+            if name not in DIMENSIONS and dtype == pl.String and name != "currency"
+        )
+    return frame, warnings
 
 
 @hookimpl
@@ -30,4 +68,4 @@ def kpi_advisor_data_formats():
             description="CSV (or Parquet) with canonical snake_case columns: date, channel, impressions, clicks, ...",
             suffixes=(".csv", ".parquet"),
         )
-    ]
+    ] + [adapter.data_format() for adapter in ADAPTERS]

@@ -1,0 +1,59 @@
+"""`linkedin_ads`: LinkedIn Campaign Manager performance exports.
+
+The export starts with a few report lines (title, report start and end) above
+the header; dates are US style (7/1/2026). ``Clicks to Landing Page`` is the
+canonical ``clicks``; LinkedIn's ``Clicks`` (every click on the ad) becomes
+``clicks_all`` then, and ``clicks`` only when the landing-page column is missing.
+"""
+
+from __future__ import annotations
+
+from .reading import Field, Layout
+
+FIELDS = (
+    Field("date", ("Start Date (in UTC)", "Start Date", "Date")),
+    Field("account", ("Account Name", "Account")),
+    Field("campaign", ("Campaign Name", "Campaign")),
+    Field("ad", ("Creative Name", "Ad Name", "Creative")),
+    Field("currency", ("Currency",)),
+    Field("spend", ("Total Spent", "Amount Spent", "Spend")),
+    Field("impressions", ("Impressions",)),
+    Field("clicks", ("Clicks to Landing Page", "Landing Page Clicks", "Clicks")),
+    Field("clicks_all", ("Clicks",)),
+    Field("reach", ("Reach", "Approximate Member Reach", "Member Reach")),
+    Field("engagements", ("Total Engagements",)),
+    Field("likes", ("Reactions", "Likes")),
+    Field("comments", ("Comments",)),
+    Field("shares", ("Shares",)),
+    Field("new_followers", ("Follows",)),
+    Field("leads", ("Leads",)),
+    Field("conversions", ("Conversions", "Total Conversions")),
+    Field("revenue", ("Total Conversion Value", "Conversion Value")),
+    Field("video_views", ("Video Views", "Views")),
+    Field("video_completions", ("Video Completions",)),
+)
+
+RECOMPUTED = (
+    "Average CTR", "CTR", "Click Through Rate", "Average CPC", "Average CPM", "Average Frequency", "Frequency",
+    "Cost per Lead", "Conversion Rate", "Cost per Conversion", "Lead Form Completion Rate", "Engagement Rate",
+    "Return on Ad Spend", "Return On Ad Spend (ROAS)", "Average CPV", "Landing Page CTR",
+)
+UNUSED = (
+    "End Date (in UTC)", "End Date", "Campaign ID", "Campaign Group ID", "Campaign Group Name", "Campaign Group Status",
+    "Campaign Type", "Campaign Objective", "Campaign Status", "Campaign Start Date", "Campaign End Date", "Creative ID",
+    "Creative Status", "Ad Introduction Text", "Ad Headline", "Ad Description", "Clicks to LinkedIn Page", "Other Clicks",
+    "Total Social Actions", "Lead Forms Opened", "Post-Click Conversions", "View-Through Conversions", "Viral Impressions",
+    "Viral Clicks", "Video Starts", "Video Views at 25%", "Video Views at 50%", "Video Views at 75%", "Daily Budget",
+    "Total Budget", "Bid Strategy", "Bid Amount", "Account ID",
+)
+
+LAYOUT = Layout(
+    name="linkedin_ads",
+    description="LinkedIn Campaign Manager campaign or creative performance export",
+    fields=FIELDS,
+    recomputed=RECOMPUTED,
+    unused=UNUSED,
+    required=(("impressions",), ("spend",), ("clicks",)),
+    date_formats=("%m/%d/%Y", "%Y-%m-%d"),
+    channel="linkedin",
+)

@@ -1,0 +1,116 @@
+"""`meta_ads`: Meta Ads Manager exports (Facebook and Instagram ads), English or German.
+
+``Link clicks`` is the canonical ``clicks`` (what reaches the landing page);
+``Clicks (all)`` stays the separate ``clicks_all``. The currency comes from the
+spend header, e.g. ``Amount spent (USD)``. German headers switch numbers to
+decimal commas (1.234,56) unless the options say otherwise.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from .reading import Context, Field, Layout, derived_text, joined_name, snake_value
+
+FIELDS = (
+    Field("date", ("Day", "Tag", "Reporting starts", "Berichtsbeginn")),
+    Field("account", ("Account name", "Kontoname", "Name des Werbekontos")),
+    Field("campaign", ("Campaign name", "Kampagnenname", "Name der Kampagne")),
+    Field("_ad_set", ("Ad set name", "Anzeigengruppenname", "Name der Anzeigengruppe")),
+    Field("_ad", ("Ad name", "Anzeigenname", "Name der Anzeige")),
+    Field("_platform", ("Platform", "Plattform", "Publisher platform")),
+    Field("region", ("Region", "Country", "Land")),
+    Field("currency", ("Currency", "Währung")),
+    Field("reach", ("Reach", "Reichweite")),
+    Field("impressions", ("Impressions", "Impressionen")),
+    Field("spend", ("Amount spent", "Ausgegebener Betrag", "Betrag ausgegeben")),
+    Field("clicks", ("Link clicks", "Link-Klicks", "Linkklicks")),
+    Field("clicks_all", ("Clicks (all)", "Klicks (alle)")),
+    Field("landing_page_views", ("Landing page views", "Website landing page views", "Aufrufe der Landingpage", "Landingpage-Aufrufe")),
+    Field("results", ("Results", "Ergebnisse")),
+    Field("purchases", ("Purchases", "Website purchases", "Käufe", "Website-Käufe")),
+    Field("revenue", ("Purchases conversion value", "Website purchases conversion value", "Purchase conversion value",
+                      "Conversion-Wert der Käufe", "Conversion-Wert für Käufe")),
+    Field("_roas", ("Purchase ROAS (return on ad spend)", "Website purchase ROAS (return on advertising spend)",
+                    "Purchase ROAS", "ROAS (Return on Ad Spend) für Käufe", "Kauf-ROAS (Return on Ad Spend)"), number=True),
+    Field("leads", ("Leads", "Website leads", "Meta leads")),
+    Field("add_to_cart", ("Adds to cart", "Website adds to cart", "Artikel in den Warenkorb gelegt", "Hinzufügungen zum Warenkorb")),
+    Field("checkouts", ("Checkouts initiated", "Website checkouts initiated", "Eingeleitete Bezahlvorgänge")),
+    Field("engagements", ("Post engagement", "Post engagements", "Beitragsinteraktionen", "Interaktionen mit dem Beitrag")),
+    Field("likes", ("Post reactions", "Beitragsreaktionen", "Reaktionen auf den Beitrag")),
+    Field("comments", ("Post comments", "Beitragskommentare", "Kommentare zum Beitrag")),
+    Field("shares", ("Post shares", "Geteilte Beiträge")),
+    Field("saves", ("Post saves", "Gespeicherte Beiträge")),
+    Field("new_followers", ("Follows or likes", "Page likes", "Follows", "Gefällt mir-Angaben für die Seite", "Follower oder „Gefällt mir“-Angaben")),
+    Field("video_views", ("3-second video plays", "Video plays", "3-Sekunden-Videowiedergaben", "Videowiedergaben")),
+    Field("video_completions", ("Video plays at 100%", "Videowiedergaben zu 100 %", "Videowiedergaben zu 100%")),
+    Field("installs", ("App installs", "Mobile app installs", "App-Installationen")),
+)
+
+RECOMPUTED = (
+    "Frequency", "Frequenz", "CTR (link click-through rate)", "CTR (Link-Klickrate)", "CPC (cost per link click)",
+    "CPC (Kosten pro Link-Klick)", "CTR (all)", "CTR (alle)", "CPC (all)", "CPC (alle)",
+    "CPM (cost per 1,000 impressions)", "CPM (Kosten pro 1.000 Impressionen)", "Cost per result", "Kosten pro Ergebnis",
+    "Cost per landing page view", "Kosten pro Aufruf der Landingpage", "Cost per purchase", "Kosten pro Kauf",
+    "Cost per lead", "Kosten pro Lead", "Cost per add to cart", "Cost per checkout initiated", "Cost per 3-second video play",
+)
+UNUSED = (
+    "Reporting starts", "Reporting ends", "Berichtsbeginn", "Berichtsende", "Ad delivery", "Ad set delivery", "Campaign delivery",
+    "Delivery", "Auslieferung", "Result indicator", "Result type", "Ergebnisindikator", "Ergebnistyp", "Attribution setting",
+    "Attributionseinstellung", "Bid", "Bid type", "Gebot", "Ad set budget", "Ad set budget type", "Budget", "Campaign budget",
+    "Budget der Anzeigengruppe", "Ends", "Starts", "Endet", "Beginnt", "Objective", "Ziel", "Campaign ID", "Ad set ID", "Ad ID",
+    "Account ID", "Kampagnen-ID", "Anzeigengruppen-ID", "Anzeigen-ID", "Quality ranking", "Engagement rate ranking",
+    "Conversion rate ranking", "ThruPlays", "Video plays at 25%", "Video plays at 50%", "Video plays at 75%",
+    "Video plays at 95%", "Outbound clicks", "Unique link clicks", "Unique clicks (all)",
+)
+BREAKDOWNS = (
+    "Age", "Gender", "Alter", "Geschlecht", "Placement", "Platzierung", "Platform position", "Device platform",
+    "Geräteplattform", "Impression device", "Time of day (ad account time zone)",
+)
+# Headers only a German export has: they switch numbers to decimal commas.
+GERMAN = (
+    "Tag", "Berichtsbeginn", "Berichtsende", "Kontoname", "Name des Werbekontos", "Kampagnenname", "Name der Kampagne",
+    "Anzeigengruppenname", "Name der Anzeigengruppe", "Anzeigenname", "Name der Anzeige", "Plattform", "Währung",
+    "Reichweite", "Impressionen", "Frequenz", "Ausgegebener Betrag", "Betrag ausgegeben", "Link-Klicks", "Linkklicks",
+    "Klicks (alle)", "Aufrufe der Landingpage", "Landingpage-Aufrufe", "Ergebnisse", "Käufe", "Website-Käufe",
+    "Beitragsinteraktionen", "Beitragsreaktionen", "Beitragskommentare", "Geteilte Beiträge", "Videowiedergaben",
+    "CTR (Link-Klickrate)", "CPC (Kosten pro Link-Klick)", "Kosten pro Ergebnis", "Geschlecht", "Alter",
+)
+
+PLATFORMS = {"facebook": "facebook", "instagram": "instagram", "audience_network": "audience_network",
+             "messenger": "messenger", "threads": "threads"}
+
+
+def finish(ctx: Context, frame: pl.LazyFrame) -> pl.LazyFrame:
+    if ctx.has("_ad") or ctx.has("_ad_set"):
+        frame = frame.with_columns(
+            joined_name("_ad_set", "_ad").alias("ad") if ctx.has("_ad") and ctx.has("_ad_set")
+            else pl.col("_ad" if ctx.has("_ad") else "_ad_set").alias("ad")
+        )
+    if ctx.has("_platform"):
+        if ctx.options.get("channel"):
+            frame = frame.with_columns(ctx.breakdown("_platform"))
+        else:
+            frame = frame.with_columns(snake_value(pl.col("_platform")).replace(PLATFORMS).alias("channel"))
+    if ctx.has("_roas") and not ctx.has("revenue"):
+        # An export without a conversion-value column still says what purchases earned: ROAS x spend.
+        value = ctx.number("_roas") * ctx.number("spend")
+        frame = frame.with_columns(derived_text(value, "_roas", "spend").alias("revenue"))
+    elif ctx.has("_roas"):
+        ctx.recomputed.append(ctx.found["_roas"])
+    return frame
+
+
+LAYOUT = Layout(
+    name="meta_ads",
+    description="Meta Ads Manager export (Facebook, Instagram), English or German headers",
+    fields=FIELDS,
+    recomputed=RECOMPUTED,
+    unused=UNUSED,
+    breakdowns=BREAKDOWNS,
+    required=(("spend",), ("impressions",)),
+    date_formats=("%Y-%m-%d", "%d.%m.%Y", "%m/%d/%Y"),
+    channel="facebook",
+    comma_headers=GERMAN,
+    finish=finish,
+)

@@ -1,0 +1,383 @@
+"""Reading a platform's export the way the platform writes it.
+
+Each adapter describes its layout (:class:`Layout`): which headers, in which
+languages, give which canonical column, which it recomputes or leaves out on
+purpose, and which breakdowns it sums over. :func:`read_export` does the rest
+for all of them, with polars and without a Python loop over rows:
+
+* the file is read as lines once; banner lines above the header, ``#`` comment
+  lines and blank lines are found with vectorized string tests, and the header
+  is the line (among the first few of each block) that matches the most known
+  headers, so GA4 files with several tables pick the main one;
+* the chosen block is parsed as CSV (comma, semicolon or tab), with a
+  ``__line`` column so that problems name the file's own line numbers;
+* ``Total`` rows are dropped, numbers cleaned (percent strings, thousands
+  separators, ``--``, decimal commas where the headers are German or the
+  options say so) and dates rewritten as ISO dates;
+* headers it does not know pass through unchanged, so the engine either
+  recognises them as a metric id or warns naming them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+import polars as pl
+
+from kpi_advisor.data import (
+    BREAKDOWN_PREFIX,
+    CURRENCY_COLUMN,
+    LINE_COLUMN,
+    check_options,
+    decimal_comma_from,
+    number_text,
+    plain_numbers,
+)
+from kpi_advisor.definitions import DIMENSIONS
+from kpi_advisor.problems import ConfigError, Problem
+
+HEADER_SEARCH_LINES = 12  # per block: banner lines above a header are few
+SEPARATORS = (",", ";", "\t")
+TOTAL_ROW = r"(?i)^\s*(total|totals|grand total|gesamt|gesamtsumme|summe|insgesamt)\b"
+ADAPTER_OPTIONS = ("date_format",)
+_CURRENCY_IN_HEADER = re.compile(r"\s*[\(\[]([A-Z]{3})[\)\]]")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One canonical column and the headers that may give it, best first.
+
+    ``target`` is a dimension, a metric id, ``currency``, or a helper name that
+    starts with ``_`` and is only used by the adapter's ``finish`` step.
+    ``number`` marks helper columns that hold numbers (cleaned like counts).
+    """
+
+    target: str
+    headers: tuple[str, ...]
+    number: bool = False
+
+
+@dataclass(frozen=True)
+class Layout:
+    name: str
+    description: str
+    fields: tuple[Field, ...]
+    recomputed: tuple[str, ...] = ()  # ratios the engine derives from the counts itself
+    unused: tuple[str, ...] = ()  # settings, ids and text left out on purpose
+    breakdowns: tuple[str, ...] = ()  # summed over: kpi-advisor has no such dimension
+    required: tuple[tuple[str, ...], ...] = ()  # each group: at least one of these targets
+    date_formats: tuple[str, ...] = ("%Y-%m-%d",)
+    channel: str | None = None  # when neither a column nor options.channel gives one
+    comma_headers: tuple[str, ...] = ()  # headers of a locale that writes 1.234,5 (German)
+    finish: Callable[["Context", pl.LazyFrame], pl.LazyFrame] | None = None
+    options: tuple[str, ...] = ()
+
+    def known_keys(self) -> set[str]:
+        keys = {header_key(h) for f in self.fields for h in f.headers}
+        keys |= {header_key(h) for h in self.recomputed + self.unused + self.breakdowns}
+        return keys
+
+    def field_for(self, target: str) -> Field | None:
+        return next((f for f in self.fields if f.target == target), None)
+
+
+@dataclass
+class Context:
+    """What the ``finish`` step of an adapter may use."""
+
+    layout: Layout
+    source: str
+    options: Mapping[str, Any]
+    found: dict[str, str]  # target -> header
+    comments: list[str]
+    decimal_comma: bool
+    warnings: list[str] = field(default_factory=list)
+    recomputed: list[str] = field(default_factory=list)  # claimed headers the finish step did not need after all
+    unused: list[str] = field(default_factory=list)
+
+    def breakdown(self, target: str) -> pl.Expr:
+        """A helper column that is not needed for a dimension but splits rows: summed over, like Age."""
+        return pl.col(target).alias(BREAKDOWN_PREFIX + self.found[target])
+
+    def has(self, target: str) -> bool:
+        return target in self.found
+
+    def number(self, target: str) -> pl.Expr:
+        """A cleaned numeric column as Float64 (null where the text is not a number)."""
+        return pl.col(target).cast(pl.Float64, strict=False)
+
+
+def header_key(header: str) -> str:
+    """How headers are compared: case, spacing and a currency code in brackets do not matter."""
+    text = _CURRENCY_IN_HEADER.sub("", header.replace("\ufeff", ""))
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def header_currency(header: str) -> str | None:
+    match = _CURRENCY_IN_HEADER.search(header)
+    return match.group(1) if match else None
+
+
+# --- finding the table ------------------------------------------------------------------
+
+
+@dataclass
+class Table:
+    frame: pl.LazyFrame
+    headers: list[str]
+    comments: list[str]
+    header_line: int | None
+    data: pl.DataFrame | None = None  # the parsed CSV, when it is in memory anyway
+
+
+def _decode(raw: bytes, options: Mapping[str, Any], source: str, warnings: list[str]) -> bytes:
+    """UTF-8 bytes without a byte-order mark; UTF-16 (Google Ads' 'Excel CSV') and legacy encodings converted."""
+    encoding = options.get("encoding")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16").encode("utf-8")
+    if encoding and str(encoding).lower().replace("-", "") not in ("utf8", "utf8sig"):
+        try:
+            return raw.decode(str(encoding)).encode("utf-8").removeprefix(b"\xef\xbb\xbf")
+        except (LookupError, UnicodeDecodeError) as exc:
+            raise ConfigError(Problem(f"{source}: cannot be read as {encoding}: {exc}")) from None
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        warnings.append(f"{source}: not UTF-8; read as Windows-1252 (set options: {{encoding: ...}} if names look wrong)")
+        return raw.decode("cp1252", errors="replace").encode("utf-8")
+    return raw
+
+
+def _split(line: str, separator: str) -> list[str]:
+    return next(csv.reader([line], delimiter=separator), [])
+
+
+def find_table(path: Path, options: Mapping[str, Any], layout: Layout, source: str, warnings: list[str]) -> Table:
+    if options.get("kind") == "parquet":
+        frame = pl.scan_parquet(path)
+        return Table(frame=frame, headers=frame.collect_schema().names(), comments=[], header_line=None)
+    data = _decode(path.read_bytes(), options, source, warnings)
+    lines = pl.read_csv(
+        io.BytesIO(data), has_header=False, separator="\x1f", quote_char=None, infer_schema=False,
+        new_columns=["text"], truncate_ragged_lines=True,
+    ).with_row_index("n", offset=1)
+    text = pl.col("text")
+    boundary = text.is_null() | (text.str.strip_chars() == "") | text.str.starts_with("#")
+    lines = lines.with_columns(boundary.alias("boundary")).with_columns(
+        pl.col("boundary").cum_sum().alias("block"),
+    ).with_columns((~pl.col("boundary")).cum_sum().over("block").alias("rank"))
+    comments = lines.filter(text.str.starts_with("#")).get_column("text").to_list()
+    candidates = lines.filter(~pl.col("boundary") & (pl.col("rank") <= HEADER_SEARCH_LINES)).select("n", "block", "text")
+
+    known = layout.known_keys()
+    forced = options.get("separator")
+    best: tuple[int, int, int, str] | None = None  # score, line, block, separator
+    for n, block, line in candidates.iter_rows():  # a few lines per block, not the data rows
+        for separator in ([forced] if forced else SEPARATORS):
+            score = sum(1 for cell in _split(line, separator) if header_key(cell) in known)
+            if best is None or score > best[0]:
+                best = (score, n, block, separator)
+    if best is None or best[0] < 2:
+        expected = ", ".join(f"'{h}'" for f in layout.fields[:8] for h in f.headers[:1])
+        raise ConfigError(
+            Problem(f"{source}: no header row found that looks like a {layout.name} export; expected headers such as {expected}")
+        )
+    _, header_n, block, separator = best
+    body = lines.filter((pl.col("block") == block) & ~pl.col("boundary") & (pl.col("n") >= header_n))
+    text_block = body.select(text.str.join("\n")).item()
+    frame = pl.read_csv(
+        io.BytesIO(text_block.encode("utf-8")), separator=separator, infer_schema=False,
+        truncate_ragged_lines=True, raise_if_empty=False,
+    )
+    data_lines = body.get_column("n").slice(1)
+    if data_lines.len() == frame.height:
+        frame = frame.with_columns(data_lines.alias(LINE_COLUMN))
+    # else: a quoted cell spans lines; row numbers then stand in for line numbers.
+    headers = [c for c in frame.columns if c != LINE_COLUMN]
+    return Table(frame=frame.lazy(), headers=headers, comments=comments, header_line=header_n, data=frame)
+
+
+# --- mapping -------------------------------------------------------------------------
+
+
+def _match(layout: Layout, headers: list[str], options: Mapping[str, Any], source: str) -> tuple[dict[str, str], set[str]]:
+    """target -> header, and the headers the user told us to ignore."""
+    by_key: dict[str, str] = {}
+    for header in headers:
+        by_key.setdefault(header_key(header), header)
+    found: dict[str, str] = {}
+    claimed: set[str] = set()
+    columns = options.get("columns") or {}
+    if not isinstance(columns, Mapping):
+        raise ConfigError(Problem(f"{source}: options.columns: expected a mapping of header -> metric id or dimension"))
+    for wanted, target in columns.items():
+        header = by_key.get(header_key(str(wanted)))
+        if header is None:
+            raise ConfigError(Problem(f"{source}: options.columns: no column '{wanted}' in the file; its headers are: {', '.join(headers)}"))
+        found[str(target)] = header
+        claimed.add(header)
+    ignore = options.get("ignore") or []
+    if isinstance(ignore, str):
+        ignore = [ignore]
+    ignored: set[str] = set()
+    for wanted in ignore:
+        header = by_key.get(header_key(str(wanted)))
+        if header is None:
+            raise ConfigError(Problem(f"{source}: options.ignore: no column '{wanted}' in the file; its headers are: {', '.join(headers)}"))
+        ignored.add(header)
+    for spec in layout.fields:
+        if spec.target in found:
+            continue
+        for candidate in spec.headers:
+            header = by_key.get(header_key(candidate))
+            if header is not None and header not in claimed and header not in ignored:
+                found[spec.target] = header
+                claimed.add(header)
+                break
+    return found, ignored
+
+
+def _check_required(layout: Layout, found: Mapping[str, str], headers: list[str], source: str) -> None:
+    problems = []
+    for group in layout.required:
+        if any(target in found for target in group):
+            continue
+        expected = [h for target in group if (spec := layout.field_for(target)) for h in spec.headers]
+        label = " or ".join(t.lstrip("_").replace("_", " ") for t in group)
+        problems.append(
+            Problem(
+                f"{source}: missing a column for {label}: a {layout.name} export names it "
+                f"{', '.join(repr(h) for h in expected)}; the file's headers are: {', '.join(headers)}"
+            )
+        )
+    if problems:
+        raise ConfigError(problems)
+
+
+def parse_dates(column: pl.Expr, formats: Iterable[str]) -> pl.Expr:
+    """Dates in any of ``formats`` as ISO text; a cell that matches none stays as it is, to be named."""
+    text = column.cast(pl.String).str.strip_chars()
+    # "July 2026" (a month segment) counts from the first of the month.
+    text = pl.when(text.str.contains(r"^[A-Za-z]+ \d{4}$")).then(pl.lit("1 ") + text).otherwise(text)
+    tries = [text.str.to_date(fmt, strict=False) for fmt in formats] + [text.str.to_date("%d %B %Y", strict=False)]
+    parsed = pl.coalesce(tries)
+    return pl.when(parsed.is_not_null()).then(parsed.dt.to_string("%Y-%m-%d")).otherwise(column.cast(pl.String))
+
+
+def derived_text(value: pl.Expr, *inputs: str) -> pl.Expr:
+    """A number the adapter computes, as text; where an input is not a number, that input's raw text, so it gets named."""
+    fallback = pl.coalesce([pl.when(pl.col(c).cast(pl.Float64, strict=False).is_null()).then(pl.col(c).cast(pl.String)) for c in inputs])
+    return pl.when(value.is_not_null()).then(value.cast(pl.String)).otherwise(fallback)
+
+
+def read_export(layout: Layout, path: Path, options: Mapping[str, Any]) -> tuple[pl.LazyFrame, list[str]]:
+    source = str(options.get("name") or path.name)
+    warnings = check_options(options, layout.options + ADAPTER_OPTIONS, source)
+    table = find_table(path, options, layout, source, warnings)
+    found, ignored = _match(layout, table.headers, options, source)
+    _check_required(layout, found, table.headers, source)
+
+    comma = decimal_comma_from(options)
+    if comma is None:
+        german = {header_key(h) for h in layout.comma_headers}
+        comma = any(header_key(h) in german for h in table.headers)
+
+    currencies = sorted({c for h in table.headers if h not in ignored and (c := header_currency(h))})
+    if len(currencies) > 1:
+        raise ConfigError(Problem(f"{source}: headers name several currencies ({', '.join(currencies)}); export one currency"))
+
+    frame = table.frame
+    total = pl.lit(False)
+    for check in [table.headers[0]] + [found[d] for d in DIMENSIONS if d in found]:
+        total = total | pl.col(check).cast(pl.String).str.contains(TOTAL_ROW).fill_null(False)
+    # Counting them costs a pass over the data, which only the in-memory CSV path can afford.
+    skipped = frame.select(total.sum()).collect().item() if table.header_line is not None else 0
+    frame = frame.filter(~total)
+    # A blank line inside the table comes back as a row without any value.
+    frame = frame.filter(~pl.all_horizontal([pl.col(h).is_null() for h in table.headers]))
+
+    schema = frame.collect_schema()
+    targets = {header: target for target, header in found.items()}
+    # Columns that already hold plain numbers skip the text cleaning (not with decimal commas,
+    # where 1.234 means a thousand).
+    plain = set() if comma or table.data is None else plain_numbers(table.data, [h for h in targets if schema[h] == pl.String])
+    breakdowns = {header_key(h) for h in layout.breakdowns}
+    recomputed_keys = {header_key(h) for h in layout.recomputed}
+    unused_keys = {header_key(h) for h in layout.unused}
+    exprs: list[pl.Expr] = []
+    recomputed, unused = [], []
+    for header in table.headers:
+        key = header_key(header)
+        if header in targets:
+            dtype = pl.Float64 if header in plain else schema[header]
+            exprs.append(_convert(pl.col(header), dtype, targets[header], layout, comma, options).alias(targets[header]))
+        elif header in ignored:
+            unused.append(header)
+        elif key in breakdowns:
+            exprs.append(pl.col(header).alias(BREAKDOWN_PREFIX + header))
+        elif key in recomputed_keys:
+            recomputed.append(header)
+        elif key in unused_keys:
+            unused.append(header)
+        else:
+            exprs.append(pl.col(header))  # the engine matches it to a metric id or warns naming it
+    if LINE_COLUMN in frame.collect_schema().names():
+        exprs.append(pl.col(LINE_COLUMN))
+    if currencies and CURRENCY_COLUMN not in found:
+        exprs.append(pl.lit(currencies[0]).alias(CURRENCY_COLUMN))
+    frame = frame.select(exprs)
+
+    context = Context(layout=layout, source=source, options=options, found=found, comments=table.comments, decimal_comma=comma)
+    if layout.finish is not None:
+        frame = layout.finish(context, frame)
+    names = frame.collect_schema().names()
+    if "channel" not in names and not options.get("channel") and layout.channel:
+        frame = frame.with_columns(pl.lit(layout.channel).alias("channel"))
+    helpers = [c for c in frame.collect_schema().names() if c.startswith("_") and not c.startswith("__")]
+    frame = frame.drop(helpers)
+
+    notes = []
+    recomputed += context.recomputed
+    unused += context.unused
+    if recomputed:
+        notes.append(f"recomputed from the counts instead of read: {', '.join(recomputed)}")
+    if unused:
+        notes.append(f"not used: {', '.join(unused)}")
+    if skipped:
+        notes.append(f"skipped {skipped} total row{'s' if skipped != 1 else ''}")
+    if notes:
+        warnings.append(f"{source} ({layout.name}): " + "; ".join(notes))
+    return frame, warnings + context.warnings
+
+
+def _convert(column: pl.Expr, dtype: pl.DataType, target: str, layout: Layout, comma: bool, options: Mapping[str, Any]) -> pl.Expr:
+    if dtype.is_temporal():
+        return column
+    if target == "date":
+        formats = (options["date_format"],) if options.get("date_format") else layout.date_formats
+        return parse_dates(column, formats)
+    if target in DIMENSIONS or target == CURRENCY_COLUMN:
+        return column.cast(pl.String)
+    spec = layout.field_for(target)
+    if target.startswith("_") and not (spec and spec.number):
+        return column.cast(pl.String)
+    if dtype.is_numeric():
+        return column.cast(pl.Float64, strict=False)
+    return number_text(column, decimal_comma=comma)
+
+
+def snake_value(column: pl.Expr) -> pl.Expr:
+    """'Paid Social' -> 'paid_social': channel names as the rest of kpi-advisor writes them."""
+    return column.cast(pl.String).str.strip_chars().str.to_lowercase().str.replace_all(r"[^0-9a-z]+", "_").str.strip_chars("_")
+
+
+def joined_name(parent: str, child: str) -> pl.Expr:
+    """'Ad set / Ad' where both exist: the same ad name often runs in several ad sets."""
+    a, b = pl.col(parent).cast(pl.String), pl.col(child).cast(pl.String)
+    return pl.when(a.is_not_null() & b.is_not_null()).then(a + " / " + b).otherwise(pl.coalesce(b, a))
