@@ -1,0 +1,1 @@
+"""An agency's own metrics for kpi-advisor (a template: see plugin.py)."""
