@@ -40,7 +40,8 @@ LINE_COLUMN = "__line"  # the source line of each row, for messages
 BREAKDOWN_PREFIX = "__breakdown__"  # a breakdown to sum over, e.g. "__breakdown__Age"
 CURRENCY_COLUMN = "currency"  # ISO code of the money columns, per row
 
-NULL_TOKENS = ("", "--", "-", "\u2013", "\u2014", "n/a", "N/A", "(not set)")
+# Cells that mean "no value" in exports (Google Ads writes --); anything else that is not a number is an error.
+NULL_TOKENS = ("", "--", "-", "\u2013", "\u2014")
 
 # Options every built-in reader understands (docs/data-formats.md).
 COMMON_OPTIONS = frozenset(
@@ -127,8 +128,8 @@ def number_text(column: pl.Expr, *, decimal_comma: bool = False) -> pl.Expr:
 
     Understands thousands separators ("1,234" or, with ``decimal_comma``,
     "1.234,5"), spaces inside numbers, a leading or trailing currency symbol,
-    percent strings ("2.7%" -> 0.027), and the empty markers ``--``, ``-``,
-    ``n/a`` (null). A cell that is not a number is returned unchanged so that
+    percent strings ("2.7%" -> 0.027), and the empty markers ``--`` and ``-``
+    (null). A cell that is not a number is returned unchanged so that
     the engine can name its row and column.
     """
     text = column.cast(pl.String).str.strip_chars().str.replace_all(r"[\s\u00a0\u202f\u2009']", "")
@@ -382,11 +383,15 @@ def prepare_source(
     locate: Locator,
     name: str,
     options: Mapping[str, Any] | None = None,
+    *,
+    repeats: str = "error",
 ) -> tuple[Source, list[str]]:
-    """Normalise one source, sum its breakdowns and refuse repeated scopes."""
-    options = options or {}
-    if options.get("duplicates") not in (None, "error", "sum"):
-        raise ConfigError(Problem(f"{name}: options.duplicates must be 'error' or 'sum', got {options.get('duplicates')!r}"))
+    """Normalise one source, sum its breakdowns, and refuse repeated scopes (``repeats="error"``)
+    or add them up with a warning (``"sum"``; ``options.duplicates`` overrides)."""
+    options = dict(options or {})
+    options.setdefault("duplicates", repeats)
+    if options["duplicates"] not in ("error", "sum"):
+        raise ConfigError(Problem(f"{name}: options.duplicates must be 'error' or 'sum', got {options['duplicates']!r}"))
     frame = _with_constants(frame, options)
     if LINE_COLUMN in frame.columns:
         locate = _by_line(frame.get_column(LINE_COLUMN), locate, name)
@@ -455,7 +460,7 @@ def _check_repeats(
     if not repeats:
         return
     if options.get("duplicates") == "sum":
-        warnings.append(f"{name}: {repeats} rows repeat a scope and date and were added up (options: duplicates: sum)")
+        warnings.append(f"{name}: {repeats} rows repeat a scope and date and were added up")
         return
     shown = [k for k in key if not k.startswith(BREAKDOWN_PREFIX)]
     if key:
@@ -516,12 +521,15 @@ def load_dataset(
         else:
             frame, name, locate, source_warnings, options = _read_file(source, catalog, base_dir)
             warnings += source_warnings
-        prepared, source_warnings = prepare_source(frame, catalog, locate, name, options)
+        # Hand-written records and API frames are often assembled from parts: their repeats are
+        # summed, with a warning. An export never repeats a row, so a repeat there is an error.
+        repeats = "sum" if isinstance(source, RecordsSource) else "error"
+        prepared, source_warnings = prepare_source(frame, catalog, locate, name, options, repeats=repeats)
         warnings += source_warnings
         sources.append(prepared)
     if extra is not None:
         prepared, source_warnings = prepare_source(
-            extra, catalog, lambda row, column: Problem("", path=f"data row {row}, column {column}"), "data"
+            extra, catalog, lambda row, column: Problem("", path=f"data row {row}, column {column}"), "data", repeats="sum"
         )
         warnings += source_warnings
         sources.append(prepared)

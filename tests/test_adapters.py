@@ -19,7 +19,7 @@ import pytest
 from kpi_advisor import ConfigError
 from kpi_advisor.catalog import get_catalog
 from kpi_advisor.data import decimal_comma_from, number_text
-from kpi_advisor.evaluate import evaluate
+from kpi_advisor import evaluate
 from kpi_advisor.plugins.adapters import ADAPTERS
 from kpi_advisor.plugins.formats import read_generic
 
@@ -96,7 +96,7 @@ def test_meta_ads_currency_comes_from_the_header():
 
 def test_meta_ads_ad_names_keep_their_ad_set():
     from kpi_advisor.data import load_dataset
-    from kpi_advisor.evaluate import load_config, prepare
+    from kpi_advisor.prepare import load_config, prepare
 
     prepared = prepare(load_config({"client": "t", "business_model": "dtc_ecommerce", "currency": "USD", "data": [source(META_EN, "meta_ads")]}))
     dataset = load_dataset(prepared.loaded.config, prepared.catalog, Path.cwd())
@@ -199,7 +199,7 @@ def test_ga4_nth_day_counts_from_the_start_date_comment(tmp_path):
     # Only users by day: sessions are required, so give the series a Sessions column.
     target.write_text("\n".join(first_table[:9] + ["Nth day,Users,Sessions"] + [f"{row},{int(row.split(',')[1]) + 100}" for row in first_table[10:]]) + "\n")
     from kpi_advisor.data import load_dataset
-    from kpi_advisor.evaluate import load_config, prepare
+    from kpi_advisor.prepare import load_config, prepare
 
     prepared = prepare(load_config({"client": "t", "business_model": "dtc_ecommerce", "data": [source(target, "ga4")]}))
     dataset = load_dataset(prepared.loaded.config, prepared.catalog, Path.cwd())
@@ -219,7 +219,7 @@ def test_linkedin_ads():
 
 def test_linkedin_dates_are_us_style(tmp_path):
     from kpi_advisor.data import load_dataset
-    from kpi_advisor.evaluate import load_config, prepare
+    from kpi_advisor.prepare import load_config, prepare
 
     prepared = prepare(load_config({"client": "t", "business_model": "b2b", "data": [source(LINKEDIN, "linkedin_ads")]}))
     frame = load_dataset(prepared.loaded.config, prepared.catalog, Path.cwd()).frame
@@ -247,7 +247,7 @@ def test_kaggle_fb_ads_conversions_may_exceed_clicks():
 
 def test_kaggle_click_conversion_rate_above_one_per_ad():
     from kpi_advisor.data import load_dataset
-    from kpi_advisor.evaluate import load_config, prepare
+    from kpi_advisor.prepare import load_config, prepare
     from kpi_advisor.metrics import metric_table
 
     prepared = prepare(load_config({"client": "t", "business_model": "dtc_ecommerce", "data": [source(KAGGLE, "kaggle_fb_ads")]}))
@@ -311,7 +311,7 @@ def test_misspelt_option_is_a_warning():
         ("1,234", False, "1234.0"), ("12,345,678.9", False, "12345678.9"), ("2.5%", False, "0.025"), ("--", False, None),
         ("", False, None), ("  7 ", False, "7.0"), ("$1,517.82", False, "1517.82"), ("1e3", False, "1000.0"),
         ("1.234,5", True, "1234.5"), ("0,5 €", True, "0.5"), ("2,01 %", True, "0.0201"), ("1\u00a0234,5", True, "1234.5"),
-        ("1,5", False, "1,5"), ("abc", False, "abc"), ("1.5", True, "1.5"), ("n/a", True, None), ("1'234.5", False, "1234.5"),
+        ("1,5", False, "1,5"), ("abc", False, "abc"), ("1.5", True, "1.5"), ("n/a", True, "n/a"), ("1'234.5", False, "1234.5"),
     ],
 )
 def test_number_text(raw, comma, expected):
@@ -378,7 +378,7 @@ def test_meta_and_ga4_join_on_date_channel_and_campaign():
     assert not any("line up" in w for w in report.warnings)
 
     from kpi_advisor.data import load_dataset
-    from kpi_advisor.evaluate import load_config, prepare
+    from kpi_advisor.prepare import load_config, prepare
     from kpi_advisor.metrics import metric_table
 
     prepared = prepare(load_config({"client": "t", "business_model": "dtc_ecommerce", "currency": "USD",
@@ -432,7 +432,7 @@ def test_three_platforms_and_analytics_together():
     assert values["channel=facebook"]["sessions"] == 1765
 
 
-def test_repeated_rows_are_an_error_naming_the_lines(tmp_path):
+def test_repeated_records_are_summed_with_a_warning(tmp_path):
     config = tmp_path / "client.yaml"
     config.write_text(
         "client: t\nbusiness_model: dtc_ecommerce\ndata:\n  - records:\n"
@@ -440,10 +440,17 @@ def test_repeated_rows_are_an_error_naming_the_lines(tmp_path):
         "      - {date: 2026-07-01, channel: instagram, clicks: 5}\n"
         "      - {date: 2026-07-01, channel: facebook, clicks: 10}\n"
     )
-    with pytest.raises(ConfigError) as err:
-        evaluate(config)
-    message = str(err.value)
-    assert "client.yaml:5" in message and "date=2026-07-01, channel=facebook appears more than once (lines 5 and 7)" in message
+    report = evaluate(config)
+    assert scopes(report)["channel=facebook"]["clicks"] == 20
+    assert "data[0].records: 2 rows repeat a scope and date and were added up" in report.warnings
+
+
+def test_repeated_records_can_be_refused(tmp_path):
+    frame = pl.DataFrame({"channel": ["facebook", "facebook"], "clicks": [1, 2]})
+    from kpi_advisor.data import prepare_source
+
+    with pytest.raises(ConfigError, match=r"data: channel=facebook appears more than once \(rows 1 and 2\)"):
+        prepare_source(frame, get_catalog(), lambda row, column: __import__("kpi_advisor").Problem(""), "data", repeats="error")
 
 
 def test_repeated_rows_in_a_file_and_the_sum_option(tmp_path):
@@ -453,7 +460,7 @@ def test_repeated_rows_in_a_file_and_the_sum_option(tmp_path):
         run(source(path, "generic"))
     report = run(source(path, "generic", duplicates="sum"))
     assert scopes(report)["all"]["clicks"] == 30
-    assert any("1 rows repeat" not in w and "repeat a scope and date and were added up" in w for w in report.warnings)
+    assert any("export.csv: 2 rows repeat a scope and date and were added up" in w for w in report.warnings)
 
 
 def test_repeated_export_rows_are_caught_before_breakdowns_are_summed(tmp_path):
@@ -554,7 +561,7 @@ def test_ga4_hours_are_summed_into_days(tmp_path):
     path = tmp_path / "hourly.csv"
     path.write_text("Date + hour (YYYYMMDDHH),Session source,Sessions,Engaged sessions\n2026070109,facebook,10,4\n2026070110,facebook,12,6\n2026070209,facebook,7,1\n")
     from kpi_advisor.data import load_dataset
-    from kpi_advisor.evaluate import load_config, prepare
+    from kpi_advisor.prepare import load_config, prepare
 
     prepared = prepare(load_config({"client": "t", "business_model": "dtc_ecommerce", "data": [source(path, "ga4")]}))
     frame = load_dataset(prepared.loaded.config, prepared.catalog, Path.cwd()).frame.sort("date")

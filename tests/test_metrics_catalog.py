@@ -11,7 +11,7 @@ from kpi_advisor import expr
 from kpi_advisor.catalog import get_catalog
 from kpi_advisor.cli import cli
 from kpi_advisor.definitions import DIMENSIONS, STAGES
-from kpi_advisor.evaluate import evaluate
+from kpi_advisor import evaluate
 from kpi_advisor.plugins import metrics as builtin
 
 CATALOG = get_catalog()
@@ -117,7 +117,7 @@ def test_formulas_compute_what_the_issue_says():
          "leads": 14, "qualified_leads": 7, "customers": 2, "customer_lifetime_revenue": 1800, "add_to_cart": 40,
          "purchases": 10, "repeat_purchases": 4, "revenue": 1200, "conversions": 20, "installs": 15,
          "support_requests": 50, "support_replied_within_1h": 35, "resolved_issues": 45, "video_views": 5000,
-         "video_completions": 1000, "gbp_views": 400, "gbp_clicks": 40},
+         "video_completions": 1000, "gbp_views": 400, "gbp_clicks": 40, "app_store_views": 150},
     ]
     report = evaluate({"client": "t", "business_model": "dtc_ecommerce", "data": [{"records": records}]})
     values = report.metrics[0].values
@@ -131,7 +131,7 @@ def test_formulas_compute_what_the_issue_says():
         "cost_per_acquisition": 40, "roas": 3, "average_order_value": 120, "click_conversion_rate": 20 / 300,
         "cost_per_conversion": 20, "customer_lifetime_value": 900, "repeat_purchase_rate": 0.4,
         "support_response_rate_1h": 0.7, "resolution_rate": 0.9, "sentiment": 15 / 25, "cost_per_install": 400 / 15,
-        "install_rate": 0.05, "video_view_rate": 0.25, "video_completion_rate": 0.2, "cost_per_video_view": 0.08,
+        "install_rate": 0.1, "video_view_rate": 0.25, "video_completion_rate": 0.2, "cost_per_video_view": 0.08,
         "gbp_click_rate": 0.1, "add_to_cart_rate": 40 / 280,
     }
     for metric_id, value in expected.items():
