@@ -35,6 +35,11 @@ def guarded(func: Callable) -> Callable:
             _fail([str(p) for p in exc.problems])
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
+        except BrokenPipeError:
+            # The reader went away (`kpi-advisor list metrics | head`): stop quietly.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(1)
         except KeyboardInterrupt:
             _fail(["interrupted"], 130)
         except Exception as exc:  # noqa: BLE001 - the contract promises no tracebacks

@@ -114,20 +114,30 @@ def metric_table(dataset: Dataset, catalog: Catalog, level: str, *, extra_dims: 
 
 
 def undefined_notes(table: MetricTable, catalog: Catalog, limit: int = 3) -> list[str]:
-    """Notes for derived metrics that are null on some scopes (a zero or missing denominator)."""
-    derived = [m for m in table.available if catalog.metrics[m].derived]
-    if not derived or table.frame.height == 0:
-        return []
-    nulls = table.frame.select(pl.col(derived).null_count()).row(0, named=True)
-    notes = []
-    for metric_id in derived:
-        if nulls[metric_id] == 0:
+    """Notes for derived metrics that are null where all their inputs are present:
+    a zero denominator. A scope that simply lacks an input (a channel only
+    analytics sees has no impressions) gets no note; its value is null."""
+    columns = set(table.frame.columns)
+    masks: dict[str, pl.Expr] = {}
+    for metric_id in table.available:
+        metric = catalog.metrics[metric_id]
+        if not metric.derived:
             continue
-        rows = table.frame.filter(pl.col(metric_id).is_null()).select(table.dims).head(limit).rows() if table.dims else [()]
-        scopes = ", ".join(scope_label(dict(zip(table.dims, row))) for row in rows)
-        more = f" and {nulls[metric_id] - limit} more" if nulls[metric_id] > limit else ""
-        formula = catalog.metrics[metric_id].formula or "a plugin formula"
-        notes.append(f"{metric_id} is undefined for {scopes}{more}: {formula} divides by zero or lacks data")
+        inputs = sorted(expr.parse(metric.formula).names if metric.formula else metric.requires)
+        present = [pl.col(name).is_not_null() for name in inputs if name in columns]
+        masks[metric_id] = pl.col(metric_id).is_null() & pl.all_horizontal(present) if present else pl.col(metric_id).is_null()
+    if not masks or table.frame.height == 0:
+        return []
+    counts = table.frame.select([mask.sum().alias(m) for m, mask in masks.items()]).row(0, named=True)
+    notes = []
+    for metric_id, count in counts.items():
+        if not count:
+            continue
+        rows = table.frame.filter(masks[metric_id]).select(table.dims).head(limit).rows() if table.dims else [()]
+        scopes = "; ".join(scope_label(dict(zip(table.dims, row))) for row in rows)
+        more = f" and {count - limit} more" if count > limit else ""
+        formula = catalog.metrics[metric_id].formula or "its plugin formula"
+        notes.append(f"{metric_id} is undefined for {scopes}{more}: {formula} divides by zero")
     return notes
 
 

@@ -99,3 +99,23 @@ def test_channel_totals_sum_to_the_total_and_ratios_are_scale_free(rows, factor)
             assert scaled[scope]["ctr"] is None
         else:
             assert math.isclose(row["ctr"], scaled[scope]["ctr"], rel_tol=1e-9)
+
+
+def test_a_scope_that_lacks_an_input_gets_no_zero_division_note():
+    report = run([
+        {"channel": "facebook", "impressions": 1000, "clicks": 10},
+        {"channel": "direct", "sessions": 300, "bounces": 90},
+    ])
+    assert values(report)[("direct",)].get("ctr") is None
+    assert not [w for w in report.warnings if "undefined" in w]
+
+
+def test_cli_stops_quietly_when_the_reader_goes_away():
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        f"'{sys.executable}' -m kpi_advisor list metrics | head -1", shell=True, capture_output=True, text=True, check=False
+    )
+    assert done.stdout.count("\n") == 1
+    assert "error" not in done.stderr and "Traceback" not in done.stderr
