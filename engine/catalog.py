@@ -20,7 +20,6 @@ from pydantic import BaseModel, ValidationError
 
 from . import expr
 from .definitions import (
-    DIMENSIONS,
     Benchmark,
     DataFormat,
     GoalDef,
@@ -178,42 +177,9 @@ def template_fields(template: str) -> list[str]:
 
 def check_rule(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> list[str]:
     """Problems with a rule's expressions and templates, as messages naming the rule."""
-    problems = []
-    names = set(metrics) | set(rule.params) | set(DIMENSIONS)
-    clashes = sorted(set(rule.params) & set(metrics))
-    if clashes:
-        problems.append(f"rule '{rule.id}': param '{clashes[0]}' has the name of a metric; rename it (e.g. min_{clashes[0]})")
-    try:
-        condition = expr.parse(rule.when)
-        expr.check_names(condition, names)
-        if condition.result_type not in ("bool", "any"):
-            problems.append(f"rule '{rule.id}': when: must be a true/false condition, got a {condition.result_type}")
-    except expr.ExprError as exc:
-        problems.append(f"rule '{rule.id}': when {rule.when!r}: {exc.message}")
-    if rule.impact is not None:
-        if rule.impact.metric not in metrics:
-            problems.append(f"rule '{rule.id}': impact.metric: unknown metric '{rule.impact.metric}'")
-        try:
-            expr.check_names(expr.parse(rule.impact.formula), names)
-        except expr.ExprError as exc:
-            problems.append(f"rule '{rule.id}': impact.formula {rule.impact.formula!r}: {exc.message}")
-    for metric_id, param in rule.thresholds.items():
-        if metric_id not in metrics:
-            problems.append(f"rule '{rule.id}': thresholds: unknown metric '{metric_id}'")
-        if param not in rule.params:
-            problems.append(f"rule '{rule.id}': thresholds.{metric_id}: unknown param '{param}'")
-    for metric_id in rule.evidence:
-        if metric_id not in metrics:
-            problems.append(f"rule '{rule.id}': evidence: unknown metric '{metric_id}'")
-    placeholders = set(metrics) | set(rule.params) | {"scope"}
-    for key in ("message", "recommendation"):
-        try:
-            for name in template_fields(getattr(rule, key)):
-                if name not in placeholders:
-                    problems.append(f"rule '{rule.id}': {key}: unknown placeholder '{{{name}}}'")
-        except ValueError as exc:
-            problems.append(f"rule '{rule.id}': {key}: {exc}")
-    return problems
+    from .rulespec import check_rule as check
+
+    return check(rule, metrics)
 
 
 # --- building ------------------------------------------------------------------

@@ -64,7 +64,14 @@ class MetricDef(Strict):
 class RuleExample(Strict):
     name: str
     records: list[dict[str, Any]] = Field(min_length=1)
-    params: dict[str, float] = Field(default_factory=dict)
+    params: dict[str, float] = Field(default_factory=dict, description="param overrides, as a client config would give them")
+    benchmarks: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="benchmark overrides, as a client config would give them: metric -> platform -> value"
+    )
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$", description="the example client's currency")
+    skipped: bool = Field(
+        default=False, description="quiet examples only: the rule cannot run on this data at all (say, no dates for a trend)"
+    )
 
 
 class RuleExamples(Strict):
@@ -73,9 +80,25 @@ class RuleExamples(Strict):
 
 
 class ImpactDef(Strict):
-    metric: str = Field(description="the unit the estimate counts, e.g. purchases or leads")
-    formula: str = Field(description="expression: extra units of `metric` per period if the leak were fixed")
+    metric: str = Field(description="the unit the estimate counts, e.g. purchases, leads, sessions, or spend (money)")
+    formula: str = Field(description="expression: extra units of `metric` per period if the leak were fixed (the gap to the threshold)")
     basis: str = Field(description="one sentence on how the estimate is made")
+
+
+BenchmarkPick = Literal["value", "low", "high"]
+
+
+class BenchmarkRef(Strict):
+    """A threshold taken from the benchmark figures, matched to each scope's platform."""
+
+    metric: str = Field(description="metric id the figure is for; its definition must match the metric's formula")
+    objective: str = Field(default="all", description="campaign objective the figure was measured on (all, leads, traffic, ...)")
+    industry: str = Field(default="all", description="industry or site type the figure was measured on")
+    pick: BenchmarkPick = Field(default="value", description="the figure's typical value, or the low or high end of its range")
+    fallback: str | None = Field(default=None, description="param used where no figure matches the scope's platform")
+
+
+Period = Literal["auto", "day", "week", "month", "quarter"]
 
 
 class RuleDef(Strict):
@@ -85,15 +108,28 @@ class RuleDef(Strict):
     severity: Severity
     levels: list[Level] = Field(
         default_factory=lambda: ["channel"],
-        description="scopes to evaluate on; a level missing from the data falls back to total",
+        description="scopes to evaluate on, finest first: the first level the data has is used; none falls back to total",
     )
     when: str = Field(description="condition in the kpi-advisor expression language")
     params: dict[str, float] = Field(default_factory=dict, description="named thresholds with defaults")
-    thresholds: dict[str, str] = Field(
-        default_factory=dict, description="metric id -> param name, reported as the thresholds of a finding"
+    benchmarks: dict[str, BenchmarkRef] = Field(
+        default_factory=dict, description="name -> benchmark figure, looked up per scope by the scope's channel (platform)"
     )
-    evidence: list[str] = Field(default_factory=list, description="metric ids to report; defaults to those in `when`")
-    message: str = Field(description="template; {metric} and {param} are filled with formatted numbers, {scope} with the scope")
+    let: dict[str, str] = Field(
+        default_factory=dict, description="name -> expression: named values for when, thresholds, evidence and messages, in order"
+    )
+    units: dict[str, Unit] = Field(
+        default_factory=dict, description="unit of a param or let value, for messages (inferred when absent)"
+    )
+    requires: list[str] | None = Field(
+        default=None, description="metrics the data must have for the rule to run; default: every metric named in when and let"
+    )
+    period: Period = Field(default="auto", description="period of trend functions: auto picks the coarsest with at least 3 periods")
+    thresholds: dict[str, str] = Field(
+        default_factory=dict, description="metric id (or let name) -> param, benchmark or let name, reported as the thresholds of a finding"
+    )
+    evidence: list[str] = Field(default_factory=list, description="metric ids (or let names) to report; defaults to the metrics in `when`")
+    message: str = Field(description="template; {metric}, {param}, {benchmark}, {benchmark_source}, {let name}, {scope}, {period}")
     recommendation: str
     impact: ImpactDef | None = None
     rationale: str

@@ -60,6 +60,7 @@ __all__ = [
     "check_names",
     "compile_expr",
     "parse",
+    "walk",
 ]
 
 
@@ -224,6 +225,11 @@ def _walk(root: Node) -> Iterator[tuple[Node, int]]:
         node, depth = stack.pop()
         yield node, depth
         stack.extend((child, depth + 1) for child in reversed(_children(node)))
+
+
+def walk(root: Node) -> Iterator[Node]:
+    """Every node of a parsed expression, in source order."""
+    return (node for node, _ in _walk(root))
 
 
 def _static_type(node: Node, functions: Mapping[str, FunctionSpec]) -> str:

@@ -22,12 +22,21 @@ LEVEL_DIMS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Trend periods and the polars interval each truncates dates to.
+PERIOD_EVERY: dict[str, str] = {"day": "1d", "week": "1w", "month": "1mo", "quarter": "1q"}
+# "auto" takes the coarsest period that still gives this many periods: coarse
+# periods smooth out noise, and fewer than three points make no trend.
+AUTO_MIN_PERIODS = 3
+PERIOD_COLUMN = "__period"
+
+
 @dataclass
 class MetricTable:
     level: str
     dims: tuple[str, ...]
     frame: pl.DataFrame
     available: list[str]  # metric ids with a column in frame, base counts first
+    dataset: Dataset | None = None  # the rows it was built from, for trend (period) tables
 
 
 def level_dims(level: str, dataset: Dataset) -> tuple[str, ...] | None:
@@ -36,18 +45,20 @@ def level_dims(level: str, dataset: Dataset) -> tuple[str, ...] | None:
     return dims if all(d in dataset.dims for d in dims) else None
 
 
-def _stocks_at_latest_date(dataset: Dataset, catalog: Catalog) -> pl.DataFrame:
-    """Keep a stock (followers) only on its series' latest dated row, so summing counts it once per series."""
+def _stocks_at_latest_date(dataset: Dataset, catalog: Catalog, frame: pl.DataFrame | None = None, within: tuple[str, ...] = ()) -> pl.DataFrame:
+    """Keep a stock (followers) only on its series' latest dated row (per ``within`` group,
+    e.g. per period), so summing counts it once per series."""
+    frame = dataset.frame if frame is None else frame
     stocks = [c for c in dataset.counts if catalog.metrics[c].aggregate == "last"]
     if not stocks or "date" not in dataset.dims:
-        return dataset.frame
-    series = [d for d in dataset.dims if d != "date"]
+        return frame
+    series = [d for d in dataset.dims if d != "date"] + list(within)
     masked = []
     for column in stocks:
         latest = pl.col("date").filter(pl.col(column).is_not_null()).max()
         latest = latest.over(series) if series else latest
         masked.append(pl.when(pl.col("date") == latest).then(pl.col(column)).otherwise(None).alias(column))
-    return dataset.frame.with_columns(masked)
+    return frame.with_columns(masked)
 
 
 def _base_aggregations(dataset: Dataset, catalog: Catalog) -> list[pl.Expr]:
@@ -110,7 +121,52 @@ def metric_table(dataset: Dataset, catalog: Catalog, level: str, *, extra_dims: 
         frame = source.select(aggs)
     available = [c for c in dataset.counts if frame.get_column(c).null_count() < frame.height]
     frame, available = add_derived(frame, catalog, available)
-    return MetricTable(level=level, dims=dims, frame=frame, available=available)
+    return MetricTable(level=level, dims=dims, frame=frame, available=available, dataset=dataset)
+
+
+def choose_period(dataset: Dataset, period: str = "auto") -> str | None:
+    """The trend period for a rule: its own, or the coarsest giving AUTO_MIN_PERIODS periods.
+    None without dated rows."""
+    if "date" not in dataset.dims:
+        return None
+    if period != "auto":
+        return period
+    dates = dataset.frame.get_column("date").drop_nulls()
+    if dates.is_empty():
+        return None
+    counts = pl.select(
+        **{name: dates.dt.truncate(PERIOD_EVERY[name]).n_unique() for name in ("month", "week")}
+    ).row(0, named=True)
+    for name in ("month", "week"):
+        if counts[name] >= AUTO_MIN_PERIODS:
+            return name
+    return "day"
+
+
+def period_table(dataset: Dataset, catalog: Catalog, level: str, period: str) -> MetricTable | None:
+    """Metrics per scope of a level and per period (``__period``, the period's first day),
+    sorted by scope then period; stocks such as followers are the last value in each period."""
+    dims = level_dims(level, dataset)
+    if dims is None or "date" not in dataset.dims:
+        return None
+    source = dataset.frame.filter(pl.col("date").is_not_null()).with_columns(
+        pl.col("date").dt.truncate(PERIOD_EVERY[period]).alias(PERIOD_COLUMN)
+    )
+    source = _stocks_at_latest_date(dataset, catalog, source, within=(PERIOD_COLUMN,))
+    keys = list(dims) + [PERIOD_COLUMN]
+    frame = source.group_by(keys).agg(_base_aggregations(dataset, catalog)).sort(keys, nulls_last=True)
+    available = [c for c in dataset.counts if frame.get_column(c).null_count() < frame.height]
+    frame, available = add_derived(frame, catalog, available)
+    return MetricTable(level=level, dims=dims, frame=frame, available=available, dataset=dataset)
+
+
+def peer_group(level: str) -> tuple[tuple[str, ...], str | None]:
+    """Siblings of a scope: the dims they share (a campaign's channel), and the dim that
+    tells them apart (None at the total level, which has no siblings)."""
+    dims = LEVEL_DIMS[level]
+    if not dims:
+        return (), None
+    return dims[:-1], dims[-1]
 
 
 def undefined_notes(table: MetricTable, catalog: Catalog, limit: int = 3) -> list[str]:

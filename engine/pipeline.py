@@ -82,7 +82,7 @@ def run_pipeline(prepared: Prepared, data: Any = None) -> Report:
         warnings.append("economics: micro_conversions are given but no customer_value, so actions cannot be valued")
 
     economy, values = _economy(prepared)
-    outcome = evaluate_rules(prepared.rules, tables, catalog, config.rules.params, economy)
+    outcome = evaluate_rules(prepared.rules, tables, catalog, config.rules.params, economy, config.benchmarks)
 
     metrics_out: list[ScopeMetrics] = []
     for level in REPORTED_LEVELS:

@@ -40,13 +40,25 @@ def _rules_from(paths: list[Path], catalog: Catalog) -> tuple[list[RuleDef], Cat
     return rules, catalog
 
 
-def run_example(rule: RuleDef, records: list[dict], params: dict[str, float], catalog: Catalog) -> tuple[bool, str]:
+def run_example(
+    rule: RuleDef, records: list[dict], params: dict[str, float], catalog: Catalog,
+    benchmarks: dict[str, dict[str, float]] | None = None, currency: str = "USD",
+) -> tuple[bool, str]:
     """Whether the rule fires on the records, and why not when it is skipped."""
-    config = ClientConfig(client="example", business_model="example", data=[RecordsSource(records=records)])
+    findings, skipped = example_findings([rule], records, catalog, {rule.id: params}, benchmarks, currency)
+    return bool(findings), skipped.get(rule.id, "")
+
+
+def example_findings(
+    rules: list[RuleDef], records: list[dict], catalog: Catalog, params: dict[str, dict[str, float]] | None = None,
+    benchmarks: dict[str, dict[str, float]] | None = None, currency: str = "USD", economy: Economy | None = None,
+) -> tuple[list, dict[str, str]]:
+    """The findings of some rules on inline records, and why any rule was skipped."""
+    config = ClientConfig(client="example", business_model="example", currency=currency, data=[RecordsSource(records=records)])
     dataset = load_dataset(config, catalog, Path.cwd())
     tables = {level: metric_table(dataset, catalog, level) for level in LEVEL_DIMS}
-    outcome = evaluate_rules([rule], tables, catalog, {rule.id: params}, Economy(currency="EUR"))
-    return bool(outcome.findings), outcome.skipped.get(rule.id, "")
+    outcome = evaluate_rules(rules, tables, catalog, params or {}, economy or Economy(currency=currency), benchmarks or {})
+    return outcome.findings, outcome.skipped
 
 
 def run_examples(paths: list[Path], catalog: Catalog | None = None) -> list[ExampleResult]:
@@ -64,11 +76,19 @@ def run_examples(paths: list[Path], catalog: Catalog | None = None) -> list[Exam
                     results.append(ExampleResult(rule.id, kind, example.name, False, f"bad example: unknown param '{unknown[0]}'"))
                     continue
                 try:
-                    fired, skipped = run_example(rule, example.records, example.params, catalog)
+                    fired, skipped = run_example(rule, example.records, example.params, catalog, example.benchmarks, example.currency)
                 except ConfigError as exc:
                     results.append(ExampleResult(rule.id, kind, example.name, False, f"bad example: {exc}"))
                     continue
-                passed = fired == (kind == "fire")
-                detail = "" if passed else ("did not fire" + (f": {skipped}" if skipped else "") if kind == "fire" else "fired")
+                if kind == "fire":
+                    passed = fired
+                    detail = "" if passed else "did not fire" + (f": skipped, {skipped}" if skipped else "")
+                elif example.skipped:
+                    passed = bool(skipped)
+                    detail = "" if passed else ("fired" if fired else "ran, but the example expects the rule to be skipped")
+                else:
+                    # A quiet example must show the rule running and staying quiet, not being skipped.
+                    passed = not fired and not skipped
+                    detail = "" if passed else "fired" if fired else f"skipped ({skipped}); mark the example skipped: true if that is the point"
                 results.append(ExampleResult(rule.id, kind, example.name, passed, detail))
     return results

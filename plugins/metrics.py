@@ -186,6 +186,15 @@ DERIVED = [
              "Net tone of mentions from -1 (all negative) to +1 (all positive).", name="Net sentiment", unit="number"),
 ]
 
+# added for rules (issue 6): metrics whose formulas are the definitions of published benchmarks
+RULE_METRICS = [
+    _derived("click_conversion_rate", "conversions / clicks", "purchase",
+             "Share of ad clicks that the platform counted as a conversion (the definition ad benchmarks use)."),
+    _derived("click_to_lead_rate", "leads / clicks", "evaluation", "Share of ad clicks that became a lead."),
+    _derived("engagement_rate_per_follower", "engagements / posts / followers", "interest",
+             "Engagements per post per follower (the definition Rival IQ's benchmarks use).", vanity=True),
+]
+
 
 # added for profiles (issue 5)
 # Base counts and ratios the business-model profiles name that the catalogue
@@ -216,4 +225,4 @@ DERIVED += [
 
 @hookimpl
 def kpi_advisor_metrics():
-    return BASE + DERIVED
+    return BASE + DERIVED + RULE_METRICS

@@ -1,0 +1,209 @@
+"""Functions only rule conditions may call, on top of the formula functions.
+
+* Peers compare a scope with its siblings in the client's own data: a campaign
+  with the other campaigns of its channel, a channel with the other channels.
+  They compile to window expressions over the scope table.
+* Trends look at a scope period by period on dated data. Each call compiles to
+  one aggregation over the scope's periods; the evaluator computes all of a
+  level's aggregations in one ``group_by`` and joins them onto the scope table,
+  so a trend is a column like any metric by the time the condition runs.
+* ``one_of`` tests a text value (a channel name) against a list.
+
+Peer and trend calls cannot be nested in one another (a trend of a peer
+statistic has no meaning here); :func:`nesting_problem` says so at load time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import polars as pl
+
+from .expr import FUNCTIONS, Call, ExprError, FunctionSpec, Name, Node, walk
+
+PEER_FUNCTIONS = frozenset({"peer_quantile", "peer_median", "peer_count", "peer_share"})
+TREND_FUNCTIONS = frozenset(
+    {"periods", "first_period", "last_period", "change", "rise", "fall", "slope", "rising_share", "falling_share"}
+)
+
+
+def _number(value: pl.Expr) -> pl.Expr:
+    return value.cast(pl.Float64)
+
+
+# --- trends ------------------------------------------------------------------------
+
+
+def trend_aggregation(kind: str, value: pl.Expr) -> pl.Expr:
+    """The aggregation behind a trend function, over one scope's periods in time order."""
+    series = _number(value).drop_nulls()
+    first, last = series.first(), series.last()
+    steps = series.diff().drop_nulls()
+    if kind == "periods":
+        return series.len().cast(pl.Float64)
+    if kind == "first_period":
+        return first
+    if kind == "last_period":
+        return last
+    if kind == "change":
+        return pl.when(first != 0).then(last / first - 1)
+    if kind in ("rise", "fall"):
+        # Judged on the last two periods, so one noisy period at the end moves nothing.
+        held = series.tail(2).min() / first - 1 if kind == "rise" else 1 - series.tail(2).max() / first
+        return pl.when((series.len() >= 3) & (first != 0)).then(held)
+    if kind in ("rising_share", "falling_share"):
+        moved = (steps > 0) if kind == "rising_share" else (steps < 0)
+        return pl.when(steps.len() > 0).then(moved.sum().cast(pl.Float64) / steps.len())
+    if kind == "slope":
+        # Least-squares slope per period, relative to the mean level: +0.1 is +10% a period.
+        index = series.cum_count().cast(pl.Float64)
+        mean = series.mean()
+        return pl.when((series.len() >= 2) & (mean != 0)).then(pl.cov(index, series) / index.var() / mean.abs())
+    raise ValueError(f"not a trend function: {kind}")
+
+
+@dataclass
+class TrendCollector:
+    """Trend calls met while compiling one level's rules for one period."""
+
+    period: str
+    aggregations: list[tuple[str, pl.Expr]] = field(default_factory=list)
+
+    def add(self, kind: str, value: pl.Expr) -> pl.Expr:
+        aggregation = trend_aggregation(kind, value)
+        for name, seen in self.aggregations:
+            if seen.meta.eq(aggregation):
+                return pl.col(name)
+        name = f"__trend_{self.period}_{len(self.aggregations)}"
+        self.aggregations.append((name, aggregation))
+        return pl.col(name)
+
+
+def _trend_spec(kind: str, doc: str, collector: TrendCollector | None) -> FunctionSpec:
+    def compile_(args: list[pl.Expr]) -> pl.Expr:
+        if collector is None:
+            raise ExprError(f"{kind}() needs dated data and can only be used in a rule condition")
+        return collector.add(kind, args[0])
+
+    return FunctionSpec(kind, 1, 1, compile_, doc=doc, arg_types=("number",))
+
+
+# --- peers -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeerContext:
+    group: tuple[str, ...]  # dims siblings share (a campaign's channel); () for all rows
+    member: str | None  # the dim that tells siblings apart; None at the total level
+
+
+def _over(value: pl.Expr, context: PeerContext) -> pl.Expr:
+    return value.over(list(context.group)) if context.group else value
+
+
+def _peer_spec(kind: str, min_args: int, max_args: int, doc: str, context: PeerContext | None) -> FunctionSpec:
+    def compile_(args: list[pl.Expr]) -> pl.Expr:
+        if context is None:
+            raise ExprError(f"{kind}() can only be used in a rule condition")
+        value = _number(args[0])
+        if context.member is None:
+            # The whole data set has no siblings: a share is all of it, the rest is undefined.
+            return pl.lit(1.0) if kind == "peer_share" else (pl.lit(1.0) if kind == "peer_count" else pl.lit(None, dtype=pl.Float64))
+        is_member = pl.col(context.member).is_not_null()
+        if kind == "peer_share":
+            # Rows without the member dim (untagged traffic) count in the whole they are a share of.
+            total = _over(value.sum(), context)
+            return pl.when(total != 0).then(value / total)
+        sibling = pl.when(is_member).then(value)
+        if kind == "peer_quantile":
+            statistic = sibling.quantile(_number(args[1]), interpolation="linear")
+        elif kind == "peer_median":
+            statistic = sibling.median()
+        else:  # peer_count
+            statistic = sibling.count().cast(pl.Float64)
+        return pl.when(is_member).then(_over(statistic, context))
+
+    return FunctionSpec(kind, min_args, max_args, compile_, doc=doc, arg_types=("number",))
+
+
+# --- text ---------------------------------------------------------------------------
+
+
+def _one_of(args: list[pl.Expr]) -> pl.Expr:
+    def text(value: pl.Expr) -> pl.Expr:
+        return value.cast(pl.String).str.strip_chars().str.to_lowercase()
+
+    value = text(args[0])
+    return pl.any_horizontal([value == text(option) for option in args[1:]])
+
+
+# --- the set -------------------------------------------------------------------------
+
+TREND_DOCS = {
+    "periods": "periods(x): number of periods in which x has a value.",
+    "first_period": "first_period(x): x in the first period that has it.",
+    "last_period": "last_period(x): x in the last period that has it.",
+    "change": "change(x): last period against the first, as a share: 0.25 is +25%.",
+    "rise": "rise(x): how far x rose above its first period and stayed there: the lower of the last two periods against the first (0.2 is +20%; needs 3 periods).",
+    "fall": "fall(x): how far x fell under its first period and stayed there: the higher of the last two periods against the first (0.2 is -20%; needs 3 periods).",
+    "slope": "slope(x): least-squares change per period relative to the mean of x: 0.1 is +10% a period.",
+    "rising_share": "rising_share(x): share of period-over-period steps in which x rose.",
+    "falling_share": "falling_share(x): share of period-over-period steps in which x fell.",
+}
+PEER_DOCS = {
+    "peer_quantile": ("peer_quantile(x, q): the q-quantile of x over the scope's siblings (0.75: where the worst quarter of a lower-is-better metric starts).", 2, 2),
+    "peer_median": ("peer_median(x): the median of x over the scope's siblings.", 1, 1),
+    "peer_count": ("peer_count(x): how many siblings (the scope included) have a value of x.", 1, 1),
+    "peer_share": ("peer_share(x): the scope's share of x summed over its siblings (untagged rows included).", 1, 1),
+}
+
+
+def rule_functions(peers: PeerContext | None = None, trends: TrendCollector | None = None) -> dict[str, FunctionSpec]:
+    """Formula functions plus the rule-only ones, bound to a level's peers and a rule's trend
+    collector. Without them the set serves parse-time checks only."""
+    collector = trends
+    specs = dict(FUNCTIONS)
+    for kind, doc in TREND_DOCS.items():
+        specs[kind] = _trend_spec(kind, doc, collector)
+    for kind, (doc, low, high) in PEER_DOCS.items():
+        specs[kind] = _peer_spec(kind, low, high, doc, peers)
+    specs["one_of"] = FunctionSpec(
+        "one_of", 2, None, _one_of, returns="bool",
+        doc="one_of(x, 'a', 'b', ...): true where the text x is one of the options (case and surrounding spaces ignored).",
+    )
+    return specs
+
+
+RULE_FUNCTIONS: dict[str, FunctionSpec] = rule_functions()
+
+
+def calls(root: Node, kinds: frozenset[str]) -> list[Call]:
+    return [node for node in walk(root) if isinstance(node, Call) and node.name in kinds]
+
+
+def nesting_problem(root: Node, lets_with: dict[str, set[str]]) -> str | None:
+    """Why an expression nests peer and trend calls, or None. ``lets_with`` maps a let name
+    to the kinds of call its formula holds ("peer", "trend")."""
+    special = PEER_FUNCTIONS | TREND_FUNCTIONS
+    for call in calls(root, special):
+        for node in walk(call):
+            if node is call:
+                continue
+            if isinstance(node, Call) and node.name in special:
+                return f"{call.name}() cannot contain {node.name}()"
+            if isinstance(node, Name) and lets_with.get(node.name):
+                kinds = " and ".join(sorted(lets_with[node.name]))
+                return f"{call.name}() cannot contain '{node.name}', which uses {kinds} functions"
+    return None
+
+
+def kinds_used(root: Node, lets_with: dict[str, set[str]]) -> set[str]:
+    """"peer" and/or "trend", for the calls in an expression and the lets it names."""
+    found = set()
+    for node in walk(root):
+        if isinstance(node, Call) and node.name in PEER_FUNCTIONS:
+            found.add("peer")
+        elif isinstance(node, Call) and node.name in TREND_FUNCTIONS:
+            found.add("trend")
+        elif isinstance(node, Name) and node.name in lets_with:
+            found |= lets_with[node.name]
+    return found
