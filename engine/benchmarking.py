@@ -103,12 +103,13 @@ def _pick(bench: Benchmark, pick: str) -> float:
     return bench.value
 
 
-def matching(ref: BenchmarkRef, shipped: Iterable[Benchmark], currency: str) -> list[Benchmark]:
-    """Shipped figures for the same metric, objective, industry and currency as the reference."""
+def matching(ref: BenchmarkRef, shipped: Iterable[Benchmark], currency: str | None) -> list[Benchmark]:
+    """Shipped figures for the same metric, objective, industry and currency as the reference
+    (any currency when ``currency`` is None)."""
     return [
         b for b in shipped
         if b.metric == ref.metric and b.objective == ref.objective and b.industry == ref.industry
-        and (b.currency is None or b.currency == currency)
+        and (b.currency is None or currency is None or b.currency == currency)
     ]
 
 

@@ -348,8 +348,11 @@ def _count(value: float) -> str:
 
 
 def _scope_label(row: dict, dims: tuple[str, ...]) -> str:
-    # A row without the level's own dim is the untagged rest: say so rather than "all data".
-    return " / ".join(str(row[d]) if row[d] is not None else f"(no {d})" for d in dims) or "all data"
+    parts = [str(row[d]) for d in dims if row[d] is not None]
+    if dims and not parts:
+        # The untagged rest of a level (visits without a channel): say so rather than "all data".
+        return f"(no {dims[-1]})"
+    return " / ".join(parts) or "all data"
 
 
 def _clean(value) -> float | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .catalog import Catalog
+from .definitions import RuleDef
 from .problems import ConfigError, Problem
 
 
@@ -34,7 +35,8 @@ def listing(catalog: Catalog, kind: str) -> list[dict]:
         ]
     if kind == "benchmarks":
         return [
-            {"id": f"{b.metric}/{b.platform}/{b.objective}", "summary": f"{b.value:g} ({b.source} {b.year})", **b.model_dump()}
+            {"id": "/".join([b.metric, b.platform, b.objective] + ([b.industry] if b.industry != "all" else [])),
+             "summary": f"{b.value:g}{' ' + b.currency if b.currency else ''} ({b.source} {b.year})", **b.model_dump()}
             for b in catalog.benchmarks
         ]
     if kind == "formats":
@@ -67,12 +69,7 @@ def explain(catalog: Catalog, item_id: str) -> str:
         lines.append(f"  provided by: {catalog.origins.get('metric:' + m.id)}")
         return "\n".join(lines)
     if item_id in catalog.rules:
-        r = catalog.rules[item_id]
-        lines = [f"rule {r.id}: {r.title}", f"  stage: {r.stage}; severity: {r.severity}; evaluated per {', '.join(r.levels)}",
-                 f"  when: {r.when}"]
-        lines += [f"  param {k} = {v:g}" for k, v in r.params.items()]
-        lines += [f"  rationale: {r.rationale}", f"  source: {r.source}", f"  provided by: {catalog.origins.get('rule:' + r.id)}"]
-        return "\n".join(lines)
+        return explain_rule(catalog, catalog.rules[item_id])
     if item_id in catalog.profiles:
         from .kpis import explain_profile
 
@@ -83,3 +80,46 @@ def explain(catalog: Catalog, item_id: str) -> str:
         return explain_goal(catalog, catalog.goals[item_id])
     known = list(catalog.metrics) + list(catalog.rules) + list(catalog.profiles) + list(catalog.goals)
     raise ConfigError(Problem(f"nothing called '{item_id}'{catalog.suggest(item_id, known)}; try kpi-advisor list metrics|rules|models|goals"))
+
+
+def explain_rule(catalog: Catalog, r: RuleDef) -> str:
+    """Condition, named values, params, thresholds, benchmarks, impact, rationale and sources."""
+    from .benchmarking import matching
+    from .formatting import format_value
+    from .rulespec import rule_spec
+
+    spec = rule_spec(r, catalog.metrics)
+    levels = ", ".join(r.levels)
+    lines = [f"rule {r.id}: {r.title}",
+             f"  stage: {r.stage}; severity: {r.severity}; evaluated per {levels} (the first the data has, else all data)",
+             f"  when: {' '.join(r.when.split())}"]
+    if spec.uses_trends:
+        lines.append(f"  trends: period over period, by {r.period}" + (" (the coarsest of month, week, day giving 3 periods)" if r.period == "auto" else ""))
+    if r.let:
+        lines.append("  where:")
+        lines += [f"    {name} = {' '.join(formula.split())}" for name, formula in r.let.items()]
+    if r.params:
+        lines.append("  params (defaults; a config overrides them under rules.params):")
+        lines += [f"    {name} = {format_value(value, spec.units.get(name, 'number'))}" for name, value in r.params.items()]
+    for name, ref in r.benchmarks.items():
+        what = [ref.metric] + ([f"{ref.objective} objective"] if ref.objective != "all" else []) + ([ref.industry] if ref.industry != "all" else [])
+        pick = "" if ref.pick == "value" else f", {ref.pick} end of the range"
+        fallback = f"; elsewhere param {ref.fallback}" if ref.fallback else "; quiet on platforms without a figure"
+        lines.append(f"  benchmark {name}: {', '.join(what)}{pick}, matched to the scope's channel{fallback}")
+        for b in matching(ref, catalog.benchmarks, None):
+            unit = catalog.metrics[b.metric].unit
+            value = format_value(b.value, unit, b.currency or "")
+            spread = f" (range {format_value(b.low, unit, b.currency or '')}-{format_value(b.high, unit, b.currency or '')})" if b.low is not None and b.high is not None else ""
+            lines.append(f"    {b.platform}: {value}{spread}, {b.source} {b.year}" + (f"; {b.definition}" if b.definition else ""))
+        lines.append(f"    a config overrides them under benchmarks: {ref.metric}: {{platform or all: value}}")
+    if r.thresholds:
+        lines.append("  thresholds reported: " + ", ".join(f"{metric} against {name}" for metric, name in r.thresholds.items()))
+    if r.requires is not None:
+        lines.append("  needs in the data: " + (", ".join(r.requires) or "nothing in particular"))
+    if r.impact is not None:
+        lines.append(f"  money at stake: {r.impact.metric} = {r.impact.formula}")
+        lines.append(f"    {r.impact.basis}; valued by the config's economics")
+    lines += [f"  rationale: {' '.join(r.rationale.split())}", f"  source: {r.source}"]
+    lines.append(f"  examples: {len(r.examples.fire)} must fire, {len(r.examples.quiet)} must stay quiet (kpi-advisor test-rules)")
+    lines.append(f"  provided by: {catalog.origins.get('rule:' + r.id)}")
+    return "\n".join(lines)

@@ -1,0 +1,350 @@
+"""Rule evaluation end to end: thresholds from benchmarks and the client's own
+figures, params, peers, trends, money at stake and the order of findings."""
+
+import polars as pl
+import pytest
+
+from kpi_advisor.catalog import get_catalog
+from kpi_advisor.config import ClientConfig
+from kpi_advisor.definitions import RuleDef
+from kpi_advisor.evaluate import evaluate
+from kpi_advisor.findings import Economy, evaluate_rules
+from kpi_advisor.metrics import LEVEL_DIMS, metric_table
+from kpi_advisor.ruletest import example_findings
+
+
+def report(records, **config):
+    base = {"client": "Test", "business_model": "dtc_ecommerce", "currency": "USD", "data": [{"records": records}]}
+    return evaluate({**base, **config})
+
+
+def by_rule(rep, rule_id):
+    return [f for f in rep.findings if f.rule == rule_id]
+
+
+FACEBOOK_LOW_CTR = [{"channel": "facebook", "impressions": 200000, "clicks": 1000, "spend": 1500}]  # 0.5% CTR
+
+
+# --- benchmarks ----------------------------------------------------------------------
+
+
+def test_benchmark_threshold_follows_the_scope_platform():
+    records = [
+        {"channel": "facebook", "impressions": 200000, "clicks": 600, "spend": 1500},  # 0.3% vs 0.9%
+        {"channel": "google_search", "impressions": 50000, "clicks": 1000, "spend": 4000},  # 2% vs 6.42%
+        {"channel": "linkedin", "impressions": 200000, "clicks": 1000, "spend": 5000},  # 0.5% vs 0.55%: fine
+        {"channel": "pinterest", "impressions": 200000, "clicks": 100, "spend": 900},  # no figure: quiet
+    ]
+    found = {f.scope["channel"]: f for f in by_rule(report(records), "creative-not-resonating")}
+    assert set(found) == {"facebook", "google_search"}
+    assert found["facebook"].thresholds == {"ctr": pytest.approx(0.0045)}
+    assert found["google_search"].thresholds == {"ctr": pytest.approx(0.0321)}
+    assert "0.90% benchmark (WordStream Facebook ads benchmarks 2017)" in found["facebook"].message
+    assert "LocaliQ search advertising benchmarks 2024" in found["google_search"].message
+
+
+@pytest.mark.parametrize("channel", ["Facebook", "facebook ads", "Meta", "FB", " facebook "])
+def test_channel_names_match_their_platform(channel):
+    records = [{"channel": channel, "impressions": 200000, "clicks": 600, "spend": 1500}]
+    assert len(by_rule(report(records), "creative-not-resonating")) == 1
+
+
+def test_client_benchmark_for_a_platform_replaces_the_shipped_one():
+    # 0.5% CTR is fine against half of 0.9%, but not against half of the client's own 2%.
+    assert by_rule(report(FACEBOOK_LOW_CTR), "creative-not-resonating") == []
+    found = by_rule(report(FACEBOOK_LOW_CTR, benchmarks={"ctr": {"facebook": 0.02}}), "creative-not-resonating")
+    assert len(found) == 1
+    assert found[0].thresholds == {"ctr": pytest.approx(0.01)}
+    assert "(your benchmark)" in found[0].message
+
+
+def test_client_benchmark_for_all_platforms_covers_platforms_without_a_figure():
+    records = [{"channel": "pinterest", "impressions": 200000, "clicks": 100, "spend": 900}]
+    assert by_rule(report(records), "creative-not-resonating") == []
+    found = by_rule(report(records, benchmarks={"ctr": {"all": 0.004}}), "creative-not-resonating")
+    assert [f.scope for f in found] == [{"channel": "pinterest"}]
+
+
+def test_client_benchmark_for_all_replaces_every_shipped_figure():
+    found = by_rule(report(FACEBOOK_LOW_CTR, benchmarks={"ctr": {"all": 0.02}}), "creative-not-resonating")
+    assert found[0].thresholds == {"ctr": pytest.approx(0.01)}
+
+
+def test_money_benchmarks_are_only_used_in_their_currency():
+    records = [{"channel": "facebook", "clicks": 1000, "spend": 4100}]
+    assert len(by_rule(report(records), "high-cost-per-click")) == 1
+    eur = report(records, currency="EUR")
+    assert by_rule(eur, "high-cost-per-click") == []
+    reason = eur.summary.rules_skipped["high-cost-per-click"]
+    assert "no cpc benchmark for facebook in EUR" in reason and "benchmarks:" in reason
+    # The client's own figure, in the client's currency, makes the rule run.
+    assert len(by_rule(report(records, currency="EUR", benchmarks={"cpc": {"facebook": 1.5}}), "high-cost-per-click")) == 1
+
+
+def test_benchmarks_compare_like_with_like_objective():
+    # A lead-objective figure ($21.98 per lead) is used for cost per lead; there is no
+    # all-objective cost per lead, so nothing else is compared with it.
+    records = [{"channel": "facebook", "spend": 4800, "leads": 100}]
+    found = by_rule(report(records), "high-cost-per-lead")
+    assert "leads objective" in found[0].message
+    assert found[0].thresholds == {"cost_per_lead": pytest.approx(21.98 * 1.5)}
+
+
+def test_fallback_param_is_used_where_no_figure_matches():
+    records = [{"channel": "pinterest", "impressions": 100000, "clicks": 1500, "sessions": 1400, "bounces": 1100}]
+    found = by_rule(report(records), "landing-page-leak")
+    assert found[0].thresholds["ctr"] == pytest.approx(0.009)
+    assert "the rule's default" in found[0].message
+
+
+# --- params and disabling -------------------------------------------------------------------
+
+
+def test_config_params_override_rule_defaults():
+    records = [{"channel": "facebook", "spend": 3000, "revenue": 9000}]  # ROAS 3
+    assert by_rule(report(records), "roas-below-break-even") == []
+    found = by_rule(report(records, rules={"params": {"roas-below-break-even": {"break_even_roas": 4}}}), "roas-below-break-even")
+    assert found[0].thresholds == {"roas": 4.0}
+    assert "under the 4 needed to break even" in found[0].message
+
+
+def test_disabled_rules_do_not_run():
+    records = [{"channel": "facebook", "spend": 3000, "revenue": 3000}]
+    rep = report(records, rules={"disable": ["roas-below-break-even"]})
+    assert by_rule(rep, "roas-below-break-even") == []
+    assert "roas-below-break-even" not in rep.summary.rules_skipped
+
+
+# --- peers -----------------------------------------------------------------------------------
+
+
+def test_peers_are_the_campaigns_of_the_same_channel():
+    # Campaign e's CTR is the worst of facebook's five; google's far lower CTRs are not its siblings.
+    records = [
+        *({"channel": "facebook", "campaign": c, "impressions": 50000, "clicks": k} for c, k in zip("abcde", (600, 650, 580, 620, 150))),
+        *({"channel": "google_search", "campaign": c, "impressions": 50000, "clicks": 3000} for c in "vwxyz"),
+    ]
+    found = by_rule(report(records), "ctr-lagging-peers")
+    assert [f.scope for f in found] == [{"channel": "facebook", "campaign": "e"}]
+    assert found[0].evidence["ctr_median"] == pytest.approx(0.012)
+
+
+def test_channel_peers_are_all_channels():
+    records = [
+        {"channel": "facebook", "purchases": 450},
+        {"channel": "google_search", "purchases": 30},
+        {"channel": "email", "purchases": 20},
+    ]
+    found = by_rule(report(records), "concentration-risk")
+    assert [f.scope for f in found] == [{"channel": "facebook"}]
+    assert found[0].evidence["results_share"] == pytest.approx(0.9)
+
+
+# --- trends ----------------------------------------------------------------------------------
+
+
+def daily(channel, days, spend, leads_at, start="2026-07-01"):
+    import datetime as dt
+
+    start = dt.date.fromisoformat(start)
+    return [
+        {"date": (start + dt.timedelta(days=i)).isoformat(), "channel": channel, "spend": spend, "leads": leads_at(i)}
+        for i in range(days)
+    ]
+
+
+def test_daily_data_is_judged_by_month_when_there_are_three_months():
+    # Cost per lead climbs steadily over 92 days: 20 a lead in July, more each month.
+    records = daily("linkedin", 92, 100.0, lambda i: 5 if i < 31 else 4 if i < 62 else 3)
+    found = by_rule(report(records), "rising-cost-per-lead")
+    assert len(found) == 1
+    assert "from USD 20.00 in 2026-07 to USD 33.33 in 2026-09" in found[0].message
+
+
+def test_daily_data_over_a_few_weeks_is_judged_by_week():
+    records = daily("linkedin", 28, 100.0, lambda i: 5 if i < 7 else 4 if i < 14 else 3, start="2026-07-06")
+    found = by_rule(report(records), "rising-cost-per-lead")
+    assert len(found) == 1
+    assert "week of" in found[0].message
+
+
+def test_one_noisy_week_does_not_make_a_trend():
+    # Four Monday-to-Sunday weeks; the last one is bad.
+    records = daily("linkedin", 28, 100.0, lambda i: 2 if 21 <= i < 28 else 5, start="2026-07-06")
+    assert by_rule(report(records), "rising-cost-per-lead") == []
+
+
+def test_stocks_are_the_last_value_in_each_period():
+    # Followers reported daily: growth is read from each month's last value, not their sum.
+    import datetime as dt
+
+    start = dt.date(2026, 6, 1)
+    records = [
+        {"date": (start + dt.timedelta(days=i)).isoformat(), "channel": "instagram", "followers": 10000 + i}
+        for i in range(122)
+    ]
+    found = by_rule(report(records), "stalled-follower-growth")
+    assert len(found) == 1
+    assert found[0].evidence["followers_first"] == 10029  # June 30
+    assert found[0].evidence["followers_last"] == 10121  # September 30
+
+
+def test_trend_rules_are_skipped_without_dates():
+    rep = report([{"channel": "linkedin", "spend": 3000, "leads": 40}])
+    assert "dated data" in rep.summary.rules_skipped["rising-cost-per-lead"]
+
+
+def test_trend_on_the_total_level():
+    records = [
+        {"date": "2026-07-31", "spend": 3000, "leads": 60},
+        {"date": "2026-08-31", "spend": 3000, "leads": 48},
+        {"date": "2026-09-30", "spend": 3000, "leads": 40},
+    ]
+    found = by_rule(report(records), "rising-cost-per-lead")
+    assert [f.scope for f in found] == [{}]
+
+
+# --- money at stake --------------------------------------------------------------------------
+
+LEAK = [{"channel": "facebook", "impressions": 120000, "clicks": 3600, "sessions": 3300, "bounces": 2650, "purchases": 13}]
+
+
+def test_impact_is_null_without_economics():
+    found = by_rule(report(LEAK), "landing-page-leak")
+    assert found[0].impact is None
+
+
+def test_impact_in_customers_times_customer_value():
+    found = by_rule(report(LEAK, economics={"customer_value": 80}), "landing-page-leak")
+    impact = found[0].impact
+    # 3,300 visits x (80.3% - 60%) kept, buying like the 650 visits that stay (13 orders): 13.4 orders.
+    assert impact.metric == "purchases"
+    assert impact.value == pytest.approx(3300 * (2650 / 3300 - 0.6) * 13 / 650, abs=0.01)
+    assert impact.money == pytest.approx(impact.value * 80, abs=0.01)
+    assert "per customer" in impact.basis and "USD 80" in impact.basis
+
+
+def test_impact_is_carried_down_the_funnel_at_the_scope_rate():
+    records = [{"channel": "facebook", "clicks": 4000, "sessions": 1900, "purchases": 38}]
+    found = by_rule(report(records, economics={"customer_value": 50}), "click-to-visit-loss")
+    impact = found[0].impact
+    assert impact.metric == "sessions" and impact.value == pytest.approx(900)
+    # 900 visits x 2% visit-to-order here = 18 orders x 50
+    assert impact.money == pytest.approx(900 * 38 / 1900 * 50)
+    assert "on this scope" in impact.basis and "18 purchases" in impact.basis
+
+
+def test_impact_falls_back_to_the_rate_over_all_data():
+    records = [
+        {"channel": "facebook", "clicks": 4000, "sessions": 1900},
+        {"channel": "google_search", "clicks": 1000, "sessions": 950, "purchases": 19},
+    ]
+    found = by_rule(report(records, economics={"customer_value": 50}), "click-to-visit-loss")
+    assert found[0].impact.money == pytest.approx(900 * 19 / 2850 * 50)
+    assert "over all data" in found[0].impact.basis
+
+
+def test_micro_conversion_values_price_the_gap():
+    records = [{"channel": "facebook", "configurator_uses": 1500, "test_drive_bookings": 15}]
+    economics = {"customer_value": 4000, "micro_conversions": [{"action": "test_drive_booking", "to_customer_rate": 0.1}]}
+    rep = report(records, economics=economics)
+    impact = by_rule(rep, "configurator-not-booking")[0].impact
+    # 30 more test drives, each worth 10% of 4,000
+    assert impact.value == pytest.approx(30) and impact.money == pytest.approx(30 * 400)
+    assert [(v.action, v.value) for v in rep.values] == [("test_drive_booking", 400.0)]
+
+
+def test_money_impacts_need_no_economics():
+    found = by_rule(report([{"channel": "facebook", "spend": 3000, "revenue": 3900}]), "roas-below-break-even")
+    assert found[0].impact.metric == "spend" and found[0].impact.money == pytest.approx(3000 - 3900 / 2)
+
+
+def test_support_replies_are_not_carried_down_to_sales():
+    records = [{"channel": "facebook", "support_requests": 120, "support_replied_within_1h": 40, "sessions": 1000, "purchases": 30}]
+    impact = by_rule(report(records, economics={"customer_value": 100}), "slow-support-response")[0].impact
+    assert impact.money is None and "not valued" in impact.basis
+
+
+def test_findings_are_ordered_by_severity_then_money():
+    records = [
+        {"channel": "facebook", "spend": 3000, "revenue": 3900, "add_to_cart": 600, "purchases": 60},
+        {"channel": "google_search", "spend": 9000, "revenue": 9000, "add_to_cart": 300, "purchases": 90},
+        {"channel": "tiktok", "clicks": 4000, "sessions": 1900, "purchases": 10, "spend": 500, "revenue": 2000},
+    ]
+    rep = report(records, economics={"customer_value": 100})
+    order = [(f.severity, f.impact.money if f.impact else None) for f in rep.findings]
+    severities = ["critical", "high", "medium", "low", "info"]
+    assert order == sorted(order, key=lambda p: (severities.index(p[0]), -(p[1] or 0)))
+    assert [f.rule for f in rep.findings][:2] == ["checkout-abandonment", "roas-below-break-even"]
+
+
+# --- evaluation stays vectorized ---------------------------------------------------------------
+
+
+def test_only_fired_rows_come_back_to_python(monkeypatch):
+    catalog = get_catalog()
+    rows = [{"channel": "facebook", "campaign": f"c{i}", "impressions": 60000, "clicks": 900, "sessions": 800,
+             "bounces": 300, "spend": 900, "purchases": 25, "revenue": 2300} for i in range(2000)]
+    rows[7]["bounces"] = 700  # one leaking campaign
+    seen = []
+    original = pl.DataFrame.iter_rows
+
+    def spy(self, *args, **kwargs):
+        seen.append(self.height)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(pl.DataFrame, "iter_rows", spy)
+    findings, _ = example_findings(list(catalog.rules.values()), rows, catalog)
+    assert [(f.rule, f.scope["campaign"]) for f in findings] == [("landing-page-leak", "c7")]
+    assert max(seen) == 1
+
+
+def test_rules_on_one_level_are_compiled_into_one_pass(monkeypatch):
+    catalog = get_catalog()
+    rows = [{"channel": "facebook", "clicks": 4000, "sessions": 1900, "spend": 3000, "revenue": 3900}]
+    config = ClientConfig(client="t", business_model="dtc_ecommerce", data=[{"records": rows}])
+    from kpi_advisor.data import load_dataset
+    from pathlib import Path
+
+    dataset = load_dataset(config, catalog, Path.cwd())
+    tables = {level: metric_table(dataset, catalog, level) for level in LEVEL_DIMS}
+    calls = []
+    original = pl.DataFrame.with_columns
+
+    def spy(self, *args, **kwargs):
+        calls.append(args)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(pl.DataFrame, "with_columns", spy)
+    outcome = evaluate_rules(list(catalog.rules.values()), tables, catalog, {}, Economy(currency="USD"))
+    assert {f.rule for f in outcome.findings} == {"click-to-visit-loss", "roas-below-break-even"}
+    # Without campaigns in the data every rule runs per channel: all of them in one pass.
+    assert len(calls) == 1
+
+
+def test_a_rule_pack_from_a_config_gets_the_same_functions(tmp_path):
+    pack = tmp_path / "agency.yaml"
+    pack.write_text(
+        """
+pack: agency
+rules:
+  - id: cpc-above-siblings
+    title: CPC far above the other channels
+    stage: interest
+    severity: low
+    let: {cpc_median: peer_median(cpc)}
+    when: peer_count(cpc) >= 3 and cpc > cpc_median * 2
+    message: "{scope}: {cpc} a click against a {cpc_median} median"
+    recommendation: Look at the bids.
+    rationale: A channel paying twice the median for a click is the odd one out.
+    source: agency practice
+""",
+        encoding="utf-8",
+    )
+    records = [{"channel": c, "clicks": 1000, "spend": s} for c, s in (("a", 1000), ("b", 1100), ("c", 1200), ("d", 4000))]
+    rep = report(records, rules={"packs": [str(pack)]})
+    assert [f.message for f in by_rule(rep, "cpc-above-siblings")] == ["d: USD 4.00 a click against a USD 1.15 median"]
+
+
+def test_rule_definition_is_a_pydantic_model():
+    assert RuleDef.model_json_schema()["properties"]["let"]["type"] == "object"

@@ -1,0 +1,130 @@
+"""A rule is checked when it is loaded: every mistake named, with the rule and the field."""
+
+import pytest
+from click.testing import CliRunner
+
+from kpi_advisor.catalog import get_catalog
+from kpi_advisor.cli import cli
+from kpi_advisor.definitions import RuleDef
+from kpi_advisor.rulespec import check_rule
+
+BASE = {
+    "id": "test-rule",
+    "title": "A test rule",
+    "stage": "interest",
+    "severity": "low",
+    "when": "ctr < max_ctr",
+    "params": {"max_ctr": 0.01},
+    "message": "{scope}: {ctr}",
+    "recommendation": "Do something.",
+    "rationale": "Because.",
+    "source": "Tests.",
+}
+
+
+def problems(**changes):
+    return check_rule(RuleDef.model_validate({**BASE, **changes}), get_catalog().metrics)
+
+
+def test_a_good_rule_has_no_problems():
+    assert problems() == []
+
+
+@pytest.mark.parametrize(
+    "changes, expected",
+    [
+        ({"when": "ctr < max_ctrr"}, "unknown name 'max_ctrr' (did you mean 'max_ctr'?)"),
+        ({"let": {"a": "b * 2", "b": "ctr"}, "when": "a > 1"}, "let.a 'b * 2': unknown name 'b'"),
+        ({"let": {"ctr": "clicks"}}, "let value 'ctr' has the name of a metric"),
+        ({"let": {"max_ctr": "clicks"}}, "let value 'max_ctr' has the name of a param"),
+        ({"params": {"ctr": 0.01}, "when": "ctr < 1"}, "param 'ctr' has the name of a metric; rename it (e.g. min_ctr)"),
+        ({"when": "change(peer_median(ctr)) > 0"}, "when: change() cannot contain peer_median()"),
+        ({"let": {"m": "peer_median(ctr)"}, "when": "rise(m) > 0"}, "rise() cannot contain 'm', which uses peer functions"),
+        ({"when": "peer_quantile(ctr) > 0"}, "peer_quantile() takes exactly 2 arguments, got 1"),
+        ({"when": "ctr + 1"}, "when: must be a true/false condition"),
+        ({"thresholds": {"ctr": "nothing"}}, "thresholds.ctr: 'nothing' is not a param, benchmark or let value"),
+        ({"thresholds": {"nothing": "max_ctr"}}, "thresholds: 'nothing' is not a metric or let value"),
+        ({"evidence": ["nothing"]}, "evidence: 'nothing' is not a metric or let value"),
+        ({"requires": ["nothing"]}, "requires: unknown metric 'nothing'"),
+        ({"units": {"nothing": "ratio"}}, "units: 'nothing' is not a param or let value"),
+        ({"message": "{scope} in {period}"}, "unknown placeholder '{period}' (trend placeholders need a trend function in the rule)"),
+        ({"message": "{ctr_benchmark_source}"}, "unknown placeholder '{ctr_benchmark_source}'"),
+        ({"benchmarks": {"b": {"metric": "nothing"}}}, "benchmarks.b.metric: unknown metric 'nothing'"),
+        ({"benchmarks": {"b": {"metric": "ctr", "fallback": "nothing"}}}, "benchmarks.b.fallback: unknown param 'nothing'"),
+        ({"impact": {"metric": "clicks", "formula": "impressions * gap", "basis": "x"}}, "impact.formula 'impressions * gap': unknown name 'gap'"),
+        ({"examples": {"fire": [{"name": "x", "records": [{"ctr": 1}], "skipped": True}]}}, "a must-fire example cannot be skipped"),
+        ({"examples": {"quiet": [{"name": "x", "records": [{"clicks": 1}], "params": {"nothing": 1}}]}}, "examples.quiet[0].params: unknown param 'nothing'"),
+    ],
+)
+def test_mistakes_are_named(changes, expected):
+    found = problems(**changes)
+    assert any(expected in p for p in found), found
+    assert all(p.startswith("rule 'test-rule': ") for p in found)
+
+
+def test_benchmark_and_let_names_are_usable_everywhere():
+    assert problems(
+        benchmarks={"ctr_benchmark": {"metric": "ctr"}},
+        let={"floor": "ctr_benchmark * max_ctr"},
+        when="ctr < floor",
+        thresholds={"ctr": "floor"},
+        evidence=["ctr", "floor"],
+        message="{scope}: {ctr} under {floor} ({ctr_benchmark} from {ctr_benchmark_source})",
+    ) == []
+
+
+def test_trend_placeholders_need_a_trend():
+    assert problems(let={"first": "first_period(ctr)"}, message="{period_from} to {period_to}, by {period}: {first}") == []
+
+
+def test_validate_names_the_pack_file(tmp_path):
+    pack = tmp_path / "pack.yaml"
+    pack.write_text(
+        "pack: mine\nrules:\n  - id: r\n    title: t\n    stage: interest\n    severity: low\n"
+        "    when: rise(peer_median(ctr)) > 0\n    message: m\n    recommendation: r\n    rationale: r\n    source: s\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["validate", str(pack)])
+    assert result.exit_code == 2
+    assert f"{pack}: rule 'r': when: rise() cannot contain peer_median()" in result.output
+
+
+def test_test_rules_runs_a_consultants_pack(tmp_path):
+    pack = tmp_path / "agency.yaml"
+    pack.write_text(
+        """
+pack: agency
+rules:
+  - id: few-saves
+    title: Few saves
+    stage: interest
+    severity: low
+    when: reach >= 1000 and saves / reach < max_save_rate
+    params: {max_save_rate: 0.001}
+    message: "{scope}: {saves} saves"
+    recommendation: Make content worth keeping.
+    rationale: Saves show lasting value.
+    source: agency practice
+    examples:
+      fire:
+        - name: no saves
+          records: [{channel: instagram, reach: 5000, saves: 0}]
+      quiet:
+        - name: many saves
+          records: [{channel: instagram, reach: 5000, saves: 50}]
+        - name: wrongly expected quiet
+          records: [{channel: instagram, reach: 5000, saves: 1}]
+""",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["test-rules", str(pack)])
+    assert result.exit_code == 1
+    assert "ok   few-saves: fire: no saves" in result.output
+    assert "FAIL few-saves: quiet: wrongly expected quiet (fired)" in result.output
+    assert "2 passed, 1 failed" in result.output
+
+
+def test_test_rules_runs_the_shipped_packs():
+    result = CliRunner().invoke(cli, ["test-rules"])
+    assert result.exit_code == 0, result.output
+    assert " 0 failed" in result.output
