@@ -159,6 +159,7 @@ class _Plan:
     values: dict[str, float]  # params with the client's overrides
     benchmarks: dict[str, Resolved]
     period: str | None
+    fields: frozenset[str] = frozenset()  # placeholders the message and recommendation use
 
     def column(self, name: str) -> str:
         return f"__r{self.index}_{name}"
@@ -196,7 +197,8 @@ class _LevelRun:
                 names[name] = resolved[name].expr(channel, fallback)
             for name, parsed in spec.lets:
                 names[name] = expr.compile_expr(parsed, names, functions=functions)
-            plan = _Plan(spec, index, values, resolved, period)
+            fields = frozenset(template_fields(rule.message)) | frozenset(template_fields(rule.recommendation))
+            plan = _Plan(spec, index, values, resolved, period, fields)
             plans.append(plan)
             columns.append(expr.compile_expr(spec.condition, names, functions=functions).fill_null(False).alias(plan.column("fire")))
             if spec.impact is not None:
@@ -256,7 +258,7 @@ class _LevelRun:
         rule = plan.spec.rule
         currency = self.economy.currency
         out: dict[str, str] = {}
-        for name in set(template_fields(rule.message)) | set(template_fields(rule.recommendation)):
+        for name in plan.fields:
             if name == "scope":
                 out[name] = _scope_label(row, self.table.dims)
             elif name == "period":
