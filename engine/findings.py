@@ -80,7 +80,9 @@ def _channels(table: MetricTable) -> list[str | None]:
 def _skip_reason(spec: RuleSpec, table: MetricTable, catalog: Catalog, overrides, currency: str) -> str | None:
     missing = [m for m in spec.requires if m not in table.available]
     if missing:
-        return "needs " + ", ".join(missing) + " (not in the data)"
+        # Name the counts to add to the data, not the ratios computed from them.
+        counts = [m for m in missing if not catalog.metrics[m].derived]
+        return "needs " + ", ".join(counts or missing) + " (not in the data)"
     if spec.uses_trends and (table.dataset is None or choose_period(table.dataset, spec.rule.period) is None):
         return "needs dated data (a date column) to follow a trend"
     channels = None
@@ -312,17 +314,15 @@ class _LevelRun:
         per_unit = self.economy.unit_value(metric, self.catalog.aliases)
         if per_unit is not None:
             money = units * per_unit
-            what = "customer" if metric in OUTCOMES else f"{label} (economics)"
-            basis += f"; {count} {label} x {money_of(per_unit)} per {what}"
-        elif (
-            self.economy.customer_value is not None
-            and self.catalog.metrics[metric].stage != "loyalty"  # support replies do not lead to a sale
-            and (carried := self._carry_down(metric, units, row)) is not None
-        ):
-            customers, outcome, rate, where = carried
-            money = customers * self.economy.customer_value
-            basis += (f"; {count} {label} x {format_value(rate, 'ratio')} {label}-to-{outcome} rate {where} = "
-                      f"{_count(customers)} {outcome} x {money_of(self.economy.customer_value)}")
+            source = "the customer value" if metric in OUTCOMES else "economics.micro_conversions"
+            basis += f"; {count} {label} at {money_of(per_unit)} each ({source})"
+        elif self.catalog.metrics[metric].stage != "loyalty" and (carried := self._carry_down(metric, units, row)) is not None:
+            # Support replies and other loyalty counts do not lead to a sale: they are never carried down.
+            reached, target, rate, where, value = carried
+            money = reached * value
+            target_label = target.replace("_", " ")
+            basis += (f"; {count} {label} x {format_value(rate, 'ratio')} of {label} becoming {target_label} {where} = "
+                      f"{_count(reached)} {target_label} at {money_of(value)} each")
         else:
             money = None
             basis += f"; not valued: give economics.micro_conversions a value for {metric}" + (
@@ -330,15 +330,32 @@ class _LevelRun:
             )
         return Impact(metric=metric, value=round(units, 2), money=None if money is None else round(money, 2), basis=basis)
 
-    def _carry_down(self, metric: str, units: float, row: dict) -> tuple[float, str, float, str] | None:
-        """Units of a funnel metric -> customers, at the rate this scope (else all data) converts them."""
+    def _carry_down(self, metric: str, units: float, row: dict) -> tuple[float, str, float, str, float] | None:
+        """Units of a funnel metric -> the first valued result after it (orders or customers at the
+        customer value, else a micro action the economics values), at the rate this scope converts
+        them, else the rate over all data."""
+        targets = [(o, self.economy.customer_value) for o in OUTCOMES if self.economy.customer_value is not None]
+        for action, value in self.economy.action_values.items():
+            target = _metric_of(action, self.catalog)
+            if target is not None and target != metric and target not in OUTCOMES:
+                targets.append((target, value))
         for where, source in (("on this scope", row), ("over all data", self.total_row)):
-            for outcome in OUTCOMES:
-                base, result = source.get(metric), source.get(outcome)
+            for target, value in targets:
+                base, result = source.get(metric), source.get(target)
                 if base and result is not None and result > 0:
                     rate = result / base
-                    return units * rate, outcome, rate, where
+                    return units * rate, target, rate, where, value
         return None
+
+
+def _metric_of(action: str, catalog: Catalog) -> str | None:
+    """The metric a micro action of the economics counts: its id, an alias, or either in the plural."""
+    for name in (action, action + "s"):
+        if name in catalog.metrics:
+            return name
+        if name in catalog.aliases:
+            return catalog.aliases[name]
+    return None
 
 
 def _count(value: float) -> str:

@@ -186,14 +186,17 @@ DERIVED = [
              "Net tone of mentions from -1 (all negative) to +1 (all positive).", name="Net sentiment", unit="number"),
 ]
 
-# added for rules (issue 6): metrics whose formulas are the definitions of published benchmarks
-RULE_METRICS = [
+# added for rules (issue 6)
+# Ratios whose formulas are the definitions of published benchmarks, so that
+# rules compare like with like (see docs/benchmarks.md).
+DERIVED += [
     _derived("click_conversion_rate", "conversions / clicks", "purchase",
              "Share of ad clicks that the platform counted as a conversion (the definition ad benchmarks use)."),
     _derived("click_to_lead_rate", "leads / clicks", "evaluation", "Share of ad clicks that became a lead."),
     _derived("engagement_rate_per_follower", "engagements / posts / followers", "interest",
              "Engagements per post per follower (the definition Rival IQ's benchmarks use).", vanity=True),
 ]
+# end of the block added for rules (issue 6)
 
 
 # added for profiles (issue 5)
@@ -225,4 +228,4 @@ DERIVED += [
 
 @hookimpl
 def kpi_advisor_metrics():
-    return BASE + DERIVED + RULE_METRICS
+    return BASE + DERIVED

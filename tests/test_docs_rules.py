@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from kpi_advisor.catalog import get_catalog
 from kpi_advisor.cli import cli
-from kpi_advisor.evaluate import evaluate
+from kpi_advisor import evaluate
 from kpi_advisor.plugins.benchmarks import BENCHMARKS
 from kpi_advisor.ruletest import run_examples
 

@@ -7,7 +7,7 @@ import pytest
 from kpi_advisor.catalog import get_catalog
 from kpi_advisor.config import ClientConfig
 from kpi_advisor.definitions import RuleDef
-from kpi_advisor.evaluate import evaluate
+from kpi_advisor import evaluate
 from kpi_advisor.findings import Economy, evaluate_rules
 from kpi_advisor.metrics import LEVEL_DIMS, metric_table
 from kpi_advisor.ruletest import example_findings
@@ -221,7 +221,7 @@ def test_impact_in_customers_times_customer_value():
     assert impact.metric == "purchases"
     assert impact.value == pytest.approx(3300 * (2650 / 3300 - 0.6) * 13 / 650, abs=0.01)
     assert impact.money == pytest.approx(impact.value * 80, abs=0.01)
-    assert "per customer" in impact.basis and "USD 80" in impact.basis
+    assert "at USD 80.00 each (the customer value)" in impact.basis
 
 
 def test_impact_is_carried_down_the_funnel_at_the_scope_rate():
