@@ -7,6 +7,7 @@ fire come back to Python, to be rendered as findings and valued."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -152,6 +153,12 @@ def _base_names(table: MetricTable, catalog: Catalog) -> dict[str, Any]:
     return names
 
 
+# Compiled levels of recent runs (a server or a batch evaluates the same rules again and again).
+_COMPILED: dict[tuple, tuple[tuple, tuple]] = {}
+_COMPILED_MAX = 64
+_COMPILED_LOCK = threading.Lock()
+
+
 @dataclass
 class _Plan:
     """One rule compiled for one level: its columns are named ``__r{index}_...``."""
@@ -178,16 +185,53 @@ class _LevelRun:
         self.total_row = total_row
 
     def findings(self) -> list[Finding]:
+        columns, plans, collectors = self._compiled()
+        frame = self._with_trends(self.table.frame, collectors)
+        fired = frame.with_columns(columns).filter(pl.any_horizontal([plan.column("fire") for plan in plans]))
+        out = []
+        for row in fired.iter_rows(named=True):
+            scope = scope_of(row, self.table.dims)
+            for plan in plans:
+                if row[plan.column("fire")]:
+                    out.append(self._finding(plan, row, scope))
+        return out
+
+    def _compiled(self) -> tuple[list[pl.Expr], list[_Plan], dict[str, TrendCollector]]:
+        """The level's rules as polars expressions; the same rules, params, benchmarks and
+        data shape compile to the same expressions, so a warm run reuses them."""
+        periods = tuple(
+            choose_period(self.table.dataset, spec.rule.period) if spec.uses_trends and self.table.dataset else None
+            for spec in self.specs
+        )
+        key = (
+            tuple(id(spec) for spec in self.specs), self.table.level, self.table.dims, tuple(self.table.available), periods,
+            id(self.catalog.metrics), id(self.catalog.benchmarks), self.economy.currency,
+            tuple(tuple(sorted(self.params.get(spec.rule.id, {}).items())) for spec in self.specs),
+            tuple(sorted((metric, tuple(sorted(figures.items()))) for metric, figures in self.overrides.items())),
+        )
+        origin = (*self.specs, self.catalog.metrics, self.catalog.benchmarks)
+        with _COMPILED_LOCK:
+            cached = _COMPILED.get(key)
+        # The entry holds the specs and catalog it was made from, so the ids in its key are still theirs.
+        if cached is not None and len(cached[0]) == len(origin) and all(a is b for a, b in zip(cached[0], origin)):
+            return cached[1]
+        compiled = self._compile(periods)
+        with _COMPILED_LOCK:
+            if len(_COMPILED) >= _COMPILED_MAX:
+                _COMPILED.pop(next(iter(_COMPILED)))
+            _COMPILED[key] = (origin, compiled)
+        return compiled
+
+    def _compile(self, periods: tuple[str | None, ...]) -> tuple[list[pl.Expr], list[_Plan], dict[str, TrendCollector]]:
         peers = PeerContext(*peer_group(self.table.level))
         collectors: dict[str, TrendCollector] = {}
         base = _base_names(self.table, self.catalog)
         channel = pl.col("channel") if "channel" in self.table.dims else None
         columns: list[pl.Expr] = []
         plans: list[_Plan] = []
-        for index, spec in enumerate(self.specs):
+        for index, (spec, period) in enumerate(zip(self.specs, periods)):
             rule = spec.rule
             values = {**rule.params, **self.params.get(rule.id, {})}
-            period = choose_period(self.table.dataset, rule.period) if spec.uses_trends and self.table.dataset else None
             collector = collectors.setdefault(period, TrendCollector(period)) if period else None
             functions = rule_functions(peers, collector)
             names = dict(base)
@@ -206,16 +250,7 @@ class _LevelRun:
             if spec.impact is not None:
                 columns.append(expr.compile_expr(spec.impact, names, functions=functions).cast(pl.Float64).alias(plan.column("impact")))
             columns += [names[name].cast(pl.Float64).alias(plan.column(name)) for name in [*rule.benchmarks, *rule.let]]
-
-        frame = self._with_trends(self.table.frame, collectors)
-        fired = frame.with_columns(columns).filter(pl.any_horizontal([plan.column("fire") for plan in plans]))
-        out = []
-        for row in fired.iter_rows(named=True):
-            scope = scope_of(row, self.table.dims)
-            for plan in plans:
-                if row[plan.column("fire")]:
-                    out.append(self._finding(plan, row, scope))
-        return out
+        return columns, plans, collectors
 
     def _with_trends(self, frame: pl.DataFrame, collectors: dict[str, TrendCollector]) -> pl.DataFrame:
         dims = list(self.table.dims)

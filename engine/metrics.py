@@ -3,6 +3,7 @@ from the summed counts (never averaged), all as polars expressions."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import polars as pl
@@ -72,6 +73,15 @@ def _base_aggregations(dataset: Dataset, catalog: Catalog) -> list[pl.Expr]:
     return aggs
 
 
+@functools.lru_cache(maxsize=4096)
+def _parsed(formula: str) -> expr.Expr:
+    return expr.parse(formula)
+
+
+def _needs(metric) -> set[str]:
+    return set(_parsed(metric.formula).names) if metric.formula is not None else set(metric.requires)
+
+
 def derived_names(catalog: Catalog, available: set[str]) -> list[str]:
     """Derived metrics computable from what is available, in dependency order."""
     have = set(available)
@@ -79,7 +89,7 @@ def derived_names(catalog: Catalog, available: set[str]) -> list[str]:
     for metric_id in catalog.order:
         metric = catalog.metrics[metric_id]
         if metric.formula is not None:
-            parsed = expr.parse(metric.formula)
+            parsed = _parsed(metric.formula)
             needs = parsed.names
             ok = any(n in have for n in needs) if "coalesce" in parsed.functions else all(n in have for n in needs)
         else:
@@ -93,18 +103,23 @@ def derived_names(catalog: Catalog, available: set[str]) -> list[str]:
 def add_derived(frame: pl.DataFrame, catalog: Catalog, available: list[str]) -> tuple[pl.DataFrame, list[str]]:
     names = derived_names(catalog, set(available))
     columns = set(frame.columns)
-    for metric_id in names:
-        metric = catalog.metrics[metric_id]
-        mapping = {m: (pl.col(m) if m in columns else pl.lit(None, dtype=pl.Float64)) for m in catalog.metrics}
-        if metric.formula is not None:
-            compiled = expr.compile_expr(expr.parse(metric.formula), mapping)
-        else:
-            compiled = metric.polars(mapping)
-        # NaN and infinity never leave the engine: they become null like a zero division.
-        compiled = compiled.cast(pl.Float64)
-        compiled = pl.when(compiled.is_finite()).then(compiled).otherwise(None)
-        frame = frame.with_columns(compiled.alias(metric_id))
-        columns.add(metric_id)
+    missing = pl.lit(None, dtype=pl.Float64)
+    pending = list(names)
+    # In waves: every metric whose inputs are columns already is computed in one with_columns.
+    while pending:
+        mapping = {m: (pl.col(m) if m in columns else missing) for m in catalog.metrics}
+        wave = [m for m in pending if not (_needs(catalog.metrics[m]) & set(pending))]
+        assert wave, "derived metrics are ordered so that each wave has one"
+        exprs = []
+        for metric_id in wave:
+            metric = catalog.metrics[metric_id]
+            compiled = expr.compile_expr(_parsed(metric.formula), mapping) if metric.formula is not None else metric.polars(mapping)
+            # NaN and infinity never leave the engine: they become null like a zero division.
+            compiled = compiled.cast(pl.Float64)
+            exprs.append(pl.when(compiled.is_finite()).then(compiled).otherwise(None).alias(metric_id))
+        frame = frame.with_columns(exprs)
+        columns.update(wave)
+        pending = [m for m in pending if m not in wave]
     return frame, available + names
 
 
