@@ -245,8 +245,11 @@ def normalise(frame: pl.DataFrame, catalog: Catalog, locate: Locator, source: st
         raise ConfigError(problems)
     if not counts:
         raise ConfigError(Problem(f"{source}: no metric columns found; expected counts such as impressions, clicks, sessions"))
+    order = [c for c in frame.columns if c in keep or c in counts]
+    if not keep:  # counts only, no dimension (one total row): a zero-column select would have no rows
+        return numbers.select(order), warnings
     out = frame.select(list(keep.values()))
-    return out.hstack(numbers.get_columns()).select([c for c in frame.columns if c in keep or c in counts]), warnings
+    return out.hstack(numbers.get_columns()).select(order), warnings
 
 
 def _dimension(frame: pl.DataFrame, column: str, locate: Locator, problems: list[Problem]) -> pl.Expr:

@@ -47,7 +47,7 @@ BENCHMARKS = [
     _figure("cpc", 5.58, "linkedin", "industry summaries of LinkedIn sponsored content", 2024, "spend / clicks on sponsored content", currency="USD"),
     # Organic engagement per post per follower (Rival IQ, 2022 data, median across industries)
     *[
-        _figure("engagement_rate_per_follower", value, platform, "Rival IQ social media industry benchmarks", 2022,
+        _figure("engagement_rate_per_post", value, platform, "Rival IQ social media industry benchmarks", 2022,
                 "engagements per post / followers (likes, comments, shares and reactions), median across industries")
         for platform, value in (("instagram", 0.0047), ("facebook", 0.0006), ("x", 0.00035), ("tiktok", 0.0569))
     ],

@@ -190,11 +190,9 @@ DERIVED = [
 # Ratios whose formulas are the definitions of published benchmarks, so that
 # rules compare like with like (see docs/benchmarks.md).
 DERIVED += [
-    _derived("click_conversion_rate", "conversions / clicks", "purchase",
-             "Share of ad clicks that the platform counted as a conversion (the definition ad benchmarks use)."),
     _derived("click_to_lead_rate", "leads / clicks", "evaluation", "Share of ad clicks that became a lead."),
-    _derived("engagement_rate_per_follower", "engagements / posts / followers", "interest",
-             "Engagements per post per follower (the definition Rival IQ's benchmarks use).", vanity=True),
+    _derived("engagement_rate_per_post", "engagements / posts / followers", "interest",
+             "Engagements per post as a share of followers (the definition Rival IQ's benchmarks use).", vanity=True),
 ]
 # end of the block added for rules (issue 6)
 

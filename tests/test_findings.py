@@ -137,7 +137,7 @@ def test_channel_peers_are_all_channels():
     ]
     found = by_rule(report(records), "concentration-risk")
     assert [f.scope for f in found] == [{"channel": "facebook"}]
-    assert found[0].evidence["results_share"] == pytest.approx(0.9)
+    assert found[0].evidence["outcome_share"] == pytest.approx(0.9)
 
 
 # --- trends ----------------------------------------------------------------------------------
