@@ -10,7 +10,6 @@ from __future__ import annotations
 import difflib
 import functools
 import graphlib
-import string
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -32,7 +31,13 @@ from .definitions import (
 from .host import PluginInfo, get_plugin_manager, plugin_infos
 from .problems import ConfigError, PluginError, Problem, format_path
 from .profiles import profile_problems, read_profile
-from .yamlsafe import Document, load_yaml_file, problems_from_validation_error, validate_document
+from .rulespec import check_rule
+from .yamlsafe import (
+    Document,
+    load_yaml_file,
+    problems_from_validation_error,
+    validate_document,
+)
 
 
 @dataclass(frozen=True)
@@ -166,20 +171,6 @@ def _metric_order(metrics: Mapping[str, MetricDef], origins: Mapping[str, str]) 
         cycle = " -> ".join(exc.args[1])
         raise ConfigError(f"metrics depend on each other in a cycle: {cycle}") from None
     return tuple(name for name in ordered if name in metrics and metrics[name].derived)
-
-
-def template_fields(template: str) -> list[str]:
-    try:
-        return [name for _, name, _, _ in string.Formatter().parse(template) if name]
-    except ValueError as exc:
-        raise ValueError(f"bad template {template!r}: {exc}") from None
-
-
-def check_rule(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> list[str]:
-    """Problems with a rule's expressions and templates, as messages naming the rule."""
-    from .rulespec import check_rule as check
-
-    return check(rule, metrics)
 
 
 # --- building ------------------------------------------------------------------

@@ -79,9 +79,9 @@ def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, m
     """Evaluate one client CONFIG (a YAML or JSON file, or - for stdin) and print the report."""
     from .catalog import get_catalog
     from .definitions import SEVERITIES
-    from .prepare import load_config, load_config_text, prepare
     from .output import write_atomic
     from .pipeline import run_pipeline
+    from .prepare import load_config, load_config_text, prepare
 
     catalog = get_catalog()
     fmt = fmt or _format_from_extension(output, catalog) or "text"

@@ -18,7 +18,14 @@ from .benchmarking import Resolved, resolve
 from .catalog import Catalog
 from .definitions import DIMENSIONS, SEVERITIES, RuleDef
 from .formatting import format_value
-from .metrics import PERIOD_COLUMN, MetricTable, choose_period, peer_group, period_table, scope_of
+from .metrics import (
+    PERIOD_COLUMN,
+    MetricTable,
+    choose_period,
+    peer_group,
+    period_table,
+    scope_of,
+)
 from .report import Finding, Impact
 from .rulefuncs import PeerContext, TrendCollector, rule_functions
 from .rulespec import SOURCE_SUFFIX, RuleSpec, rule_spec, template_fields
@@ -68,10 +75,6 @@ def rule_level(rule: RuleDef, tables: Mapping[str, MetricTable | None]) -> str:
     return "total"
 
 
-def metric_names(rule: RuleDef, catalog: Catalog) -> list[str]:
-    return list(rule_spec(rule, catalog.metrics).metrics)
-
-
 def _channels(table: MetricTable) -> list[str | None]:
     if "channel" not in table.dims:
         return [None]
@@ -87,7 +90,7 @@ def _skip_reason(spec: RuleSpec, table: MetricTable, catalog: Catalog, overrides
     if spec.uses_trends and (table.dataset is None or choose_period(table.dataset, spec.rule.period) is None):
         return "needs dated data (a date column) to follow a trend"
     channels = None
-    for name, ref in spec.rule.benchmarks.items():
+    for ref in spec.rule.benchmarks.values():
         if ref.fallback is not None:
             continue
         channels = _channels(table) if channels is None else channels

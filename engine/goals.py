@@ -31,7 +31,14 @@ from .config import ClientConfig, Goal
 from .data import Dataset
 from .definitions import MetricDef, ProfileDef
 from .formatting import format_value
-from .kpis import base_inputs, goal_label, metric_label, model_noun, rank_kpis, tracking_hint
+from .kpis import (
+    base_inputs,
+    goal_label,
+    metric_label,
+    model_noun,
+    rank_kpis,
+    tracking_hint,
+)
 from .metrics import add_derived
 from .report import GoalStatus, SmartCheck
 

@@ -8,15 +8,15 @@ import polars as pl
 
 from . import goals as goals_mod
 from . import kpis as kpis_mod
+from .catalog import Catalog
 from .data import Dataset, load_dataset
 from .definitions import SEVERITIES
-from .prepare import Prepared, load_config, prepare
+from .findings import Economy, evaluate_rules
 from .formatting import format_value
 from .metrics import LEVEL_DIMS, MetricTable, metric_table, scope_of, undefined_notes
-from .catalog import Catalog
+from .prepare import Prepared, load_config, prepare
 from .problems import ConfigError, Problem
 from .report import ActionValue, Report, ScopeMetrics, Summary
-from .findings import Economy, evaluate_rules
 
 # Levels whose totals the report lists; finer ones are used by rules only.
 REPORTED_LEVELS = ("total", "channel")

@@ -10,12 +10,20 @@ from typing import Any, Mapping
 from pydantic import ValidationError
 
 from . import expr
-from .catalog import Catalog, check_rule, get_catalog, load_rule_pack
+from .catalog import Catalog, get_catalog, load_rule_pack
 from .config import ClientConfig
 from .definitions import RuleDef
 from .host import manager_with
 from .problems import ConfigError, Problem, format_path
-from .yamlsafe import Document, known_fields_for, load_yaml_file, load_yaml_text, problems_from_validation_error, validate_document
+from .rulespec import check_rule
+from .yamlsafe import (
+    Document,
+    known_fields_for,
+    load_yaml_file,
+    load_yaml_text,
+    problems_from_validation_error,
+    validate_document,
+)
 
 CONFIG_FIELDS = known_fields_for(ClientConfig)
 

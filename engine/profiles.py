@@ -19,7 +19,12 @@ from pydantic import ValidationError
 
 from .definitions import STAGES, ProfileDef
 from .problems import ConfigError, PluginError, Problem
-from .yamlsafe import Document, known_fields_for, load_yaml_file, problems_from_validation_error
+from .yamlsafe import (
+    Document,
+    known_fields_for,
+    load_yaml_file,
+    problems_from_validation_error,
+)
 
 # Mappings merge key by key when a profile extends another; everything else replaces.
 PROFILE_FIELDS = known_fields_for(ProfileDef)

@@ -16,6 +16,7 @@ statistic has no meaning here); :func:`nesting_problem` says so at load time.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 import polars as pl
 
 from .expr import FUNCTIONS, Call, ExprError, FunctionSpec, Name, Node, walk

@@ -15,7 +15,13 @@ from typing import Mapping
 
 from . import expr
 from .definitions import DIMENSIONS, MetricDef, RuleDef
-from .rulefuncs import PEER_FUNCTIONS, RULE_FUNCTIONS, TREND_FUNCTIONS, kinds_used, nesting_problem
+from .rulefuncs import (
+    PEER_FUNCTIONS,
+    RULE_FUNCTIONS,
+    TREND_FUNCTIONS,
+    kinds_used,
+    nesting_problem,
+)
 
 # Placeholders every message may use besides the rule's own names.
 SCOPE_PLACEHOLDERS = frozenset({"scope"})

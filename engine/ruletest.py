@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .catalog import Catalog, check_rule, get_catalog, load_rule_pack
+from .catalog import Catalog, get_catalog, load_rule_pack
 from .config import ClientConfig, RecordsSource
 from .data import load_dataset
 from .definitions import RuleDef
+from .findings import Economy, evaluate_rules
 from .metrics import LEVEL_DIMS, metric_table
 from .problems import ConfigError, Problem
-from .findings import Economy, evaluate_rules
+from .rulespec import check_rule
 
 
 @dataclass

@@ -18,9 +18,10 @@ def kind_of(data: object) -> str:
 
 
 def validate_file(path: Path) -> list[Problem]:
-    from .catalog import check_rule, get_catalog, load_profile_file, load_rule_pack
+    from .catalog import get_catalog, load_profile_file, load_rule_pack
     from .prepare import config_from_document, prepare
     from .profiles import profile_problems
+    from .rulespec import check_rule
 
     try:
         if not path.is_file():

@@ -15,8 +15,12 @@ GENERIC_OPTIONS = ("decimal_comma", "locale", "encoding", "separator", "columns"
 
 def read_generic(path: Path, options: dict):
     import polars as pl
-
-    from kpi_advisor.data import DIMENSIONS, check_options, decimal_comma_from, number_text
+    from kpi_advisor.data import (
+        DIMENSIONS,
+        check_options,
+        decimal_comma_from,
+        number_text,
+    )
     from kpi_advisor.problems import ConfigError, Problem
 
     source = str(options.get("name") or path.name)

@@ -336,7 +336,8 @@ def assert_fast_error(source, match, limits=Limits()):
     start = time.perf_counter()
     with pytest.raises(ExprError, match=match):
         parse(source, limits=limits)
-    assert time.perf_counter() - start < 1.0
+    # A bound against a hang (exponential parsing), not a speed target: those live in bench/.
+    assert time.perf_counter() - start < 10.0
 
 
 BIG = Limits(max_length=10**7)

@@ -184,7 +184,7 @@ def test_billion_laughs_refused_fast(loader):
         lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
     started = time.perf_counter()
     problem = config_error("\n".join(lines))
-    assert time.perf_counter() - started < 1
+    assert time.perf_counter() - started < 10  # a bound against a hang, not a speed target
     assert problem.message == "document expands to more than 200000 nodes (alias bomb?)"
     assert problem.line is not None
 
@@ -192,7 +192,7 @@ def test_billion_laughs_refused_fast(loader):
 def test_deep_nesting_refused_without_recursion_error(loader):
     started = time.perf_counter()
     problem = config_error("[" * 10_000 + "]" * 10_000)
-    assert time.perf_counter() - started < 1
+    assert time.perf_counter() - started < 10  # a bound against a hang, not a speed target
     assert problem.message == "nesting is deeper than 64 levels"
     assert problem.line == 1
     load_yaml_text("[" * 64 + "]" * 64)  # right at the limit is fine

@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 
 import polars as pl
-
 from kpi_advisor.problems import ConfigError, Problem
 
 from .reading import Context, Field, Layout, derived_text, snake_value

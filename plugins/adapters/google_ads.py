@@ -11,7 +11,6 @@ into ``google_search``, ``google_display``, ``youtube``, ...
 from __future__ import annotations
 
 import polars as pl
-
 from kpi_advisor.problems import ConfigError, Problem
 
 from .reading import Context, Field, Layout, snake_value

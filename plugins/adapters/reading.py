@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 import polars as pl
-
 from kpi_advisor.data import (
     BREAKDOWN_PREFIX,
     CURRENCY_COLUMN,
