@@ -51,15 +51,16 @@ if TYPE_CHECKING:
     from .report import Finding, Kpi, Report
 
 
-def evaluate(config: Any, *, data: Any = None) -> "Report":
+def evaluate(config: Any, *, data: Any = None, lang: str = "en") -> "Report":
     """Evaluate a client config (a path, a mapping or a ClientConfig) and return the report.
 
     ``data`` optionally adds rows: a polars or pandas DataFrame, or a list of dicts.
+    ``lang`` (en, de, da, id) is the language of rule messages and recommendations.
     Raises :class:`ConfigError` naming the field and problem for bad input.
     """
     from .pipeline import evaluate as _evaluate
 
-    return _evaluate(config, data=data)
+    return _evaluate(config, data=data, lang=lang)
 
 
 def recommend_kpis(model: str, goals: list[str] | tuple[str, ...] = ()) -> list["Kpi"]:

@@ -68,40 +68,66 @@ def _input_paths(loaded) -> list[Path]:
     return paths
 
 
+LANG_CHOICES = ["en", "de", "da", "id"]
+
+
 @cli.command()
 @click.argument("config", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--format", "fmt", default=None, help="Report format: text, json, or one a plugin adds. Default: from -o's extension, else text.")
+@click.option("--format", "fmt", default=None, help="Report format: text, json, markdown, html, or one a plugin adds. Default: from -o's extension, else text.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE (atomically) instead of stdout.")
 @click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), help="Exit 1 if a finding is at or above this severity.")
 @click.option("--max-findings", type=click.IntRange(min=0), help="Show at most N findings; the summary still counts all.")
+@click.option("--lang", type=click.Choice(LANG_CHOICES), envvar="KPI_ADVISOR_LANG", default="en", show_default=True,
+              help="Language of the report: English, German (de), Danish (da) or Indonesian (id).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but the report and errors: no progress bar, no summary line.")
 @guarded
-def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, max_findings: int | None) -> None:
+def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, max_findings: int | None, lang: str, quiet: bool) -> None:
     """Evaluate one client CONFIG (a YAML or JSON file, or - for stdin) and print the report."""
-    from .catalog import get_catalog
     from .definitions import SEVERITIES
     from .output import write_atomic
     from .pipeline import run_pipeline
     from .prepare import load_config, load_config_text, prepare
+    from .progress import Progress
 
-    catalog = get_catalog()
+    loaded = load_config_text(sys.stdin.buffer.read()) if config == "-" else load_config(config)
+    # The config may name plugin files that add report formats, so the format is checked after loading it.
+    prepared = prepare(loaded)
+    catalog = prepared.catalog
     fmt = fmt or _format_from_extension(output, catalog) or "text"
     if fmt not in catalog.reporters:
         raise click.BadParameter(f"unknown format '{fmt}'; known: {', '.join(sorted(catalog.reporters))}", param_hint="--format")
-    loaded = load_config_text(sys.stdin.buffer.read()) if config == "-" else load_config(config)
-    report = run_pipeline(prepare(loaded))
-    if max_findings is not None and len(report.findings) > max_findings:
-        report.findings = report.findings[:max_findings]
-    report.summary.findings_shown = len(report.findings)
-    color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    text = catalog.reporters[fmt].render(report, {"color": color})
+    with Progress.for_run(loaded, quiet=quiet) as progress:
+        report = run_pipeline(prepared, lang=lang, progress=progress.step)
+        summary = report.summary
+        if max_findings is not None and len(report.findings) > max_findings:
+            report.findings = report.findings[:max_findings]
+        summary.findings_shown = len(report.findings)
+        progress.step("rendering")
+        color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        text = catalog.reporters[fmt].render(report, {"color": color, "lang": lang, "catalog": catalog})
+        if output:
+            progress.step("writing")
+            write_atomic(Path(output), text, inputs=_input_paths(loaded))
     if output:
-        write_atomic(Path(output), text, inputs=_input_paths(loaded))
+        if not quiet:
+            click.echo(f"wrote {output}: {summary_line(summary)}", err=True)
     else:
         click.echo(text, nl=False)
     if fail_on is not None:
         limit = SEVERITIES.index(fail_on)
-        if any(SEVERITIES.index(sev) <= limit for sev in report.summary.by_severity):
+        if any(SEVERITIES.index(sev) <= limit for sev in summary.by_severity):
             sys.exit(1)
+
+
+def summary_line(summary) -> str:
+    """'3 findings (1 high, 2 medium), 1 shown': counts of everything that fired."""
+    total = summary.findings_total
+    text = f"{total} finding{'' if total == 1 else 's'}"
+    if summary.by_severity:
+        text += " (" + ", ".join(f"{n} {sev}" for sev, n in summary.by_severity.items()) + ")"
+    if summary.findings_shown is not None and summary.findings_shown < total:
+        text += f", {summary.findings_shown} shown"
+    return text
 
 
 def _format_from_extension(output: str | None, catalog) -> str | None:

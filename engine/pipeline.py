@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import polars as pl
 
@@ -12,7 +12,8 @@ from .catalog import Catalog
 from .data import Dataset, load_dataset
 from .definitions import SEVERITIES
 from .findings import Economy, evaluate_rules
-from .formatting import format_value
+from .formatting import format_value, use_locale
+from .i18n import localize_rules
 from .metrics import LEVEL_DIMS, MetricTable, metric_table, scope_of, undefined_notes
 from .prepare import Prepared, load_config, prepare
 from .problems import ConfigError, Problem
@@ -72,17 +73,24 @@ def _economy(prepared: Prepared) -> tuple[Economy, list[ActionValue]]:
     return Economy(currency=config.currency, customer_value=customer_value, action_values=per_action), values
 
 
-def run_pipeline(prepared: Prepared, data: Any = None) -> Report:
+def run_pipeline(prepared: Prepared, data: Any = None, *, lang: str = "en", progress: Callable[[str], None] | None = None) -> Report:
+    """The report for a prepared config; rule messages in ``lang``, each step announced to ``progress``."""
     loaded, catalog = prepared.loaded, prepared.catalog
     config = loaded.config
+    step = progress or (lambda name: None)
+    step("reading data")
     dataset = load_dataset(config, catalog, loaded.base_dir, locate_record=_locator(prepared), extra=extra_frame(data))
+    step("computing metrics")
     tables = build_tables(dataset, prepared)
     warnings = list(dataset.warnings)
     if config.economics.micro_conversions and config.economics.value_of_customer() is None:
         warnings.append("economics: micro_conversions are given but no customer_value, so actions cannot be valued")
 
     economy, values = _economy(prepared)
-    outcome = evaluate_rules(prepared.rules, tables, catalog, config.rules.params, economy, config.benchmarks)
+    step("evaluating rules")
+    # Only rule messages speak the report's language; the rest of the report is English.
+    with use_locale(lang):
+        outcome = evaluate_rules(localize_rules(prepared.rules, lang), tables, catalog, config.rules.params, economy, config.benchmarks)
 
     metrics_out: list[ScopeMetrics] = []
     for level in REPORTED_LEVELS:
@@ -94,6 +102,7 @@ def run_pipeline(prepared: Prepared, data: Any = None) -> Report:
             scope = scope_of(row, table.dims)
             metrics_out.append(ScopeMetrics(scope=scope, values={m: _round(row[m]) for m in table.available}))
 
+    step("checking goals")
     total = tables["total"]
     assert total is not None
     available = set(total.available)
@@ -136,12 +145,15 @@ def _round(value: Any) -> float | None:
     return None if value is None else round(float(value), 6)
 
 
-def evaluate(config: Any, *, data: Any = None, catalog: Catalog | None = None) -> Report:
+def evaluate(config: Any, *, data: Any = None, catalog: Catalog | None = None, lang: str = "en") -> Report:
     """Evaluate one client config and return the report.
 
     :param config: a path to a YAML/JSON config, a mapping, or a :class:`ClientConfig`.
     :param data: optional rows added to the config's sources: a polars or pandas
         DataFrame, or a list of dicts with canonical column names.
+    :param lang: language of rule messages and recommendations (en, de, da, id).
     :raises ConfigError: for any problem with the config, the data or a plugin.
     """
-    return run_pipeline(prepare(load_config(config), catalog), data)
+    from .i18n import check_lang
+
+    return run_pipeline(prepare(load_config(config), catalog), data, lang=check_lang(lang))
