@@ -188,20 +188,47 @@ def metric_titles(catalog: "Catalog") -> list[tuple[str, str]]:
     return [(metric.title, f"metric:{metric.id}") for metric in sorted(catalog.metrics.values(), key=lambda m: m.id)]
 
 
+def model_names(catalog: "Catalog") -> list[tuple[str, str]]:
+    return [(profile.name, f"model:{profile.id}") for profile in sorted(catalog.profiles.values(), key=lambda p: p.id)]
+
+
+KEYWORDS = {"_": 1, "N_": 1, "gettext": 1, "ngettext": 2}
+
+
+def source_messages(source: str) -> list[tuple[int, str | tuple[str, str]]]:
+    """Strings passed to _(), N_(), gettext() and ngettext() in Python source, f-strings included."""
+    import ast
+
+    found: list[tuple[int, str | tuple[str, str]]] = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+        count = KEYWORDS.get(name or "")
+        if not count or len(node.args) < count:
+            continue
+        args = node.args[:count]
+        if all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in args):
+            values = [a.value for a in args]  # type: ignore[attr-defined]
+            found.append((node.lineno, values[0] if count == 1 else (values[0], values[1])))
+    return sorted(found, key=lambda item: item[0])
+
+
 def build_template(root: Path, catalog: "Catalog"):
     """The message template (.pot) as a babel Catalog: report strings, rule texts, metric names."""
     from babel.messages.catalog import Catalog as MessageCatalog
-    from babel.messages.extract import extract_from_file
 
     pot = MessageCatalog(project="kpi-advisor", domain=DOMAIN, charset="utf-8", fuzzy=False)
-    keywords = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
     for pattern in SOURCE_GLOBS:
         for path in sorted(root.glob(pattern)):
             rel = path.relative_to(root).as_posix()
-            for lineno, message, comments, _context in extract_from_file("python", str(path), keywords=keywords, comment_tags=("TRANSLATORS:",)):
-                flags = ("python-brace-format",) if isinstance(message, str) and "{" in message else ()
-                pot.add(message, None, [(rel, lineno)], auto_comments=comments, flags=flags)
-    for text, where in rule_messages(catalog) + metric_titles(catalog):
+            for lineno, message in source_messages(path.read_text(encoding="utf-8")):
+                text = message if isinstance(message, str) else message[0]
+                existing = pot.get(message)
+                locations = (existing.locations if existing else []) + [(rel, lineno)]
+                pot.add(message, None, locations, flags=("python-brace-format",) if "{" in text else ())
+    for text, where in rule_messages(catalog) + metric_titles(catalog) + model_names(catalog):
         flags = ("python-brace-format",) if "{" in text else ()
         existing = pot.get(text)
         locations = (existing.locations if existing else []) + [(where, 0)]
@@ -219,6 +246,7 @@ def _write_catalog(path: Path, message_catalog) -> None:
 
 def extract(root: Path) -> list[Path]:
     """Rewrite the .pot from the sources and merge it into every .po; returns the files written."""
+    from babel.messages.catalog import Catalog as MessageCatalog
     from babel.messages.pofile import read_po
 
     from .catalog import get_catalog
@@ -230,8 +258,11 @@ def extract(root: Path) -> list[Path]:
         if lang == DEFAULT_LOCALE:
             continue
         path = po_path(lang)
-        with path.open("rb") as stream:
-            po = read_po(stream, locale=lang, domain=DOMAIN)
+        if path.exists():
+            with path.open("rb") as stream:
+                po = read_po(stream, locale=lang, domain=DOMAIN)
+        else:
+            po = MessageCatalog(locale=lang, domain=DOMAIN, project="kpi-advisor", fuzzy=False)
         po.update(pot, update_header_comment=False)
         _write_catalog(path, po)
         written.append(path)

@@ -323,10 +323,10 @@ def _kpis(view: ReportView) -> str:
 def _smart(view: ReportView, goal) -> str:
     checks = goal.smart.model_dump()
     cells = []
-    for key, label in view.smart():
+    for key, letter, label in view.smart():
         ok = checks[key]
         kind, mark = ("yes", "✓") if ok else ("maybe", "?") if ok is None else ("no", "✗")
-        cells.append(f'<span class="{kind}" title="{e(label)}: {mark}">{e(label[:1])}</span>')
+        cells.append(f'<span class="{kind}" title="{e(label)}: {mark}">{letter}</span>')
     return f'<span class="smart">{"".join(cells)}</span>'
 
 
@@ -351,7 +351,7 @@ def _goals(view: ReportView) -> str:
             f'<td><ul class="notes">{notes}</ul></td>'
             "</tr>"
         )
-    smart_key = ", ".join(f"{label[:1]} = {label}" for _key, label in view.smart())
+    smart_key = ", ".join(f"{letter} = {label}" for _key, letter, label in view.smart())
     return (
         '<section id="goals">'
         f'<h2>{e(_("Goals"))}</h2>'

@@ -145,11 +145,11 @@ def _goals(view: ReportView) -> list[str]:
     report = view.report
     if not report.goals:
         return []
-    header = [_("Goal")] + [label for _key, label in view.smart()] + [_("Status"), _("Now / target")]
+    header = [_("Goal")] + [label for _key, _letter, label in view.smart()] + [_("Status"), _("Now / target")]
     rows = []
     for goal in report.goals:
         checks = goal.smart.model_dump()
-        marks = ["✓" if checks[key] else "?" if checks[key] is None else "✗" for key, _label in view.smart()]
+        marks = ["✓" if checks[key] else "?" if checks[key] is None else "✗" for key, _letter, _label in view.smart()]
         metric = goal.metric or ""
         progress = f"{view.value(metric, goal.current)} / {view.value(metric, goal.target)}" if goal.target is not None else ""
         rows.append([f"{goal.id} ({view.metric_title(metric)})" if metric else goal.id, *marks, view.status(goal.status), progress])

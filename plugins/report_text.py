@@ -163,9 +163,9 @@ def _goals(console, view: ReportView) -> None:
         checks = goal.smart.model_dump()
         line = Text(goal.id, style="bold")
         line.append(" [")
-        for key, label in view.smart():
+        for key, letter, _label in view.smart():
             ok = checks[key]
-            line.append(label[:1] if ok else "?" if ok is None else "-", style="green" if ok else "red" if ok is False else "dim")
+            line.append(letter if ok else "?" if ok is None else "-", style="green" if ok else "red" if ok is False else "dim")
         line.append("] ")
         line.append(view.status(goal.status), style=STATUS_STYLES.get(goal.status, ""))
         if goal.target is not None:

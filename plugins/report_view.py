@@ -80,8 +80,9 @@ class ReportView:
     def status(self, status: str) -> str:
         return self._(STATUS_LABELS.get(status, status))
 
-    def smart(self) -> list[tuple[str, str]]:
-        return [(key, self._(label)) for key, label in SMART_LABELS]
+    def smart(self) -> list[tuple[str, str, str]]:
+        """(check, letter, word): the letters stay S M A R T in every language, the words are translated."""
+        return [(key, "SMART"[index], self._(label)) for index, (key, label) in enumerate(SMART_LABELS)]
 
     def metric_title(self, metric_id: str) -> str:
         if metric_id == STAYED and metric_id not in self.catalog.metrics:
