@@ -114,7 +114,7 @@ def test_list(kind):
 
 def test_list_plugins_shows_the_builtins_as_entry_points():
     rows = {row["id"]: row for row in json.loads(invoke("list", "plugins", "--format", "json").output)}
-    assert {"metrics", "rules", "profiles", "goals", "benchmarks", "formats", "reporters"} <= set(rows)
+    assert {"metrics", "rules", "profiles", "goals", "benchmarks", "formats", "report_json", "report_text", "report_markdown", "report_html"} <= set(rows)
     assert rows["metrics"]["origin"].startswith("kpi-advisor")
 
 

@@ -1,0 +1,65 @@
+"""The Markdown report: well-formed tables, the leak marked, nothing in the data
+able to break the page's structure."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from kpi_advisor.plugins.report_markdown import cell, inline
+
+from reporting import LANGS, acme, bare, hostile, render
+
+
+def tables(text: str) -> list[list[str]]:
+    blocks, current = [], []
+    for line in text.splitlines() + [""]:
+        if line.startswith("|"):
+            current.append(line)
+        elif current:
+            blocks.append(current)
+            current = []
+    return blocks
+
+
+def cells(row: str) -> list[str]:
+    return re.split(r"(?<!\\)\|", row.strip())[1:-1]
+
+
+@pytest.mark.parametrize("report", [acme(), hostile(), bare()], ids=["acme", "hostile", "bare"])
+def test_every_table_row_has_as_many_cells_as_its_header(report):
+    text = render("markdown", report)
+    found = tables(text)
+    assert found
+    for table in found:
+        width = len(cells(table[0]))
+        assert re.fullmatch(r"\|( -{3}:? \|| ---:? \|)+", table[1].replace("---:", "---")), table[1]
+        assert all(len(cells(row)) == width for row in table), table
+
+
+def test_sections_funnel_and_leak():
+    text = render("markdown", acme())
+    headings = re.findall(r"^(#+) (.*)$", text, flags=re.M)
+    assert [h for level, h in headings if level == "##"] == [
+        "Where the funnel leaks", "Findings", "KPIs that matter", "Goals", "What a micro action is worth"]
+    assert "| Visits without bounce | 2,190 | **18.4%** | ⚠ leak: `landing-page-leak` |" in text
+    assert "**Leak:** Sessions → Visits without bounce: 18.4%." in text
+    assert "> **Recommendation:** Make the landing page keep the ad's promise" in text
+    assert "**At stake per period:** EUR 13,987 (Purchases: 139.9)" in text
+    assert "| grow-instagram (Followers) | ✓ | ✓ | ✓ | ✓ | ✓ | on track | 13,350 / 14,400 |" in text
+
+
+def test_markdown_characters_in_the_data_are_escaped():
+    text = render("markdown", hostile())
+    assert text.startswith("# Marketing KPI report: \\<script\\>alert('x')\\</script\\> | \\*Bold\\* \\[link\\](http://evil.example)")
+    assert "### face|book \\<b\\>" in text
+    assert cell("a|b\nc") == "a\\|b c"
+    assert inline("*x* _y_ `z` <b>") == "\\*x\\* \\_y\\_ \\`z\\` \\<b\\>"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_languages(lang):
+    text = render("markdown", acme(lang), lang=lang)
+    title = {"en": "# Marketing KPI report", "de": "# Marketing-KPI-Bericht", "da": "# Marketing-KPI-rapport", "id": "# Laporan KPI pemasaran"}[lang]
+    assert text.startswith(title)

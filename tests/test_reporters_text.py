@@ -1,0 +1,54 @@
+"""The terminal report: 80 columns, colour only when asked for (a terminal),
+plain text when piped, data printed literally."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from kpi_advisor.cli import cli
+
+from reporting import ACME, LANGS, acme, hostile, render
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_fits_80_columns_in_every_language(lang):
+    text = render("text", acme(lang), lang=lang)
+    too_wide = [line for line in text.splitlines() if len(line) > 80]
+    assert not too_wide, too_wide
+    assert not ANSI.search(text)
+
+
+def test_colour_only_when_asked():
+    plain = render("text", acme())
+    coloured = render("text", acme(), color=True)
+    assert not ANSI.search(plain)
+    assert ANSI.search(coloured)
+    assert ANSI.sub("", coloured).splitlines() == plain.splitlines()
+    assert all(len(ANSI.sub("", line)) <= 80 for line in coloured.splitlines())
+
+
+def test_piped_cli_output_is_plain_and_has_the_funnel_and_the_finding():
+    result = CliRunner().invoke(cli, ["run", str(ACME)])
+    assert result.exit_code == 0
+    assert not ANSI.search(result.output)
+    lines = result.output.splitlines()
+    assert lines[0] == "Acme Outdoor · DTC e-commerce shop · Jul 1, 2026 – Sep 30, 2026 · EUR"
+    assert lines[1] == "1 finding (1 high) · EUR 13,987 at stake per period · goals: 1 of 2 on on track".replace("on on", "on")
+    assert any(re.fullmatch(r"  Visits without bounce +2,190 +18\.4%  ◀ leak: landing-page-leak", line) for line in lines)
+    assert "HIGH landing-page-leak [facebook]" in result.output
+
+
+def test_width_option():
+    text = render("text", acme(), width=120)
+    assert max(len(line) for line in text.splitlines()) > 80
+
+
+def test_rich_markup_in_data_is_printed_literally():
+    text = render("text", hostile())
+    assert "[red]" in text and "<script>alert('x')</script>" in text
+    assert "face|book <b>" in text
