@@ -2,12 +2,14 @@
 
 It shows only when stderr is a terminal, ``--quiet`` is not given and the input
 is large enough for the run to take a noticeable time (about a second per
-20 MB of CSV on a laptop), so that pipes, CI logs and quick runs stay clean.
+20 MB of CSV on a laptop; ``KPI_ADVISOR_PROGRESS_BYTES`` sets another size),
+so that pipes, CI logs and quick runs stay clean.
 The bar advances once per pipeline step and disappears when the run ends.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +20,14 @@ if TYPE_CHECKING:
 LARGE_INPUT_BYTES = 20_000_000
 ROW_BYTES = 80  # an inline record is about as big as a CSV line
 STEPS = ("reading data", "computing metrics", "evaluating rules", "checking goals", "rendering", "writing")
+
+
+def large_input_bytes() -> int:
+    """The input size from which a run shows its progress; KPI_ADVISOR_PROGRESS_BYTES overrides it."""
+    try:
+        return int(os.environ["KPI_ADVISOR_PROGRESS_BYTES"])
+    except (KeyError, ValueError):
+        return LARGE_INPUT_BYTES
 
 
 def stderr_is_terminal() -> bool:
@@ -54,7 +64,7 @@ class Progress:
 
     @classmethod
     def for_run(cls, loaded: "LoadedConfig", *, quiet: bool = False) -> "Progress":
-        return cls(not quiet and stderr_is_terminal() and input_size(loaded) >= LARGE_INPUT_BYTES)
+        return cls(not quiet and stderr_is_terminal() and input_size(loaded) >= large_input_bytes())
 
     def __enter__(self) -> "Progress":
         if self.enabled:

@@ -1,0 +1,185 @@
+"""Languages: complete catalogs in step with the sources, compiled on first use,
+rule texts by their English template with English as the fallback, and numbers
+written the way each language writes them."""
+
+from __future__ import annotations
+
+import io
+import os
+import string
+
+import pytest
+from babel.messages.pofile import read_po
+
+from kpi_advisor import ConfigError, i18n
+from kpi_advisor.catalog import get_catalog
+from kpi_advisor.formatting import current_locale, format_date, format_value, use_locale
+
+from reporting import ROOT, acme, render
+
+TRANSLATED = [lang for lang in i18n.LANGUAGES if lang != "en"]
+
+
+def fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def po(lang: str):
+    with i18n.po_path(lang).open("rb") as stream:
+        return read_po(stream, locale=lang, domain=i18n.DOMAIN)
+
+
+def ids(messages) -> set:
+    return {m.id for m in messages if m.id}
+
+
+def test_template_is_in_step_with_the_sources():
+    built = i18n.build_template(ROOT, get_catalog())
+    with (i18n.LOCALE_DIR / "kpi_advisor.pot").open("rb") as stream:
+        shipped = read_po(stream)
+    assert ids(built) == ids(shipped), "run: python -m kpi_advisor.i18n extract"
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_every_message_is_translated_with_the_same_placeholders(lang):
+    catalog = po(lang)
+    with (i18n.LOCALE_DIR / "kpi_advisor.pot").open("rb") as stream:
+        assert ids(catalog) == ids(read_po(stream)), "run: python -m kpi_advisor.i18n extract, then translate"
+    problems = []
+    for message in catalog:
+        if not message.id:
+            continue
+        if message.fuzzy:
+            problems.append(f"fuzzy: {message.id!r}")
+        pairs = zip(message.id, message.string) if isinstance(message.id, tuple) else [(message.id, message.string)]
+        for original, translated in pairs:
+            if not translated:
+                problems.append(f"untranslated: {original!r}")
+            elif fields(translated) != fields(original):
+                problems.append(f"placeholders differ: {original!r} -> {translated!r}")
+    if isinstance(next(m for m in catalog if isinstance(m.id, tuple)).string, tuple):
+        expected_forms = {"de": 2, "da": 2, "id": 1}[lang]
+        assert all(len(m.string) == expected_forms for m in catalog if isinstance(m.id, tuple))
+    assert not problems, problems
+
+
+def test_extract_finds_strings_inside_f_strings():
+    found = i18n.source_messages('x = f"<p>{e(_(\'Leak\'))}</p>"\ny = view.ngettext("{n} a", "{n} b", 2)\nz = N_("mark")\n')
+    assert [message for _, message in found] == ["Leak", ("{n} a", "{n} b"), "mark"]
+
+
+def test_compiled_once_into_the_cache_and_again_when_the_po_changes(tmp_path, monkeypatch):
+    monkeypatch.setenv("KPI_ADVISOR_CACHE_DIR", str(tmp_path))
+    locales = tmp_path / "locales"
+    locales.mkdir()
+    text = i18n.po_path("de").read_text(encoding="utf-8")
+    monkeypatch.setattr(i18n, "LOCALE_DIR", locales)
+    (locales / "de.po").write_text(text, encoding="utf-8")
+    first = i18n._compiled("de")
+    cached = list((tmp_path / "kpi-advisor" / "locales").glob("de-*.mo"))
+    assert len(cached) == 1 and cached[0].read_bytes() == first
+    (locales / "de.po").write_text(text.replace('msgstr "Befunde"', 'msgstr "Ergebnisse"'), encoding="utf-8")
+    import gettext
+
+    second = gettext.GNUTranslations(io.BytesIO(i18n._compiled("de")))
+    assert second.gettext("Findings") == "Ergebnisse"
+    assert len(list((tmp_path / "kpi-advisor" / "locales").glob("de-*.mo"))) == 2
+
+
+def test_an_unwritable_cache_still_translates(tmp_path, monkeypatch):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("KPI_ADVISOR_CACHE_DIR", str(blocked))
+    mo = i18n._compiled("da")
+    assert mo == i18n.compile_po(i18n.po_path("da").read_bytes(), "da")
+
+
+def test_fuzzy_entries_are_not_used():
+    text = i18n.po_path("de").read_bytes().replace(b'msgid "Findings"', b'#, fuzzy\nmsgid "Findings"')
+    import gettext
+
+    catalog = gettext.GNUTranslations(io.BytesIO(i18n.compile_po(text, "de")))
+    assert catalog.gettext("Findings") == "Findings"
+    assert catalog.gettext("Goals") == "Ziele"
+
+
+def test_rule_templates_fall_back_to_english():
+    tr = i18n.Translator("de")
+    rule = get_catalog().rules["landing-page-leak"]
+    assert tr.template(rule.message).startswith("{scope}: {clicks} Klicks bei {ctr} CTR")
+    assert tr.template("A rule from a plugin: {ctr}") == "A rule from a plugin: {ctr}"
+
+
+def test_a_translation_with_a_foreign_placeholder_is_ignored(monkeypatch):
+    class Broken:
+        def gettext(self, message):
+            return "{unknown} " + message
+
+    monkeypatch.setattr(i18n.Translator, "_catalog", property(lambda self: Broken()))
+    assert i18n.Translator("de").template("{ctr} CTR") == "{ctr} CTR"
+
+
+def test_localize_rules_translates_title_message_recommendation_and_basis():
+    rule = get_catalog().rules["landing-page-leak"]
+    (german,) = i18n.localize_rules([rule], "de")
+    assert german.title == "Klicks kommen an, aber die Landingpage hält sie nicht"
+    assert german.recommendation.startswith("Die Landingpage muss halten")
+    assert german.impact.basis.startswith("Besuche, die blieben")
+    assert german.when == rule.when and german.params == rule.params
+    assert i18n.localize_rules([rule], "en") == [rule]
+
+
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [
+        ("en", "facebook: 12,850 clicks at 2.9% CTR (threshold 0.90%), but 81.6% of 11,910 visits bounce (threshold 60.0%)"),
+        ("de", "facebook: 12.850 Klicks bei 2,9\u00a0% CTR (Schwelle 0,90\u00a0%), aber 81,6\u00a0% von 11.910 Besuchen springen ab"),
+        ("da", "facebook: 12.850 klik ved 2,9\u00a0% CTR (tærskel 0,90\u00a0%), men 81,6\u00a0% af 11.910 besøg afvises"),
+        ("id", "facebook: 12.850 klik dengan CTR 2,9% (ambang 0,90%), tetapi 81,6% dari 11.910 kunjungan terpental"),
+    ],
+)
+def test_rule_messages_in_four_languages(lang, message):
+    assert acme(lang).findings[0].message.startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", ["2.9%", "0.45%", "EUR 13,987", "EUR 2.50", "12,850", "3.46", "118.3", "95s", "n/a"]),
+        ("de", ["2,9\u00a0%", "0,45\u00a0%", "13.987\u00a0€", "2,50\u00a0€", "12.850", "3,46", "118,3", "95\u00a0s", "k. A."]),
+        ("da", ["2,9\u00a0%", "0,45\u00a0%", "13.987\u00a0€", "2,50\u00a0€", "12.850", "3,46", "118,3", "95\u00a0s", "i/t"]),
+        ("id", ["2,9%", "0,45%", "€13.987", "€2,50", "12.850", "3,46", "118,3", "95\u00a0s", "t/a"]),
+    ],
+)
+def test_format_value_per_locale(lang, expected):
+    values = [(0.029, "ratio"), (0.0045, "ratio"), (13987.4, "currency"), (2.5, "currency"), (12850, "count"),
+              (3.456, "number"), (118.33, "number"), (95, "seconds"), (None, "ratio")]
+    assert [format_value(v, unit, "EUR", locale=lang) for v, unit in values] == expected
+
+
+def test_other_currencies_use_their_own_symbol():
+    assert format_value(1250, "currency", "DKK", locale="da") == "1.250\u00a0kr."
+    assert format_value(1250000, "currency", "IDR", locale="id") == "Rp1.250.000"
+    assert format_value(1250, "currency", "USD", locale="en") == "USD 1,250"
+
+
+def test_the_locale_context_sets_the_default_and_is_restored():
+    assert current_locale() == "en"
+    with use_locale("de"):
+        assert format_value(0.5, "ratio") == "50,0\u00a0%"
+        assert format_date("2026-07-01") == "01.07.2026"
+    assert current_locale() == "en" and format_value(0.5, "ratio") == "50.0%"
+
+
+def test_language_names_are_checked():
+    assert i18n.check_lang("de_DE") == "de" and i18n.check_lang("da-DK") == "da" and i18n.check_lang(None) == "en"
+    with pytest.raises(ConfigError, match="unknown language 'fr'; known: en"):
+        i18n.check_lang("fr")
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_no_english_report_words_left_in_a_translated_html_report(lang):
+    page = render("html", acme(lang), lang=lang)
+    for english in ("Where the funnel leaks", "Recommendation", "KPIs that matter", "What a micro action is worth", "Visits without bounce"):
+        assert english not in page
+    assert os.environ.get("KPI_ADVISOR_LANG") in (None, "en")
