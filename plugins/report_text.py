@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from kpi_advisor import ReportFormat, hookimpl
 
@@ -11,6 +12,8 @@ from .report_funnel import Funnel
 from .report_view import ReportView
 
 SEVERITY_STYLES = {"critical": "bold white on red", "high": "bold red", "medium": "bold yellow", "low": "cyan", "info": "blue"}
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+TRAILING = re.compile(r"(?:\s|\x1b\[[0-9;]*m)+$")
 STATUS_STYLES = {"on_track": "green", "at_risk": "yellow", "off_track": "red", "unknown": "dim"}
 
 
@@ -38,8 +41,11 @@ def render_text(report, options=None) -> str:
     _goals(console, view)
     _values(console, view)
     _notes(console, view)
-    # Trailing spaces are rich padding lines to the width; nobody wants them in a file.
-    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+    # Trailing spaces are rich padding lines to the width (before any closing colour code); nobody wants them.
+    def strip(line: str) -> str:
+        return TRAILING.sub(lambda tail: "".join(ANSI.findall(tail.group(0))), line)
+
+    return "\n".join(strip(line) for line in buffer.getvalue().splitlines()) + "\n"
 
 
 def _indent(text, left: int = 2):
