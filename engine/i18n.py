@@ -155,6 +155,11 @@ def _same_fields(original: str, translated: str) -> bool:
     return _fields(translated) <= _fields(original) and "\0invalid" not in _fields(translated)
 
 
+# Rule evaluation caches its compiled work per rule object, so a rule keeps one
+# translated copy per language for the life of the process.
+_LOCALIZED: dict[tuple[int, str], tuple["RuleDef", "RuleDef"]] = {}
+
+
 def localize_rules(rules: Iterable["RuleDef"], lang: str) -> list["RuleDef"]:
     """Rules whose title, message, recommendation and impact basis are in ``lang``."""
     tr = Translator(check_lang(lang))
@@ -163,33 +168,36 @@ def localize_rules(rules: Iterable["RuleDef"], lang: str) -> list["RuleDef"]:
         return rules
     out = []
     for rule in rules:
-        update = {"title": tr.template(rule.title), "message": tr.template(rule.message), "recommendation": tr.template(rule.recommendation)}
-        if rule.impact is not None:
-            update["impact"] = rule.impact.model_copy(update={"basis": tr.template(rule.impact.basis)})
-        out.append(rule.model_copy(update=update))
+        cached = _LOCALIZED.get((id(rule), tr.lang))
+        if cached is None or cached[0] is not rule:
+            update = {"title": tr.template(rule.title), "message": tr.template(rule.message), "recommendation": tr.template(rule.recommendation)}
+            if rule.impact is not None:
+                update["impact"] = rule.impact.model_copy(update={"basis": tr.template(rule.impact.basis)})
+            cached = _LOCALIZED[(id(rule), tr.lang)] = (rule, rule.model_copy(update=update))
+        out.append(cached[1])
     return out
 
 
 # --- keeping the catalogs in step ------------------------------------------------
 
 
-def rule_messages(catalog: "Catalog") -> list[tuple[str, str]]:
-    """(msgid, where) for the text of every rule the installed plugins provide."""
+def rule_messages(catalog: "Catalog") -> list[tuple[str, str, str]]:
+    """(msgid, file, what) for the text of every rule the installed plugins provide."""
     out = []
     for rule in sorted(catalog.rules.values(), key=lambda r: r.id):
         origin = catalog.origins.get("rule:" + rule.id, "?")
-        where = f"{Path(origin).name if origin.endswith('.yaml') else origin}:{rule.id}"
+        where = f"rules/{Path(origin).name}" if origin.endswith(".yaml") else origin
         texts = [rule.title, rule.message, rule.recommendation] + ([rule.impact.basis] if rule.impact else [])
-        out += [(text, where) for text in texts]
+        out += [(text, where, f"rule {rule.id}") for text in texts]
     return out
 
 
-def metric_titles(catalog: "Catalog") -> list[tuple[str, str]]:
-    return [(metric.title, f"metric:{metric.id}") for metric in sorted(catalog.metrics.values(), key=lambda m: m.id)]
+def metric_titles(catalog: "Catalog") -> list[tuple[str, str, str]]:
+    return [(m.title, "metrics", f"metric {m.id}") for m in sorted(catalog.metrics.values(), key=lambda m: m.id)]
 
 
-def model_names(catalog: "Catalog") -> list[tuple[str, str]]:
-    return [(profile.name, f"model:{profile.id}") for profile in sorted(catalog.profiles.values(), key=lambda p: p.id)]
+def model_names(catalog: "Catalog") -> list[tuple[str, str, str]]:
+    return [(p.name, "models", f"model {p.id}") for p in sorted(catalog.profiles.values(), key=lambda p: p.id)]
 
 
 KEYWORDS = {"_": 1, "N_": 1, "gettext": 1, "ngettext": 2}
@@ -228,11 +236,12 @@ def build_template(root: Path, catalog: "Catalog"):
                 existing = pot.get(message)
                 locations = (existing.locations if existing else []) + [(rel, lineno)]
                 pot.add(message, None, locations, flags=("python-brace-format",) if "{" in text else ())
-    for text, where in rule_messages(catalog) + metric_titles(catalog) + model_names(catalog):
+    for text, where, what in rule_messages(catalog) + metric_titles(catalog) + model_names(catalog):
         flags = ("python-brace-format",) if "{" in text else ()
         existing = pot.get(text)
-        locations = (existing.locations if existing else []) + [(where, 0)]
-        pot.add(text, None, locations, flags=flags)
+        locations = (existing.locations if existing else []) + [(where, None)]
+        comments = (existing.auto_comments if existing else []) + [what]
+        pot.add(text, None, list(dict.fromkeys(locations)), auto_comments=comments, flags=flags)
     return pot
 
 

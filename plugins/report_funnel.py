@@ -133,15 +133,12 @@ def place(finding: "Finding", steps: list[Step], catalog: "Catalog") -> int | No
         picked = [target for side, target in candidates if side is wanted]
         if picked:
             return picked[-1]
-    in_stage = [i for i, step in enumerate(steps) if i > 0 and _stage(step.metric, catalog) == finding.stage]
-    if in_stage:
-        return min(in_stage, key=lambda i: steps[i].conversion if steps[i].conversion is not None else 1.0)
+    # Two step counts in the evidence (checkouts and purchases) point at the step between them.
+    counts = sorted(index[metric_id] for metric_id in finding.evidence if metric_id in index)
+    if len(counts) >= 2:
+        return counts[-1]
+    # Money and cost findings (ROAS, cost per lead) say nothing about one step of the funnel.
     return None
-
-
-def _stage(metric_id: str, catalog: "Catalog") -> str | None:
-    metric = catalog.metrics.get(metric_id)
-    return metric.stage if metric is not None else ("interest" if metric_id == STAYED else None)
 
 
 def _channel_values(report: "Report") -> tuple[dict[str, float | None], dict[str, dict[str, float | None]]]:

@@ -187,12 +187,15 @@ def _callout(view: ReportView, funnel: Funnel) -> str:
     lines = []
     for index in funnel.leak_steps:
         step = funnel.steps[index]
-        rules = ", ".join(sorted({view.rule_title(f.rule) for f in step.leaks}))
+        rules = "; ".join(dict.fromkeys(view.finding_label(f, funnel) for f in step.leaks))
         lines.append(
             f'<p class="callout leak"><strong>{e(_("Leak"))}:</strong> {e(view.conversion_note(index, funnel))}. {e(rules)}</p>'
         )
     for finding in funnel.unplaced:
-        lines.append(f'<p class="callout leak"><strong>{e(view.severity(finding.severity).capitalize())}:</strong> {e(view.rule_title(finding.rule))}</p>')
+        lines.append(
+            f'<p class="callout other"><strong>{e(_("Also flagged"))} ({e(view.severity(finding.severity))}):</strong> '
+            f"{e(view.finding_label(finding, funnel))}</p>"
+        )
     if not lines:
         lines.append(f'<p class="callout fine">{e(_("No leak flagged on this channel."))}</p>')
     return "".join(lines)

@@ -87,9 +87,10 @@ def _funnels(view: ReportView) -> list[str]:
         out += table([_("Step"), _("Count"), _("Share of the step before"), ""], _funnel_rows(view, funnel), right={1, 2})
         out.append("")
         for index in funnel.leak_steps:
-            out += [f"**{inline(_('Leak'))}:** {inline(view.conversion_note(index, funnel))}.", ""]
+            rules = "; ".join(dict.fromkeys(view.finding_label(f, funnel) for f in funnel.steps[index].leaks))
+            out += [f"**{inline(_('Leak'))}:** {inline(view.conversion_note(index, funnel))}. {inline(rules)}", ""]
         for finding in funnel.unplaced:
-            out += [f"**{inline(view.severity(finding.severity).capitalize())}:** {inline(view.rule_title(finding.rule))} (`{finding.rule}`)", ""]
+            out += [f"**{inline(_('Also flagged'))} ({inline(view.severity(finding.severity))}):** {inline(view.finding_label(finding, funnel))} (`{finding.rule}`)", ""]
         if not funnel.findings:
             out += [inline(_("No leak flagged on this channel.")), ""]
     return out

@@ -110,7 +110,8 @@ def _funnels(console, view: ReportView) -> None:
         console.print(Text(view.scope(funnel.scope), style="bold"))
         console.print(_indent(_funnel_table(view, funnel)))
         for finding in funnel.unplaced:
-            console.print(_indent(Text(f"{view.severity(finding.severity)}: {finding.rule}", style="red")))
+            also = Text(_("also flagged") + f": {finding.rule} ({view.severity(finding.severity)})", style=SEVERITY_STYLES.get(finding.severity, ""))
+            console.print(_indent(also))
         if not funnel.findings:
             console.print(_indent(Text(_("No leak flagged on this channel."), style="green")))
 

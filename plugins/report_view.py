@@ -106,6 +106,11 @@ class ReportView:
     def scope(self, scope: Mapping[str, str]) -> str:
         return " / ".join(scope.values()) or self._("all data")
 
+    def finding_label(self, finding, funnel: Funnel) -> str:
+        """The rule's title, and where inside the funnel's scope it fired (a campaign) if narrower."""
+        inner = [value for key, value in finding.scope.items() if key not in funnel.scope]
+        return self.rule_title(finding.rule) + (f" ({' / '.join(inner)})" if inner else "")
+
     def period(self) -> str | None:
         period = self.report.period
         if not period:

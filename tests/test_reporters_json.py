@@ -32,7 +32,7 @@ def test_json_validates_and_keeps_its_shape_in_every_language(lang):
 
 def test_only_rule_texts_change_with_the_language():
     en, de = json.loads(render("json", acme())), json.loads(render("json", acme("de")))
-    assert de["findings"][0]["message"].startswith("facebook: 12.850 Klicks bei 2,9\u00a0% CTR")
+    assert de["findings"][0]["message"].startswith("facebook: Die Anzeigen bringen Besucher (12.850 Klicks bei 2,9\u00a0% CTR")
     assert de["findings"][0]["recommendation"].startswith("Die Landingpage muss halten")
     assert de["findings"][0]["impact"]["basis"].startswith("Besuche, die blieben")
     for key in ("kpis", "goals", "values", "metrics", "summary", "warnings"):

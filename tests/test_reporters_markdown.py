@@ -42,7 +42,7 @@ def test_sections_funnel_and_leak():
     text = render("markdown", acme())
     headings = re.findall(r"^(#+) (.*)$", text, flags=re.M)
     assert [h for level, h in headings if level == "##"] == [
-        "Where the funnel leaks", "Findings", "KPIs that matter", "Goals", "What a micro action is worth"]
+        "Where the funnel leaks", "Findings", "KPIs that matter", "Goals", "What a micro action is worth", "Notes"]
     assert "| Visits without bounce | 2,190 | **18.4%** | ⚠ leak: `landing-page-leak` |" in text
     assert "**Leak:** Sessions → Visits without bounce: 18.4%." in text
     assert "> **Recommendation:** Make the landing page keep the ad's promise" in text

@@ -77,7 +77,7 @@ def test_unknown_format_lists_the_known_ones():
 def test_progress_bar_only_for_large_input_on_a_terminal(monkeypatch, write, tmp_path):
     from kpi_advisor.prepare import load_config
 
-    big = write("big.csv", "channel,impressions,clicks\n" + "facebook,100,3\n" * 2000)
+    big = write("big.csv", "campaign,impressions,clicks\n" + "".join(f"c{i},100,3\n" for i in range(2000)))
     loaded = load_config(write("big.yaml", "client: x\nbusiness_model: dtc_ecommerce\ndata: [{csv: big.csv}]\n"))
     assert progress_mod.input_size(loaded) == big.stat().st_size
     monkeypatch.setenv("KPI_ADVISOR_PROGRESS_BYTES", "10000")
@@ -123,7 +123,7 @@ def _run_with_terminal_stderr(args: list[str], env: dict[str, str]) -> tuple[str
 
 
 def test_progress_bar_on_a_terminal_and_never_in_the_report(write):
-    write("big.csv", "channel,impressions,clicks,sessions,bounces\n" + "facebook,100,3,3,2\n" * 500)
+    write("big.csv", "campaign,impressions,clicks,sessions,bounces\n" + "".join(f"c{i},100,3,3,2\n" for i in range(500)))
     config = str(write("big.yaml", "client: x\nbusiness_model: dtc_ecommerce\ndata: [{csv: big.csv}]\n"))
     stdout, terminal = _run_with_terminal_stderr(["run", config, "--format", "json"], {"KPI_ADVISOR_PROGRESS_BYTES": "1000"})
     assert json.loads(stdout)["client"] == "x"
