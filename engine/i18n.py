@@ -250,7 +250,13 @@ def _write_catalog(path: Path, message_catalog) -> None:
 
     out = io.BytesIO()
     write_po(out, message_catalog, width=100, omit_header=False, sort_output=False, include_lineno=False, ignore_obsolete=True)
-    path.write_bytes(out.getvalue())
+
+    def content(data: bytes) -> list[bytes]:
+        return [line for line in data.splitlines() if not line.startswith(b'"POT-Creation-Date:')]
+
+    # Rewriting only a new date would make every run a diff.
+    if not path.exists() or content(path.read_bytes()) != content(out.getvalue()):
+        path.write_bytes(out.getvalue())
 
 
 def extract(root: Path) -> list[Path]:
