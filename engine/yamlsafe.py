@@ -208,13 +208,20 @@ class _Composer:
         try:
             return self.loader.get_event()
         except MarkedYAMLError as exc:
-            raise self.fail(_syntax_message(exc), exc.problem_mark or exc.context_mark) from None
+            raise self.parse_failure(exc) from None
 
     def check(self, *kinds: type) -> bool:
         try:
             return self.loader.check_event(*kinds)
         except MarkedYAMLError as exc:
-            raise self.fail(_syntax_message(exc), exc.problem_mark or exc.context_mark) from None
+            raise self.parse_failure(exc) from None
+
+    def parse_failure(self, exc: MarkedYAMLError) -> Exception:
+        # libyaml >= 0.2.5 (PyYAML 6.0.4 wheels) scans ahead and stops deep flow
+        # collections itself, before our depth check sees them: same limit, same message.
+        if "maximum nesting depth" in str(exc.problem):
+            return self.fail(f"nesting is deeper than {self.limits.max_depth} levels", exc.problem_mark)
+        return self.fail(_syntax_message(exc), exc.problem_mark or exc.context_mark)
 
     # -- composition
 
