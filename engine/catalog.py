@@ -286,7 +286,10 @@ def _coerce_dataclass(cls, item: Any, plugin: str, kind: str, required: tuple[st
 
 @functools.cache
 def _installed_catalog() -> Catalog:
-    return build_catalog(get_plugin_manager())
+    from .limits import at_least_defaults
+
+    with at_least_defaults():
+        return build_catalog(get_plugin_manager())
 
 
 def get_catalog(pm: pluggy.PluginManager | None = None) -> Catalog:

@@ -14,7 +14,7 @@ from .problems import ProblemsError
 
 SEVERITY_CHOICES = ["critical", "high", "medium", "low", "info"]
 SCHEMA_NAMES = ["config", "report", "rules", "profile"]
-LIST_KINDS = ["models", "goals", "metrics", "rules", "plugins", "benchmarks", "formats"]
+LIST_KINDS = ["models", "goals", "metrics", "rules", "plugins", "benchmarks", "formats", "limits"]
 
 
 def _fail(lines: list[str], status: int = 2) -> None:
@@ -52,8 +52,19 @@ def guarded(func: Callable) -> Callable:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kpi-advisor", prog_name="kpi-advisor")
-def cli() -> None:
+@click.option("--limit", "limit_values", multiple=True, metavar="NAME=VALUE",
+              help="Change an input limit for this command, e.g. --limit data_rows=5e7 (see `list limits`); repeatable.")
+@click.pass_context
+def cli(ctx: click.Context, limit_values: tuple[str, ...]) -> None:
     """Which marketing KPIs matter for a business, and where its funnel leaks."""
+    if limit_values:
+        from .limits import override, parse_assignment
+
+        try:
+            values = dict(parse_assignment(text) for text in limit_values)
+        except ProblemsError as exc:
+            _fail([str(p) for p in exc.problems])
+        ctx.with_resource(override(**values))
 
 
 def _input_paths(loaded) -> list[Path]:
@@ -85,11 +96,12 @@ def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, m
     """Evaluate one client CONFIG (a YAML or JSON file, or - for stdin) and print the report."""
     from .definitions import SEVERITIES
     from .output import write_atomic
+    from .yamlsafe import read_limited
     from .pipeline import run_pipeline
     from .prepare import load_config, load_config_text, prepare
     from .progress import Progress
 
-    loaded = load_config_text(sys.stdin.buffer.read()) if config == "-" else load_config(config)
+    loaded = load_config_text(read_limited(sys.stdin.buffer)) if config == "-" else load_config(config)
     # The config may name plugin files that add report formats, so the format is checked after loading it.
     prepared = prepare(loaded)
     catalog = prepared.catalog

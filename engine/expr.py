@@ -362,7 +362,7 @@ def _number(source: str, i: int, limits: Limits, tokens: list[_Token]) -> int:
     if percent:
         value /= 100
     if abs(value) > limits.max_abs_number:
-        raise ExprError(f"huge literal '{_clip(text)}' (numbers are limited to {limits.max_abs_number:g})", i + 1)
+        raise ExprError(f"huge literal '{_clip(text)}' (numbers are limited to {limits.max_abs_number:g}: limit expr_number)", i + 1)
     is_integer = not percent and exponent is None and "." not in digits
     tokens.append(_Token("num", text, i + 1, int(value) if is_integer else float(value)))
     return j
@@ -386,7 +386,7 @@ def _string(source: str, i: int, limits: Limits, tokens: list[_Token]) -> int:
             chars.append(ch)
             j += 1
         if len(chars) > limits.max_string:
-            raise ExprError(f"string is too long (limit {limits.max_string} characters)", i + 1)
+            raise ExprError(f"string is too long (limit expr_string={limits.max_string} characters)", i + 1)
     tokens.append(_Token("str", source[i : j + 1], i + 1, "".join(chars)))
     return j + 1
 
@@ -469,7 +469,7 @@ class _Parser:
         # instead of exhausting the Python stack.
         self.depth += 1
         if self.depth > self.limits.max_depth:
-            raise ExprError(f"expression is nested too deeply (limit {self.limits.max_depth} levels)", token.column)
+            raise ExprError(f"expression is nested too deeply (limit expr_depth={self.limits.max_depth} levels)", token.column)
 
     def leave(self) -> None:
         self.depth -= 1
@@ -655,11 +655,12 @@ def parse(
     source: str,
     *,
     functions: Mapping[str, FunctionSpec] | None = None,
-    limits: Limits = Limits(),
+    limits: Limits | None = None,
 ) -> Expr:
     """Parse and statically check ``source``; raise :class:`ExprError` if invalid.
 
-    Checks done here: syntax, the :class:`Limits`, that every called function
+    Checks done here: syntax, the :class:`Limits` (by default those in force, see
+    :mod:`kpi_advisor.limits`), that every called function
     exists with a valid number of arguments, and obvious type mistakes such as
     ``1 and x`` or ``'a' + 1``.  Names are checked later, against the columns
     and parameters actually available (:func:`check_names`).
@@ -667,8 +668,12 @@ def parse(
     if not isinstance(source, str):
         raise ExprError(f"expression must be text, got {type(source).__name__}")
     functions = FUNCTIONS if functions is None else functions
+    if limits is None:
+        from .limits import current
+
+        limits = current().expr()
     if len(source) > limits.max_length:
-        raise ExprError(f"expression is too long ({len(source)} characters; limit {limits.max_length})")
+        raise ExprError(f"expression is too long ({len(source)} characters; limit expr_length={limits.max_length})")
     tokens = _tokenize(source, limits)
     if tokens[0].kind == "end":
         raise ExprError("empty expression")
@@ -682,9 +687,9 @@ def parse(
     called: set[str] = set()
     for count, (node, depth) in enumerate(_walk(root), start=1):
         if count > limits.max_nodes:
-            raise ExprError(f"expression is too large (more than {limits.max_nodes} parts)", node.column)
+            raise ExprError(f"expression is too large (more than {limits.max_nodes} parts; limit expr_nodes)", node.column)
         if depth > limits.max_depth:
-            raise ExprError(f"expression is nested too deeply (limit {limits.max_depth} levels)", node.column)
+            raise ExprError(f"expression is nested too deeply (limit expr_depth={limits.max_depth} levels)", node.column)
         if isinstance(node, Name):
             names.add(node.name)
         elif isinstance(node, Call):

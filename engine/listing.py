@@ -43,6 +43,11 @@ def listing(catalog: Catalog, kind: str) -> list[dict]:
         data = [{"id": f.name, "summary": f"data: {f.description}", "kind": "data"} for f in catalog.formats.values()]
         reports = [{"id": f.name, "summary": f"report: {f.description}", "kind": "report"} for f in catalog.reporters.values()]
         return sorted(data, key=lambda r: r["id"]) + sorted(reports, key=lambda r: r["id"])
+    if kind == "limits":
+        from .limits import describe
+
+        return [{"id": row["name"], "summary": f"{row['value']:,} (default {row['default']:,}; {row['variable']}): {row['defends']}", **row}
+                for row in describe()]
     if kind == "plugins":
         return [{"id": p.name, "summary": f"{p.origin}: {', '.join(p.hooks)}", "origin": p.origin, "hooks": list(p.hooks)} for p in catalog.plugins]
     raise ConfigError(Problem(f"unknown list '{kind}'"))

@@ -14,6 +14,7 @@ from .catalog import Catalog, get_catalog, load_rule_pack
 from .config import ClientConfig
 from .definitions import RuleDef
 from .host import manager_with
+from .limits import check_count
 from .problems import ConfigError, Problem, format_path
 from .rulespec import check_rule
 from .yamlsafe import (
@@ -85,6 +86,7 @@ def prepare(loaded: LoadedConfig, catalog: Catalog | None = None) -> Prepared:
         files = [_resolve(loaded.base_dir, p) for p in config.plugins]
         catalog = get_catalog(manager_with(files))
     origin = loaded.doc.file if loaded.doc else "config"
+    check_count("metrics", len(catalog.metrics) + len(config.metrics), "metrics in this run", file=origin if loaded.doc else None, path="metrics")
     problems = _check_config_metrics(loaded, catalog)
     if problems:
         raise ConfigError(problems)
@@ -95,6 +97,8 @@ def prepare(loaded: LoadedConfig, catalog: Catalog | None = None) -> Prepared:
         if not path.is_file():
             raise ConfigError(loaded.problem(("rules", "packs", index), f"no such rule pack: {path}"))
         pack = load_rule_pack(path)
+        check_count("rules", len(rules) + len(pack.rules), "rules in this run", file=str(path))
+        check_count("metrics", len(catalog.metrics) + len(pack.metrics), "metrics in this run", file=str(path))
         catalog = catalog.with_metrics(pack.metrics, str(path))
         for rule in pack.rules:
             if rule.id in rules:
@@ -104,6 +108,7 @@ def prepare(loaded: LoadedConfig, catalog: Catalog | None = None) -> Prepared:
                 raise ConfigError([Problem(p, file=str(path)) for p in problems])
             rules[rule.id] = rule
     catalog = replace(catalog, rules=rules)
+    check_count("rules", len(rules), "rules in this run")
     problems = check_config(loaded, catalog)
     if problems:
         raise ConfigError(problems)

@@ -64,6 +64,21 @@ class YamlLimits:
 DEFAULT_LIMITS = YamlLimits()
 
 
+def _current_limits() -> YamlLimits:
+    from .limits import current
+
+    return current().yaml()
+
+
+def read_limited(stream: typing.BinaryIO, *, file: str = "<stdin>", limits: YamlLimits | None = None) -> bytes:
+    """Read a config from a stream (stdin) without holding more than the size limit in memory."""
+    limits = limits or _current_limits()
+    raw = stream.read(limits.max_bytes + 1)
+    if len(raw) > limits.max_bytes:
+        raise _too_large(f"more than {limits.max_bytes}", limits, file)
+    return raw
+
+
 @dataclass
 class Document:
     data: Any  # dict/list/str/int/float/bool/None/datetime.date/datetime.datetime
@@ -220,7 +235,7 @@ class _Composer:
         # libyaml >= 0.2.5 (PyYAML 6.0.4 wheels) scans ahead and stops deep flow
         # collections itself, before our depth check sees them: same limit, same message.
         if "maximum nesting depth" in str(exc.problem):
-            return self.fail(f"nesting is deeper than {self.limits.max_depth} levels", exc.problem_mark)
+            return self.fail(f"nesting is deeper than {self.limits.max_depth} levels (limit yaml_depth)", exc.problem_mark)
         return self.fail(_syntax_message(exc), exc.problem_mark or exc.context_mark)
 
     # -- composition
@@ -249,7 +264,7 @@ class _Composer:
                 total, complete = self.count_remaining_aliases()
                 total += self.aliases
                 count = str(total) if complete else f"at least {total}"
-                raise self.fail(f"too many aliases: {count} (limit {limits.max_aliases})", ev.start_mark)
+                raise self.fail(f"too many aliases: {count} (limit yaml_aliases={limits.max_aliases})", ev.start_mark)
             target = self.anchors.get(ev.anchor)
             if target is None:
                 if any(frame.anchor == ev.anchor for frame in self.stack):
@@ -272,7 +287,7 @@ class _Composer:
         elif isinstance(ev, (SequenceStartEvent, MappingStartEvent)):
             kind = SequenceNode if isinstance(ev, SequenceStartEvent) else MappingNode
             if len(self.stack) + 1 > limits.max_depth:
-                raise self.fail(f"nesting is deeper than {limits.max_depth} levels", ev.start_mark)
+                raise self.fail(f"nesting is deeper than {limits.max_depth} levels (limit yaml_depth)", ev.start_mark)
             self.new_anchor(ev)
             tag = self.collection_tag(ev, kind)
             self.grow(1, ev.start_mark)
@@ -290,8 +305,8 @@ class _Composer:
     def grow(self, size: int, mark: Any) -> None:
         self.total += size
         if self.total > self.limits.max_nodes:
-            what = f"document expands to more than {self.limits.max_nodes} nodes"
-            raise self.fail(what + (" (alias bomb?)" if self.aliases else ""), mark)
+            what = f"document expands to more than {self.limits.max_nodes} nodes (limit yaml_nodes"
+            raise self.fail(what + ("; alias bomb?)" if self.aliases else ")"), mark)
 
     def attach(self, node: Node, size: int, height: int, mark: Any, *, alias: bool = False) -> None:
         """Add a finished node (size already counted in self.total) to the open collection."""
@@ -300,7 +315,7 @@ class _Composer:
             return
         parent = self.stack[-1]
         if len(self.stack) + height > self.limits.max_depth:
-            raise self.fail(f"nesting is deeper than {self.limits.max_depth} levels (through aliases)", mark)
+            raise self.fail(f"nesting is deeper than {self.limits.max_depth} levels through aliases (limit yaml_depth)", mark)
         parent.size += size
         parent.height = max(parent.height, height + 1)
         if isinstance(parent.node, SequenceNode):
@@ -448,13 +463,15 @@ class _Walker:
 
 
 def _too_large(size: int | str, limits: YamlLimits, file: str) -> ConfigError:
-    return ConfigError(Problem(f"file is too large: {size} bytes (limit {limits.max_bytes} bytes)", file))
+    return ConfigError(Problem(f"file is too large: {size} bytes (limit yaml_bytes={limits.max_bytes})", file))
 
 
 def load_yaml_file(
-    path: str | os.PathLike, *, limits: YamlLimits = DEFAULT_LIMITS, display: str | None = None
+    path: str | os.PathLike, *, limits: YamlLimits | None = None, display: str | None = None
 ) -> Document:
+    """Load one YAML/JSON file; ``limits`` default to those in force (:mod:`kpi_advisor.limits`)."""
     name = display if display is not None else os.fsdecode(path)
+    limits = limits or _current_limits()
     try:
         size = os.stat(path).st_size
         if size > limits.max_bytes:
@@ -469,7 +486,8 @@ def load_yaml_file(
     return _load(raw, name, limits)
 
 
-def load_yaml_text(text: str | bytes, *, file: str = "<string>", limits: YamlLimits = DEFAULT_LIMITS) -> Document:
+def load_yaml_text(text: str | bytes, *, file: str = "<string>", limits: YamlLimits | None = None) -> Document:
+    limits = limits or _current_limits()
     raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else bytes(text)
     if len(raw) > limits.max_bytes:
         raise _too_large(len(raw), limits, file)

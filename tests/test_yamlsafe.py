@@ -185,7 +185,7 @@ def test_billion_laughs_refused_fast(loader):
     started = time.perf_counter()
     problem = config_error("\n".join(lines))
     assert time.perf_counter() - started < 10  # a bound against a hang, not a speed target
-    assert problem.message == "document expands to more than 200000 nodes (alias bomb?)"
+    assert problem.message == "document expands to more than 200000 nodes (limit yaml_nodes; alias bomb?)"
     assert problem.line is not None
 
 
@@ -193,7 +193,7 @@ def test_deep_nesting_refused_without_recursion_error(loader):
     started = time.perf_counter()
     problem = config_error("[" * 10_000 + "]" * 10_000)
     assert time.perf_counter() - started < 10  # a bound against a hang, not a speed target
-    assert problem.message == "nesting is deeper than 64 levels"
+    assert problem.message == "nesting is deeper than 64 levels (limit yaml_depth)"
     assert problem.line == 1
     load_yaml_text("[" * 64 + "]" * 64)  # right at the limit is fine
 
@@ -205,7 +205,7 @@ def test_depth_through_aliases_is_counted(loader):
 
 def test_alias_limit(loader):
     problem = config_error("a: &a x\nb: [" + ", ".join(["*a"] * 1000) + "]")
-    assert problem.message == "too many aliases: 1000 (limit 100)"
+    assert problem.message == "too many aliases: 1000 (limit yaml_aliases=100)"
     assert problem.line == 2
 
 
@@ -216,7 +216,7 @@ def test_recursive_alias_refused(loader):
 def test_size_limit(tmp_path):
     limits = YamlLimits(max_bytes=100)
     problem = config_error("x: " + "y" * 200, limits=limits)
-    assert problem.message == "file is too large: 203 bytes (limit 100 bytes)"
+    assert problem.message == "file is too large: 203 bytes (limit yaml_bytes=100)"
     path = tmp_path / "big.yaml"
     path.write_text("x: " + "y" * 200)
     with pytest.raises(ConfigError, match="big.yaml: file is too large: 203 bytes"):
@@ -225,7 +225,7 @@ def test_size_limit(tmp_path):
 
 def test_node_limit_without_aliases():
     problem = config_error("[" + ", ".join(["1"] * 50) + "]", limits=YamlLimits(max_nodes=20))
-    assert problem.message == "document expands to more than 20 nodes"
+    assert problem.message == "document expands to more than 20 nodes (limit yaml_nodes)"
 
 
 @pytest.mark.parametrize("text", ["", "   \n", "# only a comment\n# another\n", "---\n"])
