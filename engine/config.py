@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from .definitions import ID_PATTERN, MetricDef
 
@@ -98,6 +98,20 @@ class FileSource(Model):
         return "csv" if self.csv is not None else "parquet"
 
 
+def _source_kind(value: Any) -> str:
+    # Told apart by their keys, so that a mistake in one kind is not also reported as the other
+    # kind's complaint ("records: lots" is not an unknown field of a file source).
+    if isinstance(value, RecordsSource) or (isinstance(value, dict) and "records" in value):
+        return "records"
+    return "file"
+
+
+DataSource = Annotated[
+    Annotated[RecordsSource, Tag("records")] | Annotated[FileSource, Tag("file")],
+    Discriminator(_source_kind),
+]
+
+
 class RuleSettings(Model):
     disable: list[str] = Field(default_factory=list)
     params: dict[str, dict[str, float]] = Field(default_factory=dict)
@@ -111,7 +125,7 @@ class ClientConfig(Model):
     period: Period | None = None
     goals: list[Goal] = Field(default_factory=list)
     economics: Economics = Field(default_factory=Economics)
-    data: list[RecordsSource | FileSource] = Field(default_factory=list)
+    data: list[DataSource] = Field(default_factory=list)
     rules: RuleSettings = Field(default_factory=RuleSettings)
     metrics: list[MetricDef] = Field(default_factory=list)
     benchmarks: dict[str, dict[str, float]] = Field(

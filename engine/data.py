@@ -30,7 +30,9 @@ import polars as pl
 from .catalog import Catalog
 from .config import ClientConfig, FileSource, RecordsSource
 from .definitions import DIMENSIONS
-from .problems import ConfigError, Problem
+from .problems import ConfigError, PluginError, Problem
+from . import datafiles, sanity
+from .limits import check_count
 
 MAX_ROW_PROBLEMS = 5
 MAX_EXAMPLES = 3
@@ -399,6 +401,7 @@ def prepare_source(
     if LINE_COLUMN in frame.columns:
         locate = _by_line(frame.get_column(LINE_COLUMN), locate, name)
     frame, warnings = normalise(frame, catalog, locate, name)
+    warnings += sanity.check_rows(frame, [c for c in frame.columns if c in catalog.metrics], locate, name)
     frame = _recode(frame, options, name)
     currency, currency_from = _source_currency(frame, options, name)
     dims = [d for d in DIMENSIONS if d in frame.columns and frame.get_column(d).null_count() < frame.height]
@@ -508,6 +511,9 @@ def load_dataset(
     """All sources of a config (plus ``extra`` rows from the API) as one frame."""
     sources: list[Source] = []
     warnings: list[str] = []
+    check_count("data_sources", len(config.data) + (extra is not None), "data sources", path="data")
+    rows = 0
+    empty: list[str] = []
     for index, source in enumerate(config.data):
         if isinstance(source, RecordsSource):
             name = source.name or f"data[{index}].records"
@@ -524,6 +530,13 @@ def load_dataset(
         else:
             frame, name, locate, source_warnings, options = _read_file(source, catalog, base_dir)
             warnings += source_warnings
+            if frame.height == 0:
+                # A header without rows: an export of a paused account, say. Nothing to add up.
+                warnings.append(f"{name}: no data rows below the header; skipped")
+                empty.append(name)
+                continue
+        datafiles.check_row_count(frame.height, rows, name)
+        rows += frame.height
         # Hand-written records and API frames are often assembled from parts: their repeats are
         # summed, with a warning. An export never repeats a row, so a repeat there is an error.
         repeats = "sum" if isinstance(source, RecordsSource) else "error"
@@ -531,20 +544,26 @@ def load_dataset(
         warnings += source_warnings
         sources.append(prepared)
     if extra is not None:
+        datafiles.check_row_count(extra.height, rows, "data")
         prepared, source_warnings = prepare_source(
             extra, catalog, lambda row, column: Problem("", path=f"data row {row}, column {column}"), "data", repeats="sum"
         )
         warnings += source_warnings
         sources.append(prepared)
     if not sources:
+        if empty:
+            raise ConfigError(Problem(f"no data: {', '.join(empty)} {'has' if len(empty) == 1 else 'have'} a header but no data rows", path="data"))
         raise ConfigError(Problem("no data: add rows under data: (records, csv or parquet)", path="data"))
     currency = _check_currencies(sources, config)
     _check_overlaps(sources)
     warnings += alignment_warnings(sources)
+    warnings += sanity.undated_sources([(s.name, "date" in s.dims) for s in sources])
     frames = [s.frame for s in sources]
     frame = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
     dims = [d for d in DIMENSIONS if d in frame.columns]
-    frame = frame.select(dims + [c for c in frame.columns if c not in DIMENSIONS])
+    # Counts in the catalogue's order, not the order columns happen to come in: the report lists
+    # metrics in this order, and the same data must give the same report byte for byte.
+    frame = frame.select(dims + [m for m in catalog.metrics if m in frame.columns and m not in DIMENSIONS])
     counts = [c for c in frame.columns if c not in DIMENSIONS]
     return Dataset(frame=frame, dims=dims, counts=counts, warnings=warnings, currency=currency)
 
@@ -717,24 +736,38 @@ def _read_file(source: FileSource, catalog: Catalog, base_dir: Path):
     if fmt is None:
         hint = catalog.suggest(source.format, catalog.formats)
         raise ConfigError(Problem(f"unknown format '{source.format}'{hint}; known: {', '.join(sorted(catalog.formats))}", path="format"))
+    if path.is_dir():
+        raise ConfigError(Problem(f"{display}: is a folder; name a file ({path})"))
     if not path.is_file():
         raise ConfigError(Problem(f"{display}: no such file ({path})"))
+    builtin = catalog.origins.get(f"format:{source.format}") == "formats"
+    datafiles.before_read(path, source.kind, display, sniff=builtin)
     options = {**source.options, "kind": source.kind, "name": display}
+    plugin = catalog.origins.get(f"format:{source.format}", "?")
     try:
         answer = fmt.read(path, options)
-    except ConfigError:
+        warnings: list[str] = []
+        if isinstance(answer, tuple) and len(answer) == 2:
+            answer, warnings = answer
+        if not isinstance(answer, (pl.LazyFrame, pl.DataFrame)):
+            raise PluginError(
+                f"plugin '{plugin}': data format '{source.format}' returned {type(answer).__name__}; "
+                "read() must return a polars LazyFrame or DataFrame (or one with a list of warnings)"
+            )
+        if not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
+            raise PluginError(f"plugin '{plugin}': data format '{source.format}' returned warnings as {type(warnings).__name__}; expected a list of text")
+        datafiles.check_columns(answer.collect_schema().names(), display)
+        frame = answer.collect() if isinstance(answer, pl.LazyFrame) else answer
+    except (ConfigError, PluginError):
         raise
     except Exception as exc:  # noqa: BLE001 - a reader's failure is a data problem to report, not a crash
-        raise ConfigError(Problem(f"{display}: cannot be read as {source.format}: {_first_line(exc)}")) from None
-    warnings: list[str] = []
-    if isinstance(answer, tuple):
-        answer, warnings = answer
-    try:
-        frame = answer.collect() if isinstance(answer, pl.LazyFrame) else answer
-    except ConfigError:
-        raise
-    except Exception as exc:  # noqa: BLE001
-        raise ConfigError(Problem(f"{display}: cannot be read as {source.format}: {_first_line(exc)}")) from None
+        text = str(exc)
+        if source.kind == "csv" and ("utf-8" in text or "utf8" in text) and (where := datafiles.utf8_problem(path, display, options.get("encoding"))):
+            raise ConfigError(where) from None
+        if source.kind == "csv" and "more fields than" in text and (where := datafiles.ragged_problem(path, display, str(options.get("separator") or ","))):
+            raise ConfigError(where) from None
+        who = "" if builtin else f" (plugin '{plugin}')"
+        raise ConfigError(Problem(f"{display}: cannot be read as {source.format}{who}: {_first_line(exc)}")) from None
     header_lines = int(options.get("header_line", 1))
 
     def locate(row: int, column: str) -> Problem:

@@ -29,14 +29,26 @@ def read_generic(path: Path, options: dict):
         frame = pl.scan_parquet(path)
     else:
         separator = str(options.get("separator") or ",")
-        encoding = str(options.get("encoding") or "utf8")
+        encoding = str(options.get("encoding") or _bom_encoding(path) or "utf8")
         if encoding.lower().replace("-", "") in ("utf8", "utf8sig", "lossy"):
             target: object = path
             encoding = "utf8-lossy" if encoding == "lossy" else "utf8"
         else:
             # polars reads UTF-8 only: other encodings are converted in memory, in one go.
-            target, encoding = io.BytesIO(path.read_bytes().decode(encoding).encode("utf-8")), "utf8"
+            try:
+                text = path.read_bytes().decode(encoding)
+            except LookupError:
+                raise ConfigError(Problem(f"{source}: options.encoding: unknown encoding {encoding!r}; try utf-8, cp1252, latin-1 or utf-16")) from None
+            except UnicodeDecodeError as exc:
+                raise ConfigError(Problem(f"{source}: is not {encoding} text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})")) from None
+            target, encoding = io.BytesIO(text.removeprefix("\ufeff").encode("utf-8")), "utf8"
         header = pl.read_csv(target, infer_schema=False, encoding=encoding, separator=separator, n_rows=0).columns
+        if len(header) == 1 and not options.get("separator"):
+            used = next((sep for sep in (";", "\t", "|") if sep in header[0]), None)
+            if used is not None:
+                shown = "\\t" if used == "\t" else used
+                raise ConfigError(Problem(f"{source}: the header is one column {header[0][:60]!r}; its cells look separated by "
+                                          f"'{shown}': set options: {{separator: \"{shown}\"}}"))
         if isinstance(target, io.BytesIO):
             target.seek(0)
         # Everything is read as text and cast by the engine, which names the row and
@@ -61,6 +73,13 @@ def read_generic(path: Path, options: dict):
             if name not in DIMENSIONS and dtype == pl.String and name != "currency"
         )
     return frame, warnings
+
+
+def _bom_encoding(path: Path) -> str | None:
+    """UTF-16 text ("Unicode text" from Excel) is recognised by its byte-order mark."""
+    with open(path, "rb") as handle:
+        head = handle.read(2)
+    return "utf-16" if head in (b"\xff\xfe", b"\xfe\xff") else None
 
 
 @hookimpl

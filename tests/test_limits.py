@@ -73,11 +73,23 @@ def test_api_override_is_scoped_to_the_block_and_the_thread():
         worker = threading.Thread(target=other_thread)
         worker.start()
         worker.join()
+        with pytest.raises(ConfigError, match=r"data: too many rows: 6 here, 7 with the sources before it \(limit data_rows=5\)"):
+            kpi_advisor.evaluate(config(), data=[{"channel": "c", "clicks": i} for i in range(6)])
     assert seen["other"] == limits.DEFAULTS.data_rows
     assert limits.current().data_rows == limits.DEFAULTS.data_rows
     with pytest.raises(ConfigError, match="unknown limit 'rows'"):
         with limits.override(rows=5):
             pass
+
+
+def test_command_line_override_applies_to_that_command_only(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("c.yaml").write_text("client: t\nbusiness_model: dtc_ecommerce\ndata: [{records: [{channel: a, clicks: 1}, {channel: b, clicks: 2}]}]\n")
+    result = CliRunner().invoke(cli, ["--limit", "data_rows=1", "run", "c.yaml"])
+    assert result.exit_code == 2
+    assert result.output == "error: data[0].records: too many rows: 2 (limit data_rows=1)\n"
+    assert CliRunner().invoke(cli, ["run", "c.yaml"]).exit_code == 0
+    assert limits.current() == limits.DEFAULTS
 
 
 def test_list_limits_shows_values_in_force():
@@ -110,6 +122,29 @@ def test_rules_and_metrics_limits(tmp_path):
     with limits.override(metrics=count + 1):
         with pytest.raises(ConfigError, match=rf"too many metrics in this run: {count + 2} \(limit metrics={count + 1}\)"):
             kpi_advisor.evaluate(config(metrics=extra))
+
+
+def test_data_limits(tmp_path):
+    csv = tmp_path / "ads.csv"
+    csv.write_text("channel,impressions,clicks\n" + "".join(f"c{i},100,{i}\n" for i in range(10)))
+    source = {"data": [{"csv": str(csv), "name": "ads.csv"}]}
+    with limits.override(data_columns=2), pytest.raises(ConfigError, match=r"ads.csv: too many columns: 3 \(limit data_columns=2\)"):
+        kpi_advisor.evaluate(config(**source))
+    with limits.override(data_bytes=50), pytest.raises(ConfigError, match=r"ads.csv: file is too large: \d+ bytes \(limit data_bytes=50\)"):
+        kpi_advisor.evaluate(config(**source))
+    with limits.override(data_rows=10), pytest.raises(ConfigError, match=r"ads.csv: too many rows: 10 here, 11 with the sources before it \(limit data_rows=10\)"):
+        kpi_advisor.evaluate(config(data=[{"records": RECORDS}, {"csv": str(csv), "name": "ads.csv"}]))
+    with limits.override(data_sources=1), pytest.raises(ConfigError, match=r"too many data sources: 2 \(limit data_sources=1\)"):
+        kpi_advisor.evaluate(config(), data=RECORDS)
+
+
+def test_a_parquet_file_that_unpacks_to_too_many_rows_is_refused_from_its_footer(tmp_path):
+    """A few kilobytes of Parquet can hold millions of rows: the footer is read, not the data."""
+    path = tmp_path / "bomb.parquet"
+    pl.DataFrame({"channel": ["facebook"] * 2_000_000, "clicks": [1] * 2_000_000}).write_parquet(path)
+    assert path.stat().st_size < 100_000
+    with limits.override(data_rows=1_000_000), pytest.raises(ConfigError, match=r"bomb.parquet: too many rows: 2000000 \(limit data_rows=1000000\)"):
+        kpi_advisor.evaluate(config(data=[{"parquet": str(path), "name": "bomb.parquet"}]))
 
 
 def test_stdin_is_read_no_further_than_the_limit():
