@@ -124,6 +124,16 @@ def load_rule_pack(path: Path) -> RulePack:
     return validate_document(load_yaml_file(path), RulePack, "a mapping with 'pack' and 'rules'")
 
 
+def _plugin_pack(path: Path, plugin: str) -> RulePack:
+    """A rule pack a plugin names by path; a file it cannot provide names the plugin."""
+    try:
+        return load_rule_pack(path)
+    except ConfigError as exc:
+        if path.is_file():
+            raise  # the pack's own problems already name its file and line
+        raise PluginError([replace(p, file=None, message=f"plugin '{plugin}': rule pack {path}: {p.message}") for p in exc.problems]) from None
+
+
 def load_profile_file(path: Path, known: Mapping[str, ProfileDef] | None = None) -> ProfileDef:
     """Read and validate one profile file; ``extends`` is resolved against ``known``."""
     return read_profile(path, str(path), known or {})
@@ -195,7 +205,7 @@ def build_catalog(pm: pluggy.PluginManager) -> Catalog:
     for plugin, items in _call_each(pm, "kpi_advisor_rule_packs"):
         for item in items:
             path = _as_path(item)
-            pack = load_rule_pack(path) if path else _validate(RulePack, item, f"plugin '{plugin}': rule pack")
+            pack = _plugin_pack(path, plugin) if path else _validate(RulePack, item, f"plugin '{plugin}': rule pack")
             origin = str(path) if path else plugin
             for metric in pack.metrics:
                 add("metric", metrics, metric.id, metric, origin)

@@ -100,6 +100,7 @@ def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, m
     from .pipeline import run_pipeline
     from .prepare import load_config, load_config_text, prepare
     from .progress import Progress
+    from .plugincalls import render_report
 
     loaded = load_config_text(read_limited(sys.stdin.buffer)) if config == "-" else load_config(config)
     # The config may name plugin files that add report formats, so the format is checked after loading it.
@@ -116,7 +117,7 @@ def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, m
         summary.findings_shown = len(report.findings)
         progress.step("rendering")
         color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-        text = catalog.reporters[fmt].render(report, {"color": color, "lang": lang, "catalog": catalog})
+        text = render_report(catalog, fmt, report, {"color": color, "lang": lang, "catalog": catalog})
         if output:
             progress.step("writing")
             write_atomic(Path(output), text, inputs=_input_paths(loaded))

@@ -14,6 +14,7 @@ import hashlib
 import importlib.metadata
 import importlib.util
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,7 +58,21 @@ def _register(pm: pluggy.PluginManager, plugin: object, name: str) -> None:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
         pm.unregister(name=name)
-        raise PluginError(f"plugin '{name}': {exc}") from None
+        raise PluginError(f"plugin '{name}': {_validation_message(exc)}") from None
+
+
+def _validation_message(exc: pluggy.PluginValidationError) -> str:
+    """pluggy's message without the module's repr (which holds a private module name)."""
+    text = str(exc)
+    unknown = re.match(r"unknown hook '([^']+)'", text)
+    if unknown:
+        import difflib
+
+        known = sorted(name for name in dir(hookspecs) if name.startswith("kpi_advisor_"))
+        close = difflib.get_close_matches(unknown.group(1), known, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return f"unknown hook '{unknown.group(1)}'{hint}; hooks: {', '.join(known)}"
+    return re.sub(r" in plugin <module [^>]*>", "", text)
 
 
 def _load_entry_points(pm: pluggy.PluginManager) -> None:
@@ -93,10 +108,14 @@ def load_plugin_file(path: Path) -> object:
     """Import one local plugin file named in a config, under a private module name."""
     if path.suffix != ".py":
         raise PluginError(f"plugin file {path}: expected a .py file")
+    if path.is_dir():
+        raise PluginError(f"plugin file {path}: is a folder; name the .py file itself")
     if not path.is_file():
         raise PluginError(f"plugin file {path}: no such file")
     digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
-    module_name = f"kpi_advisor_local_{path.stem}_{digest}"
+    # Only letters, digits and _ : a dotted stem ("a.b.py") would name a submodule of a package.
+    stem = re.sub(r"\W", "_", path.stem, flags=re.ASCII)
+    module_name = f"kpi_advisor_local_{stem}_{digest}"
     cached = sys.modules.get(module_name)
     if cached is not None and getattr(cached, "__kpi_mtime__", None) == path.stat().st_mtime_ns:
         return cached
@@ -125,6 +144,8 @@ def manager_with(files: Iterable[Path]) -> pluggy.PluginManager:
     for name, plugin in base.list_name_plugin():
         if name is not None:
             pm.register(plugin, name=name)
+    # The same file named twice (or by two paths) is one plugin.
+    files = list({path.resolve(): path for path in files}.values())
     for path in files:
         module = load_plugin_file(path)
         _register(pm, module, str(path))

@@ -11,6 +11,7 @@ import polars as pl
 from . import expr
 from .catalog import Catalog
 from .data import Dataset
+from .plugincalls import polars_metric, with_metric_columns
 
 # Levels a metric table can be built at, and the dimensions each groups by.
 LEVEL_DIMS: dict[str, tuple[str, ...]] = {
@@ -113,11 +114,11 @@ def add_derived(frame: pl.DataFrame, catalog: Catalog, available: list[str]) -> 
         exprs = []
         for metric_id in wave:
             metric = catalog.metrics[metric_id]
-            compiled = expr.compile_expr(_parsed(metric.formula), mapping) if metric.formula is not None else metric.polars(mapping)
+            compiled = expr.compile_expr(_parsed(metric.formula), mapping) if metric.formula is not None else polars_metric(metric, mapping, catalog.origins)
             # NaN and infinity never leave the engine: they become null like a zero division.
             compiled = compiled.cast(pl.Float64)
             exprs.append(pl.when(compiled.is_finite()).then(compiled).otherwise(None).alias(metric_id))
-        frame = frame.with_columns(exprs)
+        frame = with_metric_columns(frame, exprs, [catalog.metrics[m] for m in wave], catalog.origins)
         columns.update(wave)
         pending = [m for m in pending if m not in wave]
     return frame, available + names

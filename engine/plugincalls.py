@@ -1,0 +1,72 @@
+"""Calls into plugin code after the catalog is built: a report renderer, a
+metric's polars formula. Whatever the plugin does wrong (raises, returns the
+wrong type) becomes a PluginError naming the plugin and what it provides,
+never a traceback; the built-ins are unaffected.
+
+(The catalog's hooks are guarded the same way in catalog.py, and data-format
+readers in data.py, where the reader's failure is reported with its file.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import polars as pl
+
+from .problems import PluginError
+
+
+def _who(origins: Mapping[str, str], key: str) -> str:
+    return origins.get(key, "?")
+
+
+def render_report(catalog: Any, fmt: str, report: Any, options: Mapping[str, Any]) -> str:
+    """The report rendered by the ``fmt`` reporter; it must return text."""
+    reporter = catalog.reporters[fmt]
+    plugin = _who(catalog.origins, f"report format:{fmt}")
+    try:
+        text = reporter.render(report, dict(options))
+    except Exception as exc:  # noqa: BLE001 - a plugin's failure must name the plugin
+        raise PluginError(f"plugin '{plugin}': report format '{fmt}' raised {type(exc).__name__}: {_first_line(exc)}") from None
+    if not isinstance(text, str):
+        raise PluginError(f"plugin '{plugin}': report format '{fmt}' returned {type(text).__name__}; render() must return str")
+    return text
+
+
+def polars_metric(metric: Any, mapping: Mapping[str, pl.Expr], origins: Mapping[str, str]) -> pl.Expr:
+    """A plugin metric's ``polars`` callable applied to the metric columns; it must return a polars.Expr."""
+    plugin = _who(origins, f"metric:{metric.id}")
+    try:
+        answer = metric.polars(mapping)
+    except Exception as exc:  # noqa: BLE001
+        raise PluginError(f"plugin '{plugin}': metric '{metric.id}': polars formula raised {type(exc).__name__}: {_first_line(exc)}") from None
+    if not isinstance(answer, pl.Expr):
+        raise PluginError(f"plugin '{plugin}': metric '{metric.id}': polars formula returned {type(answer).__name__}; expected a polars.Expr")
+    return answer
+
+
+def with_metric_columns(frame: pl.DataFrame, exprs: Sequence[pl.Expr], metrics: Sequence[Any], origins: Mapping[str, str]) -> pl.DataFrame:
+    """``frame.with_columns(exprs)``; a failure while computing a plugin's polars metric names the plugin.
+
+    ``metrics[i]`` is the metric ``exprs[i]`` computes."""
+    try:
+        return frame.with_columns(exprs)
+    except Exception:
+        # Find the plugin metric that fails on its own (the error path only); anything else is ours.
+        for metric, column in zip(metrics, exprs):
+            if metric.polars is None:
+                continue
+            try:
+                frame.with_columns(column)
+            except Exception as exc:  # noqa: BLE001
+                plugin = _who(origins, f"metric:{metric.id}")
+                raise PluginError(
+                    f"plugin '{plugin}': metric '{metric.id}': polars formula failed on the data: {type(exc).__name__}: {_first_line(exc)}"
+                ) from None
+        raise
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
