@@ -422,7 +422,7 @@ def _scope_label(row: dict, dims: tuple[str, ...]) -> str:
 
 
 def _clean(value) -> float | None:
-    return None if value is None else round(float(value), 6)
+    return None if value is None else round(float(value), 6) + 0.0  # never -0.0
 
 
 def _period_label(value: dt.date | None, period: str | None) -> str:

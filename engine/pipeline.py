@@ -142,7 +142,8 @@ def run_pipeline(prepared: Prepared, data: Any = None, *, lang: str = "en", prog
 
 
 def _round(value: Any) -> float | None:
-    return None if value is None else round(float(value), 6)
+    # + 0.0 turns -0.0 into 0.0, so a tiny negative rounds to the same text in every report.
+    return None if value is None else round(float(value), 6) + 0.0
 
 
 def evaluate(config: Any, *, data: Any = None, catalog: Catalog | None = None, lang: str = "en") -> Report:

@@ -1,0 +1,87 @@
+"""The same input gives the same bytes: across runs, across processes with
+different hash seeds (set and dict order must never leak into a report), and
+whatever order the rows and columns of a source come in."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import kpi_advisor
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+SEEDS = ("0", "1", "4294967295")
+
+# Runs `kpi-advisor run` for every example and format in one process, writing each report to a file.
+DRIVER = """
+import sys
+from pathlib import Path
+from kpi_advisor.cli import cli
+
+out = Path(sys.argv[1])
+for example in sys.argv[2:]:
+    for fmt in ("json", "text"):
+        target = out / f"{Path(example).stem}.{fmt}"
+        cli.main(["run", example, "--format", fmt, "-o", str(target)], prog_name="kpi-advisor", standalone_mode=False)
+"""
+
+
+def run_with_seed(seed: str, out: Path) -> dict[str, bytes]:
+    out.mkdir()
+    env = {**os.environ, "PYTHONHASHSEED": seed}
+    done = subprocess.run(
+        [sys.executable, "-P", "-c", DRIVER, str(out), *map(str, EXAMPLES)],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return {path.name: path.read_bytes() for path in sorted(out.iterdir())}
+
+
+def test_reports_are_byte_identical_across_hash_seeds(tmp_path):
+    runs = {seed: run_with_seed(seed, tmp_path / f"seed-{seed}") for seed in SEEDS}
+    first = runs[SEEDS[0]]
+    assert len(first) == 2 * len(EXAMPLES)
+    for seed, files in runs.items():
+        assert files.keys() == first.keys()
+        differing = [name for name in first if files[name] != first[name]]
+        assert not differing, f"PYTHONHASHSEED={seed} changes {differing}"
+    # and they are the bytes the golden reports pin
+    for example in EXAMPLES:
+        assert first[f"{example.stem}.json"] == (ROOT / "tests" / "golden" / f"{example.stem}.json").read_bytes()
+
+
+def test_json_floats_are_plain_and_rounded():
+    """No NaN, no infinity, no -0.0; metric values carry at most 6 decimals."""
+    report = kpi_advisor.evaluate(EXAMPLES[0])
+    text = report.model_dump_json()
+    for bad in ("NaN", "Infinity", "-0.0,", "-0.0}"):
+        assert bad not in text
+    for entry in report.metrics:
+        for value in entry.values.values():
+            assert value is None or round(value, 6) == value
+
+
+def test_column_order_of_a_csv_does_not_change_the_report(tmp_path):
+    rows = ["date,channel,impressions,clicks,sessions,bounces,spend",
+            "2026-07-01,facebook,12000,300,280,200,150", "2026-07-02,google,8000,400,390,100,220"]
+    columns = [line.split(",") for line in rows]
+    order = [6, 3, 0, 5, 1, 4, 2]
+    (tmp_path / "a.csv").write_text("\n".join(rows) + "\n")
+    (tmp_path / "b.csv").write_text("\n".join(",".join(cells[i] for i in order) for cells in columns) + "\n")
+    reports = []
+    for name in ("a.csv", "b.csv"):
+        config = {"client": "t", "business_model": "dtc_ecommerce", "data": [{"csv": str(tmp_path / name), "name": "ads"}]}
+        reports.append(kpi_advisor.evaluate(config).model_dump_json())
+    assert reports[0] == reports[1]
+
+
+@pytest.mark.parametrize("example", EXAMPLES[:3], ids=lambda p: p.stem)
+def test_same_input_same_bytes_within_one_process(example):
+    first = json.dumps(kpi_advisor.evaluate(example).model_dump(mode="json"))
+    assert json.dumps(kpi_advisor.evaluate(example).model_dump(mode="json")) == first
