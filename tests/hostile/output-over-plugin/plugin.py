@@ -1,0 +1,2 @@
+from kpi_advisor import hookimpl
+

@@ -1,0 +1,7 @@
+from kpi_advisor import hookimpl
+
+from kpi_advisor import DataFormat
+
+@hookimpl
+def kpi_advisor_data_formats():
+    return [DataFormat(name='generic', read=lambda path, options: None)]

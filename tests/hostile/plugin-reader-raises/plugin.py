@@ -1,0 +1,10 @@
+from kpi_advisor import hookimpl
+
+from kpi_advisor import DataFormat
+
+def read(path, options):
+    raise KeyError('column Leads')
+
+@hookimpl
+def kpi_advisor_data_formats():
+    return [DataFormat(name='crm', read=read)]

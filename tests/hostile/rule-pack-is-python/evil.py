@@ -1,0 +1,2 @@
+import pathlib
+pathlib.Path('CANARY').write_text('imported')
