@@ -149,3 +149,17 @@ def test_the_canaries_would_sing(tmp_path):
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "CANARY-canary.py").read_text() == "imported"
     assert (tmp_path / "report.json").is_file()
+
+
+def test_python_dash_m_does_not_import_from_the_working_folder(tmp_path):
+    """`python -m` puts the working folder first on the import path; kpi_advisor takes it off
+    before importing yaml, polars or click, so a client's folder cannot shadow them."""
+    for canary, code in CANARIES.items():
+        (tmp_path / canary).write_text(code + "raise ImportError('shadowed')\n")
+    (tmp_path / "config.yaml").write_text("client: X\nbusiness_model: dtc_ecommerce\ndata: [{records: [{clicks: 1, impressions: 10}]}]\n")
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    env.pop("PYTHONSAFEPATH", None)
+    done = subprocess.run([sys.executable, "-m", "kpi_advisor", "run", "config.yaml", "--format", "json"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert not list(tmp_path.glob("CANARY*"))
