@@ -36,7 +36,7 @@ import string
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import reduce
+from functools import lru_cache, reduce
 
 import polars as pl
 
@@ -60,6 +60,7 @@ __all__ = [
     "check_names",
     "compile_expr",
     "parse",
+    "parse_cached",
     "walk",
 ]
 
@@ -666,7 +667,8 @@ def parse(
     """
     if not isinstance(source, str):
         raise ExprError(f"expression must be text, got {type(source).__name__}")
-    functions = FUNCTIONS if functions is None else functions
+    if functions is None:
+        return parse_cached(source, limits)
     if len(source) > limits.max_length:
         raise ExprError(f"expression is too long ({len(source)} characters; limit {limits.max_length})")
     tokens = _tokenize(source, limits)
@@ -690,6 +692,21 @@ def parse(
         elif isinstance(node, Call):
             called.add(node.name)
     return Expr(source, root, frozenset(names), frozenset(called), _static_type(root, functions))
+
+
+@lru_cache(maxsize=4096)
+def parse_cached(source: str, limits: Limits = Limits()) -> Expr:
+    """:func:`parse` with the built-in functions, memoised.
+
+    Every evaluation compiles the same rule conditions and metric formulas, so
+    parsing each source once per process keeps the warm path free of parsing.
+    ``Expr`` is immutable, so one parsed object is safely shared between
+    threads. The cache is bounded because formulas may come from requests.
+    Errors are not cached: invalid input is parsed (and rejected) each time.
+    ``FUNCTIONS`` is read when a source is first parsed: extend it at import
+    time, not between evaluations.
+    """
+    return parse(source, functions=FUNCTIONS, limits=limits)
 
 
 def _names_in_order(root: Node) -> Iterator[Name]:
