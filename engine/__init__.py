@@ -1,12 +1,15 @@
 """kpi-advisor: which marketing KPIs matter for a business, and where its funnel leaks.
 
-Public API: :func:`evaluate`, :func:`recommend_kpis`, :class:`ConfigError`,
-:data:`hookimpl`, and the report and definition models. Heavy modules (polars)
-load on first use, so importing the package stays cheap.
+Public API (``__all__``, and nothing else is promised): :func:`evaluate`,
+:func:`recommend_kpis`, :class:`Advisor`, :class:`ConfigError`, :data:`hookimpl`,
+and the config, report and definition models. Heavy modules (polars) load on
+first use, so importing the package stays cheap.
 """
 
 from __future__ import annotations
 
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 from .hookspecs import hookimpl
@@ -15,6 +18,7 @@ from .problems import ConfigError, PluginError, Problem
 __version__ = "0.1.0"
 
 __all__ = [
+    "Advisor",
     "ConfigError",
     "PluginError",
     "Problem",
@@ -34,6 +38,7 @@ __all__ = [
 ]
 
 _LAZY = {
+    "Advisor": "advisor",
     "Report": "report",
     "Kpi": "report",
     "Finding": "report",
@@ -46,6 +51,7 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
+    from .advisor import Advisor
     from .config import ClientConfig
     from .definitions import DataFormat, MetricDef, ProfileDef, ReportFormat, RuleDef
     from .report import Finding, Kpi, Report
@@ -79,3 +85,20 @@ def __getattr__(name: str) -> Any:
     import importlib
 
     return getattr(importlib.import_module(f".{module}", __name__), name)
+
+
+class _Package(types.ModuleType):
+    """The package module, guarding its public functions.
+
+    Importing the submodule ``kpi_advisor.evaluate`` for the first time makes the
+    import system set the package attribute of that name to the module, which
+    would replace the public ``evaluate`` function after its first call.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "evaluate" and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
