@@ -209,7 +209,8 @@ def parse_body(body: bytes, media_type: str, limits: ServiceLimits) -> Any:
     except UnicodeDecodeError as exc:
         raise ProblemResponse(400, "invalid-body", f"the request body is not UTF-8 text (byte {exc.start})") from None
     except json.JSONDecodeError as exc:
-        raise ProblemResponse(400, "invalid-body", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        hint = "" if media_type else " (for YAML, send Content-Type: application/yaml)"
+        raise ProblemResponse(400, "invalid-body", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}{hint}") from None
     except RecursionError:
         raise ProblemResponse(400, "invalid-body", "not accepted: the JSON is nested too deeply") from None
     except ValueError as exc:  # a number out of range, NaN or Infinity

@@ -186,6 +186,11 @@ def test_unreadable_bodies(client, body, fragment):
     assert fragment in problem["detail"]
 
 
+def test_yaml_without_a_content_type_gets_a_hint(client):
+    problem = assert_problem(client.post("/v1/evaluate", content=EXAMPLE.read_bytes(), headers={"content-type": ""}), 400, "invalid-body")
+    assert "Content-Type: application/yaml" in problem["detail"]
+
+
 def test_a_body_that_is_not_an_object(client):
     problem = assert_problem(client.post("/v1/evaluate", json=[small_config()]), 422, "invalid-config")
     assert "got an array" in problem["detail"]
