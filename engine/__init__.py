@@ -8,8 +8,6 @@ first use, so importing the package stays cheap.
 
 from __future__ import annotations
 
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 from .hookspecs import hookimpl
@@ -85,20 +83,3 @@ def __getattr__(name: str) -> Any:
     import importlib
 
     return getattr(importlib.import_module(f".{module}", __name__), name)
-
-
-class _Package(types.ModuleType):
-    """The package module, guarding its public functions.
-
-    Importing the submodule ``kpi_advisor.evaluate`` for the first time makes the
-    import system set the package attribute of that name to the module, which
-    would replace the public ``evaluate`` function after its first call.
-    """
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name == "evaluate" and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from .catalog import Catalog
     from .config import ClientConfig
-    from .evaluate import LoadedConfig
+    from .prepare import LoadedConfig
     from .report import Kpi, Report
 
 __all__ = ["Advisor", "file_references"]
@@ -164,7 +164,7 @@ class Advisor:
             DataFrame, or a list of dicts with canonical column names.
         :raises ConfigError: one problem per bad field, each naming the field.
         """
-        from .evaluate import prepare
+        from .prepare import prepare
         from .pipeline import run_pipeline
 
         loaded = self.load(config)
@@ -173,7 +173,7 @@ class Advisor:
     def load(self, config: Any) -> "LoadedConfig":
         """Read and validate a config without evaluating it (see :meth:`evaluate`)."""
         from .config import ClientConfig
-        from .evaluate import LoadedConfig, config_from_document, load_config
+        from .prepare import LoadedConfig, config_from_document, load_config
         from .yamlsafe import Document
 
         if isinstance(config, Mapping):

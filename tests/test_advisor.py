@@ -84,7 +84,7 @@ def test_same_report_as_the_module_level_api(advisor):
 
 
 def test_every_kind_of_config_gives_the_same_report(advisor):
-    from kpi_advisor.evaluate import load_config
+    from kpi_advisor.prepare import load_config
 
     loaded = load_config(EXAMPLE)
     as_model = advisor.evaluate(loaded.config)
@@ -147,15 +147,23 @@ def test_a_warm_evaluation_parses_no_formula_and_no_yaml(advisor, monkeypatch):
     assert next(m for m in report.metrics if m.scope == {}).values["sessions_per_click"] == pytest.approx(4200 / 4500, rel=1e-5)
 
 
-def test_parse_cache_is_bounded_and_skips_errors():
-    info = expr_mod.parse_cached.cache_info()
+def test_parse_cache_is_bounded_and_keyed_by_function_table():
+    info = expr_mod._parse_memo.cache_info()
     assert info.maxsize is not None and info.maxsize <= 10_000
     for _ in range(2):
         with pytest.raises(expr_mod.ExprError):
             expr_mod.parse("clicks >")
     assert expr_mod.parse("clicks / impressions") is expr_mod.parse("clicks / impressions")
-    custom = {**expr_mod.FUNCTIONS}
-    assert expr_mod.parse("clicks", functions=custom) is not expr_mod.parse("clicks", functions=custom)
+    double = expr_mod.FunctionSpec("double", 1, 1, lambda args: args[0] * 2)
+    custom = {**expr_mod.FUNCTIONS, "double": double}
+    with pytest.raises(expr_mod.ExprError, match="double"):
+        expr_mod.parse("double(clicks)")  # not in the built-in table, whatever was parsed before
+    parsed = expr_mod.parse("double(clicks)", functions=custom)
+    assert expr_mod.parse("double(clicks)", functions=custom) is parsed
+    assert expr_mod.parse("double(clicks)", functions={**custom}) is not parsed  # another table, parsed again
+    tight = expr_mod.Limits(max_length=5)
+    with pytest.raises(expr_mod.ExprError, match="too long"):
+        expr_mod.parse("clicks / impressions", limits=tight)  # cached under other limits, still checked
 
 
 def test_concurrent_evaluations_match_serial_ones(agency_advisor):

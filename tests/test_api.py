@@ -69,20 +69,22 @@ def test_importing_the_package_stays_cheap():
     assert json.loads(out.stdout) == []
 
 
-def test_evaluate_stays_the_function_after_its_module_is_imported():
-    # A fresh interpreter: the first call imports the submodule kpi_advisor.evaluate,
-    # which must not replace the function of the same name.
+def test_evaluate_stays_the_function_after_the_first_call():
+    # A fresh interpreter: a first call imports the engine's modules, and none of
+    # them may be a submodule named like a public function (it would replace it).
     code = f"""
 import kpi_advisor
 first = kpi_advisor.evaluate({str(EXAMPLE)!r})
-import kpi_advisor.evaluate
-from kpi_advisor.evaluate import load_config
+kpis = kpi_advisor.recommend_kpis("b2b")
 assert callable(kpi_advisor.evaluate) and kpi_advisor.evaluate.__module__ == "kpi_advisor", kpi_advisor.evaluate
+assert callable(kpi_advisor.recommend_kpis), kpi_advisor.recommend_kpis
 assert kpi_advisor.evaluate({str(EXAMPLE)!r}) == first
 print("ok")
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "ok", out.stderr
+    engine = ROOT / "engine"
+    assert not {name for name in kpi_advisor.__all__ if (engine / f"{name}.py").exists() or (engine / name).is_dir()}
 
 
 def test_evaluate_a_path_a_mapping_or_a_model_gives_the_cli_report():
@@ -126,7 +128,7 @@ def test_bad_input_raises_config_error_naming_the_field():
         kpi_advisor.evaluate({"business_model": "dtc_ecommerce", "data": [{"records": ROWS}]})
     with pytest.raises(kpi_advisor.ConfigError, match="data must be"):
         kpi_advisor.evaluate({"client": "X", "business_model": "dtc_ecommerce"}, data=42)
-    with pytest.raises(kpi_advisor.ConfigError, match="columns 'visits' and 'sessions' mean the same metric"):
+    with pytest.raises(kpi_advisor.ConfigError, match="columns 'sessions' and 'visits' both mean 'sessions'"):
         kpi_advisor.evaluate({"client": "X", "business_model": "dtc_ecommerce"}, data=[{**ROWS[0], "visits": 10}])
     with pytest.raises(kpi_advisor.ConfigError, match=r"data row 1, column clicks: counts cannot be negative"):
         kpi_advisor.evaluate({"client": "X", "business_model": "dtc_ecommerce"}, data=[ROWS[0], {**ROWS[1], "clicks": -3}])
