@@ -76,8 +76,10 @@ def file_references(config: Mapping[str, Any] | "ClientConfig") -> list[Problem]
     Works on a raw mapping (before validation, so the complaint is the first
     thing a sender sees) or on a validated config.
     """
-    from .config import ClientConfig
+    from .config import ClientConfig, FileSource
 
+    # Every field of a file source that is not a reading option names a file.
+    path_fields = [name for name in FileSource.model_fields if name not in ("format", "name", "options")]
     problems: list[Problem] = []
 
     def refuse(path: tuple, message: str) -> None:
@@ -86,9 +88,7 @@ def file_references(config: Mapping[str, Any] | "ClientConfig") -> list[Problem]
     if isinstance(config, ClientConfig):
         plugins: Any = config.plugins
         packs: Any = config.rules.packs
-        sources: list[Any] = [
-            {source.kind: source.path} if hasattr(source, "kind") else {} for source in config.data
-        ]
+        sources: list[Any] = [source.model_dump(exclude_none=True) if isinstance(source, FileSource) else {} for source in config.data]
     else:
         plugins = config.get("plugins")
         rules = config.get("rules")
@@ -102,7 +102,7 @@ def file_references(config: Mapping[str, Any] | "ClientConfig") -> list[Problem]
     for index, source in enumerate(sources):
         if not isinstance(source, Mapping):
             continue
-        for kind in ("csv", "parquet"):
+        for kind in path_fields:
             if kind in source:
                 refuse(("data", index, kind), f"not allowed here: a config cannot read files on the server; send the rows inline as data[{index}].records")
     return problems
@@ -167,11 +167,11 @@ class Advisor:
         from .prepare import prepare
         from .pipeline import run_pipeline
 
-        loaded = self.load(config)
+        loaded = self._load(config)
         return run_pipeline(prepare(loaded, self._catalog_for(loaded)), data)
 
-    def load(self, config: Any) -> "LoadedConfig":
-        """Read and validate a config without evaluating it (see :meth:`evaluate`)."""
+    def _load(self, config: Any) -> "LoadedConfig":
+        """Read and validate a config, refusing files when this advisor must."""
         from .config import ClientConfig
         from .prepare import LoadedConfig, config_from_document, load_config
         from .yamlsafe import Document
