@@ -350,7 +350,10 @@ class _Service:
         rows = [k.model_dump(mode="json", exclude={"has_data", "tracking_hint"}) for k in ranked]
         return json.dumps(rows, ensure_ascii=False).encode()
 
-    def evaluate(self, doc: Any, max_findings: int | None) -> bytes:
+    def evaluate(self, body: bytes, media_type: str, max_findings: int | None) -> bytes:
+        """Body to report, in a worker thread: parsing a large body is work too."""
+        doc = parse_body(body, media_type, self.limits)
+        check_request_config(doc, self.limits)
         report = self.advisor.evaluate(doc)
         # Exactly what `kpi-advisor run --format json [--max-findings N]` prints.
         if max_findings is not None and len(report.findings) > max_findings:
@@ -466,12 +469,10 @@ def create_app(advisor: Advisor | None = None, *, limits: ServiceLimits = Servic
     ) -> Response:
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         body = await read_body(request, limits.max_body_bytes)
-        doc = parse_body(body, media_type, limits)
-        check_request_config(doc, limits)
         try:
             with anyio.fail_after(limits.timeout_seconds):
                 payload = await anyio.to_thread.run_sync(
-                    service.evaluate, doc, max_findings, abandon_on_cancel=True, limiter=service.limiter()
+                    service.evaluate, body, media_type, max_findings, abandon_on_cancel=True, limiter=service.limiter()
                 )
         except TimeoutError:
             raise ProblemResponse(
