@@ -1,8 +1,9 @@
 """kpi-advisor: which marketing KPIs matter for a business, and where its funnel leaks.
 
-Public API: :func:`evaluate`, :func:`recommend_kpis`, :class:`ConfigError`,
-:data:`hookimpl`, and the report and definition models. Heavy modules (polars)
-load on first use, so importing the package stays cheap.
+Public API (``__all__``, and nothing else is promised): :func:`evaluate`,
+:func:`recommend_kpis`, :class:`Advisor`, :class:`ConfigError`, :data:`hookimpl`,
+and the config, report and definition models. Heavy modules (polars) load on
+first use, so importing the package stays cheap.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from .problems import ConfigError, PluginError, Problem
 __version__ = "0.1.0"
 
 __all__ = [
+    "Advisor",
     "ConfigError",
     "PluginError",
     "Problem",
@@ -34,6 +36,7 @@ __all__ = [
 ]
 
 _LAZY = {
+    "Advisor": "advisor",
     "Report": "report",
     "Kpi": "report",
     "Finding": "report",
@@ -46,6 +49,7 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
+    from .advisor import Advisor
     from .config import ClientConfig
     from .definitions import DataFormat, MetricDef, ProfileDef, ReportFormat, RuleDef
     from .report import Finding, Kpi, Report

@@ -273,5 +273,35 @@ def init(model: str, path: str | None) -> None:
     click.echo(f"wrote {path}; try: kpi-advisor run {path}")
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for every interface).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--plugin", "plugins", multiple=True, type=click.Path(dir_okay=False, exists=True), help="Local plugin file to load; repeat for several.")
+@click.option("--rule-pack", "rule_packs", multiple=True, type=click.Path(dir_okay=False, exists=True), help="Extra rule-pack file; repeat for several.")
+@click.option("--max-body", "max_body", default=4 * 1024 * 1024, show_default=True, type=click.IntRange(min=1), help="Largest request body, in bytes.")
+@click.option("--max-rows", default=10_000, show_default=True, type=click.IntRange(min=1), help="Most inline rows in one request.")
+@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0, min_open=True), help="Seconds one evaluation may take.")
+@click.option("--max-concurrent", default=4, show_default=True, type=click.IntRange(min=1), help="Evaluations running at once; others wait.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes (about one per core).")
+@click.option("--log-level", default="info", show_default=True, type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+@guarded
+def serve(host: str, port: int, plugins: tuple[str, ...], rule_packs: tuple[str, ...], max_body: int, max_rows: int,
+          timeout: float, max_concurrent: int, workers: int, log_level: str) -> None:
+    """Run the HTTP service (needs the server extra: pip install 'kpi-advisor[server]').
+
+    POST /v1/evaluate takes a client config with inline records and answers with
+    the JSON report; see /docs or /openapi.json. Requests cannot name files or plugins.
+    """
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError as exc:
+        _fail([f"the HTTP service needs the server extra ({exc.name} is missing): pip install 'kpi-advisor[server]'"])
+    from .server import ServiceLimits, serve as run_server
+
+    limits = ServiceLimits(max_body_bytes=max_body, max_rows=max_rows, timeout_seconds=timeout, max_concurrent=max_concurrent)
+    run_server(host, port, plugins=plugins, rule_packs=rule_packs, limits=limits, workers=workers, log_level=log_level)
+
+
 def main() -> None:
     cli(prog_name="kpi-advisor")

@@ -36,7 +36,7 @@ import string
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import reduce
+from functools import lru_cache, reduce
 
 import polars as pl
 
@@ -60,6 +60,7 @@ __all__ = [
     "check_names",
     "compile_expr",
     "parse",
+    "parse_cached",
     "walk",
 ]
 
@@ -667,11 +668,10 @@ def parse(
     """
     if not isinstance(source, str):
         raise ExprError(f"expression must be text, got {type(source).__name__}")
-    functions = FUNCTIONS if functions is None else functions
-    if limits is None:
-        from .limits import current
+    return parse_cached(source, functions, limits)
 
-        limits = current().expr()
+
+def _parse(source: str, functions: Mapping[str, FunctionSpec], limits: Limits) -> Expr:
     if len(source) > limits.max_length:
         raise ExprError(f"expression is too long ({len(source)} characters; limit expr_length={limits.max_length})")
     tokens = _tokenize(source, limits)
@@ -695,6 +695,44 @@ def parse(
         elif isinstance(node, Call):
             called.add(node.name)
     return Expr(source, root, frozenset(names), frozenset(called), _static_type(root, functions))
+
+
+class _Table:
+    """A function table as a cache key: by identity, holding it so its id stays its own."""
+
+    __slots__ = ("table",)
+
+    def __init__(self, table: Mapping[str, FunctionSpec]) -> None:
+        self.table = table
+
+    def __hash__(self) -> int:
+        return id(self.table)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Table) and other.table is self.table
+
+
+def parse_cached(source: str, functions: Mapping[str, FunctionSpec] | None = None, limits: Limits | None = None) -> Expr:
+    """:func:`parse`, memoised per source, function table and limits.
+
+    Every evaluation compiles the same rule conditions and metric formulas, so
+    parsing each source once per process keeps the warm path free of parsing.
+    ``Expr`` is immutable, so one parsed object is safely shared between
+    threads. The cache is bounded because formulas may come from requests.
+    Errors are not cached: invalid input is parsed (and rejected) each time.
+    A function table is told apart by identity and read when a source is first
+    parsed with it: extend a table before using it, not between evaluations.
+    """
+    if limits is None:
+        from .limits import current
+
+        limits = current().expr()
+    return _parse_memo(source, _Table(FUNCTIONS if functions is None else functions), limits)
+
+
+@lru_cache(maxsize=4096)
+def _parse_memo(source: str, table: _Table, limits: Limits) -> Expr:
+    return _parse(source, table.table, limits)
 
 
 def _names_in_order(root: Node) -> Iterator[Name]:

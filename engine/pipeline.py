@@ -36,8 +36,25 @@ def extra_frame(data: Any) -> pl.DataFrame | None:
 
         return records_frame(data, "data")
     if type(data).__module__.startswith("pandas"):
-        return pl.from_pandas(data)
+        return _from_pandas(data)
     raise ConfigError(Problem(f"data must be a polars or pandas DataFrame or a list of dicts, got {type(data).__name__}", path="data"))
+
+
+def _from_pandas(data: Any) -> pl.DataFrame:
+    try:
+        return pl.from_pandas(data)
+    except ImportError:
+        # Without pyarrow polars converts only numpy-backed columns (pandas 3 keeps text
+        # in its own string type), so the others go column by column as Python objects.
+        columns = []
+        for name in data.columns:
+            column = data[name]
+            if type(column.dtype).__module__ == "numpy" and column.dtype.kind in "iufbM":
+                columns.append(pl.Series(str(name), column.to_numpy(), nan_to_null=True))
+            else:
+                values = column.astype(object).where(column.notna(), None).tolist()
+                columns.append(pl.Series(str(name), values, strict=False))
+        return pl.DataFrame(columns)
 
 
 def _locator(prepared: Prepared):

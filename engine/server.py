@@ -1,0 +1,609 @@
+"""The HTTP service: ``kpi-advisor serve``, or ``create_app()`` mounted in an ASGI app.
+
+Requests carry a client config with its rows inline and get back the report the
+CLI prints with ``--format json``. A request can never make the server read a
+file or load code: data files, plugin files and rule packs are refused, and the
+plugins, rule packs and catalog are the ones the service was started with.
+Every request is bounded: body size, rows, and time. Every error is an RFC 9457
+problem details document (``application/problem+json``) listing each problem
+with its field path.
+
+Needs the ``server`` extra: ``pip install 'kpi-advisor[server]'``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import functools
+import json
+import logging
+import math
+import os
+import re
+import socket
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.to_thread
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .advisor import Advisor, file_references
+from .problems import Problem, ProblemsError, format_path
+
+__all__ = ["ServiceLimits", "create_app", "PROBLEM_TYPES"]
+
+log = logging.getLogger("kpi_advisor.server")
+
+PROBLEM_JSON = "application/problem+json"
+JSON_TYPES = frozenset({"application/json", ""})
+YAML_TYPES = frozenset({"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"})
+# Problem types; the documentation (docs/embedding.md) lists what each means.
+PROBLEM_TYPES = {
+    "invalid-body": "tag:kpi-advisor,2026:problem/invalid-body",
+    "invalid-config": "tag:kpi-advisor,2026:problem/invalid-config",
+    "invalid-query": "tag:kpi-advisor,2026:problem/invalid-query",
+    "too-large": "tag:kpi-advisor,2026:problem/too-large",
+    "unsupported-media-type": "tag:kpi-advisor,2026:problem/unsupported-media-type",
+    "timeout": "tag:kpi-advisor,2026:problem/timeout",
+    "internal-error": "tag:kpi-advisor,2026:problem/internal-error",
+}
+
+
+@dataclass(frozen=True)
+class ServiceLimits:
+    """What one request may cost. Exceeding a limit is a problem, never a crash."""
+
+    max_body_bytes: int = 4 * 1024 * 1024
+    max_rows: int = 10_000  # inline records over all data sources of one config
+    timeout_seconds: float = 10.0  # waiting for a worker included
+    max_concurrent: int = 4  # evaluations running at once; others wait their turn
+
+    def __post_init__(self) -> None:
+        if self.max_body_bytes < 1 or self.max_rows < 1 or self.max_concurrent < 1 or not self.timeout_seconds > 0:
+            raise ValueError(f"service limits must be positive: {self}")
+
+
+# --- problem details -------------------------------------------------------------
+
+
+class ProblemItem(BaseModel):
+    """One problem in a request, located by field path."""
+
+    model_config = ConfigDict(extra="forbid")
+    detail: str
+    field: str | None = Field(default=None, description='field path as the CLI prints it, e.g. goals[0].target')
+    pointer: str | None = Field(default=None, description="JSON Pointer (RFC 6901) into the request body, e.g. #/goals/0/target")
+    line: int | None = Field(default=None, description="line in a YAML request body")
+
+
+class ProblemDetails(BaseModel):
+    """An RFC 9457 problem details document."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[ProblemItem] = Field(default_factory=list)
+
+
+class ProblemResponse(Exception):
+    """Raised inside a handler; becomes an application/problem+json response."""
+
+    def __init__(self, status: int, kind: str | None, detail: str, errors: list[ProblemItem] = (), headers: dict | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.kind = kind
+        self.detail = detail
+        self.errors = list(errors)
+        self.headers = headers
+
+
+def problem_response(request: Request, status: int, kind: str | None, detail: str, errors=(), headers=None) -> JSONResponse:
+    phrase = HTTPStatus(status).phrase
+    body = ProblemDetails(
+        type=PROBLEM_TYPES[kind] if kind else "about:blank",
+        title=phrase if kind is None else _TITLES.get(kind, phrase),
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        errors=list(errors),
+    )
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+_TITLES = {
+    "invalid-body": "The request body is not a readable config",
+    "invalid-config": "The config has problems",
+    "invalid-query": "The query parameters have problems",
+    "too-large": "The request is larger than this service accepts",
+    "unsupported-media-type": "Unsupported content type",
+    "timeout": "The evaluation took too long",
+    "internal-error": "Internal error",
+}
+
+_PATH_PART = re.compile(r'\.?([A-Za-z_]\w*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]')
+
+
+def json_pointer(path: str) -> str | None:
+    """'goals[0].target' -> '#/goals/0/target' (None for a path it cannot read back)."""
+    if not path:
+        return "#"
+    parts: list[str] = []
+    position = 0
+    while position < len(path):
+        match = _PATH_PART.match(path, position)
+        if match is None:
+            return None
+        name, index, quoted = match.groups()
+        parts.append(name if name is not None else index if index is not None else json.loads(quoted))
+        position = match.end()
+    return "#/" + "/".join(part.replace("~", "~0").replace("/", "~1") for part in parts)
+
+
+def problem_items(problems: list[Problem]) -> list[ProblemItem]:
+    return [ProblemItem(detail=p.message, field=p.path or None, pointer=json_pointer(p.path), line=p.line) for p in problems]
+
+
+# --- reading a request ---------------------------------------------------------------
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    too_large = ProblemResponse(413, "too-large", f"the request body is larger than this service accepts ({limit} bytes)")
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text[:20]} is too large")
+    return value
+
+
+def parse_body(body: bytes, media_type: str, limits: ServiceLimits) -> Any:
+    """The config in a request body: JSON, or YAML (with line numbers in problems)."""
+    from .yamlsafe import Document, YamlLimits, load_yaml_text
+
+    if media_type in YAML_TYPES:
+        try:
+            return load_yaml_text(body, file="request", limits=YamlLimits(max_bytes=limits.max_body_bytes))
+        except ProblemsError as exc:
+            raise ProblemResponse(400, "invalid-body", "\n".join(str(p) for p in exc.problems), problem_items(exc.problems)) from None
+    if media_type not in JSON_TYPES and not media_type.endswith("+json"):
+        raise ProblemResponse(
+            415,
+            "unsupported-media-type",
+            f"send the config as application/json or application/yaml, not {media_type}",
+        )
+    if not body.strip():
+        raise ProblemResponse(400, "invalid-body", "the request body is empty; send a config as JSON")
+    try:
+        data = json.loads(body.decode("utf-8"), parse_constant=_reject_constant, parse_float=_finite_float)
+    except UnicodeDecodeError as exc:
+        raise ProblemResponse(400, "invalid-body", f"the request body is not UTF-8 text (byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        hint = "" if media_type else " (for YAML, send Content-Type: application/yaml)"
+        raise ProblemResponse(400, "invalid-body", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}{hint}") from None
+    except RecursionError:
+        raise ProblemResponse(400, "invalid-body", "not accepted: the JSON is nested too deeply") from None
+    except ValueError as exc:  # a number out of range, NaN or Infinity
+        raise ProblemResponse(400, "invalid-body", f"not valid JSON: {exc}") from None
+    return Document(data=data, file="request")
+
+
+def check_request_config(doc: Any, limits: ServiceLimits) -> None:
+    """What a request may not do, before the config is validated: name files, or send too many rows."""
+    data = doc.data
+    if not isinstance(data, Mapping):
+        raise ProblemResponse(
+            422,
+            "invalid-config",
+            f"expected an object of config fields (client, business_model, data, ...), got {_json_type(data)}",
+            [ProblemItem(detail="expected an object of config fields", pointer="#")],
+        )
+    refused = file_references(data)
+    if refused:
+        raise ProblemResponse(422, "invalid-config", "\n".join(str(p) for p in refused), problem_items(refused))
+    sources = data.get("data")
+    tables = []
+    if isinstance(sources, list):
+        tables = [(i, s["records"]) for i, s in enumerate(sources) if isinstance(s, Mapping) and isinstance(s.get("records"), list)]
+    rows = sum(len(records) for _, records in tables)
+    if rows > limits.max_rows:
+        raise ProblemResponse(
+            413,
+            "too-large",
+            f"the config holds {rows} rows; this service accepts at most {limits.max_rows} per request",
+            [ProblemItem(detail=f"{rows} rows (limit {limits.max_rows})", field="data", pointer="#/data")],
+        )
+    nested = [problem for index, records in tables for problem in _nested_values(index, records)]
+    if nested:
+        raise ProblemResponse(422, "invalid-config", "\n".join(str(p) for p in nested), problem_items(nested))
+
+
+_NESTED = (list, dict)
+
+
+def _nested_values(index: int, records: list[Any], limit: int = 5) -> list[Problem]:
+    """A cell of a row must be one value: a list or an object in it is a problem.
+
+    The common case is answered by one pass over the value types at C speed; only
+    a request that has such cells is walked row by row, to name them.
+    """
+    from itertools import chain
+
+    rows = [row for row in records if type(row) is dict]
+    kinds = set(map(type, chain.from_iterable(map(dict.values, rows))))
+    if not kinds.intersection(_NESTED):
+        return []
+    problems = []
+    for row_index, row in enumerate(records):
+        if type(row) is not dict:
+            continue
+        for column, value in row.items():
+            if isinstance(value, _NESTED):
+                kind = "a list" if isinstance(value, list) else "an object"
+                path = format_path(("data", index, "records", row_index, column))
+                problems.append(Problem(f"expected one value (a number, text, true/false or null), got {kind}", path=path))
+                if len(problems) >= limit:
+                    return problems
+    return problems
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    return f"a {type(value).__name__}"
+
+
+# --- the OpenAPI description of the request body ------------------------------------
+
+
+def request_schema(catalog: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The config schema as a request may use it, with the names this service knows.
+
+    Rows go inline only (no data files), and there are no plugins or rule packs.
+    Business models and goal objectives are those of ``catalog``; a row's known
+    columns are listed (counts non-negative), any other column is a plain value.
+    Returns the schema and its definitions, referenced as OpenAPI components.
+    """
+    from .config import ClientConfig
+    from .definitions import DIMENSIONS
+
+    schema = ClientConfig.model_json_schema(ref_template="#/components/schemas/{model}")
+    defs = schema.pop("$defs", {})
+    properties = schema["properties"]
+    properties.pop("plugins", None)
+    schema["title"] = "EvaluateRequest"
+    schema["description"] = "A client config (kpi-advisor schema config) with its data inline as records."
+    properties["business_model"]["enum"] = sorted(catalog.profiles)
+    properties["data"]["items"] = {"$ref": "#/components/schemas/RecordsSource"}
+    properties["data"]["minItems"] = 1
+    defs.pop("FileSource", None)
+    defs["RuleSettings"]["properties"].pop("packs", None)
+    defs["Goal"]["properties"]["objective"]["enum"] = sorted(catalog.goals)
+    scalar = {"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}, {"type": "null"}]}
+    columns: dict[str, Any] = {dim: {"anyOf": [{"type": "string"}, {"type": "null"}]} for dim in DIMENSIONS}
+    columns["date"] = {"anyOf": [{"type": "string", "format": "date"}, {"type": "null"}]}
+    for metric_id, metric in sorted(catalog.metrics.items()):
+        if not metric.derived:
+            columns[metric_id] = {"anyOf": [{"type": "number", "minimum": 0}, {"type": "null"}]}
+    records = defs["RecordsSource"]["properties"]["records"]
+    records["minItems"] = 1
+    records["items"] = {"type": "object", "properties": columns, "additionalProperties": scalar}
+    return schema, defs
+
+
+# --- the app --------------------------------------------------------------------------
+
+
+class _Service:
+    """The state behind one app: the advisor, the limits, and per-loop worker slots."""
+
+    def __init__(self, advisor: Advisor, limits: ServiceLimits) -> None:
+        self.advisor = advisor
+        self.limits = limits
+        self._limiters: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self.listings = {kind: _public_listing(advisor.listing(kind)) for kind in ("rules", "metrics", "models", "goals")}
+
+    def limiter(self) -> anyio.CapacityLimiter:
+        loop = asyncio.get_running_loop()
+        limiter = self._limiters.get(loop)
+        if limiter is None:
+            limiter = self._limiters[loop] = anyio.CapacityLimiter(self.limits.max_concurrent)
+        return limiter
+
+    @functools.lru_cache(maxsize=256)
+    def kpis(self, model: str, goals: tuple[str, ...]) -> bytes:
+        ranked = self.advisor.recommend_kpis(model, goals)
+        rows = [k.model_dump(mode="json", exclude={"has_data", "tracking_hint"}) for k in ranked]
+        return json.dumps(rows, ensure_ascii=False).encode()
+
+    def evaluate(self, body: bytes, media_type: str, max_findings: int | None) -> bytes:
+        """Body to report, in a worker thread: parsing a large body is work too."""
+        doc = parse_body(body, media_type, self.limits)
+        check_request_config(doc, self.limits)
+        report = self.advisor.evaluate(doc)
+        # Exactly what `kpi-advisor run --format json [--max-findings N]` prints.
+        if max_findings is not None and len(report.findings) > max_findings:
+            report.findings = report.findings[:max_findings]
+        report.summary.findings_shown = len(report.findings)
+        return report.model_dump_json().encode()
+
+
+def _public_listing(rows: list[dict[str, Any]]) -> bytes:
+    """A listing without the server's own file paths (a rule pack's provider is its file name)."""
+    clean = []
+    for row in rows:
+        provider = row.get("provider")
+        if isinstance(provider, str) and Path(provider).is_absolute():
+            row = {**row, "provider": Path(provider).name}
+        clean.append(row)
+    return json.dumps(clean, ensure_ascii=False, default=str).encode()
+
+
+_PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": description, "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}}
+    for status, description in {
+        400: "The body is not readable JSON or YAML",
+        413: "The body or its rows exceed the service's limits",
+        415: "The body is neither JSON nor YAML",
+        422: "The config has problems, each listed with its field path",
+        503: "The evaluation did not finish within the service's time limit",
+    }.items()
+}
+
+
+def create_app(advisor: Advisor | None = None, *, limits: ServiceLimits = ServiceLimits()) -> FastAPI:
+    """The kpi-advisor HTTP service as an ASGI app.
+
+    :param advisor: the advisor to serve; default: the installed plugins. Whatever
+        advisor is given, requests may not name files or plugins.
+    :param limits: body size, rows, time and concurrency per request.
+    """
+    from . import __version__
+    from .report import Kpi, Report
+
+    service = _Service(advisor or Advisor(allow_files=False), limits)
+    app = FastAPI(
+        title="kpi-advisor",
+        version=__version__,
+        description=(
+            "Which marketing KPIs matter for a business model, and where a client's funnel leaks. "
+            "POST a client config with inline records to /v1/evaluate and get the report back. "
+            "Errors are RFC 9457 problem details (application/problem+json)."
+        ),
+    )
+    app.state.service = service
+
+    @app.exception_handler(ProblemResponse)
+    async def _problem(request: Request, exc: ProblemResponse) -> JSONResponse:
+        return problem_response(request, exc.status, exc.kind, exc.detail, exc.errors, exc.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+        return problem_response(request, exc.status_code, None, detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def _query(request: Request, exc: RequestValidationError) -> JSONResponse:
+        items = []
+        for error in exc.errors():
+            loc = [str(part) for part in error.get("loc", ())]
+            where = loc[0] if loc else ""
+            name = ".".join(loc[1:]) if len(loc) > 1 else where
+            items.append(ProblemItem(detail=f"{where} parameter {name}: {error.get('msg', 'invalid')}", field=name))
+        detail = "\n".join(item.detail for item in items) or "invalid request"
+        return problem_response(request, 422, "invalid-query", detail, items)
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("internal error on %s %s", request.method, request.url.path)
+        return problem_response(request, 500, "internal-error", f"internal error: {type(exc).__name__}; the server log has details")
+
+    @app.get("/healthz", summary="Liveness and what is loaded")
+    async def healthz() -> dict[str, Any]:
+        catalog = service.advisor.catalog
+        return {
+            "status": "ok",
+            "version": __version__,
+            "models": len(catalog.profiles),
+            "metrics": len(catalog.metrics),
+            "rules": len(catalog.rules),
+        }
+
+    @app.post(
+        "/v1/evaluate",
+        summary="Evaluate a client config with inline records",
+        description=(
+            "The body is a client config (the shape `kpi-advisor schema config` describes) as JSON, or as YAML "
+            "with Content-Type application/yaml. Rows go inline under data[].records; a request cannot name "
+            "data files, plugin files or rule packs. The answer is the report `kpi-advisor run --format json` prints."
+        ),
+        response_model=Report,
+        responses={**_PROBLEM_RESPONSES},
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/EvaluateRequest"}},
+                    "application/yaml": {"schema": {"type": "string", "description": "the same config as YAML"}},
+                },
+            }
+        },
+    )
+    async def evaluate(
+        request: Request,
+        max_findings: int | None = Query(default=None, ge=0, le=1_000_000, description="show at most N findings; the summary still counts all"),
+    ) -> Response:
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        body = await read_body(request, limits.max_body_bytes)
+        try:
+            with anyio.fail_after(limits.timeout_seconds):
+                payload = await anyio.to_thread.run_sync(
+                    service.evaluate, body, media_type, max_findings, abandon_on_cancel=True, limiter=service.limiter()
+                )
+        except TimeoutError:
+            raise ProblemResponse(
+                503,
+                "timeout",
+                f"the evaluation did not finish within {limits.timeout_seconds:g} s; send fewer rows or try again",
+                headers={"Retry-After": "1"},
+            ) from None
+        except ProblemsError as exc:
+            raise ProblemResponse(422, "invalid-config", "\n".join(str(p) for p in exc.problems), problem_items(exc.problems)) from None
+        return Response(payload, media_type="application/json")
+
+    @app.get(
+        "/v1/kpis",
+        summary="Which KPIs matter for a business model and its goals, ranked",
+        response_model=list[Kpi],
+        responses={422: _PROBLEM_RESPONSES[422]},
+    )
+    async def kpis(
+        model: str = Query(max_length=200, description="business model id, e.g. dtc_ecommerce (GET /v1/models)"),
+        goal: list[str] = Query(default=[], max_length=20, description="goal objective; repeat for several (GET /v1/goals)"),
+    ) -> Response:
+        try:
+            payload = service.kpis(model, tuple(goal))
+        except ProblemsError as exc:
+            renamed = [Problem(p.message, path={"business_model": "model"}.get(p.path, p.path)) for p in exc.problems]
+            items = [ProblemItem(detail=p.message, field=p.path or None) for p in renamed]
+            raise ProblemResponse(422, "invalid-query", "\n".join(str(p) for p in renamed), items) from None
+        return Response(payload, media_type="application/json")
+
+    def listing_route(kind: str, summary: str) -> None:
+        async def handler() -> Response:
+            return Response(service.listings[kind], media_type="application/json")
+
+        app.get(f"/v1/{kind}", summary=summary, response_model=list[dict[str, Any]], name=f"list_{kind}")(handler)
+
+    listing_route("rules", "The rules this service evaluates (as `kpi-advisor list rules --format json`)")
+    listing_route("metrics", "The metrics this service knows (as `kpi-advisor list metrics --format json`)")
+    listing_route("models", "The business models (as `kpi-advisor list models --format json`)")
+    listing_route("goals", "The goal objectives (as `kpi-advisor list goals --format json`)")
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            request, defs = request_schema(service.advisor.catalog)
+            problem = ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
+            defs.update(problem.pop("$defs", {}))
+            for name, definition in {"EvaluateRequest": request, "ProblemDetails": problem, **defs}.items():
+                if name in components and components[name] != definition:
+                    raise RuntimeError(f"OpenAPI component {name} is defined twice, differently")
+                components[name] = definition
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+# How `kpi-advisor serve --workers N` hands its settings to each worker process.
+SETTINGS_VARIABLE = "KPI_ADVISOR_SERVE_SETTINGS"
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process, built from the settings ``serve`` put in the environment."""
+    settings = json.loads(os.environ[SETTINGS_VARIABLE])
+    advisor = Advisor(plugins=settings["plugins"], rule_packs=settings["rule_packs"], allow_files=False)
+    return create_app(advisor, limits=ServiceLimits(**settings["limits"]))
+
+
+class _NoDelay:
+    """Send each answer at once (TCP_NODELAY) on every connection.
+
+    asyncio sets it only on sockets that say they are TCP, and uvicorn's worker
+    processes listen on a socket that does not; a keep-alive client then waits
+    about 40 ms per answer (Nagle's algorithm against delayed ACKs).
+    """
+
+    def connection_made(self, transport: Any) -> None:
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().connection_made(transport)  # type: ignore[misc]
+
+
+def _http_protocol() -> str:
+    """uvicorn's fastest HTTP protocol, sending at once (an import string: workers import it)."""
+    try:
+        import httptools  # noqa: F401
+    except ImportError:
+        return "kpi_advisor.server:H11NoDelay"
+    return "kpi_advisor.server:HttpToolsNoDelay"
+
+
+def __getattr__(name: str) -> Any:
+    # The protocol classes are made on first use, so that create_app() needs no uvicorn.
+    if name == "H11NoDelay":
+        from uvicorn.protocols.http.h11_impl import H11Protocol
+
+        protocol = type(name, (_NoDelay, H11Protocol), {"__module__": __name__})
+    elif name == "HttpToolsNoDelay":
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+        protocol = type(name, (_NoDelay, HttpToolsProtocol), {"__module__": __name__})
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = protocol
+    return protocol
+
+
+def serve(
+    host: str,
+    port: int,
+    *,
+    plugins: tuple[str, ...] = (),
+    rule_packs: tuple[str, ...] = (),
+    limits: ServiceLimits = ServiceLimits(),
+    workers: int = 1,
+    log_level: str = "info",
+) -> None:
+    """Run the service with uvicorn; several workers are separate processes, each with its own advisor."""
+    import uvicorn
+
+    # Built here first so that a bad plugin or rule pack stops the command before it listens.
+    advisor = Advisor(plugins=plugins, rule_packs=rule_packs, allow_files=False)
+    options = {"host": host, "port": port, "log_level": log_level, "limit_concurrency": 1000, "http": _http_protocol()}
+    if workers == 1:
+        uvicorn.run(create_app(advisor, limits=limits), **options)
+        return
+    os.environ[SETTINGS_VARIABLE] = json.dumps(
+        {"plugins": [str(p) for p in advisor.plugin_files], "rule_packs": [str(p) for p in advisor.rule_packs], "limits": dataclasses.asdict(limits)}
+    )
+    uvicorn.run("kpi_advisor.server:app_from_environment", factory=True, workers=workers, **options)
