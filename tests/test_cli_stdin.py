@@ -82,6 +82,9 @@ def test_a_real_pipe_from_another_process(tmp_path):
 def test_output_file_from_stdin(tmp_path):
     target = tmp_path / "report.json"
     code, out, err = run(["run", "-", "-o", str(target)], EXAMPLE.read_text(encoding="utf-8"))
+    assert (code, out) == (0, "")
+    assert err == f"wrote {target}: 2 findings (2 high)\n"  # the one-line receipt; --quiet drops it
+    code, out, err = run(["run", "-", "-o", str(target), "--quiet"], EXAMPLE.read_text(encoding="utf-8"))
     assert (code, out, err) == (0, "", "")
     assert json.loads(target.read_text(encoding="utf-8"))["client"] == "Acme Outdoor"
 
