@@ -74,8 +74,10 @@ def _input_paths(loaded) -> list[Path]:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE (atomically) instead of stdout.")
 @click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), help="Exit 1 if a finding is at or above this severity.")
 @click.option("--max-findings", type=click.IntRange(min=0), help="Show at most N findings; the summary still counts all.")
+@click.option("--engine", type=click.Choice(["polars", "spark"]), default="polars", show_default=True,
+              help="spark: read the config's spark sources and evaluate each group (spark.group_by) in the executors; see docs/scaling.md.")
 @guarded
-def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, max_findings: int | None) -> None:
+def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, max_findings: int | None, engine: str) -> None:
     """Evaluate one client CONFIG (a YAML or JSON file, or - for stdin) and print the report."""
     from .catalog import get_catalog
     from .definitions import SEVERITIES
@@ -88,6 +90,9 @@ def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, m
     if fmt not in catalog.reporters:
         raise click.BadParameter(f"unknown format '{fmt}'; known: {', '.join(sorted(catalog.reporters))}", param_hint="--format")
     loaded = load_config_text(sys.stdin.buffer.read()) if config == "-" else load_config(config)
+    if engine == "spark":
+        _run_spark(loaded, catalog, fmt, output, fail_on, max_findings)
+        return
     report = run_pipeline(prepare(loaded))
     if max_findings is not None and len(report.findings) > max_findings:
         report.findings = report.findings[:max_findings]
@@ -101,6 +106,40 @@ def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, m
     if fail_on is not None:
         limit = SEVERITIES.index(fail_on)
         if any(SEVERITIES.index(sev) <= limit for sev in report.summary.by_severity):
+            sys.exit(1)
+
+
+def _run_spark(loaded, catalog, fmt: str, output: str | None, fail_on: str | None, max_findings: int | None) -> None:
+    """One report per group: as the embedded engine prints it when the config groups by
+    nothing, else (json) one document listing every group's report, or the reports in turn."""
+    import json
+
+    from .definitions import SEVERITIES
+    from .output import write_atomic
+    from .spark import group_label, run_config
+
+    reports = run_config(loaded)
+    keys = [] if not reports else list(loaded.config.spark.group_by)
+    for report in reports.values():
+        if max_findings is not None and len(report.findings) > max_findings:
+            report.findings = report.findings[:max_findings]
+        report.summary.findings_shown = len(report.findings)
+    color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    reporter = catalog.reporters[fmt]
+    if list(reports) == [()]:
+        text = reporter.render(reports[()], {"color": color})
+    elif fmt == "json":
+        groups = [{"group": dict(zip(keys, key)), "report": report.model_dump(mode="json")} for key, report in reports.items()]
+        text = json.dumps({"schema_version": "1", "engine": "spark", "group_by": keys, "groups": groups}, indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = "\n".join(f"== {group_label(keys, key)} ==\n{reporter.render(report, {'color': color})}" for key, report in reports.items())
+    if output:
+        write_atomic(Path(output), text, inputs=_input_paths(loaded))
+    else:
+        click.echo(text, nl=False)
+    if fail_on is not None:
+        limit = SEVERITIES.index(fail_on)
+        if any(SEVERITIES.index(sev) <= limit for report in reports.values() for sev in report.summary.by_severity):
             sys.exit(1)
 
 
