@@ -154,6 +154,9 @@ currency: EUR
 period: {{start: {start}, end: {end}}}
 economics:
   customer_value: 80
+benchmarks:                 # the shipped figures are in USD; these let the cost rules run on EUR data too
+  cpc: {{all: 1.2}}
+  cost_per_lead: {{all: 25}}
 data:
   - {kind}: {file}
     format: generic
