@@ -761,9 +761,9 @@ def _collect_needed(scan: pl.LazyFrame, catalog: Catalog) -> pl.DataFrame:
     others, the CSV parser does not convert them). The rest stay as empty columns so that
     normalise() still names them in its warnings.
 
-    Text counts (CSV) are parsed to numbers in the same parallel pass; a cell that is not
-    a plain number fails it, and the text is read again for the engine to clean or to name
-    the cell, exactly as without this shortcut.
+    Text counts and dates (CSV) are parsed in the same parallel pass; a cell that is not a
+    plain number or an ISO date fails it, and the text is read again for the engine to
+    clean or to name the cell, exactly as without this shortcut.
     """
     schema = scan.collect_schema()
     keep = {c: pl.col(c) if _read_needed(c, catalog) else pl.lit(None).alias(c) for c in schema.names()}
@@ -772,10 +772,12 @@ def _collect_needed(scan: pl.LazyFrame, catalog: Catalog) -> pl.DataFrame:
         name = canonical_name(column, catalog) if dtype == pl.String else None
         if name in catalog.metrics and not catalog.metrics[name].derived:
             typed[column] = pl.col(column).cast(pl.Float64)
+        elif name == "date":
+            typed[column] = pl.col(column).str.to_date("%Y-%m-%d", strict=True)
     if typed:
         try:
             return scan.select([typed.get(c, e) for c, e in keep.items()]).collect()
-        except pl.exceptions.InvalidOperationError:
+        except (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError):
             pass
     return scan.select(list(keep.values())).collect()
 

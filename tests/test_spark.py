@@ -178,3 +178,16 @@ def test_spark_source_problems_are_one_line_each(spark, tmp_path):
 def test_group_by_must_name_a_column(frame):
     with pytest.raises(kpi_advisor.ConfigError, match="spark.group_by: column region is not in the data"):
         kspark.evaluate_spark(CONFIG, frame, group_by=["region"])
+
+
+def test_a_bad_account_fails_alone_and_is_named(spark, rows):
+    bad = rows.with_columns(
+        pl.when((pl.col("account") == "acct-c") & (pl.col("ad") == "ad-1")).then(-5.0).otherwise(pl.col("clicks")).alias("clicks")
+    )
+    frame = spark.createDataFrame(bad.to_arrow())
+    out = {r["account"]: r for r in kspark.evaluate_spark(CONFIG, frame).toArrow().to_pylist()}
+    assert out["acct-c"]["findings_total"] == -1
+    assert "counts cannot be negative" in json.loads(out["acct-c"]["report"])["errors"][0]
+    assert out["acct-a"]["findings_total"] > 0
+    with pytest.raises(kpi_advisor.ConfigError, match="account=acct-c: .*clicks: counts cannot be negative, got -5.0"):
+        kspark.reports(CONFIG, frame)
