@@ -208,13 +208,19 @@ class _Composer:
         try:
             return self.loader.get_event()
         except MarkedYAMLError as exc:
-            raise self.fail(_syntax_message(exc), exc.problem_mark or exc.context_mark) from None
+            raise self.syntax_failure(exc) from None
 
     def check(self, *kinds: type) -> bool:
         try:
             return self.loader.check_event(*kinds)
         except MarkedYAMLError as exc:
-            raise self.fail(_syntax_message(exc), exc.problem_mark or exc.context_mark) from None
+            raise self.syntax_failure(exc) from None
+
+    def syntax_failure(self, exc: MarkedYAMLError) -> Any:
+        # PyYAML 6.0.4's scanner has a nesting limit of its own and may meet it first.
+        if "maximum nesting depth" in (exc.problem or ""):
+            return self.fail(f"nesting is deeper than {self.limits.max_depth} levels", exc.problem_mark or exc.context_mark)
+        return self.fail(_syntax_message(exc), exc.problem_mark or exc.context_mark)
 
     # -- composition
 
