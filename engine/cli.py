@@ -91,10 +91,12 @@ LANG_CHOICES = ["en", "de", "da", "id"]
 @click.option("--lang", type=click.Choice(LANG_CHOICES), envvar="KPI_ADVISOR_LANG", default="en", show_default=True,
               help="Language of the report: English, German (de), Danish (da) or Indonesian (id).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but the report and errors: no progress bar, no summary line.")
+@click.option("--engine", type=click.Choice(["polars", "spark"]), default="polars", show_default=True,
+              help="spark: read the config's spark sources and evaluate each group (spark.group_by) in the executors; see docs/scaling.md.")
 @guarded
-def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, max_findings: int | None, lang: str, quiet: bool) -> None:
+def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, max_findings: int | None, lang: str, quiet: bool,
+        engine: str) -> None:
     """Evaluate one client CONFIG (a YAML or JSON file, or - for stdin) and print the report."""
-    from .definitions import SEVERITIES
     from .output import write_atomic
     from .yamlsafe import read_limited
     from .pipeline import run_pipeline
@@ -109,12 +111,13 @@ def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, m
     fmt = fmt or _format_from_extension(output, catalog) or "text"
     if fmt not in catalog.reporters:
         raise click.BadParameter(f"unknown format '{fmt}'; known: {', '.join(sorted(catalog.reporters))}", param_hint="--format")
+    if engine == "spark":
+        _run_spark(loaded, catalog, fmt, output, fail_on, max_findings, lang)
+        return
     with Progress.for_run(loaded, quiet=quiet) as progress:
         report = run_pipeline(prepared, lang=lang, progress=progress.step)
         summary = report.summary
-        if max_findings is not None and len(report.findings) > max_findings:
-            report.findings = report.findings[:max_findings]
-        summary.findings_shown = len(report.findings)
+        _show_at_most(report, max_findings)
         progress.step("rendering")
         color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         text = render_report(catalog, fmt, report, {"color": color, "lang": lang, "catalog": catalog})
@@ -126,10 +129,25 @@ def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, m
             click.echo(f"wrote {output}: {summary_line(summary)}", err=True)
     else:
         click.echo(text, nl=False)
-    if fail_on is not None:
-        limit = SEVERITIES.index(fail_on)
-        if any(SEVERITIES.index(sev) <= limit for sev in summary.by_severity):
-            sys.exit(1)
+    _exit_on_findings([summary], fail_on)
+
+
+def _show_at_most(report, max_findings: int | None) -> None:
+    """Keep the first N findings; the summary still counts every one."""
+    if max_findings is not None and len(report.findings) > max_findings:
+        report.findings = report.findings[:max_findings]
+    report.summary.findings_shown = len(report.findings)
+
+
+def _exit_on_findings(summaries, fail_on: str | None) -> None:
+    """Exit 1 when any report has a finding at or above ``--fail-on``."""
+    from .definitions import SEVERITIES
+
+    if fail_on is None:
+        return
+    limit = SEVERITIES.index(fail_on)
+    if any(SEVERITIES.index(sev) <= limit for summary in summaries for sev in summary.by_severity):
+        sys.exit(1)
 
 
 def summary_line(summary) -> str:
@@ -141,6 +159,35 @@ def summary_line(summary) -> str:
     if summary.findings_shown is not None and summary.findings_shown < total:
         text += f", {summary.findings_shown} shown"
     return text
+
+
+def _run_spark(loaded, catalog, fmt: str, output: str | None, fail_on: str | None, max_findings: int | None, lang: str) -> None:
+    """One report per group: as the embedded engine prints it when the config groups by
+    nothing, else (json) one document listing every group's report, or the reports in turn."""
+    import json
+
+    from .output import write_atomic
+    from .plugincalls import render_report
+    from .spark import group_label, run_config
+
+    reports = run_config(loaded)
+    keys = [] if not reports else list(loaded.config.spark.group_by)
+    for report in reports.values():
+        _show_at_most(report, max_findings)
+    color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    options = {"color": color, "lang": lang, "catalog": catalog}
+    if list(reports) == [()]:
+        text = render_report(catalog, fmt, reports[()], options)
+    elif fmt == "json":
+        groups = [{"group": dict(zip(keys, key)), "report": report.model_dump(mode="json")} for key, report in reports.items()]
+        text = json.dumps({"schema_version": "1", "engine": "spark", "group_by": keys, "groups": groups}, indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = "\n".join(f"== {group_label(keys, key)} ==\n{render_report(catalog, fmt, report, options)}" for key, report in reports.items())
+    if output:
+        write_atomic(Path(output), text, inputs=_input_paths(loaded))
+    else:
+        click.echo(text, nl=False)
+    _exit_on_findings([report.summary for report in reports.values()], fail_on)
 
 
 def _format_from_extension(output: str | None, catalog) -> str | None:

@@ -98,16 +98,52 @@ class FileSource(Model):
         return "csv" if self.csv is not None else "parquet"
 
 
+class SparkData(Model):
+    """Where a Spark source's rows are: exactly one of a table, a lake path or a query."""
+
+    table: str | None = Field(default=None, description="a table or view in the Spark session's catalog, e.g. marketing.daily_ads")
+    path: str | None = Field(default=None, description="a lake path (a file or folder), e.g. s3a://lake/ads/ or /data/ads.parquet")
+    sql: str | None = Field(default=None, description="a Spark SQL query whose columns are canonical names")
+    reader: str = Field(default="parquet", description="how to read path: parquet, delta, orc, csv, json, or any Spark data source")
+    options: dict[str, Any] = Field(default_factory=dict, description="options of the Spark reader, e.g. {header: true} for csv")
+
+    @model_validator(mode="after")
+    def _one_place(self) -> "SparkData":
+        if sum(value is not None for value in (self.table, self.path, self.sql)) != 1:
+            raise ValueError("give exactly one of table, path or sql")
+        return self
+
+
+class SparkSource(Model):
+    """Rows that live in Spark; read only by ``--engine spark`` (docs/scaling.md)."""
+
+    spark: SparkData
+    name: str | None = None
+
+
+class SparkSettings(Model):
+    """How ``--engine spark`` runs this config (docs/scaling.md)."""
+
+    group_by: list[Literal["account", "channel", "campaign", "region"]] = Field(
+        default_factory=lambda: ["account"],
+        description="each group is evaluated as its own client, in parallel; [] evaluates all data as one",
+    )
+    master: str | None = Field(default=None, description="Spark master when no session is running, e.g. local[4]; default: Spark's own")
+    conf: dict[str, str | int | float | bool] = Field(default_factory=dict, description="Spark settings for the session")
+
+
 def _source_kind(value: Any) -> str:
     # Told apart by their keys, so that a mistake in one kind is not also reported as the other
     # kind's complaint ("records: lots" is not an unknown field of a file source).
     if isinstance(value, RecordsSource) or (isinstance(value, dict) and "records" in value):
         return "records"
+    if isinstance(value, SparkSource) or (isinstance(value, dict) and "spark" in value):
+        return "spark"
     return "file"
 
 
 DataSource = Annotated[
-    Annotated[RecordsSource, Tag("records")] | Annotated[FileSource, Tag("file")],
+    Annotated[RecordsSource, Tag("records")] | Annotated[FileSource, Tag("file")] | Annotated[SparkSource, Tag("spark")],
     Discriminator(_source_kind),
 ]
 
@@ -132,4 +168,5 @@ class ClientConfig(Model):
         default_factory=dict, description="metric -> platform (or 'all') -> value, overriding shipped figures"
     )
     plugins: list[str] = Field(default_factory=list, description="local plugin files, relative to the config")
+    spark: SparkSettings = Field(default_factory=SparkSettings, description="settings for --engine spark")
 

@@ -28,7 +28,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import polars as pl
 
 from .catalog import Catalog
-from .config import ClientConfig, FileSource, RecordsSource
+from .config import ClientConfig, FileSource, RecordsSource, SparkSource
 from .definitions import DIMENSIONS
 from .problems import ConfigError, PluginError, Problem
 from . import datafiles, sanity
@@ -459,6 +459,10 @@ def _check_repeats(
     if frame.height < 2:
         return
     if key:
+        # As many distinct hashes as rows proves there is no repeat, at half the cost of
+        # is_duplicated(); equal hashes (a repeat, or a rare collision) get the exact count.
+        if frame.select(pl.struct(key).hash().n_unique()).item() == frame.height:
+            return
         mask = pl.struct(key).is_duplicated()
         repeats = frame.select(mask.sum()).item()
     else:
@@ -527,6 +531,8 @@ def load_dataset(
                     return locate_record(index, row, column)
                 return Problem("", path=f"data[{index}].records[{row}].{column}")
 
+        elif isinstance(source, SparkSource):
+            raise ConfigError(Problem("a spark source is read by the Spark engine: run with --engine spark, or use kpi_advisor.spark", path=f"data[{index}].spark"))
         else:
             frame, name, locate, source_warnings, options = _read_file(source, catalog, base_dir)
             warnings += source_warnings
@@ -757,7 +763,7 @@ def _read_file(source: FileSource, catalog: Catalog, base_dir: Path):
         if not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
             raise PluginError(f"plugin '{plugin}': data format '{source.format}' returned warnings as {type(warnings).__name__}; expected a list of text")
         datafiles.check_columns(answer.collect_schema().names(), display)
-        frame = answer.collect() if isinstance(answer, pl.LazyFrame) else answer
+        frame = _collect_needed(answer, catalog) if isinstance(answer, pl.LazyFrame) else answer
     except (ConfigError, PluginError):
         raise
     except Exception as exc:  # noqa: BLE001 - a reader's failure is a data problem to report, not a crash
@@ -776,6 +782,43 @@ def _read_file(source: FileSource, catalog: Catalog, base_dir: Path):
         return Problem("", file=display, line=row + header_lines + 1, path=column)
 
     return frame, display, locate, list(warnings), options
+
+
+def _read_needed(column: str, catalog: Catalog) -> bool:
+    """Whether normalise() keeps a column: a dimension, a metric (by name or alias) or a helper."""
+    return column.startswith("__") or column == CURRENCY_COLUMN or canonical_name(column, catalog) is not None
+
+
+def _collect_needed(scan: pl.LazyFrame, catalog: Catalog) -> pl.DataFrame:
+    """Projection pushdown: only the columns the engine uses are read (Parquet skips the
+    others, the CSV parser does not convert them). The rest stay as empty columns so that
+    normalise() still names them in its warnings.
+
+    Text counts and dates (CSV) are parsed in the same parallel pass; a cell that is not a
+    plain number or an ISO date fails it, and the text is read again for the engine to
+    clean or to name the cell, exactly as without this shortcut.
+    """
+    schema = scan.collect_schema()
+    keep = {c: pl.col(c) if _read_needed(c, catalog) else pl.lit(None).alias(c) for c in schema.names()}
+    typed = {}
+    for column, dtype in schema.items():
+        name = canonical_name(column, catalog) if dtype == pl.String else None
+        if name in catalog.metrics and not catalog.metrics[name].derived:
+            typed[column] = pl.col(column).cast(pl.Float64)
+        elif name == "date":
+            typed[column] = pl.col(column).str.to_date("%Y-%m-%d", strict=True)
+    if typed:
+        try:
+            frame = scan.select([typed.get(c, e) for c, e in keep.items()]).collect()
+        except (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError):
+            frame = None
+        # A count that is negative, "inf" or "nan" still parses as a float; such a file takes
+        # the text path, which names the cell as it was written.
+        counts = [c for c in typed if frame is not None and frame.schema[c] == pl.Float64]
+        bad = pl.any_horizontal([~pl.col(c).is_finite() | (pl.col(c) < 0) for c in counts]).any() if counts else None
+        if frame is not None and (bad is None or not frame.select(bad).item()):
+            return frame
+    return scan.select(list(keep.values())).collect()
 
 
 def _first_line(exc: BaseException) -> str:

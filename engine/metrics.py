@@ -132,7 +132,8 @@ def metric_table(dataset: Dataset, catalog: Catalog, level: str, *, extra_dims: 
     aggs = _base_aggregations(dataset, catalog)
     source = _stocks_at_latest_date(dataset, catalog)
     if dims:
-        frame = source.group_by(list(dims)).agg(aggs).sort(list(dims), nulls_last=True)
+        # The streaming engine groups several times faster than an eager group_by on 2 cores.
+        frame = source.lazy().group_by(list(dims)).agg(aggs).collect(engine="streaming").sort(list(dims), nulls_last=True)
     else:
         frame = source.select(aggs)
     available = [c for c in dataset.counts if frame.get_column(c).null_count() < frame.height]
@@ -147,7 +148,7 @@ def choose_period(dataset: Dataset, period: str = "auto") -> str | None:
         return None
     if period != "auto":
         return period
-    dates = dataset.frame.get_column("date").drop_nulls()
+    dates = dataset.frame.get_column("date").drop_nulls().unique()  # a few hundred days, not every row
     if dates.is_empty():
         return None
     counts = pl.select(
@@ -165,12 +166,13 @@ def period_table(dataset: Dataset, catalog: Catalog, level: str, period: str) ->
     dims = level_dims(level, dataset)
     if dims is None or "date" not in dataset.dims:
         return None
-    source = dataset.frame.filter(pl.col("date").is_not_null()).with_columns(
+    # Lazy, so that the filtered copy of every row is never made; streamed, as in metric_table.
+    source = dataset.frame.lazy().filter(pl.col("date").is_not_null()).with_columns(
         pl.col("date").dt.truncate(PERIOD_EVERY[period]).alias(PERIOD_COLUMN)
     )
     source = _stocks_at_latest_date(dataset, catalog, source, within=(PERIOD_COLUMN,))
     keys = list(dims) + [PERIOD_COLUMN]
-    frame = source.group_by(keys).agg(_base_aggregations(dataset, catalog)).sort(keys, nulls_last=True)
+    frame = source.group_by(keys).agg(_base_aggregations(dataset, catalog)).collect(engine="streaming").sort(keys, nulls_last=True)
     available = [c for c in dataset.counts if frame.get_column(c).null_count() < frame.height]
     frame, available = add_derived(frame, catalog, available)
     return MetricTable(level=level, dims=dims, frame=frame, available=available, dataset=dataset)

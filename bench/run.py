@@ -1,0 +1,243 @@
+"""Times kpi-advisor against the baselines, as whole processes, and writes bench/RESULTS.md.
+
+Usage (after ``pip install -e '.[bench]'``):
+
+    python bench/run.py                       # generates missing data, runs everything
+    python bench/run.py --sizes 100k,1m --runs 5
+
+Each approach runs as its own process, several times, interleaved with the others
+so that a burst of load on the machine hits them all alike; the table keeps the
+fastest run (the least disturbed) and the peak resident memory of that process
+(``ru_maxrss`` from ``wait4``). ``kpi-advisor run`` evaluates whatever rule pack is
+installed: re-run after the rule pack changes and RESULTS.md follows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+DATA = BENCH / "data"
+PYTHON = sys.executable
+KPI = [PYTHON, "-m", "kpi_advisor"]
+
+# Per-record engines are slow by design; above this size they would take many minutes.
+PER_RECORD_MAX_ROWS = 1_000_000
+SIZES = {"100k": 100_000, "1m": 1_000_000, "10m": 10_000_000}
+
+
+@dataclass
+class Measured:
+    approach: str
+    size: str
+    fmt: str
+    seconds: list[float] = field(default_factory=list)
+    peak_kib: list[int] = field(default_factory=list)
+    note: str = ""
+    result: dict = field(default_factory=dict)
+
+    @property
+    def best(self) -> float:
+        return min(self.seconds)
+
+    @property
+    def peak_mib(self) -> float:
+        return self.peak_kib[self.seconds.index(self.best)] / 1024
+
+
+def timed(command: list[str], cwd: Path) -> tuple[float, int]:
+    """Wall time and peak RSS (KiB) of one process, which must succeed."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
+    process.returncode = os.waitstatus_to_exitcode(status)
+    # kpi-advisor exits 1 when --fail-on finds something; nothing here passes it, so only 0 is success.
+    if process.returncode != 0:
+        raise SystemExit(f"failed ({process.returncode}): {' '.join(command)}\n{stderr}")
+    return elapsed, usage.ru_maxrss
+
+
+def approaches(size: str, fmt: str, out: Path) -> dict[str, list[str]]:
+    data = str(DATA / f"ads_{size}.{fmt}")
+    config = str(DATA / f"config_{size}_{fmt}.yaml")
+    commands = {
+        "kpi-advisor run": KPI + ["run", config, "--format", "json", "-o", str(out / "kpi.json")],
+        "hand-written polars": [PYTHON, str(BENCH / "by_polars.py"), data, str(out / "polars.json")],
+        "duckdb SQL": [PYTHON, str(BENCH / "by_duckdb.py"), data, str(out / "duckdb.json")],
+    }
+    if SIZES[size] <= PER_RECORD_MAX_ROWS:
+        commands["zen-engine per record"] = [PYTHON, str(BENCH / "by_record.py"), "zen-engine", data, str(out / "zen.json")]
+        commands["rule-engine per record"] = [PYTHON, str(BENCH / "by_record.py"), "rule-engine", data, str(out / "rule_engine.json")]
+    return commands
+
+
+def measure(size: str, fmt: str, runs: int, slow_runs: int) -> list[Measured]:
+    results: dict[str, Measured] = {}
+    with tempfile.TemporaryDirectory(prefix="kpi-bench-") as tmp:
+        out = Path(tmp)
+        commands = approaches(size, fmt, out)
+        for run in range(runs):
+            for name, command in commands.items():
+                slow = "per record" in name
+                if slow and run >= slow_runs:
+                    continue
+                seconds, peak = timed(command, ROOT)
+                entry = results.setdefault(name, Measured(name, size, fmt))
+                entry.seconds.append(seconds)
+                entry.peak_kib.append(peak)
+                print(f"  {size} {fmt} {name}: {seconds:.2f} s, {peak / 1024:.0f} MiB", file=sys.stderr, flush=True)
+        for name, file in (("kpi-advisor run", "kpi.json"), ("hand-written polars", "polars.json"), ("duckdb SQL", "duckdb.json"),
+                           ("zen-engine per record", "zen.json"), ("rule-engine per record", "rule_engine.json")):
+            if name in results:
+                results[name].result = json.loads((out / file).read_text())
+    return list(results.values())
+
+
+def small_timings() -> dict[str, float]:
+    """`kpi-advisor --help` as a process, and a warm evaluate() of a small config in one process."""
+    script = shutil.which("kpi-advisor")
+    helps = [timed([script, "--help"] if script else KPI + ["--help"], ROOT)[0] for _ in range(10)]
+    warm = subprocess.run([PYTHON, str(BENCH / "warm_evaluate.py")], cwd=ROOT, check=True, capture_output=True, text=True)
+    return {"help_s": min(helps), **json.loads(warm.stdout)}
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in ("kpi-advisor", "polars", "pyarrow", "duckdb", "rule-engine", "zen-engine", "pyspark"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    try:
+        out["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        out["commit"] = "unknown"
+    return out
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        memory = next(int(l.split()[1]) for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal")) / 2**20
+    except (OSError, StopIteration):
+        memory = 0.0
+    return f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cores, {memory:.0f} GiB"
+
+
+def rules_shipped() -> int:
+    listing = subprocess.run(KPI + ["list", "rules", "--format", "json"], capture_output=True, text=True, check=True)
+    return len(json.loads(listing.stdout))
+
+
+def render(measured: list[Measured], small: dict, started: dt.datetime, load: tuple[float, float], args) -> str:
+    v = versions()
+    rules = rules_shipped()
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Written by `python bench/run.py --sizes {args.sizes} --formats {args.formats} --runs {args.runs}` on {started:%Y-%m-%d %H:%M} UTC.",
+        f"Machine: {machine()}. Load average before / after: {load[0]:.2f} / {load[1]:.2f}.",
+        "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + ".",
+        "",
+        f"Data: generated daily ad-level exports (bench/generate.py; 23 columns, 21 of them read). "
+        f"kpi-advisor runs the installed rule pack ({rules} rules), the KPI ranking and the full JSON report; "
+        "the baselines compute the same 16 counts and 19 derived metrics at four levels and four of the same rules "
+        "(bench/baseline.py says exactly what). Times are whole processes (interpreter start, imports, reading, writing "
+        "the output), the fastest of the runs; memory is that process's peak RSS.",
+        "",
+        "| rows | format | approach | runs | seconds (min) | x hand-written polars | peak MiB | rules fired (count) |",
+        "| ---: | --- | --- | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for size in args.sizes.split(","):
+        for fmt in dict.fromkeys(m.fmt for m in measured if m.size == size):
+            group = [m for m in measured if m.size == size and m.fmt == fmt]
+            base = next((m.best for m in group if m.approach == "hand-written polars"), None)
+            for m in group:
+                ratio = f"{m.best / base:.2f}" if base else "-"
+                if m.approach == "kpi-advisor run":
+                    summary = m.result.get("summary", {})
+                    fired = f"{summary.get('findings_total', 0)} findings of {summary.get('rules_evaluated', 0)} rules"
+                else:
+                    counts = m.result.get("counts", {})
+                    fired = ", ".join(f"{k} {n}" for k, n in counts.items())
+                lines.append(f"| {SIZES[size]:,} | {fmt} | {m.approach} | {len(m.seconds)} | {m.best:.2f} | {ratio} | {m.peak_mib:,.0f} | {fired} |")
+    lines += ["", "## Targets", "", "| target | measured | met |", "| --- | --- | --- |"]
+
+    def find(approach: str, size: str, fmt: str) -> Measured | None:
+        return next((m for m in measured if m.approach == approach and m.size == size and m.fmt == fmt), None)
+
+    for fmt in args.formats.split(","):
+        kpi, base = find("kpi-advisor run", "1m", fmt), find("hand-written polars", "1m", fmt)
+        if kpi and base:
+            ratio = kpi.best / base.best
+            lines.append(f"| 1M rows ({fmt}) within 1.5x of hand-written polars | {ratio:.2f}x ({kpi.best:.2f} s vs {base.best:.2f} s) | {'yes' if ratio <= 1.5 else 'no'} |")
+        if kpi:
+            lines.append(f"| peak memory under 1 GiB at 1M rows ({fmt}) | {kpi.peak_mib:,.0f} MiB | {'yes' if kpi.peak_mib < 1024 else 'no'} |")
+    big = find("kpi-advisor run", "10m", "parquet")
+    if big:
+        lines.append(f"| 10M rows from Parquet within 8 GiB | {big.peak_mib / 1024:.2f} GiB in {big.best:.1f} s | {'yes' if big.peak_mib < 8192 else 'no'} |")
+    lines.append(f"| warm `evaluate` of a small config under 5 ms | {small['warm_ms']:.1f} ms (median {small['warm_median_ms']:.1f} ms; {small['config']}) | {'yes' if small['warm_ms'] < 5 else 'no'} |")
+    lines.append(f"| `kpi-advisor --help` under 0.3 s | {small['help_s']:.3f} s | {'yes' if small['help_s'] < 0.3 else 'no'} |")
+    agree = []
+    for size in args.sizes.split(","):
+        for fmt in dict.fromkeys(m.fmt for m in measured if m.size == size):
+            pol, duck = find("hand-written polars", size, fmt), find("duckdb SQL", size, fmt)
+            zen, rule = find("zen-engine per record", size, fmt), find("rule-engine per record", size, fmt)
+            if pol and duck:
+                agree.append(pol.result.get("counts") == duck.result.get("counts"))
+            if zen and rule:
+                agree.append(zen.result.get("counts") == rule.result.get("counts"))
+    lines += ["", f"Cross-check: polars and duckdb fire the same rows, and so do the two per-record engines: {'yes' if all(agree) else 'NO'}."]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100k,1m,10m")
+    parser.add_argument("--formats", default="parquet,csv")
+    parser.add_argument("--runs", type=int, default=3, help="runs per approach (fastest kept)")
+    parser.add_argument("--slow-runs", type=int, default=1, help="runs of the per-record engines")
+    parser.add_argument("--big-runs", type=int, default=2, help="runs at 10M rows")
+    parser.add_argument("--big-formats", default="parquet", help="formats at 10M rows (a 10M-row CSV read as text needs several GiB)")
+    parser.add_argument("--out", default=str(BENCH / "RESULTS.md"))
+    parser.add_argument("--notes", default=str(BENCH / "NOTES.md"), help="appended to RESULTS.md: the analysis of the numbers")
+    args = parser.parse_args(argv)
+    formats = ",".join(dict.fromkeys(args.formats.split(",") + args.big_formats.split(",")))
+    subprocess.run([PYTHON, str(BENCH / "generate.py"), "--rows", args.sizes, "--formats", formats], check=True)
+    started = dt.datetime.now(dt.timezone.utc)
+    load_before = os.getloadavg()[0]
+    measured: list[Measured] = []
+    for size in args.sizes.split(","):
+        big = SIZES[size] > PER_RECORD_MAX_ROWS
+        for fmt in (args.big_formats if big else args.formats).split(","):
+            measured += measure(size, fmt, args.big_runs if big else args.runs, args.slow_runs)
+    small = small_timings()
+    text = render(measured, small, started, (load_before, os.getloadavg()[0]), args)
+    notes = Path(args.notes)
+    if notes.is_file():
+        text += "\n" + notes.read_text()
+    Path(args.out).write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""Reading only what the engine needs, without changing what it reports."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import kpi_advisor
+from kpi_advisor.catalog import get_catalog
+from kpi_advisor.data import _collect_needed
+
+ROOT = Path(__file__).resolve().parent.parent
+HEADER = "date,channel,campaign,impressions,clicks,sessions,bounces,spend,ad_id,ctr\n"
+LINES = [
+    "2026-07-01,facebook,spring,120000,3600,3300,2650,900.5,17,0.03",
+    "2026-07-02,facebook,spring,110000,3300,3000,2500,850.25,17,0.03",
+    "2026-07-01,instagram,spring,80000,1400,1300,420,400,18,0.0175",
+]
+
+
+def config(path: Path, kind: str) -> dict:
+    return {"client": "Scale", "business_model": "dtc_ecommerce", "data": [{kind: str(path)}]}
+
+
+def test_unused_columns_are_not_read_but_still_named(tmp_path):
+    path = tmp_path / "ads.parquet"
+    pl.read_csv((HEADER + "\n".join(LINES)).encode()).write_parquet(path)
+    frame = _collect_needed(pl.scan_parquet(path), get_catalog())
+    assert frame.schema["ad_id"] == pl.Null  # never read from the file
+    assert frame.schema["clicks"] == pl.Int64 and frame.schema["ctr"] == pl.Float64  # ctr is read to be named
+    report = kpi_advisor.evaluate(config(path, "parquet"))
+    assert any("column 'ad_id' is not a known metric or dimension and is ignored" in w for w in report.warnings)
+    assert any("column 'ctr' is ignored" in w for w in report.warnings)
+
+
+def test_csv_counts_parsed_in_one_pass_or_cleaned_as_before(tmp_path):
+    clean = tmp_path / "clean.csv"
+    clean.write_text(HEADER + "\n".join(LINES) + "\n")
+    frame = _collect_needed(pl.scan_csv(clean, infer_schema=False), get_catalog())
+    assert frame.schema["clicks"] == pl.Float64 and frame.schema["channel"] == pl.String
+    # Cells a plain parse refuses (padding, thousands separators) take the cleaning path, same report.
+    messy = tmp_path / "messy.csv"
+    messy.write_text(HEADER + "\n".join(LINES).replace(",120000,", ',"120,000",').replace(",3600,", ", 3600,") + "\n")
+    with pytest.raises(pl.exceptions.InvalidOperationError):
+        pl.scan_csv(messy, infer_schema=False).select(pl.col("impressions").cast(pl.Float64)).collect()
+    a = kpi_advisor.evaluate(config(clean, "csv")).model_dump(mode="json")
+    b = kpi_advisor.evaluate(config(messy, "csv")).model_dump(mode="json")
+    a.pop("warnings"), b.pop("warnings")
+    assert a == b and a["summary"]["rows"] == 3
+
+
+def test_bench_generator_makes_consistent_skewed_exports():
+    pytest.importorskip("numpy", reason="the bench generator needs numpy: pip install -e '.[bench]'")
+    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    frame = module.generate(100_000)
+    assert frame.height == 100_000
+    assert frame.filter(
+        (pl.col("clicks") > pl.col("impressions")) | (pl.col("sessions") > pl.col("clicks")) | (pl.col("bounces") > pl.col("sessions"))
+        | (pl.col("purchases") > pl.col("checkouts")) | (pl.col("checkouts") > pl.col("add_to_cart"))
+    ).is_empty()
+    zero = frame.filter(pl.col("impressions") == 0).height / frame.height
+    assert 0.04 < zero < 0.15  # paused ads
+    volume = frame.group_by("account").agg(pl.col("impressions").sum()).get_column("impressions")
+    assert volume.max() > 4 * volume.median()  # a few accounts are much larger than the rest
+    assert frame.select(pl.struct("date", "campaign", "ad").is_unique().all()).item()
+    assert module.generate(100_000).equals(frame)  # same seed, same data
