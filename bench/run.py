@@ -235,7 +235,13 @@ def main(argv: list[str] | None = None) -> None:
     notes = Path(args.notes)
     if notes.is_file():
         text += "\n" + notes.read_text()
-    Path(args.out).write_text(text)
+    out = Path(args.out)
+    # bench/load_http.py keeps its own section in the same file; carry it over.
+    previous = out.read_text() if out.is_file() else ""
+    start, end = previous.find("<!-- load_http: start -->"), previous.find("<!-- load_http: end -->")
+    if start != -1 and end != -1:
+        text += "\n" + previous[start:end + len("<!-- load_http: end -->")] + "\n"
+    out.write_text(text)
     print(text)
 
 
