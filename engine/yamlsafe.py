@@ -233,9 +233,11 @@ class _Composer:
 
     def parse_failure(self, exc: MarkedYAMLError) -> Exception:
         # libyaml >= 0.2.5 (PyYAML 6.0.4 wheels) scans ahead and stops deep flow
-        # collections itself, before our depth check sees them: same limit, same message.
+        # collections itself, before our depth check has seen them; _load then reads
+        # the text again with the pure-Python parser, so the message is the same
+        # whichever PyYAML is installed.
         if "maximum nesting depth" in str(exc.problem):
-            return self.fail(f"nesting is deeper than {self.limits.max_depth} levels (limit yaml_depth)", exc.problem_mark)
+            return _ScannerDepthStop()
         return self.fail(_syntax_message(exc), exc.problem_mark or exc.context_mark)
 
     # -- composition
@@ -494,6 +496,10 @@ def load_yaml_text(text: str | bytes, *, file: str = "<string>", limits: YamlLim
     return _load(raw, file, limits)
 
 
+class _ScannerDepthStop(Exception):
+    """libyaml refused a nesting depth of its own accord."""
+
+
 def _load(raw: bytes, file: str, limits: YamlLimits, loader_class: type | None = None) -> Document:
     bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
     try:
@@ -519,6 +525,8 @@ def _load(raw: bytes, file: str, limits: YamlLimits, loader_class: type | None =
         except ReaderError as exc:
             line = _reader_line(exc, loader_class, raw, bom, text)
             raise ConfigError(Problem(_reader_message(exc), file, line)) from None
+        except _ScannerDepthStop:
+            return _load(raw, file, limits, _PyLoader)
         if root is None or (isinstance(root, ScalarNode) and root.value == "" and root.tag == _NULL):
             raise ConfigError(Problem("file is empty; expected a mapping", file))
 
