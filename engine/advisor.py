@@ -54,20 +54,10 @@ class _RulePacks:
 
 def _manager(plugin_files: tuple[Path, ...], rule_packs: tuple[Path, ...]) -> "pluggy.PluginManager":
     """The installed plugins, plus local plugin files and extra rule packs when given."""
-    from .host import _new_manager, get_plugin_manager, manager_with
+    from .host import manager_with
 
-    if not plugin_files and not rule_packs:
-        return get_plugin_manager()
-    pm = manager_with(plugin_files)
-    if rule_packs:
-        if pm is get_plugin_manager():
-            # Never register into the shared manager of installed plugins: copy it.
-            shared, pm = pm, _new_manager()
-            for name, plugin in shared.list_name_plugin():
-                if name is not None:
-                    pm.register(plugin, name=name)
-        pm.register(_RulePacks(rule_packs), name="advisor rule packs")
-    return pm
+    extra = {"advisor rule packs": _RulePacks(rule_packs)} if rule_packs else None
+    return manager_with(plugin_files, extra)
 
 
 def file_references(config: Mapping[str, Any] | "ClientConfig") -> list[Problem]:

@@ -18,7 +18,7 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
 
 import pluggy
 
@@ -134,22 +134,28 @@ def load_plugin_file(path: Path) -> object:
     return module
 
 
-def manager_with(files: Iterable[Path]) -> pluggy.PluginManager:
-    """A fresh manager holding the installed plugins plus the given local files."""
-    files = list(files)
-    if not files:
-        return get_plugin_manager()
+def manager_with(files: Iterable[Path] = (), plugins: Mapping[str, object] | None = None) -> pluggy.PluginManager:
+    """The installed plugins plus local plugin files and plugin objects (by name).
+
+    With nothing to add this is the shared, cached manager; otherwise a fresh
+    copy, so that nothing is ever registered into the shared one.
+    """
+    # The same file named twice (or by two paths) is one plugin.
+    files = list({path.resolve(): path for path in files}.values())
+    plugins = dict(plugins or {})
     base = get_plugin_manager()
+    if not files and not plugins:
+        return base
     pm = _new_manager()
     for name, plugin in base.list_name_plugin():
         if name is not None:
             pm.register(plugin, name=name)
-    # The same file named twice (or by two paths) is one plugin.
-    files = list({path.resolve(): path for path in files}.values())
     for path in files:
         module = load_plugin_file(path)
         _register(pm, module, str(path))
         _ORIGINS[str(path)] = "local file"
+    for name, plugin in plugins.items():
+        _register(pm, plugin, name)
     return pm
 
 

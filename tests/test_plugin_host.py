@@ -37,13 +37,7 @@ def test_every_hook_is_implemented_by_a_builtin(hook):
 
 
 def _manager(*plugins) -> pluggy.PluginManager:
-    pm = pluggy.PluginManager("kpi_advisor")
-    pm.add_hookspecs(hookspecs)
-    for name, plugin in get_plugin_manager().list_name_plugin():
-        pm.register(plugin, name=name)
-    for index, plugin in enumerate(plugins):
-        pm.register(plugin, name=f"test-plugin-{index}")
-    return pm
+    return manager_with(plugins={f"test-plugin-{index}": plugin for index, plugin in enumerate(plugins)})
 
 
 class GoodMetric:

@@ -39,12 +39,7 @@ def test_a_failing_installed_plugin_is_named_and_the_rest_still_build():
         def kpi_advisor_benchmarks(self):
             return "not a list"
 
-    pm = manager_with([])
-    local = type(pm)("kpi_advisor")
-    local.add_hookspecs(kpi_advisor.hookspecs)
-    for name, plugin in pm.list_name_plugin():
-        local.register(plugin, name=name)
-    local.register(Broken(), name="acme-benchmarks")
+    local = manager_with(plugins={"acme-benchmarks": Broken()})
     with pytest.raises(PluginError, match=r"plugin 'acme-benchmarks': kpi_advisor_benchmarks\(\) must return a list, got str"):
         build_catalog(local)
     local.unregister(name="acme-benchmarks")

@@ -11,11 +11,11 @@ import pluggy
 import pytest
 from click.testing import CliRunner
 
-from kpi_advisor import hookimpl, hookspecs
+from kpi_advisor import hookimpl
 from kpi_advisor.catalog import build_catalog, get_catalog
 from kpi_advisor.cli import cli
 from kpi_advisor.definitions import STAGES
-from kpi_advisor.host import get_plugin_manager
+from kpi_advisor.host import manager_with
 from kpi_advisor.jsonschemas import schema_dict
 from kpi_advisor.kpis import rank_kpis
 from kpi_advisor.listing import listing
@@ -28,13 +28,7 @@ GOALS = ["awareness", "engagement", "traffic", "reputation", "leads", "community
 
 def manager(*plugins) -> pluggy.PluginManager:
     """The built-in plugins plus small test plugins, nothing else installed on the machine."""
-    pm = pluggy.PluginManager("kpi_advisor")
-    pm.add_hookspecs(hookspecs)
-    for name, plugin in get_plugin_manager().list_name_plugin():
-        pm.register(plugin, name=name)
-    for index, plugin in enumerate(plugins):
-        pm.register(plugin, name=f"consultant-{index}")
-    return pm
+    return manager_with(plugins={f"consultant-{index}": plugin for index, plugin in enumerate(plugins)})
 
 
 class Profiles:
