@@ -9,7 +9,6 @@ import json
 import sys
 
 import duckdb
-
 from baseline import COUNTS, DERIVED, DIMS, LEVELS, RULES
 
 

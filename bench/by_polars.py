@@ -14,7 +14,6 @@ import json
 import sys
 
 import polars as pl
-
 from baseline import COUNTS, DERIVED, DIMS, LEVELS
 
 

@@ -13,7 +13,6 @@ import json
 import sys
 
 import polars as pl
-
 from baseline import COUNTS, RULES
 
 

@@ -86,7 +86,7 @@ def start_server(port: int, workers: int) -> subprocess.Popen:
 
 def example_body() -> bytes:
     sys.path.insert(0, str(ROOT))
-    from kpi_advisor.yamlsafe import load_yaml_file
+    from kpi_advisor.loading.yamlsafe import load_yaml_file
 
     return json.dumps(load_yaml_file(EXAMPLE).data, default=str).encode()
 
@@ -133,7 +133,7 @@ def run_level(port: int, workers: int, method: str, path: str, body: bytes | Non
 def warm_evaluate_ms(runs: int) -> tuple[float, float]:
     """Median and p90 of a warm in-process Advisor.evaluate of the example config, in ms."""
     from kpi_advisor import Advisor
-    from kpi_advisor.yamlsafe import load_yaml_file
+    from kpi_advisor.loading.yamlsafe import load_yaml_file
 
     advisor = Advisor()
     config = load_yaml_file(EXAMPLE).data

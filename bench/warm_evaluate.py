@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import kpi_advisor
-from kpi_advisor.prepare import load_config
+from kpi_advisor.loading.prepare import load_config
 
 CONFIG = Path(__file__).resolve().parent.parent / "examples" / "acme_outdoor.yaml"
 

@@ -37,22 +37,22 @@ __all__ = [
 
 _LAZY = {
     "Advisor": "advisor",
-    "Report": "report",
-    "Kpi": "report",
-    "Finding": "report",
-    "ClientConfig": "config",
-    "MetricDef": "definitions",
-    "RuleDef": "definitions",
-    "ProfileDef": "definitions",
-    "DataFormat": "definitions",
-    "ReportFormat": "definitions",
+    "Report": "models.report",
+    "Kpi": "models.report",
+    "Finding": "models.report",
+    "ClientConfig": "models.config",
+    "MetricDef": "models.definitions",
+    "RuleDef": "models.definitions",
+    "ProfileDef": "models.definitions",
+    "DataFormat": "models.definitions",
+    "ReportFormat": "models.definitions",
 }
 
 if TYPE_CHECKING:
     from .advisor import Advisor
-    from .config import ClientConfig
-    from .definitions import DataFormat, MetricDef, ProfileDef, ReportFormat, RuleDef
-    from .report import Finding, Kpi, Report
+    from .models.config import ClientConfig
+    from .models.definitions import DataFormat, MetricDef, ProfileDef, ReportFormat, RuleDef
+    from .models.report import Finding, Kpi, Report
 
 
 def evaluate(config: Any, *, data: Any = None, lang: str = "en") -> "Report":
@@ -69,8 +69,8 @@ def evaluate(config: Any, *, data: Any = None, lang: str = "en") -> "Report":
 
 def recommend_kpis(model: str, goals: list[str] | tuple[str, ...] = ()) -> list["Kpi"]:
     """The KPIs that matter for a business model and its goal objectives, ranked."""
-    from .catalog import get_catalog
-    from .kpis import recommend
+    from .advice.kpis import recommend
+    from .loading.catalog import get_catalog
 
     if isinstance(goals, str):
         goals = [goals]

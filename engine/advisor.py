@@ -5,7 +5,7 @@ Everything an evaluation needs that does not depend on the config (the plugin
 manager, every metric, rule, profile and benchmark, each rule checked) is built
 in the constructor. The per-config path validates the config, checks the names
 it uses and runs the pipeline; parsed formulas are memoised by
-:func:`kpi_advisor.expr.parse_cached`, so nothing is parsed twice.
+:func:`kpi_advisor.language.expr.parse_cached`, so nothing is parsed twice.
 
 Thread safety: an Advisor holds only immutable state after construction (the
 catalog is never changed in place; each evaluation works on its own copies).
@@ -28,10 +28,10 @@ from .problems import ConfigError, Problem, format_path
 if TYPE_CHECKING:
     import pluggy
 
-    from .catalog import Catalog
-    from .config import ClientConfig
-    from .prepare import LoadedConfig
-    from .report import Kpi, Report
+    from .loading.catalog import Catalog
+    from .loading.prepare import LoadedConfig
+    from .models.config import ClientConfig
+    from .models.report import Kpi, Report
 
 __all__ = ["Advisor", "file_references"]
 
@@ -66,7 +66,7 @@ def file_references(config: Mapping[str, Any] | "ClientConfig") -> list[Problem]
     Works on a raw mapping (before validation, so the complaint is the first
     thing a sender sees) or on a validated config.
     """
-    from .config import ClientConfig, FileSource
+    from .models.config import ClientConfig, FileSource
 
     # Every field of a file source that is not a reading option names a file.
     path_fields = [name for name in FileSource.model_fields if name not in ("format", "name", "options")]
@@ -120,7 +120,7 @@ class Advisor:
         rule_packs: Iterable[str | os.PathLike[str]] = (),
         allow_files: bool = True,
     ) -> None:
-        from .catalog import get_catalog
+        from .loading.catalog import get_catalog
 
         self.plugin_files = tuple(Path(p).resolve() for p in plugins)
         self.rule_packs = tuple(Path(p).resolve() for p in rule_packs)
@@ -154,7 +154,7 @@ class Advisor:
             DataFrame, or a list of dicts with canonical column names.
         :raises ConfigError: one problem per bad field, each naming the field.
         """
-        from .prepare import prepare
+        from .loading.prepare import prepare
         from .pipeline import run_pipeline
 
         loaded = self._load(config)
@@ -162,9 +162,9 @@ class Advisor:
 
     def _load(self, config: Any) -> "LoadedConfig":
         """Read and validate a config, refusing files when this advisor must."""
-        from .config import ClientConfig
-        from .prepare import LoadedConfig, config_from_document, load_config
-        from .yamlsafe import Document
+        from .loading.prepare import LoadedConfig, config_from_document, load_config
+        from .loading.yamlsafe import Document
+        from .models.config import ClientConfig
 
         if isinstance(config, Mapping):
             # A document without lines gives the same clean field paths as a file.
@@ -184,14 +184,14 @@ class Advisor:
 
     def recommend_kpis(self, model: str, goals: Iterable[str] | str = ()) -> list["Kpi"]:
         """The KPIs that matter for a business model and its goal objectives, ranked."""
-        from .kpis import recommend
+        from .advice.kpis import recommend
 
         goal_list = [goals] if isinstance(goals, str) else list(goals)
         return recommend(self._catalog, model, goal_list)
 
     def listing(self, kind: str) -> list[dict[str, Any]]:
         """What ``kpi-advisor list KIND --format json`` prints: models, goals, metrics, rules, ..."""
-        from .listing import listing
+        from .commands.listing import listing
 
         return listing(self._catalog, kind)
 
@@ -206,7 +206,7 @@ class Advisor:
 
     def _catalog_for(self, loaded: "LoadedConfig") -> "Catalog":
         """This advisor's catalog, or one that adds the plugin files the config names."""
-        from .catalog import get_catalog
+        from .loading.catalog import get_catalog
 
         if not loaded.config.plugins:
             return self._catalog

@@ -97,11 +97,11 @@ LANG_CHOICES = ["en", "de", "da", "id"]
 def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, max_findings: int | None, lang: str, quiet: bool,
         engine: str) -> None:
     """Evaluate one client CONFIG (a YAML or JSON file, or - for stdin) and print the report."""
-    from .output import write_atomic
-    from .yamlsafe import read_limited
+    from .commands.output import write_atomic
+    from .commands.progress import Progress
+    from .loading.prepare import load_config, load_config_text, prepare
+    from .loading.yamlsafe import read_limited
     from .pipeline import run_pipeline
-    from .prepare import load_config, load_config_text, prepare
-    from .progress import Progress
     from .plugincalls import render_report
 
     loaded = load_config_text(read_limited(sys.stdin.buffer)) if config == "-" else load_config(config)
@@ -141,7 +141,7 @@ def _show_at_most(report, max_findings: int | None) -> None:
 
 def _exit_on_findings(summaries, fail_on: str | None) -> None:
     """Exit 1 when any report has a finding at or above ``--fail-on``."""
-    from .definitions import SEVERITIES
+    from .models.definitions import SEVERITIES
 
     if fail_on is None:
         return
@@ -166,7 +166,7 @@ def _run_spark(loaded, catalog, fmt: str, output: str | None, fail_on: str | Non
     nothing, else (json) one document listing every group's report, or the reports in turn."""
     import json
 
-    from .output import write_atomic
+    from .commands.output import write_atomic
     from .plugincalls import render_report
     from .spark import group_label, run_config
 
@@ -205,7 +205,7 @@ def _format_from_extension(output: str | None, catalog) -> str | None:
 @guarded
 def validate(files: tuple[str, ...]) -> None:
     """Check client configs, rule packs and profiles; print ok per file or every error."""
-    from .validate import validate_file
+    from .commands.validate import validate_file
 
     failed = False
     for name in files:
@@ -229,8 +229,8 @@ def kpis(model: str, goals: tuple[str, ...], fmt: str) -> None:
     """Which KPIs matter for a business model and its goals, ranked, without any data."""
     import json
 
-    from .catalog import get_catalog
-    from .kpis import recommend, render_text
+    from .advice.kpis import recommend, render_text
+    from .loading.catalog import get_catalog
 
     catalog = get_catalog()
     ranked = recommend(catalog, model, list(goals))
@@ -248,8 +248,8 @@ def list_(kind: str, fmt: str) -> None:
     """What the installed plugins provide."""
     import json
 
-    from .catalog import get_catalog
-    from .listing import listing
+    from .commands.listing import listing
+    from .loading.catalog import get_catalog
 
     rows = listing(get_catalog(), kind)
     if fmt == "json":
@@ -264,8 +264,8 @@ def list_(kind: str, fmt: str) -> None:
 @guarded
 def explain(item_id: str) -> None:
     """Explain a metric, rule, business model or goal."""
-    from .catalog import get_catalog
-    from .listing import explain as explain_item
+    from .commands.listing import explain as explain_item
+    from .loading.catalog import get_catalog
 
     click.echo(explain_item(get_catalog(), item_id))
 
@@ -275,7 +275,7 @@ def explain(item_id: str) -> None:
 @guarded
 def schema(name: str) -> None:
     """Print a JSON Schema (config, report, rules or profile)."""
-    from .jsonschemas import schema_text
+    from .commands.schemas import schema_text
 
     click.echo(schema_text(name), nl=False)
 
@@ -285,7 +285,7 @@ def schema(name: str) -> None:
 @guarded
 def test_rules(paths: tuple[str, ...]) -> None:
     """Run the must-fire and must-not-fire examples written inside rule packs."""
-    from .ruletest import run_examples
+    from .commands.ruletest import run_examples
 
     results = run_examples([Path(p) for p in paths])
     failed = [r for r in results if not r.passed]
@@ -303,10 +303,10 @@ def test_rules(paths: tuple[str, ...]) -> None:
 @guarded
 def init(model: str, path: str | None) -> None:
     """Write a commented starter config that validates (to PATH, or stdout)."""
-    from .catalog import get_catalog
-    from .kpis import resolve_profile
-    from .output import write_atomic
-    from .starter import starter_config
+    from .advice.kpis import resolve_profile
+    from .commands.output import write_atomic
+    from .commands.starter import starter_config
+    from .loading.catalog import get_catalog
 
     catalog = get_catalog()
     text = starter_config(resolve_profile(catalog, model), catalog)
@@ -344,7 +344,8 @@ def serve(host: str, port: int, plugins: tuple[str, ...], rule_packs: tuple[str,
         import uvicorn  # noqa: F401
     except ImportError as exc:
         _fail([f"the HTTP service needs the server extra ({exc.name} is missing): pip install 'kpi-advisor[server]'"])
-    from .server import ServiceLimits, serve as run_server
+    from .server import ServiceLimits
+    from .server import serve as run_server
 
     limits = ServiceLimits(max_body_bytes=max_body, max_rows=max_rows, timeout_seconds=timeout, max_concurrent=max_concurrent)
     run_server(host, port, plugins=plugins, rule_packs=rule_packs, limits=limits, workers=workers, log_level=log_level)

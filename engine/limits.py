@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING, Any
 from .problems import ConfigError, Problem
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .expr import Limits as ExprLimits
-    from .yamlsafe import YamlLimits
+    from .language.expr import Limits as ExprLimits
+    from .loading.yamlsafe import YamlLimits
 
 __all__ = ["ENV_PREFIX", "Limits", "at_least_defaults", "check_count", "current", "describe", "override", "parse_assignment"]
 
@@ -67,14 +67,14 @@ class Limits:
     data_rows: int = 20_000_000
 
     def yaml(self) -> "YamlLimits":
-        from .yamlsafe import YamlLimits
+        from .loading.yamlsafe import YamlLimits
 
         return YamlLimits(
             max_bytes=self.yaml_bytes, max_depth=self.yaml_depth, max_aliases=self.yaml_aliases, max_nodes=self.yaml_nodes
         )
 
     def expr(self) -> "ExprLimits":
-        from .expr import Limits as ExprLimits
+        from .language.expr import Limits as ExprLimits
 
         return ExprLimits(
             max_length=self.expr_length,

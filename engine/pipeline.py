@@ -6,18 +6,18 @@ from typing import Any, Callable
 
 import polars as pl
 
-from . import goals as goals_mod
-from . import kpis as kpis_mod
-from .catalog import Catalog
-from .data import Dataset, load_dataset
-from .definitions import SEVERITIES
-from .findings import Economy, evaluate_rules
-from .formatting import format_value, use_locale
-from .i18n import localize_rules
-from .metrics import LEVEL_DIMS, MetricTable, metric_table, scope_of, undefined_notes
-from .prepare import Prepared, load_config, prepare
+from .advice import goals as goals_mod
+from .advice import kpis as kpis_mod
+from .data.sources import Dataset, load_dataset
+from .evaluation.rules import Economy, evaluate_rules
+from .evaluation.tables import LEVEL_DIMS, MetricTable, metric_table, scope_of, undefined_notes
+from .i18n.formatting import format_value, use_locale
+from .i18n.messages import localize_rules
+from .loading.catalog import Catalog
+from .loading.prepare import Prepared, load_config, prepare
+from .models.definitions import SEVERITIES
+from .models.report import ActionValue, Report, ScopeMetrics, Summary
 from .problems import ConfigError, Problem
-from .report import ActionValue, Report, ScopeMetrics, Summary
 
 # Levels whose totals the report lists; finer ones are used by rules only.
 REPORTED_LEVELS = ("total", "channel")
@@ -32,7 +32,7 @@ def extra_frame(data: Any) -> pl.DataFrame | None:
     if isinstance(data, pl.DataFrame):
         return data
     if isinstance(data, list):
-        from .data import records_frame
+        from .data.sources import records_frame
 
         return records_frame(data, "data")
     if type(data).__module__.startswith("pandas"):
@@ -172,6 +172,6 @@ def evaluate(config: Any, *, data: Any = None, catalog: Catalog | None = None, l
     :param lang: language of rule messages and recommendations (en, de, da, id).
     :raises ConfigError: for any problem with the config, the data or a plugin.
     """
-    from .i18n import check_lang
+    from .i18n.messages import check_lang
 
     return run_pipeline(prepare(load_config(config), catalog), data, lang=check_lang(lang))

@@ -189,7 +189,7 @@ def _finite_float(text: str) -> float:
 
 def parse_body(body: bytes, media_type: str, limits: ServiceLimits) -> Any:
     """The config in a request body: JSON, or YAML (with line numbers in problems)."""
-    from .yamlsafe import Document, YamlLimits, load_yaml_text
+    from .loading.yamlsafe import Document, YamlLimits, load_yaml_text
 
     if media_type in YAML_TYPES:
         try:
@@ -298,8 +298,8 @@ def request_schema(catalog: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     columns are listed (counts non-negative), any other column is a plain value.
     Returns the schema and its definitions, referenced as OpenAPI components.
     """
-    from .config import ClientConfig
-    from .definitions import DIMENSIONS
+    from .models.config import ClientConfig
+    from .models.definitions import DIMENSIONS
 
     schema = ClientConfig.model_json_schema(ref_template="#/components/schemas/{model}")
     defs = schema.pop("$defs", {})
@@ -393,7 +393,7 @@ def create_app(advisor: Advisor | None = None, *, limits: ServiceLimits = Servic
     :param limits: body size, rows, time and concurrency per request.
     """
     from . import __version__
-    from .report import Kpi, Report
+    from .models.report import Kpi, Report
 
     service = _Service(advisor or Advisor(allow_files=False), limits)
     app = FastAPI(

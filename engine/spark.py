@@ -24,20 +24,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from .config import ClientConfig, SparkSettings, SparkSource
-from .prepare import LoadedConfig, Prepared, load_config, prepare
+from .loading.prepare import LoadedConfig, Prepared, load_config, prepare
+from .models.config import ClientConfig, SparkSettings, SparkSource
 from .problems import ConfigError, Problem
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-    from .report import Report
+    from .models.report import Report
 
 REPORT_COLUMN = "report"
 FINDINGS_COLUMN = "findings_total"
 ALL_GROUP = "__all"  # the one group when group_by is []
 
-# A finding as Spark reads it back from a report (kpi_advisor.report.Finding).
+# A finding as Spark reads it back from a report (kpi_advisor.models.report.Finding).
 FINDING_DDL = (
     "array<struct<rule:string,severity:string,stage:string,scope:map<string,string>,"
     "evidence:map<string,double>,thresholds:map<string,double>,message:string,recommendation:string,"
@@ -47,8 +47,8 @@ FINDING_DDL = (
 
 def require_pyspark() -> None:
     try:
-        import pyspark  # noqa: F401
         import pyarrow  # noqa: F401
+        import pyspark  # noqa: F401
     except ImportError:
         raise ConfigError(Problem("the Spark engine needs pyspark and pyarrow: pip install 'kpi-advisor[spark]'")) from None
 
@@ -176,7 +176,7 @@ def _arrow_schema(keys: Sequence[str]):
 
 def _needed_columns(df: "DataFrame", prepared: Prepared) -> list[str]:
     """The columns the engine reads (dimensions and counts, by name or alias): Spark reads no others."""
-    from .data import _read_needed
+    from .data.sources import _read_needed
 
     return [c for c in df.columns if _read_needed(c, prepared.catalog)]
 
@@ -220,7 +220,7 @@ def reports(config: Any, df: "DataFrame", *, group_by: Sequence[str] | None = No
 
     :raises ConfigError: naming the group, for a group whose rows are bad.
     """
-    from .report import Report
+    from .models.report import Report
 
     out = evaluate_spark(config, df, group_by=group_by)
     keys = [c for c in out.columns if c not in (FINDINGS_COLUMN, REPORT_COLUMN)]

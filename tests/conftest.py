@@ -28,7 +28,7 @@ os.environ["KPI_ADVISOR_LOAD_PLUGINS"] = _builtin_entry_points()
 @pytest.fixture
 def fresh_plugins():
     """Forget cached plugin managers and catalogs before and after a test."""
-    from kpi_advisor.catalog import clear_caches
+    from kpi_advisor.loading.catalog import clear_caches
 
     clear_caches()
     yield

@@ -7,7 +7,7 @@ import functools
 from pathlib import Path
 
 import kpi_advisor
-from kpi_advisor.catalog import get_catalog
+from kpi_advisor.loading.catalog import get_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 ACME = ROOT / "examples" / "acme_outdoor.yaml"

@@ -15,11 +15,9 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-
-from kpi_advisor import ConfigError
-from kpi_advisor.catalog import get_catalog
-from kpi_advisor.data import decimal_comma_from, number_text
-from kpi_advisor import evaluate
+from kpi_advisor import ConfigError, evaluate
+from kpi_advisor.data.sources import decimal_comma_from, number_text
+from kpi_advisor.loading.catalog import get_catalog
 from kpi_advisor.plugins.adapters import ADAPTERS
 from kpi_advisor.plugins.formats import read_generic
 
@@ -95,8 +93,8 @@ def test_meta_ads_currency_comes_from_the_header():
 
 
 def test_meta_ads_ad_names_keep_their_ad_set():
-    from kpi_advisor.data import load_dataset
-    from kpi_advisor.prepare import load_config, prepare
+    from kpi_advisor.data.sources import load_dataset
+    from kpi_advisor.loading.prepare import load_config, prepare
 
     prepared = prepare(load_config({"client": "t", "business_model": "dtc_ecommerce", "currency": "USD", "data": [source(META_EN, "meta_ads")]}))
     dataset = load_dataset(prepared.loaded.config, prepared.catalog, Path.cwd())
@@ -198,8 +196,8 @@ def test_ga4_nth_day_counts_from_the_start_date_comment(tmp_path):
     target = tmp_path / "users_by_day.csv"
     # Only users by day: sessions are required, so give the series a Sessions column.
     target.write_text("\n".join(first_table[:9] + ["Nth day,Users,Sessions"] + [f"{row},{int(row.split(',')[1]) + 100}" for row in first_table[10:]]) + "\n")
-    from kpi_advisor.data import load_dataset
-    from kpi_advisor.prepare import load_config, prepare
+    from kpi_advisor.data.sources import load_dataset
+    from kpi_advisor.loading.prepare import load_config, prepare
 
     prepared = prepare(load_config({"client": "t", "business_model": "dtc_ecommerce", "data": [source(target, "ga4")]}))
     dataset = load_dataset(prepared.loaded.config, prepared.catalog, Path.cwd())
@@ -218,8 +216,8 @@ def test_linkedin_ads():
 
 
 def test_linkedin_dates_are_us_style(tmp_path):
-    from kpi_advisor.data import load_dataset
-    from kpi_advisor.prepare import load_config, prepare
+    from kpi_advisor.data.sources import load_dataset
+    from kpi_advisor.loading.prepare import load_config, prepare
 
     prepared = prepare(load_config({"client": "t", "business_model": "b2b", "data": [source(LINKEDIN, "linkedin_ads")]}))
     frame = load_dataset(prepared.loaded.config, prepared.catalog, Path.cwd()).frame
@@ -246,9 +244,9 @@ def test_kaggle_fb_ads_conversions_may_exceed_clicks():
 
 
 def test_kaggle_click_conversion_rate_above_one_per_ad():
-    from kpi_advisor.data import load_dataset
-    from kpi_advisor.prepare import load_config, prepare
-    from kpi_advisor.metrics import metric_table
+    from kpi_advisor.data.sources import load_dataset
+    from kpi_advisor.evaluation.tables import metric_table
+    from kpi_advisor.loading.prepare import load_config, prepare
 
     prepared = prepare(load_config({"client": "t", "business_model": "dtc_ecommerce", "data": [source(KAGGLE, "kaggle_fb_ads")]}))
     dataset = load_dataset(prepared.loaded.config, prepared.catalog, Path.cwd())
@@ -377,9 +375,9 @@ def test_meta_and_ga4_join_on_date_channel_and_campaign():
     assert facebook["bounce_rate"] == pytest.approx(1118 / 1765, abs=1e-6)
     assert not any("line up" in w for w in report.warnings)
 
-    from kpi_advisor.data import load_dataset
-    from kpi_advisor.prepare import load_config, prepare
-    from kpi_advisor.metrics import metric_table
+    from kpi_advisor.data.sources import load_dataset
+    from kpi_advisor.evaluation.tables import metric_table
+    from kpi_advisor.loading.prepare import load_config, prepare
 
     prepared = prepare(load_config({"client": "t", "business_model": "dtc_ecommerce", "currency": "USD",
                                     "data": [source(META_EN, "meta_ads"), source(GA4_DAILY, "ga4", **GA4_FIXED)]}))
@@ -447,7 +445,7 @@ def test_repeated_records_are_summed_with_a_warning(tmp_path):
 
 def test_repeated_records_can_be_refused(tmp_path):
     frame = pl.DataFrame({"channel": ["facebook", "facebook"], "clicks": [1, 2]})
-    from kpi_advisor.data import prepare_source
+    from kpi_advisor.data.sources import prepare_source
 
     with pytest.raises(ConfigError, match=r"data: channel=facebook appears more than once \(rows 1 and 2\)"):
         prepare_source(frame, get_catalog(), lambda row, column: __import__("kpi_advisor").Problem(""), "data", repeats="error")
@@ -560,8 +558,8 @@ def test_ga4_channel_group_and_source_medium_together_are_summed(tmp_path):
 def test_ga4_hours_are_summed_into_days(tmp_path):
     path = tmp_path / "hourly.csv"
     path.write_text("Date + hour (YYYYMMDDHH),Session source,Sessions,Engaged sessions\n2026070109,facebook,10,4\n2026070110,facebook,12,6\n2026070209,facebook,7,1\n")
-    from kpi_advisor.data import load_dataset
-    from kpi_advisor.prepare import load_config, prepare
+    from kpi_advisor.data.sources import load_dataset
+    from kpi_advisor.loading.prepare import load_config, prepare
 
     prepared = prepare(load_config({"client": "t", "business_model": "dtc_ecommerce", "data": [source(path, "ga4")]}))
     frame = load_dataset(prepared.loaded.config, prepared.catalog, Path.cwd()).frame.sort("date")

@@ -6,15 +6,14 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import kpi_advisor
 import polars as pl
 import pytest
-
-import kpi_advisor
 from kpi_advisor import Advisor, ClientConfig, ConfigError, Report
-from kpi_advisor import catalog as catalog_mod
-from kpi_advisor import expr as expr_mod
-from kpi_advisor import yamlsafe
 from kpi_advisor.advisor import file_references
+from kpi_advisor.language import expr as expr_mod
+from kpi_advisor.loading import catalog as catalog_mod
+from kpi_advisor.loading import yamlsafe
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "acme_outdoor.yaml"
@@ -84,7 +83,7 @@ def test_same_report_as_the_module_level_api(advisor):
 
 
 def test_every_kind_of_config_gives_the_same_report(advisor):
-    from kpi_advisor.prepare import load_config
+    from kpi_advisor.loading.prepare import load_config
 
     loaded = load_config(EXAMPLE)
     as_model = advisor.evaluate(loaded.config)

@@ -7,11 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import kpi_advisor
 import polars as pl
 import pytest
 from click.testing import CliRunner
-
-import kpi_advisor
 from kpi_advisor.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -147,6 +146,6 @@ def test_recommend_kpis():
 
 
 def _yaml(path: Path) -> dict:
-    from kpi_advisor.yamlsafe import load_yaml_file
+    from kpi_advisor.loading.yamlsafe import load_yaml_file
 
     return load_yaml_file(path).data

@@ -7,7 +7,6 @@ import re
 
 import pytest
 from click.testing import CliRunner
-
 from kpi_advisor.cli import cli
 
 GOOD_HEAD = "client: X\nbusiness_model: dtc_ecommerce\n"

@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from kpi_advisor.cli import cli
-
-from pathlib import Path
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -97,7 +95,7 @@ def test_validate_ok_and_errors(write):
 
 
 def test_validate_rule_pack_and_profile():
-    from kpi_advisor.jsonschemas import SCHEMA_FILES  # noqa: F401 - package data is importable
+    from kpi_advisor.commands.schemas import SCHEMA_FILES  # noqa: F401 - package data is importable
 
     root = EXAMPLES.parent
     result = invoke("validate", str(root / "rules" / "funnel.yaml"), str(root / "rules" / "profiles" / "b2b.yaml"))

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from kpi_advisor.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,7 +22,7 @@ def run(args: list[str], stdin: str | bytes) -> tuple[int, str, str]:
 
 
 def example_as_json() -> str:
-    from kpi_advisor.yamlsafe import load_yaml_file
+    from kpi_advisor.loading.yamlsafe import load_yaml_file
 
     return json.dumps(load_yaml_file(EXAMPLE).data, default=str)
 

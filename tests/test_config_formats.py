@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import kpi_advisor
-from kpi_advisor.yamlsafe import load_yaml_file
+from kpi_advisor.loading.yamlsafe import load_yaml_file
 
 ACME = Path(__file__).resolve().parent.parent / "examples" / "acme_outdoor.yaml"
 

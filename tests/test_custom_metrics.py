@@ -16,16 +16,15 @@ import sys
 import tomllib
 from pathlib import Path
 
+import kpi_advisor
 import pytest
 import yaml
 from click.testing import CliRunner
-
-import kpi_advisor
-from kpi_advisor.catalog import clear_caches, get_catalog
 from kpi_advisor.cli import cli
-from kpi_advisor.data import load_dataset
-from kpi_advisor.prepare import load_config, prepare
-from kpi_advisor.metrics import metric_table
+from kpi_advisor.data.sources import load_dataset
+from kpi_advisor.evaluation.tables import metric_table
+from kpi_advisor.loading.catalog import clear_caches, get_catalog
+from kpi_advisor.loading.prepare import load_config, prepare
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "custom-metrics.md"

@@ -8,12 +8,11 @@ import re
 import time
 from pathlib import Path
 
+import kpi_advisor
 import polars as pl
 import pytest
-
-import kpi_advisor
+from kpi_advisor.data.plausibility import BOUNDS, MAX_VALUE, check_rows
 from kpi_advisor.problems import ConfigError, Problem
-from kpi_advisor.sanity import BOUNDS, MAX_VALUE, check_rows
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "data-checks.md"
 

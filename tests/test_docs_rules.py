@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from kpi_advisor.catalog import get_catalog
-from kpi_advisor.cli import cli
 from kpi_advisor import evaluate
+from kpi_advisor.cli import cli
+from kpi_advisor.commands.ruletest import run_examples
+from kpi_advisor.loading.catalog import get_catalog
 from kpi_advisor.plugins.benchmarks import BENCHMARKS
-from kpi_advisor.ruletest import run_examples
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 RULES_DOC = (DOCS / "rules.md").read_text(encoding="utf-8")
@@ -96,8 +95,8 @@ def test_benchmark_table_matches_the_shipped_figures():
 
 
 def test_doc_money_example_arithmetic(tmp_path):
-    from kpi_advisor.findings import Economy
-    from kpi_advisor.ruletest import _rules_from, example_findings
+    from kpi_advisor.commands.ruletest import _rules_from, example_findings
+    from kpi_advisor.evaluation.rules import Economy
 
     pack = next(b for b in PACKS if "pack: money_checks" in b)
     path = tmp_path / "money.yaml"

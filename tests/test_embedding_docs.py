@@ -15,9 +15,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from kpi_advisor.cli import cli
-from kpi_advisor.yamlsafe import load_yaml_file, load_yaml_text
+from kpi_advisor.loading.yamlsafe import load_yaml_file, load_yaml_text
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "embedding.md"

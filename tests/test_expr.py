@@ -6,8 +6,7 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from kpi_advisor.expr import (
+from kpi_advisor.language.expr import (
     FUNCTIONS,
     Binary,
     BoolOp,

@@ -3,14 +3,13 @@ figures, params, peers, trends, money at stake and the order of findings."""
 
 import polars as pl
 import pytest
-
-from kpi_advisor.catalog import get_catalog
-from kpi_advisor.config import ClientConfig
-from kpi_advisor.definitions import RuleDef
 from kpi_advisor import evaluate
-from kpi_advisor.findings import Economy, evaluate_rules
-from kpi_advisor.metrics import LEVEL_DIMS, metric_table
-from kpi_advisor.ruletest import example_findings
+from kpi_advisor.commands.ruletest import example_findings
+from kpi_advisor.evaluation.rules import Economy, evaluate_rules
+from kpi_advisor.evaluation.tables import LEVEL_DIMS, metric_table
+from kpi_advisor.loading.catalog import get_catalog
+from kpi_advisor.models.config import ClientConfig
+from kpi_advisor.models.definitions import RuleDef
 
 
 def report(records, **config):
@@ -303,8 +302,9 @@ def test_rules_on_one_level_are_compiled_into_one_pass(monkeypatch):
     catalog = get_catalog()
     rows = [{"channel": "facebook", "clicks": 4000, "sessions": 1900, "spend": 3000, "revenue": 3900}]
     config = ClientConfig(client="t", business_model="dtc_ecommerce", data=[{"records": rows}])
-    from kpi_advisor.data import load_dataset
     from pathlib import Path
+
+    from kpi_advisor.data.sources import load_dataset
 
     dataset = load_dataset(config, catalog, Path.cwd())
     tables = {level: metric_table(dataset, catalog, level) for level in LEVEL_DIMS}

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 import kpi_advisor
-from kpi_advisor.catalog import get_catalog
-from kpi_advisor.goals import STOCK_GROWTH, typical_change
+import pytest
+from kpi_advisor.advice.goals import STOCK_GROWTH, typical_change
+from kpi_advisor.loading.catalog import get_catalog
 
 QUARTER = {"start": "2026-07-01", "end": "2026-09-30"}
 INSTAGRAM = [{"channel": "instagram", "impressions": 90000, "followers": 5000}, {"channel": "facebook", "impressions": 80000, "followers": 9000}]

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from kpi_advisor.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,11 +10,10 @@ import string
 
 import pytest
 from babel.messages.pofile import read_po
-
-from kpi_advisor import ConfigError, i18n
-from kpi_advisor.catalog import get_catalog
-from kpi_advisor.formatting import current_locale, format_date, format_value, use_locale
-
+from kpi_advisor import ConfigError
+from kpi_advisor.i18n import messages as i18n
+from kpi_advisor.i18n.formatting import current_locale, format_date, format_value, use_locale
+from kpi_advisor.loading.catalog import get_catalog
 from reporting import ROOT, acme, render
 
 TRANSLATED = [lang for lang in i18n.LANGUAGES if lang != "en"]
@@ -37,7 +36,7 @@ def test_template_is_in_step_with_the_sources():
     built = i18n.build_template(ROOT, get_catalog())
     with (i18n.LOCALE_DIR / "kpi_advisor.pot").open("rb") as stream:
         shipped = read_po(stream)
-    assert ids(built) == ids(shipped), "run: python -m kpi_advisor.i18n extract"
+    assert ids(built) == ids(shipped), "run: python -m kpi_advisor.commands.regenerate"
 
 
 def must_translate() -> set:
@@ -60,7 +59,7 @@ def must_translate() -> set:
 def test_catalog_is_complete_where_it_must_be_and_placeholders_match(lang):
     catalog = po(lang)
     with (i18n.LOCALE_DIR / "kpi_advisor.pot").open("rb") as stream:
-        assert ids(catalog) == ids(read_po(stream)), "run: python -m kpi_advisor.i18n extract, then translate"
+        assert ids(catalog) == ids(read_po(stream)), "run: python -m kpi_advisor.commands.regenerate, then translate"
     required = must_translate()
     assert len(required) > 150
     problems = []

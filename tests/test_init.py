@@ -7,10 +7,9 @@ import json
 
 import pytest
 from click.testing import CliRunner
-
-from kpi_advisor.catalog import get_catalog
 from kpi_advisor.cli import cli
-from kpi_advisor.yamlsafe import load_yaml_text
+from kpi_advisor.loading.catalog import get_catalog
+from kpi_advisor.loading.yamlsafe import load_yaml_text
 
 MODELS = sorted(get_catalog().profiles)
 

@@ -7,14 +7,10 @@ import json
 import os
 from pathlib import Path
 
+import kpi_advisor
 import pytest
 from click.testing import CliRunner
-
-import kpi_advisor
-from kpi_advisor.catalog import build_catalog, get_catalog
-from kpi_advisor.cli import cli
-from kpi_advisor.definitions import STAGES
-from kpi_advisor.kpis import (
+from kpi_advisor.advice.kpis import (
     STAGE_DEPTH,
     goal_label,
     goal_view,
@@ -24,8 +20,10 @@ from kpi_advisor.kpis import (
     recommend,
     write_docs,
 )
+from kpi_advisor.cli import cli
+from kpi_advisor.loading.catalog import build_catalog, get_catalog
+from kpi_advisor.models.definitions import STAGES
 from kpi_advisor.problems import ConfigError
-
 from test_profiles import GOALS, MODELS, Profiles, manager
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -242,7 +240,7 @@ def test_docs_table_is_generated_from_the_shipped_profiles(catalog, tmp_path):
         write_docs(docs, catalog)
     copy = tmp_path / "kpis.md"
     copy.write_text(docs.read_text(encoding="utf-8"), encoding="utf-8")
-    assert not write_docs(copy, catalog), "docs/kpis.md is stale: run python -m kpi_advisor.kpis docs/kpis.md"
+    assert not write_docs(copy, catalog), "docs/kpis.md is stale: run python -m kpi_advisor.commands.regenerate"
     table = kpi_table_markdown(catalog)
     for model in MODELS:
         assert f"### `{model}`" in table

@@ -7,16 +7,16 @@ import re
 import threading
 from pathlib import Path
 
+import kpi_advisor
 import polars as pl
 import pytest
 from click.testing import CliRunner
-
-import kpi_advisor
-from kpi_advisor import expr, limits
+from kpi_advisor import limits
 from kpi_advisor.cli import cli
+from kpi_advisor.language import expr
+from kpi_advisor.loading.catalog import get_catalog
+from kpi_advisor.loading.yamlsafe import DEFAULT_LIMITS, load_yaml_text
 from kpi_advisor.problems import ConfigError
-from kpi_advisor.catalog import get_catalog
-from kpi_advisor.yamlsafe import DEFAULT_LIMITS, load_yaml_text
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "limits.md"
 RECORDS = [{"channel": "facebook", "impressions": 1000, "clicks": 20}]
@@ -150,7 +150,7 @@ def test_a_parquet_file_that_unpacks_to_too_many_rows_is_refused_from_its_footer
 def test_stdin_is_read_no_further_than_the_limit():
     from io import BytesIO
 
-    from kpi_advisor.yamlsafe import read_limited
+    from kpi_advisor.loading.yamlsafe import read_limited
 
     class Endless(BytesIO):
         def read(self, size=-1):

@@ -6,12 +6,11 @@ import json
 
 import pytest
 from click.testing import CliRunner
-
-from kpi_advisor import expr
-from kpi_advisor.catalog import get_catalog
-from kpi_advisor.cli import cli
-from kpi_advisor.definitions import DIMENSIONS, STAGES
 from kpi_advisor import evaluate
+from kpi_advisor.cli import cli
+from kpi_advisor.language import expr
+from kpi_advisor.loading.catalog import get_catalog
+from kpi_advisor.models.definitions import DIMENSIONS, STAGES
 from kpi_advisor.plugins import metrics as builtin
 
 CATALOG = get_catalog()

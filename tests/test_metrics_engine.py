@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import math
 
+import kpi_advisor
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import kpi_advisor
 
 
 def run(records, **extra):

@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 
 import pytest
-
-from kpi_advisor.formatting import format_value
-from kpi_advisor.output import write_atomic
+from kpi_advisor.commands.output import write_atomic
+from kpi_advisor.i18n.formatting import format_value
 from kpi_advisor.problems import ConfigError
 
 

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pluggy
 import pytest
-
 from kpi_advisor import hookimpl, hookspecs
-from kpi_advisor.catalog import build_catalog
 from kpi_advisor.host import get_plugin_manager, manager_with
+from kpi_advisor.loading.catalog import build_catalog
 from kpi_advisor.problems import PluginError
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "plugins.md"
@@ -159,7 +158,7 @@ def test_local_plugin_from_config_provides_a_metric(write):
 
 def test_only_named_entry_points_load(monkeypatch, fresh_plugins):
     monkeypatch.setenv("KPI_ADVISOR_LOAD_PLUGINS", "metrics,goals")
-    from kpi_advisor.catalog import clear_caches
+    from kpi_advisor.loading.catalog import clear_caches
 
     clear_caches()
     names = {name for name, _ in get_plugin_manager().list_name_plugin()}

@@ -7,15 +7,15 @@ import dataclasses
 import inspect
 import sys
 
+import kpi_advisor
 import polars as pl
 import pytest
 from click.testing import CliRunner
-
-import kpi_advisor
-from kpi_advisor import DataFormat, ReportFormat, catalog as catalog_mod, hookimpl
-from kpi_advisor.catalog import build_catalog, get_catalog
+from kpi_advisor import DataFormat, ReportFormat, hookimpl
 from kpi_advisor.cli import cli
 from kpi_advisor.host import get_plugin_manager, load_plugin_file, manager_with
+from kpi_advisor.loading import catalog as catalog_mod
+from kpi_advisor.loading.catalog import build_catalog, get_catalog
 from kpi_advisor.plugincalls import polars_metric, render_report, with_metric_columns
 from kpi_advisor.problems import PluginError
 

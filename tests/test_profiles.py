@@ -10,15 +10,14 @@ import jsonschema
 import pluggy
 import pytest
 from click.testing import CliRunner
-
 from kpi_advisor import hookimpl
-from kpi_advisor.catalog import build_catalog, get_catalog
+from kpi_advisor.advice.kpis import rank_kpis
 from kpi_advisor.cli import cli
-from kpi_advisor.definitions import STAGES
+from kpi_advisor.commands.listing import listing
+from kpi_advisor.commands.schemas import schema_dict
 from kpi_advisor.host import manager_with
-from kpi_advisor.jsonschemas import schema_dict
-from kpi_advisor.kpis import rank_kpis
-from kpi_advisor.listing import listing
+from kpi_advisor.loading.catalog import build_catalog, get_catalog
+from kpi_advisor.models.definitions import STAGES
 from kpi_advisor.problems import ConfigError, PluginError
 
 ROOT = Path(__file__).resolve().parent.parent

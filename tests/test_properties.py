@@ -20,13 +20,12 @@ import math
 import os
 from functools import lru_cache
 
+import kpi_advisor
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-
-import kpi_advisor
-from kpi_advisor import expr
-from kpi_advisor.catalog import get_catalog
+from kpi_advisor.language import expr
+from kpi_advisor.loading.catalog import get_catalog
 
 # A longer hunt: KPI_ADVISOR_PROPERTY_EXAMPLES=1000 pytest tests/test_properties.py
 EXAMPLES = int(os.environ.get("KPI_ADVISOR_PROPERTY_EXAMPLES", "25"))

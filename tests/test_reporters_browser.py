@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from reporting import acme, render
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")

@@ -6,10 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from kpi_advisor.catalog import get_catalog
-from kpi_advisor.plugins.report_funnel import build_funnels, funnel_steps, place
-
+from kpi_advisor.loading.catalog import get_catalog
+from kpi_advisor.plugins.reports.funnel import build_funnels, funnel_steps, place
 from reporting import LANGS, acme, bare, hostile, render
 
 

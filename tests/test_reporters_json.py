@@ -8,10 +8,8 @@ import json
 import jsonschema
 import pytest
 from click.testing import CliRunner
-
 from kpi_advisor.cli import cli
-from kpi_advisor.jsonschemas import schema_dict
-
+from kpi_advisor.commands.schemas import schema_dict
 from reporting import ACME, LANGS, acme, bare, hostile, render
 
 

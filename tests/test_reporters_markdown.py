@@ -6,9 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from kpi_advisor.plugins.report_markdown import cell, inline
-
+from kpi_advisor.plugins.reports.markdown_report import cell, inline
 from reporting import LANGS, acme, bare, hostile, render
 
 

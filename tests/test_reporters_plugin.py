@@ -9,12 +9,10 @@ import io
 
 import pytest
 from click.testing import CliRunner
-
 from kpi_advisor import ReportFormat, hookimpl
-from kpi_advisor.catalog import get_catalog
 from kpi_advisor.cli import cli
 from kpi_advisor.host import get_plugin_manager
-
+from kpi_advisor.loading.catalog import get_catalog
 from reporting import ACME, acme
 
 

@@ -7,9 +7,7 @@ import re
 
 import pytest
 from click.testing import CliRunner
-
 from kpi_advisor.cli import cli
-
 from reporting import ACME, LANGS, acme, hostile, render
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

@@ -5,9 +5,8 @@ must-not-fire example runs and stays quiet (engine/ruletest.py, as
 from pathlib import Path
 
 import pytest
-
-from kpi_advisor.catalog import get_catalog
-from kpi_advisor.ruletest import run_examples
+from kpi_advisor.commands.ruletest import run_examples
+from kpi_advisor.loading.catalog import get_catalog
 
 RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
 PACKS = sorted(RULES_DIR.glob("*.yaml"))

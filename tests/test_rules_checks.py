@@ -2,11 +2,10 @@
 
 import pytest
 from click.testing import CliRunner
-
-from kpi_advisor.catalog import get_catalog
 from kpi_advisor.cli import cli
-from kpi_advisor.definitions import RuleDef
-from kpi_advisor.rulespec import check_rule
+from kpi_advisor.language.rulespec import check_rule
+from kpi_advisor.loading.catalog import get_catalog
+from kpi_advisor.models.definitions import RuleDef
 
 BASE = {
     "id": "test-rule",

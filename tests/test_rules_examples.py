@@ -4,7 +4,6 @@ and nothing else (the golden reports hold the full text; this states the intent)
 from pathlib import Path
 
 import pytest
-
 from kpi_advisor import evaluate
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

@@ -2,11 +2,10 @@
 
 import polars as pl
 import pytest
-
-from kpi_advisor import expr
-from kpi_advisor.benchmarking import normalise_platform, platform_expr, resolve
-from kpi_advisor.definitions import Benchmark, BenchmarkRef
-from kpi_advisor.rulefuncs import RULE_FUNCTIONS, PeerContext, TrendCollector, rule_functions, trend_aggregation
+from kpi_advisor.evaluation.benchmarks import normalise_platform, platform_expr, resolve
+from kpi_advisor.language import expr
+from kpi_advisor.language.functions import RULE_FUNCTIONS, PeerContext, TrendCollector, rule_functions, trend_aggregation
+from kpi_advisor.models.definitions import Benchmark, BenchmarkRef
 
 
 @pytest.mark.parametrize(

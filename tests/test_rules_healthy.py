@@ -6,10 +6,9 @@ been skipped (a quiet rule that never ran proves nothing)."""
 import datetime as dt
 
 import pytest
-
-from kpi_advisor.catalog import get_catalog
-from kpi_advisor.findings import Economy
-from kpi_advisor.ruletest import example_findings
+from kpi_advisor.commands.ruletest import example_findings
+from kpi_advisor.evaluation.rules import Economy
+from kpi_advisor.loading.catalog import get_catalog
 
 MONTHS = [dt.date(2026, 6, 30), dt.date(2026, 7, 31), dt.date(2026, 8, 31), dt.date(2026, 9, 30)]
 STOCKS = ("followers",)

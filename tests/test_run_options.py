@@ -7,10 +7,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
-
-from kpi_advisor import progress as progress_mod
 from kpi_advisor.cli import cli
-
+from kpi_advisor.commands import progress as progress_mod
 from reporting import ACME
 
 TWO_LEAKS = """
@@ -75,7 +73,7 @@ def test_unknown_format_lists_the_known_ones():
 
 
 def test_progress_bar_only_for_large_input_on_a_terminal(monkeypatch, write, tmp_path):
-    from kpi_advisor.prepare import load_config
+    from kpi_advisor.loading.prepare import load_config
 
     big = write("big.csv", "campaign,impressions,clicks\n" + "".join(f"c{i},100,3\n" for i in range(2000)))
     loaded = load_config(write("big.yaml", "client: x\nbusiness_model: dtc_ecommerce\ndata: [{csv: big.csv}]\n"))

@@ -5,12 +5,11 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import kpi_advisor
 import polars as pl
 import pytest
-
-import kpi_advisor
-from kpi_advisor.catalog import get_catalog
-from kpi_advisor.data import _collect_needed
+from kpi_advisor.data.sources import _collect_needed
+from kpi_advisor.loading.catalog import get_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "date,channel,campaign,impressions,clicks,sessions,bounces,spend,ad_id,ctr\n"

@@ -7,16 +7,15 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
-from kpi_advisor.jsonschemas import SCHEMA_FILES, schema_dict, schema_text, shipped_schema
-from kpi_advisor.yamlsafe import load_yaml_file
+from kpi_advisor.commands.schemas import SCHEMA_FILES, schema_dict, schema_text, shipped_schema
+from kpi_advisor.loading.yamlsafe import load_yaml_file
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize("name", sorted(SCHEMA_FILES))
 def test_shipped_schema_matches_the_models(name):
-    assert shipped_schema(name) == schema_text(name), "run: python -m kpi_advisor.jsonschemas"
+    assert shipped_schema(name) == schema_text(name), "run: python -m kpi_advisor.commands.regenerate"
 
 
 @pytest.mark.parametrize("name", sorted(SCHEMA_FILES))

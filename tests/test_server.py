@@ -16,12 +16,11 @@ schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is not i
 from click.testing import CliRunner  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
-from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance  # noqa: E402
-
 from kpi_advisor import Advisor, Report  # noqa: E402
 from kpi_advisor.cli import cli  # noqa: E402
+from kpi_advisor.loading.yamlsafe import load_yaml_file  # noqa: E402
 from kpi_advisor.server import PROBLEM_TYPES, ServiceLimits, create_app, json_pointer  # noqa: E402
-from kpi_advisor.yamlsafe import load_yaml_file  # noqa: E402
+from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "acme_outdoor.yaml"

@@ -19,13 +19,12 @@ pytest.importorskip("pyarrow", reason="pyarrow is not installed: pip install -e 
 if shutil.which("java") is None:
     pytest.skip("Spark needs Java (17 or later) on PATH", allow_module_level=True)
 
+import kpi_advisor  # noqa: E402
 import polars as pl  # noqa: E402
 from click.testing import CliRunner  # noqa: E402
-
-import kpi_advisor  # noqa: E402
 from kpi_advisor import spark as kspark  # noqa: E402
 from kpi_advisor.cli import cli  # noqa: E402
-from kpi_advisor.config import SparkSettings  # noqa: E402
+from kpi_advisor.models.config import SparkSettings  # noqa: E402
 
 CONFIG = {
     "client": "Agency book",

@@ -4,11 +4,8 @@ import pickle
 import time
 
 import pytest
-from pydantic import BaseModel, ConfigDict, ValidationError
-
-from kpi_advisor import yamlsafe
-from kpi_advisor.problems import ConfigError, Problem, ProblemsError, format_path
-from kpi_advisor.yamlsafe import (
+from kpi_advisor.loading import yamlsafe
+from kpi_advisor.loading.yamlsafe import (
     Document,
     YamlLimits,
     known_fields_for,
@@ -16,6 +13,8 @@ from kpi_advisor.yamlsafe import (
     load_yaml_text,
     problems_from_validation_error,
 )
+from kpi_advisor.problems import ConfigError, Problem, ProblemsError, format_path
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 LOADERS = [pytest.param(yamlsafe._PyLoader, id="python")]
 if yamlsafe._CLoader is not None:

@@ -37,7 +37,7 @@ from kpi_advisor.data import (
     number_text,
     plain_numbers,
 )
-from kpi_advisor.definitions import DIMENSIONS
+from kpi_advisor.models.definitions import DIMENSIONS
 from kpi_advisor.problems import ConfigError, Problem
 
 HEADER_SEARCH_LINES = 12  # per block: banner lines above a header are few

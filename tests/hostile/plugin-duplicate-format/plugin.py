@@ -1,6 +1,5 @@
-from kpi_advisor import hookimpl
+from kpi_advisor import DataFormat, hookimpl
 
-from kpi_advisor import DataFormat
 
 @hookimpl
 def kpi_advisor_data_formats():

@@ -1,2 +1,3 @@
 import pathlib
+
 raise ImportError('no module named secret_sauce')

@@ -1,5 +1,6 @@
 from kpi_advisor import hookimpl
 
+
 def boom(m):
     raise ZeroDivisionError('oops')
 

@@ -1,6 +1,5 @@
-from kpi_advisor import hookimpl
+from kpi_advisor import DataFormat, hookimpl
 
-from kpi_advisor import DataFormat
 
 def read(path, options):
     raise KeyError('column Leads')

@@ -1,2 +1,3 @@
 import pathlib
+
 pathlib.Path('CANARY').write_text('imported')

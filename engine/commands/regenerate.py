@@ -1,0 +1,42 @@
+"""The maintainer's one entry for generated files: ``python -m kpi_advisor.commands.regenerate``.
+
+Run it from a checkout after changing the models, a profile, a rule pack or a report string:
+it rewrites the JSON Schemas in schemas/, the ranked-KPI table in docs/kpis.md, and the message
+template (locales/kpi_advisor.pot) merged into every .po file. Tests fail while any of them is
+stale, naming this command. Each file is rewritten only when its content changes.
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib.resources import files
+from pathlib import Path
+
+
+def regenerate(docs: Path) -> list[str]:
+    """Rewrite every generated file; returns one line per file saying what happened."""
+    from ..advice.kpis import write_docs
+    from ..i18n.messages import LOCALE_DIR, extract
+    from ..loading.catalog import get_catalog
+    from .schemas import write_schemas
+
+    lines = []
+    write_schemas(Path(str(files("kpi_advisor.schemas"))))
+    lines.append("schemas: written")
+    lines.append(f"{docs}: {'rewritten' if write_docs(docs, get_catalog()) else 'up to date'}")
+    lines += [f"wrote {path}" for path in extract(LOCALE_DIR.parents[2])]
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) > 1 or args[:1] in (["-h"], ["--help"]):
+        print("usage: python -m kpi_advisor.commands.regenerate [DOCS_KPIS_MD]  (default docs/kpis.md)", file=sys.stderr)
+        return 2
+    for line in regenerate(Path(args[0] if args else "docs/kpis.md")):
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,95 @@
+"""Run the examples inside rule packs: each must-fire example must make its
+rule fire, each must-not-fire example must leave it quiet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..data.sources import load_dataset
+from ..evaluation.rules import Economy, evaluate_rules
+from ..evaluation.tables import LEVEL_DIMS, metric_table
+from ..language.rulespec import check_rule
+from ..loading.catalog import Catalog, get_catalog, load_rule_pack
+from ..models.config import ClientConfig, RecordsSource
+from ..models.definitions import RuleDef
+from ..problems import ConfigError, Problem
+
+
+@dataclass
+class ExampleResult:
+    rule: str
+    kind: str  # "fire" or "quiet"
+    name: str
+    passed: bool
+    detail: str = ""
+
+
+def _rules_from(paths: list[Path], catalog: Catalog) -> tuple[list[RuleDef], Catalog]:
+    if not paths:
+        return list(catalog.rules.values()), catalog
+    rules: list[RuleDef] = []
+    files = [f for p in paths for f in (sorted(p.glob("*.yaml")) if p.is_dir() else [p])]
+    for path in files:
+        pack = load_rule_pack(path)
+        catalog = catalog.with_metrics([m for m in pack.metrics if m.id not in catalog.metrics], str(path))
+        for rule in pack.rules:
+            problems = check_rule(rule, catalog.metrics)
+            if problems:
+                raise ConfigError([Problem(p, file=str(path)) for p in problems])
+            rules.append(rule)
+    return rules, catalog
+
+
+def run_example(
+    rule: RuleDef, records: list[dict], params: dict[str, float], catalog: Catalog,
+    benchmarks: dict[str, dict[str, float]] | None = None, currency: str = "USD",
+) -> tuple[bool, str]:
+    """Whether the rule fires on the records, and why not when it is skipped."""
+    findings, skipped = example_findings([rule], records, catalog, {rule.id: params}, benchmarks, currency)
+    return bool(findings), skipped.get(rule.id, "")
+
+
+def example_findings(
+    rules: list[RuleDef], records: list[dict], catalog: Catalog, params: dict[str, dict[str, float]] | None = None,
+    benchmarks: dict[str, dict[str, float]] | None = None, currency: str = "USD", economy: Economy | None = None,
+) -> tuple[list, dict[str, str]]:
+    """The findings of some rules on inline records, and why any rule was skipped."""
+    config = ClientConfig(client="example", business_model="example", currency=currency, data=[RecordsSource(records=records)])
+    dataset = load_dataset(config, catalog, Path.cwd())
+    tables = {level: metric_table(dataset, catalog, level) for level in LEVEL_DIMS}
+    outcome = evaluate_rules(rules, tables, catalog, params or {}, economy or Economy(currency=currency), benchmarks or {})
+    return outcome.findings, outcome.skipped
+
+
+def run_examples(paths: list[Path], catalog: Catalog | None = None) -> list[ExampleResult]:
+    rules, catalog = _rules_from(paths, catalog or get_catalog())
+    results = []
+    for rule in sorted(rules, key=lambda r: r.id):
+        if not rule.examples.fire:
+            results.append(ExampleResult(rule.id, "fire", "(none)", False, "a rule needs at least one must-fire example"))
+        if not rule.examples.quiet:
+            results.append(ExampleResult(rule.id, "quiet", "(none)", False, "a rule needs at least one must-not-fire example"))
+        for kind, examples in (("fire", rule.examples.fire), ("quiet", rule.examples.quiet)):
+            for example in examples:
+                unknown = sorted(set(example.params) - set(rule.params))
+                if unknown:
+                    results.append(ExampleResult(rule.id, kind, example.name, False, f"bad example: unknown param '{unknown[0]}'"))
+                    continue
+                try:
+                    fired, skipped = run_example(rule, example.records, example.params, catalog, example.benchmarks, example.currency)
+                except ConfigError as exc:
+                    results.append(ExampleResult(rule.id, kind, example.name, False, f"bad example: {exc}"))
+                    continue
+                if kind == "fire":
+                    passed = fired
+                    detail = "" if passed else "did not fire" + (f": skipped, {skipped}" if skipped else "")
+                elif example.skipped:
+                    passed = bool(skipped)
+                    detail = "" if passed else ("fired" if fired else "ran, but the example expects the rule to be skipped")
+                else:
+                    # A quiet example must show the rule running and staying quiet, not being skipped.
+                    passed = not fired and not skipped
+                    detail = "" if passed else "fired" if fired else f"skipped ({skipped}); mark the example skipped: true if that is the point"
+                results.append(ExampleResult(rule.id, kind, example.name, passed, detail))
+    return results

@@ -1,0 +1,826 @@
+"""Reading a client's data into one polars frame with canonical columns.
+
+Every source is read by a data-format plugin, then prepared here the same way:
+
+1. normalised: column names matched to metric ids and dimensions (exactly, by
+   alias, or by their snake_case form), dimensions cast to text (``date`` to a
+   date), counts cleaned (percent strings, thousands separators, ``--``) and
+   checked (numeric, finite, non-negative);
+2. rows that only differ in a breakdown the engine does not report (age,
+   gender, placement, ...) summed, and rows that repeat a scope and date
+   refused (or summed, when the source says ``duplicates: sum``);
+3. checked against the other sources: one currency, no count given twice for
+   the same scope, and a warning where their dimensions do not line up.
+
+The sources are then stacked; a metric table groups them by a level's
+dimensions, so counts from different sources meet on their shared dimensions
+(see docs/data-formats.md). Checks are vectorized; rows are only looked at one
+by one on the error path, to name them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import polars as pl
+
+from ..limits import check_count
+from ..loading.catalog import Catalog
+from ..models.config import ClientConfig, FileSource, RecordsSource, SparkSource
+from ..models.definitions import DIMENSIONS
+from ..problems import ConfigError, PluginError, Problem
+from . import files, plausibility
+
+MAX_ROW_PROBLEMS = 5
+MAX_EXAMPLES = 3
+
+# Helper columns a reader may add; they never reach the metric tables.
+LINE_COLUMN = "__line"  # the source line of each row, for messages
+BREAKDOWN_PREFIX = "__breakdown__"  # a breakdown to sum over, e.g. "__breakdown__Age"
+CURRENCY_COLUMN = "currency"  # ISO code of the money columns, per row
+
+# Cells that mean "no value" in exports (Google Ads writes --); anything else that is not a number is an error.
+NULL_TOKENS = ("", "--", "-", "\u2013", "\u2014")
+
+# Options every built-in reader understands (docs/data-formats.md).
+COMMON_OPTIONS = frozenset(
+    {
+        "kind", "header_line", "decimal_comma", "locale", "encoding", "separator", "currency",
+        "channel", "account", "region", "columns", "ignore", "recode", "duplicates", "name",
+    }
+)
+CONSTANT_DIMENSIONS = ("channel", "account", "region")
+# Dimensions whose values are names people type, and so differ between tools.
+NAMED_DIMENSIONS = ("campaign", "ad")
+
+# Languages whose number format writes 1.234,5 (CLDR); Swiss German and Italian use 1'234.5.
+_COMMA_LANGUAGES = frozenset(
+    "bg cs da de el es et fi fr hr hu id it lt lv nb nl no pl pt ro ru sk sl sr sv tr uk vi".split()
+)
+_DOT_LOCALES = frozenset({"de_ch", "it_ch", "de_li"})
+
+# Header spellings of dimensions in hand-made CSVs, after snake_casing.
+DIMENSION_ALIASES = {
+    "day": "date",
+    "reporting_date": "date",
+    "campaign_name": "campaign",
+    "ad_name": "ad",
+    "account_name": "account",
+    "country": "region",
+}
+
+# Row number in a source -> (file, line, field path) for a message.
+Locator = Callable[[int, str], Problem]
+
+
+@dataclass
+class Dataset:
+    frame: pl.DataFrame
+    dims: list[str]
+    counts: list[str]
+    warnings: list[str] = field(default_factory=list)
+    currency: str | None = None  # the sources' currency, where any says
+
+    @property
+    def rows(self) -> int:
+        return self.frame.height
+
+
+@dataclass
+class Source:
+    """One source after normalising, before it meets the others."""
+
+    name: str
+    frame: pl.DataFrame  # dims and counts only
+    dims: list[str]  # dimensions with at least one value
+    counts: list[str]
+    currency: str | None = None
+    currency_from: str = ""
+
+
+# --- numbers and names ----------------------------------------------------------------
+
+
+def snake(name: str) -> str:
+    """'Amount Spent' -> 'amount_spent'; how a header is matched to a metric id."""
+    return re.sub(r"[^0-9a-z]+", "_", name.casefold()).strip("_")
+
+
+def decimal_comma_from(options: Mapping[str, Any]) -> bool | None:
+    """True/False when ``decimal_comma`` or ``locale`` says how numbers are written, else None."""
+    if "decimal_comma" in options:
+        value = options["decimal_comma"]
+        if isinstance(value, str):
+            return value.strip().lower() in ("true", "yes", "1")
+        return bool(value)
+    locale = options.get("locale")
+    if locale:
+        tag = str(locale).replace("-", "_").lower()
+        if tag in _DOT_LOCALES:
+            return False
+        return tag.split("_")[0] in _COMMA_LANGUAGES
+    return None
+
+
+def number_text(column: pl.Expr, *, decimal_comma: bool = False) -> pl.Expr:
+    """Text cells as plain number text ("1234.5"), vectorized.
+
+    Understands thousands separators ("1,234" or, with ``decimal_comma``,
+    "1.234,5"), spaces inside numbers, a leading or trailing currency symbol,
+    percent strings ("2.7%" -> 0.027), and the empty markers ``--`` and ``-``
+    (null). A cell that is not a number is returned unchanged so that
+    the engine can name its row and column.
+    """
+    text = column.cast(pl.String).str.strip_chars().str.replace_all(r"[\s\u00a0\u202f\u2009']", "")
+    text = text.str.replace_all(r"^[$€£¥]|[$€£¥]$", "")
+    percent = text.str.ends_with("%")
+    text = text.str.strip_suffix("%")
+    if decimal_comma:
+        shape = r"^[+-]?(\d{1,3}(\.\d{3})+|\d*)(,\d+)?$"
+        plain = text.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
+    else:
+        shape = r"^[+-]?(\d{1,3}(,\d{3})+|\d*)(\.\d+)?([eE][+-]?\d+)?$"
+        plain = text.str.replace_all(",", "", literal=True)
+    value = plain.cast(pl.Float64, strict=False)
+    value = pl.when(percent).then(value / 100).otherwise(value)
+    return (
+        pl.when(column.is_null() | text.is_in(NULL_TOKENS))
+        .then(pl.lit(None, dtype=pl.String))
+        .when(text.str.contains(shape) & value.is_not_null())
+        .then(value.cast(pl.String))
+        .otherwise(column.cast(pl.String))
+    )
+
+
+def canonical_name(column: str, catalog: Catalog) -> str | None:
+    """The metric id or dimension a column stands for: exact, by alias, or by its snake_case form."""
+    for name in (column, snake(column)):
+        if name in DIMENSIONS or name in catalog.metrics:
+            return name
+        if name in catalog.aliases:
+            return catalog.aliases[name]
+        if name in DIMENSION_ALIASES:
+            return DIMENSION_ALIASES[name]
+    return None
+
+
+def check_options(options: Mapping[str, Any], allowed: Iterable[str], source: str) -> list[str]:
+    """Warnings for reader options nobody reads (a typo would otherwise be ignored silently)."""
+    known = set(allowed) | COMMON_OPTIONS
+    warnings = []
+    for key in options:
+        if key not in known:
+            close = [k for k in sorted(known) if k != "kind" and _close(key, k)]
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            warnings.append(f"{source}: option '{key}' is not used by this format{hint}")
+    return warnings
+
+
+def _close(a: str, b: str) -> bool:
+    import difflib
+
+    return difflib.SequenceMatcher(None, a, b).ratio() >= 0.8
+
+
+# --- one source -------------------------------------------------------------------------
+
+
+def _bad_rows(frame: pl.DataFrame, mask: pl.Expr, column: str) -> list[tuple[int, Any]]:
+    bad = frame.with_row_index("__row").filter(mask).select("__row", column).head(MAX_ROW_PROBLEMS)
+    return [(int(row), value) for row, value in bad.iter_rows()]
+
+
+def normalise(frame: pl.DataFrame, catalog: Catalog, locate: Locator, source: str) -> tuple[pl.DataFrame, list[str]]:
+    """Canonical dimensions and counts, or a ConfigError naming rows and columns.
+
+    Helper columns (``__line``, ``__breakdown__*``) and ``currency`` pass through.
+    """
+    warnings: list[str] = []
+    problems: list[Problem] = []
+    renames: dict[str, str] = {}
+    claimed: dict[str, str] = {}
+    for column in frame.columns:
+        if column.startswith("__") or column == CURRENCY_COLUMN:
+            continue
+        target = canonical_name(column, catalog)
+        if target is None:
+            continue
+        if target in claimed:
+            problems.append(Problem(f"{source}: columns '{claimed[target]}' and '{column}' both mean '{target}'; keep one"))
+            continue
+        claimed[target] = column
+        if target != column:
+            renames[column] = target
+    if problems:
+        raise ConfigError(problems)
+    originals = dict(claimed)
+    frame = frame.rename(renames)
+
+    keep: dict[str, pl.Expr] = {}
+    counts: list[str] = []
+    for column in frame.columns:
+        if column.startswith("__"):
+            keep[column] = pl.col(column)
+        elif column == CURRENCY_COLUMN:
+            keep[column] = pl.col(column).cast(pl.String).str.strip_chars().str.to_uppercase()
+        elif column in DIMENSIONS:
+            keep[column] = _dimension(frame, column, locate, problems)
+        elif column in catalog.metrics and not catalog.metrics[column].derived:
+            dtype = frame.schema[column]
+            if dtype == pl.String or dtype.is_numeric() or dtype == pl.Null:
+                counts.append(column)
+            else:
+                kind = "true/false values" if dtype == pl.Boolean else str(dtype)
+                problems.append(_at(locate(0, column), f"expected numbers, got {kind}"))
+        elif column in catalog.metrics:
+            metric = catalog.metrics[column]
+            how = metric.formula or "a plugin formula"
+            warnings.append(f"{source}: column '{originals.get(column, column)}' is ignored: {column} is derived ({how}) and is recomputed from the counts")
+        else:
+            hint = catalog.suggest(snake(column), list(catalog.metrics) + list(DIMENSIONS))
+            warnings.append(f"{source}: column '{column}' is not a known metric or dimension and is ignored{hint}")
+    numbers = _numbers(frame, counts, locate, problems)
+    if problems:
+        raise ConfigError(problems)
+    if not counts:
+        raise ConfigError(Problem(f"{source}: no metric columns found; expected counts such as impressions, clicks, sessions"))
+    order = [c for c in frame.columns if c in keep or c in counts]
+    if not keep:  # counts only, no dimension (one total row): a zero-column select would have no rows
+        return numbers.select(order), warnings
+    out = frame.select(list(keep.values()))
+    return out.hstack(numbers.get_columns()).select(order), warnings
+
+
+def _dimension(frame: pl.DataFrame, column: str, locate: Locator, problems: list[Problem]) -> pl.Expr:
+    dtype = frame.schema[column]
+    if column != "date":
+        text = pl.col(column).cast(pl.String).str.strip_chars()
+        return pl.when(text == "").then(None).otherwise(text).alias(column)
+    if dtype == pl.Date:
+        return pl.col(column)
+    if dtype == pl.Datetime:
+        return pl.col(column).dt.date()
+    text = pl.col(column).cast(pl.String).str.strip_chars()
+    # A timestamp such as 2026-07-01 00:00:00 or 2026-07-01T00:00:00Z counts for its day.
+    day = pl.when(text.str.contains(r"^\d{4}-\d{2}-\d{2}[ T]")).then(text.str.slice(0, 10)).otherwise(text)
+    parsed = day.str.to_date("%Y-%m-%d", strict=False)
+    mask = parsed.is_null() & text.is_not_null() & (text != "")
+    for row, value in _bad_rows(frame, mask, column):
+        problems.append(_at(locate(row, column), f"expected a date like 2026-07-01, got {value!r}"))
+    return parsed.alias(column)
+
+
+def plain_numbers(frame: pl.DataFrame, columns: Sequence[str]) -> set[str]:
+    """Text columns whose every cell already reads as a plain number: they need no cleaning.
+
+    One cheap cast per column decides; the regular-expression cleaning of
+    :func:`number_text` only runs on columns that need it.
+    """
+    text = [c for c in columns if frame.schema[c] == pl.String]
+    if not text or frame.height == 0:
+        return set(text)
+    row = frame.select(
+        [(pl.col(c).cast(pl.Float64, strict=False).null_count() == pl.col(c).null_count()).alias(c) for c in text]
+    ).row(0, named=True)
+    return {c for c, plain in row.items() if plain}
+
+
+def _numbers(frame: pl.DataFrame, counts: list[str], locate: Locator, problems: list[Problem]) -> pl.DataFrame:
+    """All count columns as Float64 in one pass, checked: numeric, finite, non-negative."""
+    plain = plain_numbers(frame, counts)
+    exprs = []
+    for column in counts:
+        col = pl.col(column)
+        if frame.schema[column] == pl.String and column not in plain:
+            exprs.append(number_text(col).cast(pl.Float64, strict=False).alias(column))
+        else:
+            exprs.append(col.cast(pl.Float64, strict=False).alias(column))
+    numbers = frame.select(exprs)
+    checks = []
+    for column in counts:
+        value = numbers.get_column(column)
+        raw = frame.get_column(column)
+        unread = value.is_null() & raw.is_not_null()
+        if raw.dtype == pl.String:
+            unread = unread & ~raw.str.strip_chars().is_in(NULL_TOKENS)
+        checks.append((column, unread, value.is_nan() | value.is_infinite(), (value < 0).fill_null(False)))
+    for column, unread, invalid, negative in checks:
+        for mask, message in (
+            (unread, "expected a non-negative number, got {value!r}"),
+            (invalid.fill_null(False), "expected a finite number, got {value!r}"),
+            (negative, "counts cannot be negative, got {value!r}"),
+        ):
+            if not mask.any():
+                continue
+            for row in mask.arg_true().head(MAX_ROW_PROBLEMS).to_list():
+                value = frame.get_column(column)[row]
+                hint = ""
+                if mask is unread and re.fullmatch(r"[\d.]*\d,\d+", str(value).strip()):
+                    hint = "; for decimal commas set options: {decimal_comma: true}"
+                problems.append(_at(locate(row, column), message.format(value=value) + hint))
+    return numbers
+
+
+def _at(problem: Problem, message: str) -> Problem:
+    return Problem(message=message, file=problem.file, line=problem.line, path=problem.path)
+
+
+def records_frame(records: Sequence[dict[str, Any]], where: str) -> pl.DataFrame:
+    """Inline records to a frame; values that do not fit one column type stay text, to be named later."""
+    try:
+        return pl.from_dicts(list(records), infer_schema_length=None)
+    except Exception:  # noqa: BLE001 - mixed types: fall back to text and let normalise() name the cells
+        columns = list(dict.fromkeys(key for record in records for key in record))
+        return pl.from_dicts(
+            [{key: None if record.get(key) is None else str(record.get(key)) for key in columns} for record in records],
+            schema={key: pl.String for key in columns},
+        )
+
+
+def _with_constants(frame: pl.DataFrame, options: Mapping[str, Any]) -> pl.DataFrame:
+    """``channel: facebook`` (and account, region) in a source's options set that dimension on every row."""
+    constants = {dim: str(options[dim]) for dim in CONSTANT_DIMENSIONS if options.get(dim) not in (None, "")}
+    return frame.with_columns([pl.lit(value, dtype=pl.String).alias(dim) for dim, value in constants.items()]) if constants else frame
+
+
+def _recode(frame: pl.DataFrame, options: Mapping[str, Any], source: str) -> pl.DataFrame:
+    """``recode: {campaign: {summer_sale: Summer Sale}}`` renames dimension values so sources line up."""
+    recode = options.get("recode") or {}
+    if not isinstance(recode, Mapping):
+        raise ConfigError(Problem(f"{source}: options.recode: expected a mapping of dimension -> {{old value: new value}}"))
+    exprs = []
+    for dim, mapping in recode.items():
+        if dim not in DIMENSIONS or dim == "date" or not isinstance(mapping, Mapping):
+            raise ConfigError(Problem(f"{source}: options.recode.{dim}: expected one of {', '.join(d for d in DIMENSIONS if d != 'date')} with a mapping of old -> new values"))
+        if dim in frame.columns:
+            exprs.append(pl.col(dim).replace({str(k): str(v) for k, v in mapping.items()}))
+    return frame.with_columns(exprs) if exprs else frame
+
+
+def _aggregations(counts: list[str], catalog: Catalog) -> list[pl.Expr]:
+    aggs = []
+    for column in counts:
+        how = catalog.metrics[column].aggregate
+        col = pl.col(column)
+        value = col.max() if how == "max" else col.mean() if how == "mean" else col.sum()
+        aggs.append(pl.when(col.count() > 0).then(value).otherwise(None).alias(column))
+    return aggs
+
+
+def _places(rows: Sequence[int], locate: Locator) -> str:
+    """'lines 4 and 9' where the source has line numbers, else 'rows 1 and 3'."""
+    lines = [locate(row, "").line for row in rows]
+    if all(line is not None for line in lines):
+        return "lines " + " and ".join(str(line) for line in lines)
+    return "rows " + " and ".join(str(row + 1) for row in rows)
+
+
+def _scope_text(row: Mapping[str, Any], dims: Sequence[str]) -> str:
+    return ", ".join(f"{d}={'(none)' if row[d] is None else row[d]}" for d in dims) or "all data"
+
+
+def prepare_source(
+    frame: pl.DataFrame,
+    catalog: Catalog,
+    locate: Locator,
+    name: str,
+    options: Mapping[str, Any] | None = None,
+    *,
+    repeats: str = "error",
+) -> tuple[Source, list[str]]:
+    """Normalise one source, sum its breakdowns, and refuse repeated scopes (``repeats="error"``)
+    or add them up with a warning (``"sum"``; ``options.duplicates`` overrides)."""
+    options = dict(options or {})
+    options.setdefault("duplicates", repeats)
+    if options["duplicates"] not in ("error", "sum"):
+        raise ConfigError(Problem(f"{name}: options.duplicates must be 'error' or 'sum', got {options['duplicates']!r}"))
+    frame = _with_constants(frame, options)
+    if LINE_COLUMN in frame.columns:
+        locate = _by_line(frame.get_column(LINE_COLUMN), locate, name)
+    frame, warnings = normalise(frame, catalog, locate, name)
+    warnings += plausibility.check_rows(frame, [c for c in frame.columns if c in catalog.metrics], locate, name)
+    frame = _recode(frame, options, name)
+    currency, currency_from = _source_currency(frame, options, name)
+    dims = [d for d in DIMENSIONS if d in frame.columns and frame.get_column(d).null_count() < frame.height]
+    counts = [c for c in frame.columns if c in catalog.metrics]
+    breakdowns = [c for c in frame.columns if c.startswith(BREAKDOWN_PREFIX)]
+
+    _check_repeats(frame, dims + breakdowns, locate, name, options, warnings)
+    if options.get("duplicates") == "sum" or breakdowns:
+        before = frame.height
+        frame = frame.group_by(dims, maintain_order=True).agg(_aggregations(counts, catalog)) if dims else frame.select(_aggregations(counts, catalog))
+        if breakdowns and frame.height < before:
+            labels = ", ".join(b.removeprefix(BREAKDOWN_PREFIX) for b in breakdowns)
+            warnings.append(f"{name}: summed {before} rows into {frame.height} over {labels} (a breakdown kpi-advisor does not report)")
+    frame = frame.select(dims + counts)
+    return Source(name=name, frame=frame, dims=dims, counts=counts, currency=currency, currency_from=currency_from), warnings
+
+
+def _source_currency(frame: pl.DataFrame, options: Mapping[str, Any], name: str) -> tuple[str | None, str]:
+    declared = options.get("currency")
+    found: list[str] = []
+    if CURRENCY_COLUMN in frame.columns:
+        found = [c for c in frame.get_column(CURRENCY_COLUMN).drop_nulls().unique().sort().to_list() if c]
+    bad = [c for c in found if not re.fullmatch(r"[A-Z]{3}", c)]
+    if bad:
+        raise ConfigError(Problem(f"{name}: currency {bad[0]!r} is not a three-letter ISO code such as EUR or USD"))
+    if len(found) > 1:
+        raise ConfigError(Problem(f"{name}: amounts are in several currencies ({', '.join(found)}); export one currency per source"))
+    if declared is not None:
+        declared = str(declared).strip().upper()
+        if not re.fullmatch(r"[A-Z]{3}", declared):
+            raise ConfigError(Problem(f"{name}: options.currency {declared!r} is not a three-letter ISO code such as EUR or USD"))
+        if found and found[0] != declared:
+            raise ConfigError(Problem(f"{name}: options.currency says {declared} but the export's amounts are in {found[0]}"))
+        return declared, "options.currency"
+    if found:
+        return found[0], "the export"
+    return None, ""
+
+
+def _by_line(lines: pl.Series, locate: Locator, name: str) -> Locator:
+    """A locator that names the file's own line of a row (readers that skip banner lines know it)."""
+
+    def located(row: int, column: str) -> Problem:
+        where = locate(row, column)
+        line = lines[row]
+        return Problem("", file=where.file or name, line=int(line) if line is not None else where.line, path=column)
+
+    return located
+
+
+def _check_repeats(
+    frame: pl.DataFrame, key: list[str], locate: Locator, name: str, options: Mapping[str, Any], warnings: list[str]
+) -> None:
+    """Rows that repeat a scope and date would be counted twice: an error, unless summing is asked for."""
+    if frame.height < 2:
+        return
+    if key:
+        # As many distinct hashes as rows proves there is no repeat, at half the cost of
+        # is_duplicated(); equal hashes (a repeat, or a rare collision) get the exact count.
+        if frame.select(pl.struct(key).hash().n_unique()).item() == frame.height:
+            return
+        mask = pl.struct(key).is_duplicated()
+        repeats = frame.select(mask.sum()).item()
+    else:
+        repeats = frame.height
+    if not repeats:
+        return
+    if options.get("duplicates") == "sum":
+        warnings.append(f"{name}: {repeats} rows repeat a scope and date and were added up")
+        return
+    shown = [k for k in key if not k.startswith(BREAKDOWN_PREFIX)]
+    if key:
+        groups = (
+            frame.with_row_index("__row")
+            .filter(mask)
+            .group_by(key, maintain_order=True)
+            .agg(pl.col("__row"))
+            .head(MAX_EXAMPLES)
+        )
+        examples = [(dict(zip(key, row[:-1])), row[-1]) for row in groups.iter_rows()]
+    else:
+        examples = [({}, list(range(min(frame.height, 5))))]
+    problems = []
+    for scope, rows in examples:
+        where = locate(rows[0], shown[0] if shown else "")
+        places = _places(rows[:5], locate)
+        label = ", ".join(f"{k.removeprefix(BREAKDOWN_PREFIX)}={'(none)' if v is None else v}" for k, v in scope.items()) or "the whole source (no dimension columns)"
+        prefix = "" if where.file else f"{name}: "
+        problems.append(
+            Problem(
+                f"{prefix}{label} appears more than once ({places}); each scope and date must appear once. "
+                "Remove the repeats, or set options: {duplicates: sum} if the rows are parts to add up",
+                file=where.file,
+                line=where.line,
+            )
+        )
+    raise ConfigError(problems)
+
+
+# --- all sources ------------------------------------------------------------------------
+
+
+def load_dataset(
+    config: ClientConfig,
+    catalog: Catalog,
+    base_dir: Path,
+    *,
+    locate_record: Callable[[int, int, str], Problem] | None = None,
+    extra: pl.DataFrame | None = None,
+) -> Dataset:
+    """All sources of a config (plus ``extra`` rows from the API) as one frame."""
+    sources: list[Source] = []
+    warnings: list[str] = []
+    check_count("data_sources", len(config.data) + (extra is not None), "data sources", path="data")
+    rows = 0
+    empty: list[str] = []
+    for index, source in enumerate(config.data):
+        if isinstance(source, RecordsSource):
+            name = source.name or f"data[{index}].records"
+            if not source.records:
+                continue
+            frame = records_frame(source.records, name)
+            options: Mapping[str, Any] = {}
+
+            def locate(row: int, column: str, index=index) -> Problem:
+                if locate_record is not None:
+                    return locate_record(index, row, column)
+                return Problem("", path=f"data[{index}].records[{row}].{column}")
+
+        elif isinstance(source, SparkSource):
+            raise ConfigError(Problem("a spark source is read by the Spark engine: run with --engine spark, or use kpi_advisor.spark", path=f"data[{index}].spark"))
+        else:
+            frame, name, locate, source_warnings, options = _read_file(source, catalog, base_dir)
+            warnings += source_warnings
+            if frame.height == 0:
+                # A header without rows: an export of a paused account, say. Nothing to add up.
+                warnings.append(f"{name}: no data rows below the header; skipped")
+                empty.append(name)
+                continue
+        files.check_row_count(frame.height, rows, name)
+        rows += frame.height
+        # Hand-written records and API frames are often assembled from parts: their repeats are
+        # summed, with a warning. An export never repeats a row, so a repeat there is an error.
+        repeats = "sum" if isinstance(source, RecordsSource) else "error"
+        prepared, source_warnings = prepare_source(frame, catalog, locate, name, options, repeats=repeats)
+        warnings += source_warnings
+        sources.append(prepared)
+    if extra is not None:
+        files.check_row_count(extra.height, rows, "data")
+        prepared, source_warnings = prepare_source(
+            extra, catalog, lambda row, column: Problem("", path=f"data row {row}, column {column}"), "data", repeats="sum"
+        )
+        warnings += source_warnings
+        sources.append(prepared)
+    if not sources:
+        if empty:
+            raise ConfigError(Problem(f"no data: {', '.join(empty)} {'has' if len(empty) == 1 else 'have'} a header but no data rows", path="data"))
+        raise ConfigError(Problem("no data: add rows under data: (records, csv or parquet)", path="data"))
+    currency = _check_currencies(sources, config)
+    _check_overlaps(sources)
+    warnings += alignment_warnings(sources)
+    warnings += plausibility.undated_sources([(s.name, "date" in s.dims) for s in sources])
+    frames = [s.frame for s in sources]
+    frame = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
+    dims = [d for d in DIMENSIONS if d in frame.columns]
+    # Counts in the catalogue's order, not the order columns happen to come in: the report lists
+    # metrics in this order, and the same data must give the same report byte for byte.
+    frame = frame.select(dims + [m for m in catalog.metrics if m in frame.columns and m not in DIMENSIONS])
+    counts = [c for c in frame.columns if c not in DIMENSIONS]
+    return Dataset(frame=frame, dims=dims, counts=counts, warnings=warnings, currency=currency)
+
+
+def _check_currencies(sources: list[Source], config: ClientConfig) -> str | None:
+    known = [s for s in sources if s.currency]
+    codes = sorted({s.currency for s in known if s.currency})
+    if len(codes) > 1:
+        parts = "; ".join(f"{s.name} is in {s.currency} ({s.currency_from})" for s in known)
+        raise ConfigError(Problem(f"sources are in different currencies: {parts}; convert them to one currency before adding them up", path="data"))
+    if codes and codes[0] != config.currency:
+        source = known[0]
+        default = "" if "currency" in config.model_fields_set else " (the default)"
+        raise ConfigError(
+            Problem(
+                f"{source.name}: amounts are in {source.currency} ({source.currency_from}) but the config's currency is "
+                f"{config.currency}{default}; set currency: {source.currency}, or convert the export",
+                path="currency",
+            )
+        )
+    return codes[0] if codes else None
+
+
+def _check_overlaps(sources: list[Source]) -> None:
+    """Two sources giving the same count for the same scope would be added up: refuse it."""
+    problems = []
+    for i, a in enumerate(sources):
+        for b in sources[i + 1 :]:
+            shared = [d for d in DIMENSIONS if d in a.dims and d in b.dims]
+            if _complementary(a, b):
+                # An ad platform and analytics both reporting revenue for facebook count the same
+                # money twice even when their campaign names differ: compare on the dimensions
+                # that do not depend on naming.
+                shared = [d for d in shared if d not in NAMED_DIMENSIONS]
+            for count in (c for c in a.counts if c in b.counts):
+                keys_a = a.frame.filter(pl.col(count).is_not_null()).select(shared).unique() if shared else None
+                keys_b = b.frame.filter(pl.col(count).is_not_null()).select(shared).unique() if shared else None
+                if shared:
+                    both = keys_a.join(keys_b, on=shared, how="inner", nulls_equal=True)
+                    if both.is_empty():
+                        continue
+                    first = _scope_text(both.sort(shared, nulls_last=True).row(0, named=True), shared)
+                    more = f" and {both.height - 1} more" if both.height > 1 else ""
+                else:
+                    has_a = a.frame.get_column(count).null_count() < a.frame.height
+                    has_b = b.frame.get_column(count).null_count() < b.frame.height
+                    if not (has_a and has_b):
+                        continue
+                    first, more = "all data (they share no dimension)", ""
+                problems.append(
+                    Problem(
+                        f"{a.name} and {b.name} both give {count} for {first}{more}: adding them up would count it twice. "
+                        f"Keep it in one source (options: {{ignore: [<its column>]}} on the other), or split the sources by "
+                        f"a dimension such as channel or date"
+                    )
+                )
+    if problems:
+        raise ConfigError(problems)
+
+
+def _complementary(a: Source, b: Source) -> bool:
+    """Each measures something the other does not (ad clicks vs site sessions): they are meant to meet."""
+    return bool(set(a.counts) - set(b.counts) and set(b.counts) - set(a.counts))
+
+
+# Finer dimensions are compared within the coarser ones both sources have.
+_ALIGN_ORDER = ("account", "channel", "region", "campaign", "ad", "date")
+
+
+def alignment_warnings(sources: list[Source]) -> list[str]:
+    """Where two sources measure different things (ad clicks, site sessions) but their scopes differ.
+
+    Only pairs that complement each other are compared: two exports with the
+    same columns (two ad accounts, two months) are expected not to overlap.
+    """
+    warnings = []
+    for i, a in enumerate(sources):
+        for b in sources[i + 1 :]:
+            if not _complementary(a, b):
+                continue
+            shared = [d for d in _ALIGN_ORDER if d in a.dims and d in b.dims]
+            for depth, dim in enumerate(shared):
+                parents = shared[:depth]
+                warnings += _compare_level(a, b, parents, dim)
+    return warnings
+
+
+def _compare_level(a: Source, b: Source, parents: list[str], dim: str) -> list[str]:
+    cols = parents + [dim]
+    keys_a = a.frame.filter(pl.col(dim).is_not_null()).select(cols).unique()
+    keys_b = b.frame.filter(pl.col(dim).is_not_null()).select(cols).unique()
+    if parents:
+        # Only where both sources cover the parent scope: a channel only one source has is no mismatch.
+        common = keys_a.select(parents).unique().join(keys_b.select(parents).unique(), on=parents, how="inner", nulls_equal=True)
+        keys_a = keys_a.join(common, on=parents, how="semi", nulls_equal=True)
+        keys_b = keys_b.join(common, on=parents, how="semi", nulls_equal=True)
+        if common.is_empty():
+            return []
+    elif dim == "channel":
+        # Platforms rarely share every channel with analytics; only no common channel at all is a problem.
+        if keys_a.join(keys_b, on=cols, how="inner").is_empty():
+            return [
+                f"{a.name} and {b.name} share no channel ({a.name}: {_values(keys_a, dim)}; {b.name}: {_values(keys_b, dim)}), "
+                "so their metrics only meet in the totals; set options: {channel: ...} or recode channel values so they match"
+            ]
+        return []
+    only_a = keys_a.join(keys_b, on=cols, how="anti", nulls_equal=True)
+    only_b = keys_b.join(keys_a, on=cols, how="anti", nulls_equal=True)
+    if only_a.is_empty() and only_b.is_empty():
+        return []
+    if dim == "date":
+        return [_date_gap(a, b, only_a, only_b, keys_a, keys_b)]
+    parts = []
+    for source, only in ((a, only_a), (b, only_b)):
+        if not only.is_empty():
+            parts.append(f"{only.height} only in {source.name} (e.g. {_examples(only, parents, dim)})")
+    hint = _near_matches(only_a, only_b, dim)
+    return [
+        f"{a.name} and {b.name} do not line up on {dim}: {'; '.join(parts)}. Those scopes show one source's metrics only, "
+        f"and ratios that combine both are undefined there{hint}"
+    ]
+
+
+def _values(frame: pl.DataFrame, dim: str, limit: int = 5) -> str:
+    values = frame.get_column(dim).unique().sort().to_list()
+    more = f", +{len(values) - limit} more" if len(values) > limit else ""
+    return ", ".join(str(v) for v in values[:limit]) + more
+
+
+def _examples(frame: pl.DataFrame, parents: list[str], dim: str) -> str:
+    out = []
+    for row in frame.sort(parents + [dim]).head(MAX_EXAMPLES).iter_rows(named=True):
+        where = f" ({_scope_text(row, parents)})" if parents else ""
+        out.append(f"'{row[dim]}'{where}")
+    return ", ".join(out)
+
+
+def _near_matches(only_a: pl.DataFrame, only_b: pl.DataFrame, dim: str) -> str:
+    """'Summer Sale' and 'summer_sale' are probably the same campaign: say so."""
+    if only_a.is_empty() or only_b.is_empty():
+        return ""
+    key = pl.col(dim).str.to_lowercase().str.replace_all(r"[^0-9a-z]+", "")
+    left = only_a.select(pl.col(dim).alias("a"), key.alias("k")).unique()
+    right = only_b.select(pl.col(dim).alias("b"), key.alias("k")).unique()
+    pairs = left.join(right, on="k").head(MAX_EXAMPLES)
+    if pairs.is_empty():
+        return ""
+    shown = ", ".join(f"'{a}' = '{b}'" for a, b in pairs.select("a", "b").iter_rows())
+    return f"; these look alike: {shown} (options: {{recode: {{{dim}: {{old: new}}}}}} makes them match)"
+
+
+def _date_gap(a: Source, b: Source, only_a: pl.DataFrame, only_b: pl.DataFrame, keys_a: pl.DataFrame, keys_b: pl.DataFrame) -> str:
+    def span(frame: pl.DataFrame) -> str:
+        dates = frame.get_column("date")
+        return f"{dates.min()} to {dates.max()}"
+
+    return (
+        f"{a.name} ({span(keys_a)}) and {b.name} ({span(keys_b)}) do not cover the same dates: "
+        f"{only_a.height} scope-days only in {a.name}, {only_b.height} only in {b.name}; "
+        "ratios that combine both (such as sessions per click) are undefined on those days"
+    )
+
+
+def _read_file(source: FileSource, catalog: Catalog, base_dir: Path):
+    path = Path(source.path)
+    if not path.is_absolute():
+        path = base_dir / path
+    display = source.name or source.path
+    fmt = catalog.formats.get(source.format)
+    if fmt is None:
+        hint = catalog.suggest(source.format, catalog.formats)
+        raise ConfigError(Problem(f"unknown format '{source.format}'{hint}; known: {', '.join(sorted(catalog.formats))}", path="format"))
+    if path.is_dir():
+        raise ConfigError(Problem(f"{display}: is a folder; name a file ({path})"))
+    if not path.is_file():
+        raise ConfigError(Problem(f"{display}: no such file ({path})"))
+    builtin = catalog.origins.get(f"format:{source.format}") == "formats"
+    files.before_read(path, source.kind, display, sniff=builtin)
+    options = {**source.options, "kind": source.kind, "name": display}
+    plugin = catalog.origins.get(f"format:{source.format}", "?")
+    try:
+        answer = fmt.read(path, options)
+        warnings: list[str] = []
+        if isinstance(answer, tuple) and len(answer) == 2:
+            answer, warnings = answer
+        if not isinstance(answer, (pl.LazyFrame, pl.DataFrame)):
+            raise PluginError(
+                f"plugin '{plugin}': data format '{source.format}' returned {type(answer).__name__}; "
+                "read() must return a polars LazyFrame or DataFrame (or one with a list of warnings)"
+            )
+        if not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
+            raise PluginError(f"plugin '{plugin}': data format '{source.format}' returned warnings as {type(warnings).__name__}; expected a list of text")
+        files.check_columns(answer.collect_schema().names(), display)
+        frame = _collect_needed(answer, catalog) if isinstance(answer, pl.LazyFrame) else answer
+    except (ConfigError, PluginError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a reader's failure is a data problem to report, not a crash
+        text = str(exc)
+        if source.kind == "csv" and ("utf-8" in text or "utf8" in text) and (where := files.utf8_problem(path, display, options.get("encoding"))):
+            raise ConfigError(where) from None
+        if source.kind == "csv" and "more fields than" in text and (where := files.ragged_problem(path, display, str(options.get("separator") or ","))):
+            raise ConfigError(where) from None
+        who = "" if builtin else f" (plugin '{plugin}')"
+        raise ConfigError(Problem(f"{display}: cannot be read as {source.format}{who}: {_first_line(exc)}")) from None
+    header_lines = int(options.get("header_line", 1))
+
+    def locate(row: int, column: str) -> Problem:
+        # Line numbers assume one line per record, which holds for ad-platform exports;
+        # readers that skip banner or comment lines add a __line column instead.
+        return Problem("", file=display, line=row + header_lines + 1, path=column)
+
+    return frame, display, locate, list(warnings), options
+
+
+def _read_needed(column: str, catalog: Catalog) -> bool:
+    """Whether normalise() keeps a column: a dimension, a metric (by name or alias) or a helper."""
+    return column.startswith("__") or column == CURRENCY_COLUMN or canonical_name(column, catalog) is not None
+
+
+def _collect_needed(scan: pl.LazyFrame, catalog: Catalog) -> pl.DataFrame:
+    """Projection pushdown: only the columns the engine uses are read (Parquet skips the
+    others, the CSV parser does not convert them). The rest stay as empty columns so that
+    normalise() still names them in its warnings.
+
+    Text counts and dates (CSV) are parsed in the same parallel pass; a cell that is not a
+    plain number or an ISO date fails it, and the text is read again for the engine to
+    clean or to name the cell, exactly as without this shortcut.
+    """
+    schema = scan.collect_schema()
+    keep = {c: pl.col(c) if _read_needed(c, catalog) else pl.lit(None).alias(c) for c in schema.names()}
+    typed = {}
+    for column, dtype in schema.items():
+        name = canonical_name(column, catalog) if dtype == pl.String else None
+        if name in catalog.metrics and not catalog.metrics[name].derived:
+            typed[column] = pl.col(column).cast(pl.Float64)
+        elif name == "date":
+            typed[column] = pl.col(column).str.to_date("%Y-%m-%d", strict=True)
+    if typed:
+        try:
+            frame = scan.select([typed.get(c, e) for c, e in keep.items()]).collect()
+        except (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError):
+            frame = None
+        # A count that is negative, "inf" or "nan" still parses as a float; such a file takes
+        # the text path, which names the cell as it was written.
+        counts = [c for c in typed if frame is not None and frame.schema[c] == pl.Float64]
+        bad = pl.any_horizontal([~pl.col(c).is_finite() | (pl.col(c) < 0) for c in counts]).any() if counts else None
+        if frame is not None and (bad is None or not frame.select(bad).item()):
+            return frame
+    return scan.select(list(keep.values())).collect()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

@@ -1,0 +1,437 @@
+"""Rule evaluation: every active rule on every scope of its level, compiled to
+boolean polars columns and evaluated in one select per level. Peer statistics
+are window expressions in that select; trend statistics are computed in one
+``group_by`` over the level's periods and joined on first. Only the rows that
+fire come back to Python, to be rendered as findings and valued."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import polars as pl
+
+from ..i18n.formatting import format_value
+from ..language import expr
+from ..language.functions import PeerContext, TrendCollector, rule_functions
+from ..language.rulespec import SOURCE_SUFFIX, RuleSpec, rule_spec, template_fields
+from ..loading.catalog import Catalog
+from ..models.definitions import DIMENSIONS, SEVERITIES, RuleDef
+from ..models.report import Finding, Impact
+from .benchmarks import Resolved, resolve
+from .tables import (
+    PERIOD_COLUMN,
+    MetricTable,
+    choose_period,
+    peer_group,
+    period_table,
+    scope_of,
+)
+
+# What a finding's impact is carried down to: the first of these the scope has.
+OUTCOMES = ("purchases", "customers")
+
+
+@dataclass
+class Economy:
+    currency: str
+    customer_value: float | None = None
+    action_values: dict[str, float] = field(default_factory=dict)  # micro action (or metric id) -> money per action
+
+    @property
+    def given(self) -> bool:
+        return self.customer_value is not None or bool(self.action_values)
+
+    def unit_value(self, metric_id: str, aliases: Mapping[str, str] | None = None) -> float | None:
+        """Money per unit of a metric: a customer's value, or a micro action's."""
+        if metric_id in OUTCOMES:
+            return self.customer_value
+        return self.action_value(metric_id, aliases)
+
+    def action_value(self, metric_id: str, aliases: Mapping[str, str] | None = None) -> float | None:
+        if metric_id in self.action_values:
+            return self.action_values[metric_id]
+        # A micro action may be named by an alias or in the singular: ebook_download -> content_downloads.
+        for action, value in self.action_values.items():
+            for name in (action, action + "s"):
+                if aliases and aliases.get(name) == metric_id or name == metric_id:
+                    return value
+        return None
+
+
+@dataclass
+class RuleOutcome:
+    findings: list[Finding]
+    evaluated: list[str]
+    skipped: dict[str, str]
+
+
+def rule_level(rule: RuleDef, tables: Mapping[str, MetricTable | None]) -> str:
+    for level in rule.levels:
+        if tables.get(level) is not None:
+            return level
+    return "total"
+
+
+def _channels(table: MetricTable) -> list[str | None]:
+    if "channel" not in table.dims:
+        return [None]
+    return table.frame.get_column("channel").unique().to_list()
+
+
+def _skip_reason(spec: RuleSpec, table: MetricTable, catalog: Catalog, overrides, currency: str) -> str | None:
+    missing = [m for m in spec.requires if m not in table.available]
+    if missing:
+        # Name the counts to add to the data, not the ratios computed from them.
+        counts = list(dict.fromkeys(c for m in missing for c in _missing_counts(m, set(table.available), catalog)))
+        return "needs " + ", ".join(counts or missing) + " (not in the data)"
+    if spec.uses_trends and (table.dataset is None or choose_period(table.dataset, spec.rule.period) is None):
+        return "needs dated data (a date column) to follow a trend"
+    channels = None
+    for ref in spec.rule.benchmarks.values():
+        if ref.fallback is not None:
+            continue
+        channels = _channels(table) if channels is None else channels
+        if not resolve(ref, catalog.benchmarks, overrides, currency).covers(channels):
+            platforms = ", ".join(sorted(c for c in channels if c is not None)) or "all data"
+            objective = f" ({ref.objective} objective)" if ref.objective != "all" else ""
+            return (f"no {ref.metric} benchmark{objective} for {platforms} in {currency}; "
+                    f"give one under benchmarks: {ref.metric}: in the config")
+    return None
+
+
+def _missing_counts(metric_id: str, available: set[str], catalog: Catalog) -> list[str]:
+    """The base counts behind a metric that the data lacks."""
+    metric = catalog.metrics[metric_id]
+    if not metric.derived:
+        return [] if metric_id in available else [metric_id]
+    inputs = expr.parse(metric.formula).names if metric.formula is not None else metric.requires
+    return [c for name in sorted(inputs) if name in catalog.metrics for c in _missing_counts(name, available, catalog)]
+
+
+def evaluate_rules(
+    rules: list[RuleDef],
+    tables: Mapping[str, MetricTable | None],
+    catalog: Catalog,
+    params: Mapping[str, Mapping[str, float]],
+    economy: Economy,
+    benchmarks: Mapping[str, Mapping[str, float]] | None = None,
+) -> RuleOutcome:
+    """Evaluate rules on their levels' tables.
+
+    :param params: rule id -> param overrides (a client config's ``rules.params``).
+    :param benchmarks: metric -> platform -> figure, replacing shipped benchmarks.
+    """
+    overrides = benchmarks or {}
+    by_level: dict[str, list[RuleSpec]] = {}
+    skipped: dict[str, str] = {}
+    for rule in rules:
+        spec = rule_spec(rule, catalog.metrics)
+        level = rule_level(rule, tables)
+        table = tables[level]
+        assert table is not None  # the total table always exists
+        reason = _skip_reason(spec, table, catalog, overrides, economy.currency)
+        if reason:
+            skipped[rule.id] = reason
+            continue
+        by_level.setdefault(level, []).append(spec)
+
+    total = tables.get("total")
+    total_row = total.frame.row(0, named=True) if total is not None and total.frame.height else {}
+    findings: list[Finding] = []
+    evaluated: list[str] = []
+    for level, specs in by_level.items():
+        table = tables[level]
+        assert table is not None
+        findings += _LevelRun(specs, table, catalog, params, economy, overrides, total_row).findings()
+        evaluated += [spec.rule.id for spec in specs]
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    findings.sort(key=lambda f: (rank[f.severity], -_impact_key(f), f.rule, sorted(f.scope.items())))
+    return RuleOutcome(findings=findings, evaluated=sorted(evaluated), skipped=dict(sorted(skipped.items())))
+
+
+def _impact_key(finding: Finding) -> float:
+    if finding.impact is None:
+        return 0.0
+    return finding.impact.money if finding.impact.money is not None else 0.0
+
+
+def _base_names(table: MetricTable, catalog: Catalog) -> dict[str, Any]:
+    names: dict[str, Any] = {m: pl.lit(None, dtype=pl.Float64) for m in catalog.metrics}
+    names.update({m: pl.col(m) for m in table.available})
+    names.update({d: (pl.col(d) if d in table.dims else pl.lit(None, dtype=pl.String)) for d in DIMENSIONS})
+    return names
+
+
+# Compiled levels of recent runs (a server or a batch evaluates the same rules again and again).
+_COMPILED: dict[tuple, tuple[tuple, tuple]] = {}
+_COMPILED_MAX = 64
+_COMPILED_LOCK = threading.Lock()
+
+
+@dataclass
+class _Plan:
+    """One rule compiled for one level: its columns are named ``__r{index}_...``."""
+
+    spec: RuleSpec
+    index: int
+    values: dict[str, float]  # params with the client's overrides
+    benchmarks: dict[str, Resolved]
+    period: str | None
+    fields: frozenset[str] = frozenset()  # placeholders the message and recommendation use
+
+    def column(self, name: str) -> str:
+        return f"__r{self.index}_{name}"
+
+
+class _LevelRun:
+    def __init__(self, specs, table: MetricTable, catalog: Catalog, params, economy: Economy, overrides, total_row) -> None:
+        self.specs = specs
+        self.table = table
+        self.catalog = catalog
+        self.params = params
+        self.economy = economy
+        self.overrides = overrides
+        self.total_row = total_row
+
+    def findings(self) -> list[Finding]:
+        columns, plans, collectors = self._compiled()
+        frame = self._with_trends(self.table.frame, collectors)
+        fired = frame.with_columns(columns).filter(pl.any_horizontal([plan.column("fire") for plan in plans]))
+        out = []
+        for row in fired.iter_rows(named=True):
+            scope = scope_of(row, self.table.dims)
+            for plan in plans:
+                if row[plan.column("fire")]:
+                    out.append(self._finding(plan, row, scope))
+        return out
+
+    def _compiled(self) -> tuple[list[pl.Expr], list[_Plan], dict[str, TrendCollector]]:
+        """The level's rules as polars expressions; the same rules, params, benchmarks and
+        data shape compile to the same expressions, so a warm run reuses them."""
+        periods = tuple(
+            choose_period(self.table.dataset, spec.rule.period) if spec.uses_trends and self.table.dataset else None
+            for spec in self.specs
+        )
+        key = (
+            tuple(id(spec) for spec in self.specs), self.table.level, self.table.dims, tuple(self.table.available), periods,
+            id(self.catalog.metrics), id(self.catalog.benchmarks), self.economy.currency,
+            tuple(tuple(sorted(self.params.get(spec.rule.id, {}).items())) for spec in self.specs),
+            tuple(sorted((metric, tuple(sorted(figures.items()))) for metric, figures in self.overrides.items())),
+        )
+        origin = (*self.specs, self.catalog.metrics, self.catalog.benchmarks)
+        with _COMPILED_LOCK:
+            cached = _COMPILED.get(key)
+        # The entry holds the specs and catalog it was made from, so the ids in its key are still theirs.
+        if cached is not None and len(cached[0]) == len(origin) and all(a is b for a, b in zip(cached[0], origin)):
+            return cached[1]
+        compiled = self._compile(periods)
+        with _COMPILED_LOCK:
+            if len(_COMPILED) >= _COMPILED_MAX:
+                _COMPILED.pop(next(iter(_COMPILED)))
+            _COMPILED[key] = (origin, compiled)
+        return compiled
+
+    def _compile(self, periods: tuple[str | None, ...]) -> tuple[list[pl.Expr], list[_Plan], dict[str, TrendCollector]]:
+        peers = PeerContext(*peer_group(self.table.level))
+        collectors: dict[str, TrendCollector] = {}
+        base = _base_names(self.table, self.catalog)
+        channel = pl.col("channel") if "channel" in self.table.dims else None
+        columns: list[pl.Expr] = []
+        plans: list[_Plan] = []
+        for index, (spec, period) in enumerate(zip(self.specs, periods)):
+            rule = spec.rule
+            values = {**rule.params, **self.params.get(rule.id, {})}
+            collector = collectors.setdefault(period, TrendCollector(period)) if period else None
+            functions = rule_functions(peers, collector)
+            names = dict(base)
+            names.update(values)
+            resolved = {}
+            for name, ref in rule.benchmarks.items():
+                resolved[name] = resolve(ref, self.catalog.benchmarks, self.overrides, self.economy.currency)
+                fallback = values.get(ref.fallback) if ref.fallback else None
+                names[name] = resolved[name].expr(channel, fallback)
+            for name, parsed in spec.lets:
+                names[name] = expr.compile_expr(parsed, names, functions=functions)
+            fields = frozenset(template_fields(rule.message)) | frozenset(template_fields(rule.recommendation))
+            plan = _Plan(spec, index, values, resolved, period, fields)
+            plans.append(plan)
+            columns.append(expr.compile_expr(spec.condition, names, functions=functions).fill_null(False).alias(plan.column("fire")))
+            if spec.impact is not None:
+                columns.append(expr.compile_expr(spec.impact, names, functions=functions).cast(pl.Float64).alias(plan.column("impact")))
+            columns += [names[name].cast(pl.Float64).alias(plan.column(name)) for name in [*rule.benchmarks, *rule.let]]
+        return columns, plans, collectors
+
+    def _with_trends(self, frame: pl.DataFrame, collectors: dict[str, TrendCollector]) -> pl.DataFrame:
+        dims = list(self.table.dims)
+        for period, collector in collectors.items():
+            if not collector.aggregations:
+                continue
+            periods = period_table(self.table.dataset, self.catalog, self.table.level, period)
+            assert periods is not None  # the rule was skipped without dated data
+            missing = [m for m in self.table.available if m not in periods.frame.columns]
+            source = periods.frame.with_columns([pl.lit(None, dtype=pl.Float64).alias(m) for m in missing])
+            aggregations = [aggregation.alias(name) for name, aggregation in collector.aggregations]
+            aggregations += [pl.col(PERIOD_COLUMN).min().alias(f"__from_{period}"), pl.col(PERIOD_COLUMN).max().alias(f"__to_{period}")]
+            if dims:
+                trends = source.group_by(dims, maintain_order=True).agg(aggregations)
+                frame = frame.join(trends, on=dims, how="left", nulls_equal=True)
+            else:
+                frame = frame.join(source.select(aggregations), how="cross")
+        return frame
+
+    # --- rendering the rows that fired -------------------------------------------------
+
+    def _value(self, plan: _Plan, row: dict, name: str) -> float | None:
+        if name in plan.values:
+            return plan.values[name]
+        if name in plan.spec.rule.benchmarks or name in plan.spec.rule.let:
+            return row.get(plan.column(name))
+        return row.get(name)
+
+    def _unit(self, plan: _Plan, name: str) -> str:
+        if name in plan.spec.units:
+            return plan.spec.units[name]
+        return self.catalog.metrics[name].unit if name in self.catalog.metrics else "number"
+
+    def _source(self, plan: _Plan, row: dict, name: str) -> str:
+        figure = plan.benchmarks[name].figure(row.get("channel"))
+        if figure is not None:
+            return figure.label
+        fallback = plan.spec.rule.benchmarks[name].fallback
+        return "no published figure for this platform; the rule's default" if fallback else "no benchmark"
+
+    def _placeholders(self, plan: _Plan, row: dict, scope: dict[str, str]) -> dict[str, str]:
+        rule = plan.spec.rule
+        currency = self.economy.currency
+        out: dict[str, str] = {}
+        for name in plan.fields:
+            if name == "scope":
+                out[name] = _scope_label(row, self.table.dims)
+            elif name == "period":
+                out[name] = plan.period or ""
+            elif name in ("period_from", "period_to"):
+                out[name] = _period_label(row.get(f"__{name[7:]}_{plan.period}"), plan.period)
+            elif name.endswith(SOURCE_SUFFIX) and name[: -len(SOURCE_SUFFIX)] in rule.benchmarks:
+                out[name] = self._source(plan, row, name[: -len(SOURCE_SUFFIX)])
+            else:
+                out[name] = format_value(self._value(plan, row, name), self._unit(plan, name), currency)
+        return out
+
+    def _finding(self, plan: _Plan, row: dict, scope: dict[str, str]) -> Finding:
+        rule = plan.spec.rule
+        evidence = {name: _clean(self._value(plan, row, name)) for name in plan.spec.evidence}
+        thresholds = {}
+        for metric_id, name in rule.thresholds.items():
+            value = self._value(plan, row, name)
+            if value is not None:
+                thresholds[metric_id] = round(float(value), 6)
+        placeholders = self._placeholders(plan, row, scope)
+        return Finding(
+            rule=rule.id,
+            severity=rule.severity,
+            stage=rule.stage,
+            scope=scope,
+            evidence=evidence,
+            thresholds=thresholds,
+            message=rule.message.format(**placeholders),
+            recommendation=rule.recommendation.format(**placeholders),
+            impact=self._impact(plan, row),
+        )
+
+    def _impact(self, plan: _Plan, row: dict) -> Impact | None:
+        """The gap to the threshold, carried down the funnel to customers and valued."""
+        impact_def = plan.spec.rule.impact
+        units = row.get(plan.column("impact")) if impact_def is not None else None
+        if impact_def is None or units is None or units <= 0:
+            return None
+        metric = impact_def.metric
+        currency = self.economy.currency
+        money_of = lambda amount: format_value(amount, "currency", currency)  # noqa: E731
+        units = float(units)
+        if self.catalog.metrics[metric].unit == "currency":
+            return Impact(metric=metric, value=round(units, 2), money=round(units, 2), basis=f"{impact_def.basis} ({currency})")
+        if not self.economy.given:
+            return None  # no economics in the config: nothing to value the gap with
+        count = _count(units)
+        label = metric.replace("_", " ")
+        basis = impact_def.basis
+        per_unit = self.economy.unit_value(metric, self.catalog.aliases)
+        if per_unit is not None:
+            money = units * per_unit
+            source = "the customer value" if metric in OUTCOMES else "economics.micro_conversions"
+            basis += f"; {count} {label} at {money_of(per_unit)} each ({source})"
+        elif self.catalog.metrics[metric].stage != "loyalty" and (carried := self._carry_down(metric, units, row)) is not None:
+            # Support replies and other loyalty counts do not lead to a sale: they are never carried down.
+            reached, target, rate, where, value = carried
+            money = reached * value
+            target_label = target.replace("_", " ")
+            basis += (f"; {count} {label} x {format_value(rate, 'ratio')} of {label} becoming {target_label} {where} = "
+                      f"{_count(reached)} {target_label} at {money_of(value)} each")
+        else:
+            money = None
+            basis += f"; not valued: give economics.micro_conversions a value for {metric}" + (
+                "" if self.catalog.metrics[metric].stage == "loyalty" else ", or data down to purchases or customers"
+            )
+        return Impact(metric=metric, value=round(units, 2), money=None if money is None else round(money, 2), basis=basis)
+
+    def _carry_down(self, metric: str, units: float, row: dict) -> tuple[float, str, float, str, float] | None:
+        """Units of a funnel metric -> the first valued result after it (orders or customers at the
+        customer value, else a micro action the economics values), at the rate this scope converts
+        them, else the rate over all data."""
+        targets = [(o, self.economy.customer_value) for o in OUTCOMES if self.economy.customer_value is not None]
+        for action, value in self.economy.action_values.items():
+            target = _metric_of(action, self.catalog)
+            if target is not None and target != metric and target not in OUTCOMES:
+                targets.append((target, value))
+        for where, source in (("on this scope", row), ("over all data", self.total_row)):
+            for target, value in targets:
+                base, result = source.get(metric), source.get(target)
+                if base and result is not None and result > 0:
+                    rate = result / base
+                    return units * rate, target, rate, where, value
+        return None
+
+
+def _metric_of(action: str, catalog: Catalog) -> str | None:
+    """The metric a micro action of the economics counts: its id, an alias, or either in the plural."""
+    for name in (action, action + "s"):
+        if name in catalog.metrics:
+            return name
+        if name in catalog.aliases:
+            return catalog.aliases[name]
+    return None
+
+
+def _count(value: float) -> str:
+    if value >= 100:
+        return f"{value:,.0f}"
+    if value >= 1:
+        return f"{value:.1f}".rstrip("0").rstrip(".")
+    return f"{value:.2f}"
+
+
+def _scope_label(row: dict, dims: tuple[str, ...]) -> str:
+    parts = [str(row[d]) for d in dims if row[d] is not None]
+    if dims and not parts:
+        # The untagged rest of a level (visits without a channel): say so rather than "all data".
+        return f"(no {dims[-1]})"
+    return " / ".join(parts) or "all data"
+
+
+def _clean(value) -> float | None:
+    return None if value is None else round(float(value), 6) + 0.0  # never -0.0
+
+
+def _period_label(value: dt.date | None, period: str | None) -> str:
+    if value is None or period is None:
+        return "n/a"
+    if period == "month":
+        return value.strftime("%Y-%m")
+    if period == "quarter":
+        return f"{value.year}-Q{(value.month - 1) // 3 + 1}"
+    if period == "week":
+        return f"week of {value.isoformat()}"
+    return value.isoformat()

@@ -1,0 +1,1 @@
+"""Languages and number formats: message catalogs (locales/*.po) and locale-aware values."""

@@ -1,0 +1,284 @@
+"""Report languages: English (the message ids), German, Danish and Indonesian.
+
+Translations live as gettext ``.po`` catalogs in ``locales/``, one per language,
+shipped with the package. The first use of a language compiles its catalog with
+babel into a ``.mo`` file in the user's cache, keyed by the catalog's content, so
+a changed ``.po`` is picked up without a build step; where the cache cannot be
+written, the catalog is compiled in memory.
+
+Rule messages and recommendations are translated by their English template
+(the msgid): a template the catalog does not know stays English, so a rule pack
+from a plugin, or a rule added after the catalog was last updated, still reads
+correctly. A translation that uses a placeholder the English template lacks is
+ignored, since filling it would fail.
+
+Maintainers: ``python -m kpi_advisor.commands.regenerate`` rewrites ``locales/kpi_advisor.pot``
+from the report modules and the shipped rule packs and merges new ids into every
+``.po`` file (existing translations are kept; changed ones are marked fuzzy).
+"""
+
+from __future__ import annotations
+
+import functools
+import gettext
+import hashlib
+import io
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
+
+from ..problems import ConfigError, Problem
+from .formatting import DEFAULT_LOCALE, format_date, format_value
+
+if TYPE_CHECKING:
+    from ..loading.catalog import Catalog
+    from ..models.definitions import RuleDef
+
+DOMAIN = "kpi_advisor"
+LOCALE_DIR = Path(__file__).resolve().parent / "locales"
+LANGUAGES: dict[str, str] = {"en": "English", "de": "Deutsch", "da": "Dansk", "id": "Bahasa Indonesia"}
+# Source files whose _(), N_() and ngettext() strings are report text.
+SOURCE_GLOBS = ("plugins/reports/*.py", "engine/i18n/messages.py")
+
+
+def N_(message: str) -> str:
+    """Mark a string for the catalog without translating it yet (tables of labels)."""
+    return message
+
+
+def check_lang(lang: str | None) -> str:
+    """``de``, ``de_DE`` and ``de-DE`` all mean German; anything unknown is a ConfigError."""
+    if not lang:
+        return DEFAULT_LOCALE
+    code = lang.replace("-", "_").split("_")[0].lower()
+    if code not in LANGUAGES:
+        known = ", ".join(f"{key} ({name})" for key, name in LANGUAGES.items())
+        raise ConfigError(Problem(f"unknown language '{lang}'; known: {known}", path="--lang"))
+    return code
+
+
+def po_path(lang: str) -> Path:
+    return LOCALE_DIR / f"{lang}.po"
+
+
+def compile_po(po_text: bytes, lang: str) -> bytes:
+    """A ``.po`` catalog compiled to ``.mo`` bytes; fuzzy entries are left out."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    catalog = read_po(io.BytesIO(po_text), locale=lang, domain=DOMAIN)
+    out = io.BytesIO()
+    write_mo(out, catalog, use_fuzzy=False)
+    return out.getvalue()
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("KPI_ADVISOR_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "kpi-advisor" / "locales"
+
+
+def _compiled(lang: str) -> bytes:
+    po_text = po_path(lang).read_bytes()
+    import babel
+
+    key = hashlib.sha256(po_text + babel.__version__.encode()).hexdigest()[:16]
+    cached = cache_dir() / f"{lang}-{key}.mo"
+    try:
+        return cached.read_bytes()
+    except OSError:
+        pass
+    mo = compile_po(po_text, lang)
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=cached.parent, prefix=f".{lang}-", suffix=".tmp")
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(mo)
+        os.replace(temp, cached)
+    except OSError:
+        pass  # a read-only home still gets its translations, compiled each run
+    return mo
+
+
+@functools.cache
+def translations(lang: str) -> gettext.NullTranslations:
+    lang = check_lang(lang)
+    if lang == DEFAULT_LOCALE:
+        return gettext.NullTranslations()
+    return gettext.GNUTranslations(io.BytesIO(_compiled(lang)))
+
+
+@dataclass(frozen=True)
+class Translator:
+    """Everything a report needs to speak one language: words, numbers, dates."""
+
+    lang: str = DEFAULT_LOCALE
+
+    @property
+    def _catalog(self) -> gettext.NullTranslations:
+        return translations(self.lang)
+
+    def gettext(self, message: str) -> str:
+        return self._catalog.gettext(message) if message else message
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self._catalog.ngettext(singular, plural, n)
+
+    def template(self, text: str) -> str:
+        """A rule template in this language, or the English one if it has no (usable) translation."""
+        if not text:
+            return text
+        translated = self.gettext(text)
+        if translated == text or not _same_fields(text, translated):
+            return text
+        return translated
+
+    def number(self, value: float | None, unit: str = "number", currency: str = "") -> str:
+        return format_value(value, unit, currency, locale=self.lang)
+
+    def date(self, value) -> str:
+        return format_date(value, locale=self.lang)
+
+
+def _fields(text: str) -> set[str]:
+    import string
+
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    except ValueError:
+        return {"\0invalid"}
+
+
+def _same_fields(original: str, translated: str) -> bool:
+    return _fields(translated) <= _fields(original) and "\0invalid" not in _fields(translated)
+
+
+# Rule evaluation caches its compiled work per rule object, so a rule keeps one
+# translated copy per language for the life of the process.
+_LOCALIZED: dict[tuple[int, str], tuple["RuleDef", "RuleDef"]] = {}
+
+
+def localize_rules(rules: Iterable["RuleDef"], lang: str) -> list["RuleDef"]:
+    """Rules whose title, message, recommendation and impact basis are in ``lang``."""
+    tr = Translator(check_lang(lang))
+    rules = list(rules)
+    if tr.lang == DEFAULT_LOCALE:
+        return rules
+    out = []
+    for rule in rules:
+        cached = _LOCALIZED.get((id(rule), tr.lang))
+        if cached is None or cached[0] is not rule:
+            update = {"title": tr.template(rule.title), "message": tr.template(rule.message), "recommendation": tr.template(rule.recommendation)}
+            if rule.impact is not None:
+                update["impact"] = rule.impact.model_copy(update={"basis": tr.template(rule.impact.basis)})
+            cached = _LOCALIZED[(id(rule), tr.lang)] = (rule, rule.model_copy(update=update))
+        out.append(cached[1])
+    return out
+
+
+# --- keeping the catalogs in step ------------------------------------------------
+
+
+def rule_messages(catalog: "Catalog") -> list[tuple[str, str, str]]:
+    """(msgid, file, what) for the text of every rule the installed plugins provide."""
+    out = []
+    for rule in sorted(catalog.rules.values(), key=lambda r: r.id):
+        origin = catalog.origins.get("rule:" + rule.id, "?")
+        where = f"rules/{Path(origin).name}" if origin.endswith(".yaml") else origin
+        texts = [rule.title, rule.message, rule.recommendation] + ([rule.impact.basis] if rule.impact else [])
+        out += [(text, where, f"rule {rule.id}") for text in texts]
+    return out
+
+
+def metric_titles(catalog: "Catalog") -> list[tuple[str, str, str]]:
+    return [(m.title, "metrics", f"metric {m.id}") for m in sorted(catalog.metrics.values(), key=lambda m: m.id)]
+
+
+def model_names(catalog: "Catalog") -> list[tuple[str, str, str]]:
+    return [(p.name, "models", f"model {p.id}") for p in sorted(catalog.profiles.values(), key=lambda p: p.id)]
+
+
+KEYWORDS = {"_": 1, "N_": 1, "gettext": 1, "ngettext": 2}
+
+
+def source_messages(source: str) -> list[tuple[int, str | tuple[str, str]]]:
+    """Strings passed to _(), N_(), gettext() and ngettext() in Python source, f-strings included."""
+    import ast
+
+    found: list[tuple[int, str | tuple[str, str]]] = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+        count = KEYWORDS.get(name or "")
+        if not count or len(node.args) < count:
+            continue
+        args = node.args[:count]
+        if all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in args):
+            values = [a.value for a in args]  # type: ignore[attr-defined]
+            found.append((node.lineno, values[0] if count == 1 else (values[0], values[1])))
+    return sorted(found, key=lambda item: item[0])
+
+
+def build_template(root: Path, catalog: "Catalog"):
+    """The message template (.pot) as a babel Catalog: report strings, rule texts, metric names."""
+    from babel.messages.catalog import Catalog as MessageCatalog
+
+    pot = MessageCatalog(project="kpi-advisor", domain=DOMAIN, charset="utf-8", fuzzy=False)
+    for pattern in SOURCE_GLOBS:
+        for path in sorted(root.glob(pattern)):
+            rel = path.relative_to(root).as_posix()
+            for lineno, message in source_messages(path.read_text(encoding="utf-8")):
+                text = message if isinstance(message, str) else message[0]
+                existing = pot.get(message)
+                locations = (existing.locations if existing else []) + [(rel, lineno)]
+                pot.add(message, None, locations, flags=("python-brace-format",) if "{" in text else ())
+    for text, where, what in rule_messages(catalog) + metric_titles(catalog) + model_names(catalog):
+        flags = ("python-brace-format",) if "{" in text else ()
+        existing = pot.get(text)
+        locations = (existing.locations if existing else []) + [(where, None)]
+        comments = (existing.auto_comments if existing else []) + [what]
+        pot.add(text, None, list(dict.fromkeys(locations)), auto_comments=comments, flags=flags)
+    return pot
+
+
+def _write_catalog(path: Path, message_catalog) -> None:
+    from babel.messages.pofile import write_po
+
+    out = io.BytesIO()
+    write_po(out, message_catalog, width=100, omit_header=False, sort_output=False, include_lineno=False, ignore_obsolete=True)
+
+    def content(data: bytes) -> list[bytes]:
+        return [line for line in data.splitlines() if not line.startswith(b'"POT-Creation-Date:')]
+
+    # Rewriting only a new date would make every run a diff.
+    if not path.exists() or content(path.read_bytes()) != content(out.getvalue()):
+        path.write_bytes(out.getvalue())
+
+
+def extract(root: Path) -> list[Path]:
+    """Rewrite the .pot from the sources and merge it into every .po; returns the files written."""
+    from babel.messages.catalog import Catalog as MessageCatalog
+    from babel.messages.pofile import read_po
+
+    from ..loading.catalog import get_catalog
+
+    pot = build_template(root, get_catalog())
+    written = [LOCALE_DIR / f"{DOMAIN}.pot"]
+    _write_catalog(written[0], pot)
+    for lang in LANGUAGES:
+        if lang == DEFAULT_LOCALE:
+            continue
+        path = po_path(lang)
+        if path.exists():
+            with path.open("rb") as stream:
+                po = read_po(stream, locale=lang, domain=DOMAIN)
+        else:
+            po = MessageCatalog(locale=lang, domain=DOMAIN, project="kpi-advisor", fuzzy=False)
+        po.update(pot, update_header_comment=False)
+        _write_catalog(path, po)
+        written.append(path)
+    return written

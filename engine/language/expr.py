@@ -1,0 +1,909 @@
+"""A small, safe formula language for rule conditions and custom metrics.
+
+Formulas such as ``ctr > min_ctr and bounce_rate >= 60%`` or
+``coalesce(link_clicks, clicks) / impressions`` come from user-supplied YAML,
+so they are never handed to ``eval``/``exec``/``compile``/``ast``.  Instead a
+hand-written tokenizer and recursive-descent parser build a tiny AST of frozen
+dataclasses, which is checked at load time and compiled to polars expressions.
+
+Grammar, lowest to highest precedence::
+
+    or_expr    := and_expr ("or" and_expr)*
+    and_expr   := not_expr ("and" not_expr)*
+    not_expr   := "not" not_expr | comparison
+    comparison := sum (("<" | "<=" | ">" | ">=" | "==" | "!=") sum)*
+    sum        := product (("+" | "-") product)*
+    product    := unary (("*" | "/") unary)*
+    unary      := ("-" | "+") unary | primary
+    primary    := NUMBER ["%"] | STRING | "true" | "false" | "null"
+                | NAME | NAME "(" [or_expr ("," or_expr)*] ")" | "(" or_expr ")"
+
+Runtime semantics (see :func:`compile_expr`):
+
+* Arithmetic is done in Float64; ``x / 0`` and ``x / null`` are null, never inf/NaN.
+* Nulls propagate through arithmetic and comparisons; ``and``/``or`` follow
+  polars' three-valued (Kleene) logic.  Callers decide how to treat a null
+  condition (rules typically ``fill_null(False)``).
+* ``a < b < c`` means ``a < b and b < c``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import operator
+import re
+import string
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache, reduce
+
+import polars as pl
+
+__all__ = [
+    "FUNCTIONS",
+    "Binary",
+    "Bool",
+    "BoolOp",
+    "Call",
+    "Compare",
+    "Expr",
+    "ExprError",
+    "FunctionSpec",
+    "Limits",
+    "Name",
+    "Node",
+    "Null",
+    "Number",
+    "String",
+    "Unary",
+    "check_names",
+    "compile_expr",
+    "parse",
+    "parse_cached",
+    "walk",
+]
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class ExprError(ValueError):
+    """A formula is invalid; the message is one human-readable line.
+
+    ``message`` includes the location ("... at column 12") when known,
+    ``reason`` is the same text without it, ``column`` is the 1-based offset
+    into the source (or None).
+    """
+
+    def __init__(self, reason: str, column: int | None = None) -> None:
+        self.reason = reason
+        self.column = column
+        self.message = reason if column is None else f"{reason} at column {column}"
+        super().__init__(self.message)
+
+    def __reduce__(self):  # keep `column` across pickling (e.g. multiprocessing)
+        return (type(self), (self.reason, self.column))
+
+
+# --------------------------------------------------------------------- configuration
+
+
+_RESULT_TYPES = ("number", "bool", "any")
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """A function callable from formulas.
+
+    ``compile`` receives the already compiled argument expressions.
+    ``arg_types`` optionally declares the static type each argument must have
+    ("number", "bool" or "any"); the last entry applies to any further
+    (variadic) arguments, and an empty tuple disables the check.
+    """
+
+    name: str
+    min_args: int
+    max_args: int | None  # None = variadic
+    compile: Callable[[list[pl.Expr]], pl.Expr]
+    returns: str = "number"  # "number" | "bool" | "any"
+    doc: str = ""
+    arg_types: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.returns not in _RESULT_TYPES:
+            raise ValueError(f"FunctionSpec.returns must be one of {_RESULT_TYPES}, got {self.returns!r}")
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_length: int = 1000  # characters of source
+    max_depth: int = 40  # nesting depth of the AST (parentheses count too)
+    max_nodes: int = 300
+    max_abs_number: float = 1e15  # larger literals are rejected
+    max_string: int = 200
+
+
+# ----------------------------------------------------------------------------- AST
+
+
+@dataclass(frozen=True)
+class Node:
+    """Base class of AST nodes.  ``column`` is where the node starts in the
+    source (1-based); it is informational and excluded from equality."""
+
+    column: int = field(default=0, compare=False, kw_only=True)
+
+
+@dataclass(frozen=True)
+class Number(Node):
+    value: int | float
+
+
+@dataclass(frozen=True)
+class String(Node):
+    value: str
+
+
+@dataclass(frozen=True)
+class Bool(Node):
+    value: bool
+
+
+@dataclass(frozen=True)
+class Null(Node):
+    pass
+
+
+@dataclass(frozen=True)
+class Name(Node):
+    name: str
+
+
+@dataclass(frozen=True)
+class Unary(Node):
+    op: str  # "-", "+" or "not"
+    operand: Node
+
+
+@dataclass(frozen=True)
+class Binary(Node):
+    op: str  # "+", "-", "*", "/"
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class BoolOp(Node):
+    # n-ary so that long "a and b and c ..." lists do not count as deep nesting
+    op: str  # "and" | "or"
+    operands: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Compare(Node):
+    ops: tuple[str, ...]  # len(ops) == len(operands) - 1
+    operands: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Call(Node):
+    name: str
+    args: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Expr:
+    """A parsed, validated formula."""
+
+    source: str
+    root: Node
+    names: frozenset[str]  # every identifier referenced
+    functions: frozenset[str]  # every function called
+    result_type: str  # "bool" | "number" | "string" | "any"
+
+    def __str__(self) -> str:
+        return self.source
+
+
+def _children(node: Node) -> tuple[Node, ...]:
+    if isinstance(node, Unary):
+        return (node.operand,)
+    if isinstance(node, Binary):
+        return (node.left, node.right)
+    if isinstance(node, (BoolOp, Compare)):
+        return node.operands
+    if isinstance(node, Call):
+        return node.args
+    return ()
+
+
+def _walk(root: Node) -> Iterator[tuple[Node, int]]:
+    """Pre-order (source order) walk yielding ``(node, depth)``; iterative so
+    that it cannot hit the recursion limit."""
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        yield node, depth
+        stack.extend((child, depth + 1) for child in reversed(_children(node)))
+
+
+def walk(root: Node) -> Iterator[Node]:
+    """Every node of a parsed expression, in source order."""
+    return (node for node, _ in _walk(root))
+
+
+def _static_type(node: Node, functions: Mapping[str, FunctionSpec]) -> str:
+    # The type of a compound node never depends on its children, so this is O(1).
+    match node:
+        case Number():
+            return "number"
+        case String():
+            return "string"
+        case Bool() | Compare() | BoolOp() | Unary(op="not"):
+            return "bool"
+        case Unary() | Binary():
+            return "number"
+        case Call(name=name) if name in functions:
+            return functions[name].returns
+    return "any"  # names, null, unknown functions
+
+
+_TYPE_WORDS = {"number": "a number", "string": "a string", "bool": "a true/false value"}
+
+
+# ----------------------------------------------------------------------- tokenizer
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    kind: str  # "num" | "str" | "name" | "kw" | "op" | "end"
+    text: str  # exact source text
+    column: int
+    value: object = None  # parsed value of "num" and "str" tokens
+
+
+_KEYWORDS = frozenset({"and", "or", "not", "true", "false", "null"})
+_DIGITS = frozenset(string.digits)
+_LETTERS = frozenset(string.ascii_letters)
+_NAME_CHARS = _LETTERS | _DIGITS | {"_"}
+_WHITESPACE = frozenset(" \t\r\n")
+# [0-9] rather than \d: \d also matches non-ASCII digits.
+_NUMBER_RE = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE]([+-]?[0-9]+))?")
+_MAX_EXPONENT = 15
+_COMPARISONS = ("<", "<=", ">", ">=", "==", "!=")
+
+# Every recognised symbol; a string value is the error for a symbol we refuse.
+_SYMBOLS: dict[str, str | None] = {
+    **{op: None for op in (*_COMPARISONS, "+", "-", "*", "/", "(", ")", ",")},
+    "**": "'**' (power) is not supported",
+    "^": "'^' (power) is not supported",
+    "&&": "use 'and' instead of '&&'",
+    "||": "use 'or' instead of '||'",
+    "&": "use 'and' instead of '&'",
+    "|": "use 'or' instead of '|'",
+    "!": "use 'not' instead of '!'",
+    "~": "use 'not' instead of '~'",
+    "<>": "use '!=' for 'not equal'",
+    "=": "use '==' to compare ('=' alone is not an operator)",
+    ".": "attribute access ('.') is not allowed",
+    "[": "subscripts ('[') are not allowed",
+    "]": "subscripts (']') are not allowed",
+    "%": "'%' must directly follow a number, as in 5% (there is no modulo operator)",
+}
+
+
+def _clip(text: str, limit: int = 24) -> str:
+    # Messages are one line: control characters from the source are shown escaped.
+    text = text if len(text) <= limit else text[:limit] + "…"
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _tokenize(source: str, limits: Limits) -> list[_Token]:
+    tokens: list[_Token] = []
+    i, n = 0, len(source)
+    while i < n:
+        ch = source[i]
+        column = i + 1
+        if ch in _WHITESPACE:
+            i += 1
+        elif ch in _DIGITS or (
+            ch == "." and i + 1 < n and source[i + 1] in _DIGITS
+            # "x.5" / "f(a).5" read as attribute access, not as "x" followed by ".5"
+            and not (i > 0 and (source[i - 1] in _NAME_CHARS or source[i - 1] == ")"))
+        ):
+            i = _number(source, i, limits, tokens)
+        elif ch in _LETTERS:
+            j = i + 1
+            while j < n and source[j] in _NAME_CHARS:
+                j += 1
+            word = source[i:j]
+            tokens.append(_Token("kw" if word in _KEYWORDS else "name", word, column))
+            i = j
+        elif ch == "_":
+            j = i + 1
+            while j < n and source[j] in _NAME_CHARS:
+                j += 1
+            # Also what keeps dunders such as __class__ / __import__ out.
+            raise ExprError(f"names may not start with an underscore ('{_clip(source[i:j])}')", column)
+        elif ch in "'\"":
+            i = _string(source, i, limits, tokens)
+        else:
+            symbol = source[i : i + 2] if source[i : i + 2] in _SYMBOLS else ch
+            if symbol not in _SYMBOLS:
+                raise ExprError(f"unexpected character {ch!r}", column)
+            error = _SYMBOLS[symbol]
+            if error is not None:
+                raise ExprError(error, column)
+            tokens.append(_Token("op", symbol, column))
+            i += len(symbol)
+    tokens.append(_Token("end", "", n + 1))
+    return tokens
+
+
+def _number(source: str, i: int, limits: Limits, tokens: list[_Token]) -> int:
+    """Scan a number (optionally a percentage) at ``i``; return the end offset."""
+    match = _NUMBER_RE.match(source, i)
+    assert match is not None  # the caller saw a digit or ".digit"
+    digits, exponent = match.group(), match.group(1)
+    j = match.end()
+    percent = j < len(source) and source[j] == "%"
+    if percent:
+        j += 1
+    if j < len(source) and (source[j] in _NAME_CHARS or source[j] == "."):
+        k = j
+        while k < len(source) and (source[k] in _NAME_CHARS or source[k] == "."):
+            k += 1
+        raise ExprError(f"invalid number '{_clip(source[i:k])}'", i + 1)
+    text = source[i:j]
+    if exponent is not None and abs(int(exponent)) > _MAX_EXPONENT:
+        raise ExprError(f"exponent too large in '{_clip(text)}' (at most {_MAX_EXPONENT})", i + 1)
+    # Decimal keeps "0.9%" == 0.009 exact and copes with any number of digits.
+    value = Decimal(digits)
+    if percent:
+        value /= 100
+    if abs(value) > limits.max_abs_number:
+        raise ExprError(f"huge literal '{_clip(text)}' (numbers are limited to {limits.max_abs_number:g}: limit expr_number)", i + 1)
+    is_integer = not percent and exponent is None and "." not in digits
+    tokens.append(_Token("num", text, i + 1, int(value) if is_integer else float(value)))
+    return j
+
+
+def _string(source: str, i: int, limits: Limits, tokens: list[_Token]) -> int:
+    """Scan a quoted string at ``i``; return the end offset."""
+    quote = source[i]
+    chars: list[str] = []
+    j = i + 1
+    while True:
+        if j >= len(source):
+            raise ExprError(f"unterminated string (missing closing quote {quote})", i + 1)
+        ch = source[j]
+        if ch == "\\" and j + 1 < len(source) and source[j + 1] in "'\"\\":
+            chars.append(source[j + 1])
+            j += 2
+        elif ch == quote:
+            break
+        else:
+            chars.append(ch)
+            j += 1
+        if len(chars) > limits.max_string:
+            raise ExprError(f"string is too long (limit expr_string={limits.max_string} characters)", i + 1)
+    tokens.append(_Token("str", source[i : j + 1], i + 1, "".join(chars)))
+    return j + 1
+
+
+# -------------------------------------------------------------------------- parser
+
+
+def _describe(token: _Token) -> str:
+    if token.kind == "end":
+        return "end of expression"
+    if token.kind == "num":
+        return f"number '{_clip(token.text)}'"
+    if token.kind == "str":
+        return f"string {_clip(token.text)}"
+    if token.kind == "name":
+        return f"name '{_clip(token.text)}'"
+    return f"'{token.text}'"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _check_arity(spec: FunctionSpec, count: int, column: int) -> None:
+    low, high = spec.min_args, spec.max_args
+    if low <= count and (high is None or count <= high):
+        return
+    if high is None:
+        expected = f"at least {_plural(low, 'argument')}"
+    elif low == high:
+        expected = f"exactly {_plural(low, 'argument')}"
+    else:
+        expected = f"{low} to {high} arguments"
+    raise ExprError(f"{spec.name}() takes {expected}, got {count}", column)
+
+
+def _unknown_function(name: str, functions: Mapping[str, FunctionSpec], column: int) -> ExprError:
+    known = sorted(functions)
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return ExprError(f"unknown function '{_clip(name)}'{hint}; known: {', '.join(known) or 'none'}", column)
+
+
+_KEYWORD_HINTS = {"true": "true", "false": "false", "null": "null", "none": "null"}
+
+
+def _unknown_name(name: str, known: Iterable[str], column: int | None) -> ExprError:
+    suggestion = _KEYWORD_HINTS.get(name.lower())
+    if suggestion is None:
+        close = difflib.get_close_matches(name, list(known), n=1)
+        suggestion = close[0] if close else None
+    hint = f" (did you mean '{suggestion}'?)" if suggestion else ""
+    return ExprError(f"unknown name '{_clip(name)}'{hint}", column)
+
+
+class _Parser:
+    def __init__(self, tokens: list[_Token], functions: Mapping[str, FunctionSpec], limits: Limits) -> None:
+        self.tokens = tokens
+        self.functions = functions
+        self.limits = limits
+        self.pos = 0
+        self.depth = 0
+
+    # -- token helpers
+
+    def peek(self) -> _Token:
+        return self.tokens[self.pos]
+
+    def advance(self) -> _Token:
+        token = self.tokens[self.pos]
+        self.pos += 1
+        return token
+
+    def at(self, kind: str, *texts: str) -> bool:
+        token = self.tokens[self.pos]
+        return token.kind == kind and (not texts or token.text in texts)
+
+    def enter(self, token: _Token) -> None:
+        # Checked on every recursive descent so that deep input fails fast
+        # instead of exhausting the Python stack.
+        self.depth += 1
+        if self.depth > self.limits.max_depth:
+            raise ExprError(f"expression is nested too deeply (limit expr_depth={self.limits.max_depth} levels)", token.column)
+
+    def leave(self) -> None:
+        self.depth -= 1
+
+    def unexpected(self, token: _Token) -> ExprError:
+        if token.kind == "op" and token.text == ")":
+            return ExprError("unmatched ')'", token.column)
+        if token.kind == "name" and token.text in ("if", "else"):
+            return ExprError(
+                f"unexpected '{token.text}'; use if_else(condition, value_if_true, value_if_false)", token.column
+            )
+        if token.kind == "name" and token.text.lower() in ("and", "or", "not"):
+            return ExprError(f"keywords are lowercase: use '{token.text.lower()}'", token.column)
+        if token.kind in ("num", "str", "name", "kw") or (token.kind == "op" and token.text == "("):
+            return ExprError(f"unexpected {_describe(token)}; is an operator missing?", token.column)
+        return ExprError(f"unexpected {_describe(token)}", token.column)
+
+    def require(self, node: Node, wanted: str, reason: str) -> None:
+        actual = _static_type(node, self.functions)
+        if actual not in ("any", wanted):
+            raise ExprError(f"{reason}, got {_TYPE_WORDS[actual]}", node.column)
+
+    # -- grammar
+
+    def parse(self) -> Node:
+        node = self.parse_or()
+        if not self.at("end"):
+            raise self.unexpected(self.peek())
+        return node
+
+    def parse_or(self) -> Node:
+        return self.bool_chain("or", self.parse_and)
+
+    def parse_and(self) -> Node:
+        return self.bool_chain("and", self.parse_not)
+
+    def bool_chain(self, op: str, operand: Callable[[], Node]) -> Node:
+        first = operand()
+        if not self.at("kw", op):
+            return first
+        operands = [first]
+        while self.at("kw", op):
+            self.advance()
+            operands.append(operand())
+        for node in operands:
+            self.require(node, "bool", f"'{op}' needs true/false values on both sides")
+        return BoolOp(op, tuple(operands), column=first.column)
+
+    def parse_not(self) -> Node:
+        if not self.at("kw", "not"):
+            return self.parse_comparison()
+        token = self.advance()
+        self.enter(token)
+        operand = self.parse_not()
+        self.leave()
+        self.require(operand, "bool", "'not' needs a true/false value")
+        return Unary("not", operand, column=token.column)
+
+    def parse_comparison(self) -> Node:
+        first = self.parse_sum()
+        ops: list[str] = []
+        operands = [first]
+        while self.at("op", *_COMPARISONS):
+            ops.append(self.advance().text)
+            operands.append(self.parse_sum())
+        if not ops:
+            return first
+        for op, left, right in zip(ops, operands, operands[1:]):
+            self.check_comparison(op, left, right)
+        return Compare(tuple(ops), tuple(operands), column=first.column)
+
+    def check_comparison(self, op: str, left: Node, right: Node) -> None:
+        for side in (left, right):
+            if isinstance(side, Null):
+                # Like SQL, "x == null" is null for every row -- almost always a bug.
+                raise ExprError(f"comparing with null using '{op}' always gives null; use is_null(...)", side.column)
+        left_type = _static_type(left, self.functions)
+        right_type = _static_type(right, self.functions)
+        if "any" not in (left_type, right_type) and left_type != right_type:
+            raise ExprError(
+                f"'{op}' cannot compare {_TYPE_WORDS[left_type]} with {_TYPE_WORDS[right_type]}", right.column
+            )
+
+    def parse_sum(self) -> Node:
+        return self.arithmetic_chain(("+", "-"), self.parse_product)
+
+    def parse_product(self) -> Node:
+        return self.arithmetic_chain(("*", "/"), self.parse_unary)
+
+    def arithmetic_chain(self, ops: tuple[str, ...], operand: Callable[[], Node]) -> Node:
+        left = operand()
+        while self.at("op", *ops):
+            op = self.advance().text
+            right = operand()
+            for side in (left, right):
+                self.require(side, "number", f"'{op}' needs numbers")
+            left = Binary(op, left, right, column=left.column)
+        return left
+
+    def parse_unary(self) -> Node:
+        if self.at("op", "-", "+"):
+            token = self.advance()
+            self.enter(token)
+            operand = self.parse_unary()
+            self.leave()
+            self.require(operand, "number", f"'{token.text}' needs a number")
+            return Unary(token.text, operand, column=token.column)
+        node = self.parse_primary()
+        if self.at("op", "("):
+            raise ExprError("only function names can be called, as in max(a, b)", self.peek().column)
+        return node
+
+    def parse_primary(self) -> Node:
+        token = self.peek()
+        if token.kind == "num":
+            self.advance()
+            return Number(token.value, column=token.column)
+        if token.kind == "str":
+            self.advance()
+            return String(token.value, column=token.column)
+        if token.kind == "kw" and token.text in ("true", "false"):
+            self.advance()
+            return Bool(token.text == "true", column=token.column)
+        if token.kind == "kw" and token.text == "null":
+            self.advance()
+            return Null(column=token.column)
+        if token.kind == "name":
+            self.advance()
+            if self.at("op", "("):
+                return self.parse_call(token)
+            return Name(token.text, column=token.column)
+        if token.kind == "op" and token.text == "(":
+            self.advance()
+            self.enter(token)
+            if self.at("op", ")"):
+                raise ExprError("empty parentheses", token.column)
+            node = self.parse_or()
+            self.expect_close(token, "unclosed '('")
+            self.leave()
+            return node
+        if token.kind == "end":
+            previous = self.tokens[self.pos - 1]
+            raise ExprError(f"expression ends too early; expected a value after {_describe(previous)}", token.column)
+        raise ExprError(f"expected a value but found {_describe(token)}", token.column)
+
+    def parse_call(self, name_token: _Token) -> Node:
+        name = name_token.text
+        spec = self.functions.get(name)
+        if spec is None:
+            raise _unknown_function(name, self.functions, name_token.column)
+        open_token = self.advance()
+        self.enter(open_token)
+        args: list[Node] = []
+        if not self.at("op", ")"):
+            args.append(self.parse_or())
+            while self.at("op", ","):
+                self.advance()
+                args.append(self.parse_or())
+        self.expect_close(open_token, f"unclosed '(' in call to {name}()")
+        self.leave()
+        _check_arity(spec, len(args), name_token.column)
+        if spec.arg_types:
+            for index, arg in enumerate(args):
+                wanted = spec.arg_types[min(index, len(spec.arg_types) - 1)]
+                if wanted != "any":
+                    what = "a true/false value" if wanted == "bool" else "a number"
+                    self.require(arg, wanted, f"argument {index + 1} of {name}() must be {what}")
+        return Call(name, tuple(args), column=name_token.column)
+
+    def expect_close(self, open_token: _Token, unclosed: str) -> None:
+        if self.at("op", ")"):
+            self.advance()
+        elif self.at("end"):
+            raise ExprError(unclosed, open_token.column)
+        else:
+            raise self.unexpected(self.peek())
+
+
+# ---------------------------------------------------------------------- public API
+
+
+def parse(
+    source: str,
+    *,
+    functions: Mapping[str, FunctionSpec] | None = None,
+    limits: Limits | None = None,
+) -> Expr:
+    """Parse and statically check ``source``; raise :class:`ExprError` if invalid.
+
+    Checks done here: syntax, the :class:`Limits` (by default those in force, see
+    :mod:`kpi_advisor.limits`), that every called function
+    exists with a valid number of arguments, and obvious type mistakes such as
+    ``1 and x`` or ``'a' + 1``.  Names are checked later, against the columns
+    and parameters actually available (:func:`check_names`).
+    """
+    if not isinstance(source, str):
+        raise ExprError(f"expression must be text, got {type(source).__name__}")
+    return parse_cached(source, functions, limits)
+
+
+def _parse(source: str, functions: Mapping[str, FunctionSpec], limits: Limits) -> Expr:
+    if len(source) > limits.max_length:
+        raise ExprError(f"expression is too long ({len(source)} characters; limit expr_length={limits.max_length})")
+    tokens = _tokenize(source, limits)
+    if tokens[0].kind == "end":
+        raise ExprError("empty expression")
+    try:
+        root = _Parser(tokens, functions, limits).parse()
+    except RecursionError:
+        # Only reachable with a max_depth far above the default.
+        raise ExprError("expression is nested too deeply") from None
+
+    names: set[str] = set()
+    called: set[str] = set()
+    for count, (node, depth) in enumerate(_walk(root), start=1):
+        if count > limits.max_nodes:
+            raise ExprError(f"expression is too large (more than {limits.max_nodes} parts; limit expr_nodes)", node.column)
+        if depth > limits.max_depth:
+            raise ExprError(f"expression is nested too deeply (limit expr_depth={limits.max_depth} levels)", node.column)
+        if isinstance(node, Name):
+            names.add(node.name)
+        elif isinstance(node, Call):
+            called.add(node.name)
+    return Expr(source, root, frozenset(names), frozenset(called), _static_type(root, functions))
+
+
+class _Table:
+    """A function table as a cache key: by identity, holding it so its id stays its own."""
+
+    __slots__ = ("table",)
+
+    def __init__(self, table: Mapping[str, FunctionSpec]) -> None:
+        self.table = table
+
+    def __hash__(self) -> int:
+        return id(self.table)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Table) and other.table is self.table
+
+
+def parse_cached(source: str, functions: Mapping[str, FunctionSpec] | None = None, limits: Limits | None = None) -> Expr:
+    """:func:`parse`, memoised per source, function table and limits.
+
+    Every evaluation compiles the same rule conditions and metric formulas, so
+    parsing each source once per process keeps the warm path free of parsing.
+    ``Expr`` is immutable, so one parsed object is safely shared between
+    threads. The cache is bounded because formulas may come from requests.
+    Errors are not cached: invalid input is parsed (and rejected) each time.
+    A function table is told apart by identity and read when a source is first
+    parsed with it: extend a table before using it, not between evaluations.
+    """
+    if limits is None:
+        from ..limits import current
+
+        limits = current().expr()
+    return _parse_memo(source, _Table(FUNCTIONS if functions is None else functions), limits)
+
+
+@lru_cache(maxsize=4096)
+def _parse_memo(source: str, table: _Table, limits: Limits) -> Expr:
+    return _parse(source, table.table, limits)
+
+
+def _names_in_order(root: Node) -> Iterator[Name]:
+    seen: set[str] = set()
+    for node, _ in _walk(root):
+        if isinstance(node, Name) and node.name not in seen:
+            seen.add(node.name)
+            yield node
+
+
+def check_names(expr: Expr, known: Iterable[str]) -> None:
+    """Raise :class:`ExprError` for the first (in source order) name of
+    ``expr`` not in ``known``, with a did-you-mean suggestion."""
+    known = list(known)
+    known_set = set(known)
+    for node in _names_in_order(expr.root):
+        if node.name not in known_set:
+            raise _unknown_name(node.name, known, node.column)
+
+
+_Bindable = pl.Expr | int | float | bool | str | None
+
+
+def compile_expr(
+    expr: Expr,
+    names: Mapping[str, _Bindable],
+    *,
+    functions: Mapping[str, FunctionSpec] | None = None,
+) -> pl.Expr:
+    """Compile ``expr`` to a polars expression.
+
+    ``names`` binds every identifier to a polars expression (typically a
+    column) or a Python literal (typically a rule parameter).  ``functions``
+    must be the same mapping the expression was parsed with.
+    """
+    if not isinstance(expr, Expr):
+        raise TypeError(f"compile_expr() needs an Expr from parse(), got {type(expr).__name__}")
+    functions = FUNCTIONS if functions is None else functions
+    check_names(expr, names.keys())
+    bound = {name: _bind(name, names[name]) for name in expr.names}
+    return _compile(expr.root, bound, functions)
+
+
+def _bind(name: str, value: object) -> pl.Expr:
+    if isinstance(value, pl.Expr):
+        return value
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return pl.lit(value)
+    raise ExprError(
+        f"'{name}' is a {type(value).__name__}; expected a column or a number, string, true/false or null"
+    )
+
+
+def _as_number(expr: pl.Expr) -> pl.Expr:
+    # Float64 everywhere avoids silent Int64 wrap-around and makes null
+    # literals (dtype Null) usable in arithmetic.
+    return expr.cast(pl.Float64)
+
+
+def _as_bool(expr: pl.Expr) -> pl.Expr:
+    # Without the cast, polars' & | ~ on integer columns would be bitwise.
+    return expr.cast(pl.Boolean)
+
+
+def _divide(left: pl.Expr, right: pl.Expr) -> pl.Expr:
+    return pl.when(right != 0).then(left / right).otherwise(None)
+
+
+_ARITHMETIC: dict[str, Callable[[pl.Expr, pl.Expr], pl.Expr]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": _divide,
+}
+_COMPARE_OPS: dict[str, Callable[[pl.Expr, pl.Expr], pl.Expr]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+
+
+def _compile(node: Node, bound: Mapping[str, pl.Expr], functions: Mapping[str, FunctionSpec]) -> pl.Expr:
+    def compile_(child: Node) -> pl.Expr:
+        return _compile(child, bound, functions)
+
+    match node:
+        case Number(value=value) | String(value=value) | Bool(value=value):
+            return pl.lit(value)
+        case Null():
+            return pl.lit(None)
+        case Name(name=name):
+            return bound[name]
+        case Unary(op="not", operand=operand):
+            return ~_as_bool(compile_(operand))
+        case Unary(op="-", operand=operand):
+            return -_as_number(compile_(operand))
+        case Unary(op="+", operand=operand):
+            return _as_number(compile_(operand))
+        case Binary(op=op, left=left, right=right):
+            return _ARITHMETIC[op](_as_number(compile_(left)), _as_number(compile_(right)))
+        case BoolOp(op=op, operands=operands):
+            combine = operator.and_ if op == "and" else operator.or_
+            return reduce(combine, (_as_bool(compile_(o)) for o in operands))
+        case Compare(ops=ops, operands=operands):
+            compiled = [compile_(o) for o in operands]
+            parts = [_COMPARE_OPS[op](a, b) for op, a, b in zip(ops, compiled, compiled[1:])]
+            return reduce(operator.and_, parts)
+        case Call(name=name, args=args):
+            spec = functions.get(name)
+            if spec is None:
+                raise _unknown_function(name, functions, node.column)
+            _check_arity(spec, len(args), node.column)
+            return spec.compile([compile_(a) for a in args])
+    raise TypeError(f"not an expression node: {node!r}")
+
+
+# ------------------------------------------------------------------------ built-ins
+
+
+def _if_else(args: list[pl.Expr]) -> pl.Expr:
+    return pl.when(_as_bool(args[0])).then(args[1]).otherwise(args[2])
+
+
+FUNCTIONS: dict[str, FunctionSpec] = {
+    spec.name: spec
+    for spec in (
+        FunctionSpec(
+            "min", 1, None,
+            lambda args: pl.min_horizontal([_as_number(a) for a in args]),
+            doc="min(a, b, ...): smallest argument, row by row; nulls are skipped.",
+            arg_types=("number",),
+        ),
+        FunctionSpec(
+            "max", 1, None,
+            lambda args: pl.max_horizontal([_as_number(a) for a in args]),
+            doc="max(a, b, ...): largest argument, row by row; nulls are skipped.",
+            arg_types=("number",),
+        ),
+        FunctionSpec(
+            "abs", 1, 1,
+            lambda args: _as_number(args[0]).abs(),
+            doc="abs(x): absolute value.",
+            arg_types=("number",),
+        ),
+        FunctionSpec(
+            "coalesce", 2, None,
+            lambda args: pl.coalesce(args),
+            returns="any",
+            doc="coalesce(a, b, ...): first argument that is not null.",
+        ),
+        FunctionSpec(
+            "if_else", 3, 3,
+            _if_else,
+            returns="any",
+            doc="if_else(cond, a, b): a where cond is true, else b (a null cond counts as false).",
+            arg_types=("bool", "any", "any"),
+        ),
+        FunctionSpec(
+            "is_null", 1, 1,
+            lambda args: args[0].is_null(),
+            returns="bool",
+            doc="is_null(x): true where x is null.",
+        ),
+        FunctionSpec(
+            "clip", 3, 3,
+            lambda args: _as_number(args[0]).clip(_as_number(args[1]), _as_number(args[2])),
+            doc="clip(x, lo, hi): x limited to [lo, hi]; a null bound means no bound.",
+            arg_types=("number",),
+        ),
+    )
+}

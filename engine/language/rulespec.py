@@ -1,0 +1,271 @@
+"""A rule read closely: its expressions parsed once, the names each may use, the
+units of its named values, and every problem with it, named for the author.
+
+A rule's names, in the order it may use them:
+metrics (from the data), dimensions (``channel`` ...), params (numbers with
+defaults), benchmarks (figures matched to the scope's platform), then its
+``let`` values, each of which may use the ones before it.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+from typing import Mapping
+
+from ..models.definitions import DIMENSIONS, MetricDef, RuleDef
+from . import expr
+from .functions import (
+    PEER_FUNCTIONS,
+    RULE_FUNCTIONS,
+    TREND_FUNCTIONS,
+    kinds_used,
+    nesting_problem,
+)
+
+# Placeholders every message may use besides the rule's own names.
+SCOPE_PLACEHOLDERS = frozenset({"scope"})
+TREND_PLACEHOLDERS = frozenset({"period", "period_from", "period_to"})
+SOURCE_SUFFIX = "_source"
+UNIT_OF_CALL = {
+    "change": "ratio", "rise": "ratio", "fall": "ratio", "slope": "ratio", "rising_share": "ratio", "falling_share": "ratio", "peer_share": "ratio",
+    "periods": "count", "peer_count": "count", "is_null": "number", "one_of": "number",
+}
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    rule: RuleDef
+    condition: expr.Expr
+    lets: tuple[tuple[str, expr.Expr], ...]
+    impact: expr.Expr | None
+    metrics: tuple[str, ...]  # metric ids named in when and let, sorted
+    requires: tuple[str, ...]
+    kinds: frozenset[str]  # "peer", "trend": the special functions the rule uses anywhere
+    units: Mapping[str, str]  # unit of each param, benchmark and let value
+    evidence: tuple[str, ...]
+
+    @property
+    def uses_trends(self) -> bool:
+        return "trend" in self.kinds
+
+    def placeholders(self, metrics: Mapping[str, MetricDef]) -> set[str]:
+        rule = self.rule
+        names = set(metrics) | set(rule.params) | set(rule.benchmarks) | set(rule.let) | SCOPE_PLACEHOLDERS
+        names |= {name + SOURCE_SUFFIX for name in rule.benchmarks}
+        if self.uses_trends:
+            names |= TREND_PLACEHOLDERS
+        return names
+
+
+class RuleProblems(ValueError):
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+def template_fields(template: str) -> list[str]:
+    try:
+        return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+    except ValueError as exc:
+        raise ValueError(f"bad template {template!r}: {exc}") from None
+
+
+def _infer_unit(node: expr.Node, units: Mapping[str, str], metrics: Mapping[str, MetricDef]) -> str:
+    """A let value's unit from its formula, so that messages print 12.5% or USD 4.20."""
+
+    def unit_of(n: expr.Node) -> str | None:  # None: a bare number, which takes its neighbour's unit
+        match n:
+            case expr.Number():
+                return None
+            case expr.Name(name=name):
+                if name in units:
+                    return units[name]
+                return metrics[name].unit if name in metrics else "number"
+            case expr.Call(name=name, args=args):
+                if name in UNIT_OF_CALL:
+                    return UNIT_OF_CALL[name]
+                known = [u for u in (unit_of(a) for a in args) if u is not None]
+                return known[0] if known else None
+            case expr.Unary(op=op, operand=operand) if op in "+-":
+                return unit_of(operand)
+            case expr.Binary(op=op, left=left, right=right):
+                a, b = unit_of(left), unit_of(right)
+                if op in "+-" or a is None or b is None:
+                    return a if a is not None else b
+                if op == "/" and a == b:
+                    return "ratio" if a in ("count", "ratio") else "number"
+                return "number"
+        return "number"
+
+    return unit_of(node) or "number"
+
+
+def _param_unit(rule: RuleDef, name: str, metrics: Mapping[str, MetricDef]) -> str:
+    for metric_id, threshold in rule.thresholds.items():
+        if threshold == name and metric_id in metrics:
+            return metrics[metric_id].unit
+    value = rule.params[name]
+    return "ratio" if 0 < abs(value) < 1 else "number"
+
+
+def analyse(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> RuleSpec:
+    """Parse and check a rule; raise :class:`RuleProblems` listing every problem."""
+    problems: list[str] = []
+    where = f"rule '{rule.id}'"
+    taken: dict[str, str] = {m: "metric" for m in metrics} | {d: "dimension" for d in DIMENSIONS}
+
+    def claim(name: str, kind: str) -> None:
+        if name in taken:
+            hint = f" (e.g. min_{name})" if kind == "param" and taken[name] == "metric" else ""
+            problems.append(f"{where}: {kind} '{name}' has the name of a {taken[name]}; rename it{hint}")
+        else:
+            taken[name] = kind
+
+    for name in rule.params:
+        claim(name, "param")
+    for name, ref in rule.benchmarks.items():
+        claim(name, "benchmark")
+        if ref.metric not in metrics:
+            problems.append(f"{where}: benchmarks.{name}.metric: unknown metric '{ref.metric}'")
+        if ref.fallback is not None and ref.fallback not in rule.params:
+            problems.append(f"{where}: benchmarks.{name}.fallback: unknown param '{ref.fallback}'")
+
+    units: dict[str, str] = {}
+    for name in rule.params:
+        units[name] = rule.units.get(name) or _param_unit(rule, name, metrics)
+    for name, ref in rule.benchmarks.items():
+        units[name] = metrics[ref.metric].unit if ref.metric in metrics else "number"
+
+    known = set(taken)
+    lets: list[tuple[str, expr.Expr]] = []
+    lets_with: dict[str, set[str]] = {}
+    for name, formula in rule.let.items():
+        claim(name, "let value")
+        try:
+            parsed = expr.parse(formula, functions=RULE_FUNCTIONS)
+            expr.check_names(parsed, known)
+        except expr.ExprError as exc:
+            problems.append(f"{where}: let.{name} {formula!r}: {exc.message}")
+            known.add(name)
+            continue
+        nesting = nesting_problem(parsed.root, lets_with)
+        if nesting:
+            problems.append(f"{where}: let.{name}: {nesting}")
+        lets_with[name] = kinds_used(parsed.root, lets_with)
+        units[name] = rule.units.get(name) or _infer_unit(parsed.root, units, metrics)
+        lets.append((name, parsed))
+        known.add(name)
+
+    for name in rule.units:
+        if name not in rule.params and name not in rule.let:
+            problems.append(f"{where}: units: '{name}' is not a param or let value")
+
+    condition = None
+    try:
+        condition = expr.parse(rule.when, functions=RULE_FUNCTIONS)
+        expr.check_names(condition, known)
+        if condition.result_type not in ("bool", "any"):
+            problems.append(f"{where}: when: must be a true/false condition, got a {condition.result_type}")
+        nesting = nesting_problem(condition.root, lets_with)
+        if nesting:
+            problems.append(f"{where}: when: {nesting}")
+    except expr.ExprError as exc:
+        problems.append(f"{where}: when {rule.when!r}: {exc.message}")
+        condition = None
+
+    impact = None
+    if rule.impact is not None:
+        if rule.impact.metric not in metrics:
+            problems.append(f"{where}: impact.metric: unknown metric '{rule.impact.metric}'")
+        try:
+            impact = expr.parse(rule.impact.formula, functions=RULE_FUNCTIONS)
+            expr.check_names(impact, known)
+            nesting = nesting_problem(impact.root, lets_with)
+            if nesting:
+                problems.append(f"{where}: impact.formula: {nesting}")
+        except expr.ExprError as exc:
+            problems.append(f"{where}: impact.formula {rule.impact.formula!r}: {exc.message}")
+
+    values = set(rule.params) | set(rule.benchmarks) | set(rule.let)
+    for metric_id, name in rule.thresholds.items():
+        if metric_id not in metrics and metric_id not in rule.let:
+            problems.append(f"{where}: thresholds: '{metric_id}' is not a metric or let value")
+        if name not in values:
+            problems.append(f"{where}: thresholds.{metric_id}: '{name}' is not a param, benchmark or let value")
+    for name in rule.evidence:
+        if name not in metrics and name not in rule.let:
+            problems.append(f"{where}: evidence: '{name}' is not a metric or let value")
+    for name in rule.requires or []:
+        if name not in metrics:
+            problems.append(f"{where}: requires: unknown metric '{name}'")
+
+    named: set[str] = set()
+    kinds: set[str] = set()
+    for parsed in [condition, impact, *(p for _, p in lets)]:
+        if parsed is not None:
+            kinds |= kinds_used(parsed.root, lets_with)
+    for parsed in [condition, *(p for _, p in lets)]:
+        if parsed is not None:
+            named |= {n for n in parsed.names if n in metrics}
+    spec_metrics = tuple(sorted(named))
+    spec = RuleSpec(
+        rule=rule,
+        condition=condition,  # type: ignore[arg-type]  # only returned without problems
+        lets=tuple(lets),
+        impact=impact,
+        metrics=spec_metrics,
+        requires=tuple(rule.requires) if rule.requires is not None else spec_metrics,
+        kinds=frozenset(kinds),
+        units=units,
+        evidence=tuple(rule.evidence) if rule.evidence else tuple(n for n in sorted(condition.names) if n in metrics) if condition else (),
+    )
+
+    placeholders = spec.placeholders(metrics)
+    for key in ("message", "recommendation"):
+        try:
+            for name in template_fields(getattr(rule, key)):
+                if name not in placeholders:
+                    hint = " (trend placeholders need a trend function in the rule)" if name in TREND_PLACEHOLDERS else ""
+                    problems.append(f"{where}: {key}: unknown placeholder '{{{name}}}'{hint}")
+        except ValueError as exc:
+            problems.append(f"{where}: {key}: {exc}")
+
+    for kind, examples in (("fire", rule.examples.fire), ("quiet", rule.examples.quiet)):
+        for index, example in enumerate(examples):
+            for name in example.params:
+                if name not in rule.params:
+                    problems.append(f"{where}: examples.{kind}[{index}].params: unknown param '{name}'")
+            if kind == "fire" and example.skipped:
+                problems.append(f"{where}: examples.fire[{index}]: a must-fire example cannot be skipped")
+            for metric_id in example.benchmarks:
+                if metric_id not in metrics:
+                    problems.append(f"{where}: examples.{kind}[{index}].benchmarks: unknown metric '{metric_id}'")
+    if problems:
+        raise RuleProblems(problems)
+    return spec
+
+
+_CACHE: dict[int, tuple[RuleDef, Mapping[str, MetricDef], RuleSpec]] = {}
+
+
+def rule_spec(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> RuleSpec:
+    """:func:`analyse`, cached for the rule object (rules are parsed once per process)."""
+    cached = _CACHE.get(id(rule))
+    if cached is not None and cached[0] is rule and cached[1] is metrics:
+        return cached[2]
+    spec = analyse(rule, metrics)
+    _CACHE[id(rule)] = (rule, metrics, spec)
+    return spec
+
+
+def check_rule(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> list[str]:
+    """Problems with a rule's expressions, names and templates, as messages naming the rule."""
+    try:
+        analyse(rule, metrics)
+    except RuleProblems as exc:
+        return exc.problems
+    return []
+
+
+__all__ = ["PEER_FUNCTIONS", "TREND_FUNCTIONS", "RuleSpec", "analyse", "check_rule", "rule_spec", "template_fields"]

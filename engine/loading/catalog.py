@@ -1,0 +1,315 @@
+"""The catalog: every definition the loaded plugins provide, validated once.
+
+Each hook is called plugin by plugin so that a failure or a bad definition is
+reported with the plugin's name. Building a catalog is the expensive part of
+start-up, so the catalog of the installed plugins is cached.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import graphlib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import pluggy
+from pydantic import BaseModel, ValidationError
+
+from ..host import PluginInfo, get_plugin_manager, plugin_infos
+from ..language import expr
+from ..language.rulespec import check_rule
+from ..models.definitions import (
+    Benchmark,
+    DataFormat,
+    GoalDef,
+    MetricDef,
+    ProfileDef,
+    ReportFormat,
+    RuleDef,
+    RulePack,
+)
+from ..problems import ConfigError, PluginError, Problem, format_path
+from .profiles import profile_problems, read_profile
+from .yamlsafe import (
+    Document,
+    load_yaml_file,
+    problems_from_validation_error,
+    validate_document,
+)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    metrics: Mapping[str, MetricDef]
+    rules: Mapping[str, RuleDef]
+    profiles: Mapping[str, ProfileDef]
+    goals: Mapping[str, GoalDef]
+    benchmarks: tuple[Benchmark, ...]
+    formats: Mapping[str, DataFormat]
+    reporters: Mapping[str, ReportFormat]
+    plugins: tuple[PluginInfo, ...] = ()
+    origins: Mapping[str, str] = field(default_factory=dict)  # "metric:ctr" -> plugin or file
+    aliases: Mapping[str, str] = field(default_factory=dict)  # column alias -> metric id
+    order: tuple[str, ...] = ()  # derived metrics in dependency order
+
+    def metric(self, metric_id: str) -> MetricDef:
+        return self.metrics[metric_id]
+
+    def suggest(self, name: str, known: Iterable[str]) -> str:
+        close = difflib.get_close_matches(name, list(known), n=1)
+        return f" (did you mean '{close[0]}'?)" if close else ""
+
+    def with_metrics(self, extra: Iterable[MetricDef], origin: str) -> "Catalog":
+        """A copy with a config's or rule pack's own metrics added and checked."""
+        extra = list(extra)
+        if not extra:
+            return self
+        metrics = dict(self.metrics)
+        origins = dict(self.origins)
+        problems = []
+        for metric in extra:
+            if metric.id in metrics:
+                problems.append(Problem(f"metric '{metric.id}' is already defined by {origins.get('metric:' + metric.id)}", file=origin))
+                continue
+            metrics[metric.id] = metric
+            origins["metric:" + metric.id] = origin
+        if problems:
+            raise ConfigError(problems)
+        order = _metric_order(metrics, origins)
+        return replace(self, metrics=metrics, origins=origins, order=order, aliases=_aliases(metrics))
+
+
+# --- collecting hook results -------------------------------------------------
+
+
+def _call_each(pm: pluggy.PluginManager, hook_name: str) -> list[tuple[str, list[Any]]]:
+    """(plugin name, items) for every implementation of a hook, in registration order."""
+    results = []
+    hook = getattr(pm.hook, hook_name)
+    for impl in hook.get_hookimpls():  # registration order: built-ins before later plugins
+        try:
+            answer = impl.function()
+        except Exception as exc:  # noqa: BLE001 - a plugin's failure must name the plugin
+            raise PluginError(f"plugin '{impl.plugin_name}': {hook_name}() raised {type(exc).__name__}: {exc}") from None
+        if answer is None:
+            continue
+        if not isinstance(answer, (list, tuple)):
+            raise PluginError(f"plugin '{impl.plugin_name}': {hook_name}() must return a list, got {type(answer).__name__}")
+        results.append((impl.plugin_name, list(answer)))
+    return results
+
+
+def _validate(model: type[BaseModel], item: Any, where: str, doc: Document | None = None) -> Any:
+    if isinstance(item, model):
+        return item
+    try:
+        return model.model_validate(item)
+    except ValidationError as exc:
+        problems = problems_from_validation_error(exc, doc)
+        if doc is None:
+            problems = [replace(p, message=f"{where}: {p.path + ': ' if p.path else ''}{p.message}", path="") for p in problems]
+        raise PluginError(problems) from None
+
+
+def _item_id(item: Any, key: str = "id") -> str:
+    if isinstance(item, Mapping):
+        return str(item.get(key, "?"))
+    return str(getattr(item, key, "?"))
+
+
+def load_rule_pack(path: Path) -> RulePack:
+    """Read and validate one rule-pack file; problems name file:line."""
+    return validate_document(load_yaml_file(path), RulePack, "a mapping with 'pack' and 'rules'")
+
+
+def _plugin_pack(path: Path, plugin: str) -> RulePack:
+    """A rule pack a plugin names by path; a file it cannot provide names the plugin."""
+    try:
+        return load_rule_pack(path)
+    except ConfigError as exc:
+        if path.is_file():
+            raise  # the pack's own problems already name its file and line
+        raise PluginError([replace(p, file=None, message=f"plugin '{plugin}': rule pack {path}: {p.message}") for p in exc.problems]) from None
+
+
+def load_profile_file(path: Path, known: Mapping[str, ProfileDef] | None = None) -> ProfileDef:
+    """Read and validate one profile file; ``extends`` is resolved against ``known``."""
+    return read_profile(path, str(path), known or {})
+
+
+def _as_path(item: Any) -> Path | None:
+    if isinstance(item, (str, Path)):
+        return Path(item)
+    return None
+
+
+# --- checks across definitions ----------------------------------------------
+
+
+def _aliases(metrics: Mapping[str, MetricDef]) -> dict[str, str]:
+    return {alias: m.id for m in metrics.values() for alias in m.aliases}
+
+
+def _metric_order(metrics: Mapping[str, MetricDef], origins: Mapping[str, str]) -> tuple[str, ...]:
+    """Derived metrics sorted so each comes after what it reads; unknown names and cycles are errors."""
+    # Sorted inputs keep the order, and so every report, identical across runs.
+    graph: dict[str, list[str]] = {}
+    problems = []
+    for metric in sorted(metrics.values(), key=lambda m: m.id):
+        if metric.formula is not None:
+            where = f"metric '{metric.id}' ({origins.get('metric:' + metric.id, '?')})"
+            try:
+                parsed = expr.parse(metric.formula)
+                expr.check_names(parsed, metrics.keys())
+            except expr.ExprError as exc:
+                problems.append(Problem(f"{where}: formula {metric.formula!r}: {exc.message}"))
+                continue
+            graph[metric.id] = sorted(parsed.names)
+        elif metric.polars is not None:
+            unknown = [name for name in metric.requires if name not in metrics]
+            if unknown:
+                problems.append(Problem(f"metric '{metric.id}': requires unknown metric '{unknown[0]}'"))
+                continue
+            graph[metric.id] = sorted(metric.requires)
+    if problems:
+        raise ConfigError(problems)
+    try:
+        ordered = list(graphlib.TopologicalSorter(graph).static_order())
+    except graphlib.CycleError as exc:
+        cycle = " -> ".join(exc.args[1])
+        raise ConfigError(f"metrics depend on each other in a cycle: {cycle}") from None
+    return tuple(name for name in ordered if name in metrics and metrics[name].derived)
+
+
+# --- building ------------------------------------------------------------------
+
+
+def build_catalog(pm: pluggy.PluginManager) -> Catalog:
+    origins: dict[str, str] = {}
+    metrics: dict[str, MetricDef] = {}
+
+    def add(kind: str, store: dict, key: str, value: Any, plugin: str, replace_ok: bool = False) -> None:
+        if key in store and not replace_ok:
+            raise PluginError(f"plugin '{plugin}': {kind} '{key}' is already provided by {origins[f'{kind}:{key}']}")
+        store[key] = value
+        origins[f"{kind}:{key}"] = plugin
+
+    for plugin, items in _call_each(pm, "kpi_advisor_metrics"):
+        for index, item in enumerate(items):
+            metric = _validate(MetricDef, item, f"plugin '{plugin}': metric '{_item_id(item)}' (item {index})")
+            add("metric", metrics, metric.id, metric, plugin)
+
+    rules: dict[str, RuleDef] = {}
+    for plugin, items in _call_each(pm, "kpi_advisor_rule_packs"):
+        for item in items:
+            path = _as_path(item)
+            pack = _plugin_pack(path, plugin) if path else _validate(RulePack, item, f"plugin '{plugin}': rule pack")
+            origin = str(path) if path else plugin
+            for metric in pack.metrics:
+                add("metric", metrics, metric.id, metric, origin)
+            for rule in pack.rules:
+                add("rule", rules, rule.id, rule, origin)
+
+    profiles: dict[str, ProfileDef] = {}
+    for plugin, items in _call_each(pm, "kpi_advisor_profiles"):
+        for item in items:
+            path = _as_path(item)
+            profile = read_profile(item, f"plugin '{plugin}': profile '{_item_id(item)}'", profiles)
+            origin = str(path) if path else plugin
+            # A consultant's plugin may replace or adjust a shipped model on purpose; list models says so.
+            if profile.id in profiles:
+                verb = "adjusts" if profile.extends == profile.id else "replaces"
+                origin = f"{origin} ({verb} {origins['model:' + profile.id]})"
+            add("model", profiles, profile.id, profile, origin, replace_ok=True)
+
+    goals: dict[str, GoalDef] = {}
+    for plugin, items in _call_each(pm, "kpi_advisor_goals"):
+        for item in items:
+            goal = _validate(GoalDef, item, f"plugin '{plugin}': goal '{_item_id(item)}'")
+            add("goal", goals, goal.id, goal, plugin)
+
+    benchmarks = []
+    for plugin, items in _call_each(pm, "kpi_advisor_benchmarks"):
+        for index, item in enumerate(items):
+            benchmarks.append(_validate(Benchmark, item, f"plugin '{plugin}': benchmark {index}"))
+
+    formats: dict[str, DataFormat] = {}
+    for plugin, items in _call_each(pm, "kpi_advisor_data_formats"):
+        for item in items:
+            fmt = _coerce_dataclass(DataFormat, item, plugin, "data format", ("name", "read"))
+            add("format", formats, fmt.name, fmt, plugin)
+
+    reporters: dict[str, ReportFormat] = {}
+    for plugin, items in _call_each(pm, "kpi_advisor_report_formats"):
+        for item in items:
+            fmt = _coerce_dataclass(ReportFormat, item, plugin, "report format", ("name", "render"))
+            add("report format", reporters, fmt.name, fmt, plugin)
+
+    order = _metric_order(metrics, origins)
+    problems = [Problem(f"{message} ({origins['rule:' + rule.id]})") for rule in rules.values() for message in check_rule(rule, metrics)]
+    problems += _check_cross_refs(metrics, profiles, goals, benchmarks, origins)
+    if problems:
+        raise PluginError(problems)
+    return Catalog(
+        metrics=metrics,
+        rules=rules,
+        profiles=profiles,
+        goals=goals,
+        benchmarks=tuple(benchmarks),
+        formats=formats,
+        reporters=reporters,
+        plugins=tuple(plugin_infos(pm)),
+        origins=origins,
+        aliases=_aliases(metrics),
+        order=order,
+    )
+
+
+def _check_cross_refs(metrics, profiles, goals, benchmarks, origins) -> list[Problem]:
+    problems = []
+    for profile in profiles.values():
+        where = f"model '{profile.id}' ({origins['model:' + profile.id]})"
+        for path, message in profile_problems(profile, metrics, goals):
+            problems.append(Problem(f"{where}: {format_path(path)}: {message}"))
+    for goal in goals.values():
+        for metric_id in goal.metrics:
+            if metric_id not in metrics:
+                problems.append(Problem(f"goal '{goal.id}' ({origins['goal:' + goal.id]}): unknown metric '{metric_id}'"))
+    for bench in benchmarks:
+        if bench.metric not in metrics:
+            problems.append(Problem(f"benchmark for unknown metric '{bench.metric}' ({bench.source})"))
+    return problems
+
+
+def _coerce_dataclass(cls, item: Any, plugin: str, kind: str, required: tuple[str, ...]):
+    if isinstance(item, cls):
+        return item
+    if isinstance(item, Mapping) and all(key in item for key in required):
+        try:
+            return cls(**item)
+        except TypeError as exc:
+            raise PluginError(f"plugin '{plugin}': {kind} {_item_id(item, 'name')!r}: {exc}") from None
+    raise PluginError(f"plugin '{plugin}': {kind} must be a {cls.__name__} or a mapping with {', '.join(required)}; got {type(item).__name__}")
+
+
+@functools.cache
+def _installed_catalog() -> Catalog:
+    from ..limits import at_least_defaults
+
+    with at_least_defaults():
+        return build_catalog(get_plugin_manager())
+
+
+def get_catalog(pm: pluggy.PluginManager | None = None) -> Catalog:
+    """The catalog for a manager; the installed plugins' catalog is built once."""
+    if pm is None or pm is get_plugin_manager():
+        return _installed_catalog()
+    return build_catalog(pm)
+
+
+def clear_caches() -> None:
+    """Forget the plugin manager and catalog (tests, or after installing a plugin)."""
+    _installed_catalog.cache_clear()
+    get_plugin_manager.cache_clear()

@@ -1,0 +1,175 @@
+"""The pipeline: config in, report out."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+from pydantic import ValidationError
+
+from ..host import manager_with
+from ..language import expr
+from ..language.rulespec import check_rule
+from ..limits import check_count
+from ..models.config import ClientConfig
+from ..models.definitions import RuleDef
+from ..problems import ConfigError, Problem, format_path
+from .catalog import Catalog, get_catalog, load_rule_pack
+from .yamlsafe import (
+    Document,
+    known_fields_for,
+    load_yaml_file,
+    load_yaml_text,
+    problems_from_validation_error,
+    validate_document,
+)
+
+CONFIG_FIELDS = known_fields_for(ClientConfig)
+
+
+@dataclass
+class LoadedConfig:
+    config: ClientConfig
+    base_dir: Path
+    doc: Document | None = None
+
+    def problem(self, path: tuple, message: str) -> Problem:
+        if self.doc is not None:
+            return self.doc.problem(path, message)
+        return Problem(message, path=format_path(path))
+
+
+def config_from_document(doc: Document, base_dir: Path) -> LoadedConfig:
+    config = validate_document(doc, ClientConfig, "a mapping of config fields (client, business_model, data, ...)", CONFIG_FIELDS)
+    return LoadedConfig(config=config, base_dir=base_dir, doc=doc)
+
+
+def load_config(source: Any) -> LoadedConfig:
+    """A path, YAML/JSON text via ``Document``, a mapping or a ClientConfig, validated."""
+    if isinstance(source, LoadedConfig):
+        return source
+    if isinstance(source, ClientConfig):
+        return LoadedConfig(config=source, base_dir=Path.cwd())
+    if isinstance(source, Document):
+        return config_from_document(source, Path.cwd())
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if not path.is_file():
+            raise ConfigError(Problem(f"no such config file: {path}"))
+        return config_from_document(load_yaml_file(path), path.resolve().parent)
+    if isinstance(source, Mapping):
+        try:
+            config = ClientConfig.model_validate(dict(source))
+        except ValidationError as exc:
+            raise ConfigError(problems_from_validation_error(exc, None, known_fields=CONFIG_FIELDS)) from None
+        return LoadedConfig(config=config, base_dir=Path.cwd())
+    raise ConfigError(f"config must be a path, a mapping or a ClientConfig, got {type(source).__name__}")
+
+
+def load_config_text(text: str | bytes, name: str = "<stdin>") -> LoadedConfig:
+    return config_from_document(load_yaml_text(text, file=name), Path.cwd())
+
+
+@dataclass
+class Prepared:
+    loaded: LoadedConfig
+    catalog: Catalog
+    rules: list[RuleDef]
+
+
+def prepare(loaded: LoadedConfig, catalog: Catalog | None = None) -> Prepared:
+    """Resolve plugins, extra metrics and rule packs; check every name the config uses."""
+    config = loaded.config
+    if catalog is None:
+        files = [_resolve(loaded.base_dir, p) for p in config.plugins]
+        catalog = get_catalog(manager_with(files))
+    origin = loaded.doc.file if loaded.doc else "config"
+    check_count("metrics", len(catalog.metrics) + len(config.metrics), "metrics in this run", file=origin if loaded.doc else None, path="metrics")
+    problems = _check_config_metrics(loaded, catalog)
+    if problems:
+        raise ConfigError(problems)
+    catalog = catalog.with_metrics(config.metrics, origin)
+    rules = dict(catalog.rules)
+    for index, pack_path in enumerate(config.rules.packs):
+        path = _resolve(loaded.base_dir, pack_path)
+        if not path.is_file():
+            raise ConfigError(loaded.problem(("rules", "packs", index), f"no such rule pack: {path}"))
+        pack = load_rule_pack(path)
+        check_count("rules", len(rules) + len(pack.rules), "rules in this run", file=str(path))
+        check_count("metrics", len(catalog.metrics) + len(pack.metrics), "metrics in this run", file=str(path))
+        catalog = catalog.with_metrics(pack.metrics, str(path))
+        for rule in pack.rules:
+            if rule.id in rules:
+                raise ConfigError(Problem(f"{path}: rule '{rule.id}' is already defined by {catalog.origins.get('rule:' + rule.id)}"))
+            problems = check_rule(rule, catalog.metrics)
+            if problems:
+                raise ConfigError([Problem(p, file=str(path)) for p in problems])
+            rules[rule.id] = rule
+    catalog = replace(catalog, rules=rules)
+    check_count("rules", len(rules), "rules in this run")
+    problems = check_config(loaded, catalog)
+    if problems:
+        raise ConfigError(problems)
+    active = [rule for rule_id, rule in sorted(rules.items()) if rule_id not in config.rules.disable]
+    return Prepared(loaded=loaded, catalog=catalog, rules=active)
+
+
+def _check_config_metrics(loaded: LoadedConfig, catalog: Catalog) -> list[Problem]:
+    """A config's own formulas, checked where the config can point at the line."""
+    metrics = loaded.config.metrics
+    known = set(catalog.metrics) | {m.id for m in metrics}
+    problems = []
+    for index, metric in enumerate(metrics):
+        if metric.id in catalog.metrics:
+            where = catalog.origins.get("metric:" + metric.id)
+            problems.append(loaded.problem(("metrics", index, "id"), f"metric '{metric.id}' is already defined by {where}; choose another id"))
+        if metric.formula is None:
+            problems.append(loaded.problem(("metrics", index), f"metric '{metric.id}' needs a formula over other metrics"))
+            continue
+        try:
+            expr.check_names(expr.parse(metric.formula), known)
+        except expr.ExprError as exc:
+            problems.append(loaded.problem(("metrics", index, "formula"), exc.message))
+    return problems
+
+
+def _resolve(base_dir: Path, value: str) -> Path:
+    path = Path(value)
+    return path if path.is_absolute() else base_dir / path
+
+
+def check_config(loaded: LoadedConfig, catalog: Catalog) -> list[Problem]:
+    config = loaded.config
+    problems = []
+    if config.business_model not in catalog.profiles:
+        hint = catalog.suggest(config.business_model, catalog.profiles)
+        problems.append(loaded.problem(("business_model",), f"unknown business model '{config.business_model}'{hint}; known: {', '.join(sorted(catalog.profiles))}"))
+    for index, goal in enumerate(config.goals):
+        if goal.objective not in catalog.goals:
+            hint = catalog.suggest(goal.objective, catalog.goals)
+            problems.append(loaded.problem(("goals", index, "objective"), f"unknown objective '{goal.objective}'{hint}; known: {', '.join(sorted(catalog.goals))}"))
+        if goal.metric is not None and goal.metric not in catalog.metrics:
+            hint = catalog.suggest(goal.metric, catalog.metrics)
+            problems.append(loaded.problem(("goals", index, "metric"), f"unknown metric '{goal.metric}'{hint}"))
+    for index, rule_id in enumerate(config.rules.disable):
+        if rule_id not in catalog.rules:
+            problems.append(loaded.problem(("rules", "disable", index), f"unknown rule '{rule_id}'{catalog.suggest(rule_id, catalog.rules)}"))
+    for rule_id, params in config.rules.params.items():
+        rule = catalog.rules.get(rule_id)
+        if rule is None:
+            problems.append(loaded.problem(("rules", "params", rule_id), f"unknown rule '{rule_id}'{catalog.suggest(rule_id, catalog.rules)}"))
+            continue
+        for name in params:
+            if name not in rule.params:
+                known = ", ".join(sorted(rule.params)) or "none"
+                problems.append(loaded.problem(("rules", "params", rule_id, name), f"rule '{rule_id}' has no param '{name}'{catalog.suggest(name, rule.params)}; its params: {known}"))
+    for metric_id in config.benchmarks:
+        if metric_id not in catalog.metrics:
+            problems.append(loaded.problem(("benchmarks", metric_id), f"unknown metric '{metric_id}'{catalog.suggest(metric_id, catalog.metrics)}"))
+    for index, source in enumerate(config.data):
+        fmt = getattr(source, "format", None)
+        if fmt is not None and fmt not in catalog.formats:
+            problems.append(loaded.problem(("data", index, "format"), f"unknown format '{fmt}'{catalog.suggest(fmt, catalog.formats)}; known: {', '.join(sorted(catalog.formats))}"))
+    return problems

@@ -1,0 +1,701 @@
+"""Safe, bounded, lossless loading of YAML (and JSON) written by people.
+
+Pipeline: bytes -> size and UTF-8 checks -> parser events -> our own iterative
+composer (tags, depth, aliases and expanded size are checked here, before any
+Python object exists) -> a walk over the node graph (duplicate keys, line table)
+-> PyYAML's SafeConstructor restricted to plain types.
+
+Composing ourselves instead of calling PyYAML's composer keeps recursion out of
+it (a 10,000-deep ``[[[[`` never reaches Python's stack) and lets the limits be
+enforced on events, so a crafted file is refused after reading only a prefix.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import types
+import typing
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pydantic
+import yaml
+from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.error import MarkedYAMLError
+from yaml.events import (
+    AliasEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.reader import ReaderError
+
+from ..problems import ConfigError, Problem, format_path
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "Document",
+    "YamlLimits",
+    "known_fields_for",
+    "load_yaml_file",
+    "load_yaml_text",
+    "problems_from_validation_error",
+]
+
+
+@dataclass(frozen=True)
+class YamlLimits:
+    max_bytes: int = 10 * 1024 * 1024
+    max_depth: int = 64  # nesting of collections
+    max_aliases: int = 100  # alias (*ref) uses
+    # Nodes after conceptual alias expansion, measured on the node graph
+    # (size = 1 + sum of children's sizes, aliases reuse the anchor's size),
+    # so a billion-laughs bomb is refused in linear time without expanding it.
+    max_nodes: int = 200_000
+
+
+DEFAULT_LIMITS = YamlLimits()
+
+
+def _current_limits() -> YamlLimits:
+    from ..limits import current
+
+    return current().yaml()
+
+
+def read_limited(stream: typing.BinaryIO, *, file: str = "<stdin>", limits: YamlLimits | None = None) -> bytes:
+    """Read a config from a stream (stdin) without holding more than the size limit in memory."""
+    limits = limits or _current_limits()
+    raw = stream.read(limits.max_bytes + 1)
+    if len(raw) > limits.max_bytes:
+        raise _too_large(f"more than {limits.max_bytes}", limits, file)
+    return raw
+
+
+@dataclass
+class Document:
+    data: Any  # dict/list/str/int/float/bool/None/datetime.date/datetime.datetime
+    file: str  # display name for messages
+    # path tuple -> 1-based line where that value (the key, for mapping entries) starts
+    lines: dict[tuple, int] = field(default_factory=dict)
+
+    def line_of(self, path: Sequence[str | int]) -> int | None:
+        """Line of `path`, else of its nearest recorded ancestor, else None."""
+        key = tuple(path)
+        while True:
+            line = self.lines.get(key)
+            if line is not None:
+                return line
+            if not key:
+                return None
+            key = key[:-1]
+
+    def problem(self, path: Sequence[str | int], message: str) -> Problem:
+        return Problem(message, file=self.file, line=self.line_of(path), path=format_path(path))
+
+
+# --------------------------------------------------------------------------- tags
+
+_YAML_PREFIX = "tag:yaml.org,2002:"
+_STR = _YAML_PREFIX + "str"
+_SEQ = _YAML_PREFIX + "seq"
+_MAP = _YAML_PREFIX + "map"
+_MERGE = _YAML_PREFIX + "merge"
+_NULL = _YAML_PREFIX + "null"
+_SCALAR_TAGS = frozenset(_YAML_PREFIX + t for t in ("null", "bool", "int", "float", "str", "timestamp"))
+# Implicit resolution may also yield 'value' ("=") or 'yaml'; those become plain strings.
+_IMPLICIT_TAGS = _SCALAR_TAGS | {_MERGE}
+_KIND_NAMES = {ScalarNode: "a scalar", SequenceNode: "a sequence", MappingNode: "a mapping"}
+_ALL_SAFE = _SCALAR_TAGS | {_SEQ, _MAP}
+
+
+def _tag_name(tag: str) -> str:
+    return "!!" + tag[len(_YAML_PREFIX):] if tag.startswith(_YAML_PREFIX) else tag
+
+
+def _make_loader(base: type) -> type:
+    class Loader(base):  # type: ignore[misc, valid-type]
+        # Defence in depth: the composer already refuses other tags.
+        yaml_constructors = {
+            tag: fn
+            for tag, fn in SafeConstructor.yaml_constructors.items()
+            if tag is None or tag in _ALL_SAFE
+        }
+        yaml_multi_constructors: dict = {}
+
+    Loader.__name__ = Loader.__qualname__ = f"Restricted{base.__name__}"
+    return Loader
+
+
+_PyLoader = _make_loader(yaml.SafeLoader)
+_CLoader = _make_loader(yaml.CSafeLoader) if hasattr(yaml, "CSafeLoader") else None
+_Loader = _CLoader or _PyLoader
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _short_repr(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _line(mark: Any) -> int | None:
+    return None if mark is None else mark.line + 1
+
+
+def _syntax_message(exc: MarkedYAMLError) -> str:
+    problem, context = exc.problem, exc.context
+    if problem and context:
+        ctx_line = _line(exc.context_mark)
+        if ctx_line is not None and ctx_line != _line(exc.problem_mark):
+            context = f"{context} started at line {ctx_line}"
+        message = f"{problem} ({context})"
+    else:
+        message = problem or context or "invalid YAML"
+    return _one_line(message)
+
+
+# --------------------------------------------------------------------------- composer
+
+
+_MAX_PATH_PARTS = 12  # a nesting-limit error would otherwise print 64 levels of "[0]"
+
+
+class _Frame:
+    __slots__ = ("node", "anchor", "size", "height", "key")
+
+    def __init__(self, node: Node, anchor: str | None) -> None:
+        self.node = node
+        self.anchor = anchor
+        self.size = 1
+        self.height = 1
+        self.key: ScalarNode | None = None  # pending key of a mapping
+
+
+class _Composer:
+    """Builds the node graph from parser events, enforcing tags and limits."""
+
+    def __init__(self, loader: Any, limits: YamlLimits, file: str) -> None:
+        self.loader = loader
+        self.limits = limits
+        self.file = file
+        self.stack: list[_Frame] = []
+        self.anchors: dict[str, tuple[Node, int, int]] = {}  # anchor -> (node, size, height)
+        self.anchor_lines: dict[str, int | None] = {}
+        self.aliases = 0
+        self.total = 0  # expanded size of everything composed so far
+        self.root: Node | None = None
+        # Where an alias was used as a sequence item: (id(sequence node), index) -> mark.
+        # The node itself only knows where its anchor was defined.
+        self.alias_marks: dict[tuple[int, int], Any] = {}
+
+    # -- errors
+
+    def fail(self, message: str, mark: Any) -> ConfigError:
+        parts = self.path()
+        path = format_path(parts[:_MAX_PATH_PARTS]) + ("..." if len(parts) > _MAX_PATH_PARTS else "")
+        return ConfigError(Problem(message, self.file, _line(mark), path))
+
+    def path(self) -> list[str | int]:
+        parts: list[str | int] = []
+        for frame in self.stack:
+            if isinstance(frame.node, SequenceNode):
+                parts.append(len(frame.node.value))
+            elif frame.key is not None:
+                parts.append(_key_part(self.loader, frame.key))
+            else:
+                break
+        return parts
+
+    def event(self) -> Any:
+        try:
+            return self.loader.get_event()
+        except MarkedYAMLError as exc:
+            raise self.parse_failure(exc) from None
+
+    def check(self, *kinds: type) -> bool:
+        try:
+            return self.loader.check_event(*kinds)
+        except MarkedYAMLError as exc:
+            raise self.parse_failure(exc) from None
+
+    def parse_failure(self, exc: MarkedYAMLError) -> Exception:
+        # libyaml >= 0.2.5 (PyYAML 6.0.4 wheels) scans ahead and stops deep flow
+        # collections itself, before our depth check has seen them; _load then reads
+        # the text again with the pure-Python parser, so the message is the same
+        # whichever PyYAML is installed.
+        if "maximum nesting depth" in str(exc.problem):
+            return _ScannerDepthStop()
+        return self.fail(_syntax_message(exc), exc.problem_mark or exc.context_mark)
+
+    # -- composition
+
+    def compose(self) -> Node | None:
+        self.event()  # StreamStart
+        if self.check(StreamEndEvent):
+            return None
+        self.event()  # DocumentStart
+        while self.root is None:
+            self.step(self.event())
+        self.event()  # DocumentEnd
+        if not self.check(StreamEndEvent):
+            extra = self.event()
+            raise self.fail(
+                f"expected a single document, found another at line {_line(extra.start_mark)}",
+                extra.start_mark,
+            )
+        return self.root
+
+    def step(self, ev: Any) -> None:
+        limits = self.limits
+        if isinstance(ev, AliasEvent):
+            self.aliases += 1
+            if self.aliases > limits.max_aliases:
+                total, complete = self.count_remaining_aliases()
+                total += self.aliases
+                count = str(total) if complete else f"at least {total}"
+                raise self.fail(f"too many aliases: {count} (limit yaml_aliases={limits.max_aliases})", ev.start_mark)
+            target = self.anchors.get(ev.anchor)
+            if target is None:
+                if any(frame.anchor == ev.anchor for frame in self.stack):
+                    raise self.fail(
+                        f"alias '*{ev.anchor}' is used inside the node it refers to "
+                        "(recursive structures are not allowed)",
+                        ev.start_mark,
+                    )
+                raise self.fail(f"alias '*{ev.anchor}' is not defined before this point", ev.start_mark)
+            node, size, height = target
+            self.grow(size, ev.start_mark)
+            self.attach(node, size, height, ev.start_mark, alias=True)
+        elif isinstance(ev, ScalarEvent):
+            self.new_anchor(ev)
+            node = ScalarNode(self.scalar_tag(ev), ev.value, ev.start_mark, ev.end_mark, style=ev.style)
+            self.grow(1, ev.start_mark)
+            if ev.anchor is not None:
+                self.anchors[ev.anchor] = (node, 1, 0)
+            self.attach(node, 1, 0, ev.start_mark)
+        elif isinstance(ev, (SequenceStartEvent, MappingStartEvent)):
+            kind = SequenceNode if isinstance(ev, SequenceStartEvent) else MappingNode
+            if len(self.stack) + 1 > limits.max_depth:
+                raise self.fail(f"nesting is deeper than {limits.max_depth} levels (limit yaml_depth)", ev.start_mark)
+            self.new_anchor(ev)
+            tag = self.collection_tag(ev, kind)
+            self.grow(1, ev.start_mark)
+            node = kind(tag, [], ev.start_mark, None, flow_style=ev.flow_style)
+            self.stack.append(_Frame(node, ev.anchor))
+        elif isinstance(ev, (SequenceEndEvent, MappingEndEvent)):
+            frame = self.stack.pop()
+            frame.node.end_mark = ev.end_mark
+            if frame.anchor is not None:
+                self.anchors[frame.anchor] = (frame.node, frame.size, frame.height)
+            self.attach(frame.node, frame.size, frame.height, frame.node.start_mark)
+        else:  # pragma: no cover - the parser emits nothing else inside a document
+            raise self.fail(f"unexpected {type(ev).__name__}", ev.start_mark)
+
+    def grow(self, size: int, mark: Any) -> None:
+        self.total += size
+        if self.total > self.limits.max_nodes:
+            what = f"document expands to more than {self.limits.max_nodes} nodes (limit yaml_nodes"
+            raise self.fail(what + ("; alias bomb?)" if self.aliases else ")"), mark)
+
+    def attach(self, node: Node, size: int, height: int, mark: Any, *, alias: bool = False) -> None:
+        """Add a finished node (size already counted in self.total) to the open collection."""
+        if not self.stack:
+            self.root = node
+            return
+        parent = self.stack[-1]
+        if len(self.stack) + height > self.limits.max_depth:
+            raise self.fail(f"nesting is deeper than {self.limits.max_depth} levels through aliases (limit yaml_depth)", mark)
+        parent.size += size
+        parent.height = max(parent.height, height + 1)
+        if isinstance(parent.node, SequenceNode):
+            if alias:
+                self.alias_marks[(id(parent.node), len(parent.node.value))] = mark
+            parent.node.value.append(node)
+        elif parent.key is None:
+            if not isinstance(node, ScalarNode):
+                raise self.fail("mapping keys must be scalars (text or numbers)", mark)
+            parent.key = node
+        else:
+            parent.node.value.append((parent.key, node))
+            parent.key = None
+
+    def new_anchor(self, ev: Any) -> None:
+        anchor = ev.anchor
+        if anchor is None:
+            return
+        if anchor in self.anchor_lines:
+            raise self.fail(
+                f"duplicate anchor '&{anchor}' (first defined at line {self.anchor_lines[anchor]})",
+                ev.start_mark,
+            )
+        self.anchor_lines[anchor] = _line(ev.start_mark)
+
+    def scalar_tag(self, ev: ScalarEvent) -> str:
+        if ev.tag is None or ev.tag == "!":
+            tag = self.loader.resolve(ScalarNode, ev.value, ev.implicit)
+            in_key = bool(self.stack) and isinstance(self.stack[-1].node, MappingNode) and self.stack[-1].key is None
+            if tag not in _IMPLICIT_TAGS or (tag == _MERGE and not in_key):
+                tag = _STR
+            return tag
+        self.check_explicit_tag(ev, ev.tag, ScalarNode, _SCALAR_TAGS)
+        return ev.tag
+
+    def collection_tag(self, ev: Any, kind: type) -> str:
+        default = _SEQ if kind is SequenceNode else _MAP
+        if ev.tag is None or ev.tag == "!":
+            return default
+        self.check_explicit_tag(ev, ev.tag, kind, {default})
+        return ev.tag
+
+    def check_explicit_tag(self, ev: Any, tag: str, kind: type, allowed: Iterable[str]) -> None:
+        if tag in allowed:
+            return
+        if tag in _ALL_SAFE:
+            raise self.fail(f"tag '{_tag_name(tag)}' cannot be used on {_KIND_NAMES[kind]}", ev.start_mark)
+        raise self.fail(f"tag '{_tag_name(tag)}' is not allowed", ev.start_mark)
+
+    def count_remaining_aliases(self) -> tuple[int, bool]:
+        """Count alias events left in the stream without composing them."""
+        count = 0
+        try:
+            while not self.loader.check_event(StreamEndEvent):
+                if isinstance(self.loader.get_event(), AliasEvent):
+                    count += 1
+        except yaml.YAMLError:
+            return count, False
+        return count, True
+
+
+def _key_part(loader: Any, node: ScalarNode) -> Any:
+    try:
+        return loader.construct_object(node, deep=True)
+    except Exception:  # only used to name a location in an error message
+        return node.value
+
+
+# --------------------------------------------------------------------------- node walk
+
+
+class _Walker:
+    """Checks duplicate keys and scalar values, resolves merges, records lines."""
+
+    def __init__(self, loader: Any, file: str, alias_marks: dict[tuple[int, int], Any]) -> None:
+        self.loader = loader
+        self.file = file
+        self.alias_marks = alias_marks
+        self.lines: dict[tuple, int] = {}
+        self.checked: set[int] = set()
+
+    def fail(self, path: Sequence[Any], message: str, mark: Any) -> ConfigError:
+        return ConfigError(Problem(message, self.file, _line(mark), format_path(path)))
+
+    def walk(self, node: Node, path: tuple) -> None:
+        if isinstance(node, ScalarNode):
+            self.scalar(node, path)
+        elif isinstance(node, SequenceNode):
+            for index, item in enumerate(node.value):
+                mark = self.alias_marks.get((id(node), index), item.start_mark)
+                self.lines[path + (index,)] = _line(mark)
+                self.walk(item, path + (index,))
+        else:
+            self.check_duplicates(node, path)
+            try:
+                self.loader.flatten_mapping(node)
+            except ConstructorError as exc:
+                raise self.fail(path, _one_line(exc.problem or "invalid merge"), exc.problem_mark) from None
+            # Explicit keys come after merged ones and win, as in the constructed dict.
+            entries: dict[Any, tuple[Node, Node]] = {}
+            for key_node, value_node in node.value:
+                entries[self.scalar(key_node, path)] = (key_node, value_node)
+            for key, (key_node, value_node) in entries.items():
+                self.lines[path + (key,)] = _line(key_node.start_mark)
+                self.walk(value_node, path + (key,))
+
+    def scalar(self, node: ScalarNode, path: tuple) -> Any:
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, KeyError, AttributeError, TypeError, OverflowError) as exc:
+            kind = _tag_name(node.tag).lstrip("!")
+            message = f"invalid {kind} value {_short_repr(node.value)}"
+            if isinstance(exc, ValueError) and str(exc):
+                message += f" ({_one_line(exc)})"
+            if node.style is None:
+                message += "; quote it to keep it as text"
+            raise self.fail(path, message, node.start_mark) from None
+
+    def check_duplicates(self, node: MappingNode, path: tuple) -> None:
+        # Must run before flatten_mapping rewrites node.value, for this node and for every
+        # mapping merged into it, so merged keys are never mistaken for duplicates.
+        if id(node) in self.checked:
+            return
+        self.checked.add(id(node))
+        seen: dict[Any, ScalarNode] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+                for source in sources:
+                    if isinstance(source, MappingNode):
+                        self.check_duplicates(source, path)
+                continue
+            key = self.scalar(key_node, path)
+            first = seen.get(key)
+            if first is not None:
+                raise self.fail(
+                    path + (key,),
+                    f"duplicate key {_short_repr(key)} (first defined at line {_line(first.start_mark)})",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _too_large(size: int | str, limits: YamlLimits, file: str) -> ConfigError:
+    return ConfigError(Problem(f"file is too large: {size} bytes (limit yaml_bytes={limits.max_bytes})", file))
+
+
+def load_yaml_file(
+    path: str | os.PathLike, *, limits: YamlLimits | None = None, display: str | None = None
+) -> Document:
+    """Load one YAML/JSON file; ``limits`` default to those in force (:mod:`kpi_advisor.limits`)."""
+    name = display if display is not None else os.fsdecode(path)
+    limits = limits or _current_limits()
+    try:
+        size = os.stat(path).st_size
+        if size > limits.max_bytes:
+            raise _too_large(size, limits, name)
+        with open(path, "rb") as handle:
+            # Read one byte past the limit: the file may have grown, or be a device with st_size 0.
+            raw = handle.read(limits.max_bytes + 1)
+    except OSError as exc:
+        raise ConfigError(Problem(f"cannot read file: {exc.strerror or exc}", name)) from None
+    if len(raw) > limits.max_bytes:
+        raise _too_large(f"more than {limits.max_bytes}", limits, name)
+    return _load(raw, name, limits)
+
+
+def load_yaml_text(text: str | bytes, *, file: str = "<string>", limits: YamlLimits | None = None) -> Document:
+    limits = limits or _current_limits()
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else bytes(text)
+    if len(raw) > limits.max_bytes:
+        raise _too_large(len(raw), limits, file)
+    return _load(raw, file, limits)
+
+
+class _ScannerDepthStop(Exception):
+    """libyaml refused a nesting depth of its own accord."""
+
+
+def _load(raw: bytes, file: str, limits: YamlLimits, loader_class: type | None = None) -> Document:
+    bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+    try:
+        text = raw[bom:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        offset = bom + exc.start
+        raise ConfigError(
+            Problem(
+                f"file is not valid UTF-8 text (byte 0x{raw[offset]:02x} at offset {offset})",
+                file,
+                raw.count(b"\n", 0, offset) + 1,
+            )
+        ) from None
+
+    loader_class = loader_class or _Loader
+    loader = None
+    try:
+        try:
+            # The pure-Python reader checks every character up front, libyaml while parsing.
+            loader = loader_class(text)
+            composer = _Composer(loader, limits, file)
+            root = composer.compose()
+        except ReaderError as exc:
+            line = _reader_line(exc, loader_class, raw, bom, text)
+            raise ConfigError(Problem(_reader_message(exc), file, line)) from None
+        except _ScannerDepthStop:
+            return _load(raw, file, limits, _PyLoader)
+        if root is None or (isinstance(root, ScalarNode) and root.value == "" and root.tag == _NULL):
+            raise ConfigError(Problem("file is empty; expected a mapping", file))
+
+        walker = _Walker(loader, file, composer.alias_marks)
+        walker.lines[()] = _line(root.start_mark)
+        walker.walk(root, ())
+        try:
+            data = loader.construct_document(root)
+        except (yaml.YAMLError, ValueError, TypeError) as exc:  # pragma: no cover - the walk checks first
+            raise ConfigError(Problem(_one_line(str(exc)), file, _line(root.start_mark))) from None
+        return Document(data=data, file=file, lines=walker.lines)
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+def _reader_message(exc: ReaderError) -> str:
+    if isinstance(exc.character, int):
+        return _one_line(f"unacceptable character #x{exc.character:04x}: {exc.reason}")
+    return _one_line(str(exc.reason))
+
+
+def _reader_line(exc: ReaderError, loader_class: type, raw: bytes, bom: int, text: str) -> int:
+    # libyaml reports a byte offset into the UTF-8 text, the pure-Python reader a character offset.
+    if loader_class is _CLoader:
+        return raw.count(b"\n", bom, bom + exc.position) + 1
+    return text.count("\n", 0, exc.position) + 1
+
+
+# --------------------------------------------------------------------------- pydantic
+
+
+def validate_document(
+    doc: Document,
+    model: type[pydantic.BaseModel],
+    expected: str,
+    known_fields: Callable[[tuple], Iterable[str]] | None = None,
+) -> Any:
+    """The document as ``model``, or a ConfigError whose problems name file:line.
+
+    :param expected: what the top level should be, for the message when it is not a mapping.
+    """
+    if not isinstance(doc.data, dict):
+        raise ConfigError(doc.problem((), f"expected {expected}, got {type(doc.data).__name__}"))
+    try:
+        return model.model_validate(doc.data)
+    except pydantic.ValidationError as exc:
+        raise ConfigError(problems_from_validation_error(exc, doc, known_fields=known_fields)) from None
+
+
+def problems_from_validation_error(
+    exc: pydantic.ValidationError,
+    doc: Document | None,
+    known_fields: Callable[[tuple], Iterable[str]] | None = None,
+) -> list[Problem]:
+    """One Problem per pydantic error, located in `doc`.
+
+    `known_fields(loc)` gets the pydantic loc of the model that rejected an extra
+    field (union member tags included) and returns the names that model accepts;
+    see known_fields_for().
+    """
+    problems: list[Problem] = []
+    for error in exc.errors():
+        loc = tuple(error.get("loc", ()))
+        kind = error.get("type", "")
+        name = loc[-1] if loc else ""
+        if kind == "extra_forbidden":
+            message = f"unknown field {_short_repr(name)}"
+            if known_fields is not None:
+                names = [str(n) for n in known_fields(loc[:-1]) if n != name]
+                close = difflib.get_close_matches(str(name), names, n=1)
+                if close:
+                    message += f" (did you mean {close[0]!r}?)"
+        elif kind == "missing":
+            message = f"missing required field {_short_repr(name)}"
+        else:
+            message = _one_line(error.get("msg", "invalid value"))
+            value = error.get("input")
+            if value is None or isinstance(value, (str, int, float, date)):
+                message += f" (got {_short_repr(value)})"
+
+        if doc is None:
+            path = tuple(p for p in loc if not (isinstance(p, str) and "[" in p))
+            problems.append(Problem(message, path=format_path(path)))
+        else:
+            problems.append(doc.problem(_data_path(loc, doc.data), message))
+    return list(dict.fromkeys(problems))  # union members often repeat the same complaint
+
+
+def _data_path(loc: tuple, data: Any) -> tuple:
+    """Keep the parts of a pydantic loc that exist in the data (plus a missing last key)."""
+    path: list[Any] = []
+    current = data
+    for position, part in enumerate(loc):
+        if isinstance(current, Mapping):
+            try:
+                present = part in current
+            except TypeError:
+                present = False
+            if present:
+                path.append(part)
+                current = current[part]
+            elif position == len(loc) - 1:
+                path.append(part)  # e.g. a missing required field
+        elif (
+            isinstance(current, list)
+            and isinstance(part, int)
+            and not isinstance(part, bool)
+            and 0 <= part < len(current)
+        ):
+            path.append(part)
+            current = current[part]
+        # anything else is a union tag or validator name that pydantic added
+    return tuple(path)
+
+
+def known_fields_for(model: type[pydantic.BaseModel]) -> Callable[[tuple], list[str]]:
+    """A `known_fields` callable that follows a pydantic loc through `model`'s annotations."""
+
+    def known(loc: tuple) -> list[str]:
+        candidates = _unwrap(model)
+        for part in loc:
+            named = [t for t in candidates if isinstance(t, type) and t.__name__ == part]
+            if named:
+                candidates = named
+                continue
+            children = [child for t in candidates for child in _child_types(t, part)]
+            if children:
+                candidates = [u for child in children for u in _unwrap(child)]
+            # otherwise the part is a tag pydantic added (validator, discriminator value)
+        names: list[str] = []
+        for t in candidates:
+            if _is_model(t):
+                for name, info in t.model_fields.items():
+                    names.append(info.alias if isinstance(info.alias, str) else name)
+        return list(dict.fromkeys(names))
+
+    return known
+
+
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, pydantic.BaseModel)
+
+
+def _unwrap(tp: Any) -> list[Any]:
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(tp)[0])
+    if origin is typing.Union or origin is types.UnionType:
+        return [u for arg in typing.get_args(tp) if arg is not type(None) for u in _unwrap(arg)]
+    return [tp]
+
+
+def _child_types(tp: Any, part: Any) -> list[Any]:
+    if _is_model(tp):
+        if not isinstance(part, str):
+            return []
+        for name, info in tp.model_fields.items():
+            if part in (name, info.alias):
+                return [info.annotation]
+        return []
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin is None or not args:
+        return []
+    if isinstance(origin, type) and issubclass(origin, Mapping):
+        return [args[-1]]
+    if isinstance(part, int) and isinstance(origin, type) and issubclass(origin, (Sequence, set, frozenset)):
+        if origin is tuple and not (len(args) == 2 and args[1] is Ellipsis):
+            return [args[part]] if 0 <= part < len(args) else []
+        return [args[0]]
+    return []

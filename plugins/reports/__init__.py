@@ -1,0 +1,24 @@
+"""The built-in report formats (json, text, markdown, html), each an ordinary plugin registered
+through the ``kpi_advisor`` entry points, and the helpers a third-party report format may use:
+
+* ``ReportView(report, options)``: translated labels and locale-formatted numbers;
+* ``build_funnels(report, catalog)``: each scope's funnel and its leaking steps (``Funnel``, ``Step``).
+
+The helpers are imported on first use, so loading one report format stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_HELPERS = {"ReportView": ".view", "build_funnels": ".funnel", "Funnel": ".funnel", "Step": ".funnel"}
+
+__all__ = sorted(_HELPERS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HELPERS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(_HELPERS[name], __name__), name)

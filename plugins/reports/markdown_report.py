@@ -1,0 +1,191 @@
+"""The Markdown report: for pasting into a client document, a wiki page or a pull request.
+
+Plain CommonMark plus GitHub tables; no HTML, so it survives any editor that
+takes Markdown.
+"""
+
+from __future__ import annotations
+
+from kpi_advisor import ReportFormat, hookimpl
+
+from .funnel import Funnel
+from .view import ReportView
+
+
+def cell(text: object) -> str:
+    """Text that stays inside one table cell."""
+    return " ".join(str(text).split()).replace("\\", "\\\\").replace("|", "\\|")
+
+
+def inline(text: object) -> str:
+    """Text for running prose: Markdown's own characters lose their meaning."""
+    out = " ".join(str(text).split())
+    for char in ("\\", "*", "_", "`", "[", "]", "<", ">", "#"):
+        out = out.replace(char, "\\" + char)
+    return out
+
+
+def table(header: list[str], rows: list[list[str]], right: set[int] = frozenset()) -> list[str]:
+    align = ["---:" if index in right else "---" for index in range(len(header))]
+    lines = ["| " + " | ".join(cell(h) for h in header) + " |", "| " + " | ".join(align) + " |"]
+    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def render_markdown(report, options=None) -> str:
+    view = ReportView(report, options)
+    _ = view._
+    out: list[str] = [f"# {inline(_('Marketing KPI report: {client}').format(client=report.client))}", ""]
+    meta = [view.model_name()]
+    if view.period():
+        meta.append(view.period() or "")
+    meta.append(_("figures in {currency}").format(currency=report.currency))
+    out += [inline(" · ".join(meta)), ""]
+    out += _summary(view)
+    out += _funnels(view)
+    out += _findings(view)
+    out += _kpis(view)
+    out += _goals(view)
+    out += _values(view)
+    out += _notes(view)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _summary(view: ReportView) -> list[str]:
+    _ = view._
+    summary = view.report.summary
+    lines = [f"- **{inline(_('Findings'))}:** {inline(view.findings_count())}"]
+    if view.money_at_stake is not None:
+        lines.append(f"- **{inline(_('Money at stake'))}:** {inline(view.money(view.money_at_stake))} {inline(_('per period (estimate)'))}")
+    if view.report.goals:
+        lines.append(f"- **{inline(_('Goals'))}:** {inline(view.goals_on_track())}")
+    rules = view.rules_checked()
+    lines.append(f"- **{inline(_('Data'))}:** {inline(_('{rows} rows').format(rows=view.count(summary.rows)))}; {inline(rules)}")
+    return lines + [""]
+
+
+def _funnel_rows(view: ReportView, funnel: Funnel) -> list[list[str]]:
+    _ = view._
+    rows = []
+    for index, step in enumerate(funnel.steps):
+        conversion = view.percent(step.conversion) if step.conversion is not None else ""
+        flag = ""
+        if step.leaking:
+            conversion = f"**{conversion}**"
+            flag = "⚠ " + _("leak") + ": " + ", ".join(f"`{f.rule}`" for f in step.leaks)
+        rows.append([view.metric_title(step.metric), view.count(step.value), conversion, flag])
+    return rows
+
+
+def _funnels(view: ReportView) -> list[str]:
+    _ = view._
+    if not view.funnels:
+        return []
+    out = [f"## {inline(_('Where the funnel leaks'))}", ""]
+    for funnel in view.funnels:
+        out += [f"### {inline(view.scope(funnel.scope))}", ""]
+        out += table([_("Step"), _("Count"), _("Share of the step before"), ""], _funnel_rows(view, funnel), right={1, 2})
+        out.append("")
+        for index in funnel.leak_steps:
+            rules = "; ".join(dict.fromkeys(view.finding_label(f, funnel) for f in funnel.steps[index].leaks))
+            out += [f"**{inline(_('Leak'))}:** {inline(view.conversion_note(index, funnel))}. {inline(rules)}", ""]
+        for finding in funnel.unplaced:
+            out += [f"**{inline(_('Also flagged'))} ({inline(view.severity(finding.severity))}):** {inline(view.finding_label(finding, funnel))} (`{finding.rule}`)", ""]
+        if not funnel.findings:
+            out += [inline(_("No leak flagged on this channel.")), ""]
+    return out
+
+
+def _findings(view: ReportView) -> list[str]:
+    _ = view._
+    report = view.report
+    out = [f"## {inline(_('Findings'))}", ""]
+    if not report.findings:
+        return out + [inline(_("No rule fired on this data.")), ""]
+    for number, finding in enumerate(report.findings, 1):
+        title = f"{number}. {view.rule_title(finding.rule)}"
+        out += [f"### {inline(title)}", ""]
+        out += [
+            f"**{inline(view.severity(finding.severity).upper())}** · {inline(view.scope(finding.scope))} · "
+            f"{inline(view.stage(finding.stage))} · `{finding.rule}`",
+            "",
+            inline(finding.message),
+            "",
+        ]
+        rows = [
+            [view.metric_title(m), view.value(m, v), view.value(m, finding.thresholds[m]) if m in finding.thresholds else ""]
+            for m, v in finding.evidence.items()
+        ]
+        out += table([_("Evidence"), _("value"), _("threshold")], rows, right={1, 2}) + [""]
+        out += [f"> **{inline(_('Recommendation'))}:** {inline(finding.recommendation)}", ""]
+        if finding.impact is not None:
+            amount = view.impact_amount(finding.impact)
+            out += [f"**{inline(_('At stake per period'))}:** {inline(amount)}  ", f"_{inline(_('Basis'))}:_ {inline(finding.impact.basis)}", ""]
+    return out
+
+
+def _kpis(view: ReportView) -> list[str]:
+    _ = view._
+    report = view.report
+    if not report.kpis:
+        return []
+    rows = []
+    for kpi in report.kpis:
+        name = view.metric_title(kpi.metric)
+        tags = ([_("vanity")] if kpi.vanity else []) + ([_("no data")] if kpi.has_data is False else [])
+        if tags:
+            name += f" ({', '.join(tags)})"
+        why = kpi.why + (f" {_('To track it')}: {kpi.tracking_hint}" if kpi.tracking_hint else "")
+        rows.append([str(kpi.rank), name, view.stage(kpi.stage), view.kpi_value(kpi.metric, view.totals), why])
+    out = [f"## {inline(_('KPIs that matter'))}", "", inline(_("Ranked for this business model and its goals; values are totals for the period.")), ""]
+    return out + table(["#", _("KPI"), _("Stage"), _("All data"), _("Why it matters")], rows, right={0, 3}) + [""]
+
+
+def _goals(view: ReportView) -> list[str]:
+    _ = view._
+    report = view.report
+    if not report.goals:
+        return []
+    header = [_("Goal")] + [label for _key, _letter, label in view.smart()] + [_("Status"), _("Now / target")]
+    rows = []
+    for goal in report.goals:
+        checks = goal.smart.model_dump()
+        marks = ["✓" if checks[key] else "?" if checks[key] is None else "✗" for key, _letter, _label in view.smart()]
+        metric = goal.metric or ""
+        progress = f"{view.value(metric, goal.current)} / {view.value(metric, goal.target)}" if goal.target is not None else ""
+        rows.append([f"{goal.id} ({view.metric_title(metric)})" if metric else goal.id, *marks, view.status(goal.status), progress])
+    out = [f"## {inline(_('Goals'))}", ""] + table(header, rows, right={len(header) - 1}) + [""]
+    for goal in report.goals:
+        if goal.notes:
+            out += [f"**{inline(goal.id)}**", ""] + [f"- {inline(note)}" for note in goal.notes] + [""]
+    return out
+
+
+def _values(view: ReportView) -> list[str]:
+    _ = view._
+    report = view.report
+    if not report.values:
+        return []
+    rows = [[view.action_title(v.action), view.tr.number(v.value, "currency", v.currency), v.basis] for v in report.values]
+    return [f"## {inline(_('What a micro action is worth'))}", ""] + table([_("Action"), _("Value of one"), _("Basis")], rows, right={1}) + [""]
+
+
+def _notes(view: ReportView) -> list[str]:
+    _ = view._
+    report = view.report
+    items = [inline(w) for w in report.warnings] + [f"`{rule}`: {inline(why)}" for rule, why in report.summary.rules_skipped.items()]
+    if not items:
+        return []
+    return [f"## {inline(_('Notes'))}", ""] + [f"- {item}" for item in items] + [""]
+
+
+@hookimpl
+def kpi_advisor_report_formats():
+    return [
+        ReportFormat(
+            name="markdown",
+            render=render_markdown,
+            description="Markdown with tables, for client documents and pull requests.",
+            extension=".md",
+        )
+    ]

@@ -1,0 +1,200 @@
+"""What the human-readable report formats share: the report's own words in the
+chosen language, numbers and money formatted for it, and the funnels worked out
+once. A renderer gets the options the command line passes:
+
+- ``lang``: en (default), de, da or id;
+- ``catalog``: the catalog of the run (metric units and names, rule titles), else
+  the installed plugins' catalog;
+- ``color``: whether the output goes to a terminal that shows colour;
+- ``width``: the width of a terminal report (default 80).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any, Mapping
+
+from kpi_advisor.i18n.messages import N_, Translator, check_lang
+
+from .funnel import STAYED, Funnel, build_funnels
+
+if TYPE_CHECKING:
+    from kpi_advisor.loading.catalog import Catalog
+    from kpi_advisor.models.report import Report
+
+SEVERITY_LABELS = {
+    "critical": N_("critical"),
+    "high": N_("high"),
+    "medium": N_("medium"),
+    "low": N_("low"),
+    "info": N_("info"),
+}
+STAGE_LABELS = {
+    "awareness": N_("awareness"),
+    "interest": N_("interest"),
+    "evaluation": N_("evaluation"),
+    "purchase": N_("purchase"),
+    "loyalty": N_("loyalty"),
+}
+STATUS_LABELS = {
+    "on_track": N_("on track"),
+    "at_risk": N_("at risk"),
+    "off_track": N_("off track"),
+    "unknown": N_("unknown"),
+}
+SMART_LABELS = (
+    ("specific", N_("Specific")),
+    ("measurable", N_("Measurable")),
+    ("achievable", N_("Achievable")),
+    ("relevant", N_("Relevant")),
+    ("time_bound", N_("Time-bound")),
+)
+# TRANSLATORS: a funnel step: the visits that did not bounce
+STAYED_LABEL = N_("Visits without bounce")
+
+
+class ReportView:
+    """A report seen in one language, with a catalog to name and format its metrics."""
+
+    def __init__(self, report: "Report", options: Mapping[str, Any] | None = None) -> None:
+        options = dict(options or {})
+        self.report = report
+        self.tr = Translator(check_lang(options.get("lang")))
+        self.lang = self.tr.lang
+        self.catalog: "Catalog" = options.get("catalog") or _installed_catalog()
+        self.options = options
+
+    # words
+    def _(self, message: str) -> str:
+        return self.tr.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.tr.ngettext(singular, plural, n)
+
+    def severity(self, severity: str) -> str:
+        return self._(SEVERITY_LABELS.get(severity, severity))
+
+    def stage(self, stage: str) -> str:
+        return self._(STAGE_LABELS.get(stage, stage))
+
+    def status(self, status: str) -> str:
+        return self._(STATUS_LABELS.get(status, status))
+
+    def smart(self) -> list[tuple[str, str, str]]:
+        """(check, letter, word): the letters stay S M A R T in every language, the words are translated."""
+        return [(key, "SMART"[index], self._(label)) for index, (key, label) in enumerate(SMART_LABELS)]
+
+    def metric_title(self, metric_id: str) -> str:
+        if metric_id == STAYED and metric_id not in self.catalog.metrics:
+            return self._(STAYED_LABEL)
+        metric = self.catalog.metrics.get(metric_id)
+        title = metric.title if metric is not None else metric_id.replace("_", " ")
+        title = self.tr.template(title)
+        return title[:1].upper() + title[1:]
+
+    def action_title(self, action: str) -> str:
+        return self.metric_title(action) if action in self.catalog.metrics else action.replace("_", " ")
+
+    def rule_title(self, rule_id: str) -> str:
+        rule = self.catalog.rules.get(rule_id)
+        return self.tr.template(rule.title) if rule is not None else rule_id
+
+    def model_name(self) -> str:
+        profile = self.catalog.profiles.get(self.report.business_model)
+        return self.tr.template(profile.name) if profile is not None else self.report.business_model
+
+    def scope(self, scope: Mapping[str, str]) -> str:
+        return " / ".join(scope.values()) or self._("all data")
+
+    def finding_label(self, finding, funnel: Funnel) -> str:
+        """The rule's title, and where inside the funnel's scope it fired (a campaign) if narrower."""
+        inner = [value for key, value in finding.scope.items() if key not in funnel.scope]
+        return self.rule_title(finding.rule) + (f" ({' / '.join(inner)})" if inner else "")
+
+    def period(self) -> str | None:
+        period = self.report.period
+        if not period:
+            return None
+        return f"{self.tr.date(period['start'])} – {self.tr.date(period['end'])}"
+
+    # numbers
+    def unit(self, metric_id: str) -> str:
+        metric = self.catalog.metrics.get(metric_id)
+        return metric.unit if metric is not None else "number"
+
+    def value(self, metric_id: str, value: float | None) -> str:
+        return self.tr.number(value, self.unit(metric_id), self.report.currency)
+
+    def money(self, amount: float | None) -> str:
+        return self.tr.number(amount, "currency", self.report.currency)
+
+    def count(self, value: float | None) -> str:
+        return self.tr.number(value, "count")
+
+    def percent(self, value: float | None) -> str:
+        return self.tr.number(value, "ratio")
+
+    # the report, worked out
+    @functools.cached_property
+    def funnels(self) -> list[Funnel]:
+        return build_funnels(self.report, self.catalog)
+
+    @functools.cached_property
+    def totals(self) -> dict[str, float | None]:
+        return next((dict(m.values) for m in self.report.metrics if not m.scope), {})
+
+    @functools.cached_property
+    def channels(self) -> dict[str, dict[str, float | None]]:
+        return {m.scope["channel"]: dict(m.values) for m in self.report.metrics if set(m.scope) == {"channel"}}
+
+    @functools.cached_property
+    def money_at_stake(self) -> float | None:
+        amounts = [f.impact.money for f in self.report.findings if f.impact is not None and f.impact.money is not None]
+        return sum(amounts) if amounts else None
+
+    def findings_count(self) -> str:
+        """"3 findings (1 high, 2 medium)", or "3 findings, 1 shown" when --max-findings cut the list."""
+        summary = self.report.summary
+        total = summary.findings_total
+        text = self.ngettext("{n} finding", "{n} findings", total).format(n=self.count(total))
+        parts = [f"{self.count(n)} {self.severity(sev)}" for sev, n in summary.by_severity.items()]
+        if parts:
+            text += f" ({', '.join(parts)})"
+        shown = summary.findings_shown
+        if shown is not None and shown < total:
+            text += "; " + self.ngettext("{n} shown", "{n} shown", shown).format(n=self.count(shown))
+        return text
+
+    def goals_on_track(self) -> str:
+        goals = self.report.goals
+        on_track = sum(1 for goal in goals if goal.status == "on_track")
+        return self._("{on_track} of {total} on track").format(on_track=self.count(on_track), total=self.count(len(goals)))
+
+    def conversion_note(self, step_index: int, funnel: Funnel) -> str:
+        step = funnel.steps[step_index]
+        before = funnel.steps[step_index - 1]
+        share = self.percent(step.conversion) if step.conversion is not None else "–"
+        return f"{self.metric_title(before.metric)} → {self.metric_title(step.metric)}: {share}"
+
+    def impact_amount(self, impact) -> str:
+        """'EUR 13,987 (Purchases: 139.9)', or just the units without economics."""
+        units = f"{self.metric_title(impact.metric)}: {self.count(impact.value)}"
+        return f"{self.money(impact.money)} ({units})" if impact.money is not None else units
+
+    def rules_checked(self) -> str:
+        summary = self.report.summary
+        text = self.ngettext("{n} rule checked", "{n} rules checked", summary.rules_evaluated).format(n=self.count(summary.rules_evaluated))
+        if summary.rules_skipped:
+            text += ", " + self.ngettext("{n} lacked data", "{n} lacked data", len(summary.rules_skipped)).format(n=self.count(len(summary.rules_skipped)))
+        return text
+
+    def kpi_value(self, metric_id: str, values: Mapping[str, float | None]) -> str:
+        if metric_id not in values:
+            return "–"
+        return self.value(metric_id, values[metric_id])
+
+
+def _installed_catalog() -> "Catalog":
+    from kpi_advisor.loading.catalog import get_catalog
+
+    return get_catalog()
