@@ -29,15 +29,14 @@ import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .problems import ConfigError, Problem
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .language.expr import Limits as ExprLimits
-    from .loading.yamlsafe import YamlLimits
-
-__all__ = ["ENV_PREFIX", "Limits", "at_least_defaults", "check_count", "current", "describe", "override", "parse_assignment"]
+__all__ = [
+    "ENV_PREFIX", "ExprLimits", "Limits", "YamlLimits", "at_least_defaults", "check_count", "current", "describe", "override",
+    "parse_assignment",
+]
 
 ENV_PREFIX = "KPI_ADVISOR_LIMIT_"
 
@@ -45,37 +44,57 @@ _MIB = 1024 * 1024
 
 
 @dataclass(frozen=True)
+class YamlLimits:
+    """What the YAML reader is held to; its defaults are the defaults of the ``yaml_*`` limits."""
+
+    max_bytes: int = 10 * _MIB
+    max_depth: int = 64  # nesting of collections
+    max_aliases: int = 100  # alias (*ref) uses
+    # Nodes after conceptual alias expansion, measured on the node graph
+    # (size = 1 + sum of children's sizes, aliases reuse the anchor's size),
+    # so a billion-laughs bomb is refused in linear time without expanding it.
+    max_nodes: int = 200_000
+
+
+@dataclass(frozen=True)
+class ExprLimits:
+    """What one formula is held to; its defaults are the defaults of the ``expr_*`` limits."""
+
+    max_length: int = 1000  # characters of source
+    max_depth: int = 40  # nesting depth of the AST (parentheses count too)
+    max_nodes: int = 300
+    max_abs_number: float = 1e15  # larger literals are rejected
+    max_string: int = 200
+
+
+@dataclass(frozen=True)
 class Limits:
     # --- YAML and JSON files (client configs, rule packs, profiles, stdin)
-    yaml_bytes: int = 10 * _MIB
-    yaml_depth: int = 64
-    yaml_aliases: int = 100
-    yaml_nodes: int = 200_000
+    yaml_bytes: int = YamlLimits.max_bytes
+    yaml_depth: int = YamlLimits.max_depth
+    yaml_aliases: int = YamlLimits.max_aliases
+    yaml_nodes: int = YamlLimits.max_nodes
     # --- definitions in one run (built-in, plugins, rule packs and the config together)
     rules: int = 1_000
     metrics: int = 1_000
     # --- one formula (rule condition, let, impact, custom metric)
-    expr_length: int = 1_000
-    expr_depth: int = 40
-    expr_nodes: int = 300
-    expr_number: float = 1e15
-    expr_string: int = 200
+    expr_length: int = ExprLimits.max_length
+    expr_depth: int = ExprLimits.max_depth
+    expr_nodes: int = ExprLimits.max_nodes
+    expr_number: float = ExprLimits.max_abs_number
+    expr_string: int = ExprLimits.max_string
     # --- data
     data_sources: int = 100
     data_bytes: int = 1024 * _MIB
     data_columns: int = 1_000
     data_rows: int = 20_000_000
 
-    def yaml(self) -> "YamlLimits":
-        from .loading.yamlsafe import YamlLimits
-
+    def yaml(self) -> YamlLimits:
         return YamlLimits(
             max_bytes=self.yaml_bytes, max_depth=self.yaml_depth, max_aliases=self.yaml_aliases, max_nodes=self.yaml_nodes
         )
 
-    def expr(self) -> "ExprLimits":
-        from .language.expr import Limits as ExprLimits
-
+    def expr(self) -> ExprLimits:
         return ExprLimits(
             max_length=self.expr_length,
             max_depth=self.expr_depth,

@@ -12,7 +12,7 @@ from .data.sources import Dataset, load_dataset
 from .evaluation.rules import Economy, evaluate_rules
 from .evaluation.tables import LEVEL_DIMS, MetricTable, metric_table, scope_of, undefined_notes
 from .i18n.formatting import format_value, use_locale
-from .i18n.messages import localize_rules
+from .i18n.messages import localize_specs
 from .loading.catalog import Catalog
 from .loading.prepare import Prepared, load_config, prepare
 from .models.definitions import SEVERITIES
@@ -107,7 +107,7 @@ def run_pipeline(prepared: Prepared, data: Any = None, *, lang: str = "en", prog
     step("evaluating rules")
     # Only rule messages speak the report's language; the rest of the report is English.
     with use_locale(lang):
-        outcome = evaluate_rules(localize_rules(prepared.rules, lang), tables, catalog, config.rules.params, economy, config.benchmarks)
+        outcome = evaluate_rules(localize_specs(prepared.specs, lang), tables, catalog, config.rules.params, economy, config.benchmarks)
 
     metrics_out: list[ScopeMetrics] = []
     for level in REPORTED_LEVELS:

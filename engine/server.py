@@ -189,7 +189,8 @@ def _finite_float(text: str) -> float:
 
 def parse_body(body: bytes, media_type: str, limits: ServiceLimits) -> Any:
     """The config in a request body: JSON, or YAML (with line numbers in problems)."""
-    from .loading.yamlsafe import Document, YamlLimits, load_yaml_text
+    from .limits import YamlLimits
+    from .loading.yamlsafe import Document, load_yaml_text
 
     if media_type in YAML_TYPES:
         try:

@@ -102,7 +102,7 @@ def test_doc_money_example_arithmetic(tmp_path):
     path = tmp_path / "money.yaml"
     path.write_text(pack, encoding="utf-8")
     rules, catalog = _rules_from([path], get_catalog())
-    records = rules[0].examples.fire[0].records
+    records = rules[0].rule.examples.fire[0].records
     findings, _ = example_findings(rules, records, catalog, economy=Economy(currency="USD", customer_value=100))
     impact = findings[0].impact
     assert "600 more visits at 2% visit-to-order are 12 orders" in " ".join(RULES_DOC.split())

@@ -293,7 +293,7 @@ def test_only_fired_rows_come_back_to_python(monkeypatch):
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(pl.DataFrame, "iter_rows", spy)
-    findings, _ = example_findings(list(catalog.rules.values()), rows, catalog)
+    findings, _ = example_findings(list(catalog.specs.values()), rows, catalog)
     assert [(f.rule, f.scope["campaign"]) for f in findings] == [("landing-page-leak", "c7")]
     assert max(seen) == 1
 
@@ -316,7 +316,7 @@ def test_rules_on_one_level_are_compiled_into_one_pass(monkeypatch):
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(pl.DataFrame, "with_columns", spy)
-    outcome = evaluate_rules(list(catalog.rules.values()), tables, catalog, {}, Economy(currency="USD"))
+    outcome = evaluate_rules(list(catalog.specs.values()), tables, catalog, {}, Economy(currency="USD"))
     assert {f.rule for f in outcome.findings} == {"click-to-visit-loss", "roas-below-break-even"}
     # Without campaigns in the data every rule runs per channel: all of them in one pass.
     assert len(calls) == 1

@@ -163,3 +163,41 @@ def test_only_named_entry_points_load(monkeypatch, fresh_plugins):
     clear_caches()
     names = {name for name, _ in get_plugin_manager().list_name_plugin()}
     assert names == {"metrics", "goals"}
+
+
+def test_tracing_shows_every_hook_call_of_every_plugin():
+    """KPI_ADVISOR_TRACE_PLUGINS=1 traces each hook call, because the catalogue calls hooks
+    through pluggy even when it calls one plugin at a time."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "KPI_ADVISOR_TRACE_PLUGINS": "1"}
+    done = subprocess.run([sys.executable, "-m", "kpi_advisor", "list", "models"], capture_output=True, text=True, env=env,
+                          check=False, timeout=120)
+    assert done.returncode == 0, done.stderr
+    for hook in HOOKS:
+        callers = [impl.plugin_name for impl in getattr(get_plugin_manager().hook, hook).get_hookimpls()]
+        traced = [line for line in done.stderr.splitlines() if line.strip().startswith(hook + " [hook]")]
+        assert len(traced) == len(callers), (hook, callers, traced)
+
+
+def test_a_hook_wrapper_sees_every_call():
+    seen = []
+
+    class Wrapper:
+        @hookimpl(wrapper=True)
+        def kpi_advisor_metrics(self):
+            result = yield
+            seen.append(len(result))
+            return result
+
+    class Extra:
+        @hookimpl
+        def kpi_advisor_metrics(self):
+            return [{"id": "wrapped_metric", "formula": "clicks / impressions", "stage": "interest", "unit": "ratio"}]
+
+    catalog = build_catalog(_manager(Wrapper(), Extra()))
+    assert "wrapped_metric" in catalog.metrics
+    builtins = len(get_plugin_manager().hook.kpi_advisor_metrics.get_hookimpls())
+    assert seen == [1] * (builtins + 1)  # one call per implementing plugin, each through the wrapper

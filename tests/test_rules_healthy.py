@@ -129,19 +129,19 @@ MUST_RUN = {
 @pytest.mark.parametrize("model", sorted(HEALTHY))
 def test_healthy_funnel_fires_nothing(model):
     catalog = get_catalog()
-    rules = list(catalog.rules.values())
+    rules = list(catalog.specs.values())
     economy = Economy(currency="USD", customer_value=500.0)
     findings, skipped = example_findings(rules, HEALTHY[model], catalog, economy=economy)
     assert [f"{f.rule} {f.scope}: {f.message}" for f in findings] == []
-    ran = {rule.id for rule in rules} - set(skipped)
+    ran = {spec.rule.id for spec in rules} - set(skipped)
     assert MUST_RUN[model] <= ran, {rule: skipped.get(rule) for rule in MUST_RUN[model] - ran}
 
 
 def test_every_rule_runs_on_some_healthy_funnel():
     catalog = get_catalog()
-    rules = list(catalog.rules.values())
+    rules = list(catalog.specs.values())
     ran = set()
     for records in HEALTHY.values():
         _, skipped = example_findings(rules, records, catalog)
-        ran |= {rule.id for rule in rules} - set(skipped)
+        ran |= {spec.rule.id for spec in rules} - set(skipped)
     assert ran == set(catalog.rules)

@@ -4,15 +4,10 @@ import pickle
 import time
 
 import pytest
+from kpi_advisor.limits import YamlLimits
 from kpi_advisor.loading import yamlsafe
-from kpi_advisor.loading.yamlsafe import (
-    Document,
-    YamlLimits,
-    known_fields_for,
-    load_yaml_file,
-    load_yaml_text,
-    problems_from_validation_error,
-)
+from kpi_advisor.loading.validation import known_fields_for, problems_from_validation_error
+from kpi_advisor.loading.yamlsafe import Document, load_yaml_file, load_yaml_text
 from kpi_advisor.problems import ConfigError, Problem, ProblemsError, format_path
 from pydantic import BaseModel, ConfigDict, ValidationError
 

@@ -91,9 +91,7 @@ def explain_rule(catalog: Catalog, r: RuleDef) -> str:
     """Condition, named values, params, thresholds, benchmarks, impact, rationale and sources."""
     from ..evaluation.benchmarks import matching
     from ..i18n.formatting import format_value
-    from ..language.rulespec import rule_spec
-
-    spec = rule_spec(r, catalog.metrics)
+    spec = catalog.specs[r.id]
     levels = ", ".join(r.levels)
     lines = [f"rule {r.id}: {r.title}",
              f"  stage: {r.stage}; severity: {r.severity}; evaluated per {levels} (the first the data has, else all data)",

@@ -9,11 +9,11 @@ from pathlib import Path
 from ..data.sources import load_dataset
 from ..evaluation.rules import Economy, evaluate_rules
 from ..evaluation.tables import LEVEL_DIMS, metric_table
-from ..language.rulespec import check_rule
-from ..loading.catalog import Catalog, get_catalog, load_rule_pack
+from ..language.rulespec import RuleSpec
+from ..loading.catalog import Catalog, get_catalog
+from ..loading.rulepacks import read_rule_pack
 from ..models.config import ClientConfig, RecordsSource
-from ..models.definitions import RuleDef
-from ..problems import ConfigError, Problem
+from ..problems import ConfigError
 
 
 @dataclass
@@ -25,47 +25,44 @@ class ExampleResult:
     detail: str = ""
 
 
-def _rules_from(paths: list[Path], catalog: Catalog) -> tuple[list[RuleDef], Catalog]:
+def _rules_from(paths: list[Path], catalog: Catalog) -> tuple[list[RuleSpec], Catalog]:
+    """The analysed rules of the packs at ``paths`` (files or folders), else the catalogue's."""
     if not paths:
-        return list(catalog.rules.values()), catalog
-    rules: list[RuleDef] = []
+        return list(catalog.specs.values()), catalog
+    specs: list[RuleSpec] = []
     files = [f for p in paths for f in (sorted(p.glob("*.yaml")) if p.is_dir() else [p])]
     for path in files:
-        pack = load_rule_pack(path)
-        catalog = catalog.with_metrics([m for m in pack.metrics if m.id not in catalog.metrics], str(path))
-        for rule in pack.rules:
-            problems = check_rule(rule, catalog.metrics)
-            if problems:
-                raise ConfigError([Problem(p, file=str(path)) for p in problems])
-            rules.append(rule)
-    return rules, catalog
+        catalog, pack_specs = read_rule_pack(path, catalog, shipped_metrics_ok=True)
+        specs += pack_specs
+    return specs, catalog
 
 
 def run_example(
-    rule: RuleDef, records: list[dict], params: dict[str, float], catalog: Catalog,
+    spec: RuleSpec, records: list[dict], params: dict[str, float], catalog: Catalog,
     benchmarks: dict[str, dict[str, float]] | None = None, currency: str = "USD",
 ) -> tuple[bool, str]:
     """Whether the rule fires on the records, and why not when it is skipped."""
-    findings, skipped = example_findings([rule], records, catalog, {rule.id: params}, benchmarks, currency)
-    return bool(findings), skipped.get(rule.id, "")
+    findings, skipped = example_findings([spec], records, catalog, {spec.rule.id: params}, benchmarks, currency)
+    return bool(findings), skipped.get(spec.rule.id, "")
 
 
 def example_findings(
-    rules: list[RuleDef], records: list[dict], catalog: Catalog, params: dict[str, dict[str, float]] | None = None,
+    specs: list[RuleSpec], records: list[dict], catalog: Catalog, params: dict[str, dict[str, float]] | None = None,
     benchmarks: dict[str, dict[str, float]] | None = None, currency: str = "USD", economy: Economy | None = None,
 ) -> tuple[list, dict[str, str]]:
     """The findings of some rules on inline records, and why any rule was skipped."""
     config = ClientConfig(client="example", business_model="example", currency=currency, data=[RecordsSource(records=records)])
     dataset = load_dataset(config, catalog, Path.cwd())
     tables = {level: metric_table(dataset, catalog, level) for level in LEVEL_DIMS}
-    outcome = evaluate_rules(rules, tables, catalog, params or {}, economy or Economy(currency=currency), benchmarks or {})
+    outcome = evaluate_rules(specs, tables, catalog, params or {}, economy or Economy(currency=currency), benchmarks or {})
     return outcome.findings, outcome.skipped
 
 
 def run_examples(paths: list[Path], catalog: Catalog | None = None) -> list[ExampleResult]:
-    rules, catalog = _rules_from(paths, catalog or get_catalog())
+    specs, catalog = _rules_from(paths, catalog or get_catalog())
     results = []
-    for rule in sorted(rules, key=lambda r: r.id):
+    for spec in sorted(specs, key=lambda s: s.rule.id):
+        rule = spec.rule
         if not rule.examples.fire:
             results.append(ExampleResult(rule.id, "fire", "(none)", False, "a rule needs at least one must-fire example"))
         if not rule.examples.quiet:
@@ -77,7 +74,7 @@ def run_examples(paths: list[Path], catalog: Catalog | None = None) -> list[Exam
                     results.append(ExampleResult(rule.id, kind, example.name, False, f"bad example: unknown param '{unknown[0]}'"))
                     continue
                 try:
-                    fired, skipped = run_example(rule, example.records, example.params, catalog, example.benchmarks, example.currency)
+                    fired, skipped = run_example(spec, example.records, example.params, catalog, example.benchmarks, example.currency)
                 except ConfigError as exc:
                     results.append(ExampleResult(rule.id, kind, example.name, False, f"bad example: {exc}"))
                     continue

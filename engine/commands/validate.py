@@ -18,10 +18,10 @@ def kind_of(data: object) -> str:
 
 
 def validate_file(path: Path) -> list[Problem]:
-    from ..language.rulespec import check_rule
-    from ..loading.catalog import get_catalog, load_profile_file, load_rule_pack
+    from ..loading.catalog import get_catalog, load_profile_file
     from ..loading.prepare import config_from_document, prepare
     from ..loading.profiles import profile_problems
+    from ..loading.rulepacks import read_rule_pack
 
     try:
         if not path.is_file():
@@ -30,9 +30,8 @@ def validate_file(path: Path) -> list[Problem]:
         kind = kind_of(doc.data)
         catalog = get_catalog()
         if kind == "rules":
-            pack = load_rule_pack(path)
-            catalog = catalog.with_metrics([m for m in pack.metrics if m.id not in catalog.metrics], str(path))
-            return [Problem(message, file=str(path)) for rule in pack.rules for message in check_rule(rule, catalog.metrics)]
+            read_rule_pack(path, catalog, shipped_metrics_ok=True)
+            return []
         if kind == "profile":
             profile = load_profile_file(path, catalog.profiles)
             return [doc.problem(where, message) for where, message in profile_problems(profile, catalog.metrics, catalog.goals)]

@@ -16,7 +16,7 @@ import polars as pl
 from ..i18n.formatting import format_value
 from ..language import expr
 from ..language.functions import PeerContext, TrendCollector, rule_functions
-from ..language.rulespec import SOURCE_SUFFIX, RuleSpec, rule_spec, template_fields
+from ..language.rulespec import SOURCE_SUFFIX, RuleSpec, template_fields
 from ..loading.catalog import Catalog
 from ..models.definitions import DIMENSIONS, SEVERITIES, RuleDef
 from ..models.report import Finding, Impact
@@ -112,14 +112,14 @@ def _missing_counts(metric_id: str, available: set[str], catalog: Catalog) -> li
 
 
 def evaluate_rules(
-    rules: list[RuleDef],
+    specs: list[RuleSpec],
     tables: Mapping[str, MetricTable | None],
     catalog: Catalog,
     params: Mapping[str, Mapping[str, float]],
     economy: Economy,
     benchmarks: Mapping[str, Mapping[str, float]] | None = None,
 ) -> RuleOutcome:
-    """Evaluate rules on their levels' tables.
+    """Evaluate analysed rules (``Prepared.specs``, ``Catalog.specs``) on their levels' tables.
 
     :param params: rule id -> param overrides (a client config's ``rules.params``).
     :param benchmarks: metric -> platform -> figure, replacing shipped benchmarks.
@@ -127,8 +127,8 @@ def evaluate_rules(
     overrides = benchmarks or {}
     by_level: dict[str, list[RuleSpec]] = {}
     skipped: dict[str, str] = {}
-    for rule in rules:
-        spec = rule_spec(rule, catalog.metrics)
+    for spec in specs:
+        rule = spec.rule
         level = rule_level(rule, tables)
         table = tables[level]
         assert table is not None  # the total table always exists
@@ -142,11 +142,11 @@ def evaluate_rules(
     total_row = total.frame.row(0, named=True) if total is not None and total.frame.height else {}
     findings: list[Finding] = []
     evaluated: list[str] = []
-    for level, specs in by_level.items():
+    for level, level_specs in by_level.items():
         table = tables[level]
         assert table is not None
-        findings += _LevelRun(specs, table, catalog, params, economy, overrides, total_row).findings()
-        evaluated += [spec.rule.id for spec in specs]
+        findings += _LevelRun(level_specs, table, catalog, params, economy, overrides, total_row).findings()
+        evaluated += [spec.rule.id for spec in level_specs]
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: (rank[f.severity], -_impact_key(f), f.rule, sorted(f.scope.items())))
     return RuleOutcome(findings=findings, evaluated=sorted(evaluated), skipped=dict(sorted(skipped.items())))

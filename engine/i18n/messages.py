@@ -19,13 +19,14 @@ from the report modules and the shipped rule packs and merges new ids into every
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gettext
 import hashlib
 import io
 import os
-import sys
 import tempfile
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
@@ -34,6 +35,7 @@ from ..problems import ConfigError, Problem
 from .formatting import DEFAULT_LOCALE, format_date, format_value
 
 if TYPE_CHECKING:
+    from ..language.rulespec import RuleSpec
     from ..loading.catalog import Catalog
     from ..models.definitions import RuleDef
 
@@ -157,7 +159,10 @@ def _same_fields(original: str, translated: str) -> bool:
 
 # Rule evaluation caches its compiled work per rule object, so a rule keeps one
 # translated copy per language for the life of the process.
-_LOCALIZED: dict[tuple[int, str], tuple["RuleDef", "RuleDef"]] = {}
+# (id of a rule, language) -> (the rule, its translation); bounded, since a long-lived Advisor
+# sees new rule objects from every config that brings its own rule pack.
+_LOCALIZED: "OrderedDict[tuple[int, str], tuple[RuleDef, RuleDef]]" = OrderedDict()
+_LOCALIZED_MAX = 4096
 
 
 def localize_rules(rules: Iterable["RuleDef"], lang: str) -> list["RuleDef"]:
@@ -174,8 +179,17 @@ def localize_rules(rules: Iterable["RuleDef"], lang: str) -> list["RuleDef"]:
             if rule.impact is not None:
                 update["impact"] = rule.impact.model_copy(update={"basis": tr.template(rule.impact.basis)})
             cached = _LOCALIZED[(id(rule), tr.lang)] = (rule, rule.model_copy(update=update))
+            if len(_LOCALIZED) > _LOCALIZED_MAX:
+                _LOCALIZED.popitem(last=False)
         out.append(cached[1])
     return out
+
+
+def localize_specs(specs: Iterable["RuleSpec"], lang: str) -> list["RuleSpec"]:
+    """Analysed rules whose texts are in ``lang``; the analysis is the same in every language."""
+    specs = list(specs)
+    rules = localize_rules([spec.rule for spec in specs], lang)
+    return [spec if rule is spec.rule else dataclasses.replace(spec, rule=rule) for spec, rule in zip(specs, rules)]
 
 
 # --- keeping the catalogs in step ------------------------------------------------

@@ -40,6 +40,8 @@ from functools import lru_cache, reduce
 
 import polars as pl
 
+from ..limits import ExprLimits, current
+
 __all__ = [
     "FUNCTIONS",
     "Binary",
@@ -115,13 +117,8 @@ class FunctionSpec:
             raise ValueError(f"FunctionSpec.returns must be one of {_RESULT_TYPES}, got {self.returns!r}")
 
 
-@dataclass(frozen=True)
-class Limits:
-    max_length: int = 1000  # characters of source
-    max_depth: int = 40  # nesting depth of the AST (parentheses count too)
-    max_nodes: int = 300
-    max_abs_number: float = 1e15  # larger literals are rejected
-    max_string: int = 200
+# The limits a formula is held to live with every other limit (kpi_advisor.limits).
+Limits = ExprLimits
 
 
 # ----------------------------------------------------------------------------- AST
@@ -724,8 +721,6 @@ def parse_cached(source: str, functions: Mapping[str, FunctionSpec] | None = Non
     parsed with it: extend a table before using it, not between evaluations.
     """
     if limits is None:
-        from ..limits import current
-
         limits = current().expr()
     return _parse_memo(source, _Table(FUNCTIONS if functions is None else functions), limits)
 

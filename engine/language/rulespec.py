@@ -246,19 +246,6 @@ def analyse(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> RuleSpec:
     return spec
 
 
-_CACHE: dict[int, tuple[RuleDef, Mapping[str, MetricDef], RuleSpec]] = {}
-
-
-def rule_spec(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> RuleSpec:
-    """:func:`analyse`, cached for the rule object (rules are parsed once per process)."""
-    cached = _CACHE.get(id(rule))
-    if cached is not None and cached[0] is rule and cached[1] is metrics:
-        return cached[2]
-    spec = analyse(rule, metrics)
-    _CACHE[id(rule)] = (rule, metrics, spec)
-    return spec
-
-
 def check_rule(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> list[str]:
     """Problems with a rule's expressions, names and templates, as messages naming the rule."""
     try:
@@ -268,4 +255,4 @@ def check_rule(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> list[str]:
     return []
 
 
-__all__ = ["PEER_FUNCTIONS", "TREND_FUNCTIONS", "RuleSpec", "analyse", "check_rule", "rule_spec", "template_fields"]
+__all__ = ["PEER_FUNCTIONS", "TREND_FUNCTIONS", "RuleSpec", "analyse", "check_rule", "template_fields"]

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..host import PluginInfo, get_plugin_manager, plugin_infos
 from ..language import expr
-from ..language.rulespec import check_rule
+from ..language.rulespec import RuleProblems, RuleSpec, analyse
 from ..models.definitions import (
     Benchmark,
     DataFormat,
@@ -32,12 +32,9 @@ from ..models.definitions import (
 )
 from ..problems import ConfigError, PluginError, Problem, format_path
 from .profiles import profile_problems, read_profile
-from .yamlsafe import (
-    Document,
-    load_yaml_file,
-    problems_from_validation_error,
-    validate_document,
-)
+from .rulepacks import load_rule_pack
+from .validation import problems_from_validation_error
+from .yamlsafe import Document
 
 
 @dataclass(frozen=True)
@@ -53,6 +50,7 @@ class Catalog:
     origins: Mapping[str, str] = field(default_factory=dict)  # "metric:ctr" -> plugin or file
     aliases: Mapping[str, str] = field(default_factory=dict)  # column alias -> metric id
     order: tuple[str, ...] = ()  # derived metrics in dependency order
+    specs: Mapping[str, RuleSpec] = field(default_factory=dict)  # rule id -> the rule analysed once, when loaded
 
     def metric(self, metric_id: str) -> MetricDef:
         return self.metrics[metric_id]
@@ -85,19 +83,25 @@ class Catalog:
 
 
 def _call_each(pm: pluggy.PluginManager, hook_name: str) -> list[tuple[str, list[Any]]]:
-    """(plugin name, items) for every implementation of a hook, in registration order."""
+    """(plugin name, items) for every implementation of a hook, in registration order.
+
+    Each implementation is called on its own so that a failure or a bad answer names its plugin,
+    but always through pluggy (a subset caller without the other implementations), so that
+    KPI_ADVISOR_TRACE_PLUGINS and hook wrappers see every call.
+    """
     results = []
     hook = getattr(pm.hook, hook_name)
-    for impl in hook.get_hookimpls():  # registration order: built-ins before later plugins
+    impls = [impl for impl in hook.get_hookimpls() if not (impl.hookwrapper or impl.wrapper)]
+    for impl in impls:  # registration order: built-ins before later plugins
+        others = [other.plugin for other in impls if other.plugin is not impl.plugin]
         try:
-            answer = impl.function()
+            answers = pm.subset_hook_caller(hook_name, remove_plugins=others)()
         except Exception as exc:  # noqa: BLE001 - a plugin's failure must name the plugin
             raise PluginError(f"plugin '{impl.plugin_name}': {hook_name}() raised {type(exc).__name__}: {exc}") from None
-        if answer is None:
-            continue
-        if not isinstance(answer, (list, tuple)):
-            raise PluginError(f"plugin '{impl.plugin_name}': {hook_name}() must return a list, got {type(answer).__name__}")
-        results.append((impl.plugin_name, list(answer)))
+        for answer in answers:  # one answer, or none when the plugin returned None
+            if not isinstance(answer, (list, tuple)):
+                raise PluginError(f"plugin '{impl.plugin_name}': {hook_name}() must return a list, got {type(answer).__name__}")
+            results.append((impl.plugin_name, list(answer)))
     return results
 
 
@@ -117,11 +121,6 @@ def _item_id(item: Any, key: str = "id") -> str:
     if isinstance(item, Mapping):
         return str(item.get(key, "?"))
     return str(getattr(item, key, "?"))
-
-
-def load_rule_pack(path: Path) -> RulePack:
-    """Read and validate one rule-pack file; problems name file:line."""
-    return validate_document(load_yaml_file(path), RulePack, "a mapping with 'pack' and 'rules'")
 
 
 def _plugin_pack(path: Path, plugin: str) -> RulePack:
@@ -248,7 +247,13 @@ def build_catalog(pm: pluggy.PluginManager) -> Catalog:
             add("report format", reporters, fmt.name, fmt, plugin)
 
     order = _metric_order(metrics, origins)
-    problems = [Problem(f"{message} ({origins['rule:' + rule.id]})") for rule in rules.values() for message in check_rule(rule, metrics)]
+    specs: dict[str, RuleSpec] = {}
+    problems = []
+    for rule in rules.values():
+        try:
+            specs[rule.id] = analyse(rule, metrics)
+        except RuleProblems as exc:
+            problems += [Problem(f"{message} ({origins['rule:' + rule.id]})") for message in exc.problems]
     problems += _check_cross_refs(metrics, profiles, goals, benchmarks, origins)
     if problems:
         raise PluginError(problems)
@@ -264,6 +269,7 @@ def build_catalog(pm: pluggy.PluginManager) -> Catalog:
         origins=origins,
         aliases=_aliases(metrics),
         order=order,
+        specs=specs,
     )
 
 

@@ -11,20 +11,15 @@ from pydantic import ValidationError
 
 from ..host import manager_with
 from ..language import expr
-from ..language.rulespec import check_rule
+from ..language.rulespec import RuleSpec
 from ..limits import check_count
 from ..models.config import ClientConfig
 from ..models.definitions import RuleDef
 from ..problems import ConfigError, Problem, format_path
-from .catalog import Catalog, get_catalog, load_rule_pack
-from .yamlsafe import (
-    Document,
-    known_fields_for,
-    load_yaml_file,
-    load_yaml_text,
-    problems_from_validation_error,
-    validate_document,
-)
+from .catalog import Catalog, get_catalog
+from .rulepacks import read_rule_pack
+from .validation import known_fields_for, problems_from_validation_error, validate_document
+from .yamlsafe import Document, load_yaml_file, load_yaml_text
 
 CONFIG_FIELDS = known_fields_for(ClientConfig)
 
@@ -76,7 +71,11 @@ def load_config_text(text: str | bytes, name: str = "<stdin>") -> LoadedConfig:
 class Prepared:
     loaded: LoadedConfig
     catalog: Catalog
-    rules: list[RuleDef]
+    specs: list[RuleSpec]  # the active rules, analysed once, in id order
+
+    @property
+    def rules(self) -> list[RuleDef]:
+        return [spec.rule for spec in self.specs]
 
 
 def prepare(loaded: LoadedConfig, catalog: Catalog | None = None) -> Prepared:
@@ -92,28 +91,26 @@ def prepare(loaded: LoadedConfig, catalog: Catalog | None = None) -> Prepared:
         raise ConfigError(problems)
     catalog = catalog.with_metrics(config.metrics, origin)
     rules = dict(catalog.rules)
+    specs = dict(catalog.specs)
     for index, pack_path in enumerate(config.rules.packs):
         path = _resolve(loaded.base_dir, pack_path)
         if not path.is_file():
             raise ConfigError(loaded.problem(("rules", "packs", index), f"no such rule pack: {path}"))
-        pack = load_rule_pack(path)
-        check_count("rules", len(rules) + len(pack.rules), "rules in this run", file=str(path))
-        check_count("metrics", len(catalog.metrics) + len(pack.metrics), "metrics in this run", file=str(path))
-        catalog = catalog.with_metrics(pack.metrics, str(path))
-        for rule in pack.rules:
+        catalog, pack_specs = read_rule_pack(path, catalog)
+        check_count("rules", len(rules) + len(pack_specs), "rules in this run", file=str(path))
+        for spec in pack_specs:
+            rule = spec.rule
             if rule.id in rules:
                 raise ConfigError(Problem(f"{path}: rule '{rule.id}' is already defined by {catalog.origins.get('rule:' + rule.id)}"))
-            problems = check_rule(rule, catalog.metrics)
-            if problems:
-                raise ConfigError([Problem(p, file=str(path)) for p in problems])
             rules[rule.id] = rule
-    catalog = replace(catalog, rules=rules)
+            specs[rule.id] = spec
+    catalog = replace(catalog, rules=rules, specs=specs)
     check_count("rules", len(rules), "rules in this run")
     problems = check_config(loaded, catalog)
     if problems:
         raise ConfigError(problems)
-    active = [rule for rule_id, rule in sorted(rules.items()) if rule_id not in config.rules.disable]
-    return Prepared(loaded=loaded, catalog=catalog, rules=active)
+    active = [specs[rule_id] for rule_id in sorted(rules) if rule_id not in config.rules.disable]
+    return Prepared(loaded=loaded, catalog=catalog, specs=active)
 
 
 def _check_config_metrics(loaded: LoadedConfig, catalog: Catalog) -> list[Problem]:

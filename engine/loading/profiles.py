@@ -19,12 +19,8 @@ from pydantic import ValidationError
 
 from ..models.definitions import STAGES, ProfileDef
 from ..problems import ConfigError, PluginError, Problem
-from .yamlsafe import (
-    Document,
-    known_fields_for,
-    load_yaml_file,
-    problems_from_validation_error,
-)
+from .validation import known_fields_for, problems_from_validation_error
+from .yamlsafe import Document, load_yaml_file
 
 # Mappings merge key by key when a profile extends another; everything else replaces.
 PROFILE_FIELDS = known_fields_for(ProfileDef)
