@@ -12,14 +12,13 @@ import pytest
 from click.testing import CliRunner
 from kpi_advisor.advice.kpis import (
     STAGE_DEPTH,
-    goal_label,
     goal_view,
     kpi_table_markdown,
-    model_noun,
     rank_kpis,
     recommend,
     write_docs,
 )
+from kpi_advisor.advice.wording import goal_label, model_noun
 from kpi_advisor.cli import cli
 from kpi_advisor.loading.catalog import build_catalog, get_catalog
 from kpi_advisor.models.definitions import STAGES

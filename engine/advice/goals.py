@@ -33,14 +33,8 @@ from ..loading.catalog import Catalog
 from ..models.config import ClientConfig, Goal
 from ..models.definitions import MetricDef, ProfileDef
 from ..models.report import GoalStatus, SmartCheck
-from .kpis import (
-    base_inputs,
-    goal_label,
-    metric_label,
-    model_noun,
-    rank_kpis,
-    tracking_hint,
-)
+from .kpis import rank_kpis
+from .wording import goal_label, metric_label, model_noun, tracking_hint
 
 DAYS_PER_MONTH = 30.4375
 # Best monthly change that is typical without evidence from the account itself.
@@ -115,7 +109,7 @@ def _counts(columns: list[str], catalog: Catalog) -> list[pl.Expr]:
 
 def goal_series(frame: pl.DataFrame, metric: MetricDef, catalog: Catalog) -> Series | None:
     """Per-date and per-month values of the metric, or None without dated data for it."""
-    bases = base_inputs(catalog, metric.id)
+    bases = catalog.base_inputs(metric.id)
     if "date" not in frame.columns or not all(b in frame.columns for b in bases):
         return None
     dated = frame.filter(pl.col("date").is_not_null()).select(["date", *bases])
@@ -194,7 +188,7 @@ def check_goal(goal: Goal, config: ClientConfig, catalog: Catalog, profile: Prof
             notes.append(f"measurable: {channel_note}")
         else:
             have = {c for c in frame.columns if c in catalog.metrics and frame.get_column(c).null_count() < frame.height}
-            missing = [b for b in base_inputs(catalog, metric.id) if b not in have]
+            missing = [b for b in catalog.base_inputs(metric.id) if b not in have]
             if missing:
                 measurable = False
                 where = "" if goal.channel is None or goal.channel.lower() in ALL_CHANNELS else f" for {goal.channel}"

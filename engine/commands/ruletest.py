@@ -10,8 +10,7 @@ from ..data.sources import load_dataset
 from ..evaluation.rules import Economy, evaluate_rules
 from ..evaluation.tables import LEVEL_DIMS, metric_table
 from ..language.rulespec import RuleSpec
-from ..loading.catalog import Catalog, get_catalog
-from ..loading.rulepacks import read_rule_pack
+from ..loading.catalog import Catalog, get_catalog, read_rule_pack
 from ..models.config import ClientConfig, RecordsSource
 from ..problems import ConfigError
 

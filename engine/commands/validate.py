@@ -18,11 +18,10 @@ def kind_of(data: object) -> str:
 
 
 def validate_file(path: Path) -> list[Problem]:
-    from ..loading.catalog import get_catalog, load_profile_file
+    from ..loading.catalog import get_catalog, load_profile_file, read_rule_pack
     from ..loading.prepare import config_from_document, prepare
     from ..loading.profiles import profile_problems
-    from ..loading.rulepacks import read_rule_pack
-
+    
     try:
         if not path.is_file():
             return [Problem(f"no such file: {path}")]

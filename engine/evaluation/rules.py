@@ -85,7 +85,7 @@ def _skip_reason(spec: RuleSpec, table: MetricTable, catalog: Catalog, overrides
     missing = [m for m in spec.requires if m not in table.available]
     if missing:
         # Name the counts to add to the data, not the ratios computed from them.
-        counts = list(dict.fromkeys(c for m in missing for c in _missing_counts(m, set(table.available), catalog)))
+        counts = list(dict.fromkeys(c for m in missing for c in catalog.base_inputs(m) if c not in table.available))
         return "needs " + ", ".join(counts or missing) + " (not in the data)"
     if spec.uses_trends and (table.dataset is None or choose_period(table.dataset, spec.rule.period) is None):
         return "needs dated data (a date column) to follow a trend"
@@ -100,15 +100,6 @@ def _skip_reason(spec: RuleSpec, table: MetricTable, catalog: Catalog, overrides
             return (f"no {ref.metric} benchmark{objective} for {platforms} in {currency}; "
                     f"give one under benchmarks: {ref.metric}: in the config")
     return None
-
-
-def _missing_counts(metric_id: str, available: set[str], catalog: Catalog) -> list[str]:
-    """The base counts behind a metric that the data lacks."""
-    metric = catalog.metrics[metric_id]
-    if not metric.derived:
-        return [] if metric_id in available else [metric_id]
-    inputs = expr.parse(metric.formula).names if metric.formula is not None else metric.requires
-    return [c for name in sorted(inputs) if name in catalog.metrics for c in _missing_counts(name, available, catalog)]
 
 
 def evaluate_rules(

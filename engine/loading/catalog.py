@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from ..host import PluginInfo, get_plugin_manager, plugin_infos
 from ..language import expr
 from ..language.rulespec import RuleProblems, RuleSpec, analyse
+from ..limits import check_count
 from ..models.definitions import (
     Benchmark,
     DataFormat,
@@ -32,7 +33,7 @@ from ..models.definitions import (
 )
 from ..problems import ConfigError, PluginError, Problem, format_path
 from .profiles import profile_problems, read_profile
-from .rulepacks import load_rule_pack
+from .rulepacks import analyse_rules, load_rule_pack
 from .validation import problems_from_validation_error
 from .yamlsafe import Document
 
@@ -54,6 +55,18 @@ class Catalog:
 
     def metric(self, metric_id: str) -> MetricDef:
         return self.metrics[metric_id]
+
+    def base_inputs(self, metric_id: str) -> list[str]:
+        """The base counts a metric is computed from (itself, for a base count), each once."""
+        metric = self.metrics[metric_id]
+        if not metric.derived:
+            return [metric_id]
+        names = sorted(expr.parse(metric.formula).names) if metric.formula is not None else sorted(metric.requires)
+        out: list[str] = []
+        for name in names:
+            if name in self.metrics:
+                out += [m for m in self.base_inputs(name) if m not in out]
+        return out
 
     def suggest(self, name: str, known: Iterable[str]) -> str:
         close = difflib.get_close_matches(name, list(known), n=1)
@@ -131,6 +144,23 @@ def _plugin_pack(path: Path, plugin: str) -> RulePack:
         if path.is_file():
             raise  # the pack's own problems already name its file and line
         raise PluginError([replace(p, file=None, message=f"plugin '{plugin}': rule pack {path}: {p.message}") for p in exc.problems]) from None
+
+
+def read_rule_pack(path: Path, catalog: Catalog, *, shipped_metrics_ok: bool = False) -> tuple[Catalog, list[RuleSpec]]:
+    """A pack file's analysed rules, and the catalogue with the pack's metrics added: the one way a
+    rule-pack file is read for a run, `validate` and `test-rules`, so all three accept the same.
+
+    :param shipped_metrics_ok: a metric the catalogue already has is taken as the same one (a
+        shipped pack being validated or tested) instead of refused as defined twice (a run).
+    """
+    pack = load_rule_pack(path)
+    check_count("metrics", len(catalog.metrics) + len(pack.metrics), "metrics in this run", file=str(path))
+    metrics = [m for m in pack.metrics if m.id not in catalog.metrics] if shipped_metrics_ok else pack.metrics
+    catalog = catalog.with_metrics(metrics, str(path))
+    specs, problems = analyse_rules(pack, catalog.metrics, str(path))
+    if problems:
+        raise ConfigError(problems)
+    return catalog, specs
 
 
 def load_profile_file(path: Path, known: Mapping[str, ProfileDef] | None = None) -> ProfileDef:

@@ -16,8 +16,7 @@ from ..limits import check_count
 from ..models.config import ClientConfig
 from ..models.definitions import RuleDef
 from ..problems import ConfigError, Problem, format_path
-from .catalog import Catalog, get_catalog
-from .rulepacks import read_rule_pack
+from .catalog import Catalog, get_catalog, read_rule_pack
 from .validation import known_fields_for, problems_from_validation_error, validate_document
 from .yamlsafe import Document, load_yaml_file, load_yaml_text
 

@@ -1,2 +1,1 @@
-from kpi_advisor import hookimpl
 

@@ -1,3 +1,2 @@
-import pathlib
 
 raise ImportError('no module named secret_sauce')
