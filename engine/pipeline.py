@@ -9,18 +9,21 @@ import polars as pl
 from .advice import goals as goals_mod
 from .advice import kpis as kpis_mod
 from .data.sources import Dataset, load_dataset
+from .evaluation.money import BASIS as MONEY_BASIS
+from .evaluation.money import count_once
 from .evaluation.rules import Economy, evaluate_rules
-from .evaluation.tables import LEVEL_DIMS, MetricTable, metric_table, scope_of, undefined_notes
+from .evaluation.tables import LEVEL_DIMS, MetricTable, metric_table, pairing_notes, scope_of, undefined_notes
 from .i18n.formatting import format_value, use_locale
 from .i18n.messages import localize_specs
 from .loading.catalog import Catalog
 from .loading.prepare import Prepared, load_config, prepare
 from .models.definitions import SEVERITIES
-from .models.report import ActionValue, Report, ScopeMetrics, Summary
+from .models.report import ActionValue, Report, ScopeMetrics, Summary, significant
 from .problems import ConfigError, Problem
 
 # Levels whose totals the report lists; finer ones are used by rules only.
-REPORTED_LEVELS = ("total", "channel")
+# Totals for all data, per account (where the data names accounts) and per channel within each.
+REPORTED_LEVELS = ("total", "account", "channel")
 
 
 def extra_frame(data: Any) -> pl.DataFrame | None:
@@ -117,7 +120,11 @@ def run_pipeline(prepared: Prepared, data: Any = None, *, lang: str = "en", prog
         warnings += undefined_notes(table, catalog)
         for row in table.frame.select(list(table.dims) + table.available).iter_rows(named=True):
             scope = scope_of(row, table.dims)
-            metrics_out.append(ScopeMetrics(scope=scope, values={m: _round(row[m]) for m in table.available}))
+            metrics_out.append(ScopeMetrics(scope=scope, values={m: significant(row[m]) for m in table.available}))
+
+    # Counts empty on part of a scope's rows, named at the finest reported level the data has.
+    finest = next((level for level in reversed(REPORTED_LEVELS) if tables.get(level) is not None), "total")
+    warnings += pairing_notes(dataset, catalog, finest)
 
     step("checking goals")
     total = tables["total"]
@@ -134,6 +141,7 @@ def run_pipeline(prepared: Prepared, data: Any = None, *, lang: str = "en", prog
     for finding in outcome.findings:
         by_rule[finding.rule] = by_rule.get(finding.rule, 0) + 1
         by_severity[finding.severity] = by_severity.get(finding.severity, 0) + 1
+    money = count_once(outcome.findings)
     summary = Summary(
         findings_total=len(outcome.findings),
         by_rule=dict(sorted(by_rule.items())),
@@ -141,6 +149,8 @@ def run_pipeline(prepared: Prepared, data: Any = None, *, lang: str = "en", prog
         rules_evaluated=len(outcome.evaluated),
         rules_skipped=outcome.skipped,
         rows=dataset.rows,
+        money_at_stake=money,
+        money_basis=MONEY_BASIS if money is not None else None,
     )
     period = {"start": config.period.start.isoformat(), "end": config.period.end.isoformat()} if config.period else None
     return Report(
@@ -156,11 +166,6 @@ def run_pipeline(prepared: Prepared, data: Any = None, *, lang: str = "en", prog
         summary=summary,
         warnings=warnings,
     )
-
-
-def _round(value: Any) -> float | None:
-    # + 0.0 turns -0.0 into 0.0, so a tiny negative rounds to the same text in every report.
-    return None if value is None else round(float(value), 6) + 0.0
 
 
 def evaluate(config: Any, *, data: Any = None, catalog: Catalog | None = None, lang: str = "en") -> Report:

@@ -24,7 +24,7 @@ def _base(id, stage, description, *, name="", unit="count", vanity=False, aliase
     }
 
 
-def _derived(id, formula, stage, description, *, name="", unit="ratio", direction="higher", vanity=False):
+def _derived(id, formula, stage, description, *, name="", unit="ratio", direction="higher", vanity=False, paired=True):
     return {
         "id": id,
         "name": name or id.replace("_", " ").capitalize(),
@@ -34,6 +34,7 @@ def _derived(id, formula, stage, description, *, name="", unit="ratio", directio
         "direction": direction,
         "description": description,
         "vanity": vanity,
+        **({} if paired else {"paired": False}),
     }
 
 
@@ -173,7 +174,11 @@ DERIVED = [
     _derived("cost_per_acquisition", "spend / purchases", "purchase", "Ad spend per order.", unit="currency", direction="lower"),
     _derived("cost_per_conversion", "spend / conversions", "purchase", "Ad spend per conversion the platform counted.",
              unit="currency", direction="lower"),
-    _derived("roas", "revenue / spend", "purchase", "Revenue per unit of ad spend.", name="ROAS", unit="number"),
+    _derived("roas", "revenue / spend", "purchase", "Revenue per unit of ad spend, from the rows that carry spend (paid only).",
+             name="ROAS", unit="number"),
+    _derived("mer", "revenue / spend", "purchase",
+             "Marketing efficiency ratio: all revenue, paid or not, per unit of ad spend (blended; ROAS is the paid-only figure).",
+             name="MER", unit="number", paired=False),
     _derived("average_order_value", "revenue / purchases", "purchase", "Revenue per order.", unit="currency"),
     _derived("cost_per_install", "spend / installs", "purchase", "Ad spend per app install.", unit="currency", direction="lower"),
     # --- loyalty and support

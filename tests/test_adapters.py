@@ -212,7 +212,7 @@ def test_linkedin_ads():
     assert values["clicks_all"] == 219 + 131 + 201 + 120  # LinkedIn's Clicks: every click on the ad
     assert values["spend"] == pytest.approx(412.30 + 188.90 + 398.75 + 179.40)
     assert values["leads"] == 27 and values["cost_per_lead"] == pytest.approx(1179.35 / 27, abs=1e-6)
-    assert set(scopes(report)) == {"all", "channel=linkedin"}
+    assert set(scopes(report)) == {"all", "account=Acme B2B", "account=Acme B2B, channel=linkedin"}  # scopes nest under the account
 
 
 def test_linkedin_dates_are_us_style(tmp_path):

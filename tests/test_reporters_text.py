@@ -36,7 +36,7 @@ def test_piped_cli_output_is_plain_and_has_the_funnel_and_the_finding():
     assert not ANSI.search(result.output)
     lines = result.output.splitlines()
     assert lines[0] == "Acme Outdoor · DTC e-commerce shop · Jul 1, 2026 – Sep 30, 2026 · EUR"
-    assert lines[1] == "2 findings (2 high) · EUR 17,352 at stake per period · goals: 1 of 2 on track"
+    assert lines[1] == "2 findings (2 high) · EUR 11,370 at stake per period · goals: 1 of 2 on track"
     assert any(re.fullmatch(r"  Visits without bounce +2,190 +18\.4%  ◀ leak: landing-page-leak", line) for line in lines)
     assert "HIGH landing-page-leak [facebook]" in result.output
 

@@ -7,6 +7,7 @@ fire come back to Python, to be rendered as findings and valued."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -19,9 +20,10 @@ from ..language.functions import PeerContext, TrendCollector, rule_functions
 from ..language.rulespec import SOURCE_SUFFIX, RuleSpec, template_fields
 from ..loading.catalog import Catalog
 from ..models.definitions import DIMENSIONS, SEVERITIES, RuleDef
-from ..models.report import Finding, Impact
+from ..models.report import Finding, Impact, significant
 from .benchmarks import Resolved, resolve
 from .tables import (
+    PAID_BY,
     PERIOD_COLUMN,
     MetricTable,
     choose_period,
@@ -129,14 +131,12 @@ def evaluate_rules(
             continue
         by_level.setdefault(level, []).append(spec)
 
-    total = tables.get("total")
-    total_row = total.frame.row(0, named=True) if total is not None and total.frame.height else {}
     findings: list[Finding] = []
     evaluated: list[str] = []
     for level, level_specs in by_level.items():
         table = tables[level]
         assert table is not None
-        findings += _LevelRun(level_specs, table, catalog, params, economy, overrides, total_row).findings()
+        findings += _LevelRun(level_specs, table, catalog, params, economy, overrides).findings()
         evaluated += [spec.rule.id for spec in level_specs]
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: (rank[f.severity], -_impact_key(f), f.rule, sorted(f.scope.items())))
@@ -178,14 +178,13 @@ class _Plan:
 
 
 class _LevelRun:
-    def __init__(self, specs, table: MetricTable, catalog: Catalog, params, economy: Economy, overrides, total_row) -> None:
+    def __init__(self, specs, table: MetricTable, catalog: Catalog, params, economy: Economy, overrides) -> None:
         self.specs = specs
         self.table = table
         self.catalog = catalog
         self.params = params
         self.economy = economy
         self.overrides = overrides
-        self.total_row = total_row
 
     def findings(self) -> list[Finding]:
         columns, plans, collectors = self._compiled()
@@ -226,7 +225,7 @@ class _LevelRun:
         return compiled
 
     def _compile(self, periods: tuple[str | None, ...]) -> tuple[list[pl.Expr], list[_Plan], dict[str, TrendCollector]]:
-        peers = PeerContext(*peer_group(self.table.level))
+        peers = PeerContext(*peer_group(self.table.dims))
         collectors: dict[str, TrendCollector] = {}
         base = _base_names(self.table, self.catalog)
         channel = pl.col("channel") if "channel" in self.table.dims else None
@@ -313,12 +312,12 @@ class _LevelRun:
 
     def _finding(self, plan: _Plan, row: dict, scope: dict[str, str]) -> Finding:
         rule = plan.spec.rule
-        evidence = {name: _clean(self._value(plan, row, name)) for name in plan.spec.evidence}
+        evidence = {name: significant(self._value(plan, row, name)) for name in plan.spec.evidence}
         thresholds = {}
         for metric_id, name in rule.thresholds.items():
             value = self._value(plan, row, name)
             if value is not None:
-                thresholds[metric_id] = round(float(value), 6)
+                thresholds[metric_id] = significant(value)
         placeholders = self._placeholders(plan, row, scope)
         return Finding(
             rule=rule.id,
@@ -333,56 +332,108 @@ class _LevelRun:
         )
 
     def _impact(self, plan: _Plan, row: dict) -> Impact | None:
-        """The gap to the threshold, carried down the funnel to customers and valued."""
+        """The gap to the threshold, carried down this scope's own funnel and valued, never above
+        what the scope spends or earns (docs/rules.md, "Money at stake")."""
         impact_def = plan.spec.rule.impact
         units = row.get(plan.column("impact")) if impact_def is not None else None
         if impact_def is None or units is None or units <= 0:
             return None
         metric = impact_def.metric
-        currency = self.economy.currency
-        money_of = lambda amount: format_value(amount, "currency", currency)  # noqa: E731
         units = float(units)
         if self.catalog.metrics[metric].unit == "currency":
-            return Impact(metric=metric, value=round(units, 2), money=round(units, 2), basis=f"{impact_def.basis} ({currency})")
+            money, basis = self._bounded(units, f"{impact_def.basis} ({self.economy.currency})", row)
+            return Impact(metric=metric, value=round(units, 2), money=money, basis=basis)
         if not self.economy.given:
             return None  # no economics in the config: nothing to value the gap with
-        count = _count(units)
         label = metric.replace("_", " ")
         basis = impact_def.basis
+        # Attainable: a gain is never more than a doubling of what the scope does today.
+        today = row.get(metric)
+        if today is not None and 0 < today < units:
+            units = float(today)
+            basis += f"; capped at a doubling of today's {_count(today)} {label}, a target within reach"
+        count = _count(units)
+        money_of = self._money_of
         per_unit = self.economy.unit_value(metric, self.catalog.aliases)
-        if per_unit is not None:
+        if today is not None and today <= 0 and per_unit is None:
+            money = None
+            basis += f"; not valued: this scope has no {label} today, so its own funnel cannot size the gain"
+        elif per_unit is not None:
             money = units * per_unit
             source = "the customer value" if metric in OUTCOMES else "economics.micro_conversions"
             basis += f"; {count} {label} at {money_of(per_unit)} each ({source})"
-        elif self.catalog.metrics[metric].stage != "loyalty" and (carried := self._carry_down(metric, units, row)) is not None:
+        elif self.catalog.metrics[metric].stage == "loyalty":
             # Support replies and other loyalty counts do not lead to a sale: they are never carried down.
-            reached, target, rate, where, value = carried
+            money = None
+            basis += f"; not valued: give economics.micro_conversions a value for {metric}"
+        elif (carried := self._carry_down(metric, units, row)) is not None:
+            reached, target, rate, value = carried
             money = reached * value
             target_label = target.replace("_", " ")
-            basis += (f"; {count} {label} x {format_value(rate, 'ratio')} of {label} becoming {target_label} {where} = "
+            basis += (f"; {count} {label} x {format_value(rate, 'ratio')} of {label} becoming {target_label} on this scope = "
                       f"{_count(reached)} {target_label} at {money_of(value)} each")
+        elif (spend := row.get(PAID_BY)) is not None and spend > 0:
+            money = float(spend)
+            basis += (f"; no valued result on this scope to carry the gap down to (no extrapolation from other scopes): "
+                      f"its spend of {money_of(spend)} is what is at risk")
         else:
             money = None
-            basis += f"; not valued: give economics.micro_conversions a value for {metric}" + (
-                "" if self.catalog.metrics[metric].stage == "loyalty" else ", or data down to purchases or customers"
-            )
-        return Impact(metric=metric, value=round(units, 2), money=None if money is None else round(money, 2), basis=basis)
+            basis += f"; not valued: give economics.micro_conversions a value for {metric}, or data down to purchases or customers"
+        if money is not None:
+            money, basis = self._bounded(money, basis, row)
+        return Impact(metric=metric, value=round(units, 2), money=money, basis=basis)
 
-    def _carry_down(self, metric: str, units: float, row: dict) -> tuple[float, str, float, str, float] | None:
+    def _money_of(self, amount: float) -> str:
+        return format_value(amount, "currency", self.economy.currency)
+
+    def _bounded(self, money: float, basis: str, row: dict) -> tuple[float | None, str]:
+        """Money no larger than what the scope spends or earns; None where it has neither."""
+        spend = row.get(PAID_BY) or 0.0
+        earned = self._earned(row)
+        bound, what = (spend, "spends") if spend >= earned else (earned, "earns")
+        if bound <= 0:
+            return None, basis + "; not valued: this scope has no spend or revenue to bound it"
+        if money > bound:
+            return round(bound, 2), basis + f"; capped at what this scope {what} ({self._money_of(bound)})"
+        return round(money, 2), basis
+
+    def _earned(self, row: dict) -> float:
+        """What a scope earns: its revenue (sales and ad revenue), else its orders or customers at
+        the customer value, else its micro actions at the values the economics gives them."""
+        revenue = sum(row.get(m) or 0.0 for m in self._earnings)
+        if revenue > 0:
+            return revenue
+        if self.economy.customer_value is not None:
+            outcome = next((row[o] for o in OUTCOMES if row.get(o)), 0.0)
+            if outcome:
+                return outcome * self.economy.customer_value
+        micro = 0.0
+        for action, value in self.economy.action_values.items():
+            metric = _metric_of(action, self.catalog)
+            if metric is not None and metric not in OUTCOMES:
+                micro += (row.get(metric) or 0.0) * value
+        return micro
+
+    @functools.cached_property
+    def _earnings(self) -> tuple[str, ...]:
+        """Base counts of money coming in (revenue, ad revenue): currency counts at the purchase stage."""
+        return tuple(m.id for m in self.catalog.metrics.values()
+                     if not m.derived and m.unit == "currency" and m.stage == "purchase" and m.id != PAID_BY)
+
+    def _carry_down(self, metric: str, units: float, row: dict) -> tuple[float, str, float, float] | None:
         """Units of a funnel metric -> the first valued result after it (orders or customers at the
         customer value, else a micro action the economics values), at the rate this scope converts
-        them, else the rate over all data."""
+        them. A scope that converts none gets no revenue extrapolated from other scopes."""
         targets = [(o, self.economy.customer_value) for o in OUTCOMES if self.economy.customer_value is not None]
         for action, value in self.economy.action_values.items():
             target = _metric_of(action, self.catalog)
             if target is not None and target != metric and target not in OUTCOMES:
                 targets.append((target, value))
-        for where, source in (("on this scope", row), ("over all data", self.total_row)):
-            for target, value in targets:
-                base, result = source.get(metric), source.get(target)
-                if base and result is not None and result > 0:
-                    rate = result / base
-                    return units * rate, target, rate, where, value
+        for target, value in targets:
+            base, result = row.get(metric), row.get(target)
+            if base and result is not None and result > 0:
+                rate = result / base
+                return units * rate, target, rate, value
         return None
 
 
@@ -410,10 +461,6 @@ def _scope_label(row: dict, dims: tuple[str, ...]) -> str:
         # The untagged rest of a level (visits without a channel): say so rather than "all data".
         return f"(no {dims[-1]})"
     return " / ".join(parts) or "all data"
-
-
-def _clean(value) -> float | None:
-    return None if value is None else round(float(value), 6) + 0.0  # never -0.0
 
 
 def _period_label(value: dt.date | None, period: str | None) -> str:

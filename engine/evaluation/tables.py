@@ -4,7 +4,8 @@ from the summed counts (never averaged), all as polars expressions."""
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -13,7 +14,7 @@ from ..language import expr
 from ..loading.catalog import Catalog
 from ..plugincalls import polars_metric, with_metric_columns
 
-# Levels a metric table can be built at, and the dimensions each groups by.
+# Levels a metric table can be built at, and the dimensions each needs.
 LEVEL_DIMS: dict[str, tuple[str, ...]] = {
     "total": (),
     "account": ("account",),
@@ -22,6 +23,16 @@ LEVEL_DIMS: dict[str, tuple[str, ...]] = {
     "ad": ("channel", "campaign", "ad"),
     "region": ("region",),
 }
+# Scopes nest as the data does: account > channel > campaign > ad set > ad. A level groups by
+# its own dimensions and, where the data has them, the optional ones above it, so a scope is
+# named by its whole path and equal names under different parents (two clients' "c01") never merge.
+OPTIONAL_PARENTS: dict[str, tuple[str, ...]] = {
+    "channel": ("account",),
+    "campaign": ("account",),
+    "ad": ("account", "ad_set"),
+    "region": ("account",),
+}
+HIERARCHY = ("account", "channel", "campaign", "ad_set", "ad", "region")
 
 
 # Trend periods and the polars interval each truncates dates to.
@@ -30,6 +41,8 @@ PERIOD_EVERY: dict[str, str] = {"day": "1d", "week": "1w", "month": "1mo", "quar
 # periods smooth out noise, and fewer than three points make no trend.
 AUTO_MIN_PERIODS = 3
 PERIOD_COLUMN = "__period"
+# A ratio over spend (ROAS, cost per result) counts a row as paid only where it spent something.
+PAID_BY = "spend"
 
 
 @dataclass
@@ -42,9 +55,12 @@ class MetricTable:
 
 
 def level_dims(level: str, dataset: Dataset) -> tuple[str, ...] | None:
-    """The grouping for a level, or None when the data lacks one of its dimensions."""
+    """The grouping for a level (parents first), or None when the data lacks one of its dimensions."""
     dims = LEVEL_DIMS[level]
-    return dims if all(d in dataset.dims for d in dims) else None
+    if not all(d in dataset.dims for d in dims):
+        return None
+    wanted = set(dims) | {d for d in OPTIONAL_PARENTS.get(level, ()) if d in dataset.dims}
+    return tuple(d for d in HIERARCHY if d in wanted)
 
 
 def _stocks_at_latest_date(dataset: Dataset, catalog: Catalog, frame: pl.DataFrame | None = None, within: tuple[str, ...] = ()) -> pl.DataFrame:
@@ -74,6 +90,89 @@ def _base_aggregations(dataset: Dataset, catalog: Catalog) -> list[pl.Expr]:
     return aggs
 
 
+@dataclass(frozen=True)
+class Pairing:
+    """Paired aggregation: a formula over several counts takes each count only from the rows that
+    carry all of them, so email revenue without spend never lifts ROAS and clicks without
+    impressions never lift CTR. ``sets`` are the count sets that need it in this data;
+    ``metrics`` maps a metric to its set."""
+
+    sets: tuple[tuple[str, ...], ...] = ()
+    metrics: Mapping[str, int] = field(default_factory=dict)
+    grain: tuple[str, ...] = ()  # dimensions every row names (and the date): where sources meet
+
+    @staticmethod
+    def column(index: int, name: str) -> str:
+        return f"__pair{index}_{name}"
+
+    def mask(self, index: int) -> pl.Expr:
+        inputs = self.sets[index]
+        mask = pl.all_horizontal([pl.col(name).is_not_null() for name in inputs])
+        return mask & (pl.col(PAID_BY) > 0) if PAID_BY in inputs else mask
+
+    def cells(self, dataset: Dataset, keys: list[str]) -> pl.LazyFrame:
+        """The rows summed into cells of the grain every row shares, within each scope (``keys``):
+        an ad-level export and a campaign-level analytics file meet on the campaign and day, so
+        pairing asks whether a cell carries both counts, not whether one file did."""
+        used = sorted({name for inputs in self.sets for name in inputs})
+        sums = [pl.when(pl.col(n).count() > 0).then(pl.col(n).sum()).otherwise(None).alias(n) for n in used]
+        by = [d for d in dataset.dims if d in self.grain or d in keys]
+        frame = dataset.frame.lazy()
+        return frame.group_by(by).agg(sums) if by else frame.select(sums)
+
+    def aggregations(self) -> list[pl.Expr]:
+        """Per scope, over cells: each count of a set summed over the cells that carry the whole set."""
+        out = []
+        for index, inputs in enumerate(self.sets):
+            mask = self.mask(index)
+            out += [pl.when(mask.any()).then(pl.col(name).filter(mask).sum()).otherwise(None).alias(self.column(index, name))
+                    for name in inputs]
+        return out
+
+    def table(self, dataset: Dataset, keys: list[str], cells: pl.LazyFrame | None = None) -> pl.LazyFrame | None:
+        """The paired sums per scope (``keys``), to join onto a metric table."""
+        if not self.sets:
+            return None
+        cells = self.cells(dataset, keys) if cells is None else cells
+        return cells.group_by(keys).agg(self.aggregations()) if keys else cells.select(self.aggregations())
+
+    def names(self, metric_id: str) -> dict[str, pl.Expr]:
+        """The paired columns a metric's formula reads instead of the plain sums."""
+        index = self.metrics.get(metric_id)
+        return {} if index is None else {name: pl.col(self.column(index, name)) for name in self.sets[index]}
+
+
+def pairing(dataset: Dataset, catalog: Catalog) -> Pairing:
+    """Which metrics need paired counts in this data: only where a count is missing on some rows
+    (or spend is zero on some), since otherwise the plain sums are the paired ones."""
+    cached = getattr(dataset, "_pairing", None)
+    if cached is not None and cached[0] is catalog:
+        return cached[1]
+    counts = set(dataset.counts)
+    wanted: dict[str, tuple[str, ...]] = {}
+    for metric_id in catalog.order:
+        metric = catalog.metrics[metric_id]
+        if metric.formula is None or not metric.paired or "coalesce" in _parsed(metric.formula).functions:
+            continue
+        inputs = tuple(sorted(catalog.base_inputs(metric_id)))
+        if len(inputs) > 1 and all(n in counts and catalog.metrics[n].aggregate == "sum" for n in inputs):
+            wanted[metric_id] = inputs
+    result = Pairing()
+    if wanted and dataset.frame.height:
+        used = sorted({name for inputs in wanted.values() for name in inputs})
+        checks = [pl.col(name).null_count().alias(name) for name in used]
+        checks += [pl.col(dim).null_count().alias(f"__dim_{dim}") for dim in dataset.dims]
+        if PAID_BY in used:
+            checks.append((pl.col(PAID_BY) <= 0).sum().alias("__unpaid"))
+        gaps = dataset.frame.select(checks).row(0, named=True)
+        needed = {m: inputs for m, inputs in wanted.items() if any(gaps[n] for n in inputs) or (PAID_BY in inputs and gaps["__unpaid"])}
+        sets = tuple(sorted(set(needed.values())))
+        grain = tuple(d for d in dataset.dims if d == "date" or not gaps[f"__dim_{d}"])
+        result = Pairing(sets, {m: sets.index(inputs) for m, inputs in needed.items()}, grain)
+    dataset._pairing = (catalog, result)  # type: ignore[attr-defined]  # one scan per dataset
+    return result
+
+
 @functools.lru_cache(maxsize=4096)
 def _parsed(formula: str) -> expr.Expr:
     return expr.parse(formula)
@@ -101,7 +200,7 @@ def derived_names(catalog: Catalog, available: set[str]) -> list[str]:
     return out
 
 
-def add_derived(frame: pl.DataFrame, catalog: Catalog, available: list[str]) -> tuple[pl.DataFrame, list[str]]:
+def add_derived(frame: pl.DataFrame, catalog: Catalog, available: list[str], paired: Pairing | None = None) -> tuple[pl.DataFrame, list[str]]:
     names = derived_names(catalog, set(available))
     columns = set(frame.columns)
     missing = pl.lit(None, dtype=pl.Float64)
@@ -114,7 +213,11 @@ def add_derived(frame: pl.DataFrame, catalog: Catalog, available: list[str]) -> 
         exprs = []
         for metric_id in wave:
             metric = catalog.metrics[metric_id]
-            compiled = expr.compile_expr(_parsed(metric.formula), mapping) if metric.formula is not None else polars_metric(metric, mapping, catalog.origins)
+            if metric.formula is not None:
+                inputs = {**mapping, **paired.names(metric_id)} if paired is not None else mapping
+                compiled = expr.compile_expr(_parsed(metric.formula), inputs)
+            else:
+                compiled = polars_metric(metric, mapping, catalog.origins)
             # NaN and infinity never leave the engine: they become null like a zero division.
             compiled = compiled.cast(pl.Float64)
             exprs.append(pl.when(compiled.is_finite()).then(compiled).otherwise(None).alias(metric_id))
@@ -129,15 +232,22 @@ def metric_table(dataset: Dataset, catalog: Catalog, level: str, *, extra_dims: 
     if dims is None:
         return None
     dims = dims + tuple(d for d in extra_dims if d not in dims and d in dataset.dims)
+    paired = pairing(dataset, catalog)
     aggs = _base_aggregations(dataset, catalog)
     source = _stocks_at_latest_date(dataset, catalog)
+    sums = paired.table(dataset, list(dims))
     if dims:
         # The streaming engine groups several times faster than an eager group_by on 2 cores.
-        frame = source.lazy().group_by(list(dims)).agg(aggs).collect(engine="streaming").sort(list(dims), nulls_last=True)
+        plan = source.lazy().group_by(list(dims)).agg(aggs)
+        if sums is not None:
+            plan = plan.join(sums, on=list(dims), how="left", nulls_equal=True)
+        frame = plan.collect(engine="streaming").sort(list(dims), nulls_last=True)
     else:
         frame = source.select(aggs)
+        if sums is not None:
+            frame = pl.concat([frame, sums.collect()], how="horizontal")
     available = [c for c in dataset.counts if frame.get_column(c).null_count() < frame.height]
-    frame, available = add_derived(frame, catalog, available)
+    frame, available = add_derived(frame, catalog, available, paired)
     return MetricTable(level=level, dims=dims, frame=frame, available=available, dataset=dataset)
 
 
@@ -172,16 +282,21 @@ def period_table(dataset: Dataset, catalog: Catalog, level: str, period: str) ->
     )
     source = _stocks_at_latest_date(dataset, catalog, source, within=(PERIOD_COLUMN,))
     keys = list(dims) + [PERIOD_COLUMN]
-    frame = source.group_by(keys).agg(_base_aggregations(dataset, catalog)).collect(engine="streaming").sort(keys, nulls_last=True)
+    paired = pairing(dataset, catalog)
+    plan = source.group_by(keys).agg(_base_aggregations(dataset, catalog))
+    if paired.sets:
+        bucket = pl.col("date").dt.truncate(PERIOD_EVERY[period]).alias(PERIOD_COLUMN)
+        cells = paired.cells(dataset, list(dims)).filter(pl.col("date").is_not_null()).with_columns(bucket)
+        plan = plan.join(paired.table(dataset, keys, cells), on=keys, how="left", nulls_equal=True)
+    frame = plan.collect(engine="streaming").sort(keys, nulls_last=True)
     available = [c for c in dataset.counts if frame.get_column(c).null_count() < frame.height]
-    frame, available = add_derived(frame, catalog, available)
+    frame, available = add_derived(frame, catalog, available, paired)
     return MetricTable(level=level, dims=dims, frame=frame, available=available, dataset=dataset)
 
 
-def peer_group(level: str) -> tuple[tuple[str, ...], str | None]:
-    """Siblings of a scope: the dims they share (a campaign's channel), and the dim that
-    tells them apart (None at the total level, which has no siblings)."""
-    dims = LEVEL_DIMS[level]
+def peer_group(dims: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
+    """Siblings of a scope: the dims they share (a campaign's account and channel), and the dim
+    that tells them apart (None at the total level, which has no siblings)."""
     if not dims:
         return (), None
     return dims[:-1], dims[-1]
@@ -192,13 +307,16 @@ def undefined_notes(table: MetricTable, catalog: Catalog, limit: int = 3) -> lis
     a zero denominator. A scope that simply lacks an input (a channel only
     analytics sees has no impressions) gets no note; its value is null."""
     columns = set(table.frame.columns)
+    paired = pairing(table.dataset, catalog) if table.dataset is not None else Pairing()
     masks: dict[str, pl.Expr] = {}
     for metric_id in table.available:
         metric = catalog.metrics[metric_id]
         if not metric.derived:
             continue
         inputs = sorted(expr.parse(metric.formula).names if metric.formula else metric.requires)
-        present = [pl.col(name).is_not_null() for name in inputs if name in columns]
+        # A paired metric reads the counts of the rows that carry all its inputs: those must be present.
+        read = {name: pl.col(name) for name in inputs if name in columns} | paired.names(metric_id)
+        present = [value.is_not_null() for value in read.values()]
         masks[metric_id] = pl.col(metric_id).is_null() & pl.all_horizontal(present) if present else pl.col(metric_id).is_null()
     if not masks or table.frame.height == 0:
         return []
@@ -212,6 +330,43 @@ def undefined_notes(table: MetricTable, catalog: Catalog, limit: int = 3) -> lis
         more = f" and {count - limit} more" if count > limit else ""
         formula = catalog.metrics[metric_id].formula or "its plugin formula"
         notes.append(f"{metric_id} is undefined for {scopes}{more}: {formula} divides by zero")
+    return notes
+
+
+def pairing_notes(dataset: Dataset, catalog: Catalog, level: str, limit: int = 10) -> list[str]:
+    """One warning per scope and count set where a count is empty on part of the scope's rows:
+    the ratios over that set use only the rows that carry every count, and say how many were left
+    out, so one missing cell cannot silently change a verdict."""
+    dims = level_dims(level, dataset)
+    paired = pairing(dataset, catalog)
+    if dims is None or not paired.sets:
+        return []
+    aggs = []
+    for index, inputs in enumerate(paired.sets):
+        any_value = pl.any_horizontal([pl.col(name).is_not_null() for name in inputs])
+        aggs += [any_value.sum().alias(f"__any{index}"), paired.mask(index).sum().alias(f"__all{index}")]
+        aggs += [(any_value & pl.col(name).is_null()).sum().alias(f"__empty{index}_{name}") for name in inputs]
+        if PAID_BY in inputs:
+            aggs.append((any_value & (pl.col(PAID_BY) <= 0)).sum().alias(f"__unpaid{index}"))
+    cells = paired.cells(dataset, list(dims))
+    frame = cells.group_by(list(dims)).agg(aggs).sort(list(dims), nulls_last=True) if dims else cells.select(aggs)
+    notes = []
+    for row in frame.collect().iter_rows(named=True):
+        scope = scope_label({d: row[d] for d in dims}) if dims else "all data"
+        for index, inputs in enumerate(paired.sets):
+            rows_any, rows_all = row[f"__any{index}"], row[f"__all{index}"]
+            if not 0 < rows_all < rows_any:
+                continue
+            metrics = sorted(m for m, i in paired.metrics.items() if i == index)
+            why = [f"{name} empty in {row[f'__empty{index}_{name}']}" for name in inputs if row[f"__empty{index}_{name}"]]
+            if row.get(f"__unpaid{index}"):
+                why.append(f"{PAID_BY} zero in {row[f'__unpaid{index}']}")
+            left = rows_any - rows_all
+            verb = "uses" if len(metrics) == 1 else "use"
+            notes.append(f"{scope}: {', '.join(metrics)} {verb} the {rows_all} of {rows_any} rows that carry {', '.join(inputs)}"
+                         f" ({left / rows_any:.0%} left out: {'; '.join(why)})")
+    if len(notes) > limit:
+        notes = notes[:limit] + [f"... and {len(notes) - limit} more scopes where a count is empty on some rows"]
     return notes
 
 

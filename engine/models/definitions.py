@@ -47,6 +47,11 @@ class MetricDef(Strict):
     aggregate: Literal["sum", "last", "max", "mean"] = Field(
         default="sum", description="how a base count combines over rows: sum for flows, last for stocks such as followers"
     )
+    paired: bool = Field(
+        default=True,
+        description="a formula over several counts takes each only from the rows that carry all of them (ROAS from rows "
+        "with spend); false for a deliberately blended figure such as MER (all revenue / ad spend)",
+    )
     polars: SkipJsonSchema[Callable[..., Any] | None] = Field(
         default=None, exclude=True, description="Python plugins only: mapping of metric id to polars.Expr -> polars.Expr"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -9,6 +10,20 @@ from pydantic import BaseModel, ConfigDict, Field
 from .definitions import Severity, Stage
 
 SCHEMA_VERSION = "1"
+# At least the 9 digits the contract promises; 12 keeps counts exact to a trillion while dropping
+# the last bits of float noise that the order of a parallel sum may leave.
+SIGNIFICANT_DIGITS = 12
+
+
+def significant(value: float | int | None, digits: int = SIGNIFICANT_DIGITS) -> float | None:
+    """A report number kept to ``digits`` significant digits (a CTR of 0.000176093 stays that,
+    where rounding to decimal places would lose it); the same text on every run, never -0.0."""
+    if value is None:
+        return None
+    value = float(value)
+    if value == 0 or not math.isfinite(value):
+        return value + 0.0
+    return float(f"{value:.{digits}g}") + 0.0
 
 
 class Model(BaseModel):
@@ -30,6 +45,11 @@ class Impact(Model):
     value: float
     money: float | None = None
     basis: str
+    overlaps: list[str] = Field(
+        default_factory=list,
+        description="other findings whose money covers the same scope or a scope that contains it (rule ids, with the "
+        "scope where it differs); the summary counts such money once",
+    )
 
 
 class Finding(Model):
@@ -82,6 +102,10 @@ class Summary(Model):
     rules_evaluated: int = 0
     rules_skipped: dict[str, str] = Field(default_factory=dict, description="rule id -> why it could not run")
     rows: int = 0
+    money_at_stake: float | None = Field(
+        default=None, description="money at stake over all findings, each piece counted once (docs/rules.md)"
+    )
+    money_basis: str | None = None
 
 
 class Report(Model):

@@ -149,8 +149,8 @@ class ReportView:
 
     @functools.cached_property
     def money_at_stake(self) -> float | None:
-        amounts = [f.impact.money for f in self.report.findings if f.impact is not None and f.impact.money is not None]
-        return sum(amounts) if amounts else None
+        """The summary's total: overlapping findings' money counted once, never their plain sum."""
+        return self.report.summary.money_at_stake
 
     def findings_count(self) -> str:
         """"3 findings (1 high, 2 medium)", or "3 findings, 1 shown" when --max-findings cut the list."""
