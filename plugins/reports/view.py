@@ -6,12 +6,16 @@ once. A renderer gets the options the command line passes:
 - ``catalog``: the catalog of the run (metric units and names, rule titles), else
   the installed plugins' catalog;
 - ``color``: whether the output goes to a terminal that shows colour;
-- ``width``: the width of a terminal report (default 80).
+- ``width``: the width of a terminal report (default 80);
+- ``audience``: "client" (display names, no ids, no consultant notes or
+  diagnostics) or "consultant" (everything); each format has its default;
+- ``branding``: the consultant's :class:`~.branding.Brand` (html).
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from typing import TYPE_CHECKING, Any, Mapping
 
 from kpi_advisor.i18n.messages import N_, Translator, check_lang
@@ -51,6 +55,28 @@ SMART_LABELS = (
 )
 # TRANSLATORS: a funnel step: the visits that did not bounce
 STAYED_LABEL = N_("Visits without bounce")
+# How a client reads a channel id; ids not listed are written out (google_shopping -> Google shopping).
+CHANNEL_NAMES = {
+    "facebook": "Facebook", "instagram": "Instagram", "x": "X", "twitter": "X (Twitter)", "tiktok": "TikTok",
+    "linkedin": "LinkedIn", "youtube": "YouTube", "pinterest": "Pinterest", "snapchat": "Snapchat", "reddit": "Reddit",
+    "threads": "Threads", "whatsapp": "WhatsApp", "meta": "Meta", "google": "Google", "google_ads": "Google Ads",
+    "google_search": "Google Search", "google_display": "Google Display", "google_shopping": "Google Shopping",
+    "google_business_profile": "Google Business Profile", "gbp": "Google Business Profile",
+    "apple_search_ads": "Apple Search Ads", "bing": "Bing", "microsoft_ads": "Microsoft Ads", "ga4": "GA4",
+}
+CHANNEL_WORDS = {
+    "google_organic": N_("Google organic"),
+    "organic": N_("Organic"),
+    "organic_search": N_("Organic search"),
+    "direct": N_("Direct"),
+    "referral": N_("Referral"),
+    "email": N_("Email"),
+    "newsletter": N_("Newsletter"),
+    "unassigned": N_("Unassigned"),
+    "other": N_("Other"),
+}
+# A sentence that speaks to the consultant (set a config key, check the export) rather than to the client.
+CONSULTANT_SENTENCE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b|\bconfig\b|\bKonfiguration\b|\bkonfiguration\b|\bkonfigurasi\b|\beconomics\.")
 
 
 class ReportView:
@@ -63,6 +89,52 @@ class ReportView:
         self.lang = self.tr.lang
         self.catalog: "Catalog" = options.get("catalog") or _installed_catalog()
         self.options = options
+        self.audience = options.get("audience") or self.default_audience
+        if self.audience not in ("client", "consultant"):
+            raise ValueError(f"unknown audience {self.audience!r}; known: client, consultant")
+
+    default_audience = "consultant"
+
+    @property
+    def for_client(self) -> bool:
+        return self.audience == "client"
+
+    def channel(self, channel_id: str) -> str:
+        """Facebook, X, Google organic: the name a client knows a channel by."""
+        key = channel_id.strip().lower().replace(" ", "_").replace("-", "_")
+        if key in CHANNEL_NAMES:
+            return CHANNEL_NAMES[key]
+        if key in CHANNEL_WORDS:
+            return self._(CHANNEL_WORDS[key])
+        if channel_id != key:
+            return channel_id  # written by a person already (Google Ads, Unassigned)
+        words = channel_id.replace("_", " ").split()
+        words = [CHANNEL_NAMES.get(word, word) for word in words]
+        text = " ".join(words)
+        return text[:1].upper() + text[1:]
+
+    def client_text(self, text: str) -> str:
+        """``text`` without the sentences meant for the consultant (set break_even_roas ...), for a client."""
+        if not self.for_client or not text:
+            return text
+        sentences = re.split(r"(?<=[.!?])\s+", text.strip())
+        kept = [sentence for sentence in sentences if not CONSULTANT_SENTENCE.search(sentence)]
+        return " ".join(kept) if kept else text
+
+    def without_scope(self, text: str, scope: Mapping[str, str]) -> str:
+        """A finding's message without its leading "facebook: ", which the report shows next to it."""
+        for value in scope.values():
+            if text.startswith(f"{value}: "):
+                text = text[len(value) + 2:]
+                return text[:1].upper() + text[1:]
+        return text
+
+    def goal_name(self, goal_id: str) -> str:
+        """grow-instagram -> Grow Instagram: a goal's id read as words, channels by their names."""
+        words = re.split(r"[-_]+", goal_id)
+        words = [CHANNEL_NAMES.get(word, word) for word in words if word]
+        text = " ".join(words)
+        return text[:1].upper() + text[1:]
 
     # words
     def _(self, message: str) -> str:
@@ -104,7 +176,8 @@ class ReportView:
         return self.tr.template(profile.name) if profile is not None else self.report.business_model
 
     def scope(self, scope: Mapping[str, str]) -> str:
-        return " / ".join(scope.values()) or self._("all data")
+        values = [self.channel(value) if key == "channel" and self.for_client else value for key, value in scope.items()]
+        return " / ".join(values) or self._("all data")
 
     def finding_label(self, finding, funnel: Funnel) -> str:
         """The rule's title, and where inside the funnel's scope it fired (a campaign) if narrower."""
@@ -172,13 +245,23 @@ class ReportView:
 
     def conversion_note(self, step_index: int, funnel: Funnel) -> str:
         step = funnel.steps[step_index]
-        before = funnel.steps[step_index - 1]
-        share = self.percent(step.conversion) if step.conversion is not None else "–"
-        return f"{self.metric_title(before.metric)} → {self.metric_title(step.metric)}: {share}"
+        before = step.source or (funnel.steps[step_index - 1].metric if step_index else step.metric)
+        return f"{self.metric_title(before)} → {self.metric_title(step.metric)}: {self.went_on(step)}"
+
+    def went_on(self, step) -> str:
+        """"18.4% went on": the share of the step before that reached this one; "–" where it is no share."""
+        if step.share is None:
+            return "–"
+        return self._("{share} went on").format(share=self.percent(step.share))
 
     def impact_amount(self, impact) -> str:
-        """'EUR 13,987 (Purchases: 139.9)', or just the units without economics."""
-        units = f"{self.metric_title(impact.metric)}: {self.count(impact.value)}"
+        """'EUR 13,987 (Purchases: 139.9)', or just the units without economics; for a client 'EUR 13,987 (about 140 purchases)'."""
+        if impact.money is not None and self.unit(impact.metric) == "currency":
+            return self.money(impact.money)
+        if self.for_client:
+            units = self._("{metric}: about {n}").format(metric=self.metric_title(impact.metric), n=self.count(round(impact.value)))
+        else:
+            units = f"{self.metric_title(impact.metric)}: {self.count(impact.value)}"
         return f"{self.money(impact.money)} ({units})" if impact.money is not None else units
 
     def rules_checked(self) -> str:
