@@ -150,6 +150,14 @@ class Translator:
 
         return translate(text, self)
 
+    def basis(self, text: str) -> str:
+        """A finding's impact basis with its valuation part in this language."""
+        if not text or self.lang == DEFAULT_LOCALE:
+            return text
+        from .phrases import translate_basis
+
+        return translate_basis(text, self)
+
 
 def _fields(text: str) -> set[str]:
     import string
@@ -262,7 +270,9 @@ def build_template(root: Path, catalog: "Catalog"):
                 existing = pot.get(message)
                 locations = (existing.locations if existing else []) + [(rel, lineno)]
                 pot.add(message, None, locations, flags=("python-brace-format",) if "{" in text else ())
-    for text, where, what in rule_messages(catalog) + metric_titles(catalog) + model_names(catalog):
+    from .phrases import clauses
+
+    for text, where, what in rule_messages(catalog) + metric_titles(catalog) + model_names(catalog) + clauses(catalog):
         flags = ("python-brace-format",) if "{" in text else ()
         existing = pot.get(text)
         locations = (existing.locations if existing else []) + [(where, None)]

@@ -221,7 +221,7 @@ def _finding(view: HtmlView, finding) -> dict[str, Any]:
         )
     impact = None
     if finding.impact is not None:
-        basis = finding.impact.basis
+        basis = view.tr.basis(finding.impact.basis)
         if view.for_client:
             basis = basis.split(";")[0].strip()
             basis = basis[:1].upper() + basis[1:]
