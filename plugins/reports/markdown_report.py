@@ -68,12 +68,12 @@ def _funnel_rows(view: ReportView, funnel: Funnel) -> list[list[str]]:
     _ = view._
     rows = []
     for index, step in enumerate(funnel.steps):
-        conversion = view.percent(step.conversion) if step.conversion is not None else ""
+        conversion = view.step_share(step)
         flag = ""
         if step.leaking:
             conversion = f"**{conversion}**"
             flag = "⚠ " + _("leak") + ": " + ", ".join(f"`{f.rule}`" for f in step.leaks)
-        rows.append([view.metric_title(step.metric), view.count(step.value), conversion, flag])
+        rows.append([view.step_name(step, funnel), view.count(step.value), conversion, flag])
     return rows
 
 
@@ -86,6 +86,8 @@ def _funnels(view: ReportView) -> list[str]:
         out += [f"### {inline(view.scope(funnel.scope))}", ""]
         out += table([_("Step"), _("Count"), _("Share of the step before"), ""], _funnel_rows(view, funnel), right={1, 2})
         out.append("")
+        if view.branch_note(funnel):
+            out += [inline(view.branch_note(funnel)), ""]
         for index in funnel.leak_steps:
             rules = "; ".join(dict.fromkeys(view.finding_label(f, funnel) for f in funnel.steps[index].leaks))
             out += [f"**{inline(_('Leak'))}:** {inline(view.conversion_note(index, funnel))}. {inline(rules)}", ""]
@@ -120,7 +122,7 @@ def _findings(view: ReportView) -> list[str]:
         out += [f"> **{inline(_('Recommendation'))}:** {inline(finding.recommendation)}", ""]
         if finding.impact is not None:
             amount = view.impact_amount(finding.impact)
-            out += [f"**{inline(_('At stake per period'))}:** {inline(amount)}  ", f"_{inline(_('Basis'))}:_ {inline(finding.impact.basis)}", ""]
+            out += [f"**{inline(_('At stake per period'))}:** {inline(amount)}  ", f"_{inline(_('Basis'))}:_ {inline(view.tr.basis(finding.impact.basis))}", ""]
     return out
 
 
@@ -135,7 +137,7 @@ def _kpis(view: ReportView) -> list[str]:
         tags = ([_("vanity")] if kpi.vanity else []) + ([_("no data")] if kpi.has_data is False else [])
         if tags:
             name += f" ({', '.join(tags)})"
-        why = kpi.why + (f" {_('To track it')}: {kpi.tracking_hint}" if kpi.tracking_hint else "")
+        why = view.tr.sentence(kpi.why) + (f" {_('To track it')}: {view.tr.sentence(kpi.tracking_hint)}" if kpi.tracking_hint else "")
         rows.append([str(kpi.rank), name, view.stage(kpi.stage), view.kpi_value(kpi.metric, view.totals), why])
     out = [f"## {inline(_('KPIs that matter'))}", "", inline(_("Ranked for this business model and its goals; values are totals for the period.")), ""]
     return out + table(["#", _("KPI"), _("Stage"), _("All data"), _("Why it matters")], rows, right={0, 3}) + [""]
@@ -157,7 +159,7 @@ def _goals(view: ReportView) -> list[str]:
     out = [f"## {inline(_('Goals'))}", ""] + table(header, rows, right={len(header) - 1}) + [""]
     for goal in report.goals:
         if goal.notes:
-            out += [f"**{inline(goal.id)}**", ""] + [f"- {inline(note)}" for note in goal.notes] + [""]
+            out += [f"**{inline(goal.id)}**", ""] + [f"- {inline(view.tr.sentence(note))}" for note in goal.notes] + [""]
     return out
 
 
@@ -166,14 +168,15 @@ def _values(view: ReportView) -> list[str]:
     report = view.report
     if not report.values:
         return []
-    rows = [[view.action_title(v.action), view.tr.number(v.value, "currency", v.currency), v.basis] for v in report.values]
+    rows = [[view.action_title(v.action), view.tr.number(v.value, "currency", v.currency), view.tr.sentence(v.basis)] for v in report.values]
     return [f"## {inline(_('What a micro action is worth'))}", ""] + table([_("Action"), _("Value of one"), _("Basis")], rows, right={1}) + [""]
 
 
 def _notes(view: ReportView) -> list[str]:
     _ = view._
     report = view.report
-    items = [inline(w) for w in report.warnings] + [f"`{rule}`: {inline(why)}" for rule, why in report.summary.rules_skipped.items()]
+    items = [inline(view.tr.sentence(w)) for w in report.warnings]
+    items += [f"`{rule}`: {inline(view.tr.sentence(why))}" for rule, why in report.summary.rules_skipped.items()]
     if not items:
         return []
     return [f"## {inline(_('Notes'))}", ""] + [f"- {item}" for item in items] + [""]

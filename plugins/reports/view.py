@@ -248,6 +248,23 @@ class ReportView:
         before = step.source or (funnel.steps[step_index - 1].metric if step_index else step.metric)
         return f"{self.metric_title(before)} → {self.metric_title(step.metric)}: {self.went_on(step)}"
 
+    def step_name(self, step, funnel: Funnel) -> str:
+        """A step's name; a branch (a step taken side by side with others) marked "┆ ", for the text formats."""
+        name = self.metric_title(step.metric)
+        return f"┆ {name}" if len(next(row for row in funnel.rows if funnel.steps.index(step) in row)) > 1 else name
+
+    def step_share(self, step) -> str:
+        """The share of the step before as a percentage, '–' where it would be over 100% (no share), '' at the top."""
+        if step.conversion is None:
+            return ""
+        return self.percent(step.share) if step.share is not None else "–"
+
+    def branch_note(self, funnel: Funnel) -> str:
+        """What the ┆ mark means, when a funnel has branches."""
+        if all(len(row) == 1 for row in funnel.rows):
+            return ""
+        return self._("┆ steps taken side by side, each measured against the step before them")
+
     def went_on(self, step) -> str:
         """"18.4% went on": the share of the step before that reached this one; "–" where it is no share."""
         if step.share is None:

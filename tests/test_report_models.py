@@ -1,0 +1,128 @@
+"""Reports for every business model in every language: the funnel comes from the model's
+profile (branches side by side, never a share over 100% between steps that do not follow
+each other), and a translated report carries no English sentence from the engine."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import kpi_advisor
+import pytest
+import yaml
+from kpi_advisor.commands.starter import starter_config
+from kpi_advisor.loading.catalog import get_catalog
+from kpi_advisor.loading.profiles import read_profile
+from kpi_advisor.plugins.reports.funnel import build_funnels, funnel_steps
+from reporting import ROOT, render
+
+MODELS = sorted(get_catalog().profiles)
+TRANSLATED = ("de", "da", "id")
+# What the engine's English sentences start with; none may reach a translated report.
+ENGLISH = ("Macro KPI", "Measures the", "Vanity for", "Proxy for", " step on the way", "achievable:", "progress:", "status:",
+           "baseline:", "lead to a customer", "(not in the data)", "the customer value", "export ", "tag each channel",
+           "add a thank-you", "turn on e-commerce", " goal of ", "so watch it")
+
+
+@functools.cache
+def starter_report(model: str, lang: str):
+    config = yaml.safe_load(starter_config(get_catalog().profiles[model], get_catalog()))
+    return kpi_advisor.evaluate(config, lang=lang)
+
+
+def visible_text(page: str) -> str:
+    page = re.sub(r"<style>.*?</style>", "", page, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+
+
+def test_every_shipped_model_declares_its_funnel():
+    for model, profile in get_catalog().profiles.items():
+        assert profile.funnel, f"{model} has no funnel"
+
+
+def test_parallel_steps_are_measured_against_the_step_before_them():
+    spec = [["gbp_views", "impressions"], ["gbp_clicks", "clicks"], {"branches": ["calls", "direction_requests", "store_visits"]}, "customers"]
+    steps = funnel_steps({"gbp_views": 5200, "gbp_clicks": 310, "calls": 24, "direction_requests": 40, "store_visits": 3500, "customers": 6}, spec)
+    by = {s.metric: s for s in steps}
+    assert [s.row for s in steps] == [0, 1, 2, 2, 2, 3]
+    assert by["calls"].source == by["direction_requests"].source == by["store_visits"].source == "gbp_clicks"
+    assert by["direction_requests"].conversion == pytest.approx(40 / 310)  # not 40 / 24 calls
+    assert by["store_visits"].share is None  # 3,500 visits from 310 clicks is no share
+    assert by["customers"].source == "gbp_clicks"
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_no_share_over_100_percent_in_any_model(model):
+    report = starter_report(model, "en")
+    page = render("html", report)
+    shares = [float(x.replace(",", "")) for x in re.findall(r"([\d,.]+)% went on", page)]
+    assert all(share <= 100 for share in shares), shares
+    for funnel in build_funnels(report, get_catalog()):
+        for step in funnel.steps:
+            assert step.share is None or step.share <= 1
+    markdown = render("markdown", report)
+    assert not re.search(r"\| (\d{3,}|[2-9]\d\d|1\d\d)\.\d%", markdown.replace("100.0%", ""))
+
+
+def test_the_issue_cases_no_longer_chain_parallel_steps():
+    # car_dealership: purchases and store visits are not a chain; saas: trials and demos are branches.
+    fjord = kpi_advisor.evaluate(ROOT / "examples" / "fjord_motors.yaml")
+    for funnel in build_funnels(fjord, get_catalog()):
+        assert all(step.share is None or step.share <= 1 for step in funnel.steps)
+    tallyo = kpi_advisor.evaluate(ROOT / "examples" / "tallyo.yaml")
+    google = next(f for f in build_funnels(tallyo, get_catalog()) if f.scope.get("channel") == "google_search")
+    rows = [[google.steps[i].metric for i in row] for row in google.rows]
+    assert ["trial_signups", "demo_requests"] in rows
+
+
+def test_a_plugin_profile_declares_its_funnel_and_bad_ones_are_named():
+    from kpi_advisor.loading.profiles import funnel_problems
+
+    catalog = get_catalog()
+    profile = read_profile(
+        {"id": "franchise", "extends": "local_business", "name": "Franchise outlet", "funnel": ["impressions", {"branches": ["calls", "store_visits"]}]},
+        "plugin 'x'", catalog.profiles,
+    )
+    assert funnel_problems(profile.funnel, catalog.metrics) == []
+    steps = funnel_steps({"impressions": 1000, "calls": 10, "store_visits": 2000}, profile.funnel)
+    assert [s.row for s in steps] == [0, 1, 1] and steps[2].share is None
+    wrong = read_profile({"id": "odd", "extends": "local_business", "name": "Odd", "funnel": ["impresions", "ctr", "clicks", "clicks"]}, "p", catalog.profiles)
+    problems = dict(funnel_problems(wrong.funnel, catalog.metrics))
+    assert "did you mean 'impressions'" in problems[("funnel", 0)]
+    assert "ratio or formula" in problems[("funnel", 1)]
+    assert "already a step" in problems[("funnel", 3)]
+
+
+def run_cli(*args: str):
+    from click.testing import CliRunner
+    from kpi_advisor.cli import cli
+
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_a_bad_funnel_in_a_profile_file_is_exit_2(tmp_path):
+    profile = (ROOT / "rules" / "profiles" / "publisher.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "publisher.yaml"
+    bad.write_text(re.sub(r"^funnel: .*$", "funnel: [impressions, {branches: [calls]}]", profile, flags=re.M), encoding="utf-8")
+    result = run_cli("validate", str(bad))
+    assert result.exit_code == 2 and "funnel" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+@pytest.mark.parametrize("model", MODELS)
+def test_a_translated_report_has_no_english_sentence_from_the_engine(model, lang):
+    report = starter_report(model, lang)
+    for audience in ("client", "consultant"):
+        text = visible_text(render("html", report, lang=lang, audience=audience))
+        body = text[text.index(" KPI"):]  # past the title
+        leftovers = [english for english in ENGLISH if english in body]
+        assert not leftovers, (model, lang, audience, leftovers)
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_one_locale_for_every_number_in_a_translated_report(lang):
+    report = kpi_advisor.evaluate(ROOT / "examples" / "acme_outdoor.yaml", lang=lang)
+    text = visible_text(render("html", report, lang=lang, audience="consultant"))
+    assert not re.search(r"EUR \d", text)  # money is "13.987 €", not "EUR 13,987"
+    assert not re.search(r"\d,\d{3}\b", text.replace("2026", "")), re.findall(r".{30}\d,\d{3}\b.{10}", text)[:3]
+    assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", text)  # dates the language's way
