@@ -146,8 +146,16 @@ class _Parts:
         return ", ".join(f"{name}" for name in found) if found else None
 
     def metric(self, label: str) -> str | None:
+        """A metric's name inside a sentence: German keeps its capital (nouns), the others
+        write it lower case unless it starts with a name or an abbreviation (Google, ROAS)."""
         title = self.metrics.get(label)
-        return self._(title) if title else None
+        if not title:
+            return None
+        text = self._(title)
+        first = text.split(" ", 1)[0]
+        if self.tr.lang == "de" or first in PROPER or any(c.isupper() for c in first[1:]) or any(c.isdigit() for c in first):
+            return text
+        return text[:1].lower() + text[1:]
 
     def metric_list(self, text: str) -> str:
         items = re.split(r", | and ", text)
@@ -185,6 +193,9 @@ def _percent(value: float, digits: int, locale: str) -> str:
     pattern = Locale.parse(locale).percent_formats[None].pattern.split(";")[0]
     pattern = re.sub(r"#,##0|#0|0", "#,##0" + ("." + "0" * digits if digits else ""), pattern, count=1)
     return numbers.format_percent(value, format=pattern, locale=locale)
+
+
+PROPER = {"Google", "Facebook", "Instagram", "LinkedIn", "TikTok", "YouTube", "App", "Apple"}
 
 
 def _decimal(value: float, digits: int, locale: str) -> str:

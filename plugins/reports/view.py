@@ -123,8 +123,8 @@ class ReportView:
 
     def without_scope(self, text: str, scope: Mapping[str, str]) -> str:
         """A finding's message without its leading "facebook: ", which the report shows next to it."""
-        for value in scope.values():
-            if text.startswith(f"{value}: "):
+        for value in [" / ".join(scope.values()), *scope.values()]:
+            if value and text.startswith(f"{value}: "):
                 text = text[len(value) + 2:]
                 return text[:1].upper() + text[1:]
         return text
@@ -159,6 +159,9 @@ class ReportView:
     def metric_title(self, metric_id: str) -> str:
         if metric_id == STAYED and metric_id not in self.catalog.metrics:
             return self._(STAYED_LABEL)
+        base, period = _period_of(metric_id, self.catalog.metrics)
+        if period is not None:
+            return f"{self.metric_title(base)} ({self._(PERIOD_WORDS[period])})"
         metric = self.catalog.metrics.get(metric_id)
         title = metric.title if metric is not None else metric_id.replace("_", " ")
         title = self.tr.template(title)
@@ -192,8 +195,14 @@ class ReportView:
 
     # numbers
     def unit(self, metric_id: str) -> str:
-        metric = self.catalog.metrics.get(metric_id)
-        return metric.unit if metric is not None else "number"
+        base, period = _period_of(metric_id, self.catalog.metrics)
+        if period == "change":
+            return "ratio"
+        metric = self.catalog.metrics.get(base)
+        if metric is not None:
+            return metric.unit
+        # A rule's own figure (booking_rate, trial_to_paid): a rate or share reads as a percentage.
+        return "ratio" if re.search(r"(^|_)(rate|share|growth|to_[a-z]+)$", metric_id) else "number"
 
     def value(self, metric_id: str, value: float | None) -> str:
         return self.tr.number(value, self.unit(metric_id), self.report.currency)
@@ -246,6 +255,8 @@ class ReportView:
     def conversion_note(self, step_index: int, funnel: Funnel) -> str:
         step = funnel.steps[step_index]
         before = step.source or (funnel.steps[step_index - 1].metric if step_index else step.metric)
+        if step.share is None:  # no share to give (over 100%, or the top step): the step alone
+            return self.metric_title(step.metric)
         return f"{self.metric_title(before)} → {self.metric_title(step.metric)}: {self.went_on(step)}"
 
     def step_name(self, step, funnel: Funnel) -> str:
@@ -292,6 +303,18 @@ class ReportView:
         if metric_id not in values:
             return "–"
         return self.value(metric_id, values[metric_id])
+
+
+PERIOD_WORDS = {"first": N_("first period"), "last": N_("last period"), "change": N_("change")}
+
+
+def _period_of(metric_id: str, metrics) -> tuple[str, str | None]:
+    """ctr_first -> (ctr, first): a rule's evidence on a metric in one period, or its change."""
+    for suffix in PERIOD_WORDS:
+        base = metric_id.removesuffix("_" + suffix)
+        if base != metric_id and base in metrics:
+            return base, suffix
+    return metric_id, None
 
 
 def _installed_catalog() -> "Catalog":
