@@ -126,3 +126,49 @@ def test_one_locale_for_every_number_in_a_translated_report(lang):
     assert not re.search(r"EUR \d", text)  # money is "13.987 €", not "EUR 13,987"
     assert not re.search(r"\d,\d{3}\b", text.replace("2026", "")), re.findall(r".{30}\d,\d{3}\b.{10}", text)[:3]
     assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", text)  # dates the language's way
+
+
+def test_markdown_for_the_client_leaves_out_ids_and_diagnostics():
+    report = kpi_advisor.evaluate(ROOT / "examples" / "acme_outdoor.yaml")
+    client = render("markdown", report, audience="client")
+    consultant = render("markdown", report)  # Markdown defaults to the consultant
+    assert "`landing-page-leak`" in consultant and "## Notes" in consultant and "grow-instagram" in consultant
+    for internal in ("landing-page-leak", "## Notes", "grow-instagram", "break_even_roas", "(vanity)"):
+        assert internal not in client, internal
+    assert "### Facebook" in client and "Grow Instagram" in client
+
+
+def test_audience_from_the_command_line_and_the_config(tmp_path):
+    config = yaml.safe_load((ROOT / "examples" / "acme_outdoor.yaml").read_text(encoding="utf-8"))
+    config["data"] = [{"records": [{"channel": "google_organic", "impressions": 1000, "clicks": 40, "sessions": 38, "bounces": 10}]}]
+    path = tmp_path / "client.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    html = tmp_path / "out.html"
+    assert run_cli("run", str(path), "-o", str(html), "-q").exit_code == 0
+    assert "Google organic" in html.read_text(encoding="utf-8") and "<details" not in html.read_text(encoding="utf-8")
+    assert run_cli("run", str(path), "-o", str(html), "-q", "--audience", "consultant").exit_code == 0
+    assert '<details class="diagnostics">' in html.read_text(encoding="utf-8")
+    config["report"] = {"audience": "consultant"}
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    assert run_cli("run", str(path), "-o", str(html), "-q").exit_code == 0
+    assert '<details class="diagnostics">' in html.read_text(encoding="utf-8")
+    markdown = run_cli("run", str(path), "--format", "markdown", "--audience", "client").output
+    assert "Google organic" in markdown and "## Notes" not in markdown
+    config["report"] = {"audience": "everyone"}
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    bad = run_cli("run", str(path), "-o", str(html))
+    assert bad.exit_code == 2 and "report.audience" in bad.output and "Traceback" not in bad.output
+
+
+def test_bad_branding_in_a_config_is_exit_2_with_one_line(tmp_path):
+    config = yaml.safe_load((ROOT / "examples" / "acme_outdoor.yaml").read_text(encoding="utf-8"))
+    config["branding"] = {"logo": "nope.png", "colours": {"primary": "red; background: url(x)"}}
+    path = tmp_path / "client.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    result = run_cli("run", str(path), "-o", str(tmp_path / "out.html"))
+    assert result.exit_code == 2 and "branding.colours" in result.output and "Traceback" not in result.output
+    config["branding"] = {"logo": "nope.png"}
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    result = run_cli("run", str(path), "-o", str(tmp_path / "out.html"))
+    assert result.exit_code == 2 and "branding.logo: logo file 'nope.png' not found" in result.output
+    assert result.output.count("\n") == 1

@@ -59,6 +59,11 @@ def _summary(view: ReportView) -> list[str]:
         lines.append(f"- **{inline(_('Money at stake'))}:** {inline(view.money(view.money_at_stake))} {inline(_('per period (estimate)'))}")
     if view.report.goals:
         lines.append(f"- **{inline(_('Goals'))}:** {inline(view.goals_on_track())}")
+    if view.for_client:
+        channels = ", ".join(view.channel(c) for c in view.channels)
+        if channels:
+            lines.append(f"- **{inline(_('Channels'))}:** {inline(channels)}")
+        return lines + [""]
     rules = view.rules_checked()
     lines.append(f"- **{inline(_('Data'))}:** {inline(_('{rows} rows').format(rows=view.count(summary.rows)))}; {inline(rules)}")
     return lines + [""]
@@ -72,7 +77,7 @@ def _funnel_rows(view: ReportView, funnel: Funnel) -> list[list[str]]:
         flag = ""
         if step.leaking:
             conversion = f"**{conversion}**"
-            flag = "⚠ " + _("leak") + ": " + ", ".join(f"`{f.rule}`" for f in step.leaks)
+            flag = "⚠ " + _("leak") + ("" if view.for_client else ": " + ", ".join(f"`{f.rule}`" for f in step.leaks))
         rows.append([view.step_name(step, funnel), view.count(step.value), conversion, flag])
     return rows
 
@@ -92,7 +97,8 @@ def _funnels(view: ReportView) -> list[str]:
             rules = "; ".join(dict.fromkeys(view.finding_label(f, funnel) for f in funnel.steps[index].leaks))
             out += [f"**{inline(_('Leak'))}:** {inline(view.conversion_note(index, funnel))}. {inline(rules)}", ""]
         for finding in funnel.unplaced:
-            out += [f"**{inline(_('Also flagged'))} ({inline(view.severity(finding.severity))}):** {inline(view.finding_label(finding, funnel))} (`{finding.rule}`)", ""]
+            rule = "" if view.for_client else f" (`{finding.rule}`)"
+            out += [f"**{inline(_('Also flagged'))} ({inline(view.severity(finding.severity))}):** {inline(view.finding_label(finding, funnel))}{rule}", ""]
         if not funnel.findings:
             out += [inline(_("No leak flagged on this channel.")), ""]
     return out
@@ -109,9 +115,9 @@ def _findings(view: ReportView) -> list[str]:
         out += [f"### {inline(title)}", ""]
         out += [
             f"**{inline(view.severity(finding.severity).upper())}** · {inline(view.scope(finding.scope))} · "
-            f"{inline(view.stage(finding.stage))} · `{finding.rule}`",
+            f"{inline(view.stage(finding.stage))}" + ("" if view.for_client else f" · `{finding.rule}`"),
             "",
-            inline(finding.message),
+            inline(view.client_text(view.without_scope(finding.message, finding.scope)) if view.for_client else finding.message),
             "",
         ]
         rows = [
@@ -119,10 +125,14 @@ def _findings(view: ReportView) -> list[str]:
             for m, v in finding.evidence.items()
         ]
         out += table([_("Evidence"), _("value"), _("threshold")], rows, right={1, 2}) + [""]
-        out += [f"> **{inline(_('Recommendation'))}:** {inline(finding.recommendation)}", ""]
+        out += [f"> **{inline(_('Recommendation'))}:** {inline(view.client_text(finding.recommendation))}", ""]
         if finding.impact is not None:
             amount = view.impact_amount(finding.impact)
-            out += [f"**{inline(_('At stake per period'))}:** {inline(amount)}  ", f"_{inline(_('Basis'))}:_ {inline(view.tr.basis(finding.impact.basis))}", ""]
+            basis = view.tr.basis(finding.impact.basis)
+            if view.for_client:
+                basis = basis.split(";")[0].strip()
+                basis = basis[:1].upper() + basis[1:]
+            out += [f"**{inline(_('At stake per period'))}:** {inline(amount)}  ", f"_{inline(_('Basis'))}:_ {inline(basis)}", ""]
     return out
 
 
@@ -133,12 +143,14 @@ def _kpis(view: ReportView) -> list[str]:
         return []
     rows = []
     for kpi in report.kpis:
+        if view.for_client and kpi.vanity:
+            continue
         name = view.metric_title(kpi.metric)
         tags = ([_("vanity")] if kpi.vanity else []) + ([_("no data")] if kpi.has_data is False else [])
         if tags:
             name += f" ({', '.join(tags)})"
         why = view.tr.sentence(kpi.why) + (f" {_('To track it')}: {view.tr.sentence(kpi.tracking_hint)}" if kpi.tracking_hint else "")
-        rows.append([str(kpi.rank), name, view.stage(kpi.stage), view.kpi_value(kpi.metric, view.totals), why])
+        rows.append([str(len(rows) + 1) if view.for_client else str(kpi.rank), name, view.stage(kpi.stage), view.kpi_value(kpi.metric, view.totals), why])
     out = [f"## {inline(_('KPIs that matter'))}", "", inline(_("Ranked for this business model and its goals; values are totals for the period.")), ""]
     return out + table(["#", _("KPI"), _("Stage"), _("All data"), _("Why it matters")], rows, right={0, 3}) + [""]
 
@@ -155,11 +167,12 @@ def _goals(view: ReportView) -> list[str]:
         marks = ["✓" if checks[key] else "?" if checks[key] is None else "✗" for key, _letter, _label in view.smart()]
         metric = goal.metric or ""
         progress = f"{view.value(metric, goal.current)} / {view.value(metric, goal.target)}" if goal.target is not None else ""
-        rows.append([f"{goal.id} ({view.metric_title(metric)})" if metric else goal.id, *marks, view.status(goal.status), progress])
+        name = view.goal_name(goal.id) if view.for_client else goal.id
+        rows.append([f"{name} ({view.metric_title(metric)})" if metric else name, *marks, view.status(goal.status), progress])
     out = [f"## {inline(_('Goals'))}", ""] + table(header, rows, right={len(header) - 1}) + [""]
     for goal in report.goals:
         if goal.notes:
-            out += [f"**{inline(goal.id)}**", ""] + [f"- {inline(view.tr.sentence(note))}" for note in goal.notes] + [""]
+            out += [f"**{inline(view.goal_name(goal.id) if view.for_client else goal.id)}**", ""] + [f"- {inline(view.tr.sentence(note))}" for note in goal.notes] + [""]
     return out
 
 
@@ -175,6 +188,8 @@ def _values(view: ReportView) -> list[str]:
 def _notes(view: ReportView) -> list[str]:
     _ = view._
     report = view.report
+    if view.for_client:
+        return []  # diagnostics are for the consultant
     items = [inline(view.tr.sentence(w)) for w in report.warnings]
     items += [f"`{rule}`: {inline(view.tr.sentence(why))}" for rule, why in report.summary.rules_skipped.items()]
     if not items:
