@@ -172,3 +172,13 @@ def test_bad_branding_in_a_config_is_exit_2_with_one_line(tmp_path):
     result = run_cli("run", str(path), "-o", str(tmp_path / "out.html"))
     assert result.exit_code == 2 and "branding.logo: logo file 'nope.png' not found" in result.output
     assert result.output.count("\n") == 1
+
+
+def test_the_step_after_branches_says_what_its_share_is_of():
+    page = render("html", kpi_advisor.evaluate(ROOT / "examples" / "tallyo.yaml"))
+    google = page[page.index("<h3><span>Google Search</span>"):]
+    google = google[:google.index('<div class="card funnel">') if '<div class="card funnel">' in google else None]
+    assert '<li class="row branches">' in google
+    assert '1.3% went on <span class="from">(of Visits without bounce)</span>' in google
+    # A plain step after a plain step needs no such note.
+    assert google.count('class="from"') == 1

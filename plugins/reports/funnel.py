@@ -101,7 +101,8 @@ def funnel_steps(values: Mapping[str, float | None], spec=None) -> list[Step]:
 
     ``spec`` is a profile's ``funnel`` (see ProfileDef); None or empty is the default web path.
     A row of branches is measured against the step before the branches, never one branch against
-    another, and the step after the branches against the step before them too.
+    another, and the step after the branches against the step before them too. When the data
+    has only one of the branches, that one is simply the next step.
     """
 
     def have(metric_id: str) -> float | None:
@@ -130,8 +131,8 @@ def funnel_steps(values: Mapping[str, float | None], spec=None) -> list[Step]:
         for metric_id, value in found:
             conversion = value / before.value if before is not None and before.value else None
             steps.append(Step(metric=metric_id, value=value, conversion=conversion, source=before.metric if before else None, row=row))
-        if not parallel:
-            before = steps[-1]
+        if not parallel or len(found) == 1:
+            before = steps[-1]  # one branch the data has is simply the next step
         row += 1
     return steps
 

@@ -152,7 +152,7 @@ def _bar_share(value: float, largest: float, decades: float) -> float:
     return round(max(100 * share, 4.0), 1)
 
 
-def _step(view: HtmlView, step: Step, largest: float, decades: float) -> dict[str, Any]:
+def _step(view: HtmlView, step: Step, largest: float, decades: float, previous: str | None = None) -> dict[str, Any]:
     metric = view.catalog.metrics.get(step.metric)
     colour = LEAK_COLOUR if step.leaking else STAGE_COLOURS.get(metric.stage if metric else "interest", "#3b8fae")
     return {
@@ -162,7 +162,8 @@ def _step(view: HtmlView, step: Step, largest: float, decades: float) -> dict[st
         "colour": colour,
         "leaking": step.leaking,
         "share": view.went_on(step) if step.share is not None else "",
-        "from": view.metric_title(step.source) if step.source else "",
+        # Said only where the share is not of the row just above (after a row of branches).
+        "from": view._("(of {metric})").format(metric=view.metric_title(step.source)) if step.source and previous and step.source != previous else "",
     }
 
 
@@ -173,9 +174,11 @@ def funnel_rows(view: HtmlView, funnel: Funnel) -> list[dict[str, Any]]:
     smallest = min((step.value for step in steps if step.value > 0), default=largest)
     decades = math.log10(largest / smallest) if smallest > 0 and largest > 0 else 0.0
     rows = []
+    previous: str | None = None
     for indices in funnel.rows:
-        row_steps = [_step(view, steps[i], largest, decades) for i in indices]
+        row_steps = [_step(view, steps[i], largest, decades, previous) for i in indices]
         rows.append({"branches": len(indices) > 1, "steps": row_steps, "leaking": any(s["leaking"] for s in row_steps)})
+        previous = steps[indices[0]].metric if len(indices) == 1 else "|branches|"
     return rows
 
 
