@@ -217,9 +217,9 @@ def _finding(view: HtmlView, finding) -> dict[str, Any]:
         evidence.append(
             {
                 "name": view.metric_title(metric_id),
-                "value": view.value(metric_id, value),
+                "value": view.evidence_value(finding.rule, metric_id, value),
                 "over": bool(wrong_side(finding, metric_id, view.catalog)),
-                "limit": view.value(metric_id, limit) if limit is not None else "",
+                "limit": view.evidence_value(finding.rule, metric_id, limit) if limit is not None else "",
             }
         )
     impact = None

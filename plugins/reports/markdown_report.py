@@ -121,7 +121,8 @@ def _findings(view: ReportView) -> list[str]:
             "",
         ]
         rows = [
-            [view.metric_title(m), view.value(m, v), view.value(m, finding.thresholds[m]) if m in finding.thresholds else ""]
+            [view.metric_title(m), view.evidence_value(finding.rule, m, v),
+             view.evidence_value(finding.rule, m, finding.thresholds[m]) if m in finding.thresholds else ""]
             for m, v in finding.evidence.items()
         ]
         out += table([_("Evidence"), _("value"), _("threshold")], rows, right={1, 2}) + [""]

@@ -162,6 +162,8 @@ class ReportView:
         base, period = _period_of(metric_id, self.catalog.metrics)
         if period is not None:
             return f"{self.metric_title(base)} ({self._(PERIOD_WORDS[period])})"
+        if metric_id in EVIDENCE_LABELS and metric_id not in self.catalog.metrics:
+            return self._(EVIDENCE_LABELS[metric_id])
         metric = self.catalog.metrics.get(metric_id)
         title = metric.title if metric is not None else metric_id.replace("_", " ")
         title = self.tr.template(title)
@@ -196,7 +198,7 @@ class ReportView:
     # numbers
     def unit(self, metric_id: str) -> str:
         base, period = _period_of(metric_id, self.catalog.metrics)
-        if period == "change":
+        if period in ("change", "rise"):
             return "ratio"
         metric = self.catalog.metrics.get(base)
         if metric is not None:
@@ -206,6 +208,19 @@ class ReportView:
 
     def value(self, metric_id: str, value: float | None) -> str:
         return self.tr.number(value, self.unit(metric_id), self.report.currency)
+
+    def evidence_value(self, rule_id: str, name: str, value: float | None) -> str:
+        """A finding's evidence or threshold in the unit its rule gives it (a let value's own unit)."""
+        unit = self.unit(name)
+        rule = self.catalog.rules.get(rule_id)
+        if name not in self.catalog.metrics and rule is not None:
+            try:
+                from kpi_advisor.language.rulespec import rule_spec
+
+                unit = rule_spec(rule, self.catalog.metrics).units.get(name, unit)
+            except Exception:  # noqa: BLE001 - a rule the catalog accepted; keep the guess if not
+                pass
+        return self.tr.number(value, unit, self.report.currency)
 
     def money(self, amount: float | None) -> str:
         return self.tr.number(amount, "currency", self.report.currency)
@@ -305,13 +320,39 @@ class ReportView:
         return self.value(metric_id, values[metric_id])
 
 
-PERIOD_WORDS = {"first": N_("first period"), "last": N_("last period"), "change": N_("change")}
+PERIOD_WORDS = {
+    "first": N_("first period"),
+    "last": N_("last period"),
+    "change": N_("change"),
+    "median": N_("median of its peers"),
+    "rise": N_("rise since the first period"),
+}
+SHORT_IDS = {"cpa": "cost_per_acquisition", "cpl": "cost_per_lead", "cpi": "cost_per_install", "sov": "share_of_voice"}
+# The named values rules report as evidence (their `let` names), as a client reads them.
+EVIDENCE_LABELS = {
+    "action_rate": N_("Share of views with an action"),
+    "booking_rate": N_("Share of configurations booked"),
+    "cart_drop": N_("Carts not reaching checkout"),
+    "checkout_drop": N_("Checkouts not ending in an order"),
+    "clicks_per_engagement": N_("Clicks per interaction"),
+    "growth": N_("Growth per period"),
+    "outcome_share": N_("Share of all results"),
+    "outcomes": N_("Results"),
+    "outcomes_total": N_("Results on all channels"),
+    "paying": N_("Paying customers"),
+    "shares_per_engagement": N_("Shares per interaction"),
+    "shares_per_reach": N_("Shares per person reached"),
+    "trial_to_paid": N_("Trials that became paying"),
+    "untagged_share": N_("Share of visits without a channel"),
+}
 
 
 def _period_of(metric_id: str, metrics) -> tuple[str, str | None]:
-    """ctr_first -> (ctr, first): a rule's evidence on a metric in one period, or its change."""
+    """ctr_first -> (ctr, first), cpl_median -> (cost_per_lead, median): a rule's evidence on a
+    metric in one period, its change, or its peers' median."""
     for suffix in PERIOD_WORDS:
         base = metric_id.removesuffix("_" + suffix)
+        base = SHORT_IDS.get(base, base)
         if base != metric_id and base in metrics:
             return base, suffix
     return metric_id, None
