@@ -148,7 +148,7 @@ class _Parts:
     def metric(self, label: str) -> str | None:
         """A metric's name inside a sentence: German keeps its capital (nouns), the others
         write it lower case unless it starts with a name or an abbreviation (Google, ROAS)."""
-        title = self.metrics.get(label)
+        title = next((self.metrics[k] for k in (label, label + "s", label.replace(" ", "_") + "s") if k in self.metrics), None)
         if not title:
             return None
         text = self._(title)

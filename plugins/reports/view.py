@@ -170,7 +170,14 @@ class ReportView:
         return title[:1].upper() + title[1:]
 
     def action_title(self, action: str) -> str:
-        return self.metric_title(action) if action in self.catalog.metrics else action.replace("_", " ")
+        """A micro action by its metric's name where it names one (install -> Installs), else in words."""
+        aliases = getattr(self.catalog, "aliases", {}) or {}
+        for name in (action, action + "s"):
+            if name in self.catalog.metrics:
+                return self.metric_title(name)
+            if name in aliases:
+                return self.metric_title(aliases[name])
+        return action.replace("_", " ")
 
     def rule_title(self, rule_id: str) -> str:
         rule = self.catalog.rules.get(rule_id)
