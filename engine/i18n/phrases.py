@@ -58,6 +58,16 @@ SKIP_DATED = N_("needs dated data (a date column) to follow a trend")
 SKIP_BENCHMARK = N_("no {metric} benchmark for {channels} in {currency}; give one under benchmarks in the config")
 NO_VALUE_WARNING = N_("economics: micro conversions are given but no customer value, so actions cannot be valued")
 # SMART notes on a goal.
+NOTE_SPECIFIC_METRIC = N_("Specific: name the metric the goal moves.")
+NOTE_SPECIFIC_CHANNEL = N_("Specific: name the channel the goal is for (or channel: all).")
+NOTE_MEASURABLE_UNKNOWN = N_("Measurable: “{metric}” is not a known metric.")
+NOTE_MEASURABLE_MISSING = N_("Measurable: the data has no {metrics} yet; {hint}.")
+NOTE_MEASURABLE_MISSING_ON = N_("Measurable: the data has no {metrics} for {channel} yet; {hint}.")
+NOTE_RELEVANT_LITTLE = N_("Relevant: the goal “{goal}” matters little for a {model} ({relevance}).")
+NOTE_RELEVANT_LITTLE_NOTE = N_("Relevant: the goal “{goal}” matters little for a {model} ({relevance}): {note}.")
+NOTE_RELEVANT_UNCONNECTED = N_("Relevant: {metric} does not lead to the goal “{goal}” of a {model}; measure it by {better}.")
+NOTE_TIME_BOUND = N_("Time-bound: give the date the target is due (by).")
+RELEVANCE_WORDS = {"low": N_("low"), "none": N_("none")}
 NOTE_BASELINE = N_("Baseline: {value}, taken from the data of {date}.")
 NOTE_ACH_UNKNOWN = N_("Achievable: needs a known metric, a target (or change), a date and a period start to judge.")
 NOTE_ACH_NO_TIME = N_("Achievable: the date {date} leaves no time after the start {start}.")
@@ -354,6 +364,47 @@ def translate_basis(text: str, tr: "Translator") -> str:
 
 
 # SMART notes ---------------------------------------------------------------------------------
+
+
+@frame(r"specific: name the metric the goal moves")
+def _specific_metric(m, p):
+    return p._(NOTE_SPECIFIC_METRIC)
+
+
+@frame(r"specific: name the channel the goal is for \(or channel: all\)")
+def _specific_channel(m, p):
+    return p._(NOTE_SPECIFIC_CHANNEL)
+
+
+@frame(r"measurable: '(?P<metric>[^']+)' is not a known metric")
+def _measurable_unknown(m, p):
+    return _fill(p, NOTE_MEASURABLE_UNKNOWN, metric=m["metric"])
+
+
+@frame(r"measurable: the data has no (?P<metrics>[a-z0-9_, ]+?)(?: for (?P<channel>\S+))? yet; (?P<hint>.+)")
+def _measurable_missing(m, p):
+    if m["channel"]:
+        return _fill(p, NOTE_MEASURABLE_MISSING_ON, metrics=p.metric_list(m["metrics"]), channel=m["channel"], hint=translate(m["hint"], p.tr).removesuffix("."))
+    return _fill(p, NOTE_MEASURABLE_MISSING, metrics=p.metric_list(m["metrics"]), hint=translate(m["hint"], p.tr).removesuffix("."))
+
+
+@frame(rf"relevant: {GOAL} matters little for {MODEL} \((?P<relevance>low|none)\)(?:: (?P<note>.+))?")
+def _relevant_little(m, p):
+    values = {"goal": p.goal(m["goal"]), "model": p.model(m["noun"]), "relevance": p._(RELEVANCE_WORDS[m["relevance"]])}
+    if m["note"]:
+        return _fill(p, NOTE_RELEVANT_LITTLE_NOTE, note=p.clause(m["note"]), **values)
+    return _fill(p, NOTE_RELEVANT_LITTLE, **values)
+
+
+@frame(rf"relevant: (?P<metric>\w+) does not connect to {GOAL} of {MODEL}; measure it by (?P<better>[a-z0-9_, ]+)")
+def _relevant_unconnected(m, p):
+    return _fill(p, NOTE_RELEVANT_UNCONNECTED, metric=p.metric(m["metric"]) or m["metric"], goal=p.goal(m["goal"]), model=p.model(m["noun"]),
+                 better=p.metric_list(m["better"]))
+
+
+@frame(r"time-bound: give the date the target is due \('by'\)")
+def _time_bound(m, p):
+    return p._(NOTE_TIME_BOUND)
 
 
 @frame(rf"baseline: (?P<value>{MONEY}) taken from the data of (?P<date>{DATE})")
