@@ -91,11 +91,13 @@ LANG_CHOICES = ["en", "de", "da", "id"]
 @click.option("--lang", type=click.Choice(LANG_CHOICES), envvar="KPI_ADVISOR_LANG", default="en", show_default=True,
               help="Language of the report: English, German (de), Danish (da) or Indonesian (id).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but the report and errors: no progress bar, no summary line.")
+@click.option("--audience", type=click.Choice(["client", "consultant"]), default=None,
+              help="client: display names, no ids, notes or diagnostics (default for html); consultant: everything. Default: the config's report.audience.")
 @click.option("--engine", type=click.Choice(["polars", "spark"]), default="polars", show_default=True,
               help="spark: read the config's spark sources and evaluate each group (spark.group_by) in the executors; see docs/scaling.md.")
 @guarded
 def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, max_findings: int | None, lang: str, quiet: bool,
-        engine: str) -> None:
+        engine: str, audience: str | None = None) -> None:
     """Evaluate one client CONFIG (a YAML or JSON file, or - for stdin) and print the report."""
     from .commands.output import write_atomic
     from .commands.progress import Progress
@@ -103,6 +105,7 @@ def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, m
     from .loading.yamlsafe import read_limited
     from .pipeline import run_pipeline
     from .plugincalls import render_report
+    from .plugins.reports.branding import report_options
 
     loaded = load_config_text(read_limited(sys.stdin.buffer)) if config == "-" else load_config(config)
     # The config may name plugin files that add report formats, so the format is checked after loading it.
@@ -120,7 +123,7 @@ def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, m
         _show_at_most(report, max_findings)
         progress.step("rendering")
         color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-        text = render_report(catalog, fmt, report, {"color": color, "lang": lang, "catalog": catalog})
+        text = render_report(catalog, fmt, report, {"color": color, "lang": lang, "catalog": catalog, **report_options(loaded, audience)})
         if output:
             progress.step("writing")
             write_atomic(Path(output), text, inputs=_input_paths(loaded))

@@ -222,7 +222,7 @@ def test_impact_in_customers_times_customer_value():
     assert impact.metric == "purchases"
     assert impact.value == 13
     assert impact.money == pytest.approx(13 * 80, abs=0.01)
-    assert "capped at a doubling of today's 13 purchases" in impact.basis
+    assert "at most a doubling of today's 13 purchases" in impact.basis
     assert "at USD 80.00 each (the customer value)" in impact.basis
 
 
@@ -231,7 +231,7 @@ def test_a_gain_within_a_doubling_is_valued_as_computed():
     impact = by_rule(report(records, economics={"customer_value": 80}), "landing-page-leak")[0].impact
     # 3,300 visits x (63.6% - 60%) kept, buying like the 1,200 visits that stay (40 orders): 4 orders.
     assert impact.value == pytest.approx(3300 * (2100 / 3300 - 0.6) * 40 / 1200, abs=0.01)
-    assert "capped" not in impact.basis
+    assert "at most" not in impact.basis
 
 
 def test_impact_is_carried_down_the_funnel_at_the_scope_rate():
@@ -263,7 +263,7 @@ def test_money_never_exceeds_what_the_scope_spends_or_earns():
     records = [{"channel": "facebook", "clicks": 40000, "sessions": 1900, "purchases": 38, "spend": 500, "revenue": 1200}]
     impact = by_rule(report(records, economics={"customer_value": 5000}), "click-to-visit-loss")[0].impact
     assert impact.money == pytest.approx(1200)
-    assert "capped at what this scope earns (USD 1,200)" in impact.basis
+    assert "at most what this scope earns (USD 1,200)" in impact.basis
 
 
 def test_micro_conversion_values_price_the_gap():

@@ -95,3 +95,71 @@ def test_chromium_screenshot_of_the_html_report_is_not_blank(chromium, tmp_path)
     r, g, b = image.getpixel((640, 20))
     assert b > r + 40, (r, g, b)
     print(f"chromium rendered the report in {seconds:.2f}s")
+
+
+def chromium_run(browser: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    profile = tmp_path / f"profile-{len(list(tmp_path.glob('profile-*')))}"
+    profile.mkdir()
+    return subprocess.run([browser, *FLAGS, f"--user-data-dir={profile}", *args], capture_output=True, text=True, timeout=120, check=True)
+
+
+def headings(page: str) -> list[str]:
+    import html
+    import re
+
+    return [html.unescape(text) for text in re.findall(r"<h2>([^<]+)</h2>", page)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "de", "da", "id"])
+@pytest.mark.parametrize("audience", ["client", "consultant"])
+def test_the_example_prints_on_at_most_four_a4_pages_without_a_blank_page_or_an_orphaned_heading(chromium, tmp_path, lang, audience):
+    pypdf = pytest.importorskip("pypdf")
+    page = render("html", acme(lang), lang=lang, audience=audience)
+    html_file = tmp_path / "acme.html"
+    html_file.write_text(page, encoding="utf-8")
+    pdf = tmp_path / "acme.pdf"
+    chromium_run(chromium, tmp_path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", html_file.as_uri())
+    reader = pypdf.PdfReader(pdf)
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width) / 72 * 25.4), round(float(box.height) / 72 * 25.4)) == (210, 297)  # A4
+    assert 1 <= len(reader.pages) <= 4, f"{len(reader.pages)} pages"
+    titles = set(headings(page))
+    for number, sheet in enumerate(reader.pages, start=1):
+        lines = [line.strip() for line in sheet.extract_text().splitlines() if line.strip()]
+        assert len(lines) > 5, f"page {number} is (nearly) blank: {lines}"
+        assert lines[-1] not in titles, f"page {number} ends with the heading {lines[-1]!r}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_no_sideways_scroll_on_a_420px_screen(chromium, tmp_path, lang):
+    import re
+
+    page = render("html", acme(lang), lang=lang, audience="consultant")
+    # The report allows no script; this copy measures itself and tells the page holding it. A
+    # headless window is at least 500px wide, so the report sits in a 420px frame instead.
+    probe = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page)
+    probe = probe.replace(
+        "</body>",
+        "<script>window.addEventListener('load', () => { parent.postMessage("
+        "document.documentElement.scrollWidth + 'x' + document.documentElement.clientWidth, '*'); });</script></body>",
+    )
+    (tmp_path / "probe.html").write_text(probe, encoding="utf-8")
+    host = tmp_path / "host.html"
+    host.write_text(
+        "<!DOCTYPE html><html><body style='margin:0'><iframe src='probe.html' style='width:420px;height:2400px;border:0'></iframe>"
+        "<script>window.addEventListener('message', (e) => { document.body.setAttribute('data-widths', e.data); });</script>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    dom = chromium_run(chromium, tmp_path, "--window-size=600,900", "--virtual-time-budget=3000", "--dump-dom", host.as_uri()).stdout
+    found = re.search(r'data-widths="(\d+)x(\d+)"', dom)
+    assert found, "the probe did not run"
+    scroll, client = map(int, found.groups())
+    assert 400 <= client <= 420 and scroll <= client, f"the page is {scroll}px wide in a {client}px window (420px less a scroll bar)"
+    png = tmp_path / "narrow.png"
+    chromium_run(chromium, tmp_path, "--window-size=600,2400", f"--screenshot={png}", host.as_uri())
+    keep = os.environ.get("KPI_ADVISOR_SCREENSHOT")
+    if keep:
+        shutil.copyfile(png, Path(keep).with_name(f"narrow-{lang}.png"))

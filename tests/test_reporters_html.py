@@ -24,17 +24,24 @@ def test_self_contained_no_scripts_and_nothing_from_the_network(page):
     assert "default-src 'none'" in page  # the CSP forbids loading anything
 
 
+def funnel_cards(page: str) -> dict[str, str]:
+    section = page[page.index('<section id="funnels">'):page.index('<section id="findings">')]
+    cards = section.split('<div class="card funnel">')[1:]
+    return {re.search(r"<h3><span>([^<]*)</span>", card).group(1): card for card in cards}
+
+
 def test_one_funnel_chart_per_channel_with_the_leak_on_facebook_only(page):
-    charts = re.findall(r'<div class="card funnel"><h3><span>([^<]*)</span>.*?</svg>(.*?)</div>', page, flags=re.S)
-    assert [name for name, _ in charts] == ["facebook", "instagram"]
-    facebook, instagram = (re.search(rf'<span>{name}</span>.*?</svg>', page, flags=re.S).group(0) for name in ("facebook", "instagram"))
-    assert facebook.count('fill="#c0392b"') >= 2  # the leaking bar and its conversion pill
-    assert "#c0392b" not in instagram
-    assert "↓ 18.4%" in facebook  # 2,190 of 11,910 sessions stayed
-    assert "Leak:" in charts[0][1] and "Sessions → Visits without bounce: 18.4%" in charts[0][1]
+    charts = funnel_cards(page)
+    assert list(charts) == ["Facebook", "Instagram"]  # display names for the client
+    facebook, instagram = charts["Facebook"], charts["Instagram"]
+    assert facebook.count("#c0392b") == 1 and 'class="pass leak"' in facebook  # the leaking bar and its share
+    assert "#c0392b" not in instagram and "leak" not in instagram.replace("No leak flagged", "")
+    # A share that went on, not a drop: 2,190 of 11,910 sessions stayed.
+    assert '<span class="pill">18.4% went on</span>' in facebook and "↓" not in page
+    assert "Leak:</strong> Sessions → Visits without bounce: 18.4% went on." in facebook
     # ROAS below break-even is about money, not a step of the funnel: listed, not drawn.
-    assert "Also flagged (high):</strong> The ads bring in less than they cost" in charts[0][1]
-    assert "No leak flagged on this channel." in charts[1][1]
+    assert "Also flagged (high):</strong> The ads bring in less than they cost" in facebook
+    assert "No leak flagged on this channel." in instagram
 
 
 def test_kpi_table_findings_goals_and_values(page):
@@ -42,17 +49,79 @@ def test_kpi_table_findings_goals_and_values(page):
         assert f'<section id="{section}">' in page
     assert page.count('<article class="card finding high">') == len(acme().findings) == 2
     finding = page[page.index('<article class="card finding'):page.index("</article>")]
-    for part in ("Evidence", "Recommendation", "At stake per period", "EUR 11,370", "landing-page-leak"):
+    for part in ("Evidence", "Recommendation", "At stake per period", "EUR 11,370 (Purchases: about 119)"):
         assert part in finding
     assert '<span class="over">81.6%</span>' in finding  # bounce rate past its maximum
     assert '<span class="over">2.9%</span>' not in finding  # a high CTR is not the problem
     kpis = page[page.index('<section id="kpis">'):page.index('<section id="goals">')]
-    assert kpis.count("<tr") == 1 + len(acme().kpis)
+    shown = [kpi for kpi in acme().kpis if not kpi.vanity]  # a client never sees vanity metrics as KPIs
+    assert kpis.count('<tr class="kpi-row">') == len(shown) and "Vanity" not in kpis
     assert "EUR 25,040" in kpis  # revenue over all data
     goals = page[page.index('<section id="goals">'):page.index('<section id="values">')]
     assert goals.count('class="smart"') == 2 and 'class="no" title="Achievable: ✗"' in goals
     assert "on track" in goals and "off track" in goals
+    assert "Grow Instagram" in goals and "grow-instagram" not in goals
     assert "EUR 50.00" in page[page.index('<section id="values">'):]
+
+
+def test_the_client_sees_no_ids_notes_or_diagnostics(page):
+    text = re.sub(r"<style>.*?</style>", "", page, flags=re.S)
+    for internal in ("landing-page-leak", "roas-below-break-even", "grow-instagram", "break_even_roas", "rules could not run",
+                     "lacked data", "<code>", "facebook:", "never report it as a result", "<details"):
+        assert internal not in text, internal
+    assert "Set break_even_roas" not in text and "Cut the campaigns and audiences with the lowest ROAS first" in text
+
+
+def test_the_consultant_gets_everything_with_diagnostics_folded():
+    page = render("html", acme(), audience="consultant")
+    assert "landing-page-leak" in page and "grow-instagram" in page and "Set break_even_roas" in page
+    notes = page[page.index('<section id="notes">'):]
+    assert '<details class="diagnostics">' in notes and "<details open" not in notes
+    assert "rules could not run" in notes and "<code>low-share-rate</code>" in notes
+    assert "Vanity" in page  # the KPI table keeps the vanity rows, tagged
+
+
+def test_branding_from_the_config(tmp_path):
+    from kpi_advisor.plugins.reports.branding import resolve_branding
+
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 40)
+    brand = resolve_branding({"agency": "Fjord & Co <b>", "logo": "logo.png", "colours": {"primary": "#123456"}, "footer": "hello@fjord.example"}, tmp_path)
+    page = render("html", acme(), branding=brand)
+    assert "Fjord &amp; Co &lt;b&gt;" in page and "hello@fjord.example" in page
+    assert 'src="data:image/png;base64,' in page and "--brand: #123456;" in page
+
+
+def test_a_template_folder_overrides_one_block(tmp_path):
+    from kpi_advisor.plugins.reports.branding import resolve_branding
+
+    (tmp_path / "report.html").write_text(
+        '{% extends "builtin/report.html" %}{% block footer %}<footer class="mine">{{ report_name }} · {{ _("Notes") }}</footer>{% endblock %}',
+        encoding="utf-8",
+    )
+    page = render("html", hostile(), branding=resolve_branding({"templates": "."}, tmp_path))
+    assert '<footer class="mine">&lt;script&gt;' in page  # still escaped inside the consultant's template
+    assert '<section id="findings">' in page
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("logo", "missing.png", "logo file 'missing.png' not found"),
+        ("logo", "logo.txt", "not an image the report can embed"),
+        ("logo", "fake.png", "is not a PNG image"),
+        ("templates", "nowhere", "template folder 'nowhere' not found"),
+    ],
+)
+def test_bad_branding_is_a_config_error_naming_the_field(tmp_path, field, value, message):
+    from kpi_advisor import ConfigError
+    from kpi_advisor.plugins.reports.branding import resolve_branding
+
+    (tmp_path / "logo.txt").write_text("x")
+    (tmp_path / "fake.png").write_text("<html>")
+    with pytest.raises(ConfigError, match=message) as caught:
+        resolve_branding({field: value}, tmp_path)
+    assert caught.value.problems[0].path == f"branding.{field}"
 
 
 def test_print_css(page):
@@ -62,7 +131,7 @@ def test_print_css(page):
 def test_hostile_text_is_escaped():
     page = render("html", hostile())
     assert "<script>alert" not in page
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
     assert "face|book &lt;b&gt;" in page
 
 

@@ -43,7 +43,7 @@ DOMAIN = "kpi_advisor"
 LOCALE_DIR = Path(__file__).resolve().parent / "locales"
 LANGUAGES: dict[str, str] = {"en": "English", "de": "Deutsch", "da": "Dansk", "id": "Bahasa Indonesia"}
 # Source files whose _(), N_() and ngettext() strings are report text.
-SOURCE_GLOBS = ("plugins/reports/*.py", "engine/i18n/messages.py")
+SOURCE_GLOBS = ("plugins/reports/*.py", "plugins/reports/templates/*.html", "engine/i18n/messages.py", "engine/i18n/phrases.py")
 
 
 def N_(message: str) -> str:
@@ -143,6 +143,23 @@ class Translator:
     def date(self, value) -> str:
         return format_date(value, locale=self.lang)
 
+    def sentence(self, text: str) -> str:
+        """An English sentence the engine wrote (a KPI's reason, a SMART note, a data warning) in this
+        language, with its numbers written the language's way; English when no phrase matches."""
+        if not text or self.lang == DEFAULT_LOCALE:
+            return text
+        from .phrases import translate
+
+        return translate(text, self)
+
+    def basis(self, text: str) -> str:
+        """A finding's impact basis with its valuation part in this language."""
+        if not text or self.lang == DEFAULT_LOCALE:
+            return text
+        from .phrases import translate_basis
+
+        return translate_basis(text, self)
+
 
 def _fields(text: str) -> set[str]:
     import string
@@ -217,9 +234,26 @@ def model_names(catalog: "Catalog") -> list[tuple[str, str, str]]:
 KEYWORDS = {"_": 1, "N_": 1, "gettext": 1, "ngettext": 2}
 
 
+TEMPLATE_CALL = r"""\b_\(\s*"((?:[^"\\]|\\.)*)"\s*\)"""
+
+
+def template_messages(source: str) -> list[tuple[int, str | tuple[str, str]]]:
+    """Strings passed to _("...") in a Jinja2 template."""
+    import re
+
+    found: list[tuple[int, str | tuple[str, str]]] = []
+    for match in re.finditer(TEMPLATE_CALL, source):
+        text = match.group(1).replace('\\"', '"')
+        found.append((source.count("\n", 0, match.start()) + 1, text))
+    return found
+
+
 def source_messages(source: str) -> list[tuple[int, str | tuple[str, str]]]:
     """Strings passed to _(), N_(), gettext() and ngettext() in Python source, f-strings included."""
     import ast
+
+    if source.lstrip().startswith(("{#", "<", "{%")):
+        return template_messages(source)
 
     found: list[tuple[int, str | tuple[str, str]]] = []
     for node in ast.walk(ast.parse(source)):
@@ -250,7 +284,9 @@ def build_template(root: Path, catalog: "Catalog"):
                 existing = pot.get(message)
                 locations = (existing.locations if existing else []) + [(rel, lineno)]
                 pot.add(message, None, locations, flags=("python-brace-format",) if "{" in text else ())
-    for text, where, what in rule_messages(catalog) + metric_titles(catalog) + model_names(catalog):
+    from .phrases import clauses
+
+    for text, where, what in rule_messages(catalog) + metric_titles(catalog) + model_names(catalog) + clauses(catalog):
         flags = ("python-brace-format",) if "{" in text else ()
         existing = pot.get(text)
         locations = (existing.locations if existing else []) + [(where, None)]

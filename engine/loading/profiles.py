@@ -126,10 +126,40 @@ def profile_problems(profile: ProfileDef, metrics: Mapping[str, Any], goals: Map
     for key in profile.typical_growth:
         if key not in STAGES:
             metric(("typical_growth", key), key)
+    problems += funnel_problems(profile.funnel, metrics)
     for field in ("goal_notes", "metric_notes"):
         for key, text in getattr(profile, field).items():
             if text.rstrip().endswith(".") or ". " in text:
                 problems.append(((field, key), "write one clause without a full stop; it is completed into a sentence"))
+    return problems
+
+
+def funnel_problems(funnel: list, metrics: Mapping[str, Any]) -> list[tuple[tuple, str]]:
+    """A funnel names known count metrics, each once; branches hold two steps or more."""
+    problems: list[tuple[tuple, str]] = []
+    seen: set[str] = set()
+
+    def step(path: tuple, item: str | list[str]) -> None:
+        ids = [item] if isinstance(item, str) else list(item)
+        if not ids:
+            problems.append((path, "an empty step; name at least one metric"))
+        for offset, metric_id in enumerate(ids):
+            where = path if isinstance(item, str) else path + (offset,)
+            if metric_id not in metrics:
+                problems.append((where, f"unknown metric '{metric_id}'{_close(metric_id, metrics)}"))
+            elif getattr(metrics[metric_id], "formula", None) is not None:
+                problems.append((where, f"'{metric_id}' is a ratio or formula; a funnel step is a count people pass (e.g. clicks, leads)"))
+            if metric_id in seen:
+                problems.append((where, f"'{metric_id}' is already a step of this funnel"))
+            seen.add(metric_id)
+
+    for index, item in enumerate(funnel):
+        branches = getattr(item, "branches", None)
+        if branches is None:
+            step(("funnel", index), item)
+            continue
+        for offset, branch in enumerate(branches):
+            step(("funnel", index, "branches", offset), branch)
     return problems
 
 

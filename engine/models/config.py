@@ -154,6 +154,35 @@ class RuleSettings(Model):
     packs: list[str] = Field(default_factory=list, description="extra rule-pack files, relative to the config")
 
 
+COLOUR_PATTERN = r"^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$"
+COLOUR_KEYS = ("primary", "secondary", "accent")
+
+
+class Branding(Model):
+    """How the HTML report looks when a consultant hands it over: their name, logo and colours."""
+
+    agency: str | None = Field(default=None, min_length=1, max_length=120, description="the agency or consultant named on the cover and in the footer")
+    logo: str | None = Field(
+        default=None, min_length=1, description="a PNG, JPEG, GIF, WebP or SVG file (relative to the config, at most 1 MB), embedded in the report"
+    )
+    colours: dict[Literal["primary", "secondary", "accent"], Annotated[str, Field(pattern=COLOUR_PATTERN)]] = Field(
+        default_factory=dict, description="hex colours such as '#17365d': primary (cover and headings), secondary (the cover's gradient), accent"
+    )
+    footer: str | None = Field(default=None, min_length=1, max_length=500, description="a line of text at the foot of the report, e.g. contact details")
+    templates: str | None = Field(
+        default=None, min_length=1,
+        description="a folder (relative to the config) of Jinja2 templates that replace the built-in ones by file name (report.html, ...)",
+    )
+
+
+class ReportSettings(Model):
+    audience: Literal["client", "consultant"] | None = Field(
+        default=None,
+        description="client: display names, no ids, no consultant notes or diagnostics; consultant: everything, diagnostics folded. "
+        "Default: client for html, consultant for the other formats; --audience wins",
+    )
+
+
 class ClientConfig(Model):
     client: str = Field(min_length=1)
     business_model: str
@@ -174,4 +203,6 @@ class ClientConfig(Model):
         "(women 45-49); default: the first the data has",
     )
     spark: SparkSettings = Field(default_factory=SparkSettings, description="settings for --engine spark")
+    branding: Branding = Field(default_factory=Branding, description="the consultant's name, logo, colours and footer in the HTML report")
+    report: ReportSettings = Field(default_factory=ReportSettings, description="how the report is written")
 

@@ -217,6 +217,21 @@ def _profile_schema(schema: dict[str, Any]) -> None:
     schema["anyOf"] = [{"required": ["extends"]}, {"required": list(PROFILE_REQUIRED)}]
 
 
+class FunnelBranches(Strict):
+    """Steps people take side by side, not one after the other (a call, a direction request, a visit)."""
+
+    branches: list[str | list[str]] = Field(
+        min_length=2,
+        description="the parallel steps; each a metric id, or a list of ids of which the first the data has is drawn",
+    )
+
+
+FunnelStep = Annotated[
+    str | list[str] | FunnelBranches,
+    Field(description="a metric id; a list of ids (the first the data has is drawn); or {branches: [...]} for parallel steps"),
+]
+
+
 class ProfileDef(Strict):
     """A business model: how its funnel looks, what can be tracked, what each goal means for it.
 
@@ -256,6 +271,12 @@ class ProfileDef(Strict):
         description="metric id or stage -> typical best monthly change for this model (0.1 = 10%), for SMART 'achievable'",
     )
     notes: list[str] = Field(default_factory=list)
+    funnel: list[FunnelStep] = Field(
+        default_factory=list,
+        description="the steps the report's funnel chart draws, in the order people take them: a metric id, a list of "
+        "alternative ids (the first the data has), or {branches: [...]} for steps taken side by side; "
+        "engaged_sessions falls back to the visits that did not bounce. Empty: a generic web funnel",
+    )
 
     def relevance(self, goal_id: str) -> str:
         """How much a goal matters for this model; goals a plugin model leaves out count as medium."""

@@ -1,9 +1,14 @@
 """Funnels for the reports: the stage counts of each channel, the conversion from
 each step to the next, and the step where the findings say it leaks.
 
-The steps are the base counts a channel has, in the order people pass them
-(seen, clicked, visited, stayed, became a lead, bought). "Stayed" is the engaged
-sessions where the data has them, else the sessions that did not bounce.
+The steps come from the business model's profile (``funnel:`` in its YAML, or a
+plugin profile's mapping): the base counts in the order people pass them, and
+rows of branches that people take side by side (a call, a direction request, a
+store visit). Each step is measured against the serial step before it; a branch
+against the step before the branches, never against another branch. A share over
+100% (more store visits than clicks) is not a share, so reports show none. A
+model without a funnel gets a generic web path. "Stayed" is the engaged sessions
+where the data has them, else the sessions that did not bounce.
 
 A finding is placed on the step its evidence points at: each ratio in the
 evidence (bounce rate = bounces / sessions) links two steps, and the ratio that
@@ -26,26 +31,17 @@ if TYPE_CHECKING:
 
 ENGAGED = "engaged_sessions"
 STAYED = "sessions_without_bounce"  # sessions - bounces, when the data has no engaged sessions
-# The order people pass the counts in; each entry takes the first id the data has.
-PATH: tuple[tuple[str, ...], ...] = (
+# The funnel of a model that declares none (a plugin's): one web path, every step following the one before.
+DEFAULT_FUNNEL: tuple = (
     ("impressions", "reach"),
-    ("clicks",),
-    ("sessions",),
-    (ENGAGED,),
-    ("app_store_views",),
-    ("installs",),
-    ("leads",),
-    ("qualified_leads",),
-    ("demo_requests",),
-    ("test_drive_bookings",),
-    ("trial_signups",),
-    ("add_to_cart",),
-    ("checkouts",),
-    ("purchases",),
-    ("subscriptions",),
-    ("customers",),
-    ("store_visits",),
-    ("coupon_redemptions",),
+    "clicks",
+    "sessions",
+    ENGAGED,
+    "leads",
+    "qualified_leads",
+    "add_to_cart",
+    "checkouts",
+    "purchases",
 )
 
 
@@ -53,12 +49,19 @@ PATH: tuple[tuple[str, ...], ...] = (
 class Step:
     metric: str
     value: float
-    conversion: float | None = None  # this step / the one before
+    conversion: float | None = None  # this step / the step it is measured against (``source``)
     leaks: list["Finding"] = field(default_factory=list)  # findings that place the leak on the way into this step
+    source: str | None = None  # the metric of the step before this one (for a branch: the step before the branches)
+    row: int = 0  # steps with the same row are branches, drawn side by side
 
     @property
     def leaking(self) -> bool:
         return bool(self.leaks)
+
+    @property
+    def share(self) -> float | None:
+        """The conversion as a share that went on, or None where it cannot be one (over 100%)."""
+        return self.conversion if self.conversion is not None and self.conversion <= 1 else None
 
 
 @dataclass
@@ -72,25 +75,65 @@ class Funnel:
     def leak_steps(self) -> list[int]:
         return [index for index, step in enumerate(self.steps) if step.leaking]
 
+    @property
+    def rows(self) -> list[list[int]]:
+        """Indices of the steps, row by row; a row of two or more holds parallel branches."""
+        out: dict[int, list[int]] = {}
+        for index, step in enumerate(self.steps):
+            out.setdefault(step.row, []).append(index)
+        return list(out.values())
 
-def funnel_steps(values: Mapping[str, float | None]) -> list[Step]:
+
+def _items(spec) -> list[tuple[bool, list[tuple[str, ...]]]]:
+    """The declared funnel as (parallel, [alternatives per step]) rows."""
+    rows = []
+    for item in spec:
+        branches = item.get("branches") if isinstance(item, dict) else getattr(item, "branches", None)
+        if branches is not None:
+            rows.append((True, [(b,) if isinstance(b, str) else tuple(b) for b in branches]))
+        else:
+            rows.append((False, [(item,) if isinstance(item, str) else tuple(item)]))
+    return rows
+
+
+def funnel_steps(values: Mapping[str, float | None], spec=None) -> list[Step]:
+    """The steps of a funnel the data has, each measured against the serial step before it.
+
+    ``spec`` is a profile's ``funnel`` (see ProfileDef); None or empty is the default web path.
+    A row of branches is measured against the step before the branches, never one branch against
+    another, and the step after the branches against the step before them too. When the data
+    has only one of the branches, that one is simply the next step.
+    """
+
     def have(metric_id: str) -> float | None:
         # Zero is a real count (nobody bought) except at the top, where it means the step is not tracked.
         value = values.get(metric_id)
         return float(value) if value is not None and (value > 0 or (steps and value == 0)) else None
 
-    steps: list[Step] = []
-    for options in PATH:
+    def first(options: tuple[str, ...]) -> tuple[str, float] | None:
         for metric_id in options:
             value = have(metric_id)
             if value is None and metric_id == ENGAGED:
                 sessions, bounces = have("sessions"), values.get("bounces")
                 if sessions is not None and bounces is not None and 0 <= bounces <= sessions:
-                    metric_id, value = STAYED, sessions - float(bounces)
+                    return STAYED, sessions - float(bounces)
             if value is not None:
-                previous = steps[-1].value if steps else None
-                steps.append(Step(metric=metric_id, value=value, conversion=value / previous if previous else None))
-                break
+                return metric_id, value
+        return None
+
+    steps: list[Step] = []
+    before: Step | None = None  # the last serial step
+    row = 0
+    for parallel, options_list in _items(spec or DEFAULT_FUNNEL):
+        found = [hit for options in options_list if (hit := first(options)) is not None]
+        if not found:
+            continue
+        for metric_id, value in found:
+            conversion = value / before.value if before is not None and before.value else None
+            steps.append(Step(metric=metric_id, value=value, conversion=conversion, source=before.metric if before else None, row=row))
+        if not parallel or len(found) == 1:
+            before = steps[-1]  # one branch the data has is simply the next step
+        row += 1
     return steps
 
 
@@ -155,18 +198,20 @@ def _channel_values(report: "Report") -> tuple[dict[str, float | None], dict[str
 def build_funnels(report: "Report", catalog: "Catalog") -> list[Funnel]:
     """One funnel per channel; one for all data when there are no channels, or findings on all data."""
     total, channels = _channel_values(report)
+    profile = catalog.profiles.get(report.business_model)
+    spec = profile.funnel if profile is not None else None
     funnels: list[Funnel] = []
     unchannelled = [f for f in report.findings if "channel" not in f.scope]
     if not channels or unchannelled:
-        funnels.append(_funnel({}, total, unchannelled if channels else report.findings, catalog))
+        funnels.append(_funnel({}, total, unchannelled if channels else report.findings, catalog, spec))
     for channel, values in channels.items():
         mine = [f for f in report.findings if f.scope.get("channel") == channel]
-        funnels.append(_funnel({"channel": channel}, values, mine, catalog))
+        funnels.append(_funnel({"channel": channel}, values, mine, catalog, spec))
     return [funnel for funnel in funnels if funnel.steps]
 
 
-def _funnel(scope: dict[str, str], values: Mapping[str, float | None], findings: Iterable["Finding"], catalog: "Catalog") -> Funnel:
-    steps = funnel_steps(values)
+def _funnel(scope: dict[str, str], values: Mapping[str, float | None], findings: Iterable["Finding"], catalog: "Catalog", spec=None) -> Funnel:
+    steps = funnel_steps(values, spec)
     funnel = Funnel(scope=scope, steps=steps, findings=list(findings))
     for finding in funnel.findings:
         where = place(finding, steps, catalog) if steps else None

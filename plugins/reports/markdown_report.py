@@ -59,6 +59,11 @@ def _summary(view: ReportView) -> list[str]:
         lines.append(f"- **{inline(_('Money at stake'))}:** {inline(view.money(view.money_at_stake))} {inline(_('per period (estimate)'))}")
     if view.report.goals:
         lines.append(f"- **{inline(_('Goals'))}:** {inline(view.goals_on_track())}")
+    if view.for_client:
+        channels = ", ".join(view.channel(c) for c in view.channels)
+        if channels:
+            lines.append(f"- **{inline(_('Channels'))}:** {inline(channels)}")
+        return lines + [""]
     rules = view.rules_checked()
     lines.append(f"- **{inline(_('Data'))}:** {inline(_('{rows} rows').format(rows=view.count(summary.rows)))}; {inline(rules)}")
     return lines + [""]
@@ -68,12 +73,12 @@ def _funnel_rows(view: ReportView, funnel: Funnel) -> list[list[str]]:
     _ = view._
     rows = []
     for index, step in enumerate(funnel.steps):
-        conversion = view.percent(step.conversion) if step.conversion is not None else ""
+        conversion = view.step_share(step)
         flag = ""
         if step.leaking:
             conversion = f"**{conversion}**"
-            flag = "⚠ " + _("leak") + ": " + ", ".join(f"`{f.rule}`" for f in step.leaks)
-        rows.append([view.metric_title(step.metric), view.count(step.value), conversion, flag])
+            flag = "⚠ " + _("leak") + ("" if view.for_client else ": " + ", ".join(f"`{f.rule}`" for f in step.leaks))
+        rows.append([view.step_name(step, funnel), view.count(step.value), conversion, flag])
     return rows
 
 
@@ -86,11 +91,14 @@ def _funnels(view: ReportView) -> list[str]:
         out += [f"### {inline(view.scope(funnel.scope))}", ""]
         out += table([_("Step"), _("Count"), _("Share of the step before"), ""], _funnel_rows(view, funnel), right={1, 2})
         out.append("")
+        if view.branch_note(funnel):
+            out += [inline(view.branch_note(funnel)), ""]
         for index in funnel.leak_steps:
             rules = "; ".join(dict.fromkeys(view.finding_label(f, funnel) for f in funnel.steps[index].leaks))
             out += [f"**{inline(_('Leak'))}:** {inline(view.conversion_note(index, funnel))}. {inline(rules)}", ""]
         for finding in funnel.unplaced:
-            out += [f"**{inline(_('Also flagged'))} ({inline(view.severity(finding.severity))}):** {inline(view.finding_label(finding, funnel))} (`{finding.rule}`)", ""]
+            rule = "" if view.for_client else f" (`{finding.rule}`)"
+            out += [f"**{inline(_('Also flagged'))} ({inline(view.severity(finding.severity))}):** {inline(view.finding_label(finding, funnel))}{rule}", ""]
         if not funnel.findings:
             out += [inline(_("No leak flagged on this channel.")), ""]
     return out
@@ -107,20 +115,25 @@ def _findings(view: ReportView) -> list[str]:
         out += [f"### {inline(title)}", ""]
         out += [
             f"**{inline(view.severity(finding.severity).upper())}** · {inline(view.scope(finding.scope))} · "
-            f"{inline(view.stage(finding.stage))} · `{finding.rule}`",
+            f"{inline(view.stage(finding.stage))}" + ("" if view.for_client else f" · `{finding.rule}`"),
             "",
-            inline(finding.message),
+            inline(view.client_text(view.without_scope(finding.message, finding.scope)) if view.for_client else finding.message),
             "",
         ]
         rows = [
-            [view.metric_title(m), view.value(m, v), view.value(m, finding.thresholds[m]) if m in finding.thresholds else ""]
+            [view.metric_title(m), view.evidence_value(finding.rule, m, v),
+             view.evidence_value(finding.rule, m, finding.thresholds[m]) if m in finding.thresholds else ""]
             for m, v in finding.evidence.items()
         ]
         out += table([_("Evidence"), _("value"), _("threshold")], rows, right={1, 2}) + [""]
-        out += [f"> **{inline(_('Recommendation'))}:** {inline(finding.recommendation)}", ""]
+        out += [f"> **{inline(_('Recommendation'))}:** {inline(view.client_text(finding.recommendation))}", ""]
         if finding.impact is not None:
             amount = view.impact_amount(finding.impact)
-            out += [f"**{inline(_('At stake per period'))}:** {inline(amount)}  ", f"_{inline(_('Basis'))}:_ {inline(finding.impact.basis)}", ""]
+            basis = view.tr.basis(finding.impact.basis)
+            if view.for_client:
+                basis = basis.split(";")[0].strip()
+                basis = basis[:1].upper() + basis[1:]
+            out += [f"**{inline(_('At stake per period'))}:** {inline(amount)}  ", f"_{inline(_('Basis'))}:_ {inline(basis)}", ""]
     return out
 
 
@@ -131,12 +144,14 @@ def _kpis(view: ReportView) -> list[str]:
         return []
     rows = []
     for kpi in report.kpis:
+        if view.for_client and kpi.vanity:
+            continue
         name = view.metric_title(kpi.metric)
         tags = ([_("vanity")] if kpi.vanity else []) + ([_("no data")] if kpi.has_data is False else [])
         if tags:
             name += f" ({', '.join(tags)})"
-        why = kpi.why + (f" {_('To track it')}: {kpi.tracking_hint}" if kpi.tracking_hint else "")
-        rows.append([str(kpi.rank), name, view.stage(kpi.stage), view.kpi_value(kpi.metric, view.totals), why])
+        why = view.tr.sentence(kpi.why) + (f" {_('To track it')}: {view.tr.sentence(kpi.tracking_hint)}" if kpi.tracking_hint else "")
+        rows.append([str(len(rows) + 1) if view.for_client else str(kpi.rank), name, view.stage(kpi.stage), view.kpi_value(kpi.metric, view.totals), why])
     out = [f"## {inline(_('KPIs that matter'))}", "", inline(_("Ranked for this business model and its goals; values are totals for the period.")), ""]
     return out + table(["#", _("KPI"), _("Stage"), _("All data"), _("Why it matters")], rows, right={0, 3}) + [""]
 
@@ -153,11 +168,12 @@ def _goals(view: ReportView) -> list[str]:
         marks = ["✓" if checks[key] else "?" if checks[key] is None else "✗" for key, _letter, _label in view.smart()]
         metric = goal.metric or ""
         progress = f"{view.value(metric, goal.current)} / {view.value(metric, goal.target)}" if goal.target is not None else ""
-        rows.append([f"{goal.id} ({view.metric_title(metric)})" if metric else goal.id, *marks, view.status(goal.status), progress])
+        name = view.goal_name(goal.id) if view.for_client else goal.id
+        rows.append([f"{name} ({view.metric_title(metric)})" if metric else name, *marks, view.status(goal.status), progress])
     out = [f"## {inline(_('Goals'))}", ""] + table(header, rows, right={len(header) - 1}) + [""]
     for goal in report.goals:
         if goal.notes:
-            out += [f"**{inline(goal.id)}**", ""] + [f"- {inline(note)}" for note in goal.notes] + [""]
+            out += [f"**{inline(view.goal_name(goal.id) if view.for_client else goal.id)}**", ""] + [f"- {inline(view.tr.sentence(note))}" for note in goal.notes] + [""]
     return out
 
 
@@ -166,14 +182,17 @@ def _values(view: ReportView) -> list[str]:
     report = view.report
     if not report.values:
         return []
-    rows = [[view.action_title(v.action), view.tr.number(v.value, "currency", v.currency), v.basis] for v in report.values]
+    rows = [[view.action_title(v.action), view.tr.number(v.value, "currency", v.currency), view.tr.sentence(v.basis)] for v in report.values]
     return [f"## {inline(_('What a micro action is worth'))}", ""] + table([_("Action"), _("Value of one"), _("Basis")], rows, right={1}) + [""]
 
 
 def _notes(view: ReportView) -> list[str]:
     _ = view._
     report = view.report
-    items = [inline(w) for w in report.warnings] + [f"`{rule}`: {inline(why)}" for rule, why in report.summary.rules_skipped.items()]
+    if view.for_client:
+        return []  # diagnostics are for the consultant
+    items = [inline(view.tr.sentence(w)) for w in report.warnings]
+    items += [f"`{rule}`: {inline(view.tr.sentence(why))}" for rule, why in report.summary.rules_skipped.items()]
     if not items:
         return []
     return [f"## {inline(_('Notes'))}", ""] + [f"- {item}" for item in items] + [""]

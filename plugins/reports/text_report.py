@@ -89,13 +89,13 @@ def _funnel_table(view: ReportView, funnel: Funnel):
     grid.add_column(justify="right")
     grid.add_column(overflow="fold")
     for step in funnel.steps:
-        share = view.percent(step.conversion) if step.conversion is not None else ""
+        share = view.step_share(step)
         flag = Text("")
         style = ""
         if step.leaking:
             style = "bold red"
             flag = Text("◀ " + _("leak") + ": " + ", ".join(sorted({f.rule for f in step.leaks})), style="bold red")
-        grid.add_row(Text(view.metric_title(step.metric)), Text(view.count(step.value), style=style), Text(share, style=style), flag)
+        grid.add_row(Text(view.step_name(step, funnel)), Text(view.count(step.value), style=style), Text(share, style=style), flag)
     return grid
 
 
@@ -109,6 +109,8 @@ def _funnels(console, view: ReportView) -> None:
     for funnel in view.funnels:
         console.print(Text(view.scope(funnel.scope), style="bold"))
         console.print(_indent(_funnel_table(view, funnel)))
+        if view.branch_note(funnel):
+            console.print(_indent(Text(view.branch_note(funnel), style="dim")))
         for finding in funnel.unplaced:
             also = Text(_("also flagged") + f": {finding.rule} ({view.severity(finding.severity)})", style=SEVERITY_STYLES.get(finding.severity, ""))
             console.print(_indent(also))
@@ -180,7 +182,7 @@ def _goals(console, view: ReportView) -> None:
             line.append(f"  {view.value(metric, goal.current)} / {view.value(metric, goal.target)}")
         console.print(line)
         for note in goal.notes:
-            console.print(_indent(Text("- " + note, style="dim")))
+            console.print(_indent(Text("- " + view.tr.sentence(note), style="dim")))
 
 
 def _values(console, view: ReportView) -> None:
@@ -191,7 +193,7 @@ def _values(console, view: ReportView) -> None:
     _heading(console, _("What a micro action is worth"))
     for value in report.values:
         amount = view.tr.number(value.value, "currency", value.currency)
-        console.print(_indent(f"{view.action_title(value.action)}: {amount} ({value.basis})"))
+        console.print(_indent(f"{view.action_title(value.action)}: {amount} ({view.tr.sentence(value.basis).removesuffix('.')})"))
 
 
 def _notes(console, view: ReportView) -> None:
@@ -204,11 +206,11 @@ def _notes(console, view: ReportView) -> None:
         return
     _heading(console, _("Notes"))
     for warning in report.warnings:
-        console.print(_indent(Text(_("warning") + ": " + warning, style="yellow")))
+        console.print(_indent(Text(_("warning") + ": " + view.tr.sentence(warning), style="yellow")))
     if skipped:
         console.print(_indent(_("Rules not evaluated: {n}").format(n=view.count(len(skipped)))))
         for rule_id, why in skipped.items():
-            console.print(_indent(f"{rule_id}: {why}", 4))
+            console.print(_indent(f"{rule_id}: {view.tr.sentence(why)}", 4))
 
 
 @hookimpl

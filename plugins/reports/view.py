@@ -6,12 +6,16 @@ once. A renderer gets the options the command line passes:
 - ``catalog``: the catalog of the run (metric units and names, rule titles), else
   the installed plugins' catalog;
 - ``color``: whether the output goes to a terminal that shows colour;
-- ``width``: the width of a terminal report (default 80).
+- ``width``: the width of a terminal report (default 80);
+- ``audience``: "client" (display names, no ids, no consultant notes or
+  diagnostics) or "consultant" (everything); each format has its default;
+- ``branding``: the consultant's :class:`~.branding.Brand` (html).
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from typing import TYPE_CHECKING, Any, Mapping
 
 from kpi_advisor.i18n.messages import N_, Translator, check_lang
@@ -51,6 +55,28 @@ SMART_LABELS = (
 )
 # TRANSLATORS: a funnel step: the visits that did not bounce
 STAYED_LABEL = N_("Visits without bounce")
+# How a client reads a channel id; ids not listed are written out (google_shopping -> Google shopping).
+CHANNEL_NAMES = {
+    "facebook": "Facebook", "instagram": "Instagram", "x": "X", "twitter": "X (Twitter)", "tiktok": "TikTok",
+    "linkedin": "LinkedIn", "youtube": "YouTube", "pinterest": "Pinterest", "snapchat": "Snapchat", "reddit": "Reddit",
+    "threads": "Threads", "whatsapp": "WhatsApp", "meta": "Meta", "google": "Google", "google_ads": "Google Ads",
+    "google_search": "Google Search", "google_display": "Google Display", "google_shopping": "Google Shopping",
+    "google_business_profile": "Google Business Profile", "gbp": "Google Business Profile",
+    "apple_search_ads": "Apple Search Ads", "bing": "Bing", "microsoft_ads": "Microsoft Ads", "ga4": "GA4",
+}
+CHANNEL_WORDS = {
+    "google_organic": N_("Google organic"),
+    "organic": N_("Organic"),
+    "organic_search": N_("Organic search"),
+    "direct": N_("Direct"),
+    "referral": N_("Referral"),
+    "email": N_("Email"),
+    "newsletter": N_("Newsletter"),
+    "unassigned": N_("Unassigned"),
+    "other": N_("Other"),
+}
+# A sentence that speaks to the consultant (set a config key, check the export) rather than to the client.
+CONSULTANT_SENTENCE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b|\bconfig\b|\bKonfiguration\b|\bkonfiguration\b|\bkonfigurasi\b|\beconomics\.")
 
 
 class ReportView:
@@ -63,6 +89,52 @@ class ReportView:
         self.lang = self.tr.lang
         self.catalog: "Catalog" = options.get("catalog") or _installed_catalog()
         self.options = options
+        self.audience = options.get("audience") or self.default_audience
+        if self.audience not in ("client", "consultant"):
+            raise ValueError(f"unknown audience {self.audience!r}; known: client, consultant")
+
+    default_audience = "consultant"
+
+    @property
+    def for_client(self) -> bool:
+        return self.audience == "client"
+
+    def channel(self, channel_id: str) -> str:
+        """Facebook, X, Google organic: the name a client knows a channel by."""
+        key = channel_id.strip().lower().replace(" ", "_").replace("-", "_")
+        if key in CHANNEL_NAMES:
+            return CHANNEL_NAMES[key]
+        if key in CHANNEL_WORDS:
+            return self._(CHANNEL_WORDS[key])
+        if channel_id != key:
+            return channel_id  # written by a person already (Google Ads, Unassigned)
+        words = channel_id.replace("_", " ").split()
+        words = [CHANNEL_NAMES.get(word, word) for word in words]
+        text = " ".join(words)
+        return text[:1].upper() + text[1:]
+
+    def client_text(self, text: str) -> str:
+        """``text`` without the sentences meant for the consultant (set break_even_roas ...), for a client."""
+        if not self.for_client or not text:
+            return text
+        sentences = re.split(r"(?<=[.!?])\s+", text.strip())
+        kept = [sentence for sentence in sentences if not CONSULTANT_SENTENCE.search(sentence)]
+        return " ".join(kept) if kept else text
+
+    def without_scope(self, text: str, scope: Mapping[str, str]) -> str:
+        """A finding's message without its leading "facebook: ", which the report shows next to it."""
+        for value in [" / ".join(scope.values()), *scope.values()]:
+            if value and text.startswith(f"{value}: "):
+                text = text[len(value) + 2:]
+                return text[:1].upper() + text[1:]
+        return text
+
+    def goal_name(self, goal_id: str) -> str:
+        """grow-instagram -> Grow Instagram: a goal's id read as words, channels by their names."""
+        words = re.split(r"[-_]+", goal_id)
+        words = [CHANNEL_NAMES.get(word, word) for word in words if word]
+        text = " ".join(words)
+        return text[:1].upper() + text[1:]
 
     # words
     def _(self, message: str) -> str:
@@ -87,13 +159,25 @@ class ReportView:
     def metric_title(self, metric_id: str) -> str:
         if metric_id == STAYED and metric_id not in self.catalog.metrics:
             return self._(STAYED_LABEL)
+        base, period = _period_of(metric_id, self.catalog.metrics)
+        if period is not None:
+            return f"{self.metric_title(base)} ({self._(PERIOD_WORDS[period])})"
+        if metric_id in EVIDENCE_LABELS and metric_id not in self.catalog.metrics:
+            return self._(EVIDENCE_LABELS[metric_id])
         metric = self.catalog.metrics.get(metric_id)
         title = metric.title if metric is not None else metric_id.replace("_", " ")
         title = self.tr.template(title)
         return title[:1].upper() + title[1:]
 
     def action_title(self, action: str) -> str:
-        return self.metric_title(action) if action in self.catalog.metrics else action.replace("_", " ")
+        """A micro action by its metric's name where it names one (install -> Installs), else in words."""
+        aliases = getattr(self.catalog, "aliases", {}) or {}
+        for name in (action, action + "s"):
+            if name in self.catalog.metrics:
+                return self.metric_title(name)
+            if name in aliases:
+                return self.metric_title(aliases[name])
+        return action.replace("_", " ")
 
     def rule_title(self, rule_id: str) -> str:
         rule = self.catalog.rules.get(rule_id)
@@ -104,7 +188,8 @@ class ReportView:
         return self.tr.template(profile.name) if profile is not None else self.report.business_model
 
     def scope(self, scope: Mapping[str, str]) -> str:
-        return " / ".join(scope.values()) or self._("all data")
+        values = [self.channel(value) if key == "channel" and self.for_client else value for key, value in scope.items()]
+        return " / ".join(values) or self._("all data")
 
     def finding_label(self, finding, funnel: Funnel) -> str:
         """The rule's title, and where inside the funnel's scope it fired (a campaign) if narrower."""
@@ -119,11 +204,30 @@ class ReportView:
 
     # numbers
     def unit(self, metric_id: str) -> str:
-        metric = self.catalog.metrics.get(metric_id)
-        return metric.unit if metric is not None else "number"
+        base, period = _period_of(metric_id, self.catalog.metrics)
+        if period in ("change", "rise"):
+            return "ratio"
+        metric = self.catalog.metrics.get(base)
+        if metric is not None:
+            return metric.unit
+        # A rule's own figure (booking_rate, trial_to_paid): a rate or share reads as a percentage.
+        return "ratio" if re.search(r"(^|_)(rate|share|growth|to_[a-z]+)$", metric_id) else "number"
 
     def value(self, metric_id: str, value: float | None) -> str:
         return self.tr.number(value, self.unit(metric_id), self.report.currency)
+
+    def evidence_value(self, rule_id: str, name: str, value: float | None) -> str:
+        """A finding's evidence or threshold in the unit its rule gives it (a let value's own unit)."""
+        unit = self.unit(name)
+        rule = self.catalog.rules.get(rule_id)
+        if name not in self.catalog.metrics and rule is not None:
+            try:
+                from kpi_advisor.language.rulespec import rule_spec
+
+                unit = rule_spec(rule, self.catalog.metrics).units.get(name, unit)
+            except Exception:  # noqa: BLE001 - a rule the catalog accepted; keep the guess if not
+                pass
+        return self.tr.number(value, unit, self.report.currency)
 
     def money(self, amount: float | None) -> str:
         return self.tr.number(amount, "currency", self.report.currency)
@@ -172,13 +276,42 @@ class ReportView:
 
     def conversion_note(self, step_index: int, funnel: Funnel) -> str:
         step = funnel.steps[step_index]
-        before = funnel.steps[step_index - 1]
-        share = self.percent(step.conversion) if step.conversion is not None else "–"
-        return f"{self.metric_title(before.metric)} → {self.metric_title(step.metric)}: {share}"
+        before = step.source or (funnel.steps[step_index - 1].metric if step_index else step.metric)
+        if step.share is None:  # no share to give (over 100%, or the top step): the step alone
+            return self.metric_title(step.metric)
+        return f"{self.metric_title(before)} → {self.metric_title(step.metric)}: {self.went_on(step)}"
+
+    def step_name(self, step, funnel: Funnel) -> str:
+        """A step's name; a branch (a step taken side by side with others) marked "┆ ", for the text formats."""
+        name = self.metric_title(step.metric)
+        return f"┆ {name}" if len(next(row for row in funnel.rows if funnel.steps.index(step) in row)) > 1 else name
+
+    def step_share(self, step) -> str:
+        """The share of the step before as a percentage, '–' where it would be over 100% (no share), '' at the top."""
+        if step.conversion is None:
+            return ""
+        return self.percent(step.share) if step.share is not None else "–"
+
+    def branch_note(self, funnel: Funnel) -> str:
+        """What the ┆ mark means, when a funnel has branches."""
+        if all(len(row) == 1 for row in funnel.rows):
+            return ""
+        return self._("┆ steps taken side by side, each measured against the step before them")
+
+    def went_on(self, step) -> str:
+        """"18.4% went on": the share of the step before that reached this one; "–" where it is no share."""
+        if step.share is None:
+            return "–"
+        return self._("{share} went on").format(share=self.percent(step.share))
 
     def impact_amount(self, impact) -> str:
-        """'EUR 13,987 (Purchases: 139.9)', or just the units without economics."""
-        units = f"{self.metric_title(impact.metric)}: {self.count(impact.value)}"
+        """'EUR 13,987 (Purchases: 139.9)', or just the units without economics; for a client 'EUR 13,987 (about 140 purchases)'."""
+        if impact.money is not None and self.unit(impact.metric) == "currency":
+            return self.money(impact.money)
+        if self.for_client:
+            units = self._("{metric}: about {n}").format(metric=self.metric_title(impact.metric), n=self.count(round(impact.value)))
+        else:
+            units = f"{self.metric_title(impact.metric)}: {self.count(impact.value)}"
         return f"{self.money(impact.money)} ({units})" if impact.money is not None else units
 
     def rules_checked(self) -> str:
@@ -192,6 +325,44 @@ class ReportView:
         if metric_id not in values:
             return "–"
         return self.value(metric_id, values[metric_id])
+
+
+PERIOD_WORDS = {
+    "first": N_("first period"),
+    "last": N_("last period"),
+    "change": N_("change"),
+    "median": N_("median of its peers"),
+    "rise": N_("rise since the first period"),
+}
+SHORT_IDS = {"cpa": "cost_per_acquisition", "cpl": "cost_per_lead", "cpi": "cost_per_install", "sov": "share_of_voice"}
+# The named values rules report as evidence (their `let` names), as a client reads them.
+EVIDENCE_LABELS = {
+    "action_rate": N_("Share of views with an action"),
+    "booking_rate": N_("Share of configurations booked"),
+    "cart_drop": N_("Carts not reaching checkout"),
+    "checkout_drop": N_("Checkouts not ending in an order"),
+    "clicks_per_engagement": N_("Clicks per interaction"),
+    "growth": N_("Growth per period"),
+    "outcome_share": N_("Share of all results"),
+    "outcomes": N_("Results"),
+    "outcomes_total": N_("Results on all channels"),
+    "paying": N_("Paying customers"),
+    "shares_per_engagement": N_("Shares per interaction"),
+    "shares_per_reach": N_("Shares per person reached"),
+    "trial_to_paid": N_("Trials that became paying"),
+    "untagged_share": N_("Share of visits without a channel"),
+}
+
+
+def _period_of(metric_id: str, metrics) -> tuple[str, str | None]:
+    """ctr_first -> (ctr, first), cpl_median -> (cost_per_lead, median): a rule's evidence on a
+    metric in one period, its change, or its peers' median."""
+    for suffix in PERIOD_WORDS:
+        base = metric_id.removesuffix("_" + suffix)
+        base = SHORT_IDS.get(base, base)
+        if base != metric_id and base in metrics:
+            return base, suffix
+    return metric_id, None
 
 
 def _installed_catalog() -> "Catalog":
