@@ -162,50 +162,37 @@ def analyse(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> RuleSpec:
         if name not in rule.params and name not in rule.let:
             problems.append(f"{where}: units: '{name}' is not a param or let value")
 
-    condition = None
-    try:
-        condition = expr.parse(rule.when, functions=RULE_FUNCTIONS)
-        expr.check_names(condition, known)
-        if condition.result_type not in ("bool", "any"):
-            problems.append(f"{where}: when: must be a true/false condition, got a {condition.result_type}")
-        nesting = nesting_problem(condition.root, lets_with)
+    def part(field: str, formula: str) -> expr.Expr | None:
+        """One expression of the rule after its lets: parsed, names checked, nesting checked."""
+        try:
+            parsed = expr.parse(formula, functions=RULE_FUNCTIONS)
+            expr.check_names(parsed, known)
+        except expr.ExprError as exc:
+            problems.append(f"{where}: {field} {formula!r}: {exc.message}")
+            return None
+        nesting = nesting_problem(parsed.root, lets_with)
         if nesting:
-            problems.append(f"{where}: when: {nesting}")
-    except expr.ExprError as exc:
-        problems.append(f"{where}: when {rule.when!r}: {exc.message}")
-        condition = None
+            problems.append(f"{where}: {field}: {nesting}")
+        return parsed
+
+    condition = part("when", rule.when)
+    if condition is not None and condition.result_type not in ("bool", "any"):
+        problems.append(f"{where}: when: must be a true/false condition, got a {condition.result_type}")
 
     impact = None
     if rule.impact is not None:
         if rule.impact.metric not in metrics:
             problems.append(f"{where}: impact.metric: unknown metric '{rule.impact.metric}'")
-        try:
-            impact = expr.parse(rule.impact.formula, functions=RULE_FUNCTIONS)
-            expr.check_names(impact, known)
-            nesting = nesting_problem(impact.root, lets_with)
-            if nesting:
-                problems.append(f"{where}: impact.formula: {nesting}")
-        except expr.ExprError as exc:
-            problems.append(f"{where}: impact.formula {rule.impact.formula!r}: {exc.message}")
+        impact = part("impact.formula", rule.impact.formula)
 
     chance = None
     if rule.chance is not None:
-        parts = []
         confidence = rule.params.get("confidence")
         if confidence is None or not 0 < confidence < 1:
             problems.append(f"{where}: params.confidence: a confidence level between 0 and 1 (e.g. 0.95), got {confidence!r}")
-        for key in ("successes", "trials", "below" if rule.chance.below is not None else "above"):
-            formula = getattr(rule.chance, key)
-            try:
-                parsed = expr.parse(formula, functions=RULE_FUNCTIONS)
-                expr.check_names(parsed, known)
-                nesting = nesting_problem(parsed.root, lets_with)
-                if nesting:
-                    problems.append(f"{where}: chance.{key}: {nesting}")
-                parts.append(parsed)
-            except expr.ExprError as exc:
-                problems.append(f"{where}: chance.{key} {formula!r}: {exc.message}")
-        chance = tuple(parts) if len(parts) == 3 else None
+        sides = ("successes", "trials", "below" if rule.chance.below is not None else "above")
+        parts = [part(f"chance.{key}", getattr(rule.chance, key)) for key in sides]
+        chance = tuple(parts) if all(p is not None for p in parts) else None
 
     values = set(rule.params) | set(rule.benchmarks) | set(rule.let)
     for metric_id, name in rule.thresholds.items():
