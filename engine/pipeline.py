@@ -138,7 +138,14 @@ def run_pipeline(prepared: Prepared, data: Any = None, *, lang: str = "en", prog
     goal_statuses = [goals_mod.check_goal(goal, config, catalog, profile, dataset, available) for goal in config.goals]
 
     questions = {spec.rule.id: frozenset(spec.rule.questions) for spec in prepared.specs if spec.rule.questions}
-    findings = roll_up(outcome.findings, tables, questions)
+    titles = {spec.rule.id: spec.rule.title for spec in localize_specs(prepared.specs, lang)}
+
+    def describe(name: str, value: float) -> str:
+        unit = catalog.metrics[name].unit if name in catalog.metrics else "number"
+        return format_value(value, unit, config.currency)
+
+    with use_locale(lang):
+        findings = roll_up(outcome.findings, tables, titles, describe, questions)
     by_rule: dict[str, int] = {}
     by_severity: dict[str, int] = {}
     for finding in findings:

@@ -8,13 +8,13 @@ campaign, and campaigns into their channel or account where most of those fire t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import polars as pl
 
 from ..models.definitions import SEVERITIES
 from ..models.report import Finding, Impact, significant
-from .tables import MetricTable, scope_label
+from .tables import MetricTable
 
 # A parent speaks for its children when at least this share of them fired, and at least ROLLUP_MIN.
 ROLLUP_SHARE = 0.5
@@ -22,11 +22,15 @@ ROLLUP_MIN = 3
 WORST_NAMED = 3
 
 
-def roll_up(findings: list[Finding], tables: Mapping[str, MetricTable | None],
-            questions: Mapping[str, frozenset[str]] | None = None) -> list[Finding]:
+def roll_up(findings: list[Finding], tables: Mapping[str, MetricTable | None], titles: Mapping[str, str],
+            describe: Callable[[str, float], str], questions: Mapping[str, frozenset[str]] | None = None) -> list[Finding]:
     """Findings with those that most children share said once on the parent, and those judged on
-    figures a data question doubts folded into that question."""
-    findings = _climb(findings, tables)
+    figures a data question doubts folded into that question.
+
+    :param titles: rule id -> its title in the report's language, which a roll-up's message leads with.
+    :param describe: (metric or let name, value) -> the value as the report writes it, with its unit.
+    """
+    findings = _climb(findings, tables, titles, describe)
     if questions:
         findings = _fold_into_questions(findings, questions)
     rank = {s: i for i, s in enumerate(SEVERITIES)}
@@ -58,7 +62,8 @@ def _fold_into_questions(findings: list[Finding], questions: Mapping[str, frozen
     return out
 
 
-def _climb(findings: list[Finding], tables: Mapping[str, MetricTable | None]) -> list[Finding]:
+def _climb(findings: list[Finding], tables: Mapping[str, MetricTable | None], titles: Mapping[str, str],
+           describe: Callable[[str, float], str]) -> list[Finding]:
     by_dims = {table.dims: table for table in tables.values() if table is not None}
     counts: dict[tuple[str, ...], dict[tuple, int]] = {}
     changed = True
@@ -79,7 +84,7 @@ def _climb(findings: list[Finding], tables: Mapping[str, MetricTable | None]) ->
             total = counts[dims].get(parent, len(members))
             if len(members) / total < ROLLUP_SHARE:
                 continue
-            parent_finding = _parent(members, dims, parent, total, by_dims[dims[:-1]])
+            parent_finding = _parent(members, dims, parent, total, by_dims[dims[:-1]], titles.get(rule, rule), describe)
             for member in members:
                 rolled[id(member)] = parent_finding
             changed = True
@@ -104,7 +109,8 @@ def _children(table: MetricTable) -> dict[tuple, int]:
     return {tuple(None if v is None else str(v) for v in row[:-1]): row[-1] for row in frame.iter_rows()}
 
 
-def _parent(members: list[Finding], dims: tuple[str, ...], parent: tuple, total: int, table: MetricTable) -> Finding:
+def _parent(members: list[Finding], dims: tuple[str, ...], parent: tuple, total: int, table: MetricTable, title: str,
+            describe: Callable[[str, float], str]) -> Finding:
     scope = dict(zip(dims[:-1], parent))
     child = dims[-1].replace("_", " ")
     first = members[0]
@@ -113,10 +119,9 @@ def _parent(members: list[Finding], dims: tuple[str, ...], parent: tuple, total:
     evidence = {name: significant(row.get(name)) for name in first.evidence if name in row}
     evidence["members_fired"] = float(len(members))
     evidence["members_total"] = float(total)
-    named = "; ".join(f"{child} {m.scope[dims[-1]]} ({_short(m)})" for m in worst[:WORST_NAMED])
-    where = scope_label(scope)
-    title = first.members and first.message.split(": ", 1)[-1].split(" Worst: ")[0] or first.message.split(": ", 1)[-1]
-    message = f"{len(members)} of {total} {child}s in {where} ({len(members) / total:.0%}): {title} Worst: {named}."
+    named = "; ".join(f"{child} {m.scope[dims[-1]]} ({_short(m, describe)})" for m in worst[:WORST_NAMED])
+    where = " / ".join(scope.values()) or "all data"
+    message = f"{where}: {title.rstrip('.')}, on {len(members)} of its {total} {child}s ({len(members) / total:.0%}). Worst: {named}."
     impact = _summed(members, child)
     thresholds = first.thresholds if all(m.thresholds == first.thresholds for m in members) else {}
     return Finding(
@@ -138,13 +143,13 @@ def _severity_of_member(finding: Finding) -> tuple[float, float]:
     return (impact.money or 0.0, impact.value) if impact is not None else (0.0, 0.0)
 
 
-def _short(finding: Finding) -> str:
+def _short(finding: Finding, describe: Callable[[str, float], str]) -> str:
     if finding.members:  # a roll-up itself: how many of its children fired
-        return f"{finding.evidence.get('members_fired', 0):.0f} of {finding.evidence.get('members_total', 0):.0f}" + (
-            f", {finding.impact.money:,.0f} at stake" if finding.impact is not None and finding.impact.money else "")
-    parts = [f"{name} {value:.3g}" for name, value in list(finding.evidence.items())[:3] if value is not None]
+        parts = [f"{finding.evidence.get('members_fired', 0):.0f} of {finding.evidence.get('members_total', 0):.0f}"]
+    else:
+        parts = [f"{name.replace('_', ' ')} {describe(name, value)}" for name, value in list(finding.evidence.items())[:3] if value is not None]
     if finding.impact is not None and finding.impact.money is not None:
-        parts.append(f"{finding.impact.money:,.0f} at stake")
+        parts.append(f"{describe('spend', finding.impact.money)} at stake")
     return ", ".join(parts)
 
 

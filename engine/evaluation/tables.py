@@ -386,10 +386,15 @@ def pairing_notes(dataset: Dataset, catalog: Catalog, level: str, limit: int = 1
             left = rows_any - rows_all
             verb = "uses" if len(metrics) == 1 else "use"
             notes.append(f"{scope}: {', '.join(metrics)} {verb} the {rows_all} of {rows_any} rows that carry {', '.join(inputs)}"
-                         f" ({left / rows_any:.0%} left out: {'; '.join(why)})")
+                         f" ({_share(left / rows_any)} left out: {'; '.join(why)})")
     if len(notes) > limit:
         notes = notes[:limit] + [f"... and {len(notes) - limit} more scopes where a count is empty on some rows"]
     return notes
+
+
+def _share(value: float) -> str:
+    """A share as a note says it: '17%', and 'under 1%' rather than a '0%' that hides a row."""
+    return "under 1%" if 0 < value < 0.005 else f"{value:.0%}"
 
 
 # Rows without a value for a dimension (say, traffic with no channel) form a

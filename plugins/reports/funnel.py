@@ -184,29 +184,37 @@ def place(finding: "Finding", steps: list[Step], catalog: "Catalog") -> int | No
     return None
 
 
-def _channel_values(report: "Report") -> tuple[dict[str, float | None], dict[str, dict[str, float | None]]]:
-    total: dict[str, float | None] = {}
-    channels: dict[str, dict[str, float | None]] = {}
+# A channel scope: a channel, or a channel within an account (scopes nest as the data does).
+CHANNEL_SCOPES = ({"channel"}, {"account", "channel"})
+
+
+def channel_scopes(report: "Report") -> dict[str, tuple[dict[str, str], dict[str, float | None]]]:
+    """Each channel scope of the report by its label ("facebook", or "shop-a / facebook" where
+    the data names accounts): its scope and its totals."""
+    out = {}
     for entry in report.metrics:
-        if not entry.scope:
-            total = dict(entry.values)
-        elif set(entry.scope) == {"channel"}:
-            channels[entry.scope["channel"]] = dict(entry.values)
-    return total, channels
+        if set(entry.scope) in CHANNEL_SCOPES:
+            out[" / ".join(entry.scope.values())] = (dict(entry.scope), dict(entry.values))
+    return out
 
 
 def build_funnels(report: "Report", catalog: "Catalog") -> list[Funnel]:
-    """One funnel per channel; one for all data when there are no channels, or findings on all data."""
-    total, channels = _channel_values(report)
+    """One funnel per channel scope; one for all data when there are none, or findings outside them."""
+    total = next((dict(m.values) for m in report.metrics if not m.scope), {})
+    channels = channel_scopes(report)
     profile = catalog.profiles.get(report.business_model)
     spec = profile.funnel if profile is not None else None
+
+    def inside(finding: "Finding", scope: dict[str, str]) -> bool:
+        return scope.items() <= finding.scope.items()
+
     funnels: list[Funnel] = []
-    unchannelled = [f for f in report.findings if "channel" not in f.scope]
-    if not channels or unchannelled:
-        funnels.append(_funnel({}, total, unchannelled if channels else report.findings, catalog, spec))
-    for channel, values in channels.items():
-        mine = [f for f in report.findings if f.scope.get("channel") == channel]
-        funnels.append(_funnel({"channel": channel}, values, mine, catalog, spec))
+    outside = [f for f in report.findings if not any(inside(f, scope) for scope, _ in channels.values())]
+    if not channels or outside:
+        funnels.append(_funnel({}, total, outside if channels else report.findings, catalog, spec))
+    for scope, values in channels.values():
+        mine = [f for f in report.findings if inside(f, scope)]
+        funnels.append(_funnel(scope, values, mine, catalog, spec))
     return [funnel for funnel in funnels if funnel.steps]
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from kpi_advisor.i18n.messages import N_, Translator, check_lang
 
-from .funnel import STAYED, Funnel, build_funnels
+from .funnel import STAYED, Funnel, build_funnels, channel_scopes
 
 if TYPE_CHECKING:
     from kpi_advisor.loading.catalog import Catalog
@@ -100,7 +100,10 @@ class ReportView:
         return self.audience == "client"
 
     def channel(self, channel_id: str) -> str:
-        """Facebook, X, Google organic: the name a client knows a channel by."""
+        """Facebook, X, Google organic: the name a client knows a channel by (after its account)."""
+        if " / " in channel_id:
+            account, _, channel = channel_id.rpartition(" / ")
+            return f"{account} / {self.channel(channel)}"
         key = channel_id.strip().lower().replace(" ", "_").replace("-", "_")
         if key in CHANNEL_NAMES:
             return CHANNEL_NAMES[key]
@@ -249,7 +252,7 @@ class ReportView:
 
     @functools.cached_property
     def channels(self) -> dict[str, dict[str, float | None]]:
-        return {m.scope["channel"]: dict(m.values) for m in self.report.metrics if set(m.scope) == {"channel"}}
+        return {label: values for label, (_, values) in channel_scopes(self.report).items()}
 
     @functools.cached_property
     def money_at_stake(self) -> float | None:
