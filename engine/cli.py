@@ -237,24 +237,31 @@ def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, m
     """Evaluate one client CONFIG (a YAML or JSON file, or - for stdin) and print the report."""
     import time
 
-    from .commands.output import is_stdout, write_output
+    from .loading.yamlsafe import read_limited
+
+    started = time.perf_counter()
+    # Read stdin before polars is imported: its worker threads may take the SIGINT of a Ctrl-C,
+    # which would then never wake this thread from the blocking read.
+    raw = read_limited(sys.stdin.buffer) if config == "-" else None
+
+    from .commands.output import check_not_input, is_stdout, write_output
     from .commands.progress import Progress
     from .loading.prepare import load_config, load_config_text, prepare
-    from .loading.yamlsafe import read_limited
     from .pipeline import run_pipeline
     from .plugincalls import render_report
 
-    started = time.perf_counter()
-    loaded = load_config_text(read_limited(sys.stdin.buffer)) if config == "-" else load_config(config)
+    loaded = load_config_text(raw) if raw is not None else load_config(config)
     # The config may name plugin files that add report formats, so the format is checked after loading it.
     prepared = prepare(loaded)
     catalog = prepared.catalog
     _say(1, f"config {config}: {len(loaded.config.data)} data source(s), {len(prepared.rules)} rules, "
             f"{len(catalog.plugins)} plugin(s) ({time.perf_counter() - started:.2f} s)")
+    inputs = _input_paths(loaded, catalog) if output else []
+    if output and not is_stdout(output):
+        check_not_input(Path(output), inputs)  # before the extension: `-o client.yaml` is the worse mistake
     fmt = fmt or _format_from_extension(output, catalog) or "text"
     if fmt not in catalog.reporters:
         raise click.BadParameter(f"unknown format '{fmt}'; known: {', '.join(sorted(catalog.reporters))}", param_hint="--format")
-    inputs = _input_paths(loaded, catalog) if output else []
     if engine == "spark":
         _run_spark(loaded, catalog, fmt, output, fail_on, max_findings, lang, inputs)
         return
@@ -273,7 +280,8 @@ def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, m
         if not quiet:
             click.echo(f"wrote {output}: {summary_line(summary)}", err=True)
     elif not output:
-        click.echo(text, nl=False)
+        # click.echo strips colour codes from anything but a terminal unless told; FORCE_COLOR tells it.
+        click.echo(text, nl=False, color=use_color())
     if verbosity() and (not output or is_stdout(output)) and not quiet:
         _say(1, summary_line(summary))
     _say(1, f"done in {time.perf_counter() - started:.2f} s")
@@ -363,7 +371,7 @@ def _run_spark(loaded, catalog, fmt: str, output: str | None, fail_on: str | Non
     if output:
         write_output(output, text, inputs=inputs)
     else:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=use_color())
     _exit_on_findings([report.summary for report in reports.values()], fail_on)
 
 

@@ -68,7 +68,7 @@ def check_not_input(path: Path, inputs: Iterable[Path]) -> None:
     """Refuse a target that is (a link to) one of the run's inputs."""
     for source in inputs:
         if _same_file(Path(source), path):
-            raise _fail(f"output {path} is an input of this run ({source}); choose another file")
+            raise _fail(f"output {path} is an input of this run; choose another file")
 
 
 def _umask() -> int:
@@ -79,7 +79,7 @@ def _umask() -> int:
 
 
 def _reason(exc: OSError) -> str:
-    return (exc.strerror or type(exc).__name__).lower()
+    return (exc.strerror or str(exc) or type(exc).__name__).lower()
 
 
 def write_output(target: str | os.PathLike, text: str, *, inputs: Iterable[Path] = (), stdout: TextIO | None = None) -> None:
