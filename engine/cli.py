@@ -78,7 +78,7 @@ def guarded(func: Callable) -> Callable:
             if debugging():
                 import traceback
 
-                traceback.print_exc()
+                click.echo(traceback.format_exc(), err=True, nl=False)
                 sys.exit(EXIT_INTERNAL)
             _fail([f"internal error: {type(exc).__name__}: {exc} (run again with --debug for details; please report it)"], EXIT_INTERNAL)
 
@@ -222,7 +222,7 @@ LANG_CHOICES = ["en", "de", "da", "id"]
 @cli.command()
 @click.argument("config", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--format", "fmt", default=None, help="Report format: text, json, markdown, html, or one a plugin adds. Default: from -o's extension, else text.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+@click.option("-o", "--output", type=click.Path(allow_dash=True),  # a folder gets write_output's one-line error
               help="Write the report to FILE (atomically, never over an input) instead of stdout; - is stdout.")
 @click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), help="Exit 1 if a finding is at or above this severity.")
 @click.option("--max-findings", type=click.IntRange(min=0), help="Show at most N findings; the summary still counts all.")
@@ -259,6 +259,10 @@ def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, m
     inputs = _input_paths(loaded, catalog) if output else []
     if output and not is_stdout(output):
         check_not_input(Path(output), inputs)  # before the extension: `-o client.yaml` is the worse mistake
+        if os.path.isdir(output):
+            from .problems import ConfigError, Problem
+
+            raise ConfigError(Problem(f"output {output} is a folder; give a file name", path="-o"))
     fmt = fmt or _format_from_extension(output, catalog) or "text"
     if fmt not in catalog.reporters:
         raise click.BadParameter(f"unknown format '{fmt}'; known: {', '.join(sorted(catalog.reporters))}", param_hint="--format")
