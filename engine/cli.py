@@ -1,12 +1,20 @@
 """The command line. Heavy modules are imported inside commands so that
-``kpi-advisor --help`` starts fast."""
+``kpi-advisor --help`` starts fast.
+
+Exit statuses (README.md, docs/getting-started.md): 0 done; 1 a finding at or above
+``--fail-on``; 2 bad usage, config, data or plugin (one line per problem); 3 an internal
+error (a bug: ``--debug`` or KPI_ADVISOR_DEBUG=1 shows its traceback); 130 interrupted
+(Ctrl-C); 141 the reader of stdout went away (``kpi-advisor list metrics | head``), as a
+program killed by SIGPIPE reports it, and silently.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import click
 
@@ -16,15 +24,42 @@ SEVERITY_CHOICES = ["critical", "high", "medium", "low", "info"]
 SCHEMA_NAMES = ["config", "report", "rules", "profile"]
 LIST_KINDS = ["models", "goals", "metrics", "rules", "plugins", "benchmarks", "formats", "limits"]
 
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 3, 130, 141
+_DEBUG_KEY, _VERBOSE_KEY = "kpi_advisor.debug", "kpi_advisor.verbose"
 
-def _fail(lines: list[str], status: int = 2) -> None:
+
+def _fail(lines: list[str], status: int = EXIT_USAGE) -> None:
     for line in lines:
         click.echo(f"error: {line}", err=True)
     sys.exit(status)
 
 
+def _meta(key: str, default: Any = None) -> Any:
+    ctx = click.get_current_context(silent=True)
+    return default if ctx is None else ctx.meta.get(key, default)
+
+
+def debugging() -> bool:
+    return bool(_meta(_DEBUG_KEY) or os.environ.get("KPI_ADVISOR_DEBUG"))
+
+
+def verbosity() -> int:
+    return int(_meta(_VERBOSE_KEY, 0))
+
+
+def _stdout_gone() -> None:
+    """The reader of stdout went away: point stdout at /dev/null so that Python's own
+    flush at exit cannot fail again, and exit without a word."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass  # stdout is not a real file (a test runner's buffer): nothing to protect
+    sys.exit(EXIT_BROKEN_PIPE)
+
+
 def guarded(func: Callable) -> Callable:
-    """Problems become exit 2 with one line each; nothing prints a traceback."""
+    """Problems become exit 2 with one line each; nothing prints a traceback unless asked."""
     import functools
 
     @functools.wraps(func)
@@ -36,38 +71,136 @@ def guarded(func: Callable) -> Callable:
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
         except BrokenPipeError:
-            # The reader went away (`kpi-advisor list metrics | head`): stop quietly.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            sys.exit(1)
+            _stdout_gone()
         except KeyboardInterrupt:
-            _fail(["interrupted"], 130)
+            _fail(["interrupted"], EXIT_INTERRUPTED)
         except Exception as exc:  # noqa: BLE001 - the contract promises no tracebacks
-            if os.environ.get("KPI_ADVISOR_DEBUG"):
-                raise
-            _fail([f"internal error: {type(exc).__name__}: {exc} (set KPI_ADVISOR_DEBUG=1 for details; please report it)"], 3)
+            if debugging():
+                import traceback
+
+                click.echo(traceback.format_exc(), err=True, nl=False)
+                sys.exit(EXIT_INTERNAL)
+            _fail([f"internal error: {type(exc).__name__}: {exc} (run again with --debug for details; please report it)"], EXIT_INTERNAL)
 
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="kpi-advisor", prog_name="kpi-advisor")
-@click.option("--limit", "limit_values", multiple=True, metavar="NAME=VALUE",
-              help="Change an input limit for this command, e.g. --limit data_rows=5e7 (see `list limits`); repeatable.")
-@click.pass_context
-def cli(ctx: click.Context, limit_values: tuple[str, ...]) -> None:
-    """Which marketing KPIs matter for a business, and where its funnel leaks."""
-    if limit_values:
-        from .limits import override, parse_assignment
+class AdvisorGroup(click.Group):
+    """Runs the command line with every way out mapped to a documented exit status."""
 
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # type: ignore[override]
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:
-            values = dict(parse_assignment(text) for text in limit_values)
-        except ProblemsError as exc:
-            _fail([str(p) for p in exc.problems])
-        ctx.with_resource(override(**values))
+            try:
+                result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+                status = result if isinstance(result, int) else EXIT_OK
+            except click.ClickException as exc:
+                exc.show()
+                status = exc.exit_code
+            except click.Abort:
+                # click turns Ctrl-C (and an end of input at a prompt) into Abort.
+                click.echo("error: interrupted", err=True)
+                status = EXIT_INTERRUPTED
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _stdout_gone()
+        except OSError as exc:
+            if exc.errno != errno.EPIPE:
+                raise
+            _stdout_gone()
+        except SystemExit as exc:
+            try:
+                sys.stdout.flush()
+            except (BrokenPipeError, ValueError):
+                _stdout_gone()
+            raise exc
+        sys.exit(status)
 
 
-def _input_paths(loaded) -> list[Path]:
+def _apply_limits(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> None:
+    if not values:
+        return
+    from .limits import override, parse_assignment
+
+    try:
+        parsed = dict(parse_assignment(text) for text in values)
+    except ProblemsError as exc:
+        _fail([str(p) for p in exc.problems])
+    ctx.with_resource(override(**parsed))
+
+
+def _apply_verbose(ctx: click.Context, param: click.Parameter, value: int) -> None:
+    if value:
+        ctx.meta[_VERBOSE_KEY] = max(ctx.meta.get(_VERBOSE_KEY, 0), value)
+        _log_to_stderr()
+
+
+def _apply_debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta[_DEBUG_KEY] = True
+        ctx.meta[_VERBOSE_KEY] = max(ctx.meta.get(_VERBOSE_KEY, 0), 2)
+        _log_to_stderr()
+
+
+def _log_to_stderr() -> None:
+    import logging
+
+    level = logging.DEBUG if verbosity() >= 2 else logging.INFO
+    logger = logging.getLogger("kpi_advisor")
+    logger.setLevel(level)
+    if not any(getattr(h, "_kpi_advisor", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("kpi-advisor: %(message)s"))
+        handler._kpi_advisor = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+
+
+def global_options() -> list[click.Option]:
+    """Options every command takes, before or after its name (``kpi-advisor run x.yaml --limit ...``)."""
+    return [
+        click.Option(["--limit", "limit_values"], multiple=True, metavar="NAME=VALUE", expose_value=False, callback=_apply_limits,
+                     help="Change an input limit for this command, e.g. --limit data_rows=5e7 (see `list limits`); repeatable."),
+        click.Option(["-v", "--verbose"], count=True, expose_value=False, callback=_apply_verbose,
+                     help="Say what happens on stderr: files read, plugins loaded, time per step (-vv: more)."),
+        click.Option(["--debug"], is_flag=True, expose_value=False, callback=_apply_debug,
+                     help="Show the traceback of an internal error (like KPI_ADVISOR_DEBUG=1); implies -vv."),
+    ]
+
+
+def use_color(output: str | None = None) -> bool:
+    """Colour on a terminal; NO_COLOR and TERM=dumb turn it off, FORCE_COLOR turns it on anywhere."""
+    from .commands.output import is_stdout
+
+    if output is not None and not is_stdout(output):
+        return False
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("TERM") == "dumb":
+        return False
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+@click.group(cls=AdvisorGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog="Exit status: 0 done, 1 a finding at or above --fail-on, 2 bad usage or input, 3 internal error, "
+                    "130 interrupted, 141 stdout closed. Shell completion: see docs/getting-started.md.")
+@click.version_option(None, "-V", "--version", package_name="kpi-advisor", prog_name="kpi-advisor")
+def cli() -> None:
+    """Which marketing KPIs matter for a business, and where its funnel leaks."""
+
+
+cli.params.extend(global_options())
+
+
+def _input_paths(loaded, catalog=None) -> list[Path]:
+    """Every file this run reads, so that -o never writes over one: the config, its data
+    files, plugin files, the rule packs it names (rules.packs), and every rule pack or
+    profile file the plugins loaded (the catalog's origins that are files)."""
     paths = []
     if loaded.doc is not None and loaded.doc.file not in ("<stdin>", "<string>"):
         paths.append(Path(loaded.doc.file))
@@ -76,6 +209,10 @@ def _input_paths(loaded) -> list[Path]:
         if path:
             paths.append(loaded.base_dir / path)
     paths += [loaded.base_dir / p for p in loaded.config.plugins]
+    paths += [loaded.base_dir / p for p in loaded.config.rules.packs]
+    if catalog is not None:
+        origins = set(catalog.origins.values()) | {plugin.origin for plugin in catalog.plugins}
+        paths += [Path(origin) for origin in sorted(origins) if os.sep in origin and Path(origin).is_file()]
     return paths
 
 
@@ -85,7 +222,8 @@ LANG_CHOICES = ["en", "de", "da", "id"]
 @cli.command()
 @click.argument("config", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--format", "fmt", default=None, help="Report format: text, json, markdown, html, or one a plugin adds. Default: from -o's extension, else text.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE (atomically) instead of stdout.")
+@click.option("-o", "--output", type=click.Path(allow_dash=True),  # a folder gets write_output's one-line error
+              help="Write the report to FILE (atomically, never over an input) instead of stdout; - is stdout.")
 @click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), help="Exit 1 if a finding is at or above this severity.")
 @click.option("--max-findings", type=click.IntRange(min=0), help="Show at most N findings; the summary still counts all.")
 @click.option("--lang", type=click.Choice(LANG_CHOICES), envvar="KPI_ADVISOR_LANG", default="en", show_default=True,
@@ -99,40 +237,91 @@ LANG_CHOICES = ["en", "de", "da", "id"]
 def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, max_findings: int | None, lang: str, quiet: bool,
         engine: str, audience: str | None = None) -> None:
     """Evaluate one client CONFIG (a YAML or JSON file, or - for stdin) and print the report."""
-    from .commands.output import write_atomic
+    import time
+
+    from .loading.yamlsafe import read_limited
+
+    started = time.perf_counter()
+    # Read stdin before polars is imported: its worker threads may take the SIGINT of a Ctrl-C,
+    # which would then never wake this thread from the blocking read.
+    raw = read_limited(sys.stdin.buffer) if config == "-" else None
+
+    from .commands.output import check_not_input, is_stdout, write_output
     from .commands.progress import Progress
     from .loading.prepare import load_config, load_config_text, prepare
-    from .loading.yamlsafe import read_limited
     from .pipeline import run_pipeline
     from .plugincalls import render_report
     from .plugins.reports.branding import report_options
 
-    loaded = load_config_text(read_limited(sys.stdin.buffer)) if config == "-" else load_config(config)
+    loaded = load_config_text(raw) if raw is not None else load_config(config)
     # The config may name plugin files that add report formats, so the format is checked after loading it.
     prepared = prepare(loaded)
     catalog = prepared.catalog
+    _say(1, f"config {config}: {len(loaded.config.data)} data source(s), {len(prepared.rules)} rules, "
+            f"{len(catalog.plugins)} plugin(s) ({time.perf_counter() - started:.2f} s)")
+    inputs = _input_paths(loaded, catalog) if output else []
+    if output and not is_stdout(output):
+        check_not_input(Path(output), inputs)  # before the extension: `-o client.yaml` is the worse mistake
+        if os.path.isdir(output):
+            from .problems import ConfigError, Problem
+
+            raise ConfigError(Problem(f"output {output} is a folder; give a file name", path="-o"))
     fmt = fmt or _format_from_extension(output, catalog) or "text"
     if fmt not in catalog.reporters:
         raise click.BadParameter(f"unknown format '{fmt}'; known: {', '.join(sorted(catalog.reporters))}", param_hint="--format")
     if engine == "spark":
-        _run_spark(loaded, catalog, fmt, output, fail_on, max_findings, lang)
+        _run_spark(loaded, catalog, fmt, output, fail_on, max_findings, lang, inputs)
         return
     with Progress.for_run(loaded, quiet=quiet) as progress:
-        report = run_pipeline(prepared, lang=lang, progress=progress.step)
+        step = _timed(progress.step)
+        report = run_pipeline(prepared, lang=lang, progress=step)
         summary = report.summary
         _show_at_most(report, max_findings)
-        progress.step("rendering")
-        color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-        text = render_report(catalog, fmt, report, {"color": color, "lang": lang, "catalog": catalog, **report_options(loaded, audience)})
+        step("rendering")
+        text = render_report(catalog, fmt, report, {"color": use_color(output), "lang": lang, "catalog": catalog, **report_options(loaded, audience)})
         if output:
-            progress.step("writing")
-            write_atomic(Path(output), text, inputs=_input_paths(loaded))
-    if output:
+            step("writing")
+            write_output(output, text, inputs=inputs)
+        getattr(step, "finish", lambda: None)()
+    if output and not is_stdout(output):
         if not quiet:
             click.echo(f"wrote {output}: {summary_line(summary)}", err=True)
-    else:
-        click.echo(text, nl=False)
+    elif not output:
+        # click.echo strips colour codes from anything but a terminal unless told; FORCE_COLOR tells it.
+        click.echo(text, nl=False, color=use_color())
+    if verbosity() and (not output or is_stdout(output)) and not quiet:
+        _say(1, summary_line(summary))
+    _say(1, f"done in {time.perf_counter() - started:.2f} s")
     _exit_on_findings([summary], fail_on)
+
+
+def _say(level: int, message: str) -> None:
+    """A -v line on stderr."""
+    if verbosity() >= level:
+        click.echo(f"kpi-advisor: {message}", err=True)
+
+
+def _timed(step: Callable[[str], None]) -> Callable[[str], None]:
+    """The progress callback, also telling -v how long each pipeline step took."""
+    if not verbosity():
+        return step
+    import time
+
+    last: list[Any] = []
+
+    def wrapped(name: str) -> None:
+        now = time.perf_counter()
+        if last:
+            _say(1, f"{last[0]}: {now - last[1]:.2f} s")
+        last[:] = [name, now]
+        step(name)
+
+    def finish() -> None:
+        if last:
+            _say(1, f"{last[0]}: {time.perf_counter() - last[1]:.2f} s")
+
+    wrapped.finish = finish  # type: ignore[attr-defined]
+    return wrapped
 
 
 def _show_at_most(report, max_findings: int | None) -> None:
@@ -164,12 +353,13 @@ def summary_line(summary) -> str:
     return text
 
 
-def _run_spark(loaded, catalog, fmt: str, output: str | None, fail_on: str | None, max_findings: int | None, lang: str) -> None:
+def _run_spark(loaded, catalog, fmt: str, output: str | None, fail_on: str | None, max_findings: int | None, lang: str,
+               inputs: list[Path]) -> None:
     """One report per group: as the embedded engine prints it when the config groups by
     nothing, else (json) one document listing every group's report, or the reports in turn."""
     import json
 
-    from .commands.output import write_atomic
+    from .commands.output import write_output
     from .plugincalls import render_report
     from .spark import group_label, run_config
 
@@ -177,8 +367,7 @@ def _run_spark(loaded, catalog, fmt: str, output: str | None, fail_on: str | Non
     keys = [] if not reports else list(loaded.config.spark.group_by)
     for report in reports.values():
         _show_at_most(report, max_findings)
-    color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    options = {"color": color, "lang": lang, "catalog": catalog}
+    options = {"color": use_color(output), "lang": lang, "catalog": catalog}
     if list(reports) == [()]:
         text = render_report(catalog, fmt, reports[()], options)
     elif fmt == "json":
@@ -187,40 +376,59 @@ def _run_spark(loaded, catalog, fmt: str, output: str | None, fail_on: str | Non
     else:
         text = "\n".join(f"== {group_label(keys, key)} ==\n{render_report(catalog, fmt, report, options)}" for key, report in reports.items())
     if output:
-        write_atomic(Path(output), text, inputs=_input_paths(loaded))
+        write_output(output, text, inputs=inputs)
     else:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=use_color())
     _exit_on_findings([report.summary for report in reports.values()], fail_on)
 
 
 def _format_from_extension(output: str | None, catalog) -> str | None:
-    if not output:
-        return None
+    """The format -o's extension names; an extension no format claims is a usage error,
+    so `-o report.pdf` never silently writes text into a file called .pdf."""
+    from .commands.output import STDOUT_NAMES
+
+    if not output or output in STDOUT_NAMES or output.startswith(("/dev/", "/proc/self/fd/")):
+        return None  # a stream: the format defaults to text, as on a terminal
     suffix = Path(output).suffix.lower()
-    for name, reporter in sorted(catalog.reporters.items()):
-        if reporter.extension == suffix:
-            return name
-    return None
+    claimed = {reporter.extension: name for name, reporter in sorted(catalog.reporters.items()) if reporter.extension}
+    if suffix in claimed:
+        return claimed[suffix]
+    from .commands.output import is_stream
+
+    if is_stream(output):
+        return None
+    known = ", ".join(f"{ext} ({name})" for ext, name in sorted(claimed.items()))
+    what = f"extension '{suffix}'" if suffix else "no extension"
+    from .problems import ConfigError, Problem
+
+    raise ConfigError(Problem(f"{output} has {what}, which names no report format; known: {known}; or give --format", path="-o"))
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: one object per file on stdout (file, kind, ok, problems), for editors and CI.")
 @guarded
-def validate(files: tuple[str, ...]) -> None:
-    """Check client configs, rule packs and profiles; print ok per file or every error."""
-    from .commands.validate import validate_file
+def validate(files: tuple[str, ...], fmt: str) -> None:
+    """Check client configs, rule packs and profiles (- reads one from stdin); print ok per file or every error."""
+    import json
 
-    failed = False
+    from .commands.validate import validate_file, validate_stdin
+
+    results = []
     for name in files:
-        problems = validate_file(Path(name))
-        if problems:
-            failed = True
+        kind, problems = validate_stdin(sys.stdin.buffer) if name == "-" else validate_file(Path(name), with_kind=True)
+        results.append({"file": name, "kind": kind, "ok": not problems,
+                        "problems": [{"message": p.message, "file": p.file, "line": p.line, "path": p.path, "text": str(p)} for p in problems]})
+        if fmt == "text":
             for problem in problems:
                 click.echo(f"error: {problem}", err=True)
-        else:
-            click.echo(f"{name}: ok")
-    if failed:
-        sys.exit(2)
+            if not problems:
+                click.echo(f"{name}: ok")
+    if fmt == "json":
+        click.echo(json.dumps(results, indent=2, ensure_ascii=False))
+    if any(not r["ok"] for r in results):
+        sys.exit(EXIT_USAGE)
 
 
 @cli.command()
@@ -264,11 +472,21 @@ def list_(kind: str, fmt: str) -> None:
 
 @cli.command()
 @click.argument("item_id", metavar="ID")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: the item's definition as data (kind, id, and its fields).")
 @guarded
-def explain(item_id: str) -> None:
+def explain(item_id: str, fmt: str) -> None:
     """Explain a metric, rule, business model or goal."""
-    from .commands.listing import explain as explain_item
     from .loading.catalog import get_catalog
+
+    if fmt == "json":
+        import json
+
+        from .commands.listing import explain_data
+
+        click.echo(json.dumps(explain_data(get_catalog(), item_id), indent=2, ensure_ascii=False, default=str))
+        return
+    from .commands.listing import explain as explain_item
 
     click.echo(explain_item(get_catalog(), item_id))
 
@@ -302,24 +520,24 @@ def test_rules(paths: tuple[str, ...]) -> None:
 
 @cli.command()
 @click.option("--model", default="dtc_ecommerce", show_default=True, help="Business model of the starter config.")
-@click.argument("path", required=False, type=click.Path(dir_okay=False))
+@click.argument("path", required=False, type=click.Path(dir_okay=False, allow_dash=True))
 @guarded
 def init(model: str, path: str | None) -> None:
     """Write a commented starter config that validates (to PATH, or stdout)."""
     from .advice.kpis import resolve_profile
-    from .commands.output import write_atomic
+    from .commands.output import write_output
     from .commands.starter import starter_config
     from .loading.catalog import get_catalog
 
     catalog = get_catalog()
     text = starter_config(resolve_profile(catalog, model), catalog)
-    if path is None:
+    if path is None or path == "-":
         click.echo(text, nl=False)
         return
     target = Path(path)
-    if target.exists():
+    if target.exists() and target.is_file():
         raise click.UsageError(f"{path} exists; choose another name")
-    write_atomic(target, text)
+    write_output(target, text)
     click.echo(f"wrote {path}; try: kpi-advisor run {path}")
 
 
@@ -352,6 +570,11 @@ def serve(host: str, port: int, plugins: tuple[str, ...], rule_packs: tuple[str,
 
     limits = ServiceLimits(max_body_bytes=max_body, max_rows=max_rows, timeout_seconds=timeout, max_concurrent=max_concurrent)
     run_server(host, port, plugins=plugins, rule_packs=rule_packs, limits=limits, workers=workers, log_level=log_level)
+
+
+# Global options work after the command's name too: `kpi-advisor run x.yaml --limit data_rows=1e8 -v`.
+for _command in cli.commands.values():
+    _command.params.extend(global_options())
 
 
 def main() -> None:

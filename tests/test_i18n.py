@@ -91,30 +91,32 @@ def test_extract_finds_strings_inside_f_strings():
     assert [message for _, message in found] == ["Leak", ("{n} a", "{n} b"), "mark"]
 
 
-def test_compiled_once_into_the_cache_and_again_when_the_po_changes(tmp_path, monkeypatch):
-    monkeypatch.setenv("KPI_ADVISOR_CACHE_DIR", str(tmp_path))
+def test_a_shipped_mo_file_is_read_and_nothing_is_written(tmp_path, monkeypatch):
+    # A built wheel has de.mo beside de.po (setup.py); that file is what gets used, as is.
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     locales = tmp_path / "locales"
     locales.mkdir()
     text = i18n.po_path("de").read_text(encoding="utf-8")
     monkeypatch.setattr(i18n, "LOCALE_DIR", locales)
     (locales / "de.po").write_text(text, encoding="utf-8")
-    first = i18n._compiled("de")
-    cached = list((tmp_path / "kpi-advisor" / "locales").glob("de-*.mo"))
-    assert len(cached) == 1 and cached[0].read_bytes() == first
-    (locales / "de.po").write_text(text.replace('msgstr "Befunde"', 'msgstr "Ergebnisse"'), encoding="utf-8")
+    (locales / "de.mo").write_bytes(i18n.compile_po(text.replace('msgstr "Befunde"', 'msgstr "Ergebnisse"').encode(), "de"))
     import gettext
 
-    second = gettext.GNUTranslations(io.BytesIO(i18n._compiled("de")))
-    assert second.gettext("Findings") == "Ergebnisse"
-    assert len(list((tmp_path / "kpi-advisor" / "locales").glob("de-*.mo"))) == 2
+    assert gettext.GNUTranslations(io.BytesIO(i18n._compiled("de"))).gettext("Findings") == "Ergebnisse"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["de.mo", "de.po", "locales"]
 
 
-def test_an_unwritable_cache_still_translates(tmp_path, monkeypatch):
-    blocked = tmp_path / "file"
-    blocked.write_text("not a folder")
-    monkeypatch.setenv("KPI_ADVISOR_CACHE_DIR", str(blocked))
-    mo = i18n._compiled("da")
-    assert mo == i18n.compile_po(i18n.po_path("da").read_bytes(), "da")
+def test_a_checkout_compiles_in_memory_and_sees_an_edited_po(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    locales = tmp_path / "locales"
+    locales.mkdir()
+    text = i18n.po_path("da").read_text(encoding="utf-8")
+    monkeypatch.setattr(i18n, "LOCALE_DIR", locales)
+    (locales / "da.po").write_text(text, encoding="utf-8")
+    assert i18n._compiled("da") == i18n.compile_po(text.encode(), "da")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["da.po", "locales"]
 
 
 def test_fuzzy_entries_are_not_used():

@@ -26,7 +26,8 @@ def test_failure_leaves_the_old_file(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError):
+    # A write that fails is the user's problem to fix (disk full, no permission): one line, exit 2.
+    with pytest.raises(ConfigError, match="cannot write .*disk full"):
         write_atomic(target, "new")
     assert target.read_text() == "old"
     assert sorted(os.listdir(tmp_path)) == ["report.json"]

@@ -126,3 +126,31 @@ def explain_rule(catalog: Catalog, r: RuleDef) -> str:
     lines.append(f"  examples: {len(r.examples.fire)} must fire, {len(r.examples.quiet)} must stay quiet (kpi-advisor test-rules)")
     lines.append(f"  provided by: {catalog.origins.get('rule:' + r.id)}")
     return "\n".join(lines)
+
+
+def explain_data(catalog: Catalog, item_id: str) -> dict:
+    """`explain --format json`: what `explain` says, as data for scripts.
+
+    ``kind`` (metric, rule, model, goal), ``id``, ``definition`` (the item's fields, as a rule
+    pack or profile would write them), ``provided_by``, plus ``benchmarks`` for metrics and
+    rules, and ``text``: the explanation `explain` prints.
+    """
+    text = explain(catalog, item_id)  # raises the did-you-mean ConfigError for an unknown id
+    benchmarks: list[dict] = []
+    if item_id in catalog.metrics:
+        kind, item, key = "metric", catalog.metrics[item_id], "metric:"
+        benchmarks = [b.model_dump(mode="json") for b in catalog.benchmarks if b.metric == item_id]
+    elif item_id in catalog.rules:
+        kind, item, key = "rule", catalog.rules[item_id], "rule:"
+        from ..evaluation.benchmarks import matching
+
+        benchmarks = [dict(b.model_dump(mode="json"), name=name) for name, ref in item.benchmarks.items()
+                      for b in matching(ref, catalog.benchmarks, None)]
+    elif item_id in catalog.profiles:
+        kind, item, key = "model", catalog.profiles[item_id], "model:"
+    else:
+        kind, item, key = "goal", catalog.goals[item_id], "goal:"
+    # A metric a Python plugin computes carries a polars function: not data, so it is left out.
+    definition = item.model_dump(mode="json", exclude={"polars"} if kind == "metric" else None, exclude_none=True)
+    return {"kind": kind, "id": item_id, "definition": definition, "provided_by": catalog.origins.get(key + item_id),
+            "benchmarks": benchmarks, "text": text}

@@ -1,38 +1,163 @@
-"""Writing output files: atomically, and never over an input."""
+"""Writing output files: atomically, never over an input, and only ever replacing a regular file.
+
+``-o`` names one of three kinds of target:
+
+- ``-``, ``/dev/stdout`` (``/dev/fd/1``, ``/proc/self/fd/1``): the report goes to standard
+  output. These are never opened by name: when stdout is redirected to a file, opening and
+  replacing ``/dev/stdout`` would replace (or truncate) that file behind the shell's back.
+- A FIFO (``mkfifo``), ``/dev/stderr`` or another ``/dev/fd/N``: written as a stream, in place.
+- Anything else must be a regular file or a new name. It is written through a temporary file
+  in the same folder and renamed over the target, so a reader never sees half a report and a
+  failure leaves the old file (or none) and no temporary file behind. A new file gets the
+  mode any program would give it (0666 less the umask); a replaced file keeps its mode.
+  Device nodes, sockets and folders are refused: ``-o /dev/null`` run as root must never
+  swap the system's /dev/null for a regular file.
+
+Every problem is a ConfigError naming ``-o``, so the command line exits 2 with one line.
+"""
 
 from __future__ import annotations
 
 import os
+import re
+import stat
+import sys
 import tempfile
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, TextIO
 
 from ..problems import ConfigError, Problem
 
+STDOUT_NAMES = ("-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
+# Streams the process already holds open: written as they are, never replaced.
+_FD_NAME = re.compile(r"^/(?:dev/fd|proc/self/fd)/(\d+)$|^/dev/(stdout|stderr)$")
 
-def write_atomic(path: Path, text: str, *, inputs: Iterable[Path] = ()) -> None:
+
+def is_stdout(target: str | os.PathLike | None) -> bool:
+    return target is not None and os.fspath(target) in STDOUT_NAMES
+
+
+def is_stream(target: str | os.PathLike) -> bool:
+    """A FIFO or one of the process's own streams: written in place, never replaced."""
+    name = os.fspath(target)
+    if name in STDOUT_NAMES or _FD_NAME.match(name):
+        return True
+    try:
+        return stat.S_ISFIFO(os.stat(name).st_mode)
+    except OSError:
+        return False
+
+
+def _fail(message: str) -> ConfigError:
+    return ConfigError(Problem(message, path="-o"))
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if os.path.samefile(a, b):
+            return True
+    except OSError:
+        pass
+    try:
+        return a.resolve() == b.resolve()
+    except (OSError, RuntimeError):
+        return False
+
+
+def check_not_input(path: Path, inputs: Iterable[Path]) -> None:
+    """Refuse a target that is (a link to) one of the run's inputs."""
+    for source in inputs:
+        if _same_file(Path(source), path):
+            raise _fail(f"output {path} is an input of this run; choose another file")
+
+
+def _umask() -> int:
+    # os.umask can only be read by setting it; set it straight back (the CLI is single-threaded here).
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _reason(exc: OSError) -> str:
+    return (exc.strerror or str(exc) or type(exc).__name__).lower()
+
+
+def write_output(target: str | os.PathLike, text: str, *, inputs: Iterable[Path] = (), stdout: TextIO | None = None) -> None:
+    """Write ``text`` to what ``-o`` names (see the module docstring)."""
+    name = os.fspath(target)
+    inputs = list(inputs)
+    if name in STDOUT_NAMES:
+        stream = stdout or sys.stdout
+        stream.write(text)
+        stream.flush()
+        return
+    path = Path(name)
+    check_not_input(path, inputs)
+    match = _FD_NAME.match(name)
+    if match:
+        if match.group(2) == "stderr" or match.group(1) == "2":
+            sys.stderr.write(text)
+            sys.stderr.flush()
+            return
+        _write_stream(path, text)
+        return
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise _fail(f"cannot write {path}: {_reason(exc)}") from None
+    if info is not None and stat.S_ISFIFO(info.st_mode):
+        _write_stream(path, text)
+        return
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        raise _fail(f"output {path} is a folder; give a file name")
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        kind = "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else "not a regular file"
+        raise _fail(f"output {path} is {kind}; give a file name, or - for stdout")
+    write_atomic(path, text, inputs=inputs, mode=None if info is None else stat.S_IMODE(info.st_mode))
+
+
+def _write_stream(path: Path, text: str) -> None:
+    try:
+        with open(path, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise _fail(f"cannot write {path}: {_reason(exc)}") from None
+
+
+def write_atomic(path: Path, text: str, *, inputs: Iterable[Path] = (), mode: int | None = None) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder.
 
     A reader never sees a half-written file, and a failure leaves the old file
-    (or no file) in place.
+    (or no file) in place and no temporary file. ``mode`` defaults to 0666 less the umask.
     """
-    target = path.resolve()
-    for source in inputs:
-        try:
-            same = source.exists() and target.exists() and os.path.samefile(source, target)
-        except OSError:
-            same = False
-        if same or source.resolve() == target:
-            raise ConfigError(Problem(f"output {path} is an input of this run; choose another file", path="-o"))
+    check_not_input(path, inputs)
+    try:
+        target = path.resolve()
+    except (OSError, RuntimeError) as exc:
+        raise _fail(f"cannot write {path}: {exc}") from None
     if target.is_dir():
-        raise ConfigError(Problem(f"output {path} is a folder; give a file name", path="-o"))
+        raise _fail(f"output {path} is a folder; give a file name")
     if not target.parent.is_dir():
-        raise ConfigError(Problem(f"output folder {target.parent} does not exist", path="-o"))
-    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        raise _fail(f"output folder {target.parent} does not exist")
+    if target.exists() and not target.is_file():
+        raise _fail(f"output {path} is not a regular file; give a file name, or - for stdout")
+    try:
+        handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise _fail(f"cannot write {path}: {_reason(exc)} (folder {target.parent})") from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            # mkstemp makes 0600 files; a report is an ordinary file, so it gets the usual mode.
+            os.fchmod(stream.fileno(), (0o666 & ~_umask()) if mode is None else mode)
             stream.write(text)
         os.replace(temp, target)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        raise _fail(f"cannot write {path}: {_reason(exc)}") from None
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise

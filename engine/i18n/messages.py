@@ -1,10 +1,11 @@
 """Report languages: English (the message ids), German, Danish and Indonesian.
 
 Translations live as gettext ``.po`` catalogs in ``locales/``, one per language,
-shipped with the package. The first use of a language compiles its catalog with
-babel into a ``.mo`` file in the user's cache, keyed by the catalog's content, so
-a changed ``.po`` is picked up without a build step; where the cache cannot be
-written, the catalog is compiled in memory.
+shipped with the package. The wheel also ships each one compiled to ``.mo``
+(setup.py compiles them at build time), which is what an installed copy reads. A
+checkout or an editable install has no ``.mo`` files and compiles the ``.po`` in
+memory when a language is first used, so an edited catalog shows on the next run.
+Nothing is written at run time.
 
 Rule messages and recommendations are translated by their English template
 (the msgid): a template the catalog does not know stays English, so a rule pack
@@ -22,10 +23,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import gettext
-import hashlib
 import io
-import os
-import tempfile
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,31 +75,16 @@ def compile_po(po_text: bytes, lang: str) -> bytes:
     return out.getvalue()
 
 
-def cache_dir() -> Path:
-    base = os.environ.get("KPI_ADVISOR_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "kpi-advisor" / "locales"
+def mo_path(lang: str) -> Path:
+    """The compiled catalog a built wheel ships beside the ``.po`` file (absent in a checkout)."""
+    return LOCALE_DIR / f"{lang}.mo"
 
 
 def _compiled(lang: str) -> bytes:
-    po_text = po_path(lang).read_bytes()
-    import babel
-
-    key = hashlib.sha256(po_text + babel.__version__.encode()).hexdigest()[:16]
-    cached = cache_dir() / f"{lang}-{key}.mo"
     try:
-        return cached.read_bytes()
+        return mo_path(lang).read_bytes()
     except OSError:
-        pass
-    mo = compile_po(po_text, lang)
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=cached.parent, prefix=f".{lang}-", suffix=".tmp")
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(mo)
-        os.replace(temp, cached)
-    except OSError:
-        pass  # a read-only home still gets its translations, compiled each run
-    return mo
+        return compile_po(po_path(lang).read_bytes(), lang)
 
 
 @functools.cache

@@ -146,18 +146,19 @@ def _plugin_pack(path: Path, plugin: str) -> RulePack:
         raise PluginError([replace(p, file=None, message=f"plugin '{plugin}': rule pack {path}: {p.message}") for p in exc.problems]) from None
 
 
-def read_rule_pack(path: Path, catalog: Catalog, *, shipped_metrics_ok: bool = False) -> tuple[Catalog, list[RuleSpec]]:
+def read_rule_pack(source: Path | Document, catalog: Catalog, *, shipped_metrics_ok: bool = False) -> tuple[Catalog, list[RuleSpec]]:
     """A pack file's analysed rules, and the catalogue with the pack's metrics added: the one way a
     rule-pack file is read for a run, `validate` and `test-rules`, so all three accept the same.
 
     :param shipped_metrics_ok: a metric the catalogue already has is taken as the same one (a
         shipped pack being validated or tested) instead of refused as defined twice (a run).
     """
-    pack = load_rule_pack(path)
-    check_count("metrics", len(catalog.metrics) + len(pack.metrics), "metrics in this run", file=str(path))
+    pack = load_rule_pack(source)
+    origin = source.file if isinstance(source, Document) else str(source)
+    check_count("metrics", len(catalog.metrics) + len(pack.metrics), "metrics in this run", file=origin)
     metrics = [m for m in pack.metrics if m.id not in catalog.metrics] if shipped_metrics_ok else pack.metrics
-    catalog = catalog.with_metrics(metrics, str(path))
-    specs, problems = analyse_rules(pack, catalog.metrics, str(path))
+    catalog = catalog.with_metrics(metrics, origin)
+    specs, problems = analyse_rules(pack, catalog.metrics, origin)
     if problems:
         raise ConfigError(problems)
     return catalog, specs

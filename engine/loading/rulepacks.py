@@ -11,12 +11,14 @@ from ..language.rulespec import RuleProblems, RuleSpec, analyse
 from ..models.definitions import MetricDef, RulePack
 from ..problems import Problem
 from .validation import validate_document
-from .yamlsafe import load_yaml_file
+from .yamlsafe import Document, load_yaml_file
 
 
-def load_rule_pack(path: Path) -> RulePack:
-    """Read and validate one rule-pack file; problems name file:line."""
-    return validate_document(load_yaml_file(path), RulePack, "a mapping with 'pack' and 'rules'")
+def load_rule_pack(source: Path | Document) -> RulePack:
+    """Read and validate one rule pack (a file, or a document already read, e.g. from stdin);
+    problems name file:line."""
+    doc = source if isinstance(source, Document) else load_yaml_file(source)
+    return validate_document(doc, RulePack, "a mapping with 'pack' and 'rules'")
 
 
 def analyse_rules(pack: RulePack, metrics: Mapping[str, MetricDef], origin: str | None) -> tuple[list[RuleSpec], list[Problem]]:
