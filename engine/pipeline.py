@@ -10,6 +10,7 @@ from .advice import goals as goals_mod
 from .advice import kpis as kpis_mod
 from .data.sources import Dataset, load_dataset
 from .evaluation.money import BASIS as MONEY_BASIS
+from .evaluation.economics import with_economics
 from .evaluation.money import count_once
 from .evaluation.rules import Economy, evaluate_rules
 from .evaluation.tables import LEVEL_DIMS, MetricTable, metric_table, pairing_notes, scope_of, undefined_notes
@@ -110,7 +111,8 @@ def run_pipeline(prepared: Prepared, data: Any = None, *, lang: str = "en", prog
     step("evaluating rules")
     # Only rule messages speak the report's language; the rest of the report is English.
     with use_locale(lang):
-        outcome = evaluate_rules(localize_specs(prepared.specs, lang), tables, catalog, config.rules.params, economy, config.benchmarks)
+        params = with_economics(prepared.specs, config.economics, config.rules.params, catalog.aliases)
+        outcome = evaluate_rules(localize_specs(prepared.specs, lang), tables, catalog, params, economy, config.benchmarks)
 
     metrics_out: list[ScopeMetrics] = []
     for level in REPORTED_LEVELS:

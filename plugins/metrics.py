@@ -180,6 +180,9 @@ DERIVED = [
              "Marketing efficiency ratio: all revenue, paid or not, per unit of ad spend (blended; ROAS is the paid-only figure).",
              name="MER", unit="number", paired=False),
     _derived("average_order_value", "revenue / purchases", "purchase", "Revenue per order.", unit="currency"),
+    _derived("cost_per_customer", "spend / customers", "purchase",
+             "Ad spend per new paying customer (customer acquisition cost): cost per lead over the lead-to-customer rate.",
+             unit="currency", direction="lower"),
     _derived("cost_per_install", "spend / installs", "purchase", "Ad spend per app install.", unit="currency", direction="lower"),
     # --- loyalty and support
     _derived("customer_lifetime_value", "customer_lifetime_revenue / customers", "loyalty",
