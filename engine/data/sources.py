@@ -33,6 +33,7 @@ from ..models.config import ClientConfig, FileSource, RecordsSource, SparkSource
 from ..models.definitions import DIMENSIONS
 from ..problems import ConfigError, PluginError, Problem
 from . import files, plausibility
+from .fallbacks import derive_counts
 
 MAX_ROW_PROBLEMS = 5
 MAX_EXAMPLES = 3
@@ -571,7 +572,8 @@ def load_dataset(
     # metrics in this order, and the same data must give the same report byte for byte.
     frame = frame.select(dims + [m for m in catalog.metrics if m in frame.columns and m not in DIMENSIONS])
     counts = [c for c in frame.columns if c not in DIMENSIONS]
-    return Dataset(frame=frame, dims=dims, counts=counts, warnings=warnings, currency=currency)
+    frame, counts, derived = derive_counts(frame, counts, list(catalog.metrics))
+    return Dataset(frame=frame, dims=dims, counts=counts, warnings=warnings + derived, currency=currency)
 
 
 def _check_currencies(sources: list[Source], config: ClientConfig) -> str | None:
