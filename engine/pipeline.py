@@ -133,7 +133,8 @@ def run_pipeline(prepared: Prepared, data: Any = None, *, lang: str = "en", prog
     assert total is not None
     available = set(total.available)
     profile = kpis_mod.resolve_profile(catalog, config.business_model)
-    objectives = list(dict.fromkeys(goal.objective for goal in config.goals))
+    # A goal the model has no use for ranks no KPIs (its goal check says so).
+    objectives = list(dict.fromkeys(goal.objective for goal in config.goals if profile.relevance(goal.objective) != "none"))
     tracked = [goal.metric for goal in config.goals if goal.metric]
     kpis = kpis_mod.with_data(kpis_mod.recommend(catalog, config.business_model, objectives, keep=tracked), available, catalog, profile)
     goal_statuses = [goals_mod.check_goal(goal, config, catalog, profile, dataset, available) for goal in config.goals]
