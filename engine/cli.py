@@ -93,9 +93,12 @@ LANG_CHOICES = ["en", "de", "da", "id"]
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but the report and errors: no progress bar, no summary line.")
 @click.option("--engine", type=click.Choice(["polars", "spark"]), default="polars", show_default=True,
               help="spark: read the config's spark sources and evaluate each group (spark.group_by) in the executors; see docs/scaling.md.")
+@click.option("--compare-previous", is_flag=True, help="Put each KPI's latest period beside the period before, with the change.")
+@click.option("--since", "since", type=click.Path(dir_okay=False), metavar="OLD.json",
+              help="Mark findings new or open against an earlier JSON report, list the resolved ones; --fail-on counts new ones only.")
 @guarded
 def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, max_findings: int | None, lang: str, quiet: bool,
-        engine: str) -> None:
+        engine: str, compare_previous: bool = False, since: str | None = None) -> None:
     """Evaluate one client CONFIG (a YAML or JSON file, or - for stdin) and print the report."""
     from .commands.output import write_atomic
     from .commands.progress import Progress
@@ -111,11 +114,22 @@ def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, m
     fmt = fmt or _format_from_extension(output, catalog) or "text"
     if fmt not in catalog.reporters:
         raise click.BadParameter(f"unknown format '{fmt}'; known: {', '.join(sorted(catalog.reporters))}", param_hint="--format")
+    previous = None
+    if since is not None:
+        from .evaluation.since import read_previous
+
+        previous = read_previous(since)  # read first: a bad file stops the run before any work
+    if engine == "spark" and (since is not None or compare_previous):
+        raise click.BadParameter("--since and --compare-previous work with the polars engine only", param_hint="--engine")
     if engine == "spark":
         _run_spark(loaded, catalog, fmt, output, fail_on, max_findings, lang)
         return
     with Progress.for_run(loaded, quiet=quiet) as progress:
-        report = run_pipeline(prepared, lang=lang, progress=progress.step)
+        report = run_pipeline(prepared, lang=lang, progress=progress.step, compare_previous=compare_previous)
+        if previous is not None:
+            from .evaluation.since import mark_since
+
+            mark_since(report, previous, Path(since).name)
         summary = report.summary
         _show_at_most(report, max_findings)
         progress.step("rendering")
@@ -123,12 +137,19 @@ def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, m
         text = render_report(catalog, fmt, report, {"color": color, "lang": lang, "catalog": catalog})
         if output:
             progress.step("writing")
-            write_atomic(Path(output), text, inputs=_input_paths(loaded))
+            write_atomic(Path(output), text, inputs=_input_paths(loaded) + ([Path(since)] if since else []))
     if output:
         if not quiet:
             click.echo(f"wrote {output}: {summary_line(summary)}", err=True)
     else:
         click.echo(text, nl=False)
+    if previous is not None:
+        from .evaluation.since import new_at_or_above
+
+        # Alerting from cron or CI: only what is new since the earlier report fails the run.
+        if fail_on is not None and new_at_or_above(report, fail_on):
+            sys.exit(1)
+        return
     _exit_on_findings([summary], fail_on)
 
 

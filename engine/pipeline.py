@@ -94,8 +94,10 @@ def _economy(prepared: Prepared) -> tuple[Economy, list[ActionValue]]:
     return Economy(currency=config.currency, customer_value=customer_value, action_values=per_action), values
 
 
-def run_pipeline(prepared: Prepared, data: Any = None, *, lang: str = "en", progress: Callable[[str], None] | None = None) -> Report:
-    """The report for a prepared config; rule messages in ``lang``, each step announced to ``progress``."""
+def run_pipeline(prepared: Prepared, data: Any = None, *, lang: str = "en", progress: Callable[[str], None] | None = None,
+                 compare_previous: bool = False) -> Report:
+    """The report for a prepared config; rule messages in ``lang``, each step announced to ``progress``;
+    with ``compare_previous``, each KPI's latest period beside the one before."""
     loaded, catalog = prepared.loaded, prepared.catalog
     config = loaded.config
     step = progress or (lambda name: None)
@@ -137,6 +139,12 @@ def run_pipeline(prepared: Prepared, data: Any = None, *, lang: str = "en", prog
     objectives = list(dict.fromkeys(goal.objective for goal in config.goals if profile.relevance(goal.objective) != "none"))
     tracked = [goal.metric for goal in config.goals if goal.metric]
     kpis = kpis_mod.with_data(kpis_mod.recommend(catalog, config.business_model, objectives, keep=tracked), available, catalog, profile)
+    comparison = None
+    if compare_previous:
+        from .evaluation.since import compare_previous as compare
+
+        kpis, comparison, notes = compare(dataset, catalog, kpis)
+        warnings += notes
     goal_statuses = [goals_mod.check_goal(goal, config, catalog, profile, dataset, available) for goal in config.goals]
 
     by_rule: dict[str, int] = {}
@@ -168,6 +176,7 @@ def run_pipeline(prepared: Prepared, data: Any = None, *, lang: str = "en", prog
         metrics=metrics_out,
         summary=summary,
         warnings=warnings,
+        comparison=comparison,
     )
 
 

@@ -25,7 +25,7 @@ from .expr import FUNCTIONS, Call, ExprError, FunctionSpec, Name, Node, walk
 
 PEER_FUNCTIONS = frozenset({"peer_quantile", "peer_median", "peer_count", "peer_share"})
 TREND_FUNCTIONS = frozenset(
-    {"periods", "first_period", "last_period", "prior_mean", "change", "rise", "fall", "slope", "rising_share", "falling_share"}
+    {"periods", "first_period", "last_period", "previous_period", "prior_mean", "change", "rise", "fall", "slope", "rising_share", "falling_share"}
 )
 
 
@@ -47,6 +47,8 @@ def trend_aggregation(kind: str, value: pl.Expr) -> pl.Expr:
         return first
     if kind == "last_period":
         return last
+    if kind == "previous_period":
+        return pl.when(series.len() >= 2).then(series.tail(2).first())
     if kind == "prior_mean":
         # The baseline a sudden change in the last period is judged against: the periods before it.
         return pl.when(series.len() >= 2).then((series.sum() - last) / (series.len() - 1))
@@ -161,6 +163,7 @@ TREND_DOCS = {
     "periods": "periods(x): number of periods in which x has a value.",
     "first_period": "first_period(x): x in the first period that has it.",
     "last_period": "last_period(x): x in the last period that has it.",
+    "previous_period": "previous_period(x): x in the period before the last one (needs 2 periods).",
     "prior_mean": "prior_mean(x): the mean of x over the periods before the last one: the baseline for a sudden change (needs 2 periods).",
     "change": "change(x): last period against the first, as a share: 0.25 is +25%.",
     "rise": "rise(x): how far x rose above its first period and stayed there: the lower of the last two periods against the first (0.2 is +20%; needs 3 periods).",
