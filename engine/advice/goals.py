@@ -260,11 +260,14 @@ def check_goal(goal: Goal, config: ClientConfig, catalog: Catalog, profile: Prof
 
 def _vanity_target(catalog: Catalog, profile: ProfileDef, goal: Goal, metric: MetricDef) -> str | None:
     """Relevance judged against the model's path to its macro KPI, not the goal's own objective:
-    a shallow signal (likes) that nothing on that path connects to is a vanity target, whatever
-    objective the goal names."""
+    an interaction (likes, comments: a cheap signal for steering, never a goal by itself) that
+    nothing on that path connects to is a vanity target where the goal's objective is not a main
+    one for the model. Audience sizes (followers, reach) stay legitimate awareness measures."""
+    if metric.stage != "interest" or not metric.vanity or profile.relevance(goal.objective) in ("core", "high"):
+        return None
     path = rank_kpis(catalog, profile, default_goals(profile), limit=None)
     on_path = {r.metric for r in path if not r.vanity}
-    if metric.id in on_path or not (metric.vanity or metric.id in {r.metric for r in path if r.vanity}):
+    if metric.id in on_path:
         return None
     macro = metric_label(catalog.metrics[profile.macro_kpis[0]]) if profile.macro_kpis else "a result"
     better: list[str] = []
