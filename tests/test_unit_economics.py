@@ -204,6 +204,25 @@ def test_reported_engagements_are_kept():
     assert total["engagements"] == 20000 and not any("derived" in w for w in report.warnings)
 
 
+def test_first_response_minutes_per_request_become_replies_within_the_hour():
+    rows = [{"channel": "x", "date": "2026-09-01", "first_response_minutes": m} for m in [5, 10, 90, 120, 200, 300, 15, 70, 80, 100] * 3]
+    report = evaluate(_shop({}, rows))
+    slow = findings(report, "slow-support-response")
+    assert len(slow) == 1 and slow[0].evidence["support_replied_within_1h"] == 9 and slow[0].evidence["support_requests"] == 30
+    assert any("support_replied_within_1h derived from first_response_minutes on 30 requests" in w for w in report.warnings)
+    assert not findings(report, "slow-average-first-response")
+
+
+def test_average_first_response_minutes_are_weighted_by_requests():
+    rows = [{"channel": "x", "support_requests": 40, "first_response_minutes": 150},
+            {"channel": "x", "support_requests": 10, "first_response_minutes": 10}]
+    report = evaluate(_shop({}, rows))
+    slow = findings(report, "slow-average-first-response")
+    assert len(slow) == 1 and slow[0].evidence["average_first_response_minutes"] == 122  # (40 x 150 + 10 x 10) / 50
+    fast = evaluate(_shop({}, [{"channel": "x", "support_requests": 40, "first_response_minutes": 20}]))
+    assert not findings(fast, "slow-average-first-response") and not findings(fast, "slow-support-response")
+
+
 def test_spend_with_nothing_tracked_is_a_finding():
     report = evaluate(_shop({}, [{"channel": "facebook", "impressions": 400000, "reach": 150000, "spend": 3000}]))
     fired = findings(report, "spend-not-tracked")

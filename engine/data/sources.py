@@ -404,6 +404,9 @@ def prepare_source(
     frame, warnings = normalise(frame, catalog, locate, name)
     warnings += plausibility.check_rows(frame, [c for c in frame.columns if c in catalog.metrics], locate, name)
     frame = _recode(frame, options, name)
+    # Counts derived from their parts (engagements, replies within the hour), before repeats add up.
+    frame, derived = derive_counts(frame)
+    warnings += [f"{name}: {note}" for note in derived]
     currency, currency_from = _source_currency(frame, options, name)
     dims = [d for d in DIMENSIONS if d in frame.columns and frame.get_column(d).null_count() < frame.height]
     counts = [c for c in frame.columns if c in catalog.metrics]
@@ -572,8 +575,7 @@ def load_dataset(
     # metrics in this order, and the same data must give the same report byte for byte.
     frame = frame.select(dims + [m for m in catalog.metrics if m in frame.columns and m not in DIMENSIONS])
     counts = [c for c in frame.columns if c not in DIMENSIONS]
-    frame, counts, derived = derive_counts(frame, counts, list(catalog.metrics))
-    return Dataset(frame=frame, dims=dims, counts=counts, warnings=warnings + derived, currency=currency)
+    return Dataset(frame=frame, dims=dims, counts=counts, warnings=warnings, currency=currency)
 
 
 def _check_currencies(sources: list[Source], config: ClientConfig) -> str | None:
