@@ -174,6 +174,18 @@ def test_a_drop_within_chance_does_not_fire_and_one_beyond_does():
     assert len(example_findings(spec, beyond, catalog)[0]) == 1
 
 
+def test_a_part_week_at_the_end_is_no_sudden_drop():
+    import datetime as dt
+
+    monday = dt.date(2026, 8, 3)
+    rows = [{"date": (monday + dt.timedelta(days=i)).isoformat(), "channel": "facebook", "purchases": 20} for i in range(37)]
+    report = evaluate(_shop({}, rows))  # five whole weeks, then two days of a sixth: 40 orders, not a drop
+    assert not findings(report, "sudden-drop")
+    broken = [dict(row, purchases=2) if "2026-08-31" <= row["date"] < "2026-09-07" else row for row in rows[:35]]
+    fired = findings(evaluate(_shop({}, broken)), "sudden-drop")
+    assert len(fired) == 1 and fired[0].evidence["outcome_last"] == 14 and fired[0].evidence["outcome_baseline"] == 140
+
+
 def test_trend_functions_previous_period_and_prior_mean():
     import polars as pl
     from kpi_advisor.language.functions import trend_aggregation

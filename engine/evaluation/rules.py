@@ -27,6 +27,7 @@ from .tables import (
     PERIOD_COLUMN,
     MetricTable,
     choose_period,
+    partial_last_period,
     peer_group,
     period_table,
     scope_of,
@@ -263,6 +264,9 @@ class _LevelRun:
             assert periods is not None  # the rule was skipped without dated data
             missing = [m for m in self.table.available if m not in periods.frame.columns]
             source = periods.frame.with_columns([pl.lit(None, dtype=pl.Float64).alias(m) for m in missing])
+            partial = partial_last_period(self.table.dataset, period)
+            if partial is not None:
+                source = source.filter(pl.col(PERIOD_COLUMN) < partial)  # a part-period is no period to compare
             aggregations = [aggregation.alias(name) for name, aggregation in collector.aggregations]
             aggregations += [pl.col(PERIOD_COLUMN).min().alias(f"__from_{period}"), pl.col(PERIOD_COLUMN).max().alias(f"__to_{period}")]
             if dims:
