@@ -186,6 +186,32 @@ def test_a_part_week_at_the_end_is_no_sudden_drop():
     assert len(fired) == 1 and fired[0].evidence["outcome_last"] == 14 and fired[0].evidence["outcome_baseline"] == 140
 
 
+def _daily(days, drop_from=None):
+    import datetime as dt
+
+    monday = dt.date(2026, 6, 1)
+    rows = []
+    for i in range(days):
+        day = monday + dt.timedelta(days=i)
+        weekend = day.weekday() >= 5
+        sessions = 700 if weekend else 1000  # weekends are quieter: a daily baseline must know the weekday
+        orders = 14 if weekend else 30
+        if drop_from is not None and i >= drop_from:
+            orders = 2
+        rows.append({"date": day.isoformat(), "channel": "facebook", "sessions": sessions, "purchases": orders})
+    return rows
+
+
+def test_daily_data_are_judged_by_whole_weeks():
+    assert findings(evaluate(_shop({}, _daily(84))), "sudden-drop") == []
+    # Orders fall to 2 a day in the last whole week while visits hold: a checkout or tracking break.
+    fired = findings(evaluate(_shop({}, _daily(84, drop_from=77))), "sudden-drop")
+    assert len(fired) == 1 and fired[0].evidence["outcome_last"] == 14 and fired[0].evidence["outcome_baseline"] == 178
+    assert "in week of 2026-08-17" in fired[0].message
+    # The same break two days before the export ends falls in a part-week, which is left out.
+    assert findings(evaluate(_shop({}, _daily(79, drop_from=77))), "sudden-drop") == []
+
+
 def test_trend_functions_previous_period_and_prior_mean():
     import polars as pl
     from kpi_advisor.language.functions import trend_aggregation

@@ -97,7 +97,8 @@ def explain_rule(catalog: Catalog, r: RuleDef) -> str:
              f"  stage: {r.stage}; severity: {r.severity}; evaluated per {levels} (the first the data has, else all data)",
              f"  when: {' '.join(r.when.split())}"]
     if spec.uses_trends:
-        lines.append(f"  trends: period over period, by {r.period}" + (" (the coarsest of month, week, day giving 3 periods)" if r.period == "auto" else ""))
+        lines.append(f"  trends: period over period, by {r.period}" + (" (the coarsest of month, week, day giving 3 periods)" if r.period == "auto" else
+                                                                        " (week for daily or weekly rows, else month)" if r.period == "recent" else ""))
     if r.let:
         lines.append("  where:")
         lines += [f"    {name} = {' '.join(formula.split())}" for name, formula in r.let.items()]

@@ -257,6 +257,8 @@ def choose_period(dataset: Dataset, period: str = "auto") -> str | None:
     None without dated rows."""
     if "date" not in dataset.dims:
         return None
+    if period == "recent":
+        return _recent_period(dataset)
     if period != "auto":
         return period
     dates = dataset.frame.get_column("date").drop_nulls().unique()  # a few hundred days, not every row
@@ -269,6 +271,19 @@ def choose_period(dataset: Dataset, period: str = "auto") -> str | None:
         if counts[name] >= AUTO_MIN_PERIODS:
             return name
     return "day"
+
+
+def _recent_period(dataset: Dataset) -> str | None:
+    """The finest whole period the data's dates allow: a week for daily or weekly rows (every
+    weekday once, so daily data compare weekday for weekday), a month for monthly rows, else a
+    quarter. None without dated rows."""
+    dates = dataset.frame.get_column("date").drop_nulls().unique().sort()
+    if dates.is_empty():
+        return None
+    if dates.len() < 2:
+        return "month"
+    gap = dates.diff().dt.total_days().drop_nulls().median()
+    return "week" if gap <= 7 else "month" if gap <= 31 else "quarter"
 
 
 def partial_last_period(dataset: Dataset, period: str) -> dt.date | None:
