@@ -213,6 +213,8 @@ class _LevelRun:
             id(self.catalog.metrics), id(self.catalog.benchmarks), self.economy.currency,
             tuple(tuple(sorted(self.params.get(spec.rule.id, {}).items())) for spec in self.specs),
             tuple(sorted((metric, tuple(sorted(figures.items()))) for metric, figures in self.overrides.items())),
+            # Chance tests read the paired counts where the data has them: another shape, other columns.
+            tuple(c for c in self.table.frame.columns if c.startswith("__pair")),
         )
         origin = (*self.specs, self.catalog.metrics, self.catalog.benchmarks)
         with _COMPILED_LOCK:
