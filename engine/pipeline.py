@@ -12,6 +12,7 @@ from .data.sources import Dataset, load_dataset
 from .evaluation.money import BASIS as MONEY_BASIS
 from .evaluation.economics import with_economics
 from .evaluation.money import count_once
+from .evaluation.rollup import roll_up
 from .evaluation.rules import Economy, evaluate_rules
 from .evaluation.tables import LEVEL_DIMS, MetricTable, metric_table, pairing_notes, scope_of, undefined_notes
 from .i18n.formatting import format_value, use_locale
@@ -24,7 +25,7 @@ from .problems import ConfigError, Problem
 
 # Levels whose totals the report lists; finer ones are used by rules only.
 # Totals for all data, per account (where the data names accounts) and per channel within each.
-REPORTED_LEVELS = ("total", "account", "channel")
+REPORTED_LEVELS = ("total", "account", "channel", "segment")
 
 
 def extra_frame(data: Any) -> pl.DataFrame | None:
@@ -127,7 +128,7 @@ def run_pipeline(prepared: Prepared, data: Any = None, *, lang: str = "en", prog
             metrics_out.append(ScopeMetrics(scope=scope, values={m: significant(row[m]) for m in table.available}))
 
     # Counts empty on part of a scope's rows, named at the finest reported level the data has.
-    finest = next((level for level in reversed(REPORTED_LEVELS) if tables.get(level) is not None), "total")
+    finest = next((level for level in ("channel", "account") if tables.get(level) is not None), "total")
     warnings += pairing_notes(dataset, catalog, finest)
 
     step("checking goals")
@@ -147,14 +148,16 @@ def run_pipeline(prepared: Prepared, data: Any = None, *, lang: str = "en", prog
         warnings += notes
     goal_statuses = [goals_mod.check_goal(goal, config, catalog, profile, dataset, available) for goal in config.goals]
 
+    questions = {spec.rule.id: frozenset(spec.rule.questions) for spec in prepared.specs if spec.rule.questions}
+    findings = roll_up(outcome.findings, tables, questions)
     by_rule: dict[str, int] = {}
     by_severity: dict[str, int] = {}
-    for finding in outcome.findings:
+    for finding in findings:
         by_rule[finding.rule] = by_rule.get(finding.rule, 0) + 1
         by_severity[finding.severity] = by_severity.get(finding.severity, 0) + 1
-    money = count_once(outcome.findings)
+    money = count_once(findings)
     summary = Summary(
-        findings_total=len(outcome.findings),
+        findings_total=len(findings),
         by_rule=dict(sorted(by_rule.items())),
         by_severity={s: by_severity[s] for s in SEVERITIES if s in by_severity},
         rules_evaluated=len(outcome.evaluated),
@@ -170,7 +173,7 @@ def run_pipeline(prepared: Prepared, data: Any = None, *, lang: str = "en", prog
         currency=config.currency,
         period=period,
         kpis=kpis,
-        findings=outcome.findings,
+        findings=findings,
         goals=goal_statuses,
         values=values,
         metrics=metrics_out,

@@ -150,11 +150,13 @@ def test_planted_trend_fern_and_pine():
 
 def test_planted_drop_lumen_candles():
     report = evaluate(EXAMPLES / "lumen_candles.yaml")
-    drops = {f.scope["channel"]: f for f in findings(report, "sudden-drop")}
-    assert set(drops) == {"facebook", "google_search", "email"}
-    facebook = drops["facebook"]
-    assert facebook.evidence["outcome_last"] == 8 and facebook.evidence["outcome_baseline"] == 72
-    assert facebook.evidence["chance"] < 1e-9
+    drops = findings(report, "sudden-drop")
+    # Every channel dropped at once: one finding on all data, the channels as its members.
+    assert len(drops) == 1 and drops[0].scope == {}
+    members = {m["scope"]["channel"]: m for m in drops[0].members}
+    assert set(members) == {"facebook", "google_search", "email"}
+    assert members["facebook"]["evidence"]["outcome_last"] == 8 and members["facebook"]["evidence"]["outcome_baseline"] == 72
+    assert members["facebook"]["evidence"]["chance"] < 1e-9
     assert not findings(report, "rising-cost-per-acquisition")  # sudden, not a trend
 
 

@@ -84,6 +84,7 @@ class Dataset:
     counts: list[str]
     warnings: list[str] = field(default_factory=list)
     currency: str | None = None  # the sources' currency, where any says
+    segments: tuple[str, ...] = ()  # the config's segments to analyse (empty: the first the data has)
 
     @property
     def rows(self) -> int:
@@ -575,7 +576,7 @@ def load_dataset(
     # metrics in this order, and the same data must give the same report byte for byte.
     frame = frame.select(dims + [m for m in catalog.metrics if m in frame.columns and m not in DIMENSIONS])
     counts = [c for c in frame.columns if c not in DIMENSIONS]
-    return Dataset(frame=frame, dims=dims, counts=counts, warnings=warnings, currency=currency)
+    return Dataset(frame=frame, dims=dims, counts=counts, warnings=warnings, currency=currency, segments=tuple(config.segments))
 
 
 def _check_currencies(sources: list[Source], config: ClientConfig) -> str | None:

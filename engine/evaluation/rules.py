@@ -10,6 +10,7 @@ import datetime as dt
 import functools
 import threading
 from dataclasses import dataclass, field
+from statistics import NormalDist
 from typing import Any, Mapping
 
 import polars as pl
@@ -20,13 +21,14 @@ from ..language.functions import PeerContext, TrendCollector, rule_functions
 from ..language.rulespec import SOURCE_SUFFIX, RuleSpec, template_fields
 from ..loading.catalog import Catalog
 from ..models.definitions import DIMENSIONS, SEVERITIES, RuleDef
-from ..models.report import Finding, Impact, significant
+from ..models.report import Finding, Impact, Significance, significant
 from .benchmarks import Resolved, resolve
 from .tables import (
     PAID_BY,
     PERIOD_COLUMN,
     MetricTable,
     choose_period,
+    pairing,
     partial_last_period,
     peer_group,
     period_table,
@@ -211,6 +213,8 @@ class _LevelRun:
             id(self.catalog.metrics), id(self.catalog.benchmarks), self.economy.currency,
             tuple(tuple(sorted(self.params.get(spec.rule.id, {}).items())) for spec in self.specs),
             tuple(sorted((metric, tuple(sorted(figures.items()))) for metric, figures in self.overrides.items())),
+            # Chance tests read the paired counts where the data has them: another shape, other columns.
+            tuple(c for c in self.table.frame.columns if c.startswith("__pair")),
         )
         origin = (*self.specs, self.catalog.metrics, self.catalog.benchmarks)
         with _COMPILED_LOCK:
@@ -226,7 +230,7 @@ class _LevelRun:
         return compiled
 
     def _compile(self, periods: tuple[str | None, ...]) -> tuple[list[pl.Expr], list[_Plan], dict[str, TrendCollector]]:
-        peers = PeerContext(*peer_group(self.table.dims))
+        peers = PeerContext(*peer_group(self.table.dims, self.table.level))
         collectors: dict[str, TrendCollector] = {}
         base = _base_names(self.table, self.catalog)
         channel = pl.col("channel") if "channel" in self.table.dims else None
@@ -249,11 +253,32 @@ class _LevelRun:
             fields = frozenset(template_fields(rule.message)) | frozenset(template_fields(rule.recommendation))
             plan = _Plan(spec, index, values, resolved, period, fields)
             plans.append(plan)
-            columns.append(expr.compile_expr(spec.condition, names, functions=functions).fill_null(False).alias(plan.column("fire")))
+            fire = expr.compile_expr(spec.condition, names, functions=functions).fill_null(False)
+            if spec.chance is not None:
+                counted = {**names, **self._paired(spec)}
+                low, high, trials, successes, bound = _interval(spec, counted, functions, values["confidence"])
+                # Within chance is not a finding: the whole interval must lie beyond the bound.
+                beyond = high < bound if spec.rule.chance.below is not None else low > bound
+                fire = fire & beyond.fill_null(False)
+                columns += [low.alias(plan.column("ci_low")), high.alias(plan.column("ci_high")), trials.alias(plan.column("ci_n")),
+                            successes.alias(plan.column("ci_k")), bound.alias(plan.column("ci_bound"))]
+            columns.append(fire.alias(plan.column("fire")))
             if spec.impact is not None:
                 columns.append(expr.compile_expr(spec.impact, names, functions=functions).cast(pl.Float64).alias(plan.column("impact")))
             columns += [names[name].cast(pl.Float64).alias(plan.column(name)) for name in [*rule.benchmarks, *rule.let]]
         return columns, plans, collectors
+
+    def _paired(self, spec: RuleSpec) -> dict[str, pl.Expr]:
+        """The paired counts a chance test reads, where its counts form a paired set here: the
+        interval of a bounce rate is on the visits that carry bounces, like the rate itself."""
+        if self.table.dataset is None:
+            return {}
+        paired = pairing(self.table.dataset, self.catalog)
+        counts = sorted({n for part in spec.chance[:2] for n in part.names if n in self.catalog.metrics})
+        if tuple(counts) not in paired.sets or not all(paired.column(paired.sets.index(tuple(counts)), n) in self.table.frame.columns for n in counts):
+            return {}
+        index = paired.sets.index(tuple(counts))
+        return {name: pl.col(paired.column(index, name)) for name in counts}
 
     def _with_trends(self, frame: pl.DataFrame, collectors: dict[str, TrendCollector]) -> pl.DataFrame:
         dims = list(self.table.dims)
@@ -314,6 +339,20 @@ class _LevelRun:
                 out[name] = format_value(self._value(plan, row, name), self._unit(plan, name), currency)
         return out
 
+    def _significance(self, plan: _Plan, row: dict) -> Significance | None:
+        chance = plan.spec.rule.chance
+        if chance is None:
+            return None
+        cell = lambda name: significant(row.get(plan.column(name))) or 0.0  # noqa: E731
+        return Significance(
+            test="wilson" if chance.test == "binomial" else "poisson-score",
+            confidence=plan.values["confidence"],
+            interval=[cell("ci_low"), cell("ci_high")],
+            n=cell("ci_n"),
+            successes=cell("ci_k"),
+            bound=cell("ci_bound"),
+        )
+
     def _finding(self, plan: _Plan, row: dict, scope: dict[str, str]) -> Finding:
         rule = plan.spec.rule
         evidence = {name: significant(self._value(plan, row, name)) for name in plan.spec.evidence}
@@ -333,6 +372,7 @@ class _LevelRun:
             message=rule.message.format(**placeholders),
             recommendation=rule.recommendation.format(**placeholders),
             impact=self._impact(plan, row),
+            significance=self._significance(plan, row),
         )
 
     def _impact(self, plan: _Plan, row: dict) -> Impact | None:
@@ -477,3 +517,23 @@ def _period_label(value: dt.date | None, period: str | None) -> str:
     if period == "week":
         return f"week of {value.isoformat()}"
     return value.isoformat()
+
+
+def _interval(spec: RuleSpec, names: dict, functions: dict, confidence: float) -> tuple[pl.Expr, ...]:
+    """Low and high end of the rate's confidence interval, the trials, the successes and the bound.
+
+    binomial: the Wilson score interval of successes out of trials; poisson: the score interval
+    of a count per unit of exposure, (k + z^2/2 +- z sqrt(k + z^2/4)) / exposure. Both hold up on
+    small counts, where a normal approximation says a rate from 2 clicks is known."""
+    successes, trials, bound = (expr.compile_expr(part, names, functions=functions).cast(pl.Float64) for part in spec.chance)
+    z = NormalDist().inv_cdf(1 - (1 - confidence) / 2)
+    if spec.rule.chance.test == "binomial":
+        rate = successes / trials
+        centre = (rate + z * z / (2 * trials)) / (1 + z * z / trials)
+        half = z * ((rate * (1 - rate) / trials + z * z / (4 * trials * trials)).clip(lower_bound=0)).sqrt() / (1 + z * z / trials)
+        low, high = (centre - half).clip(lower_bound=0), (centre + half).clip(upper_bound=1)
+    else:
+        spread = z * (successes + z * z / 4).clip(lower_bound=0).sqrt()
+        low = ((successes + z * z / 2 - spread) / trials).clip(lower_bound=0)
+        high = (successes + z * z / 2 + spread) / trials
+    return low, high, trials, successes, bound

@@ -13,6 +13,7 @@ import polars as pl
 from ..data.sources import Dataset
 from ..language import expr
 from ..loading.catalog import Catalog
+from ..models.definitions import SEGMENT_DIMENSIONS
 from ..plugincalls import polars_metric, with_metric_columns
 
 # Levels a metric table can be built at, and the dimensions each needs.
@@ -23,6 +24,7 @@ LEVEL_DIMS: dict[str, tuple[str, ...]] = {
     "campaign": ("channel", "campaign"),
     "ad": ("channel", "campaign", "ad"),
     "region": ("region",),
+    "segment": (),  # the analysed segment dimensions, within each channel: see level_dims
 }
 # Scopes nest as the data does: account > channel > campaign > ad set > ad. A level groups by
 # its own dimensions and, where the data has them, the optional ones above it, so a scope is
@@ -32,6 +34,7 @@ OPTIONAL_PARENTS: dict[str, tuple[str, ...]] = {
     "campaign": ("account",),
     "ad": ("account", "ad_set"),
     "region": ("account",),
+    "segment": ("account", "channel"),
 }
 HIERARCHY = ("account", "channel", "campaign", "ad_set", "ad", "region")
 
@@ -57,6 +60,11 @@ class MetricTable:
 
 def level_dims(level: str, dataset: Dataset) -> tuple[str, ...] | None:
     """The grouping for a level (parents first), or None when the data lacks one of its dimensions."""
+    if level == "segment":
+        segments = segments_of(dataset)
+        if not segments:
+            return None
+        return tuple(d for d in HIERARCHY if d in OPTIONAL_PARENTS["segment"] and d in dataset.dims) + segments
     dims = LEVEL_DIMS[level]
     if not all(d in dataset.dims for d in dims):
         return None
@@ -328,9 +336,23 @@ def period_table(dataset: Dataset, catalog: Catalog, level: str, period: str) ->
     return MetricTable(level=level, dims=dims, frame=frame, available=available, dataset=dataset)
 
 
-def peer_group(dims: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
+def segments_of(dataset: Dataset) -> tuple[str, ...]:
+    """The segment dimensions to analyse: the config's ``segments`` the data has, else the first
+    segment dimension the data has."""
+    chosen = dataset.segments
+    present = tuple(d for d in chosen if d in dataset.dims)
+    if chosen:
+        return present
+    return next(((d,) for d in SEGMENT_DIMENSIONS if d in dataset.dims), ())
+
+
+def peer_group(dims: tuple[str, ...], level: str = "") -> tuple[tuple[str, ...], str | None]:
     """Siblings of a scope: the dims they share (a campaign's account and channel), and the dim
-    that tells them apart (None at the total level, which has no siblings)."""
+    that tells them apart (None at the total level, which has no siblings). Segments compare
+    with every other segment of their channel: women 45-49 with men 30-34 alike."""
+    if level == "segment":
+        parents = tuple(d for d in dims if d not in SEGMENT_DIMENSIONS)
+        return parents, dims[-1]
     if not dims:
         return (), None
     return dims[:-1], dims[-1]

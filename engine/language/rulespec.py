@@ -45,6 +45,7 @@ class RuleSpec:
     kinds: frozenset[str]  # "peer", "trend": the special functions the rule uses anywhere
     units: Mapping[str, str]  # unit of each param, benchmark and let value
     evidence: tuple[str, ...]
+    chance: tuple[expr.Expr, expr.Expr, expr.Expr] | None = None  # successes, trials, bound
 
     @property
     def uses_trends(self) -> bool:
@@ -188,6 +189,25 @@ def analyse(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> RuleSpec:
         except expr.ExprError as exc:
             problems.append(f"{where}: impact.formula {rule.impact.formula!r}: {exc.message}")
 
+    chance = None
+    if rule.chance is not None:
+        parts = []
+        confidence = rule.params.get("confidence")
+        if confidence is None or not 0 < confidence < 1:
+            problems.append(f"{where}: params.confidence: a confidence level between 0 and 1 (e.g. 0.95), got {confidence!r}")
+        for key in ("successes", "trials", "below" if rule.chance.below is not None else "above"):
+            formula = getattr(rule.chance, key)
+            try:
+                parsed = expr.parse(formula, functions=RULE_FUNCTIONS)
+                expr.check_names(parsed, known)
+                nesting = nesting_problem(parsed.root, lets_with)
+                if nesting:
+                    problems.append(f"{where}: chance.{key}: {nesting}")
+                parts.append(parsed)
+            except expr.ExprError as exc:
+                problems.append(f"{where}: chance.{key} {formula!r}: {exc.message}")
+        chance = tuple(parts) if len(parts) == 3 else None
+
     values = set(rule.params) | set(rule.benchmarks) | set(rule.let)
     for metric_id, name in rule.thresholds.items():
         if metric_id not in metrics and metric_id not in rule.let:
@@ -203,10 +223,10 @@ def analyse(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> RuleSpec:
 
     named: set[str] = set()
     kinds: set[str] = set()
-    for parsed in [condition, impact, *(p for _, p in lets)]:
+    for parsed in [condition, impact, *(p for _, p in lets), *(chance or ())]:
         if parsed is not None:
             kinds |= kinds_used(parsed.root, lets_with)
-    for parsed in [condition, *(p for _, p in lets)]:
+    for parsed in [condition, *(p for _, p in lets), *(chance or ())]:
         if parsed is not None:
             named |= {n for n in parsed.names if n in metrics}
     spec_metrics = tuple(sorted(named))
@@ -220,6 +240,7 @@ def analyse(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> RuleSpec:
         kinds=frozenset(kinds),
         units=units,
         evidence=tuple(rule.evidence) if rule.evidence else tuple(n for n in sorted(condition.names) if n in metrics) if condition else (),
+        chance=chance,  # type: ignore[arg-type]  # only returned without problems
     )
 
     placeholders = spec.placeholders(metrics)

@@ -157,7 +157,9 @@ def check_config(loaded: LoadedConfig, catalog: Catalog) -> list[Problem]:
         if rule is None:
             problems.append(loaded.problem(("rules", "params", rule_id), f"unknown rule '{rule_id}'{catalog.suggest(rule_id, catalog.rules)}"))
             continue
-        for name in params:
+        for name, value in params.items():
+            if name == "confidence" and rule.chance is not None and not 0 < value < 1:
+                problems.append(loaded.problem(("rules", "params", rule_id, name), f"a confidence level between 0 and 1 (e.g. 0.95), got {value}"))
             if name not in rule.params:
                 known = ", ".join(sorted(rule.params)) or "none"
                 problems.append(loaded.problem(("rules", "params", rule_id, name), f"rule '{rule_id}' has no param '{name}'{catalog.suggest(name, rule.params)}; its params: {known}"))

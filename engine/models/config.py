@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
-from .definitions import ID_PATTERN, MetricDef
+from .definitions import ID_PATTERN, MetricDef, Segment
 
 CHANGE_PATTERN = r"^[+-]?\d+(\.\d+)?%?$"
 
@@ -172,5 +172,10 @@ class ClientConfig(Model):
         default_factory=dict, description="metric -> platform (or 'all') -> value, overriding shipped figures"
     )
     plugins: list[str] = Field(default_factory=list, description="local plugin files, relative to the config")
+    segments: list[Segment] = Field(
+        default_factory=list,
+        description="breakdowns to compare within each channel (age, gender, placement, ...); several are combined "
+        "(women 45-49); default: the first the data has",
+    )
     spark: SparkSettings = Field(default_factory=SparkSettings, description="settings for --engine spark")
 

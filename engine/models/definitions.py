@@ -8,9 +8,9 @@ The declarative ones are pydantic models (their JSON Schemas live in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Callable, Literal
+from typing import Annotated, Any, Callable, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 Stage = Literal["awareness", "interest", "evaluation", "purchase", "loyalty"]
@@ -18,9 +18,13 @@ STAGES: tuple[str, ...] = ("awareness", "interest", "evaluation", "purchase", "l
 Severity = Literal["critical", "high", "medium", "low", "info"]
 SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low", "info")
 Unit = Literal["count", "ratio", "currency", "seconds", "number"]
-DIMENSIONS: tuple[str, ...] = ("date", "account", "channel", "campaign", "ad", "region")
-# Scope levels a rule can be evaluated on; "total" is the whole data set.
-Level = Literal["total", "account", "channel", "campaign", "ad", "region"]
+# Audience and delivery breakdowns an export may carry; `segments:` in a config says which to analyse.
+Segment = Literal["age", "gender", "placement", "device", "country", "interest", "landing_page"]
+SEGMENT_DIMENSIONS: tuple[str, ...] = get_args(Segment)
+DIMENSIONS: tuple[str, ...] = ("date", "account", "channel", "campaign", "ad_set", "ad", "region", *SEGMENT_DIMENSIONS)
+# Scope levels a rule can be evaluated on; "total" is the whole data set; "segment" the analysed
+# segments within each channel (and account).
+Level = Literal["total", "account", "channel", "campaign", "ad", "region", "segment"]
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 RULE_ID_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
@@ -90,6 +94,30 @@ class ImpactDef(Strict):
     basis: str = Field(description="one sentence on how the estimate is made")
 
 
+class ChanceDef(Strict):
+    """A comparison tested for chance: the rule fires only when the whole confidence interval of
+    the rate ``successes / trials`` lies on the far side of the bound (docs/rules.md, "Chance")."""
+
+    test: Literal["binomial", "poisson"] = Field(
+        default="binomial",
+        description="binomial: successes out of trials (clicks of impressions), Wilson interval; poisson: a count per "
+        "unit of exposure (orders per unit of spend), score interval",
+    )
+    successes: str = Field(description="expression: the count (clicks, orders)")
+    trials: str = Field(description="expression: what it is out of, or per (impressions, spend)")
+    below: str | None = Field(default=None, description="expression: fire only if the rate is surely below this")
+    above: str | None = Field(default=None, description="expression: fire only if the rate is surely above this")
+
+    @model_validator(mode="after")
+    def _one_side(self) -> "ChanceDef":
+        if (self.below is None) == (self.above is None):
+            raise ValueError("give exactly one of below or above")
+        return self
+
+
+# The confidence a chance test uses unless the rule or the client's rules.params says otherwise.
+DEFAULT_CONFIDENCE = 0.95
+
 BenchmarkPick = Literal["value", "low", "high"]
 
 
@@ -138,9 +166,30 @@ class RuleDef(Strict):
     message: str = Field(description="template; {metric}, {param}, {benchmark}, {benchmark_source}, {let name}, {scope}, {period}")
     recommendation: str
     impact: ImpactDef | None = None
+    chance: ChanceDef | None = Field(
+        default=None, description="test the comparison for chance; adds the param `confidence` (default 0.95)"
+    )
+    questions: list[str] = Field(
+        default_factory=list,
+        description="metrics whose figures a finding of this rule puts in doubt (a data question): other findings "
+        "judged on them, on the same scope or inside it, are folded into it instead of shown one by one",
+    )
     rationale: str
     source: str
     examples: RuleExamples = Field(default_factory=RuleExamples)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _confidence_param(cls, data: Any) -> Any:
+        # A rule tested for chance takes its confidence level as an ordinary param, so a client
+        # overrides it like any other (rules.params: {rule: {confidence: 0.9}}).
+        if isinstance(data, dict) and data.get("chance") is not None:
+            params = data.get("params")
+            if isinstance(params, dict) and "confidence" not in params:
+                data = {**data, "params": {**params, "confidence": DEFAULT_CONFIDENCE}}
+            elif params is None:
+                data = {**data, "params": {"confidence": DEFAULT_CONFIDENCE}}
+        return data
 
     @field_validator("evidence")
     @classmethod

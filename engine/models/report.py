@@ -72,6 +72,15 @@ class Impact(Model):
     )
 
 
+class Significance(Model):
+    test: str = Field(description="wilson (a share of trials) or poisson-score (a count per unit of exposure)")
+    confidence: float
+    interval: list[float] = Field(description="[low, high] of the rate successes / trials")
+    n: float = Field(description="the trials (or exposure) the rate is measured on")
+    successes: float
+    bound: float = Field(description="the threshold the whole interval lies beyond")
+
+
 class Finding(_Optional):
     rule: str
     severity: Severity
@@ -82,6 +91,10 @@ class Finding(_Optional):
     message: str
     recommendation: str
     impact: Impact | None = None
+    significance: Significance | None = None
+    members: list[dict] | None = Field(
+        default=None, description="a roll-up's child scopes, each {scope, evidence, money}: the rule fired on each"
+    )
     status: Literal["new", "open"] | None = Field(
         default=None, description="with run --since OLD.json: new since that report, or still open"
     )

@@ -6,7 +6,7 @@ counts people who enquired (``conversions``) and ``Approved_Conversion`` those
 who bought (``purchases``). The data set counts conversions after a view as
 well as after a click, so a row may have more conversions than clicks: that
 is kept (and said once), not treated as an error. ``age``, ``gender`` and
-``interest`` describe each ad's audience and are not read; the currency is not
+``interest`` describe each ad's audience and are kept as segment dimensions; the currency is not
 in the file (give ``options: {currency: ...}`` if it matters).
 """
 
@@ -25,7 +25,9 @@ FIELDS = (
     Field("conversions", ("Total_Conversion",)),
     Field("purchases", ("Approved_Conversion",)),
 )
-UNUSED = ("fb_campaign_id", "age", "gender", "interest")
+# The audience of each ad, kept as segment dimensions (`segments:` in the config picks which to compare).
+SEGMENTS = (Field("age", ("age",)), Field("gender", ("gender",)), Field("interest", ("interest",)))
+UNUSED = ("fb_campaign_id",)
 
 
 def finish(ctx: Context, frame: pl.LazyFrame) -> pl.LazyFrame:
@@ -44,7 +46,7 @@ def finish(ctx: Context, frame: pl.LazyFrame) -> pl.LazyFrame:
 LAYOUT = Layout(
     name="kaggle_fb_ads",
     description="Kaggle Facebook ad-conversion data set (ad_id, xyz_campaign_id, Impressions, Clicks, Spent, ...)",
-    fields=FIELDS,
+    fields=FIELDS + SEGMENTS,
     unused=UNUSED,
     required=tuple((f.target,) for f in FIELDS),
     channel="facebook",
