@@ -233,9 +233,12 @@ LANG_CHOICES = ["en", "de", "da", "id"]
               help="client: display names, no ids, notes or diagnostics (default for html); consultant: everything. Default: the config's report.audience.")
 @click.option("--engine", type=click.Choice(["polars", "spark"]), default="polars", show_default=True,
               help="spark: read the config's spark sources and evaluate each group (spark.group_by) in the executors; see docs/scaling.md.")
+@click.option("--compare-previous", is_flag=True, help="Put each KPI's latest period beside the period before, with the change.")
+@click.option("--since", "since", type=click.Path(dir_okay=False), metavar="OLD.json",
+              help="Mark findings new or open against an earlier JSON report, list the resolved ones; --fail-on counts new ones only.")
 @guarded
 def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, max_findings: int | None, lang: str, quiet: bool,
-        engine: str, audience: str | None = None) -> None:
+        engine: str, audience: str | None = None, compare_previous: bool = False, since: str | None = None) -> None:
     """Evaluate one client CONFIG (a YAML or JSON file, or - for stdin) and print the report."""
     import time
 
@@ -259,7 +262,7 @@ def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, m
     catalog = prepared.catalog
     _say(1, f"config {config}: {len(loaded.config.data)} data source(s), {len(prepared.rules)} rules, "
             f"{len(catalog.plugins)} plugin(s) ({time.perf_counter() - started:.2f} s)")
-    inputs = _input_paths(loaded, catalog) if output else []
+    inputs = (_input_paths(loaded, catalog) + ([Path(since)] if since else [])) if output else []
     if output and not is_stdout(output):
         check_not_input(Path(output), inputs)  # before the extension: `-o client.yaml` is the worse mistake
         if os.path.isdir(output):
@@ -269,12 +272,23 @@ def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, m
     fmt = fmt or _format_from_extension(output, catalog) or "text"
     if fmt not in catalog.reporters:
         raise click.BadParameter(f"unknown format '{fmt}'; known: {', '.join(sorted(catalog.reporters))}", param_hint="--format")
+    previous = None
+    if since is not None:
+        from .evaluation.since import read_previous
+
+        previous = read_previous(since)  # read first: a bad file stops the run before any work
+    if engine == "spark" and (since is not None or compare_previous):
+        raise click.BadParameter("--since and --compare-previous work with the polars engine only", param_hint="--engine")
     if engine == "spark":
         _run_spark(loaded, catalog, fmt, output, fail_on, max_findings, lang, inputs)
         return
     with Progress.for_run(loaded, quiet=quiet) as progress:
         step = _timed(progress.step)
-        report = run_pipeline(prepared, lang=lang, progress=step)
+        report = run_pipeline(prepared, lang=lang, progress=step, compare_previous=compare_previous)
+        if previous is not None:
+            from .evaluation.since import mark_since
+
+            mark_since(report, previous, Path(since).name)
         summary = report.summary
         _show_at_most(report, max_findings)
         step("rendering")
@@ -292,6 +306,13 @@ def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, m
     if verbosity() and (not output or is_stdout(output)) and not quiet:
         _say(1, summary_line(summary))
     _say(1, f"done in {time.perf_counter() - started:.2f} s")
+    if previous is not None:
+        from .evaluation.since import new_at_or_above
+
+        # Alerting from cron or CI: only what is new since the earlier report fails the run.
+        if fail_on is not None and new_at_or_above(report, fail_on):
+            sys.exit(1)
+        return
     _exit_on_findings([summary], fail_on)
 
 

@@ -9,6 +9,7 @@ import polars as pl
 from .advice import goals as goals_mod
 from .advice import kpis as kpis_mod
 from .data.sources import Dataset, load_dataset
+from .evaluation.economics import with_economics
 from .evaluation.money import BASIS as MONEY_BASIS
 from .evaluation.money import count_once
 from .evaluation.rollup import roll_up
@@ -94,8 +95,10 @@ def _economy(prepared: Prepared) -> tuple[Economy, list[ActionValue]]:
     return Economy(currency=config.currency, customer_value=customer_value, action_values=per_action), values
 
 
-def run_pipeline(prepared: Prepared, data: Any = None, *, lang: str = "en", progress: Callable[[str], None] | None = None) -> Report:
-    """The report for a prepared config; rule messages in ``lang``, each step announced to ``progress``."""
+def run_pipeline(prepared: Prepared, data: Any = None, *, lang: str = "en", progress: Callable[[str], None] | None = None,
+                 compare_previous: bool = False) -> Report:
+    """The report for a prepared config; rule messages in ``lang``, each step announced to ``progress``;
+    with ``compare_previous``, each KPI's latest period beside the one before."""
     loaded, catalog = prepared.loaded, prepared.catalog
     config = loaded.config
     step = progress or (lambda name: None)
@@ -111,7 +114,8 @@ def run_pipeline(prepared: Prepared, data: Any = None, *, lang: str = "en", prog
     step("evaluating rules")
     # Only rule messages speak the report's language; the rest of the report is English.
     with use_locale(lang):
-        outcome = evaluate_rules(localize_specs(prepared.specs, lang), tables, catalog, config.rules.params, economy, config.benchmarks)
+        params = with_economics(prepared.specs, config.economics, config.rules.params, catalog.aliases)
+        outcome = evaluate_rules(localize_specs(prepared.specs, lang), tables, catalog, params, economy, config.benchmarks)
 
     metrics_out: list[ScopeMetrics] = []
     for level in REPORTED_LEVELS:
@@ -132,9 +136,16 @@ def run_pipeline(prepared: Prepared, data: Any = None, *, lang: str = "en", prog
     assert total is not None
     available = set(total.available)
     profile = kpis_mod.resolve_profile(catalog, config.business_model)
-    objectives = list(dict.fromkeys(goal.objective for goal in config.goals))
+    # A goal the model has no use for ranks no KPIs (its goal check says so).
+    objectives = list(dict.fromkeys(goal.objective for goal in config.goals if profile.relevance(goal.objective) != "none"))
     tracked = [goal.metric for goal in config.goals if goal.metric]
     kpis = kpis_mod.with_data(kpis_mod.recommend(catalog, config.business_model, objectives, keep=tracked), available, catalog, profile)
+    comparison = None
+    if compare_previous:
+        from .evaluation.since import compare_previous as compare
+
+        kpis, comparison, notes = compare(dataset, catalog, kpis)
+        warnings += notes
     goal_statuses = [goals_mod.check_goal(goal, config, catalog, profile, dataset, available) for goal in config.goals]
 
     questions = {spec.rule.id: frozenset(spec.rule.questions) for spec in prepared.specs if spec.rule.questions}
@@ -175,6 +186,7 @@ def run_pipeline(prepared: Prepared, data: Any = None, *, lang: str = "en", prog
         metrics=metrics_out,
         summary=summary,
         warnings=warnings,
+        comparison=comparison,
     )
 
 

@@ -5,7 +5,7 @@ import polars as pl
 import pytest
 from kpi_advisor import evaluate
 from kpi_advisor.commands.ruletest import example_findings
-from kpi_advisor.evaluation.rules import Economy, evaluate_rules
+from kpi_advisor.evaluation.rules import Economy, evaluate_rules, rule_level
 from kpi_advisor.evaluation.tables import LEVEL_DIMS, metric_table
 from kpi_advisor.loading.catalog import get_catalog
 from kpi_advisor.models.config import ClientConfig
@@ -342,8 +342,11 @@ def test_rules_on_one_level_are_compiled_into_one_pass(monkeypatch):
     monkeypatch.setattr(pl.DataFrame, "with_columns", spy)
     outcome = evaluate_rules(list(catalog.specs.values()), tables, catalog, {}, Economy(currency="USD"))
     assert {f.rule for f in outcome.findings} == {"click-to-visit-loss", "roas-below-break-even"}
-    # Without campaigns in the data every rule runs per channel: all of them in one pass.
-    assert len(calls) == 1
+    # Without campaigns in the data the rules run per channel, and the account-wide ones on all
+    # data: one pass per level, however many rules share it.
+    levels = {rule_level(spec.rule, tables) for spec in catalog.specs.values() if spec.rule.id not in outcome.skipped}
+    assert levels == {"channel", "total"}
+    assert len(calls) == len(levels)
 
 
 def test_a_rule_pack_from_a_config_gets_the_same_functions(tmp_path):

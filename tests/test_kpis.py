@@ -113,6 +113,10 @@ def test_every_model_and_goal_ranks_a_macro_kpi_first_and_explains_each_kpi(cata
     noun = model_noun(profile)
     for goal in GOALS:
         ranked = rank_kpis(catalog, model, [goal])
+        if profile.relevance(goal) == "none":
+            # A goal the model has no use for ranks nothing; the command says so instead.
+            assert ranked == []
+            continue
         assert [r.rank for r in ranked] == list(range(1, len(ranked) + 1))
         assert len({r.metric for r in ranked}) == len(ranked)
         assert ranked[0].role == "macro" and ranked[0].metric in profile.macro_kpis
@@ -284,3 +288,15 @@ def test_a_run_lists_the_metrics_the_clients_goals_are_set_on():
     kpis = [k.metric for k in kpi_advisor.evaluate(config).kpis if not k.vanity]
     assert "followers" in kpis and len(kpis) == 13
     assert "followers" not in [k.metric for k in kpi_advisor.recommend_kpis("dtc_ecommerce", ["sales", "awareness"])]
+
+
+def test_a_goal_the_model_has_no_use_for_ranks_nothing_and_says_so(catalog):
+    from kpi_advisor.advice.kpis import render_text
+
+    assert rank_kpis(catalog, "b2b", ["app_installs"]) == []
+    text = render_text(catalog, "b2b", ["app_installs"], [])
+    assert "No KPIs for the app installs goal: a B2B company has no use for it" in text
+    assert "its core goal is lead generation" in text
+    # Beside a goal that matters, only that goal's KPIs are ranked.
+    both = rank_kpis(catalog, "b2b", ["app_installs", "leads"])
+    assert both and all(r.goal == "leads" for r in both)

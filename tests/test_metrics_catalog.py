@@ -91,7 +91,10 @@ def test_aliases_are_unambiguous():
 
 def test_stocks_and_flows():
     assert CATALOG.metrics["followers"].aggregate == "last"
-    assert all(m.aggregate == "sum" for m in CATALOG.metrics.values() if m.id != "followers")
+    # A time per request is averaged over rows, never summed; its weighted average over requests
+    # comes from first_response_minutes_total, a sum like every other count.
+    assert CATALOG.metrics["first_response_minutes"].aggregate == "mean"
+    assert all(m.aggregate == "sum" for m in CATALOG.metrics.values() if m.id not in ("followers", "first_response_minutes"))
 
 
 def test_directions_follow_what_better_means():

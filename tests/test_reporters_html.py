@@ -69,12 +69,12 @@ def test_the_client_sees_no_ids_notes_or_diagnostics(page):
     for internal in ("landing-page-leak", "roas-below-break-even", "grow-instagram", "break_even_roas", "rules could not run",
                      "lacked data", "<code>", "facebook:", "never report it as a result", "<details"):
         assert internal not in text, internal
-    assert "Set break_even_roas" not in text and "Cut the campaigns and audiences with the lowest ROAS first" in text
+    assert "economics.gross_margin" not in text and "Cut the campaigns and audiences with the lowest ROAS first" in text
 
 
 def test_the_consultant_gets_everything_with_diagnostics_folded():
     page = render("html", acme(), audience="consultant")
-    assert "landing-page-leak" in page and "grow-instagram" in page and "Set break_even_roas" in page
+    assert "landing-page-leak" in page and "grow-instagram" in page and "as economics.gross_margin" in page
     notes = page[page.index('<section id="notes">'):]
     assert '<details class="diagnostics">' in notes and "<details open" not in notes
     assert "rules could not run" in notes and "<code>low-share-rate</code>" in notes

@@ -19,6 +19,7 @@ EXPECTED = {
     "brightwire_sensors": {
         ("rising-cost-per-lead", "linkedin/ops-managers"), ("rising-cost-per-lead", "linkedin/plant-engineers"),
         ("unqualified-leads", "facebook/lead-form-ebook"), ("unqualified-leads", "facebook/lead-form-checklist"),
+        ("channel-never-closes", "facebook"),
     },
     "tallyo": {
         ("trials-not-converting", "facebook/agencies"), ("trials-not-converting", "facebook/lookalike"),
@@ -30,10 +31,19 @@ EXPECTED = {
     "harbor_street_dental": {("profile-views-not-acting", "google_business_profile"), ("slow-support-response", "facebook")},
     "alpine_ledger": {("low-pages-per-session", "facebook"), ("traffic-not-attributed", "Unassigned"),
                       ("falling-share-of-voice", "x")},
-    "pocket_sprout": {("spend-without-conversions", "facebook/broad-test"), ("rising-cost-per-install", "tiktok/ugc-creators"),
+    "pocket_sprout": {("customer-cost-above-value", ""), ("spend-without-conversions", "facebook/broad-test"), ("rising-cost-per-install", "tiktok/ugc-creators"),
                       ("rising-cost-per-install", "tiktok/plant-hacks")},
     "keel_and_compass": {("unqualified-leads", "facebook/free-checklist"), ("unqualified-leads", "facebook/tax-guide"),
-                         ("falling-share-of-voice", "linkedin_page")},
+                         ("falling-share-of-voice", "linkedin_page"), ("channel-never-closes", "facebook")},
+    "fern_and_pine": {
+        ("rising-cost-per-acquisition", "facebook/prospecting"), ("rising-cost-per-acquisition", "facebook/retargeting"),
+        ("falling-conversion-rate", "facebook/prospecting"), ("falling-conversion-rate", "facebook/retargeting"),
+        ("roas-below-break-even", "facebook/prospecting"), ("roas-below-break-even", "facebook/retargeting"),
+    },
+    "lumen_candles": {
+        ("sudden-drop", ""),  # every channel dropped: said once, on all data, with the channels as members
+        ("roas-below-break-even", "facebook"), ("checkout-step-drop-off", "google_search"),
+    },
 }
 
 

@@ -90,6 +90,8 @@ HEALTHY = {
         *channel("facebook", impressions=200000, reach=90000, clicks=4000, sessions=3600, bounces=1800, pageviews=7200,
                  ad_revenue=90, subscriptions=12, engagements=9000, shares=300, followers=40000, posts=60),
         *channel("google_organic", sessions=12000, bounces=6000, pageviews=27000, ad_revenue=330, subscriptions=40),
+        # Support given as the average minutes to a first reply: well inside the hour.
+        *channel("x", support_requests=40, first_response_minutes=25),
         *channel("newsletter", clicks=5500, sessions=5000, bounces=1500, pageviews=13000, ad_revenue=150, subscriptions=35),
         *channel("x", mentions=300, competitor_mentions=500, followers=12000),
     ],

@@ -33,7 +33,7 @@ from ..loading.catalog import Catalog
 from ..models.config import ClientConfig, Goal
 from ..models.definitions import MetricDef, ProfileDef
 from ..models.report import GoalStatus, SmartCheck
-from .kpis import rank_kpis
+from .kpis import default_goals, rank_kpis
 from .wording import goal_label, metric_label, model_noun, tracking_hint
 
 DAYS_PER_MONTH = 30.4375
@@ -201,14 +201,22 @@ def check_goal(goal: Goal, config: ClientConfig, catalog: Catalog, profile: Prof
     objective_name = goal_label(objective) if objective is not None else goal.objective
     if not relevant:
         reason = profile.goal_notes.get(goal.objective)
-        notes.append(f"relevant: the {objective_name} goal matters little for {model_noun(profile)} ({relevance})" + (f": {reason}" if reason else ""))
-    if metric is not None and objective is not None:
+        if relevance == "none":
+            notes.append(f"relevant: {model_noun(profile)} has no use for the {objective_name} goal" + (f": {reason}" if reason else ""))
+        else:
+            notes.append(f"relevant: the {objective_name} goal matters little for {model_noun(profile)} ({relevance})" + (f": {reason}" if reason else ""))
+    if metric is not None and objective is not None and relevance != "none":
         ranked = rank_kpis(catalog, profile, [goal.objective], limit=None)
         connected = [r.metric for r in ranked if not r.vanity]
         if metric.id not in connected:
             relevant = False
             better = ", ".join(connected[:3])
             notes.append(f"relevant: {metric.id} does not connect to the {objective_name} goal of {model_noun(profile)}; measure it by {better}")
+    # Then against the model's path to its macro KPI: likes for a shop are vanity whatever the objective.
+    vanity_note = _vanity_target(catalog, profile, goal, metric) if metric is not None and relevant else None
+    if vanity_note is not None:
+        relevant = False
+        notes.append(vanity_note)
 
     # T: a date.
     time_bound = goal.by is not None
@@ -248,6 +256,28 @@ def check_goal(goal: Goal, config: ClientConfig, catalog: Catalog, profile: Prof
         current=current,
         target=target,
     )
+
+
+def _vanity_target(catalog: Catalog, profile: ProfileDef, goal: Goal, metric: MetricDef) -> str | None:
+    """Relevance judged against the model's path to its macro KPI, not the goal's own objective:
+    an interaction (likes, comments: a cheap signal for steering, never a goal by itself) that
+    nothing on that path connects to is a vanity target where the goal's objective is not a main
+    one for the model. Audience sizes (followers, reach) stay legitimate awareness measures."""
+    if metric.stage != "interest" or not metric.vanity or profile.relevance(goal.objective) in ("core", "high"):
+        return None
+    path = rank_kpis(catalog, profile, default_goals(profile), limit=None)
+    on_path = {r.metric for r in path if not r.vanity}
+    if metric.id in on_path:
+        return None
+    macro = metric_label(catalog.metrics[profile.macro_kpis[0]]) if profile.macro_kpis else "a result"
+    better: list[str] = []
+    if goal.objective in catalog.goals:
+        ranked = [r for r in rank_kpis(catalog, profile, [goal.objective], limit=None) if not r.vanity and r.metric in on_path]
+        # What measures the goal's own objective and leads on, before the macro KPIs it ends in.
+        better = [r.metric for r in ranked if r.role in ("measure", "driver")] + [r.metric for r in ranked if r.role not in ("measure", "driver")]
+    better = better or [r.metric for r in path if not r.vanity]
+    return (f"relevant: {metric_label(metric)} is a vanity target for {model_noun(profile)}: it does not lead to {macro}, "
+            f"so hitting it proves nothing the business can bank; set the goal on {', '.join(better[:3])} instead")
 
 
 def _achievable(goal: Goal, metric: MetricDef, profile: ProfileDef, series: Series | None, baseline: float | None,
@@ -318,6 +348,11 @@ def _status(series: Series, metric: MetricDef, baseline: float | None, target: f
         gap = target - baseline
         better = current <= target if metric.direction == "lower" else current >= target
         progress = 1.0 if better else ((current - baseline) / gap if gap else 0.0)
+    if progress >= 1 and target:
+        # Said plainly: a target already passed is no longer a goal, it needs a new one.
+        over = current / target - 1
+        beyond = f"{abs(over):.0%} under" if metric.direction == "lower" else f"{over:+.0%}"
+        notes.append(f"exceeded: {fmt(current)} on {last_date} is past the target of {fmt(target)} ({beyond}) before {by}; set a new target")
     pace = progress / expected if expected > 0 else 0.0
     if progress >= 1 or pace >= ON_TRACK:
         status = "on_track"

@@ -160,6 +160,10 @@ def rank_kpis(catalog: Catalog, model: str | ProfileDef, goals: list[str] | tupl
     goals = list(dict.fromkeys(goals))
     check_goals(catalog, goals)
     chosen = goals or default_goals(profile)
+    # A goal the model has no use for ranks nothing (the command says so instead).
+    chosen = [g for g in chosen if profile.relevance(g) != "none"]
+    if not chosen:
+        return []
     views = [goal_view(catalog, profile, g) for g in chosen]
     # The more relevant goal leads; the client's order breaks ties.
     views = sorted(views, key=lambda v: -v.weight)
@@ -319,6 +323,12 @@ def explain_goal(catalog: Catalog, goal: GoalDef) -> str:
     return "\n".join(lines)
 
 
+def _core_goals(catalog: Catalog, profile: ProfileDef) -> str:
+    core = default_goals(profile)
+    names = join_and([goal_label(catalog.goals[g]) for g in core if g in catalog.goals])
+    return f"; its core goal{'s are' if len(core) > 1 else ' is'} {names}"
+
+
 def render_text(catalog: Catalog, model: str, goals: list[str], kpis: list[Kpi]) -> str:
     """The ``kpis`` command's text output."""
     profile = resolve_profile(catalog, model)
@@ -327,6 +337,12 @@ def render_text(catalog: Catalog, model: str, goals: list[str], kpis: list[Kpi])
     lead = "goals" if len(chosen) > 1 else "goal"
     header = f"KPIs for {model_noun(profile)}, {lead}: {named}" + ("" if goals else " (the model's core goals)")
     lines = [header]
+    for goal_id in chosen:
+        if profile.relevance(goal_id) == "none":
+            reason = profile.goal_notes.get(goal_id)
+            lines.append(sentence(f"No KPIs for the {goal_label(catalog.goals[goal_id])} goal: {model_noun(profile)} has no use for it"
+                                  + (f" ({reason})" if reason else "")
+                                  + _core_goals(catalog, profile)))
     for kpi in kpis:
         flag = " (vanity)" if kpi.vanity else ""
         lines.append(f"{kpi.rank:>3}. {kpi.metric}{flag} [{kpi.stage}]: {kpi.why}")

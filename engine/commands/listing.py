@@ -97,13 +97,18 @@ def explain_rule(catalog: Catalog, r: RuleDef) -> str:
              f"  stage: {r.stage}; severity: {r.severity}; evaluated per {levels} (the first the data has, else all data)",
              f"  when: {' '.join(r.when.split())}"]
     if spec.uses_trends:
-        lines.append(f"  trends: period over period, by {r.period}" + (" (the coarsest of month, week, day giving 3 periods)" if r.period == "auto" else ""))
+        lines.append(f"  trends: period over period, by {r.period}" + (" (the coarsest of month, week, day giving 3 periods)" if r.period == "auto" else
+                                                                        " (week for daily or weekly rows, else month)" if r.period == "recent" else ""))
     if r.let:
         lines.append("  where:")
         lines += [f"    {name} = {' '.join(formula.split())}" for name, formula in r.let.items()]
     if r.params:
         lines.append("  params (defaults; a config overrides them under rules.params):")
-        lines += [f"    {name} = {format_value(value, spec.units.get(name, 'number'))}" for name, value in r.params.items()]
+        from ..evaluation.economics import ECONOMIC_PARAMS
+
+        lines += [f"    {name} = {format_value(value, spec.units.get(name, 'number'))}"
+                  + (" (from the config's economics where given: docs/rules.md, Unit economics)" if name in ECONOMIC_PARAMS else "")
+                  for name, value in r.params.items()]
     for name, ref in r.benchmarks.items():
         what = [ref.metric] + ([f"{ref.objective} objective"] if ref.objective != "all" else []) + ([ref.industry] if ref.industry != "all" else [])
         pick = "" if ref.pick == "value" else f", {ref.pick} end of the range"

@@ -33,6 +33,7 @@ from ..models.config import ClientConfig, FileSource, RecordsSource, SparkSource
 from ..models.definitions import DIMENSIONS
 from ..problems import ConfigError, PluginError, Problem
 from . import files, plausibility
+from .fallbacks import derive_counts
 
 MAX_ROW_PROBLEMS = 5
 MAX_EXAMPLES = 3
@@ -404,6 +405,9 @@ def prepare_source(
     frame, warnings = normalise(frame, catalog, locate, name)
     warnings += plausibility.check_rows(frame, [c for c in frame.columns if c in catalog.metrics], locate, name)
     frame = _recode(frame, options, name)
+    # Counts derived from their parts (engagements, replies within the hour), before repeats add up.
+    frame, derived = derive_counts(frame)
+    warnings += [f"{name}: {note}" for note in derived]
     currency, currency_from = _source_currency(frame, options, name)
     dims = [d for d in DIMENSIONS if d in frame.columns and frame.get_column(d).null_count() < frame.height]
     counts = [c for c in frame.columns if c in catalog.metrics]

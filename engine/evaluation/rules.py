@@ -29,6 +29,7 @@ from .tables import (
     MetricTable,
     choose_period,
     pairing,
+    partial_last_period,
     peer_group,
     period_table,
     scope_of,
@@ -214,6 +215,8 @@ class _LevelRun:
             id(self.catalog.metrics), id(self.catalog.benchmarks), self.economy.currency,
             tuple(tuple(sorted(self.params.get(spec.rule.id, {}).items())) for spec in self.specs),
             tuple(sorted((metric, tuple(sorted(figures.items()))) for metric, figures in self.overrides.items())),
+            # Chance tests read the paired counts where the data has them: another shape, other columns.
+            tuple(c for c in self.table.frame.columns if c.startswith("__pair")),
         )
         origin = (*self.specs, self.catalog.metrics, self.catalog.benchmarks)
         with _COMPILED_LOCK:
@@ -288,6 +291,9 @@ class _LevelRun:
             assert periods is not None  # the rule was skipped without dated data
             missing = [m for m in self.table.available if m not in periods.frame.columns]
             source = periods.frame.with_columns([pl.lit(None, dtype=pl.Float64).alias(m) for m in missing])
+            partial = partial_last_period(self.table.dataset, period)
+            if partial is not None:
+                source = source.filter(pl.col(PERIOD_COLUMN) < partial)  # a part-period is no period to compare
             aggregations = [aggregation.alias(name) for name, aggregation in collector.aggregations]
             aggregations += [pl.col(PERIOD_COLUMN).min().alias(f"__from_{period}"), pl.col(PERIOD_COLUMN).max().alias(f"__to_{period}")]
             if dims:

@@ -3,6 +3,7 @@ from the summed counts (never averaged), all as polars expressions."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -264,6 +265,8 @@ def choose_period(dataset: Dataset, period: str = "auto") -> str | None:
     None without dated rows."""
     if "date" not in dataset.dims:
         return None
+    if period == "recent":
+        return _recent_period(dataset)
     if period != "auto":
         return period
     dates = dataset.frame.get_column("date").drop_nulls().unique()  # a few hundred days, not every row
@@ -276,6 +279,37 @@ def choose_period(dataset: Dataset, period: str = "auto") -> str | None:
         if counts[name] >= AUTO_MIN_PERIODS:
             return name
     return "day"
+
+
+def _recent_period(dataset: Dataset) -> str | None:
+    """The finest whole period the data's dates allow: a week for daily or weekly rows (every
+    weekday once, so daily data compare weekday for weekday), a month for monthly rows, else a
+    quarter. None without dated rows."""
+    dates = dataset.frame.get_column("date").drop_nulls().unique().sort()
+    if dates.is_empty():
+        return None
+    if dates.len() < 2:
+        return "month"
+    gap = dates.diff().dt.total_days().drop_nulls().median()
+    return "week" if gap <= 7 else "month" if gap <= 31 else "quarter"
+
+
+def partial_last_period(dataset: Dataset, period: str) -> dt.date | None:
+    """The start of the data's last period when daily data stop before its calendar end (a week
+    exported on a Wednesday, a month on the 12th): its counts are not comparable with whole
+    periods, so trends leave it out. None when the last period is whole or the data is not daily."""
+    if "date" not in dataset.dims or period == "day":
+        return None
+    dates = dataset.frame.get_column("date").drop_nulls().unique().sort()
+    if dates.len() < 2:
+        return None
+    gaps = dates.diff().dt.total_days().drop_nulls()
+    if gaps.median() > 1:
+        return None  # weekly or monthly rows stand for their whole period
+    last = dates[-1]
+    start = pl.select(pl.lit(last).dt.truncate(PERIOD_EVERY[period])).item()
+    end = pl.select(pl.lit(start).dt.offset_by(PERIOD_EVERY[period])).item() - dt.timedelta(days=1)
+    return start if last < end else None
 
 
 def period_table(dataset: Dataset, catalog: Catalog, level: str, period: str) -> MetricTable | None:

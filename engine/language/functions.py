@@ -15,15 +15,17 @@ statistic has no meaning here); :func:`nesting_problem` says so at load time.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import polars as pl
 
+from .chance import poisson_expr
 from .expr import FUNCTIONS, Call, ExprError, FunctionSpec, Name, Node, walk
 
 PEER_FUNCTIONS = frozenset({"peer_quantile", "peer_median", "peer_count", "peer_share"})
 TREND_FUNCTIONS = frozenset(
-    {"periods", "first_period", "last_period", "change", "rise", "fall", "slope", "rising_share", "falling_share"}
+    {"periods", "first_period", "last_period", "previous_period", "prior_mean", "change", "rise", "fall", "slope", "rising_share", "falling_share"}
 )
 
 
@@ -45,6 +47,11 @@ def trend_aggregation(kind: str, value: pl.Expr) -> pl.Expr:
         return first
     if kind == "last_period":
         return last
+    if kind == "previous_period":
+        return pl.when(series.len() >= 2).then(series.tail(2).first())
+    if kind == "prior_mean":
+        # The baseline a sudden change in the last period is judged against: the periods before it.
+        return pl.when(series.len() >= 2).then((series.sum() - last) / (series.len() - 1))
     if kind == "change":
         return pl.when(first != 0).then(last / first - 1)
     if kind in ("rise", "fall"):
@@ -137,12 +144,27 @@ def _one_of(args: list[pl.Expr]) -> pl.Expr:
     return pl.any_horizontal([value == text(option) for option in args[1:]])
 
 
+# --- chance ---------------------------------------------------------------------------
+
+
+def _chance(kind: str, args: list[pl.Expr]) -> pl.Expr:
+    return poisson_expr("below" if kind == "poisson_below" else "above", args[0], args[1])
+
+
+CHANCE_DOCS = {
+    "poisson_below": "poisson_below(k, mu): the chance of k or fewer events where mu were expected (Poisson): a drop to k is beyond chance when this is small, e.g. under 1%.",
+    "poisson_above": "poisson_above(k, mu): the chance of k or more events where mu were expected (Poisson).",
+}
+
+
 # --- the set -------------------------------------------------------------------------
 
 TREND_DOCS = {
     "periods": "periods(x): number of periods in which x has a value.",
     "first_period": "first_period(x): x in the first period that has it.",
     "last_period": "last_period(x): x in the last period that has it.",
+    "previous_period": "previous_period(x): x in the period before the last one (needs 2 periods).",
+    "prior_mean": "prior_mean(x): the mean of x over the periods before the last one: the baseline for a sudden change (needs 2 periods).",
     "change": "change(x): last period against the first, as a share: 0.25 is +25%.",
     "rise": "rise(x): how far x rose above its first period and stayed there: the lower of the last two periods against the first (0.2 is +20%; needs 3 periods).",
     "fall": "fall(x): how far x fell under its first period and stayed there: the higher of the last two periods against the first (0.2 is -20%; needs 3 periods).",
@@ -167,6 +189,8 @@ def rule_functions(peers: PeerContext | None = None, trends: TrendCollector | No
         specs[kind] = _trend_spec(kind, doc, collector)
     for kind, (doc, low, high) in PEER_DOCS.items():
         specs[kind] = _peer_spec(kind, low, high, doc, peers)
+    for kind, doc in CHANCE_DOCS.items():
+        specs[kind] = FunctionSpec(kind, 2, 2, functools.partial(_chance, kind), doc=doc, arg_types=("number", "number"))
     specs["one_of"] = FunctionSpec(
         "one_of", 2, None, _one_of, returns="bool",
         doc="one_of(x, 'a', 'b', ...): true where the text x is one of the options (case and surrounding spaces ignored).",

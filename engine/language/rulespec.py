@@ -29,6 +29,7 @@ TREND_PLACEHOLDERS = frozenset({"period", "period_from", "period_to"})
 SOURCE_SUFFIX = "_source"
 UNIT_OF_CALL = {
     "change": "ratio", "rise": "ratio", "fall": "ratio", "slope": "ratio", "rising_share": "ratio", "falling_share": "ratio", "peer_share": "ratio",
+    "poisson_below": "ratio", "poisson_above": "ratio",
     "periods": "count", "peer_count": "count", "is_null": "number", "one_of": "number",
 }
 

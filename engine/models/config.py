@@ -62,6 +62,10 @@ class Economics(Model):
     customer_value: float | None = Field(default=None, ge=0)
     average_order_value: float | None = Field(default=None, ge=0)
     customer_lifetime_value: float | None = Field(default=None, ge=0)
+    gross_margin: float | None = Field(
+        default=None, gt=0, le=1,
+        description="share of revenue kept after the cost of goods (0.4 = 40%); break-even ROAS is 1 / gross_margin",
+    )
     micro_conversions: list[MicroConversion] = Field(default_factory=list)
 
     def value_of_customer(self) -> float | None:

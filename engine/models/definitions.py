@@ -131,7 +131,7 @@ class BenchmarkRef(Strict):
     fallback: str | None = Field(default=None, description="param used where no figure matches the scope's platform")
 
 
-Period = Literal["auto", "day", "week", "month", "quarter"]
+Period = Literal["auto", "recent", "day", "week", "month", "quarter"]
 
 
 class RuleDef(Strict):
@@ -157,7 +157,8 @@ class RuleDef(Strict):
     requires: list[str] | None = Field(
         default=None, description="metrics the data must have for the rule to run; default: every metric named in when and let"
     )
-    period: Period = Field(default="auto", description="period of trend functions: auto picks the coarsest with at least 3 periods")
+    period: Period = Field(default="auto", description="period of trend functions: auto picks the coarsest with at least 3 periods; recent the finest whole "
+                                "period the data's dates allow (week for daily or weekly rows, else month), for sudden changes")
     thresholds: dict[str, str] = Field(
         default_factory=dict, description="metric id (or let name) -> param, benchmark or let name, reported as the thresholds of a finding"
     )

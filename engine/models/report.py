@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
 from .definitions import Severity, Stage
 
@@ -30,7 +30,22 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Kpi(Model):
+class _Optional(Model):
+    """A model whose ``_when_asked`` fields appear in the output only when set: they belong to an
+    option of the run (``--since``, ``--compare-previous``), so a plain report stays as it was."""
+
+    _when_asked: tuple[str, ...] = ()
+
+    @model_serializer(mode="wrap")
+    def _drop_unasked(self, handler):
+        data = handler(self)
+        for name in self._when_asked:
+            if data.get(name) is None:
+                data.pop(name, None)
+        return data
+
+
+class Kpi(_Optional):
     metric: str
     stage: Stage
     rank: int = Field(ge=1)
@@ -38,6 +53,11 @@ class Kpi(Model):
     vanity: bool = False
     has_data: bool | None = Field(default=None, description="null without data (kpis command)")
     tracking_hint: str | None = None
+    current: float | None = Field(default=None, description="with run --compare-previous: the value in the latest period")
+    previous: float | None = Field(default=None, description="with run --compare-previous: the value in the period before")
+    change: float | None = Field(default=None, description="with run --compare-previous: current / previous - 1 (0.1 is +10%)")
+
+    _when_asked = ("current", "previous", "change")
 
 
 class Impact(Model):
@@ -61,7 +81,7 @@ class Significance(Model):
     bound: float = Field(description="the threshold the whole interval lies beyond")
 
 
-class Finding(Model):
+class Finding(_Optional):
     rule: str
     severity: Severity
     stage: Stage
@@ -75,6 +95,28 @@ class Finding(Model):
     members: list[dict] | None = Field(
         default=None, description="a roll-up's child scopes, each {scope, evidence, money}: the rule fired on each"
     )
+    status: Literal["new", "open"] | None = Field(
+        default=None, description="with run --since OLD.json: new since that report, or still open"
+    )
+
+    _when_asked = ("status",)
+
+
+class ResolvedFinding(Model):
+    """A finding of the earlier report (``run --since``) that no longer fires."""
+
+    rule: str
+    severity: str
+    scope: dict[str, str]
+    message: str = ""
+
+
+class Comparison(Model):
+    """What ``run --compare-previous`` compared: the latest period of the data and the one before."""
+
+    period: str
+    current: dict[str, str] = Field(description="first and last date of the latest period's data")
+    previous: dict[str, str] = Field(description="first and last date of the period before")
 
 
 class SmartCheck(Model):
@@ -107,7 +149,7 @@ class ScopeMetrics(Model):
     values: dict[str, float | None]
 
 
-class Summary(Model):
+class Summary(_Optional):
     findings_total: int
     by_rule: dict[str, int]
     by_severity: dict[str, int] = Field(default_factory=dict)
@@ -119,9 +161,16 @@ class Summary(Model):
         default=None, description="money at stake over all findings, each piece counted once (docs/rules.md)"
     )
     money_basis: str | None = None
+    since: str | None = Field(default=None, description="with run --since: the earlier report compared with")
+    new_findings: int | None = Field(default=None, description="with run --since: findings that are new since that report")
+    resolved: list[ResolvedFinding] | None = Field(
+        default=None, description="with run --since: findings of that report that no longer fire"
+    )
+
+    _when_asked = ("since", "new_findings", "resolved")
 
 
-class Report(Model):
+class Report(_Optional):
     schema_version: Literal["1"] = SCHEMA_VERSION
     client: str
     business_model: str
@@ -134,3 +183,6 @@ class Report(Model):
     metrics: list[ScopeMetrics] = Field(default_factory=list)
     summary: Summary
     warnings: list[str] = Field(default_factory=list)
+    comparison: Comparison | None = Field(default=None, description="with run --compare-previous: the periods compared")
+
+    _when_asked = ("comparison",)

@@ -37,6 +37,7 @@ def render_text(report, options=None) -> str:
     _header(console, view)
     _funnels(console, view)
     _findings(console, view)
+    _resolved(console, view)
     _kpis(console, view)
     _goals(console, view)
     _values(console, view)
@@ -129,6 +130,8 @@ def _findings(console, view: ReportView) -> None:
     for finding in report.findings:
         head = Text(view.severity(finding.severity).upper(), style=SEVERITY_STYLES.get(finding.severity, ""))
         head.append(f" {finding.rule} [{view.scope(finding.scope)}]", style="bold")
+        if finding.status is not None:
+            head.append(" (" + (_("new") if finding.status == "new" else _("still open")) + ")")
         console.print(head)
         console.print(_indent(Text(view.rule_title(finding.rule), style="italic")))
         console.print(_indent(Text(finding.message)))
@@ -136,6 +139,20 @@ def _findings(console, view: ReportView) -> None:
         if finding.impact is not None:
             amount = view.impact_amount(finding.impact)
             console.print(_indent(Text(_("at stake: {amount} per period").format(amount=amount), style="yellow")))
+
+
+def _resolved(console, view: ReportView) -> None:
+    from rich.text import Text
+
+    _ = view._
+    summary = view.report.summary
+    if summary.resolved is None:
+        return
+    _heading(console, _("Since {report}: {new} new, {resolved} resolved").format(
+        report=summary.since or "", new=summary.new_findings or 0, resolved=len(summary.resolved)))
+    for old in summary.resolved:
+        line = Text(_("resolved") + f": {old.rule} [{view.scope(old.scope)}]", style="green")
+        console.print(_indent(line))
 
 
 def _kpis(console, view: ReportView) -> None:
@@ -152,11 +169,25 @@ def _kpis(console, view: ReportView) -> None:
     table.add_column(_("KPI"), overflow="fold")
     table.add_column(_("Stage"))
     table.add_column(_("All data"), justify="right")
+    compared = report.comparison is not None
+    if compared:
+        # run --compare-previous: the latest period beside the one before.
+        table.add_column(_("Change"), justify="right")
     table.add_column("", style="dim")
     for kpi in report.kpis:
         tags = ([_("vanity")] if kpi.vanity else []) + ([_("no data")] if kpi.has_data is False else [])
-        table.add_row(str(kpi.rank), view.metric_title(kpi.metric), view.stage(kpi.stage), view.kpi_value(kpi.metric, view.totals), ", ".join(tags))
+        row = [str(kpi.rank), view.metric_title(kpi.metric), view.stage(kpi.stage), view.kpi_value(kpi.metric, view.totals)]
+        if compared:
+            row.append(f"{kpi.change:+.1%}" if kpi.change is not None else "–")
+        table.add_row(*row, ", ".join(tags))
     console.print(table)
+    if compared:
+        comparison = report.comparison
+        def dates(span: dict) -> str:
+            return span["from"] if span["from"] == span["to"] else f"{span['from']} – {span['to']}"
+
+        console.print(_("Change: the latest {period} of data ({latest}) against the one before ({before})").format(
+            period=comparison.period, latest=dates(comparison.current), before=dates(comparison.previous)), style="dim")
     console.print(_("Why each KPI matters: kpi-advisor kpis --model {model}, or --format html").format(model=report.business_model), style="dim")
 
 
