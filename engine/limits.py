@@ -65,6 +65,9 @@ class ExprLimits:
     max_nodes: int = 300
     max_abs_number: float = 1e15  # larger literals are rejected
     max_string: int = 200
+    # Parts of one rule formula with its let values written in where they are named: a let
+    # that names the one before it twice doubles at every step.
+    max_expanded: int = 10_000
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ class Limits:
     expr_nodes: int = ExprLimits.max_nodes
     expr_number: float = ExprLimits.max_abs_number
     expr_string: int = ExprLimits.max_string
+    expr_expanded: int = ExprLimits.max_expanded
     # --- data
     data_sources: int = 100
     data_bytes: int = 1024 * _MIB
@@ -101,6 +105,7 @@ class Limits:
             max_nodes=self.expr_nodes,
             max_abs_number=self.expr_number,
             max_string=self.expr_string,
+            max_expanded=self.expr_expanded,
         )
 
 
@@ -120,6 +125,7 @@ PURPOSE: dict[str, str] = {
     "expr_nodes": "parts of one formula: compile time and plan size",
     "expr_number": "absolute size of a number literal: overflow and float blow-ups",
     "expr_string": "characters in one string literal",
+    "expr_expanded": "parts of one rule formula after its let values are written in: let chains that double at every step",
     "data_sources": "data sources in one config: cross-source checks compare every pair",
     "data_bytes": "size of one data file, checked before it is read: memory",
     "data_columns": "columns in one data source: per-column checks and wide-file blow-ups",
