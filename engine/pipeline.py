@@ -32,8 +32,9 @@ def extra_frame(data: Any) -> pl.DataFrame | None:
     if isinstance(data, pl.DataFrame):
         return data
     if isinstance(data, list):
-        from .data.sources import records_frame
+        from .data.sources import check_record_keys, records_frame
 
+        check_record_keys(data, lambda row, column: Problem("", path=f"data[{row}].{column}"))
         return records_frame(data, "data")
     if type(data).__module__.startswith("pandas"):
         return _from_pandas(data)

@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import polars as pl
 
-from ..limits import check_count
+from ..limits import check_count, current
 from ..loading.catalog import Catalog
 from ..models.config import ClientConfig, FileSource, RecordsSource, SparkSource
 from ..models.definitions import DIMENSIONS
@@ -221,6 +221,7 @@ def normalise(frame: pl.DataFrame, catalog: Catalog, locate: Locator, source: st
 
     keep: dict[str, pl.Expr] = {}
     counts: list[str] = []
+    unknown: list[str] = []
     for column in frame.columns:
         if column.startswith("__"):
             keep[column] = pl.col(column)
@@ -240,8 +241,8 @@ def normalise(frame: pl.DataFrame, catalog: Catalog, locate: Locator, source: st
             how = metric.formula or "a plugin formula"
             warnings.append(f"{source}: column '{originals.get(column, column)}' is ignored: {column} is derived ({how}) and is recomputed from the counts")
         else:
-            hint = catalog.suggest(snake(column), list(catalog.metrics) + list(DIMENSIONS))
-            warnings.append(f"{source}: column '{column}' is not a known metric or dimension and is ignored{hint}")
+            unknown.append(column)
+    warnings += _unknown_columns(unknown, catalog, source)
     numbers = _numbers(frame, counts, locate, problems)
     if problems:
         raise ConfigError(problems)
@@ -252,6 +253,24 @@ def normalise(frame: pl.DataFrame, catalog: Catalog, locate: Locator, source: st
         return numbers.select(order), warnings
     out = frame.select(list(keep.values()))
     return out.hstack(numbers.get_columns()).select(order), warnings
+
+
+# Unknown columns named one by one, each with a did-you-mean; the rest in one line, unsuggested,
+# so that a file or record with thousands of odd keys costs no more than this many look-ups.
+UNKNOWN_COLUMNS_NAMED = 20
+
+
+def _unknown_columns(columns: list[str], catalog: Catalog, source: str) -> list[str]:
+    warnings = []
+    known = list(catalog.metrics) + list(DIMENSIONS)
+    for column in columns[:UNKNOWN_COLUMNS_NAMED]:
+        hint = catalog.suggest(snake(column), known)
+        warnings.append(f"{source}: column '{column}' is not a known metric or dimension and is ignored{hint}")
+    rest = columns[UNKNOWN_COLUMNS_NAMED:]
+    if rest:
+        shown = ", ".join(f"'{c}'" for c in rest[:5]) + (", ..." if len(rest) > 5 else "")
+        warnings.append(f"{source}: {len(rest)} more columns are not known metrics or dimensions and are ignored: {shown}")
+    return warnings
 
 
 def _dimension(frame: pl.DataFrame, column: str, locate: Locator, problems: list[Problem]) -> pl.Expr:
@@ -326,6 +345,22 @@ def _numbers(frame: pl.DataFrame, counts: list[str], locate: Locator, problems: 
 
 def _at(problem: Problem, message: str) -> Problem:
     return Problem(message=message, file=problem.file, line=problem.line, path=problem.path)
+
+
+def check_record_keys(records: Sequence[Any], locate: Locator) -> None:
+    """Refuse records that name more different keys than ``data_columns``, before a frame is
+    built: the frame is rows x every key any record names, so 2,500 records of 8 keys each
+    of their own would be a 2,500 x 20,000 frame. Stops at the first key over the limit."""
+    limit = current().data_columns
+    keys: set[Any] = set()
+    for row, record in enumerate(records):
+        if not isinstance(record, Mapping):
+            continue
+        for key in record:
+            if key not in keys:
+                keys.add(key)
+                if len(keys) > limit:
+                    raise ConfigError(_at(locate(row, str(key)), f"too many columns: the records name more than {limit} different keys (limit data_columns={limit})"))
 
 
 def records_frame(records: Sequence[dict[str, Any]], where: str) -> pl.DataFrame:
@@ -523,13 +558,15 @@ def load_dataset(
             name = source.name or f"data[{index}].records"
             if not source.records:
                 continue
-            frame = records_frame(source.records, name)
             options: Mapping[str, Any] = {}
 
             def locate(row: int, column: str, index=index) -> Problem:
                 if locate_record is not None:
                     return locate_record(index, row, column)
                 return Problem("", path=f"data[{index}].records[{row}].{column}")
+
+            check_record_keys(source.records, locate)
+            frame = records_frame(source.records, name)
 
         elif isinstance(source, SparkSource):
             raise ConfigError(Problem("a spark source is read by the Spark engine: run with --engine spark, or use kpi_advisor.spark", path=f"data[{index}].spark"))
