@@ -92,6 +92,7 @@ class Limits:
     data_bytes: int = 1024 * _MIB
     data_columns: int = 1_000
     data_rows: int = 20_000_000
+    data_unpack_ratio: int = 100
 
     def yaml(self) -> YamlLimits:
         return YamlLimits(
@@ -130,6 +131,7 @@ PURPOSE: dict[str, str] = {
     "data_bytes": "size of one data file, checked before it is read: memory",
     "data_columns": "columns in one data source: per-column checks and wide-file blow-ups",
     "data_rows": "rows of all sources together: memory and time of grouping and rules",
+    "data_unpack_ratio": "unpacked over packed size of a Parquet file that unpacks to more than 64 MiB: compression bombs",
 }
 
 _override: contextvars.ContextVar[Mapping[str, Any] | None] = contextvars.ContextVar("kpi_advisor_limits", default=None)

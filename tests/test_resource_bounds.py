@@ -76,3 +76,55 @@ def test_unknown_columns_cost_a_bounded_number_of_suggestions(monkeypatch):
     assert len(ignored) == 21
     assert ignored[-1].startswith("data[0].records: 2980 more columns are not known metrics or dimensions and are ignored: 'key20',")
     assert calls["suggest"] <= 25
+
+
+def test_data_rows_bounds_the_rows_read_not_only_the_rows_kept(tmp_path):
+    """data_rows was checked once the whole file was in memory (400 MB file: 1.75 GB)."""
+    from kpi_advisor import limits
+
+    csv = tmp_path / "ads.csv"
+    csv.write_text("channel,impressions,clicks\n" + "facebook,100,1\n" * 200_000)
+    with limits.override(data_rows=10), pytest.raises(ConfigError, match=r"ads.csv: too many rows: at least 11 \(limit data_rows=10\)"):
+        kpi_advisor.evaluate(_config(data=[{"csv": str(csv), "name": "ads.csv"}]))
+
+
+def test_a_nul_tail_is_found_without_reading_the_file_into_memory(tmp_path, monkeypatch):
+    """A CSV with a valid head and a NUL tail (1 GiB: 5.2 GB, then abort)."""
+    import polars as pl
+
+    csv = tmp_path / "ads.csv"
+    with open(csv, "wb") as handle:
+        handle.write(b"channel,impressions,clicks\n" + b"facebook,1000,20\n" * 5000)
+        handle.write(b"\x00" * (8 << 20))
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the reader ran")
+
+    monkeypatch.setattr(pl, "scan_csv", no_reading)
+    monkeypatch.setattr(pl, "read_csv", no_reading)
+    with pytest.raises(ConfigError, match=r"ads.csv:5002: contains NUL bytes \(the first at byte 85027\)"):
+        kpi_advisor.evaluate(_config(data=[{"csv": str(csv), "name": "ads.csv"}]))
+
+
+def test_a_parquet_compression_bomb_is_refused_from_its_footer(tmp_path, monkeypatch):
+    """11 KB of Parquet whose one cell unpacks to 300 MB took 2.8 GB and wrote a 314 MB report."""
+    import polars as pl
+
+    from kpi_advisor import limits
+    from kpi_advisor.data.files import parquet_unpacked_bytes
+
+    bomb = tmp_path / "bomb.parquet"
+    pl.DataFrame({"channel": ["x" * (70 << 20)], "clicks": [1]}).write_parquet(bomb, compression="zstd")
+    assert bomb.stat().st_size < 20_000 and parquet_unpacked_bytes(bomb) > 70 << 20
+    plain = tmp_path / "plain.parquet"
+    pl.DataFrame({"channel": ["facebook", "google"], "impressions": [1000, 2000], "clicks": [10, 30]}).write_parquet(plain)
+    assert 0 < parquet_unpacked_bytes(plain) < 10_000
+    assert kpi_advisor.evaluate(_config(data=[{"parquet": str(plain)}])).metrics
+
+    from kpi_advisor.data import sources
+
+    monkeypatch.setattr(sources, "_collect_needed", lambda *a, **k: (_ for _ in ()).throw(AssertionError("rows read")))
+    with pytest.raises(ConfigError, match=r"bomb.parquet: unpacks to \d+ bytes from \d+, \d+ times its size \(limit data_unpack_ratio=100\)"):
+        kpi_advisor.evaluate(_config(data=[{"parquet": str(bomb), "name": "bomb.parquet"}]))
+    with limits.override(data_unpack_ratio=10**9, data_bytes=1 << 20), pytest.raises(ConfigError, match=r"unpacks to \d+ bytes \(limit data_bytes=1048576"):
+        kpi_advisor.evaluate(_config(data=[{"parquet": str(bomb), "name": "bomb.parquet"}]))

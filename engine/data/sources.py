@@ -571,14 +571,15 @@ def load_dataset(
         elif isinstance(source, SparkSource):
             raise ConfigError(Problem("a spark source is read by the Spark engine: run with --engine spark, or use kpi_advisor.spark", path=f"data[{index}].spark"))
         else:
-            frame, name, locate, source_warnings, options = _read_file(source, catalog, base_dir)
+            budget = max(current().data_rows - rows, 0)
+            frame, name, locate, source_warnings, options = _read_file(source, catalog, base_dir, budget)
             warnings += source_warnings
             if frame.height == 0:
                 # A header without rows: an export of a paused account, say. Nothing to add up.
                 warnings.append(f"{name}: no data rows below the header; skipped")
                 empty.append(name)
                 continue
-        files.check_row_count(frame.height, rows, name)
+        files.check_row_count(frame.height, rows, name, partial=not isinstance(source, RecordsSource))
         rows += frame.height
         # Hand-written records and API frames are often assembled from parts: their repeats are
         # summed, with a warning. An export never repeats a row, so a repeat there is an error.
@@ -770,7 +771,9 @@ def _date_gap(a: Source, b: Source, only_a: pl.DataFrame, only_b: pl.DataFrame, 
     )
 
 
-def _read_file(source: FileSource, catalog: Catalog, base_dir: Path):
+def _read_file(source: FileSource, catalog: Catalog, base_dir: Path, budget: int):
+    """The source's frame, read no further than ``budget + 1`` rows when its reader is lazy,
+    so ``data_rows`` bounds memory while reading rather than after."""
     path = Path(source.path)
     if not path.is_absolute():
         path = base_dir / path
@@ -800,7 +803,7 @@ def _read_file(source: FileSource, catalog: Catalog, base_dir: Path):
         if not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
             raise PluginError(f"plugin '{plugin}': data format '{source.format}' returned warnings as {type(warnings).__name__}; expected a list of text")
         files.check_columns(answer.collect_schema().names(), display)
-        frame = _collect_needed(answer, catalog) if isinstance(answer, pl.LazyFrame) else answer
+        frame = _collect_needed(answer.head(budget + 1), catalog) if isinstance(answer, pl.LazyFrame) else answer
     except (ConfigError, PluginError):
         raise
     except Exception as exc:  # noqa: BLE001 - a reader's failure is a data problem to report, not a crash
