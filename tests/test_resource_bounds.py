@@ -128,3 +128,21 @@ def test_a_parquet_compression_bomb_is_refused_from_its_footer(tmp_path, monkeyp
         kpi_advisor.evaluate(_config(data=[{"parquet": str(bomb), "name": "bomb.parquet"}]))
     with limits.override(data_unpack_ratio=10**9, data_bytes=1 << 20), pytest.raises(ConfigError, match=r"unpacks to \d+ bytes \(limit data_bytes=1048576"):
         kpi_advisor.evaluate(_config(data=[{"parquet": str(bomb), "name": "bomb.parquet"}]))
+
+
+def test_a_yaml_timestamp_and_the_same_text_in_a_csv_land_on_the_same_day(tmp_path):
+    import datetime
+
+    stamps = ["2026-07-01T23:30:00-05:00", "2026-07-02T10:00:00-05:00"]
+    csv = tmp_path / "ads.csv"
+    csv.write_text("date,channel,impressions,clicks\n" + "".join(f"{s},facebook,1000,{i + 1}\n" for i, s in enumerate(stamps)))
+    config = tmp_path / "config.yaml"
+    rows = "".join(f"      - {{date: {s}, channel: facebook, impressions: 1000, clicks: {i + 1}}}\n" for i, s in enumerate(stamps))
+    config.write_text(f"client: X\nbusiness_model: dtc_ecommerce\ndata:\n  - records:\n{rows}")
+    from_yaml = kpi_advisor.evaluate(config)
+    from_csv = kpi_advisor.evaluate(_config(data=[{"csv": str(csv)}]))
+    tz = datetime.timezone(datetime.timedelta(hours=-5))
+    records = [{"date": datetime.datetime.fromisoformat(s).astimezone(tz), "channel": "facebook", "impressions": 1000, "clicks": i + 1} for i, s in enumerate(stamps)]
+    from_api = kpi_advisor.evaluate(_config(data=[]), data=records)
+    assert from_yaml.warnings == from_csv.warnings == from_api.warnings == []  # two days, no repeated row
+    assert from_yaml.metrics == from_csv.metrics == from_api.metrics

@@ -193,10 +193,14 @@ def _bad_rows(frame: pl.DataFrame, mask: pl.Expr, column: str) -> list[tuple[int
     return [(int(row), value) for row, value in bad.iter_rows()]
 
 
-def normalise(frame: pl.DataFrame, catalog: Catalog, locate: Locator, source: str) -> tuple[pl.DataFrame, list[str]]:
+def normalise(
+    frame: pl.DataFrame, catalog: Catalog, locate: Locator, source: str, *, decimal_stated: bool = False
+) -> tuple[pl.DataFrame, list[str]]:
     """Canonical dimensions and counts, or a ConfigError naming rows and columns.
 
     Helper columns (``__line``, ``__breakdown__*``) and ``currency`` pass through.
+    ``decimal_stated``: the source says how it writes decimals (``decimal_comma`` or
+    ``locale``), so a count written ``1.200`` is read as it says, not refused as ambiguous.
     """
     warnings: list[str] = []
     problems: list[Problem] = []
@@ -243,6 +247,11 @@ def normalise(frame: pl.DataFrame, catalog: Catalog, locate: Locator, source: st
         else:
             unknown.append(column)
     warnings += _unknown_columns(unknown, catalog, source)
+    if not decimal_stated:
+        _locale_ambiguous(frame, [c for c in counts if catalog.metrics[c].unit == "count"], locate, problems)
+    _percent_counts(frame, [c for c in counts if catalog.metrics[c].unit in ("count", "currency")], locate, problems)
+    if problems:
+        raise ConfigError(problems)
     numbers = _numbers(frame, counts, locate, problems)
     if problems:
         raise ConfigError(problems)
@@ -307,6 +316,39 @@ def plain_numbers(frame: pl.DataFrame, columns: Sequence[str]) -> set[str]:
     return {c for c, plain in row.items() if plain}
 
 
+# "1.200" in a count: 1200 with a German thousands dot, or 1.2? A count has no fraction,
+# so this shape is refused unless the source says how it writes decimals.
+THOUSANDS_DOT = r"^[+-]?\d{1,3}(\.\d{3})+$"
+
+
+def _locale_ambiguous(frame: pl.DataFrame, counts: list[str], locate: Locator, problems: list[Problem]) -> None:
+    text = [c for c in counts if frame.schema[c] == pl.String]
+    if not text:
+        return
+    masks = frame.select([pl.col(c).str.strip_chars().str.contains(THOUSANDS_DOT).fill_null(False).alias(c) for c in text])
+    for column in text:
+        mask = masks.get_column(column)
+        for row in mask.arg_true().head(MAX_ROW_PROBLEMS).to_list():
+            value = str(frame.get_column(column)[row]).strip()
+            as_thousands = value.replace(".", "")
+            problems.append(_at(locate(row, column), (
+                f"{value!r} is ambiguous in a count: {int(as_thousands)} with a thousands dot, or {float(value):g}? "
+                "set options: {decimal_comma: true} if the file writes 1.234,5, or {decimal_comma: false} if it writes 1,234.5"
+            )))
+
+
+def _percent_counts(frame: pl.DataFrame, counts: list[str], locate: Locator, problems: list[Problem]) -> None:
+    """"50%" in a count or money column is a ratio in the wrong column, not 0.5 clicks."""
+    text = [c for c in counts if frame.schema[c] == pl.String]
+    if not text:
+        return
+    masks = frame.select([pl.col(c).str.strip_chars().str.ends_with("%").fill_null(False).alias(c) for c in text])
+    for column in text:
+        for row in masks.get_column(column).arg_true().head(MAX_ROW_PROBLEMS).to_list():
+            value = str(frame.get_column(column)[row]).strip()
+            problems.append(_at(locate(row, column), f"expected a count, got a percentage {value!r}; is this a rate in the wrong column?"))
+
+
 def _numbers(frame: pl.DataFrame, counts: list[str], locate: Locator, problems: list[Problem]) -> pl.DataFrame:
     """All count columns as Float64 in one pass, checked: numeric, finite, non-negative."""
     plain = plain_numbers(frame, counts)
@@ -363,8 +405,20 @@ def check_record_keys(records: Sequence[Any], locate: Locator) -> None:
                     raise ConfigError(_at(locate(row, str(key)), f"too many columns: the records name more than {limit} different keys (limit data_columns={limit})"))
 
 
+def _written_day(records: Sequence[Any]) -> Sequence[Any]:
+    """A timestamp with an offset counts for the day written in it, as the same text in a CSV
+    does (polars would move it to its UTC day): the offset is dropped, the clock time kept."""
+    if not any(isinstance(r, Mapping) and getattr(r.get("date"), "tzinfo", None) is not None for r in records):
+        return records
+    return [
+        {**r, "date": r["date"].replace(tzinfo=None)} if isinstance(r, Mapping) and getattr(r.get("date"), "tzinfo", None) is not None else r
+        for r in records
+    ]
+
+
 def records_frame(records: Sequence[dict[str, Any]], where: str) -> pl.DataFrame:
     """Inline records to a frame; values that do not fit one column type stay text, to be named later."""
+    records = _written_day(records)
     try:
         return pl.from_dicts(list(records), infer_schema_length=None)
     except Exception:  # noqa: BLE001 - mixed types: fall back to text and let normalise() name the cells
@@ -425,9 +479,14 @@ def prepare_source(
     options: Mapping[str, Any] | None = None,
     *,
     repeats: str = "error",
+    cells_as_written: bool = True,
 ) -> tuple[Source, list[str]]:
     """Normalise one source, sum its breakdowns, and refuse repeated scopes (``repeats="error"``)
-    or add them up with a warning (``"sum"``; ``options.duplicates`` overrides)."""
+    or add them up with a warning (``"sum"``; ``options.duplicates`` overrides).
+
+    ``cells_as_written``: the count cells are text as the file or record wrote it, so a count
+    written ``1.200`` is ambiguous; a platform adapter reads its own locale and may compute
+    counts (GA4's bounces from its rate), and says False."""
     options = dict(options or {})
     options.setdefault("duplicates", repeats)
     if options["duplicates"] not in ("error", "sum"):
@@ -435,7 +494,7 @@ def prepare_source(
     frame = _with_constants(frame, options)
     if LINE_COLUMN in frame.columns:
         locate = _by_line(frame.get_column(LINE_COLUMN), locate, name)
-    frame, warnings = normalise(frame, catalog, locate, name)
+    frame, warnings = normalise(frame, catalog, locate, name, decimal_stated=not cells_as_written or decimal_comma_from(options) is not None)
     warnings += plausibility.check_rows(frame, [c for c in frame.columns if c in catalog.metrics], locate, name)
     frame = _recode(frame, options, name)
     currency, currency_from = _source_currency(frame, options, name)
@@ -584,7 +643,8 @@ def load_dataset(
         # Hand-written records and API frames are often assembled from parts: their repeats are
         # summed, with a warning. An export never repeats a row, so a repeat there is an error.
         repeats = "sum" if isinstance(source, RecordsSource) else "error"
-        prepared, source_warnings = prepare_source(frame, catalog, locate, name, options, repeats=repeats)
+        as_written = isinstance(source, RecordsSource) or catalog.origins.get(f"format:{source.format}") == "formats" and source.format == "generic"
+        prepared, source_warnings = prepare_source(frame, catalog, locate, name, options, repeats=repeats, cells_as_written=as_written)
         warnings += source_warnings
         sources.append(prepared)
     if extra is not None:
@@ -855,7 +915,11 @@ def _collect_needed(scan: pl.LazyFrame, catalog: Catalog) -> pl.DataFrame:
         # A count that is negative, "inf" or "nan" still parses as a float; such a file takes
         # the text path, which names the cell as it was written.
         counts = [c for c in typed if frame is not None and frame.schema[c] == pl.Float64]
-        bad = pl.any_horizontal([~pl.col(c).is_finite() | (pl.col(c) < 0) for c in counts]).any() if counts else None
+        # A fraction in a count may be "1.200" written with a thousands dot: the text path decides.
+        whole = [c for c in counts if catalog.metrics[canonical_name(c, catalog)].unit == "count"]
+        bad = pl.any_horizontal(
+            [~pl.col(c).is_finite() | (pl.col(c) < 0) for c in counts] + [pl.col(c) != pl.col(c).floor() for c in whole]
+        ).any() if counts else None
         if frame is not None and (bad is None or not frame.select(bad).item()):
             return frame
     return scan.select(list(keep.values())).collect()
