@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from .problems import PluginError
+from .problems import PluginError, printable
 
 
 def _who(origins: Mapping[str, str], key: str) -> str:
@@ -25,6 +25,8 @@ def render_report(catalog: Any, fmt: str, report: Any, options: Mapping[str, Any
     """The report rendered by the ``fmt`` reporter; it must return text."""
     reporter = catalog.reporters[fmt]
     plugin = _who(catalog.origins, f"report format:{fmt}")
+    if fmt != "json":  # JSON escapes control characters itself, and keeps the names as they are
+        report = printable_report(report)
     try:
         text = reporter.render(report, dict(options))
     except Exception as exc:  # noqa: BLE001 - a plugin's failure must name the plugin
@@ -32,6 +34,29 @@ def render_report(catalog: Any, fmt: str, report: Any, options: Mapping[str, Any
     if not isinstance(text, str):
         raise PluginError(f"plugin '{plugin}': report format '{fmt}' returned {type(text).__name__}; render() must return str")
     return text
+
+
+def _printable(value: Any) -> Any:
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {_printable(k): _printable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_printable(v) for v in value)
+    return value
+
+
+def printable_report(report: Any) -> Any:
+    """The report with control characters in every text (a campaign named with an OSC 52
+    clipboard sequence, say) written as visible escapes, for every format but JSON; the same
+    report when there are none."""
+    from pydantic import BaseModel
+
+    if not isinstance(report, BaseModel):
+        return report
+    data = report.model_dump()
+    cleaned = _printable(data)
+    return report if cleaned == data else type(report).model_validate(cleaned)
 
 
 def polars_metric(metric: Any, mapping: Mapping[str, pl.Expr], origins: Mapping[str, str]) -> pl.Expr:

@@ -31,8 +31,20 @@ def _css() -> str:
     return resources.files("kpi_advisor.plugins.reports").joinpath("style.css").read_text(encoding="utf-8")
 
 
+# Explicit bidi controls: embeddings and overrides (closed by PDF) and isolates (closed by PDI).
+_BIDI_OPEN_PDF = frozenset("\u202a\u202b\u202d\u202e")
+_BIDI_OPEN_PDI = frozenset("\u2066\u2067\u2068")
+_BIDI = _BIDI_OPEN_PDF | _BIDI_OPEN_PDI | frozenset("\u202c\u2069\u200e\u200f\u061c")
+
+
 def e(value: object) -> str:
-    return escape(str(value), quote=True)
+    """Escaped text; text with bidi controls (a campaign name with U+202E) is isolated, as
+    <bdi> would, with every embedding it opens closed, so it cannot reorder what follows."""
+    text = str(value)
+    if not _BIDI.intersection(text):
+        return escape(text, quote=True)
+    closers = "\u202c" * sum(text.count(c) for c in _BIDI_OPEN_PDF) + "\u2069" * sum(text.count(c) for c in _BIDI_OPEN_PDI)
+    return "\u2068" + escape(text, quote=True) + closers + "\u2069"
 
 
 def render_html(report, options=None) -> str:
