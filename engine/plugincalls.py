@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from .problems import PluginError, printable
+from .problems import ConfigError, PluginError, Problem, printable
 
 
 def _who(origins: Mapping[str, str], key: str) -> str:
@@ -78,16 +78,20 @@ def with_metric_columns(frame: pl.DataFrame, exprs: Sequence[pl.Expr], metrics: 
     try:
         return frame.with_columns(exprs)
     except Exception:
-        # Find the plugin metric that fails on its own (the error path only); anything else is ours.
+        # Find the metric that fails on its own (the error path only): a plugin's polars formula
+        # is the plugin's failure; a formula from a config or rule pack is bad input, named with
+        # where it came from, never an internal error (HTTP 500, exit 3).
         for metric, column in zip(metrics, exprs):
-            if metric.polars is None:
-                continue
             try:
                 frame.with_columns(column)
             except Exception as exc:  # noqa: BLE001
-                plugin = _who(origins, f"metric:{metric.id}")
+                who = _who(origins, f"metric:{metric.id}")
+                if metric.polars is None:
+                    raise ConfigError(Problem(
+                        f"metric '{metric.id}' ({who}): formula {metric.formula!r} cannot be computed on the data: {_first_line(exc)}"
+                    )) from None
                 raise PluginError(
-                    f"plugin '{plugin}': metric '{metric.id}': polars formula failed on the data: {type(exc).__name__}: {_first_line(exc)}"
+                    f"plugin '{who}': metric '{metric.id}': polars formula failed on the data: {type(exc).__name__}: {_first_line(exc)}"
                 ) from None
         raise
 

@@ -31,7 +31,7 @@ from ..limits import check_count, current
 from ..loading.catalog import Catalog
 from ..models.config import ClientConfig, FileSource, RecordsSource, SparkSource
 from ..models.definitions import DIMENSIONS
-from ..problems import ConfigError, PluginError, Problem
+from ..problems import ConfigError, PluginError, Problem, printable
 from . import files, plausibility
 
 MAX_ROW_PROBLEMS = 5
@@ -416,8 +416,35 @@ def _written_day(records: Sequence[Any]) -> Sequence[Any]:
     ]
 
 
-def records_frame(records: Sequence[dict[str, Any]], where: str) -> pl.DataFrame:
+def _surrogate_cell(records: Sequence[Any]) -> tuple[int, str] | None:
+    """The first record and key holding a lone surrogate (JSON's "\\ud800"), which no text
+    encoding can carry; only called once building the frame has failed on one."""
+    for row, record in enumerate(records):
+        if not isinstance(record, Mapping):
+            continue
+        for key, value in record.items():
+            for text in (key, value):
+                if isinstance(text, str) and any("\ud800" <= c <= "\udfff" for c in text):
+                    return row, printable(str(key), one_line=True)
+    return None
+
+
+def records_frame(records: Sequence[dict[str, Any]], where: str, locate: Locator | None = None) -> pl.DataFrame:
     """Inline records to a frame; values that do not fit one column type stay text, to be named later."""
+    try:
+        return _records_frame(records)
+    except UnicodeEncodeError:
+        found = _surrogate_cell(records)
+        if found is None:
+            raise
+        row, key = found
+        message = "text with a lone surrogate (such as \\ud800) is not valid Unicode; send the text as UTF-8"
+        if locate is not None:
+            raise ConfigError(_at(locate(row, key), message)) from None
+        raise ConfigError(Problem(message, path=f"{where}[{row}].{key}")) from None
+
+
+def _records_frame(records: Sequence[dict[str, Any]]) -> pl.DataFrame:
     records = _written_day(records)
     try:
         return pl.from_dicts(list(records), infer_schema_length=None)
@@ -625,7 +652,7 @@ def load_dataset(
                 return Problem("", path=f"data[{index}].records[{row}].{column}")
 
             check_record_keys(source.records, locate)
-            frame = records_frame(source.records, name)
+            frame = records_frame(source.records, name, locate)
 
         elif isinstance(source, SparkSource):
             raise ConfigError(Problem("a spark source is read by the Spark engine: run with --engine spark, or use kpi_advisor.spark", path=f"data[{index}].spark"))
