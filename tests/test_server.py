@@ -315,7 +315,9 @@ def test_serve_without_the_server_extra(monkeypatch):
 
 # Bounded so the suite stays fast; KPI_ADVISOR_FUZZ_EXAMPLES=1000 for a deeper run.
 FUZZ_EXAMPLES = int(os.environ.get("KPI_ADVISOR_FUZZ_EXAMPLES", "40"))
-FUZZ_APP = create_app()
+# In-process evaluations: schemathesis starts and stops the app (its lifespan) around every
+# call, and worker processes would be started again each time; the answers are the same.
+FUZZ_APP = create_app(limits=ServiceLimits(isolation="thread"))
 FUZZ_SCHEMA = schemathesis.openapi.from_asgi("/openapi.json", FUZZ_APP)
 
 
