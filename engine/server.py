@@ -167,7 +167,7 @@ def json_pointer(path: str) -> str | None:
 
 # An absolute path of this server's (a plugin file, a rule pack, the installed package):
 # a problem names the file by its name only.
-_SERVER_PATH = re.compile(r"(?<![\w.~])(?:/[^\s/:'\"(),]+)+/([^\s/:'\"(),]+)")
+_SERVER_PATH = re.compile(r"(?<![\w.~:/])(?:/[^\s/:'\"(),]+)+/([^\s/:'\"(),]+)")
 
 
 def public_text(text: str) -> str:
@@ -604,6 +604,21 @@ class WorkerPool:
         if replace:
             self._grow()
 
+    def start(self) -> None:
+        """Start one worker in the background (the app's startup), so that the first request
+        does not wait for it to boot; each request that takes the last idle worker starts the
+        next (up to ``size``), so a burst finds warm workers without a boot storm at startup."""
+        self._grow()
+
+    def wait_ready(self, timeout: float, count: int = 1) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if len(self.workers) >= min(count, self.size):
+                    return True
+            time.sleep(0.05)
+        return False
+
     def _take(self, deadline: float) -> _Worker:
         import queue
 
@@ -619,6 +634,8 @@ class WorkerPool:
             with self.lock:
                 current = worker in self.workers
             if current:
+                if self.idle.empty():
+                    self._grow()  # warm the next one while this one works
                 return worker
             worker.kill()  # stopped by close() while it waited in the queue
 
@@ -694,6 +711,8 @@ def create_app(advisor: Advisor | None = None, *, limits: ServiceLimits = Servic
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI):
+        if service.pool is not None:
+            service.pool.start()
         try:
             yield
         finally:

@@ -44,6 +44,8 @@ def app():
 @pytest.fixture(scope="module")
 def client(app):
     with TestClient(app) as test_client:
+        if app.state.service.pool is not None:
+            assert app.state.service.pool.wait_ready(120)  # worker processes start with the app
         yield test_client
 
 
@@ -200,7 +202,7 @@ def test_unsupported_media_type(client):
 
 
 def test_limits_on_body_size_and_rows():
-    limits = ServiceLimits(max_body_bytes=2000, max_rows=3)
+    limits = ServiceLimits(max_body_bytes=2000, max_rows=3, isolation="thread")
     with TestClient(create_app(limits=limits)) as small:
         big = small_config(client="x" * 3000)
         assert_problem(small.post("/v1/evaluate", json=big), 413, "too-large")
