@@ -184,13 +184,27 @@ def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
 
 
 _ENV_CACHE: tuple[tuple[tuple[str, str], ...], Limits] | None = None
+_ENV_PREFIX_BYTES = ENV_PREFIX.encode()
+
+
+def _env_limits() -> tuple[tuple[str, str], ...]:
+    """The environment's limit variables. Read on every parse, so the raw keys are filtered
+    before anything is decoded (os.environ.items() decodes every variable of the process)."""
+    data = getattr(os.environ, "_data", None)
+    if isinstance(data, dict):
+        keys = [k for k in data if (k.startswith(_ENV_PREFIX_BYTES) if isinstance(k, bytes) else str(k).upper().startswith(ENV_PREFIX))]
+        if not keys:
+            return ()
+        names = [os.fsdecode(k) if isinstance(k, bytes) else str(k) for k in keys]
+        return tuple(sorted((name, os.environ[name]) for name in names if name.startswith(ENV_PREFIX)))
+    return tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(ENV_PREFIX)))
 
 
 def current() -> Limits:
     """The limits in force here and now: defaults, then environment, then overrides."""
     global _ENV_CACHE
     # Limits are read on every parse; only the environment's own variables are compared.
-    env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(ENV_PREFIX)))
+    env = _env_limits()
     cached = _ENV_CACHE
     if cached is not None and cached[0] == env:
         base = cached[1]

@@ -33,7 +33,7 @@ import difflib
 import operator
 import re
 import string
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, KeysView, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache, reduce
@@ -758,11 +758,17 @@ def _names_in_order(root: Node) -> Iterator[Name]:
 def check_names(expr: Expr, known: Iterable[str]) -> None:
     """Raise :class:`ExprError` for the first (in source order) name of
     ``expr`` not in ``known``, with a did-you-mean suggestion."""
-    known = list(known)
-    known_set = set(known)
+    if not expr.names:
+        return
+    # A mapping's keys or a set answer `in` as they are: no copy of a thousand names per call.
+    if not isinstance(known, (set, frozenset, KeysView)):
+        known = list(known)  # an iterator is read once
+    known_set = known if isinstance(known, (set, frozenset, KeysView)) else set(known)
+    if expr.names <= known_set:
+        return
     for node in _names_in_order(expr.root):
         if node.name not in known_set:
-            raise _unknown_name(node.name, known, node.column)
+            raise _unknown_name(node.name, list(known), node.column)
 
 
 _Bindable = pl.Expr | int | float | bool | str | None
