@@ -398,34 +398,41 @@ class _Service:
                 "limits": dataclasses.asdict(limits),
             }
             self.pool = WorkerPool(settings, limits.max_concurrent, limits.recycle_after)
+            # Large bodies (a client's big data set, or an attacker's 3 MB of keys) have lanes
+            # of their own, at a lower CPU priority: they cannot starve the small requests.
+            self.bulk = WorkerPool({**settings, "nice": BULK_NICE}, max(1, limits.max_concurrent // 2), limits.recycle_after)
         self.listings = {kind: _public_listing(advisor.listing(kind)) for kind in ("rules", "metrics", "models", "goals")}
 
-    def limiter(self) -> anyio.CapacityLimiter:
+    def limiter(self, lane: str = "main") -> anyio.CapacityLimiter:
+        """The slots of a lane (per event loop): max_concurrent for the main one, the bulk
+        pool's size for large bodies."""
         loop = asyncio.get_running_loop()
-        limiter = self._limiters.get(loop)
-        if limiter is None:
-            limiter = self._limiters[loop] = anyio.CapacityLimiter(self.limits.max_concurrent)
-        return limiter
+        limiters = self._limiters.setdefault(loop, {})
+        if lane not in limiters:
+            limiters[lane] = anyio.CapacityLimiter(self.bulk.size if lane == "bulk" else self.limits.max_concurrent)
+        return limiters[lane]
 
-    def thread_limiter(self) -> anyio.CapacityLimiter:
+    def thread_limiter(self, lane: str = "main") -> anyio.CapacityLimiter:
         """Threads that wait on worker processes: as many as may run, never fewer (anyio's default is 40)."""
         loop = asyncio.get_running_loop()
-        limiter = self._thread_limiters.get(loop)
-        if limiter is None:
-            limiter = self._thread_limiters[loop] = anyio.CapacityLimiter(self.limits.max_concurrent)
-        return limiter
+        limiters = self._thread_limiters.setdefault(loop, {})
+        if lane not in limiters:
+            limiters[lane] = anyio.CapacityLimiter(self.bulk.size if lane == "bulk" else self.limits.max_concurrent)
+        return limiters[lane]
 
     async def run_isolated(self, body: bytes, media_type: str, max_findings: int | None) -> bytes:
         """The evaluation in a worker process, killed at the time limit. The concurrency slot is
         held until the worker has answered or been killed, so it counts running work."""
         assert self.pool is not None
         deadline = time.monotonic() + self.limits.timeout_seconds
-        limiter = self.limiter()
+        lane = "bulk" if len(body) > BULK_BYTES else "main"
+        pool = self.bulk if lane == "bulk" else self.pool
+        limiter = self.limiter(lane)
         with anyio.fail_after(self.limits.timeout_seconds):  # waiting for a slot counts too
             await limiter.acquire()
         try:
             answer = await anyio.to_thread.run_sync(
-                self.pool.run, (body, media_type, max_findings), deadline, limiter=self.thread_limiter()
+                pool.run, (body, media_type, max_findings), deadline, limiter=self.thread_limiter(lane)
             )
         finally:
             limiter.release()
@@ -439,9 +446,15 @@ class _Service:
             raise ConfigError(answer[1])
         raise RuntimeError(f"{answer[1]} in a worker process")
 
+    def start(self) -> None:
+        if self.pool is not None:
+            self.pool.start()
+            self.bulk.start()
+
     def close(self) -> None:
         if self.pool is not None:
             self.pool.close()
+            self.bulk.close()
 
     @functools.lru_cache(maxsize=256)
     def kpis(self, model: str, goals: tuple[str, ...]) -> bytes:
@@ -467,6 +480,11 @@ def evaluate_request(advisor: Advisor, limits: ServiceLimits, body: bytes, media
 
 
 # --- evaluations in worker processes ------------------------------------------------------
+
+
+# Bodies larger than this are evaluated in the bulk lane, at nice BULK_NICE.
+BULK_BYTES = 256 * 1024
+BULK_NICE = 10
 
 
 class WorkerLost(Exception):
@@ -499,6 +517,8 @@ def worker_main() -> None:
     os.dup2(2, 1)  # a stray print goes to the log, not into the channel
     try:
         settings = json.loads(os.environ[WORKER_SETTINGS])
+        if settings.get("nice"):
+            os.nice(settings["nice"])
         advisor = Advisor(plugins=settings["plugins"], rule_packs=settings["rule_packs"], allow_files=False)
         limits = ServiceLimits(**settings["limits"])
     except Exception as exc:  # noqa: BLE001
@@ -605,10 +625,20 @@ class WorkerPool:
             self._grow()
 
     def start(self) -> None:
-        """Start one worker in the background (the app's startup), so that the first request
-        does not wait for it to boot; each request that takes the last idle worker starts the
-        next (up to ``size``), so a burst finds warm workers without a boot storm at startup."""
-        self._grow()
+        """Start the workers in the background (the app's startup), one after another so that
+        they do not all boot at once, and the first is ready soonest. A request that takes the
+        last idle worker also starts the next (up to ``size``), as does a killed one's end."""
+
+        def boot() -> None:
+            for _ in range(self.size):
+                with self.lock:
+                    if self.live >= self.size:
+                        return
+                    self.live += 1
+                    generation = self.generation
+                self._start_one(generation)
+
+        threading.Thread(target=boot, name="kpi-advisor-worker-boot", daemon=True).start()
 
     def wait_ready(self, timeout: float, count: int = 1) -> bool:
         deadline = time.monotonic() + timeout
@@ -711,8 +741,7 @@ def create_app(advisor: Advisor | None = None, *, limits: ServiceLimits = Servic
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI):
-        if service.pool is not None:
-            service.pool.start()
+        service.start()
         try:
             yield
         finally:
