@@ -86,6 +86,8 @@ def with_metric_columns(frame: pl.DataFrame, exprs: Sequence[pl.Expr], metrics: 
                 frame.with_columns(column)
             except Exception as exc:  # noqa: BLE001
                 who = _who(origins, f"metric:{metric.id}")
+                if metric.polars is None and not isinstance(exc, _VALUE_ERRORS):
+                    raise  # a missing column and the like: our own bug, raised as it is
                 if metric.polars is None:
                     raise ConfigError(Problem(
                         f"metric '{metric.id}' ({who}): formula {metric.formula!r} cannot be computed on the data: {_first_line(exc)}"
@@ -94,6 +96,11 @@ def with_metric_columns(frame: pl.DataFrame, exprs: Sequence[pl.Expr], metrics: 
                     f"plugin '{who}': metric '{metric.id}': polars formula failed on the data: {type(exc).__name__}: {_first_line(exc)}"
                 ) from None
         raise
+
+
+# What a formula's values can make polars raise (text where a number was needed, say); any
+# other failure of one of our formulas is a bug of ours.
+_VALUE_ERRORS = (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError)
 
 
 def _first_line(exc: BaseException) -> str:
