@@ -396,3 +396,16 @@ def test_a_timestamp_counts_for_the_day_written_in_it(loader):
     data = load_yaml_text("a: 2026-07-01T23:30:00-05:00\nb: 2026-07-01 10:00:00Z\n").data
     assert data["a"] == datetime.datetime(2026, 7, 1, 23, 30)
     assert data["b"] == datetime.datetime(2026, 7, 1, 10, 0)
+
+
+@pytest.mark.skipif(yamlsafe._CLoader is None, reason="libyaml is not installed")
+def test_a_large_file_with_a_deep_tail_is_not_read_again_in_pure_python(monkeypatch):
+    """An 8.7 MB YAML with a deep tail was read again by the pure-Python parser (9.5 s)."""
+    monkeypatch.setattr(yamlsafe, "_Loader", yamlsafe._CLoader)
+    monkeypatch.setattr(yamlsafe, "_PyLoader", None)  # any re-read would fail loudly
+    lines = "".join(f"  item {i} with some words to fill the line\n" for i in range(30_000))
+    text = "client: X\nnotes: |\n" + lines + "deep: " + "[" * 2000 + "]" * 2000 + "\n"
+    assert len(text) > yamlsafe.REREAD_BYTES
+    problem = config_error(text)
+    assert problem.line == 30_003
+    assert problem.message == "nesting is deeper than 64 levels (limit yaml_depth)"

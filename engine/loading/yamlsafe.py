@@ -279,7 +279,8 @@ class _Composer:
         # the text again with the pure-Python parser, so the message is the same
         # whichever PyYAML is installed.
         if "maximum nesting depth" in str(exc.problem):
-            return _ScannerDepthStop()
+            fallback = self.fail(f"nesting is deeper than {self.limits.max_depth} levels (limit yaml_depth)", exc.problem_mark)
+            return _ScannerDepthStop(fallback)
         return self.fail(_syntax_message(exc), exc.problem_mark or exc.context_mark)
 
     # -- composition
@@ -542,7 +543,18 @@ def load_yaml_text(text: str | bytes, *, file: str = "<string>", limits: YamlLim
 
 
 class _ScannerDepthStop(Exception):
-    """libyaml refused a nesting depth of its own accord."""
+    """libyaml refused a nesting depth of its own accord; carries the problem as libyaml's
+    position gives it (the path as far as it was composed)."""
+
+    def __init__(self, problem: ConfigError) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
+# A file up to this size is read again with the pure-Python parser when libyaml stops deep
+# nesting itself, for the same message and path on every PyYAML; a larger one is not (the
+# pure-Python parser takes seconds per megabyte): its problem names libyaml's line instead.
+REREAD_BYTES = 1024 * 1024
 
 
 def _load(raw: bytes, file: str, limits: YamlLimits, loader_class: type | None = None) -> Document:
@@ -570,7 +582,9 @@ def _load(raw: bytes, file: str, limits: YamlLimits, loader_class: type | None =
         except ReaderError as exc:
             line = _reader_line(exc, loader_class, raw, bom, text)
             raise ConfigError(Problem(_reader_message(exc), file, line)) from None
-        except _ScannerDepthStop:
+        except _ScannerDepthStop as stop:
+            if len(raw) > REREAD_BYTES:
+                raise stop.problem from None
             return _load(raw, file, limits, _PyLoader)
         if root is None or (isinstance(root, ScalarNode) and root.value == "" and root.tag == _NULL):
             raise ConfigError(Problem("file is empty; expected a mapping", file))
