@@ -19,8 +19,8 @@ from the report modules and the shipped rule packs and merges new ids into every
 
 from __future__ import annotations
 
-import dataclasses
 import contextlib
+import dataclasses
 import functools
 import gettext
 import hashlib
