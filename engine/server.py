@@ -517,10 +517,10 @@ def worker_main() -> None:
     os.dup2(2, 1)  # a stray print goes to the log, not into the channel
     try:
         settings = json.loads(os.environ[WORKER_SETTINGS])
-        if settings.get("nice"):
-            os.nice(settings["nice"])
         advisor = Advisor(plugins=settings["plugins"], rule_packs=settings["rule_packs"], allow_files=False)
         limits = ServiceLimits(**settings["limits"])
+        if settings.get("nice"):
+            os.nice(settings["nice"])  # after booting at full speed: only the evaluations yield
     except Exception as exc:  # noqa: BLE001
         writer.send(("failed", f"{type(exc).__name__}: {exc}"))
         sys.exit(1)

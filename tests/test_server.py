@@ -44,8 +44,8 @@ def app():
 @pytest.fixture(scope="module")
 def client(app):
     with TestClient(app) as test_client:
-        if app.state.service.pool is not None:
-            assert app.state.service.pool.wait_ready(120)  # worker processes start with the app
+        if app.state.service.pool is not None:  # worker processes start with the app
+            assert app.state.service.pool.wait_ready(120) and app.state.service.bulk.wait_ready(120)
         yield test_client
 
 

@@ -111,7 +111,7 @@ def test_a_trickling_body_is_cut_off():
 def client():
     app = create_app()
     with TestClient(app) as test_client:
-        assert app.state.service.pool.wait_ready(120)  # worker processes start with the app
+        assert app.state.service.pool.wait_ready(120) and app.state.service.bulk.wait_ready(120)  # started with the app
         yield test_client
 
 
@@ -150,6 +150,7 @@ def test_problems_never_show_server_paths(tmp_path):
     )
     app = create_app(Advisor(plugins=[plugin], allow_files=False))
     with TestClient(app) as service:
+        assert app.state.service.pool.wait_ready(120)  # workers load the plugin when they start
         response = service.post("/v1/evaluate", json=config(metrics=[{"id": "cost_per_visit", "formula": "clicks", "stage": "interest"}]))
     assert response.status_code == 422, response.text
     assert "secret_dir" not in response.text and str(tmp_path) not in response.text
