@@ -446,10 +446,16 @@ class _Service:
             raise ConfigError(answer[1])
         raise RuntimeError(f"{answer[1]} in a worker process")
 
-    def start(self) -> None:
-        if self.pool is not None:
-            self.pool.start()
-            self.bulk.start()
+    async def start(self) -> None:
+        """Boot the workers; the app answers once the first can evaluate (so a load balancer's
+        health check and the first request never wait for a worker to boot). The bulk lane
+        boots after it, so that the two do not compete for the CPU."""
+        if self.pool is None:
+            return
+        self.pool.start()
+        if not await anyio.to_thread.run_sync(self.pool.wait_ready, 120.0):
+            log.error("no worker process was ready after 120 s; requests wait for one")
+        self.bulk.start()
 
     def close(self) -> None:
         if self.pool is not None:
@@ -741,7 +747,7 @@ def create_app(advisor: Advisor | None = None, *, limits: ServiceLimits = Servic
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI):
-        service.start()
+        await service.start()
         try:
             yield
         finally:
