@@ -65,6 +65,9 @@ class ExprLimits:
     max_nodes: int = 300
     max_abs_number: float = 1e15  # larger literals are rejected
     max_string: int = 200
+    # Parts of one rule formula with its let values written in where they are named: a let
+    # that names the one before it twice doubles at every step.
+    max_expanded: int = 10_000
 
 
 @dataclass(frozen=True)
@@ -83,11 +86,13 @@ class Limits:
     expr_nodes: int = ExprLimits.max_nodes
     expr_number: float = ExprLimits.max_abs_number
     expr_string: int = ExprLimits.max_string
+    expr_expanded: int = ExprLimits.max_expanded
     # --- data
     data_sources: int = 100
     data_bytes: int = 1024 * _MIB
     data_columns: int = 1_000
     data_rows: int = 20_000_000
+    data_unpack_ratio: int = 100
 
     def yaml(self) -> YamlLimits:
         return YamlLimits(
@@ -101,6 +106,7 @@ class Limits:
             max_nodes=self.expr_nodes,
             max_abs_number=self.expr_number,
             max_string=self.expr_string,
+            max_expanded=self.expr_expanded,
         )
 
 
@@ -120,10 +126,12 @@ PURPOSE: dict[str, str] = {
     "expr_nodes": "parts of one formula: compile time and plan size",
     "expr_number": "absolute size of a number literal: overflow and float blow-ups",
     "expr_string": "characters in one string literal",
+    "expr_expanded": "parts of one rule formula after its let values are written in: let chains that double at every step",
     "data_sources": "data sources in one config: cross-source checks compare every pair",
     "data_bytes": "size of one data file, checked before it is read: memory",
     "data_columns": "columns in one data source: per-column checks and wide-file blow-ups",
     "data_rows": "rows of all sources together: memory and time of grouping and rules",
+    "data_unpack_ratio": "unpacked over packed size of a Parquet file that unpacks to more than 64 MiB: compression bombs",
 }
 
 _override: contextvars.ContextVar[Mapping[str, Any] | None] = contextvars.ContextVar("kpi_advisor_limits", default=None)
@@ -176,13 +184,27 @@ def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
 
 
 _ENV_CACHE: tuple[tuple[tuple[str, str], ...], Limits] | None = None
+_ENV_PREFIX_BYTES = ENV_PREFIX.encode()
+
+
+def _env_limits() -> tuple[tuple[str, str], ...]:
+    """The environment's limit variables. Read on every parse, so the raw keys are filtered
+    before anything is decoded (os.environ.items() decodes every variable of the process)."""
+    data = getattr(os.environ, "_data", None)
+    if isinstance(data, dict):
+        keys = [k for k in data if (k.startswith(_ENV_PREFIX_BYTES) if isinstance(k, bytes) else str(k).upper().startswith(ENV_PREFIX))]
+        if not keys:
+            return ()
+        names = [os.fsdecode(k) if isinstance(k, bytes) else str(k) for k in keys]
+        return tuple(sorted((name, os.environ[name]) for name in names if name.startswith(ENV_PREFIX)))
+    return tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(ENV_PREFIX)))
 
 
 def current() -> Limits:
     """The limits in force here and now: defaults, then environment, then overrides."""
     global _ENV_CACHE
     # Limits are read on every parse; only the environment's own variables are compared.
-    env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(ENV_PREFIX)))
+    env = _env_limits()
     cached = _ENV_CACHE
     if cached is not None and cached[0] == env:
         base = cached[1]

@@ -37,9 +37,10 @@ def extra_frame(data: Any) -> pl.DataFrame | None:
     if isinstance(data, pl.DataFrame):
         return data
     if isinstance(data, list):
-        from .data.sources import records_frame
+        from .data.sources import check_record_keys, records_frame
 
-        return records_frame(data, "data")
+        check_record_keys(data, lambda row, column: Problem("", path=f"data[{row}].{column}"))
+        return records_frame(data, "data", lambda row, column: Problem("", path=f"data[{row}].{column}"))
     if type(data).__module__.startswith("pandas"):
         return _from_pandas(data)
     raise ConfigError(Problem(f"data must be a polars or pandas DataFrame or a list of dicts, got {type(data).__name__}", path="data"))

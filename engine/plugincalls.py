@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from .problems import PluginError
+from .problems import ConfigError, PluginError, Problem, printable
 
 
 def _who(origins: Mapping[str, str], key: str) -> str:
@@ -25,6 +25,8 @@ def render_report(catalog: Any, fmt: str, report: Any, options: Mapping[str, Any
     """The report rendered by the ``fmt`` reporter; it must return text."""
     reporter = catalog.reporters[fmt]
     plugin = _who(catalog.origins, f"report format:{fmt}")
+    if fmt != "json":  # JSON escapes control characters itself, and keeps the names as they are
+        report = printable_report(report)
     try:
         text = reporter.render(report, dict(options))
     except Exception as exc:  # noqa: BLE001 - a plugin's failure must name the plugin
@@ -32,6 +34,29 @@ def render_report(catalog: Any, fmt: str, report: Any, options: Mapping[str, Any
     if not isinstance(text, str):
         raise PluginError(f"plugin '{plugin}': report format '{fmt}' returned {type(text).__name__}; render() must return str")
     return text
+
+
+def _printable(value: Any) -> Any:
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {_printable(k): _printable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_printable(v) for v in value)
+    return value
+
+
+def printable_report(report: Any) -> Any:
+    """The report with control characters in every text (a campaign named with an OSC 52
+    clipboard sequence, say) written as visible escapes, for every format but JSON; the same
+    report when there are none."""
+    from pydantic import BaseModel
+
+    if not isinstance(report, BaseModel):
+        return report
+    data = report.model_dump()
+    cleaned = _printable(data)
+    return report if cleaned == data else type(report).model_validate(cleaned)
 
 
 def polars_metric(metric: Any, mapping: Mapping[str, pl.Expr], origins: Mapping[str, str]) -> pl.Expr:
@@ -53,18 +78,29 @@ def with_metric_columns(frame: pl.DataFrame, exprs: Sequence[pl.Expr], metrics: 
     try:
         return frame.with_columns(exprs)
     except Exception:
-        # Find the plugin metric that fails on its own (the error path only); anything else is ours.
+        # Find the metric that fails on its own (the error path only): a plugin's polars formula
+        # is the plugin's failure; a formula from a config or rule pack is bad input, named with
+        # where it came from, never an internal error (HTTP 500, exit 3).
         for metric, column in zip(metrics, exprs):
-            if metric.polars is None:
-                continue
             try:
                 frame.with_columns(column)
             except Exception as exc:  # noqa: BLE001
-                plugin = _who(origins, f"metric:{metric.id}")
+                who = _who(origins, f"metric:{metric.id}")
+                if metric.polars is None and not isinstance(exc, _VALUE_ERRORS):
+                    raise  # a missing column and the like: our own bug, raised as it is
+                if metric.polars is None:
+                    raise ConfigError(Problem(
+                        f"metric '{metric.id}' ({who}): formula {metric.formula!r} cannot be computed on the data: {_first_line(exc)}"
+                    )) from None
                 raise PluginError(
-                    f"plugin '{plugin}': metric '{metric.id}': polars formula failed on the data: {type(exc).__name__}: {_first_line(exc)}"
+                    f"plugin '{who}': metric '{metric.id}': polars formula failed on the data: {type(exc).__name__}: {_first_line(exc)}"
                 ) from None
         raise
+
+
+# What a formula's values can make polars raise (text where a number was needed, say); any
+# other failure of one of our formulas is a bug of ours.
+_VALUE_ERRORS = (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -7,6 +7,7 @@ Errors collect every problem they can find so a user fixes a file in one pass.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -16,7 +17,27 @@ __all__ = [
     "Problem",
     "ProblemsError",
     "format_path",
+    "printable",
 ]
+
+# C0 controls but tab and newline, DEL, C1 controls (0x80-0x9f: CSI, OSC, DCS in their 8-bit
+# form), and lone surrogates (which no output encoding can write). ESC starts every terminal
+# sequence (OSC 0/8/52: window title, hyperlink, clipboard; DCS; CSI), so escaping ESC and the
+# C1 introducers leaves any sequence inert, visible as text.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_OR_NEWLINE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str, *, one_line: bool = False) -> str:
+    """``text`` with control characters written as escapes (``\\x1b``), so that a name from a
+    client's data cannot drive the terminal or break a line. ``one_line``: newlines and tabs too."""
+    pattern = _CONTROL_OR_NEWLINE if one_line else _CONTROL
+    return pattern.sub(_escape, text) if pattern.search(text) else text
 
 
 @dataclass(frozen=True)
@@ -31,7 +52,8 @@ class Problem:
             where = self.file if self.line is None else f"{self.file}:{self.line}"
         else:
             where = "" if self.line is None else f"line {self.line}"
-        return ": ".join(part for part in (where, self.path, self.message) if part)
+        # One line per problem, and nothing from the input that could drive the terminal.
+        return printable(": ".join(part for part in (where, self.path, self.message) if part), one_line=True)
 
 
 class ProblemsError(Exception):

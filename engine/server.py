@@ -23,6 +23,8 @@ import math
 import os
 import re
 import socket
+import threading
+import time
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -40,7 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .advisor import Advisor, file_references
-from .problems import Problem, ProblemsError, format_path
+from .problems import ConfigError, Problem, ProblemsError, format_path, printable
 
 __all__ = ["ServiceLimits", "create_app", "PROBLEM_TYPES"]
 
@@ -69,10 +71,18 @@ class ServiceLimits:
     max_rows: int = 10_000  # inline records over all data sources of one config
     timeout_seconds: float = 10.0  # waiting for a worker included
     max_concurrent: int = 4  # evaluations running at once; others wait their turn
+    body_timeout_seconds: float = 10.0  # reading one request body, however slowly it trickles in
+    # "process": each evaluation runs in a worker process that is killed at the time limit, so
+    # the limit stops the work (CPU and memory) and not only the wait; "thread": in this process.
+    isolation: str = "process"
+    recycle_after: int = 500  # evaluations before a worker process is replaced (memory back to baseline)
 
     def __post_init__(self) -> None:
-        if self.max_body_bytes < 1 or self.max_rows < 1 or self.max_concurrent < 1 or not self.timeout_seconds > 0:
+        if (self.max_body_bytes < 1 or self.max_rows < 1 or self.max_concurrent < 1 or not self.timeout_seconds > 0
+                or not self.body_timeout_seconds > 0 or self.recycle_after < 1):
             raise ValueError(f"service limits must be positive: {self}")
+        if self.isolation not in ("process", "thread"):
+            raise ValueError(f"isolation must be 'process' or 'thread', got {self.isolation!r}")
 
 
 # --- problem details -------------------------------------------------------------
@@ -114,6 +124,7 @@ class ProblemResponse(Exception):
 
 def problem_response(request: Request, status: int, kind: str | None, detail: str, errors=(), headers=None) -> JSONResponse:
     phrase = HTTPStatus(status).phrase
+    detail = "\n".join(public_text(line) for line in str(detail).split("\n"))
     body = ProblemDetails(
         type=PROBLEM_TYPES[kind] if kind else "about:blank",
         title=phrase if kind is None else _TITLES.get(kind, phrase),
@@ -154,25 +165,46 @@ def json_pointer(path: str) -> str | None:
     return "#/" + "/".join(part.replace("~", "~0").replace("/", "~1") for part in parts)
 
 
+# An absolute path of this server's (a plugin file, a rule pack, the installed package):
+# a problem names the file by its name only.
+_SERVER_PATH = re.compile(r"(?<![\w.~:/])(?:/[^\s/:'\"(),]+)+/([^\s/:'\"(),]+)")
+
+
+def public_text(text: str) -> str:
+    """A problem's text as a client may see it: one line, no control characters, no server paths."""
+    return _SERVER_PATH.sub(r"\1", printable(text, one_line=True))
+
+
 def problem_items(problems: list[Problem]) -> list[ProblemItem]:
-    return [ProblemItem(detail=p.message, field=p.path or None, pointer=json_pointer(p.path), line=p.line) for p in problems]
+    return [
+        ProblemItem(detail=public_text(p.message), field=public_text(p.path) or None, pointer=json_pointer(p.path), line=p.line)
+        for p in problems
+    ]
+
+
+def problems_detail(problems: list[Problem]) -> str:
+    return "\n".join(public_text(str(p)) for p in problems)
 
 
 # --- reading a request ---------------------------------------------------------------
 
 
-async def read_body(request: Request, limit: int) -> bytes:
+async def read_body(request: Request, limit: int, timeout: float = 10.0) -> bytes:
     too_large = ProblemResponse(413, "too-large", f"the request body is larger than this service accepts ({limit} bytes)")
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise too_large
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
+    try:
+        with anyio.fail_after(timeout):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise too_large
+                chunks.append(chunk)
+    except TimeoutError:
+        raise ProblemResponse(408, None, f"the request body did not arrive within {timeout:g} s", headers={"Connection": "close"}) from None
     return b"".join(chunks)
 
 
@@ -185,6 +217,17 @@ def _finite_float(text: str) -> float:
     if not math.isfinite(value):
         raise ValueError(f"number {text[:20]} is too large")
     return value
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _DuplicateKey
+    return out
 
 
 def parse_body(body: bytes, media_type: str, limits: ServiceLimits) -> Any:
@@ -206,7 +249,15 @@ def parse_body(body: bytes, media_type: str, limits: ServiceLimits) -> Any:
     if not body.strip():
         raise ProblemResponse(400, "invalid-body", "the request body is empty; send a config as JSON")
     try:
-        data = json.loads(body.decode("utf-8"), parse_constant=_reject_constant, parse_float=_finite_float)
+        # As the CLI reads a JSON file: a byte-order mark is fine, a key given twice is an error.
+        text = body.decode("utf-8").removeprefix("\ufeff")
+        data = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float, object_pairs_hook=_no_duplicates)
+    except _DuplicateKey:
+        # The CLI's reader names the key, its line and its first definition.
+        try:
+            return load_yaml_text(body, file="request", limits=YamlLimits(max_bytes=limits.max_body_bytes))
+        except ProblemsError as exc:
+            raise ProblemResponse(400, "invalid-body", "\n".join(str(p) for p in exc.problems), problem_items(exc.problems)) from None
     except UnicodeDecodeError as exc:
         raise ProblemResponse(400, "invalid-body", f"the request body is not UTF-8 text (byte {exc.start})") from None
     except json.JSONDecodeError as exc:
@@ -336,14 +387,80 @@ class _Service:
         self.advisor = advisor
         self.limits = limits
         self._limiters: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._thread_limiters: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        # Worker processes need an advisor they can build again: a subclass (a test's, say)
+        # keeps running in this process.
+        self.pool: WorkerPool | None = None
+        if limits.isolation == "process" and type(advisor) is Advisor:
+            settings = {
+                "plugins": [str(p) for p in advisor.plugin_files],
+                "rule_packs": [str(p) for p in advisor.rule_packs],
+                "limits": dataclasses.asdict(limits),
+            }
+            self.pool = WorkerPool(settings, limits.max_concurrent, limits.recycle_after)
+            # Large bodies (a client's big data set, or an attacker's 3 MB of keys) have lanes
+            # of their own, at a lower CPU priority: they cannot starve the small requests.
+            self.bulk = WorkerPool({**settings, "nice": BULK_NICE}, max(1, limits.max_concurrent // 2), limits.recycle_after)
         self.listings = {kind: _public_listing(advisor.listing(kind)) for kind in ("rules", "metrics", "models", "goals")}
 
-    def limiter(self) -> anyio.CapacityLimiter:
+    def limiter(self, lane: str = "main") -> anyio.CapacityLimiter:
+        """The slots of a lane (per event loop): max_concurrent for the main one, the bulk
+        pool's size for large bodies."""
         loop = asyncio.get_running_loop()
-        limiter = self._limiters.get(loop)
-        if limiter is None:
-            limiter = self._limiters[loop] = anyio.CapacityLimiter(self.limits.max_concurrent)
-        return limiter
+        limiters = self._limiters.setdefault(loop, {})
+        if lane not in limiters:
+            limiters[lane] = anyio.CapacityLimiter(self.bulk.size if lane == "bulk" else self.limits.max_concurrent)
+        return limiters[lane]
+
+    def thread_limiter(self, lane: str = "main") -> anyio.CapacityLimiter:
+        """Threads that wait on worker processes: as many as may run, never fewer (anyio's default is 40)."""
+        loop = asyncio.get_running_loop()
+        limiters = self._thread_limiters.setdefault(loop, {})
+        if lane not in limiters:
+            limiters[lane] = anyio.CapacityLimiter(self.bulk.size if lane == "bulk" else self.limits.max_concurrent)
+        return limiters[lane]
+
+    async def run_isolated(self, body: bytes, media_type: str, max_findings: int | None) -> bytes:
+        """The evaluation in a worker process, killed at the time limit. The concurrency slot is
+        held until the worker has answered or been killed, so it counts running work."""
+        assert self.pool is not None
+        deadline = time.monotonic() + self.limits.timeout_seconds
+        lane = "bulk" if len(body) > BULK_BYTES else "main"
+        pool = self.bulk if lane == "bulk" else self.pool
+        limiter = self.limiter(lane)
+        with anyio.fail_after(self.limits.timeout_seconds):  # waiting for a slot counts too
+            await limiter.acquire()
+        try:
+            answer = await anyio.to_thread.run_sync(
+                pool.run, (body, media_type, max_findings), deadline, limiter=self.thread_limiter(lane)
+            )
+        finally:
+            limiter.release()
+        kind = answer[0]
+        if kind == "ok":
+            return answer[1]
+        if kind == "response":
+            _, status, problem_kind, detail, errors, headers = answer
+            raise ProblemResponse(status, problem_kind, detail, [ProblemItem(**e) for e in errors], headers)
+        if kind == "problems":
+            raise ConfigError(answer[1])
+        raise RuntimeError(f"{answer[1]} in a worker process")
+
+    async def start(self) -> None:
+        """Boot the workers; the app answers once the first can evaluate (so a load balancer's
+        health check and the first request never wait for a worker to boot). The bulk lane
+        boots after it, so that the two do not compete for the CPU."""
+        if self.pool is None:
+            return
+        self.pool.start()
+        if not await anyio.to_thread.run_sync(self.pool.wait_ready, 120.0):
+            log.error("no worker process was ready after 120 s; requests wait for one")
+        self.bulk.start()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.bulk.close()
 
     @functools.lru_cache(maxsize=256)
     def kpis(self, model: str, goals: tuple[str, ...]) -> bytes:
@@ -353,14 +470,244 @@ class _Service:
 
     def evaluate(self, body: bytes, media_type: str, max_findings: int | None) -> bytes:
         """Body to report, in a worker thread: parsing a large body is work too."""
-        doc = parse_body(body, media_type, self.limits)
-        check_request_config(doc, self.limits)
-        report = self.advisor.evaluate(doc)
-        # Exactly what `kpi-advisor run --format json [--max-findings N]` prints.
-        if max_findings is not None and len(report.findings) > max_findings:
-            report.findings = report.findings[:max_findings]
-        report.summary.findings_shown = len(report.findings)
-        return report.model_dump_json().encode()
+        return evaluate_request(self.advisor, self.limits, body, media_type, max_findings)
+
+
+def evaluate_request(advisor: Advisor, limits: ServiceLimits, body: bytes, media_type: str, max_findings: int | None) -> bytes:
+    """A request body to the report's JSON, or ProblemResponse / ProblemsError."""
+    doc = parse_body(body, media_type, limits)
+    check_request_config(doc, limits)
+    report = advisor.evaluate(doc)
+    # Exactly what `kpi-advisor run --format json [--max-findings N]` prints.
+    if max_findings is not None and len(report.findings) > max_findings:
+        report.findings = report.findings[:max_findings]
+    report.summary.findings_shown = len(report.findings)
+    return report.model_dump_json().encode()
+
+
+# --- evaluations in worker processes ------------------------------------------------------
+
+
+# Bodies larger than this are evaluated in the bulk lane, at nice BULK_NICE.
+BULK_BYTES = 256 * 1024
+BULK_NICE = 10
+
+
+class WorkerLost(Exception):
+    """The worker process stopped while evaluating (killed, out of memory)."""
+
+
+def _answer(advisor: Advisor, limits: ServiceLimits, request: tuple) -> tuple:
+    """One request in a worker process, as a picklable answer."""
+    try:
+        return ("ok", evaluate_request(advisor, limits, *request))
+    except ProblemResponse as exc:
+        return ("response", exc.status, exc.kind, exc.detail, [item.model_dump() for item in exc.errors], exc.headers)
+    except ProblemsError as exc:
+        return ("problems", [Problem(p.message, p.file, p.line, p.path) for p in exc.problems])
+    except Exception as exc:  # noqa: BLE001 - reported by type only, like the in-process handler
+        log.exception("internal error in a worker")
+        return ("error", type(exc).__name__)
+
+
+def worker_main() -> None:
+    """A worker process (``python -c "from kpi_advisor.server import worker_main; worker_main()"``):
+    builds its advisor once from the settings in its environment, then answers requests read
+    from stdin on stdout until stdin closes. It is a plain subprocess, not multiprocessing's
+    spawn, so nothing of the parent's ``__main__`` is imported again."""
+    import sys
+    from multiprocessing.connection import Connection
+
+    reader = Connection(os.dup(0), writable=False)
+    writer = Connection(os.dup(1), readable=False)
+    os.dup2(2, 1)  # a stray print goes to the log, not into the channel
+    try:
+        settings = json.loads(os.environ[WORKER_SETTINGS])
+        advisor = Advisor(plugins=settings["plugins"], rule_packs=settings["rule_packs"], allow_files=False)
+        limits = ServiceLimits(**settings["limits"])
+        if settings.get("nice"):
+            os.nice(settings["nice"])  # after booting at full speed: only the evaluations yield
+    except Exception as exc:  # noqa: BLE001
+        writer.send(("failed", f"{type(exc).__name__}: {exc}"))
+        sys.exit(1)
+    writer.send(("ready",))
+    while True:
+        try:
+            request = reader.recv()
+        except (EOFError, OSError):
+            return
+        writer.send(_answer(advisor, limits, request))
+
+
+WORKER_SETTINGS = "KPI_ADVISOR_WORKER_SETTINGS"
+
+
+class _Worker:
+    def __init__(self, process: Any) -> None:
+        from multiprocessing.connection import Connection
+
+        self.process = process
+        self.reader = Connection(os.dup(process.stdout.fileno()), writable=False)
+        self.writer = Connection(os.dup(process.stdin.fileno()), readable=False)
+        process.stdout.close()
+        process.stdin.close()
+        self.served = 0
+
+    def kill(self) -> None:
+        with contextlib.suppress(Exception):
+            self.process.kill()
+        with contextlib.suppress(Exception):
+            self.process.wait(5)
+        for conn in (self.reader, self.writer):
+            with contextlib.suppress(Exception):
+                conn.close()
+
+
+class WorkerPool:
+    """Up to ``size`` worker processes, started when first needed. A request takes an idle
+    worker, or waits for one; a worker that has not answered by the request's deadline is
+    killed (the CPU and memory it was using come back at once) and replaced. A worker is also
+    replaced after ``recycle_after`` requests, so memory returns to its baseline."""
+
+    def __init__(self, settings: dict[str, Any], size: int, recycle_after: int) -> None:
+        import queue
+
+        self.settings = settings
+        self.size = size
+        self.recycle_after = recycle_after
+        self.idle: queue.Queue[_Worker] = queue.Queue()
+        self.lock = threading.Lock()
+        self.live = 0  # started or starting
+        self.generation = 0  # close() stops the workers; a later request starts new ones
+        self.workers: set[_Worker] = set()
+
+    def _grow(self) -> None:
+        with self.lock:
+            if self.live >= self.size:
+                return
+            self.live += 1
+            generation = self.generation
+        threading.Thread(target=self._start_one, args=(generation,), name="kpi-advisor-worker-start", daemon=True).start()
+
+    def _start_one(self, generation: int) -> None:
+        import subprocess
+        import sys
+
+        env = {**os.environ, WORKER_SETTINGS: json.dumps(self.settings)}
+        worker = None
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-P", "-c", "from kpi_advisor.server import worker_main; worker_main()"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=os.path.abspath(os.sep),
+            )
+            worker = _Worker(process)
+            ready = worker.reader.poll(120) and worker.reader.recv()
+        except Exception:  # noqa: BLE001
+            ready = None
+        if not ready or ready[0] != "ready":
+            log.error("a worker process did not start: %s", ready[1] if ready else "no answer")
+            if worker is not None:
+                worker.kill()
+            with self.lock:
+                if generation == self.generation:
+                    self.live -= 1
+            return
+        with self.lock:
+            current = generation == self.generation
+            if current:
+                self.workers.add(worker)
+        if current:
+            self.idle.put(worker)
+        else:
+            worker.kill()
+
+    def _retire(self, worker: _Worker, *, replace: bool = True) -> None:
+        worker.kill()
+        with self.lock:
+            if worker in self.workers:
+                self.workers.discard(worker)
+                self.live -= 1
+        if replace:
+            self._grow()
+
+    def start(self) -> None:
+        """Start the workers in the background (the app's startup), one after another so that
+        they do not all boot at once, and the first is ready soonest. A request that takes the
+        last idle worker also starts the next (up to ``size``), as does a killed one's end."""
+
+        def boot() -> None:
+            for _ in range(self.size):
+                with self.lock:
+                    if self.live >= self.size:
+                        return
+                    self.live += 1
+                    generation = self.generation
+                self._start_one(generation)
+
+        threading.Thread(target=boot, name="kpi-advisor-worker-boot", daemon=True).start()
+
+    def wait_ready(self, timeout: float, count: int = 1) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if len(self.workers) >= min(count, self.size):
+                    return True
+            time.sleep(0.05)
+        return False
+
+    def _take(self, deadline: float) -> _Worker:
+        import queue
+
+        while True:
+            try:
+                worker = self.idle.get_nowait()
+            except queue.Empty:
+                self._grow()
+                try:
+                    worker = self.idle.get(timeout=max(deadline - time.monotonic(), 0.001))
+                except queue.Empty:
+                    raise TimeoutError from None
+            with self.lock:
+                current = worker in self.workers
+            if current:
+                if self.idle.empty():
+                    self._grow()  # warm the next one while this one works
+                return worker
+            worker.kill()  # stopped by close() while it waited in the queue
+
+    def run(self, request: tuple, deadline: float) -> tuple:
+        """The answer of a worker to ``request``; TimeoutError at ``deadline`` (the worker is
+        killed); WorkerLost if it died."""
+        worker = self._take(deadline)
+        try:
+            worker.writer.send(request)
+            if not worker.reader.poll(max(deadline - time.monotonic(), 0)):
+                self._retire(worker)
+                raise TimeoutError
+            answer = worker.reader.recv()
+        except (EOFError, OSError):
+            self._retire(worker)
+            raise WorkerLost from None
+        worker.served += 1
+        if worker.served >= self.recycle_after:
+            self._retire(worker)
+        else:
+            self.idle.put(worker)
+        return answer
+
+    def close(self) -> None:
+        """Stop every worker (the app's shutdown); a later request starts new ones."""
+        with self.lock:
+            self.generation += 1
+            workers = list(self.workers)
+            self.workers.clear()
+            self.live = 0
+        for worker in workers:
+            worker.kill()
+
+    def pids(self) -> list[int]:
+        with self.lock:
+            return [w.process.pid for w in self.workers]
 
 
 def _public_listing(rows: list[dict[str, Any]]) -> bytes:
@@ -397,7 +744,17 @@ def create_app(advisor: Advisor | None = None, *, limits: ServiceLimits = Servic
     from .models.report import Kpi, Report
 
     service = _Service(advisor or Advisor(allow_files=False), limits)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        await service.start()
+        try:
+            yield
+        finally:
+            service.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="kpi-advisor",
         version=__version__,
         description=(
@@ -469,12 +826,20 @@ def create_app(advisor: Advisor | None = None, *, limits: ServiceLimits = Servic
         max_findings: int | None = Query(default=None, ge=0, le=1_000_000, description="show at most N findings; the summary still counts all"),
     ) -> Response:
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        body = await read_body(request, limits.max_body_bytes)
+        body = await read_body(request, limits.max_body_bytes, limits.body_timeout_seconds)
         try:
-            with anyio.fail_after(limits.timeout_seconds):
-                payload = await anyio.to_thread.run_sync(
-                    service.evaluate, body, media_type, max_findings, abandon_on_cancel=True, limiter=service.limiter()
-                )
+            if service.pool is not None:
+                payload = await service.run_isolated(body, media_type, max_findings)
+            else:
+                with anyio.fail_after(limits.timeout_seconds):
+                    payload = await anyio.to_thread.run_sync(
+                        service.evaluate, body, media_type, max_findings, abandon_on_cancel=True, limiter=service.limiter()
+                    )
+        except WorkerLost:
+            raise ProblemResponse(
+                503, "timeout", "the evaluation stopped before it finished (its worker ran out of memory?); try again with fewer rows",
+                headers={"Retry-After": "1"},
+            ) from None
         except TimeoutError:
             raise ProblemResponse(
                 503,
@@ -483,7 +848,7 @@ def create_app(advisor: Advisor | None = None, *, limits: ServiceLimits = Servic
                 headers={"Retry-After": "1"},
             ) from None
         except ProblemsError as exc:
-            raise ProblemResponse(422, "invalid-config", "\n".join(str(p) for p in exc.problems), problem_items(exc.problems)) from None
+            raise ProblemResponse(422, "invalid-config", problems_detail(exc.problems), problem_items(exc.problems)) from None
         return Response(payload, media_type="application/json")
 
     @app.get(

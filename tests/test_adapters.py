@@ -576,3 +576,18 @@ def test_meta_platform_rows_are_summed_when_the_channel_is_given():
 def test_google_ads_campaign_type_is_listed_as_not_used():
     report = run(source(GOOGLE, "google_ads"))
     assert any("not used: Campaign status, Budget, Budget type, Interactions, Campaign type;" in w for w in report.warnings)
+
+
+def test_a_header_is_looked_for_near_the_top_only(tmp_path, monkeypatch):
+    """Rows separated by blank lines made every row a header candidate (9 s per 10 MB)."""
+    from kpi_advisor.plugins.adapters import reading
+
+    calls = []
+    original = reading._split
+    monkeypatch.setattr(reading, "_split", lambda line, separator: calls.append(1) or original(line, separator))
+    rows = ["Campaign name,Reach,Impressions,Link clicks,Amount spent (EUR)"] + [f"Camp {i},100,1000,20,5.5" for i in range(5000)]
+    path = tmp_path / "meta.csv"
+    path.write_text("\n\n".join(rows) + "\n")
+    with pytest.raises(ConfigError):
+        evaluate({"client": "X", "business_model": "dtc_ecommerce", "data": [{"csv": str(path), "format": "meta_ads"}]})
+    assert len(calls) <= 3 * reading.HEADER_SEARCH_FIRST_LINES

@@ -132,7 +132,7 @@ def test_data_limits(tmp_path):
         kpi_advisor.evaluate(config(**source))
     with limits.override(data_bytes=50), pytest.raises(ConfigError, match=r"ads.csv: file is too large: \d+ bytes \(limit data_bytes=50\)"):
         kpi_advisor.evaluate(config(**source))
-    with limits.override(data_rows=10), pytest.raises(ConfigError, match=r"ads.csv: too many rows: 10 here, 11 with the sources before it \(limit data_rows=10\)"):
+    with limits.override(data_rows=10), pytest.raises(ConfigError, match=r"ads.csv: too many rows: at least 10 here, at least 11 with the sources before it \(limit data_rows=10\)"):
         kpi_advisor.evaluate(config(data=[{"records": RECORDS}, {"csv": str(csv), "name": "ads.csv"}]))
     with limits.override(data_sources=1), pytest.raises(ConfigError, match=r"too many data sources: 2 \(limit data_sources=1\)"):
         kpi_advisor.evaluate(config(), data=RECORDS)

@@ -124,3 +124,10 @@ def test_a_reader_that_returns_warnings_that_are_not_a_list_is_named(tmp_path, w
     with pytest.raises(PluginError, match=r"crm.py': data format 'crm' returned warnings as str; expected a list of text"):
         kpi_advisor.evaluate(config)
     assert DataFormat  # the public name a plugin uses
+
+
+def test_a_formula_that_fails_on_its_values_is_bad_input_not_an_internal_error():
+    ours = kpi_advisor.MetricDef(id="ours", formula="clicks * 2", stage="interest")
+    frame = pl.DataFrame({"clicks": [1.0]})
+    with pytest.raises(kpi_advisor.ConfigError, match=r"metric 'ours' \(config\): formula 'clicks \* 2' cannot be computed on the data: conversion"):
+        with_metric_columns(frame, [pl.lit("a").cast(pl.Float64, strict=True).alias("ours")], [ours], {"metric:ours": "config"})

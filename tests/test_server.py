@@ -44,6 +44,8 @@ def app():
 @pytest.fixture(scope="module")
 def client(app):
     with TestClient(app) as test_client:
+        if app.state.service.pool is not None:  # worker processes start with the app
+            assert app.state.service.pool.wait_ready(120) and app.state.service.bulk.wait_ready(120)
         yield test_client
 
 
@@ -200,7 +202,7 @@ def test_unsupported_media_type(client):
 
 
 def test_limits_on_body_size_and_rows():
-    limits = ServiceLimits(max_body_bytes=2000, max_rows=3)
+    limits = ServiceLimits(max_body_bytes=2000, max_rows=3, isolation="thread")
     with TestClient(create_app(limits=limits)) as small:
         big = small_config(client="x" * 3000)
         assert_problem(small.post("/v1/evaluate", json=big), 413, "too-large")
@@ -315,7 +317,9 @@ def test_serve_without_the_server_extra(monkeypatch):
 
 # Bounded so the suite stays fast; KPI_ADVISOR_FUZZ_EXAMPLES=1000 for a deeper run.
 FUZZ_EXAMPLES = int(os.environ.get("KPI_ADVISOR_FUZZ_EXAMPLES", "40"))
-FUZZ_APP = create_app()
+# In-process evaluations: schemathesis starts and stops the app (its lifespan) around every
+# call, and worker processes would be started again each time; the answers are the same.
+FUZZ_APP = create_app(limits=ServiceLimits(isolation="thread"))
 FUZZ_SCHEMA = schemathesis.openapi.from_asgi("/openapi.json", FUZZ_APP)
 
 

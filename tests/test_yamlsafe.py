@@ -357,3 +357,55 @@ def test_known_fields_for_follows_loc():
 def test_document_problem_for_whole_document():
     doc = Document(data={}, file="a.yaml", lines={(): 1})
     assert str(doc.problem((), "needs goals")) == "a.yaml:1: needs goals"
+
+
+# --------------------------------------------------------------------------- YAML 1.2 core schema
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("NO", "NO"), ("no", "no"), ("on", "on"), ("Off", "Off"), ("yes", "yes"), ("y", "y"),  # YAML 1.1: booleans
+        ("1:30", "1:30"), ("190:20:30", "190:20:30"),  # YAML 1.1: base 60
+        ("1_000", "1_000"), ("0b101", "0b101"), ("tRue", "tRue"),
+        ("true", True), ("FALSE", False), ("~", None), ("null", None), ("", None),
+        ("12", 12), ("-3", -3), ("+5", 5), ("0", 0), ("1e3", 1000.0), ("-1.5E-2", -0.015), (".5", 0.5),
+        ("2026-07-01", datetime.date(2026, 7, 1)),
+    ],
+)
+def test_plain_scalars_are_typed_by_the_yaml_1_2_core_schema(loader, text, value):
+    """Region NO was false, channel on was true, 1:30 was 90 (YAML 1.1 typing)."""
+    data = load_yaml_text(f"a: {text}\n{text or 'x'}: 1\n").data
+    assert data["a"] == value and type(data["a"]) is type(value)
+    assert (text or "x") in data or value in data
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [("012", "write 12, or quote it"), ("-007", "write -7"), ("0x10", "write it as 16"), ("0o12", "write it as 10")],
+)
+def test_numbers_yaml_1_1_and_1_2_read_differently_are_refused(loader, text, hint):
+    problem = config_error(f"region: EU\nclicks: {text}\n")
+    assert (problem.line, problem.path) == (2, "clicks")
+    assert hint in problem.message
+    assert load_yaml_text(f"clicks: '{text}'").data == {"clicks": text}
+
+
+def test_a_timestamp_counts_for_the_day_written_in_it(loader):
+    """An unquoted timestamp landed on its UTC day, the same text in a CSV on its own day."""
+    data = load_yaml_text("a: 2026-07-01T23:30:00-05:00\nb: 2026-07-01 10:00:00Z\n").data
+    assert data["a"] == datetime.datetime(2026, 7, 1, 23, 30)
+    assert data["b"] == datetime.datetime(2026, 7, 1, 10, 0)
+
+
+@pytest.mark.skipif(yamlsafe._CLoader is None, reason="libyaml is not installed")
+def test_a_large_file_with_a_deep_tail_is_not_read_again_in_pure_python(monkeypatch):
+    """An 8.7 MB YAML with a deep tail was read again by the pure-Python parser (9.5 s)."""
+    monkeypatch.setattr(yamlsafe, "_Loader", yamlsafe._CLoader)
+    monkeypatch.setattr(yamlsafe, "_PyLoader", None)  # any re-read would fail loudly
+    lines = "".join(f"  item {i} with some words to fill the line\n" for i in range(30_000))
+    text = "client: X\nnotes: |\n" + lines + "deep: " + "[" * 2000 + "]" * 2000 + "\n"
+    assert len(text) > yamlsafe.REREAD_BYTES
+    problem = config_error(text)
+    assert problem.line == 30_003
+    assert problem.message == "nesting is deeper than 64 levels (limit yaml_depth)"

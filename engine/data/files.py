@@ -63,6 +63,43 @@ def before_read(path: Path, kind: str, display: str, *, sniff: bool = True) -> N
         raise ConfigError(
             Problem("contains NUL bytes: a binary file, or UTF-16 text without a byte-order mark (set options: {encoding: utf-16})", file=display)
         )
+    if size > len(head) and not head.startswith(_UTF16_BOMS):
+        _nul_after_head(path, len(head), display)
+
+
+def _nul_after_head(path: Path, start: int, display: str) -> None:
+    """A NUL byte anywhere after the first bytes (a text head on a binary tail), found a chunk
+    at a time before the reader holds the file: the CSV reader would take the tail as one huge
+    cell. The happy path is one memchr per chunk; lines are counted only to name the place."""
+    chunk_size = 1 << 20
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(start)
+            offset = start
+            while chunk := handle.read(chunk_size):
+                at = chunk.find(b"\x00")
+                if at >= 0:
+                    raise ConfigError(Problem(
+                        f"contains NUL bytes (the first at byte {offset + at}): binary data after a text head, "
+                        "or a damaged export; export it again as CSV text",
+                        file=display, line=_line_of(path, offset + at),
+                    ))
+                offset += len(chunk)
+    except OSError as exc:
+        raise ConfigError(Problem(f"cannot read file: {exc.strerror or exc}", file=display)) from None
+
+
+def _line_of(path: Path, offset: int) -> int:
+    line = 1
+    with open(path, "rb") as handle:
+        while offset > 0 and (chunk := handle.read(min(1 << 20, offset))):
+            line += chunk.count(b"\n")
+            offset -= len(chunk)
+    return line
+
+
+# Parquet that unpacks to no more than this is read whatever its compression ratio.
+UNPACKED_FREE = 64 * 1024 * 1024
 
 
 def _parquet_shape(path: Path, display: str) -> None:
@@ -76,6 +113,148 @@ def _parquet_shape(path: Path, display: str) -> None:
     check_columns(list(schema), display)
     if rows > limits.data_rows:
         raise ConfigError(Problem(f"too many rows: {rows} (limit data_rows={limits.data_rows})", file=display))
+    try:
+        unpacked = parquet_unpacked_bytes(path)
+    except (OSError, ValueError):
+        return  # polars read this footer; a layout this reader does not know is not a reason to refuse
+    size = path.stat().st_size
+    if unpacked > limits.data_bytes:
+        raise ConfigError(Problem(f"unpacks to {unpacked} bytes (limit data_bytes={limits.data_bytes}, which counts Parquet unpacked)", file=display))
+    if unpacked > UNPACKED_FREE and unpacked > limits.data_unpack_ratio * size:
+        raise ConfigError(Problem(
+            f"unpacks to {unpacked} bytes from {size}, {unpacked // max(size, 1)} times its size "
+            f"(limit data_unpack_ratio={limits.data_unpack_ratio}): a compression bomb, or an export to write without compression",
+            file=display,
+        ))
+
+
+class _Thrift:
+    """Just enough of Thrift's compact protocol to read a Parquet footer's row-group sizes.
+
+    polars does not expose row-group metadata, and pyarrow is not a dependency. Unknown
+    fields are skipped; nesting is bounded, so a crafted footer cannot recurse without end.
+    """
+
+    MAX_DEPTH = 32
+
+    def __init__(self, data: bytes) -> None:
+        self.data, self.at = data, 0
+
+    def byte(self) -> int:
+        if self.at >= len(self.data):
+            raise ValueError("footer ends early")
+        value = self.data[self.at]
+        self.at += 1
+        return value
+
+    def varint(self) -> int:
+        shift = value = 0
+        while True:
+            b = self.byte()
+            value |= (b & 0x7F) << shift
+            if not b & 0x80:
+                return value
+            shift += 7
+            if shift > 70:
+                raise ValueError("varint too long")
+
+    def zigzag(self) -> int:
+        n = self.varint()
+        return (n >> 1) ^ -(n & 1)
+
+    def skip(self, kind: int, depth: int) -> None:
+        if depth > self.MAX_DEPTH:
+            raise ValueError("footer nested too deeply")
+        if kind in (1, 2):
+            return
+        if kind == 3:
+            self.byte()
+        elif kind in (4, 5, 6):
+            self.varint()
+        elif kind == 7:
+            self.at += 8
+        elif kind == 8:
+            length = self.varint()  # read first: `self.at += self.varint()` would add to the old position
+            self.at += length
+        elif kind in (9, 10):
+            size, inner = self.list_header()
+            for _ in range(size):
+                self.skip_element(inner, depth + 1)
+        elif kind == 11:
+            size = self.varint()
+            if size:
+                types = self.byte()
+                for _ in range(size):
+                    self.skip_element(types >> 4, depth + 1)
+                    self.skip_element(types & 0x0F, depth + 1)
+        elif kind == 12:
+            for _ in self.fields(depth + 1):
+                pass
+        else:
+            raise ValueError(f"unknown field type {kind}")
+        if self.at > len(self.data):
+            raise ValueError("footer ends early")
+
+    def skip_element(self, kind: int, depth: int) -> None:
+        if kind in (1, 2):  # a boolean inside a container takes a byte
+            self.byte()
+        else:
+            self.skip(kind, depth)
+
+    def list_header(self) -> tuple[int, int]:
+        header = self.byte()
+        size = header >> 4
+        if size == 15:
+            size = self.varint()
+        if size > len(self.data):
+            raise ValueError("list longer than the footer")
+        return size, header & 0x0F
+
+    def fields(self, depth: int):
+        """(field id, type) for each field of a struct; the caller reads or skips the value."""
+        if depth > self.MAX_DEPTH:
+            raise ValueError("footer nested too deeply")
+        last = 0
+        while True:
+            header = self.byte()
+            if header == 0:
+                return
+            delta, kind = header >> 4, header & 0x0F
+            last = last + delta if delta else self.zigzag()
+            start = self.at
+            yield last, kind
+            if self.at == start:  # the caller did not read it
+                self.skip(kind, depth)
+
+
+def parquet_unpacked_bytes(path: Path) -> int:
+    """The bytes a Parquet file's data takes uncompressed, summed over its row groups
+    (``RowGroup.total_byte_size`` in the footer): what decompressing it costs at least."""
+    with open(path, "rb") as handle:
+        handle.seek(0, 2)
+        size = handle.tell()
+        if size < 12:
+            raise ValueError("too short for Parquet")
+        handle.seek(size - 8)
+        tail = handle.read(8)
+        if tail[4:] != b"PAR1":
+            raise ValueError("no PAR1 at the end")
+        length = int.from_bytes(tail[:4], "little")
+        if length > size - 12:
+            raise ValueError("footer longer than the file")
+        handle.seek(size - 8 - length)
+        footer = _Thrift(handle.read(length))
+    total = 0
+    for field, kind in footer.fields(0):
+        if field == 4 and kind == 9:  # row_groups: list<RowGroup>
+            count, inner = footer.list_header()
+            for _ in range(count):
+                if inner != 12:
+                    raise ValueError("row groups are not structs")
+                for group_field, group_kind in footer.fields(1):
+                    if group_field == 2 and group_kind == 6:  # total_byte_size: i64
+                        total += max(footer.zigzag(), 0)
+    return total
 
 
 def check_columns(names: list[str], display: str) -> None:
@@ -89,10 +268,12 @@ def check_columns(names: list[str], display: str) -> None:
         raise ConfigError(Problem(f"the header names {shown} more than once; keep one column of each name", file=display))
 
 
-def check_row_count(rows: int, so_far: int, display: str) -> None:
+def check_row_count(rows: int, so_far: int, display: str, *, partial: bool = False) -> None:
+    """``partial``: the source was read no further than one row over the limit, so ``rows`` is a floor."""
     limits = current()
     if so_far + rows > limits.data_rows:
-        total = f"{rows} here, {so_far + rows} with the sources before it" if so_far else str(rows)
+        floor = "at least " if partial else ""
+        total = f"{floor}{rows} here, {floor}{so_far + rows} with the sources before it" if so_far else f"{floor}{rows}"
         raise ConfigError(Problem(f"too many rows: {total} (limit data_rows={limits.data_rows})", file=display))
 
 

@@ -27,11 +27,11 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import polars as pl
 
-from ..limits import check_count
+from ..limits import check_count, current
 from ..loading.catalog import Catalog
 from ..models.config import ClientConfig, FileSource, RecordsSource, SparkSource
 from ..models.definitions import DIMENSIONS
-from ..problems import ConfigError, PluginError, Problem
+from ..problems import ConfigError, PluginError, Problem, printable
 from . import files, plausibility
 from .fallbacks import derive_counts
 
@@ -195,10 +195,14 @@ def _bad_rows(frame: pl.DataFrame, mask: pl.Expr, column: str) -> list[tuple[int
     return [(int(row), value) for row, value in bad.iter_rows()]
 
 
-def normalise(frame: pl.DataFrame, catalog: Catalog, locate: Locator, source: str) -> tuple[pl.DataFrame, list[str]]:
+def normalise(
+    frame: pl.DataFrame, catalog: Catalog, locate: Locator, source: str, *, decimal_stated: bool = False
+) -> tuple[pl.DataFrame, list[str]]:
     """Canonical dimensions and counts, or a ConfigError naming rows and columns.
 
     Helper columns (``__line``, ``__breakdown__*``) and ``currency`` pass through.
+    ``decimal_stated``: the source says how it writes decimals (``decimal_comma`` or
+    ``locale``), so a count written ``1.200`` is read as it says, not refused as ambiguous.
     """
     warnings: list[str] = []
     problems: list[Problem] = []
@@ -223,6 +227,7 @@ def normalise(frame: pl.DataFrame, catalog: Catalog, locate: Locator, source: st
 
     keep: dict[str, pl.Expr] = {}
     counts: list[str] = []
+    unknown: list[str] = []
     for column in frame.columns:
         if column.startswith("__"):
             keep[column] = pl.col(column)
@@ -242,8 +247,13 @@ def normalise(frame: pl.DataFrame, catalog: Catalog, locate: Locator, source: st
             how = metric.formula or "a plugin formula"
             warnings.append(f"{source}: column '{originals.get(column, column)}' is ignored: {column} is derived ({how}) and is recomputed from the counts")
         else:
-            hint = catalog.suggest(snake(column), list(catalog.metrics) + list(DIMENSIONS))
-            warnings.append(f"{source}: column '{column}' is not a known metric or dimension and is ignored{hint}")
+            unknown.append(column)
+    warnings += _unknown_columns(unknown, catalog, source)
+    if not decimal_stated:
+        _locale_ambiguous(frame, [c for c in counts if catalog.metrics[c].unit == "count"], locate, problems)
+    _percent_counts(frame, [c for c in counts if catalog.metrics[c].unit in ("count", "currency")], locate, problems)
+    if problems:
+        raise ConfigError(problems)
     numbers = _numbers(frame, counts, locate, problems)
     if problems:
         raise ConfigError(problems)
@@ -254,6 +264,24 @@ def normalise(frame: pl.DataFrame, catalog: Catalog, locate: Locator, source: st
         return numbers.select(order), warnings
     out = frame.select(list(keep.values()))
     return out.hstack(numbers.get_columns()).select(order), warnings
+
+
+# Unknown columns named one by one, each with a did-you-mean; the rest in one line, unsuggested,
+# so that a file or record with thousands of odd keys costs no more than this many look-ups.
+UNKNOWN_COLUMNS_NAMED = 20
+
+
+def _unknown_columns(columns: list[str], catalog: Catalog, source: str) -> list[str]:
+    warnings = []
+    known = list(catalog.metrics) + list(DIMENSIONS)
+    for column in columns[:UNKNOWN_COLUMNS_NAMED]:
+        hint = catalog.suggest(snake(column), known)
+        warnings.append(f"{source}: column '{column}' is not a known metric or dimension and is ignored{hint}")
+    rest = columns[UNKNOWN_COLUMNS_NAMED:]
+    if rest:
+        shown = ", ".join(f"'{c}'" for c in rest[:5]) + (", ..." if len(rest) > 5 else "")
+        warnings.append(f"{source}: {len(rest)} more columns are not known metrics or dimensions and are ignored: {shown}")
+    return warnings
 
 
 def _dimension(frame: pl.DataFrame, column: str, locate: Locator, problems: list[Problem]) -> pl.Expr:
@@ -288,6 +316,39 @@ def plain_numbers(frame: pl.DataFrame, columns: Sequence[str]) -> set[str]:
         [(pl.col(c).cast(pl.Float64, strict=False).null_count() == pl.col(c).null_count()).alias(c) for c in text]
     ).row(0, named=True)
     return {c for c, plain in row.items() if plain}
+
+
+# "1.200" in a count: 1200 with a German thousands dot, or 1.2? A count has no fraction,
+# so this shape is refused unless the source says how it writes decimals.
+THOUSANDS_DOT = r"^[+-]?\d{1,3}(\.\d{3})+$"
+
+
+def _locale_ambiguous(frame: pl.DataFrame, counts: list[str], locate: Locator, problems: list[Problem]) -> None:
+    text = [c for c in counts if frame.schema[c] == pl.String]
+    if not text:
+        return
+    masks = frame.select([pl.col(c).str.strip_chars().str.contains(THOUSANDS_DOT).fill_null(False).alias(c) for c in text])
+    for column in text:
+        mask = masks.get_column(column)
+        for row in mask.arg_true().head(MAX_ROW_PROBLEMS).to_list():
+            value = str(frame.get_column(column)[row]).strip()
+            as_thousands = value.replace(".", "")
+            problems.append(_at(locate(row, column), (
+                f"{value!r} is ambiguous in a count: {int(as_thousands)} with a thousands dot, or {float(value):g}? "
+                "set options: {decimal_comma: true} if the file writes 1.234,5, or {decimal_comma: false} if it writes 1,234.5"
+            )))
+
+
+def _percent_counts(frame: pl.DataFrame, counts: list[str], locate: Locator, problems: list[Problem]) -> None:
+    """"50%" in a count or money column is a ratio in the wrong column, not 0.5 clicks."""
+    text = [c for c in counts if frame.schema[c] == pl.String]
+    if not text:
+        return
+    masks = frame.select([pl.col(c).str.strip_chars().str.ends_with("%").fill_null(False).alias(c) for c in text])
+    for column in text:
+        for row in masks.get_column(column).arg_true().head(MAX_ROW_PROBLEMS).to_list():
+            value = str(frame.get_column(column)[row]).strip()
+            problems.append(_at(locate(row, column), f"expected a count, got a percentage {value!r}; is this a rate in the wrong column?"))
 
 
 def _numbers(frame: pl.DataFrame, counts: list[str], locate: Locator, problems: list[Problem]) -> pl.DataFrame:
@@ -330,8 +391,63 @@ def _at(problem: Problem, message: str) -> Problem:
     return Problem(message=message, file=problem.file, line=problem.line, path=problem.path)
 
 
-def records_frame(records: Sequence[dict[str, Any]], where: str) -> pl.DataFrame:
+def check_record_keys(records: Sequence[Any], locate: Locator) -> None:
+    """Refuse records that name more different keys than ``data_columns``, before a frame is
+    built: the frame is rows x every key any record names, so 2,500 records of 8 keys each
+    of their own would be a 2,500 x 20,000 frame. Stops at the first key over the limit."""
+    limit = current().data_columns
+    keys: set[Any] = set()
+    for row, record in enumerate(records):
+        if not isinstance(record, Mapping):
+            continue
+        for key in record:
+            if key not in keys:
+                keys.add(key)
+                if len(keys) > limit:
+                    raise ConfigError(_at(locate(row, str(key)), f"too many columns: the records name more than {limit} different keys (limit data_columns={limit})"))
+
+
+def _written_day(records: Sequence[Any]) -> Sequence[Any]:
+    """A timestamp with an offset counts for the day written in it, as the same text in a CSV
+    does (polars would move it to its UTC day): the offset is dropped, the clock time kept."""
+    if not any(isinstance(r, Mapping) and getattr(r.get("date"), "tzinfo", None) is not None for r in records):
+        return records
+    return [
+        {**r, "date": r["date"].replace(tzinfo=None)} if isinstance(r, Mapping) and getattr(r.get("date"), "tzinfo", None) is not None else r
+        for r in records
+    ]
+
+
+def _surrogate_cell(records: Sequence[Any]) -> tuple[int, str] | None:
+    """The first record and key holding a lone surrogate (JSON's "\\ud800"), which no text
+    encoding can carry; only called once building the frame has failed on one."""
+    for row, record in enumerate(records):
+        if not isinstance(record, Mapping):
+            continue
+        for key, value in record.items():
+            for text in (key, value):
+                if isinstance(text, str) and any("\ud800" <= c <= "\udfff" for c in text):
+                    return row, printable(str(key), one_line=True)
+    return None
+
+
+def records_frame(records: Sequence[dict[str, Any]], where: str, locate: Locator | None = None) -> pl.DataFrame:
     """Inline records to a frame; values that do not fit one column type stay text, to be named later."""
+    try:
+        return _records_frame(records)
+    except UnicodeEncodeError:
+        found = _surrogate_cell(records)
+        if found is None:
+            raise
+        row, key = found
+        message = "text with a lone surrogate (such as \\ud800) is not valid Unicode; send the text as UTF-8"
+        if locate is not None:
+            raise ConfigError(_at(locate(row, key), message)) from None
+        raise ConfigError(Problem(message, path=f"{where}[{row}].{key}")) from None
+
+
+def _records_frame(records: Sequence[dict[str, Any]]) -> pl.DataFrame:
+    records = _written_day(records)
     try:
         return pl.from_dicts(list(records), infer_schema_length=None)
     except Exception:  # noqa: BLE001 - mixed types: fall back to text and let normalise() name the cells
@@ -392,9 +508,14 @@ def prepare_source(
     options: Mapping[str, Any] | None = None,
     *,
     repeats: str = "error",
+    cells_as_written: bool = True,
 ) -> tuple[Source, list[str]]:
     """Normalise one source, sum its breakdowns, and refuse repeated scopes (``repeats="error"``)
-    or add them up with a warning (``"sum"``; ``options.duplicates`` overrides)."""
+    or add them up with a warning (``"sum"``; ``options.duplicates`` overrides).
+
+    ``cells_as_written``: the count cells are text as the file or record wrote it, so a count
+    written ``1.200`` is ambiguous; a platform adapter reads its own locale and may compute
+    counts (GA4's bounces from its rate), and says False."""
     options = dict(options or {})
     options.setdefault("duplicates", repeats)
     if options["duplicates"] not in ("error", "sum"):
@@ -402,7 +523,7 @@ def prepare_source(
     frame = _with_constants(frame, options)
     if LINE_COLUMN in frame.columns:
         locate = _by_line(frame.get_column(LINE_COLUMN), locate, name)
-    frame, warnings = normalise(frame, catalog, locate, name)
+    frame, warnings = normalise(frame, catalog, locate, name, decimal_stated=not cells_as_written or decimal_comma_from(options) is not None)
     warnings += plausibility.check_rows(frame, [c for c in frame.columns if c in catalog.metrics], locate, name)
     frame = _recode(frame, options, name)
     # Counts derived from their parts (engagements, replies within the hour), before repeats add up.
@@ -528,7 +649,6 @@ def load_dataset(
             name = source.name or f"data[{index}].records"
             if not source.records:
                 continue
-            frame = records_frame(source.records, name)
             options: Mapping[str, Any] = {}
 
             def locate(row: int, column: str, index=index) -> Problem:
@@ -536,22 +656,27 @@ def load_dataset(
                     return locate_record(index, row, column)
                 return Problem("", path=f"data[{index}].records[{row}].{column}")
 
+            check_record_keys(source.records, locate)
+            frame = records_frame(source.records, name, locate)
+
         elif isinstance(source, SparkSource):
             raise ConfigError(Problem("a spark source is read by the Spark engine: run with --engine spark, or use kpi_advisor.spark", path=f"data[{index}].spark"))
         else:
-            frame, name, locate, source_warnings, options = _read_file(source, catalog, base_dir)
+            budget = max(current().data_rows - rows, 0)
+            frame, name, locate, source_warnings, options = _read_file(source, catalog, base_dir, budget)
             warnings += source_warnings
             if frame.height == 0:
                 # A header without rows: an export of a paused account, say. Nothing to add up.
                 warnings.append(f"{name}: no data rows below the header; skipped")
                 empty.append(name)
                 continue
-        files.check_row_count(frame.height, rows, name)
+        files.check_row_count(frame.height, rows, name, partial=not isinstance(source, RecordsSource))
         rows += frame.height
         # Hand-written records and API frames are often assembled from parts: their repeats are
         # summed, with a warning. An export never repeats a row, so a repeat there is an error.
         repeats = "sum" if isinstance(source, RecordsSource) else "error"
-        prepared, source_warnings = prepare_source(frame, catalog, locate, name, options, repeats=repeats)
+        as_written = isinstance(source, RecordsSource) or catalog.origins.get(f"format:{source.format}") == "formats" and source.format == "generic"
+        prepared, source_warnings = prepare_source(frame, catalog, locate, name, options, repeats=repeats, cells_as_written=as_written)
         warnings += source_warnings
         sources.append(prepared)
     if extra is not None:
@@ -738,7 +863,9 @@ def _date_gap(a: Source, b: Source, only_a: pl.DataFrame, only_b: pl.DataFrame, 
     )
 
 
-def _read_file(source: FileSource, catalog: Catalog, base_dir: Path):
+def _read_file(source: FileSource, catalog: Catalog, base_dir: Path, budget: int):
+    """The source's frame, read no further than ``budget + 1`` rows when its reader is lazy,
+    so ``data_rows`` bounds memory while reading rather than after."""
     path = Path(source.path)
     if not path.is_absolute():
         path = base_dir / path
@@ -768,7 +895,7 @@ def _read_file(source: FileSource, catalog: Catalog, base_dir: Path):
         if not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
             raise PluginError(f"plugin '{plugin}': data format '{source.format}' returned warnings as {type(warnings).__name__}; expected a list of text")
         files.check_columns(answer.collect_schema().names(), display)
-        frame = _collect_needed(answer, catalog) if isinstance(answer, pl.LazyFrame) else answer
+        frame = _collect_needed(answer.head(budget + 1), catalog) if isinstance(answer, pl.LazyFrame) else answer
     except (ConfigError, PluginError):
         raise
     except Exception as exc:  # noqa: BLE001 - a reader's failure is a data problem to report, not a crash
@@ -820,7 +947,11 @@ def _collect_needed(scan: pl.LazyFrame, catalog: Catalog) -> pl.DataFrame:
         # A count that is negative, "inf" or "nan" still parses as a float; such a file takes
         # the text path, which names the cell as it was written.
         counts = [c for c in typed if frame is not None and frame.schema[c] == pl.Float64]
-        bad = pl.any_horizontal([~pl.col(c).is_finite() | (pl.col(c) < 0) for c in counts]).any() if counts else None
+        # A fraction in a count may be "1.200" written with a thousands dot: the text path decides.
+        whole = [c for c in counts if catalog.metrics[canonical_name(c, catalog)].unit == "count"]
+        bad = pl.any_horizontal(
+            [~pl.col(c).is_finite() | (pl.col(c) < 0) for c in counts] + [pl.col(c) != pl.col(c).floor() for c in whole]
+        ).any() if counts else None
         if frame is not None and (bad is None or not frame.select(bad).item()):
             return frame
     return scan.select(list(keep.values())).collect()

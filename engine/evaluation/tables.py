@@ -213,12 +213,17 @@ def add_derived(frame: pl.DataFrame, catalog: Catalog, available: list[str], pai
     names = derived_names(catalog, set(available))
     columns = set(frame.columns)
     missing = pl.lit(None, dtype=pl.Float64)
-    pending = list(names)
     # In waves: every metric whose inputs are columns already is computed in one with_columns.
-    while pending:
-        mapping = {m: (pl.col(m) if m in columns else missing) for m in catalog.metrics}
-        wave = [m for m in pending if not (_needs(catalog.metrics[m]) & set(pending))]
-        assert wave, "derived metrics are ordered so that each wave has one"
+    # A metric's wave is one after the latest wave of what it reads, found in one pass over
+    # the dependency order, so the work is linear in the number of metrics.
+    wave_of: dict[str, int] = {}
+    for metric_id in names:
+        wave_of[metric_id] = 1 + max((wave_of[n] for n in _needs(catalog.metrics[metric_id]) if n in wave_of), default=-1)
+    waves: list[list[str]] = [[] for _ in range(1 + max(wave_of.values(), default=-1))]
+    for metric_id in names:
+        waves[wave_of[metric_id]].append(metric_id)
+    mapping = {m: (pl.col(m) if m in columns else missing) for m in catalog.metrics}
+    for wave in waves:
         exprs = []
         for metric_id in wave:
             metric = catalog.metrics[metric_id]
@@ -231,8 +236,7 @@ def add_derived(frame: pl.DataFrame, catalog: Catalog, available: list[str], pai
             compiled = compiled.cast(pl.Float64)
             exprs.append(pl.when(compiled.is_finite()).then(compiled).otherwise(None).alias(metric_id))
         frame = with_metric_columns(frame, exprs, [catalog.metrics[m] for m in wave], catalog.origins)
-        columns.update(wave)
-        pending = [m for m in pending if m not in wave]
+        mapping.update({m: pl.col(m) for m in wave})
     return frame, available + names
 
 

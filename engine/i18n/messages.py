@@ -20,6 +20,7 @@ from the report modules and the shipped rule packs and merges new ids into every
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import gettext
@@ -181,6 +182,9 @@ def localize_rules(rules: Iterable["RuleDef"], lang: str) -> list["RuleDef"]:
             cached = _LOCALIZED[(id(rule), tr.lang)] = (rule, rule.model_copy(update=update))
             if len(_LOCALIZED) > _LOCALIZED_MAX:
                 _LOCALIZED.popitem(last=False)
+        else:
+            with contextlib.suppress(KeyError):  # another thread may just have evicted it
+                _LOCALIZED.move_to_end((id(rule), tr.lang))  # least recently used goes first
         out.append(cached[1])
     return out
 

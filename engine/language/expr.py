@@ -33,7 +33,7 @@ import difflib
 import operator
 import re
 import string
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, KeysView, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache, reduce
@@ -231,7 +231,8 @@ def walk(root: Node) -> Iterator[Node]:
 
 
 def _static_type(node: Node, functions: Mapping[str, FunctionSpec]) -> str:
-    # The type of a compound node never depends on its children, so this is O(1).
+    # The type of a compound node never depends on its children, so this is O(1), but for
+    # if_else and coalesce, which take the kind of their values (O(depth)).
     match node:
         case Number():
             return "number"
@@ -241,9 +242,17 @@ def _static_type(node: Node, functions: Mapping[str, FunctionSpec]) -> str:
             return "bool"
         case Unary() | Binary():
             return "number"
+        case Call(name=name, args=args) if name in _SAME_KIND and name in functions and functions[name].returns == "any":
+            # The kind its values share (the parser checked they share one), if any is known.
+            return next((k for k in (_static_type(a, functions) for a in args[_SAME_KIND[name]:]) if k != "any"), "any")
         case Call(name=name) if name in functions:
             return functions[name].returns
     return "any"  # names, null, unknown functions
+
+
+# Functions whose values (from this argument on) become one column: they must share a kind,
+# or polars fails on the data (if_else(clicks > 1, 'a', 1)) instead of the formula being refused.
+_SAME_KIND = {"if_else": 1, "coalesce": 0}
 
 
 _TYPE_WORDS = {"number": "a number", "string": "a string", "bool": "a true/false value"}
@@ -635,6 +644,14 @@ class _Parser:
                 if wanted != "any":
                     what = "a true/false value" if wanted == "bool" else "a number"
                     self.require(arg, wanted, f"argument {index + 1} of {name}() must be {what}")
+        if name in _SAME_KIND:
+            values = args[_SAME_KIND[name]:]
+            kinds = list(dict.fromkeys(k for k in (_static_type(a, self.functions) for a in values) if k != "any"))
+            if len(kinds) > 1:
+                raise ExprError(
+                    f"the values of {name}() must be of one kind, got {_TYPE_WORDS[kinds[0]]} and {_TYPE_WORDS[kinds[1]]}",
+                    name_token.column,
+                )
         return Call(name, tuple(args), column=name_token.column)
 
     def expect_close(self, open_token: _Token, unclosed: str) -> None:
@@ -741,11 +758,17 @@ def _names_in_order(root: Node) -> Iterator[Name]:
 def check_names(expr: Expr, known: Iterable[str]) -> None:
     """Raise :class:`ExprError` for the first (in source order) name of
     ``expr`` not in ``known``, with a did-you-mean suggestion."""
-    known = list(known)
-    known_set = set(known)
+    if not expr.names:
+        return
+    # A mapping's keys or a set answer `in` as they are: no copy of a thousand names per call.
+    if not isinstance(known, (set, frozenset, KeysView)):
+        known = list(known)  # an iterator is read once
+    known_set = known if isinstance(known, (set, frozenset, KeysView)) else set(known)
+    if expr.names <= known_set:
+        return
     for node in _names_in_order(expr.root):
         if node.name not in known_set:
-            raise _unknown_name(node.name, known, node.column)
+            raise _unknown_name(node.name, list(known), node.column)
 
 
 _Bindable = pl.Expr | int | float | bool | str | None

@@ -13,6 +13,7 @@ import string
 from dataclasses import dataclass
 from typing import Mapping
 
+from ..limits import current
 from ..models.definitions import DIMENSIONS, MetricDef, RuleDef
 from . import expr
 from .functions import (
@@ -71,6 +72,47 @@ def template_fields(template: str) -> list[str]:
         return [name for _, name, _, _ in string.Formatter().parse(template) if name]
     except ValueError as exc:
         raise ValueError(f"bad template {template!r}: {exc}") from None
+
+
+def template_problems(template: str) -> list[str]:
+    """What makes a message template more than text with plain ``{name}`` placeholders.
+
+    A format spec or conversion (``{scope:>150000000}``, ``{scope!r}``, ``{scope:{ctr}}``)
+    would let a rule pack size, pad or re-type the report's text; only names are allowed.
+    """
+    problems = []
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        return [f"bad template {_clip(template)!r}: {exc}"]
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name == "":
+            problems.append("empty placeholder '{}'; name a value, as in {ctr}")
+        elif spec or conversion:
+            written = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            problems.append(f"placeholder {_clip(written)!r} has a format or conversion; only plain names are allowed, as in {{{_clip(name)}}}")
+    return problems
+
+
+def _clip(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _expanded_sizes(lets: list[tuple[str, expr.Expr]], formulas: list[tuple[str, expr.Expr | None]]) -> list[tuple[str, int]]:
+    """Parts of each formula with the let values it names written in, counted without writing them in."""
+    size: dict[str, int] = {}
+
+    def count(parsed: expr.Expr) -> int:
+        return sum(size.get(node.name, 1) if isinstance(node, expr.Name) else 1 for node in expr.walk(parsed.root))
+
+    out = []
+    for name, parsed in lets:
+        size[name] = count(parsed)
+        out.append((f"let.{name}", size[name]))
+    out += [(label, count(parsed)) for label, parsed in formulas if parsed is not None]
+    return out
 
 
 def _infer_unit(node: expr.Node, units: Mapping[str, str], metrics: Mapping[str, MetricDef]) -> str:
@@ -195,6 +237,12 @@ def analyse(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> RuleSpec:
         parts = [part(f"chance.{key}", getattr(rule.chance, key)) for key in sides]
         chance = tuple(parts) if all(p is not None for p in parts) else None
 
+    limit = current().expr_expanded
+    for label, size in _expanded_sizes(lets, [("when", condition), ("impact.formula", impact)]):
+        if size > limit:
+            problems.append(f"{where}: {label}: expression is too large with its let values written in ({size} parts; limit expr_expanded={limit})")
+            break
+
     values = set(rule.params) | set(rule.benchmarks) | set(rule.let)
     for metric_id, name in rule.thresholds.items():
         if metric_id not in metrics and metric_id not in rule.let:
@@ -232,6 +280,10 @@ def analyse(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> RuleSpec:
 
     placeholders = spec.placeholders(metrics)
     for key in ("message", "recommendation"):
+        bad = template_problems(getattr(rule, key))
+        if bad:
+            problems += [f"{where}: {key}: {problem}" for problem in bad]
+            continue
         try:
             for name in template_fields(getattr(rule, key)):
                 if name not in placeholders:
@@ -264,4 +316,4 @@ def check_rule(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> list[str]:
     return []
 
 
-__all__ = ["PEER_FUNCTIONS", "TREND_FUNCTIONS", "RuleSpec", "analyse", "check_rule", "template_fields"]
+__all__ = ["PEER_FUNCTIONS", "TREND_FUNCTIONS", "RuleSpec", "analyse", "check_rule", "template_fields", "template_problems"]

@@ -196,6 +196,9 @@ def _metric_order(metrics: Mapping[str, MetricDef], origins: Mapping[str, str]) 
             except expr.ExprError as exc:
                 problems.append(Problem(f"{where}: formula {metric.formula!r}: {exc.message}"))
                 continue
+            if parsed.result_type == "string":
+                problems.append(Problem(f"{where}: formula {metric.formula!r}: gives text; a metric must be a number"))
+                continue
             graph[metric.id] = sorted(parsed.names)
         elif metric.polars is not None:
             unknown = [name for name in metric.requires if name not in metrics]

@@ -125,9 +125,13 @@ def _check_config_metrics(loaded: LoadedConfig, catalog: Catalog) -> list[Proble
             problems.append(loaded.problem(("metrics", index), f"metric '{metric.id}' needs a formula over other metrics"))
             continue
         try:
-            expr.check_names(expr.parse(metric.formula), known)
+            parsed = expr.parse(metric.formula)
+            expr.check_names(parsed, known)
         except expr.ExprError as exc:
             problems.append(loaded.problem(("metrics", index, "formula"), exc.message))
+            continue
+        if parsed.result_type == "string":
+            problems.append(loaded.problem(("metrics", index, "formula"), "gives text; a metric must be a number"))
     return problems
 
 

@@ -13,6 +13,7 @@ enforced on events, so a crafted file is refused after reading only a prefix.
 from __future__ import annotations
 
 import os
+import re
 import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -98,6 +99,58 @@ _KIND_NAMES = {ScalarNode: "a scalar", SequenceNode: "a sequence", MappingNode: 
 _ALL_SAFE = _SCALAR_TAGS | {_SEQ, _MAP}
 
 
+# ---------------------------------------------------------------- scalar resolution
+#
+# Plain scalars are typed by the YAML 1.2 core schema, not PyYAML's YAML 1.1 rules, so that a
+# region `NO` or a channel `on` stays text, `1:30` is not 90 and `1e3` is a number. YAML 1.2
+# also reads `012` as 12, `0x10` as 16 and `0o12` as 10, where YAML 1.1 (and so many other
+# tools) read `012` as 10: those are refused with a hint, since either reading may be wrong.
+# Dates and times keep YAML's timestamp forms (`2026-07-01`, `2026-07-01T09:30:00Z`).
+# docs/config.md ("How values are typed") says the same for users.
+
+_CORE_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_CORE_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_CORE_INT = re.compile(r"^[-+]?[0-9]+$")
+_CORE_FLOAT = re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+_AMBIGUOUS_INT = re.compile(r"^[-+]?(?:0[0-9]+|0x[0-9a-fA-F]+|0o[0-7]+)$")
+_TIMESTAMP = re.compile(
+    r"^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?"
+    r"(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)$"
+)
+
+
+def _resolve_core(value: str) -> str | None:
+    """The tag of a plain scalar under the YAML 1.2 core schema (plus timestamps and ``<<``);
+    None for an integer that YAML 1.1 and 1.2 read differently (``012``, ``0x10``, ``0o12``)."""
+    if _CORE_NULL.match(value):
+        return _NULL
+    if _CORE_BOOL.match(value):
+        return _YAML_PREFIX + "bool"
+    if _AMBIGUOUS_INT.match(value):
+        return None
+    if _CORE_INT.match(value):
+        return _YAML_PREFIX + "int"
+    if _CORE_FLOAT.match(value):
+        return _YAML_PREFIX + "float"
+    if _TIMESTAMP.match(value):
+        return _YAML_PREFIX + "timestamp"
+    if value == "<<":
+        return _MERGE
+    return _STR
+
+
+def _ambiguous_number(value: str) -> str:
+    digits = value.lstrip("+-")
+    sign = "-" if value.startswith("-") else ""
+    if digits[:2] in ("0x", "0X"):
+        return f"hexadecimal number {value!r}: write it as {sign}{int(digits, 16)}, or quote it to keep it as text"
+    if digits[:2] in ("0o", "0O"):
+        return f"octal number {value!r}: write it as {sign}{int(digits[2:], 8)}, or quote it to keep it as text"
+    return (f"number {value!r} with a leading zero is read as {sign}{int(digits)} by YAML 1.2 but as octal by YAML 1.1; "
+            f"write {sign}{int(digits)}, or quote it to keep it as text")
+
+
 def _tag_name(tag: str) -> str:
     return "!!" + tag[len(_YAML_PREFIX):] if tag.startswith(_YAML_PREFIX) else tag
 
@@ -112,6 +165,13 @@ def _make_loader(base: type) -> type:
         }
         yaml_multi_constructors: dict = {}
 
+        def construct_local_timestamp(self, node: Any) -> Any:
+            # A timestamp counts for the day written in it, as the same text in a CSV does:
+            # 2026-07-01T23:30:00-05:00 is July 1st, not July 2nd in UTC.
+            value = SafeConstructor.construct_yaml_timestamp(self, node)
+            return value.replace(tzinfo=None) if getattr(value, "tzinfo", None) is not None else value
+
+    Loader.yaml_constructors = {**Loader.yaml_constructors, _YAML_PREFIX + "timestamp": Loader.construct_local_timestamp}
     Loader.__name__ = Loader.__qualname__ = f"Restricted{base.__name__}"
     return Loader
 
@@ -219,7 +279,8 @@ class _Composer:
         # the text again with the pure-Python parser, so the message is the same
         # whichever PyYAML is installed.
         if "maximum nesting depth" in str(exc.problem):
-            return _ScannerDepthStop()
+            fallback = self.fail(f"nesting is deeper than {self.limits.max_depth} levels (limit yaml_depth)", exc.problem_mark)
+            return _ScannerDepthStop(fallback)
         return self.fail(_syntax_message(exc), exc.problem_mark or exc.context_mark)
 
     # -- composition
@@ -327,7 +388,10 @@ class _Composer:
 
     def scalar_tag(self, ev: ScalarEvent) -> str:
         if ev.tag is None or ev.tag == "!":
-            tag = self.loader.resolve(ScalarNode, ev.value, ev.implicit)
+            plain = ev.tag is None and ev.implicit[0]
+            tag = _resolve_core(ev.value) if plain else _STR
+            if tag is None:
+                raise self.fail(_ambiguous_number(ev.value), ev.start_mark)
             in_key = bool(self.stack) and isinstance(self.stack[-1].node, MappingNode) and self.stack[-1].key is None
             if tag not in _IMPLICIT_TAGS or (tag == _MERGE and not in_key):
                 tag = _STR
@@ -479,7 +543,18 @@ def load_yaml_text(text: str | bytes, *, file: str = "<string>", limits: YamlLim
 
 
 class _ScannerDepthStop(Exception):
-    """libyaml refused a nesting depth of its own accord."""
+    """libyaml refused a nesting depth of its own accord; carries the problem as libyaml's
+    position gives it (the path as far as it was composed)."""
+
+    def __init__(self, problem: ConfigError) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
+# A file up to this size is read again with the pure-Python parser when libyaml stops deep
+# nesting itself, for the same message and path on every PyYAML; a larger one is not (the
+# pure-Python parser takes seconds per megabyte): its problem names libyaml's line instead.
+REREAD_BYTES = 1024 * 1024
 
 
 def _load(raw: bytes, file: str, limits: YamlLimits, loader_class: type | None = None) -> Document:
@@ -507,7 +582,9 @@ def _load(raw: bytes, file: str, limits: YamlLimits, loader_class: type | None =
         except ReaderError as exc:
             line = _reader_line(exc, loader_class, raw, bom, text)
             raise ConfigError(Problem(_reader_message(exc), file, line)) from None
-        except _ScannerDepthStop:
+        except _ScannerDepthStop as stop:
+            if len(raw) > REREAD_BYTES:
+                raise stop.problem from None
             return _load(raw, file, limits, _PyLoader)
         if root is None or (isinstance(root, ScalarNode) and root.value == "" and root.tag == _NULL):
             raise ConfigError(Problem("file is empty; expected a mapping", file))

@@ -13,7 +13,7 @@ CHANGE_PATTERN = r"^[+-]?\d+(\.\d+)?%?$"
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Period(Model):

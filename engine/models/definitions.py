@@ -31,13 +31,13 @@ RULE_ID_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class MetricDef(Strict):
     """A metric: a base count read from data, or derived by a formula."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True, allow_inf_nan=False)
 
     id: str = Field(pattern=ID_PATTERN, description="snake_case id used in formulas and reports")
     name: str = ""
@@ -241,7 +241,7 @@ class ProfileDef(Strict):
     resolves it, so code only ever sees complete profiles.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_profile_schema)
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_profile_schema, allow_inf_nan=False)
 
     id: str = Field(pattern=ID_PATTERN)
     extends: str | None = Field(default=None, description="id of a model loaded earlier (a shipped one, or this id to adjust it) to start from")

@@ -41,6 +41,7 @@ from kpi_advisor.models.definitions import DIMENSIONS
 from kpi_advisor.problems import ConfigError, Problem
 
 HEADER_SEARCH_LINES = 12  # per block: banner lines above a header are few
+HEADER_SEARCH_FIRST_LINES = 1000  # a header is within the file's first lines
 SEPARATORS = (",", ";", "\t")
 TOTAL_ROW = r"(?i)^\s*(total|totals|grand total|gesamt|gesamtsumme|summe|insgesamt)\b"
 ADAPTER_OPTIONS = ("date_format",)
@@ -172,7 +173,11 @@ def find_table(path: Path, options: Mapping[str, Any], layout: Layout, source: s
         pl.col("boundary").cum_sum().alias("block"),
     ).with_columns((~pl.col("boundary")).cum_sum().over("block").alias("rank"))
     comments = lines.filter(text.str.starts_with("#")).get_column("text").to_list()
-    candidates = lines.filter(~pl.col("boundary") & (pl.col("rank") <= HEADER_SEARCH_LINES)).select("n", "block", "text")
+    # Headers are near the top: a file whose rows are separated by blank lines (each row a
+    # block of its own) would otherwise make every row a header candidate, tried in Python.
+    candidates = lines.filter(
+        ~pl.col("boundary") & (pl.col("rank") <= HEADER_SEARCH_LINES) & (pl.col("n") <= HEADER_SEARCH_FIRST_LINES)
+    ).select("n", "block", "text")
 
     known = layout.known_keys()
     forced = options.get("separator")

@@ -48,6 +48,24 @@ class HtmlView(ReportView):
     default_audience = "client"
 
 
+# Explicit bidi controls: embeddings and overrides (closed by PDF) and isolates (closed by PDI).
+_BIDI_OPEN_PDF = frozenset("\u202a\u202b\u202d\u202e")
+_BIDI_OPEN_PDI = frozenset("\u2066\u2067\u2068")
+_BIDI = _BIDI_OPEN_PDF | _BIDI_OPEN_PDI | frozenset("\u202c\u2069\u200e\u200f\u061c")
+
+
+def isolate(value: object) -> object:
+    """Text with bidi controls (a campaign name with U+202E) isolated, as <bdi> would, with every
+    embedding it opens closed, so it cannot reorder what follows; other values as they are."""
+    from markupsafe import Markup
+
+    if not isinstance(value, str) or isinstance(value, Markup) or not _BIDI.intersection(value):
+        return value
+    closers = "\u202c" * sum(value.count(c) for c in _BIDI_OPEN_PDF) + "\u2069" * sum(value.count(c) for c in _BIDI_OPEN_PDI)
+    return "\u2068" + value + closers + "\u2069"
+
+
+
 def environment(templates: Path | None = None):
     """The Jinja2 environment: the consultant's folder first, then the built-in templates
     (also reachable as ``builtin/NAME`` so a replacement can extend the original)."""
@@ -63,6 +81,8 @@ def environment(templates: Path | None = None):
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined if templates is None else jinja2.Undefined,
+        # Every value a template prints is isolated before it is escaped: names from the data may carry bidi controls.
+        finalize=isolate,
     )
     return env
 

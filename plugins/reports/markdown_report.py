@@ -13,8 +13,12 @@ from .view import ReportView
 
 
 def cell(text: object) -> str:
-    """Text that stays inside one table cell."""
-    return " ".join(str(text).split()).replace("\\", "\\\\").replace("|", "\\|")
+    """Text that stays inside one table cell, as text: no raw HTML (``<img onerror=...>``),
+    no link; the report's own emphasis (``**``) and code spans still work."""
+    out = " ".join(str(text).split())
+    for char in ("\\", "|", "<", ">", "[", "]"):
+        out = out.replace(char, "\\" + char)
+    return out
 
 
 def inline(text: object) -> str:

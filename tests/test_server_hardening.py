@@ -1,0 +1,164 @@
+"""The service under attack (issue 18): the time limit stops the work, concurrency counts
+running work, bodies have a read timeout, JSON is read as the CLI reads it, problems never
+show server paths, and no input is a 500."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import pytest
+
+pytest.importorskip("fastapi")
+pytest.importorskip("httpx2")
+
+import anyio  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+
+from kpi_advisor.advisor import Advisor  # noqa: E402
+from kpi_advisor.server import ServiceLimits, create_app, public_text  # noqa: E402
+
+ROW = {"channel": "facebook", "impressions": 100000, "clicks": 3000, "sessions": 2800, "bounces": 2300, "purchases": 20}
+
+
+def config(**extra) -> dict:
+    return {"client": "Test Shop", "business_model": "dtc_ecommerce", "data": [{"records": [ROW]}], **extra}
+
+
+def heavy() -> dict:
+    """Seconds of work: many rows and a long chain of derived metrics."""
+    rows = [{**ROW, "campaign": f"c{i}", "ad": f"a{i}", "region": f"r{i % 50}"} for i in range(10_000)]
+    metrics = [{"id": "m0", "formula": "clicks / impressions", "stage": "interest"}]
+    metrics += [{"id": f"m{i}", "formula": f"m{i - 1} * 1.0001 + clicks / impressions", "stage": "interest"} for i in range(1, 800)]
+    return {"client": "Heavy", "business_model": "dtc_ecommerce", "data": [{"records": rows}], "metrics": metrics}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie is dead too
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split(") ")[1][0] != "Z"
+    except OSError:
+        return True
+
+
+def test_the_time_limit_kills_the_work_and_the_slot_counts_running_work():
+    """The timeout freed the slot while the thread kept running: 8 slow requests kept normal
+    ones at 503 for about 4 minutes."""
+    limits = ServiceLimits(timeout_seconds=1.0, max_concurrent=2, max_rows=10_000, max_body_bytes=8 * 1024 * 1024)
+    app = create_app(limits=limits)
+    service = app.state.service
+    pools = (service.pool, service.bulk)  # the heavy body is large: the bulk lane takes it
+
+    def pids() -> set[int]:
+        return {pid for pool in pools for pid in pool.pids()}
+
+    with TestClient(app) as client:
+        assert all(pool.wait_ready(120, count=pool.size) for pool in pools)  # started with the app
+        assert client.post("/v1/evaluate", json=config()).status_code == 200
+        before = pids()
+        body = json.dumps(heavy()).encode()
+        started = time.perf_counter()
+        response = client.post("/v1/evaluate", content=body, headers={"content-type": "application/json"})
+        assert response.status_code == 503 and response.json()["type"].endswith("/timeout"), response.text
+        assert time.perf_counter() - started < limits.timeout_seconds + 5
+        killed = before - pids()
+        assert killed and not any(_alive(pid) for pid in killed)  # the work stopped with the answer
+        assert len(service.pool.pids()) <= limits.max_concurrent and len(service.bulk.pids()) <= service.bulk.size
+        deadline = time.monotonic() + 120
+        while not service.bulk.wait_ready(0.1, count=service.bulk.size):  # a new worker takes over
+            assert time.monotonic() < deadline
+        assert client.post("/v1/evaluate", json=config()).status_code == 200
+        everyone = before | pids()
+    assert not any(_alive(pid) for pid in everyone)  # shutdown stops the workers
+
+
+def test_a_trickling_body_is_cut_off():
+    """50 sockets trickling a body stayed open."""
+    app = create_app(limits=ServiceLimits(body_timeout_seconds=0.3, isolation="thread"))
+    sent: list[dict] = []
+
+    async def main() -> None:
+        chunks = [b'{"client": ', None]
+
+        async def receive():
+            chunk = chunks.pop(0) if chunks else None
+            if chunk is None:
+                await anyio.sleep(30)  # the client never sends the rest
+            return {"type": "http.request", "body": chunk, "more_body": True}
+
+        async def send(message):
+            sent.append(message)
+
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+            "path": "/v1/evaluate", "raw_path": b"/v1/evaluate", "query_string": b"", "root_path": "",
+            "headers": [(b"content-type", b"application/json")], "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80),
+        }
+        with anyio.fail_after(5):
+            await app(scope, receive, send)
+
+    started = time.perf_counter()
+    anyio.run(main)
+    assert time.perf_counter() - started < 3
+    assert sent[0]["status"] == 408
+
+
+@pytest.fixture(scope="module")
+def client():
+    app = create_app()
+    with TestClient(app) as test_client:
+        assert app.state.service.pool.wait_ready(120) and app.state.service.bulk.wait_ready(120)  # started with the app
+        yield test_client
+
+
+def test_json_is_read_as_the_cli_reads_it(client):
+    body = '{"client": "A", "client": "B", "business_model": "dtc_ecommerce", "data": [{"records": [{"clicks": 1}]}]}'
+    response = client.post("/v1/evaluate", content=body.encode(), headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert "duplicate key 'client' (first defined at line 1)" in response.json()["detail"]
+    response = client.post("/v1/evaluate", content=b"\xef\xbb\xbf" + json.dumps(config()).encode(), headers={"content-type": "application/json"})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        config(metrics=[{"id": "odd", "formula": "if_else(clicks > 1, 'a', 1)", "stage": "interest"}]),
+        config(metrics=[{"id": "odd", "formula": "if_else(clicks > 1, 'a', 'b')", "stage": "interest"}]),
+        config(data=[{"records": [{**ROW, "channel": "face\ud800book"}]}]),
+        config(data=[{"records": [{**ROW, "camp\udfffaign": "x"}]}]),
+    ],
+    ids=["mixed-if-else", "text-metric", "surrogate-value", "surrogate-key"],
+)
+def test_no_input_is_a_server_error(client, bad):
+    body = json.dumps(bad).encode()  # lone surrogates as \ud800 escapes, as a client would send them
+    response = client.post("/v1/evaluate", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422, response.text
+    assert "\ud800" not in response.text and "\udfff" not in response.text
+
+
+def test_problems_never_show_server_paths(tmp_path):
+    plugin = tmp_path / "secret_dir" / "agency_metrics.py"
+    plugin.parent.mkdir()
+    plugin.write_text(
+        "import kpi_advisor\n\n@kpi_advisor.hookimpl\ndef kpi_advisor_metrics():\n"
+        "    return [{'id': 'cost_per_visit', 'formula': 'spend / store_visits', 'stage': 'purchase', 'unit': 'currency'}]\n"
+    )
+    app = create_app(Advisor(plugins=[plugin], allow_files=False))
+    with TestClient(app) as service:
+        assert app.state.service.pool.wait_ready(120)  # workers load the plugin when they start
+        response = service.post("/v1/evaluate", json=config(metrics=[{"id": "cost_per_visit", "formula": "clicks", "stage": "interest"}]))
+    assert response.status_code == 422, response.text
+    assert "secret_dir" not in response.text and str(tmp_path) not in response.text
+
+
+def test_public_text():
+    assert public_text("metric 'x' (/srv/app/plugins/agency.py): taken") == "metric 'x' (agency.py): taken"
+    assert public_text("rule 'r' in /opt/venv/lib/kpi_advisor/rules/funnel.yaml: bad") == "rule 'r' in funnel.yaml: bad"
+    assert public_text("ratio 3/4 and https://example.com/a/b stay") == "ratio 3/4 and https://example.com/a/b stay"
+    assert public_text("name 'a\x1b]0;x\x07'\nnext") == "name 'a\\x1b]0;x\\x07'\\x0anext"
