@@ -119,7 +119,10 @@ def _peer_spec(kind: str, min_args: int, max_args: int, doc: str, context: PeerC
         is_member = pl.col(context.member).is_not_null()
         if kind == "peer_share":
             # Rows without the member dim (untagged traffic) count in the whole they are a share of.
-            total = _over(value.sum(), context)
+            # Anchored to a column: a metric the data lacks is a constant, which polars before 1.3x
+            # refuses to sum over a window ("cannot aggregate a literal").
+            every_row = pl.when(is_member.is_not_null()).then(value)
+            total = _over(every_row.sum(), context)
             return pl.when(total != 0).then(value / total)
         sibling = pl.when(is_member).then(value)
         if kind == "peer_quantile":
