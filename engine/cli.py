@@ -378,8 +378,6 @@ def _run_spark(loaded, catalog, fmt: str, output: str | None, fail_on: str | Non
                inputs: list[Path]) -> None:
     """One report per group: as the embedded engine prints it when the config groups by
     nothing, else (json) one document listing every group's report, or the reports in turn."""
-    import json
-
     from .commands.output import write_output
     from .plugincalls import render_report
     from .spark import group_label, run_config
@@ -392,8 +390,10 @@ def _run_spark(loaded, catalog, fmt: str, output: str | None, fail_on: str | Non
     if list(reports) == [()]:
         text = render_report(catalog, fmt, reports[()], options)
     elif fmt == "json":
-        groups = [{"group": dict(zip(keys, key)), "report": report.model_dump(mode="json")} for key, report in reports.items()]
-        text = json.dumps({"schema_version": "1", "engine": "spark", "group_by": keys, "groups": groups}, indent=2, ensure_ascii=False) + "\n"
+        from .models.report import GroupReports, to_json
+
+        groups = [{"group": dict(zip(keys, key)), "report": report} for key, report in reports.items()]
+        text = to_json(GroupReports(group_by=keys, groups=groups)) + "\n"
     else:
         text = "\n".join(f"== {group_label(keys, key)} ==\n{render_report(catalog, fmt, report, options)}" for key, report in reports.items())
     if output:

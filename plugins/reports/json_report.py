@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 from kpi_advisor import ReportFormat, hookimpl
+from kpi_advisor.models.report import to_json
 
 
 def render_json(report, options=None) -> str:
-    return json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+    return to_json(report) + "\n"
 
 
 @hookimpl
