@@ -81,9 +81,53 @@ def _ads(rng: np.random.Generator, rows: int) -> dict[str, np.ndarray]:
     raise AssertionError("unreachable")
 
 
-def generate(rows: int, seed: int = 20260401) -> pl.DataFrame:
+# The agency shape: per 1M rows, 1,000 accounts x 5 channels x 20 campaigns x 10 days (one ad
+# per campaign), the many-scopes, few-days export most agencies hand over.
+AGENCY = {"channels": 5, "campaigns": 20, "days": 10}
+
+
+def _agency_ads(rng: np.random.Generator, rows: int) -> dict[str, np.ndarray]:
+    """One ad per campaign, every campaign of every channel of every account 10 days long."""
+    per_account = AGENCY["channels"] * AGENCY["campaigns"] * AGENCY["days"]
+    accounts = -(-rows // per_account)
+    n = accounts * AGENCY["channels"] * AGENCY["campaigns"]
+    names = np.array(list(CHANNELS))
+    channel_index = np.tile(np.repeat(np.arange(AGENCY["channels"]), AGENCY["campaigns"]), accounts)
+    ranges = [CHANNELS[c] for c in names]
+
+    def by_channel(part: int) -> np.ndarray:
+        low = np.array([r[part][0] for r in ranges])[channel_index]
+        high = np.array([r[part][1] for r in ranges])[channel_index]
+        return rng.uniform(low, high)
+
+    size = np.repeat(rng.pareto(1.3, accounts) + 1.0, AGENCY["channels"] * AGENCY["campaigns"])
+    days = np.full(n, AGENCY["days"])
+    days[-1] -= n * AGENCY["days"] - rows  # the last campaign fills up to rows exactly
+    keep = days > 0
+    ads = {
+        "account": np.repeat(np.arange(1, accounts + 1), AGENCY["channels"] * AGENCY["campaigns"]),
+        "channel": names[channel_index],
+        "campaign": np.tile(np.arange(1, AGENCY["campaigns"] + 1), accounts * AGENCY["channels"]),
+        "ad": np.ones(n, dtype=np.int64),
+        "start": rng.integers(0, DAYS - AGENCY["days"], n),
+        "days": days,
+        "scale": size * rng.lognormal(7.0, 1.0, n),
+        "ctr": by_channel(1),
+        "cpm": by_channel(2),
+        "bounce": np.clip(by_channel(3) + rng.normal(0, 0.05, n), 0.05, 0.97),
+        "arrive": rng.uniform(0.7, 0.97, n),
+        "cart": rng.uniform(0.02, 0.15, n),
+        "lead": rng.uniform(0.0, 0.05, n),
+    }
+    return {k: v[keep] for k, v in ads.items()}
+
+
+SHAPES = {"campaigns": _ads, "agency": _agency_ads}
+
+
+def generate(rows: int, seed: int = 20260401, shape: str = "campaigns") -> pl.DataFrame:
     rng = np.random.default_rng(seed)
-    ads = _ads(rng, rows)
+    ads = SHAPES[shape](rng, rows)
     n_ads = len(ads["days"])
     owner = np.repeat(np.arange(n_ads), ads["days"])  # ad index of each row
     offsets = np.arange(rows) - np.repeat(np.cumsum(ads["days"]) - ads["days"], ads["days"])
@@ -163,14 +207,20 @@ data:
 """
 
 
-def write(label: str, formats: list[str], force: bool) -> None:
+def stem(label: str, shape: str = "campaigns") -> str:
+    """File names: ``ads_1m.parquet`` for the campaigns shape, ``agency_1m.parquet`` for the agency shape."""
+    return f"ads_{label}" if shape == "campaigns" else f"{shape}_{label}"
+
+
+def write(label: str, formats: list[str], force: bool, shape: str = "campaigns") -> None:
     rows = SIZES[label]
-    wanted = [f for f in formats if force or not (DATA_DIR / f"ads_{label}.{f}").exists()]
+    name = stem(label, shape)
+    wanted = [f for f in formats if force or not (DATA_DIR / f"{name}.{f}").exists()]
     if wanted:
         started = time.perf_counter()
-        frame = generate(rows)
+        frame = generate(rows, shape=shape)
         for fmt in wanted:
-            path = DATA_DIR / f"ads_{label}.{fmt}"
+            path = DATA_DIR / f"{name}.{fmt}"
             if fmt == "csv":
                 frame.write_csv(path)
             else:
@@ -178,23 +228,26 @@ def write(label: str, formats: list[str], force: bool) -> None:
             print(f"wrote {path.name}: {rows:,} rows, {path.stat().st_size / 2**20:,.0f} MiB ({time.perf_counter() - started:.1f} s)", file=sys.stderr)
         accounts = frame.get_column("account").n_unique()
     else:
-        accounts = pl.scan_parquet(DATA_DIR / f"ads_{label}.parquet").select(pl.col("account").n_unique()).collect().item() if (DATA_DIR / f"ads_{label}.parquet").exists() else 0
+        accounts = pl.scan_parquet(DATA_DIR / f"{name}.parquet").select(pl.col("account").n_unique()).collect().item() if (DATA_DIR / f"{name}.parquet").exists() else 0
     end = START + dt.timedelta(days=DAYS - 1)
     for fmt in formats:
-        (DATA_DIR / f"config_{label}_{fmt}.yaml").write_text(
-            CONFIG.format(rows=rows, accounts=accounts, start=START, end=end, kind=fmt, file=f"ads_{label}.{fmt}")
-        )
+        text = CONFIG.format(rows=rows, accounts=accounts, start=START, end=end, kind=fmt, file=f"{name}.{fmt}")
+        (DATA_DIR / f"config_{name}_{fmt}.yaml").write_text(text)
+        # The same data with only the four rules the baselines hand-write: the like-for-like ratio.
+        (DATA_DIR / f"config4_{name}_{fmt}.yaml").write_text(text + FOUR_RULES)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", default="100k,1m,10m", help="sizes: 100k, 1m, 10m (comma-separated)")
     parser.add_argument("--formats", default="csv,parquet")
+    parser.add_argument("--shapes", default="campaigns,agency", help="campaigns (few long campaigns), agency (many short ones)")
     parser.add_argument("--force", action="store_true", help="rewrite files that exist")
     args = parser.parse_args(argv)
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-    for label in args.rows.split(","):
-        write(label.strip().lower(), [f.strip() for f in args.formats.split(",")], args.force)
+    for shape in args.shapes.split(","):
+        for label in args.rows.split(","):
+            write(label.strip().lower(), [f.strip() for f in args.formats.split(",")], args.force, shape.strip())
 
 
 if __name__ == "__main__":

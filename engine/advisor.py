@@ -154,11 +154,13 @@ class Advisor:
             DataFrame, or a list of dicts with canonical column names.
         :raises ConfigError: one problem per bad field, each naming the field.
         """
+        from .limits import pinned
         from .loading.prepare import prepare
         from .pipeline import run_pipeline
 
-        loaded = self._load(config)
-        return run_pipeline(prepare(loaded, self._catalog_for(loaded)), data)
+        with pinned():
+            loaded = self._load(config)
+            return run_pipeline(prepare(loaded, self._catalog_for(loaded)), data)
 
     def _load(self, config: Any) -> "LoadedConfig":
         """Read and validate a config, refusing files when this advisor must."""

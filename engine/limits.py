@@ -200,9 +200,29 @@ def _env_limits() -> tuple[tuple[str, str], ...]:
     return tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(ENV_PREFIX)))
 
 
+# The limits of one evaluation, read once at its start (``pinned``): an evaluation asks for
+# them ~100 times, and each read otherwise walks the whole environment.
+_pinned: contextvars.ContextVar[tuple[Any, Limits] | None] = contextvars.ContextVar("kpi_advisor_pinned_limits", default=None)
+
+
+@contextlib.contextmanager
+def pinned() -> Iterator[Limits]:
+    """Read the limits once for the work inside the block (this thread or task only); an
+    ``override`` inside it still applies."""
+    now = current()
+    token = _pinned.set((_override.get(), now))
+    try:
+        yield now
+    finally:
+        _pinned.reset(token)
+
+
 def current() -> Limits:
     """The limits in force here and now: defaults, then environment, then overrides."""
     global _ENV_CACHE
+    pin = _pinned.get()
+    if pin is not None and pin[0] is _override.get():
+        return pin[1]
     # Limits are read on every parse; only the environment's own variables are compared.
     env = _env_limits()
     cached = _ENV_CACHE

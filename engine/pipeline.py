@@ -201,5 +201,7 @@ def evaluate(config: Any, *, data: Any = None, catalog: Catalog | None = None, l
     :raises ConfigError: for any problem with the config, the data or a plugin.
     """
     from .i18n.messages import check_lang
+    from .limits import pinned
 
-    return run_pipeline(prepare(load_config(config), catalog), data, lang=check_lang(lang))
+    with pinned():
+        return run_pipeline(prepare(load_config(config), catalog), data, lang=check_lang(lang))
