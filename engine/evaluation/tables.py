@@ -264,9 +264,25 @@ def metric_table(dataset: Dataset, catalog: Catalog, level: str, *, extra_dims: 
     return MetricTable(level=level, dims=dims, frame=frame, available=available, dataset=dataset)
 
 
+def _memo(dataset: Dataset, key: tuple, compute):
+    """``compute()``, once per dataset and key: a run asks the same question of the same dates
+    for every trend rule on every level (a dozen small queries on each warm evaluate)."""
+    memo = dataset.__dict__.setdefault("_memo", {})
+    cached = memo.get(key)
+    if cached is not None and cached[0] is dataset.frame:
+        return cached[1]
+    value = compute()
+    memo[key] = (dataset.frame, value)
+    return value
+
+
 def choose_period(dataset: Dataset, period: str = "auto") -> str | None:
     """The trend period for a rule: its own, or the coarsest giving AUTO_MIN_PERIODS periods.
     None without dated rows."""
+    return _memo(dataset, ("period", period), lambda: _choose_period(dataset, period))
+
+
+def _choose_period(dataset: Dataset, period: str) -> str | None:
     if "date" not in dataset.dims:
         return None
     if period == "recent":
@@ -302,6 +318,10 @@ def partial_last_period(dataset: Dataset, period: str) -> dt.date | None:
     """The start of the data's last period when daily data stop before its calendar end (a week
     exported on a Wednesday, a month on the 12th): its counts are not comparable with whole
     periods, so trends leave it out. None when the last period is whole or the data is not daily."""
+    return _memo(dataset, ("partial", period), lambda: _partial_last_period(dataset, period))
+
+
+def _partial_last_period(dataset: Dataset, period: str) -> dt.date | None:
     if "date" not in dataset.dims or period == "day":
         return None
     dates = dataset.frame.get_column("date").drop_nulls().unique().sort()
