@@ -47,15 +47,16 @@ DERIVED = {
 
 LEVELS = {"total": (), "channel": ("channel",), "campaign": ("channel", "campaign"), "ad": ("channel", "campaign", "ad")}
 
-# Four shipped rules with constant thresholds: condition over a scope's metrics (SQL and
+# Four shipped rules with constant thresholds (the engine's, with bench/generate.py's config4_*
+# benchmarks; a bounce rate must lie beyond its bound, as the engine's chance test asks): condition over a scope's metrics (SQL and
 # polars use it on aggregated tables), and the same condition over one row's counts with
 # guards before each division (for the per-record engines).
 RULES = [
     {
         "id": "landing-page-leak",
         "level": "campaign",
-        "sql": "(ctr >= 0.009 OR clicks >= 1000) AND bounce_rate >= 0.6 AND sessions >= 200",
-        "record": "impressions > 0 and sessions >= 200 and (clicks / impressions >= 0.009 or clicks >= 1000) and bounces / sessions >= 0.6",
+        "sql": "(ctr >= 0.009 OR clicks >= 1000) AND bounce_rate > 0.6 AND sessions >= 200",
+        "record": "impressions > 0 and sessions >= 200 and (clicks / impressions >= 0.009 or clicks >= 1000) and bounces / sessions > 0.6",
     },
     {
         "id": "creative-not-resonating",

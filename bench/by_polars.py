@@ -36,7 +36,7 @@ def table(rows: pl.LazyFrame, dims: tuple[str, ...]) -> pl.LazyFrame:
 
 
 RULES = {
-    "landing-page-leak": ("campaign", ((pl.col("ctr") >= 0.009) | (pl.col("clicks") >= 1000)) & (pl.col("bounce_rate") >= 0.6) & (pl.col("sessions") >= 200)),
+    "landing-page-leak": ("campaign", ((pl.col("ctr") >= 0.009) | (pl.col("clicks") >= 1000)) & (pl.col("bounce_rate") > 0.6) & (pl.col("sessions") >= 200)),
     "creative-not-resonating": ("ad", (pl.col("spend") > 0) & (pl.col("impressions") >= 20000) & (pl.col("ctr") < 0.0045)),
     "roas-below-break-even": ("campaign", (pl.col("spend") >= 500) & (pl.col("roas") < 2)),
     "checkout-abandonment": ("channel", (pl.col("add_to_cart") >= 50) & (pl.col("cart_abandonment_rate") > 0.8)),
