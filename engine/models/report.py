@@ -56,10 +56,8 @@ class _Optional(Model):
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs) -> None:
         super().__pydantic_init_subclass__(**kwargs)
-        if cls._when_asked:
-            for name in cls._when_asked:
-                cls.model_fields[name].exclude_if = _unset
-            cls.model_rebuild(force=True)
+        # Each asked field says exclude_if=_unset itself (setting it here would rebuild the schema).
+        assert all(cls.model_fields[name].exclude_if is _unset for name in cls._when_asked), cls
 
 
 class Kpi(_Optional):
@@ -70,9 +68,9 @@ class Kpi(_Optional):
     vanity: bool = False
     has_data: bool | None = Field(default=None, description="null without data (kpis command)")
     tracking_hint: str | None = None
-    current: float | None = Field(default=None, description="with run --compare-previous: the value in the latest period")
-    previous: float | None = Field(default=None, description="with run --compare-previous: the value in the period before")
-    change: float | None = Field(default=None, description="with run --compare-previous: current / previous - 1 (0.1 is +10%)")
+    current: float | None = Field(default=None, exclude_if=_unset, description="with run --compare-previous: the value in the latest period")
+    previous: float | None = Field(default=None, exclude_if=_unset, description="with run --compare-previous: the value in the period before")
+    change: float | None = Field(default=None, exclude_if=_unset, description="with run --compare-previous: current / previous - 1 (0.1 is +10%)")
 
     _when_asked = ("current", "previous", "change")
 
@@ -113,7 +111,7 @@ class Finding(_Optional):
         default=None, description="a roll-up's child scopes, each {scope, evidence, money}: the rule fired on each"
     )
     status: Literal["new", "open"] | None = Field(
-        default=None, description="with run --since OLD.json: new since that report, or still open"
+        default=None, exclude_if=_unset, description="with run --since OLD.json: new since that report, or still open"
     )
 
     _when_asked = ("status",)
@@ -178,10 +176,10 @@ class Summary(_Optional):
         default=None, description="money at stake over all findings, each piece counted once (docs/rules.md)"
     )
     money_basis: str | None = None
-    since: str | None = Field(default=None, description="with run --since: the earlier report compared with")
-    new_findings: int | None = Field(default=None, description="with run --since: findings that are new since that report")
+    since: str | None = Field(default=None, exclude_if=_unset, description="with run --since: the earlier report compared with")
+    new_findings: int | None = Field(default=None, exclude_if=_unset, description="with run --since: findings that are new since that report")
     resolved: list[ResolvedFinding] | None = Field(
-        default=None, description="with run --since: findings of that report that no longer fire"
+        default=None, exclude_if=_unset, description="with run --since: findings of that report that no longer fire"
     )
 
     _when_asked = ("since", "new_findings", "resolved")
@@ -200,7 +198,7 @@ class Report(_Optional):
     metrics: list[ScopeMetrics] = Field(default_factory=list)
     summary: Summary
     warnings: list[str] = Field(default_factory=list)
-    comparison: Comparison | None = Field(default=None, description="with run --compare-previous: the periods compared")
+    comparison: Comparison | None = Field(default=None, exclude_if=_unset, description="with run --compare-previous: the periods compared")
 
     _when_asked = ("comparison",)
 
