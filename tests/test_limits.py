@@ -171,3 +171,16 @@ def test_every_limit_is_documented_with_its_default_and_purpose():
         assert shown in line, f"docs/limits.md: {row['name']} should show its default {shown}"
         assert row["variable"] == "KPI_ADVISOR_LIMIT_" + row["name"].upper()
     assert "`KPI_ADVISOR_LIMIT_<NAME>`" in text
+
+
+def test_limits_are_read_once_per_evaluation_and_overrides_still_apply(monkeypatch):
+    from kpi_advisor import limits
+
+    monkeypatch.delenv("KPI_ADVISOR_LIMIT_DATA_ROWS", raising=False)
+    with limits.pinned() as pinned:
+        monkeypatch.setenv("KPI_ADVISOR_LIMIT_DATA_ROWS", "7")
+        assert limits.current() is pinned  # the environment is not walked again inside
+        with limits.override(data_rows=5):
+            assert limits.current().data_rows == 5
+        assert limits.current() is pinned
+    assert limits.current().data_rows == 7

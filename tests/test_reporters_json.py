@@ -52,3 +52,18 @@ def test_cli_lang_flag_and_environment():
     assert "klik ved" in flag["findings"][0]["message"]
     bad = runner.invoke(cli, ["run", str(ACME), "--lang", "fr"])
     assert bad.exit_code == 2 and "'fr' is not one of" in bad.output
+
+
+def test_json_is_pydantics_serializer_with_one_float_spelling():
+    from kpi_advisor.models.report import Finding, Report, Summary, to_json
+    from kpi_advisor.plugins.reports.json_report import render_json
+
+    finding = Finding(rule="r", severity="low", stage="interest", scope={"campaign": "ünïcode"}, evidence={"ctr": 9.4e-05, "tiny": 1e-07, "n": 3.0},
+                      thresholds={}, message="m\x1b", recommendation="x")
+    report = Report(client="c", business_model="b", currency="EUR", summary=Summary(findings_total=1, by_rule={"r": 1}), findings=[finding])
+    text = render_json(report)
+    assert text == report.model_dump_json(indent=2) + "\n" == to_json(report) + "\n"
+    assert '"ctr": 0.000094' in text and '"tiny": 1e-7' in text and '"n": 3.0' in text
+    assert "ünïcode" in text and "\\u001b" in text  # UTF-8 as it is; control characters escaped
+    assert '"status"' not in text  # asked-for fields only when set
+    assert json.loads(text)["findings"][0]["evidence"]["ctr"] == 9.4e-05

@@ -68,3 +68,33 @@ def test_bench_generator_makes_consistent_skewed_exports():
     assert volume.max() > 4 * volume.median()  # a few accounts are much larger than the rest
     assert frame.select(pl.struct("date", "campaign", "ad").is_unique().all()).item()
     assert module.generate(100_000).equals(frame)  # same seed, same data
+
+
+def test_bench_agency_shape_has_many_short_campaigns_named_per_account():
+    pytest.importorskip("numpy", reason="the bench generator needs numpy: pip install -e '.[bench]'")
+    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    frame = module.generate(20_000, shape="agency")
+    assert frame.height == 20_000
+    shape = frame.select(pl.col("account").n_unique().alias("accounts"), pl.col("campaign").n_unique().alias("campaigns")).row(0, named=True)
+    assert shape == {"accounts": 20, "campaigns": 20 * 5 * 20}  # 1,000 accounts x 5 channels x 20 campaigns per 1M rows
+    days = frame.group_by("campaign").agg(pl.len().alias("days"), pl.col("account").n_unique().alias("owners"))
+    assert days.get_column("days").unique().to_list() == [10] and days.get_column("owners").max() == 1
+    assert frame.select(pl.struct("date", "campaign", "ad").is_unique().all()).item()
+
+
+def test_trend_period_is_worked_out_once_per_dataset(monkeypatch):
+    from kpi_advisor.data.sources import Dataset
+    from kpi_advisor.evaluation import tables
+
+    dates = pl.date_range(pl.date(2026, 1, 1), pl.date(2026, 6, 30), eager=True)
+    dataset = Dataset(frame=pl.DataFrame({"date": dates, "clicks": [1.0] * len(dates)}), dims=["date"], counts=["clicks"])
+    calls = []
+    real = tables._choose_period
+    monkeypatch.setattr(tables, "_choose_period", lambda d, p: calls.append(p) or real(d, p))
+    assert tables.choose_period(dataset) == tables.choose_period(dataset) == "month"
+    assert calls == ["auto"]
+    dataset.frame = dataset.frame.head(40)  # other rows: asked again
+    assert tables.choose_period(dataset) == "week"
+    assert calls == ["auto", "auto"]
