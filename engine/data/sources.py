@@ -351,6 +351,25 @@ def _percent_counts(frame: pl.DataFrame, counts: list[str], locate: Locator, pro
             problems.append(_at(locate(row, column), f"expected a count, got a percentage {value!r}; is this a rate in the wrong column?"))
 
 
+def _columns_in_doubt(frame: pl.DataFrame, numbers: pl.DataFrame, counts: list[str]) -> list[str]:
+    """The count columns with a cell that is unreadable, not finite or negative, from one query
+    (each column's own checks below are several small queries, too many on every warm evaluate)."""
+    if not counts:
+        return []
+    raw = frame.select([pl.col(c).alias(f"__raw{i}") for i, c in enumerate(counts)])
+    both = pl.concat([numbers.select(counts), raw], how="horizontal")
+    flags = []
+    for i, column in enumerate(counts):
+        value, cell = pl.col(column), pl.col(f"__raw{i}")
+        unread = value.is_null() & cell.is_not_null()
+        if frame.schema[column] == pl.String:
+            unread = unread & ~cell.str.strip_chars().is_in(NULL_TOKENS)
+        bad = unread | (value.is_nan() | value.is_infinite()).fill_null(False) | (value < 0).fill_null(False)
+        flags.append(bad.any().alias(column))
+    row = both.select(flags).row(0, named=True)
+    return [column for column in counts if row[column]]
+
+
 def _numbers(frame: pl.DataFrame, counts: list[str], locate: Locator, problems: list[Problem]) -> pl.DataFrame:
     """All count columns as Float64 in one pass, checked: numeric, finite, non-negative."""
     plain = plain_numbers(frame, counts)
@@ -363,7 +382,7 @@ def _numbers(frame: pl.DataFrame, counts: list[str], locate: Locator, problems: 
             exprs.append(col.cast(pl.Float64, strict=False).alias(column))
     numbers = frame.select(exprs)
     checks = []
-    for column in counts:
+    for column in _columns_in_doubt(frame, numbers, counts):
         value = numbers.get_column(column)
         raw = frame.get_column(column)
         unread = value.is_null() & raw.is_not_null()
