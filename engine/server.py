@@ -482,7 +482,9 @@ def evaluate_request(advisor: Advisor, limits: ServiceLimits, body: bytes, media
     if max_findings is not None and len(report.findings) > max_findings:
         report.findings = report.findings[:max_findings]
     report.summary.findings_shown = len(report.findings)
-    return report.model_dump_json().encode()
+    from .models.report import to_json
+
+    return to_json(report, indent=None).encode()
 
 
 # --- evaluations in worker processes ------------------------------------------------------

@@ -149,6 +149,7 @@ def _evaluate_group(job: _Job):
         import polars as pl
         import pyarrow as pa
 
+        from .models.report import to_json
         from .pipeline import run_pipeline
 
         frame = pl.from_arrow(table)
@@ -156,7 +157,7 @@ def _evaluate_group(job: _Job):
             frame = frame.drop(ALL_GROUP)
         try:
             report = run_pipeline(_prepared(job), data=frame)
-            text = report.model_dump_json()
+            text = to_json(report, indent=None)
             count = report.summary.findings_total
         except ConfigError as exc:
             # A group whose data is bad fails alone, with the same lines the CLI would print.
