@@ -90,6 +90,15 @@ def approaches(size: str, fmt: str, out: Path, shape: str = "campaigns") -> dict
     return commands
 
 
+# Read in a child process: a report parsed here would grow this process, and a forked child's
+# peak memory (ru_maxrss) starts at its parent's size, so every later measurement would carry it.
+_SUMMARY = "import json, sys; d = json.load(open(sys.argv[1])); print(json.dumps({'summary': d.get('summary', {}), 'counts': d.get('counts', {})}))"
+
+
+def _summary(path: Path) -> dict:
+    return json.loads(subprocess.run([PYTHON, "-c", _SUMMARY, str(path)], check=True, capture_output=True, text=True).stdout)
+
+
 def measure(size: str, fmt: str, runs: int, slow_runs: int, shape: str = "campaigns", per_record: bool = True) -> list[Measured]:
     results: dict[str, Measured] = {}
     with tempfile.TemporaryDirectory(prefix="kpi-bench-") as tmp:
@@ -110,11 +119,7 @@ def measure(size: str, fmt: str, runs: int, slow_runs: int, shape: str = "campai
         for name, file in (("kpi-advisor run", "kpi.json"), ("kpi-advisor run, 4 rules", "kpi4.json"), ("hand-written polars", "polars.json"),
                            ("duckdb SQL", "duckdb.json"), ("zen-engine per record", "zen.json"), ("rule-engine per record", "rule_engine.json")):
             if name in results:
-                # Only what the table shows: a whole report held here would inflate the peak memory
-                # of every later child (a forked child's maxrss starts at this process's size).
-                data = json.loads((out / file).read_text())
-                results[name].result = {"summary": data.get("summary", {}), "counts": data.get("counts", {})}
-                del data
+                results[name].result = _summary(out / file)
         if "kpi-advisor run, 4 rules" in results and "hand-written polars" in results:
             stem = f"ads_{size}" if shape == "campaigns" else f"{shape}_{size}"
             check = subprocess.run([PYTHON, str(BENCH / "check_same.py"), str(DATA / f"config4_{stem}_{fmt}.yaml"), str(out / "polars.json")],
