@@ -21,7 +21,7 @@ import click
 from .problems import ProblemsError
 
 SEVERITY_CHOICES = ["critical", "high", "medium", "low", "info"]
-SCHEMA_NAMES = ["config", "report", "rules", "profile"]
+SCHEMA_NAMES = ["config", "report", "rules", "profile", "overview"]
 LIST_KINDS = ["models", "goals", "metrics", "rules", "plugins", "benchmarks", "formats", "limits"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 3, 130, 141
@@ -586,7 +586,7 @@ def explain(item_id: str, fmt: str) -> None:
 @click.argument("name", type=click.Choice(SCHEMA_NAMES))
 @guarded
 def schema(name: str) -> None:
-    """Print a JSON Schema (config, report, rules or profile)."""
+    """Print a JSON Schema (config, report, rules, profile, or the portfolio overview)."""
     from .commands.schemas import schema_text
 
     click.echo(schema_text(name), nl=False)

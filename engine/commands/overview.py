@@ -3,6 +3,7 @@ and trend (models/overview.py holds the shape; plugins/reports/overview.py rende
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..i18n.formatting import format_value
@@ -59,7 +60,7 @@ def _entry(outcome: "Outcome") -> dict[str, Any]:
         "name": outcome.name,
         "client": report.client,
         "config": outcome.config,
-        "report": outcome.target or "",
+        "report": Path(outcome.target).name if outcome.target else "",
         "business_model": report.business_model,
         "currency": report.currency,
         "money_at_stake": summary.money_at_stake,

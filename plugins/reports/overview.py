@@ -41,6 +41,21 @@ class OverviewView:
     def count(self, value: float | None) -> str:
         return self.tr.number(value, "count")
 
+    def rule(self, rule_id: str) -> str:
+        from kpi_advisor.loading.catalog import get_catalog
+
+        rule = get_catalog().rules.get(rule_id)
+        return self.tr.template(rule.title) if rule is not None else rule_id
+
+    def message(self, finding) -> str:
+        """The finding's message without its leading "facebook: ", which the overview shows beside it."""
+        text = finding.message
+        for value in [" / ".join(finding.scope.values()), *finding.scope.values(), "all data"]:
+            if value and text.startswith(f"{value}: "):
+                text = text[len(value) + 2:]
+                break
+        return text[:1].upper() + text[1:]
+
     def scope(self, scope: Mapping[str, str]) -> str:
         return " / ".join(scope.values()) or self._("all data")
 
@@ -72,12 +87,12 @@ class OverviewView:
         return self._("{worse} of {n} figures worse than peers").format(worse=self.count(entry.peer_worse or 0), n=self.count(entry.peer_comparisons))
 
     def findings(self, entry) -> str:
-        text = self.count(entry.findings_total)
+        text = self.tr.ngettext("{n} finding", "{n} findings", entry.findings_total).format(n=self.count(entry.findings_total))
         parts = [f"{self.count(n)} {self.severity(sev)}" for sev, n in entry.by_severity.items()]
         return text + (f" ({', '.join(parts)})" if parts else "")
 
     def top(self, finding, currency: str) -> str:
-        text = f"{self.severity(finding.severity)}: {finding.message}"
+        text = f"{self.severity(finding.severity)}: {self.scope(finding.scope)}: {self.message(finding)}"
         if finding.status == "new":
             text = f"[{self._('new')}] " + text
         return text
@@ -95,7 +110,7 @@ class OverviewView:
         reasons.append(self.findings(first))
         if first.top_findings:
             top = first.top_findings[0]
-            reasons.append(self._("first: {finding}").format(finding=f"{top.rule} ({self.scope(top.scope)})"))
+            reasons.append(self._("first: {finding}").format(finding=f"{self.rule(top.rule)} ({self.scope(top.scope)})"))
         return self._("Needs attention first: {client}").format(client=first.client) + " — " + "; ".join(reasons)
 
     def lead(self) -> str:
@@ -197,7 +212,7 @@ def render_html(view: OverviewView) -> str:
             "trend": view.trend(entry.trend, entry.currency),
             "new": entry.trend.new if entry.trend is not None else 0,
             "peers": view.peers(entry),
-            "top": [{"severity": f.severity, "label": view.severity(f.severity), "scope": view.scope(f.scope), "message": f.message,
+            "top": [{"severity": f.severity, "label": view.severity(f.severity), "scope": view.scope(f.scope), "message": view.message(f), "title": view.rule(f.rule),
                      "new": f.status == "new"} for f in entry.top_findings],
             "report": entry.report.rsplit("/", 1)[-1],
         })
