@@ -135,7 +135,7 @@ def _client(outcome: Outcome, path: str, target: str, options: RunOptions, confi
             raise ConfigError(Problem(f"unknown format '{options.fmt}'; known: {', '.join(sorted(prepared.catalog.reporters))}", path="--format"))
         report = run_pipeline(prepared, lang=options.lang, compare_previous=options.compare_previous)
         if options.since is not None:
-            _mark_since(outcome, report, name, Path(options.since))
+            _mark_since(outcome, report, outcome.name, Path(options.since))
         _show_at_most(report, options.max_findings)
     else:
         options_for_render = report_options(loaded, options.audience)
