@@ -240,7 +240,7 @@ LANG_CHOICES = ["en", "de", "da", "id"]
 @click.option("--portfolio-benchmark", is_flag=True,
               help="Portfolio runs: compare each client's rates with the median and quartiles of the other clients of the same business model.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
-              help="Portfolio runs: worker processes (1: none; default: one per core from 4 configs on).")
+              help="Portfolio runs: worker processes (1: none). Default: one per core, used only when the first client shows that a pool saves time.")
 @guarded
 def run(configs: tuple[str, ...], fmt: str | None, output: str | None, fail_on: str | None, max_findings: int | None, lang: str, quiet: bool,
         engine: str, audience: str | None = None, compare_previous: bool = False, since: str | None = None,

@@ -266,3 +266,18 @@ def test_the_agency_example_runs_and_names_the_client_that_needs_attention_first
     assert "needs attention first:" in result.stderr
     dtc = [c for c in overview["clients"] if c["business_model"] == "dtc_ecommerce"]
     assert all(c["peer_comparisons"] for c in dtc)
+
+
+def test_a_pool_is_used_only_where_it_saves_time(monkeypatch):
+    from kpi_advisor.commands import portfolio
+    from kpi_advisor.commands.portfolio import Outcome, pool_pays
+
+    monkeypatch.setattr(portfolio, "cores", lambda: 2)
+    small = Outcome(name="a", config="a.yaml", seconds=0.2, cpu_seconds=0.2)
+    assert not pool_pays(small, 12, 2)  # 12 x 0.2 s: the pool's start costs more than half of 2.4 s
+    single_threaded = Outcome(name="a", config="a.yaml", seconds=3.0, cpu_seconds=3.0)
+    assert pool_pays(single_threaded, 5, 2)
+    assert not pool_pays(single_threaded, 5, 1)
+    # polars already keeps both cores busy: two processes would only share them.
+    busy = Outcome(name="a", config="a.yaml", seconds=3.0, cpu_seconds=5.9)
+    assert not pool_pays(busy, 20, 2)

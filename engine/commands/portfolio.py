@@ -14,8 +14,11 @@ stake, then by severity (docs/portfolio.md).
 - Portfolio benchmarks (``--portfolio-benchmark``, or ``portfolio: {benchmark: true}`` in a
   config) put each client's rates beside the aggregate of the other clients of the same
   business model (evaluation/peers.py): only count, quartiles and median, never a name.
-- Configs run in parallel in a pool of worker processes (``--jobs``; by default one per core,
-  at most MAX_JOBS, and only from PARALLEL_FROM configs on, where a pool pays for its start).
+- Configs run in parallel in a pool of worker processes where that pays: ``--jobs N`` asks for
+  N workers; by default the first client runs in this process, and a pool (one worker per core,
+  at most MAX_JOBS) takes the rest only when the time that client took, times the clients left,
+  says the pool saves more than its start costs (POOL_START_SECONDS: a worker process imports
+  polars and the plugins and builds the catalog anew). Small configs run one after the other.
 """
 
 from __future__ import annotations
@@ -37,9 +40,9 @@ CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
 OVERVIEW_NAME = "overview"
 OVERVIEW_FORMATS = ("json", "text", "markdown", "html")
 MAX_JOBS = 8
-# Below this many configs the pool's start (about a second per worker: polars and the
-# plugins are imported anew) costs more than running them one after the other saves.
-PARALLEL_FROM = 4
+# What starting a pool costs before its first report, measured on 2 cores: the process that
+# forks the workers imports the engine (about 1.5 s), each worker builds the catalog (0.7 s).
+POOL_START_SECONDS = 2.5
 TOP_FINDINGS = 3
 
 
@@ -70,6 +73,7 @@ class Outcome:
     since: str | None = None
     money_before: float | None = None
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # CPU time of this process (all its threads: polars runs queries on several)
 
 
 def _inputs(loaded: Any, extra: Iterable[Path]) -> list[Path]:
@@ -100,7 +104,7 @@ def client_job(path: str, name: str, target: str, options: RunOptions, configs: 
     Runs in a worker process; every problem comes back as lines, never as an exception."""
     from ..limits import override
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     outcome = Outcome(name=name, config=path)
     try:
         with override(**options.limits):
@@ -112,6 +116,7 @@ def client_job(path: str, name: str, target: str, options: RunOptions, configs: 
         outcome.problems = [f"{path}: internal error: {type(exc).__name__}: {exc} (run it alone with --debug for details; please report it)"]
         outcome.report = None
     outcome.seconds = time.perf_counter() - started
+    outcome.cpu_seconds = time.process_time() - cpu
     return outcome
 
 
@@ -213,28 +218,48 @@ def discover(paths: Iterable[str]) -> tuple[list[tuple[str, str]], list[tuple[st
     return configs, refused
 
 
+def cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 def jobs_for(requested: int | None, configs: int) -> int:
-    """How many worker processes: --jobs when given (1 = none), else one per core (at most
-    MAX_JOBS) from PARALLEL_FROM configs on."""
+    """The most worker processes: --jobs when given (1 = none), else one per core, at most MAX_JOBS."""
     if requested is not None and requested > 0:
         return max(1, min(requested, configs))
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if configs < PARALLEL_FROM or cores < 2:
-        return 1
-    return max(1, min(cores, MAX_JOBS, configs))
+    return max(1, min(cores(), MAX_JOBS, configs))
 
 
-# --- running ---------------------------------------------------------------------------------
+def pool_pays(first: Outcome, left: int, workers: int) -> bool:
+    """Whether a pool of ``workers`` finishes ``left`` more clients like ``first`` sooner than this process.
+
+    One after the other they take ``left`` times its wall time; in a pool, at best ``left`` times its
+    CPU time shared among the workers. A client whose polars queries already keep every core busy
+    (CPU time = cores x wall time) gains nothing from a pool; small single-threaded ones gain only
+    when there are enough of them to pay the pool's start."""
+    serial = first.seconds * left
+    pooled = first.cpu_seconds * left / max(1, min(workers, cores()))
+    return workers > 1 and serial - pooled > POOL_START_SECONDS
 
 
-def _run_all(calls: list[tuple], jobs: int, done: Callable[[Outcome], None]) -> list[Outcome]:
-    """client_job over every call, in a pool when jobs > 1; results in the calls' order."""
+def _run_all(calls: list[tuple], jobs: int, done: Callable[[Outcome], None], *, adaptive: bool = False) -> list[Outcome]:
+    """client_job over every call, in a pool of ``jobs`` workers (with ``adaptive``: only if the first
+    call, run here, shows that the pool pays); results in the calls' order."""
+    results: list[Outcome] = []
+    if adaptive and calls:
+        results.append(client_job(*calls[0]))
+        done(results[0])
+        if not pool_pays(results[0], len(calls) - 1, jobs):
+            jobs = 1
+        calls = calls[1:]
     if jobs <= 1:
-        results = []
         for call in calls:
             results.append(client_job(*call))
             done(results[-1])
         return results
+    return results + _in_pool(calls, jobs, done)
+
+
+def _in_pool(calls: list[tuple], jobs: int, done: Callable[[Outcome], None]) -> list[Outcome]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -285,12 +310,15 @@ def run_portfolio(paths: Iterable[str], output: str, options: RunOptions, *, job
     every = tuple(path for path, _ in configs)
     targets = {name: str(out / f"{name}{options.extension}") for _, name in configs}
     workers = jobs_for(jobs, len(configs))
+    adaptive = jobs is None or jobs == 0
     tick = progress or (lambda name: None)
     first = [(path, name, targets[name], options, every) for path, name in configs]
     # Without portfolio benchmarks each worker writes its client's report at once; with them,
     # the reports wait until every client's figures are in.
-    outcomes = _run_all([(*call, None, None, False) for call in first], workers, lambda o: tick(o.name)) \
-        if options.peer_flag or _any_wants_peers(configs) else _run_all(first, workers, lambda o: tick(o.name))
+    if options.peer_flag or _any_wants_peers(configs):
+        first = [(*call, None, None, False) for call in first]
+    outcomes = _run_all(first, workers, lambda o: tick(o.name), adaptive=adaptive)
+    used = workers if not adaptive or (outcomes and pool_pays(outcomes[0], len(outcomes) - 1, workers)) else 1
     if any(o.report is not None and o.target is None for o in outcomes):
         from ..evaluation.peers import compare
         from ..loading.catalog import get_catalog
@@ -299,7 +327,7 @@ def run_portfolio(paths: Iterable[str], output: str, options: RunOptions, *, job
         peers = compare(reports, [o.wants_peers for o in outcomes], get_catalog(), [o.min_peers for o in outcomes])
         second = [(o.config, o.name, targets[o.name], options, every, o.report, peers[i], True)
                   for i, o in enumerate(outcomes) if o.report is not None]
-        written = {o.name: o for o in _run_all(second, workers, lambda o: None)}
+        written = {o.name: o for o in _run_all(second, workers, lambda o: None, adaptive=adaptive)}
         outcomes = [_merge(o, written.get(o.name)) for o in outcomes]
     from .overview import build_overview, render_overview
 
@@ -312,7 +340,7 @@ def run_portfolio(paths: Iterable[str], output: str, options: RunOptions, *, job
 
     write_output(overview_path, render_overview(overview, fmt, options.lang), inputs=[Path(c) for c in every])
     return PortfolioResult(outcomes=outcomes, refused=refused, overview=overview, overview_path=overview_path,
-                           seconds=time.perf_counter() - started, jobs=workers)
+                           seconds=time.perf_counter() - started, jobs=used)
 
 
 def _merge(first: Outcome, second: Outcome | None) -> Outcome:
