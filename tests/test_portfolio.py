@@ -273,6 +273,7 @@ def test_a_pool_is_used_only_where_it_saves_time(monkeypatch):
     from kpi_advisor.commands.portfolio import Outcome, pool_pays
 
     monkeypatch.setattr(portfolio, "cores", lambda: 2)
+    monkeypatch.setattr(portfolio.os, "getloadavg", lambda: (1.0, 1.0, 1.0))  # only this run
     small = Outcome(name="a", config="a.yaml", seconds=0.2, cpu_seconds=0.2)
     assert not pool_pays(small, 12, 2)  # 12 x 0.2 s: the pool's start costs more than half of 2.4 s
     single_threaded = Outcome(name="a", config="a.yaml", seconds=3.0, cpu_seconds=3.0)
@@ -281,3 +282,6 @@ def test_a_pool_is_used_only_where_it_saves_time(monkeypatch):
     # polars already keeps both cores busy: two processes would only share them.
     busy = Outcome(name="a", config="a.yaml", seconds=3.0, cpu_seconds=5.9)
     assert not pool_pays(busy, 20, 2)
+    # Other work keeps the machine's cores busy: no pool, however slow the first client looked.
+    monkeypatch.setattr(portfolio.os, "getloadavg", lambda: (3.5, 3.0, 3.0))
+    assert not pool_pays(Outcome(name="a", config="a.yaml", seconds=9.0, cpu_seconds=3.0), 5, 2)

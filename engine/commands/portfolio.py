@@ -229,16 +229,28 @@ def jobs_for(requested: int | None, configs: int) -> int:
     return max(1, min(cores(), MAX_JOBS, configs))
 
 
+def free_cores() -> float:
+    """Cores not already busy with other work (the load average less this process's own run)."""
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        load = 1.0
+    return cores() - max(0.0, load - 1.0)
+
+
 def pool_pays(first: Outcome, left: int, workers: int) -> bool:
     """Whether a pool of ``workers`` finishes ``left`` more clients like ``first`` sooner than this process.
 
-    One after the other they take ``left`` times its wall time; in a pool, at best ``left`` times its
-    CPU time shared among the workers. A client whose polars queries already keep every core busy
-    (CPU time = cores x wall time) gains nothing from a pool; small single-threaded ones gain only
-    when there are enough of them to pay the pool's start."""
-    serial = first.seconds * left
-    pooled = first.cpu_seconds * left / max(1, min(workers, cores()))
-    return workers > 1 and serial - pooled > POOL_START_SECONDS
+    The first client's CPU time over its wall time says how many cores it keeps busy by itself
+    (polars runs a large client's queries on several). One after the other the rest take
+    ``left`` x CPU time / that; in a pool, CPU time / the cores the workers can use, which are
+    only the cores not already busy with other work. The difference must pay the pool's start."""
+    usable = min(workers, int(free_cores()))
+    if usable < 2 or first.seconds <= 0:
+        return False
+    own = min(max(first.cpu_seconds / first.seconds, 1.0), float(cores()))
+    saved = first.cpu_seconds * left * (1 / own - 1 / max(usable, own))
+    return saved > POOL_START_SECONDS
 
 
 def _run_all(calls: list[tuple], jobs: int, done: Callable[[Outcome], None], *, adaptive: bool = False) -> list[Outcome]:
