@@ -285,3 +285,20 @@ def test_a_pool_is_used_only_where_it_saves_time(monkeypatch):
     # Other work keeps the machine's cores busy: no pool, however slow the first client looked.
     monkeypatch.setattr(portfolio.os, "getloadavg", lambda: (3.5, 3.0, 3.0))
     assert not pool_pays(Outcome(name="a", config="a.yaml", seconds=9.0, cpu_seconds=3.0), 5, 2)
+
+
+def test_each_failed_config_is_named_at_the_start_of_its_lines(tmp_path):
+    folder = tmp_path / "clients"
+    folder.mkdir()
+    shop(folder, "Alpha", 1)
+    (folder / "bad.csv").write_text("impressions,clicks\n10,x\n", encoding="utf-8")
+    (folder / "beta.yaml").write_text("client: Beta\nbusiness_model: b2b\ndata:\n  - csv: bad.csv\n", encoding="utf-8")
+    (folder / "gamma.yaml").write_text("client: [\n", encoding="utf-8")
+    result = invoke("run", folder, "-o", tmp_path / "out", "--format", "json", "-j", "1")
+    assert result.exit_code == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 2, errors
+    assert errors[0].startswith(f"error: {folder / 'beta.yaml'}: ") and "bad.csv:2: clicks" in errors[0]
+    assert errors[1].startswith(f"error: {folder / 'gamma.yaml'}:2:")
+    assert "Traceback" not in result.output
+    assert (tmp_path / "out" / "alpha.json").is_file()

@@ -90,12 +90,21 @@ def _inputs(loaded: Any, extra: Iterable[Path]) -> list[Path]:
 
 
 def _problem_lines(config: str, exc: ProblemsError) -> list[str]:
-    """Each problem on one line that names the config file (a problem from a data file names that file)."""
+    """Each problem on one line that starts with the config file (then, for a problem in a data
+    file, rule pack or plugin, that file and line)."""
     lines = []
     for problem in exc.problems:
         text = str(problem)
-        lines.append(text if problem.file else f"{config}: {text}")
+        own = problem.file is not None and _same_path(problem.file, config)
+        lines.append(text if own else f"{config}: {text}")
     return lines
+
+
+def _same_path(a: str, b: str) -> bool:
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except (OSError, RuntimeError):
+        return a == b
 
 
 def client_job(path: str, name: str, target: str, options: RunOptions, configs: tuple[str, ...],
