@@ -302,3 +302,17 @@ def test_each_failed_config_is_named_at_the_start_of_its_lines(tmp_path):
     assert errors[1].startswith(f"error: {folder / 'gamma.yaml'}:2:")
     assert "Traceback" not in result.output
     assert (tmp_path / "out" / "alpha.json").is_file()
+
+
+def test_a_json_config_can_ask_for_portfolio_benchmarks(shops, tmp_path):
+    import yaml
+
+    config = shops / "quillon_shop.yaml"
+    data = yaml.safe_load(config.read_text())
+    data["portfolio"] = {"benchmark": True}
+    (shops / "quillon_shop.json").write_text(json.dumps(data, default=str), encoding="utf-8")  # one line
+    config.unlink()
+    out = tmp_path / "r"
+    assert invoke("run", shops, "-o", out, "--format", "json", "-j", "1", "-q").exit_code == 0
+    assert json.loads((out / "quillon_shop.json").read_text())["peers"]["comparisons"]
+    assert "peers" not in json.loads((out / "corvid_home.json").read_text())

@@ -143,16 +143,14 @@ def _client(outcome: Outcome, path: str, target: str, options: RunOptions, confi
     outcome.wants_peers = options.peer_flag or settings.benchmark
     outcome.min_peers = settings.min_peers
     inputs = _inputs(loaded, [Path(c) for c in configs])
+    options_for_render = report_options(loaded, options.audience)  # a bad logo fails before the work
     if report is None:
-        options_for_render = report_options(loaded, options.audience)  # a bad logo fails before the work
         if options.fmt not in prepared.catalog.reporters:
             raise ConfigError(Problem(f"unknown format '{options.fmt}'; known: {', '.join(sorted(prepared.catalog.reporters))}", path="--format"))
         report = run_pipeline(prepared, lang=options.lang, compare_previous=options.compare_previous)
         if options.since is not None:
             _mark_since(outcome, report, outcome.name, Path(options.since))
         _show_at_most(report, options.max_findings)
-    else:
-        options_for_render = report_options(loaded, options.audience)
     if peers is not None:
         report.peers = peers
     outcome.report = report
@@ -376,7 +374,8 @@ def _any_wants_peers(configs: list[tuple[str, str]]) -> bool:
     """Whether a config asks for portfolio benchmarks (read cheaply: only its portfolio: key)."""
     import re
 
-    pattern = re.compile(r'^\s*"?portfolio"?\s*:', re.MULTILINE)
+    # A YAML key at the start of a line, or a JSON key anywhere; a false match only costs the wait.
+    pattern = re.compile(r'(?:^|[\s{,])"?portfolio"?\s*:', re.MULTILINE)
     for path, _ in configs:
         try:
             with open(path, encoding="utf-8", errors="replace") as handle:
