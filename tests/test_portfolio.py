@@ -48,13 +48,26 @@ def shop(folder: Path, name: str, index: int, *, benchmark: bool = False, leak: 
 NAMES = ["Quillon Shop", "Bramblewick", "Zephyrine Goods", "Marlowe Supply", "Ostrava Tea", "Pennywhistle", "Corvid Home"]
 
 
-@pytest.fixture
-def shops(tmp_path: Path) -> Path:
-    folder = tmp_path / "clients"
+def _shops(folder: Path) -> Path:
     folder.mkdir()
     for index, name in enumerate(NAMES):
         shop(folder, name, index, leak=index == 3, money=3.0 if index == 3 else 1.0)
     return folder
+
+
+@pytest.fixture
+def shops(tmp_path: Path) -> Path:
+    return _shops(tmp_path / "clients")
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory) -> tuple[Path, dict[str, dict]]:
+    """The shops, and each one's plain JSON report (no portfolio benchmark), made once."""
+    base = tmp_path_factory.mktemp("portfolio")
+    folder = _shops(base / "clients")
+    plain = base / "plain"
+    assert invoke("run", folder, "-o", plain, "--format", "json", "-j", "1", "-q").exit_code == 0
+    return folder, {p.stem: json.loads(p.read_text()) for p in plain.glob("*.json") if p.stem != "overview"}
 
 
 def test_a_folder_gives_one_report_per_client_and_an_overview_that_ranks_them(shops, tmp_path):
@@ -89,15 +102,19 @@ def test_a_folder_gives_one_report_per_client_and_an_overview_that_ranks_them(sh
 
 
 @pytest.mark.parametrize("fmt, ext", [("html", ".html"), ("markdown", ".md"), ("text", ".txt")])
-def test_the_overview_comes_in_the_chosen_format(shops, tmp_path, fmt, ext):
+def test_the_overview_comes_in_the_chosen_format(shared, tmp_path, fmt, ext):
+    shops, own = shared
+    configs = sorted(shops.iterdir())[:3]
     out = tmp_path / "reports"
-    result = invoke("run", *sorted(shops.iterdir())[:3], "-o", out, "--format", fmt, "-j", "1", "-q")
+    result = invoke("run", *configs, "-o", out, "--format", fmt, "-j", "1", "-q")
     assert result.exit_code == 0, result.output
     assert sorted(p.suffix for p in out.iterdir()) == [ext] * 4
     text = (out / f"overview{ext}").read_text()
     assert "Needs attention first" in text or "No rule fired" in text
-    positions = [text.index(json.loads(invoke("run", c, "--format", "json").stdout)["client"]) for c in sorted(shops.iterdir())[:3]]
-    assert all(p >= 0 for p in positions)
+    # Ranked by money at stake: the names appear in that order.
+    ranked = sorted((own[c.stem] for c in configs), key=lambda r: -(r["summary"]["money_at_stake"] or 0))
+    positions = [text.index(report["client"]) for report in ranked]
+    assert positions == sorted(positions)
 
 
 def test_output_must_be_a_folder_and_bad_names_are_refused(shops, tmp_path):
@@ -191,13 +208,11 @@ def _numbers(text: str, fmt: str) -> set[float]:
 
 
 @pytest.mark.parametrize("fmt", ["json", "html"])
-def test_portfolio_benchmarks_show_only_the_aggregate_of_the_other_clients(shops, tmp_path, fmt):
+def test_portfolio_benchmarks_show_only_the_aggregate_of_the_other_clients(shared, tmp_path, fmt):
+    shops, own = shared
     out = tmp_path / f"reports-{fmt}"
     result = invoke("run", shops, "-o", out, "--format", fmt, "--portfolio-benchmark", "-j", "1", "-q")
     assert result.exit_code == 0, result.output
-    plain = tmp_path / "plain"
-    invoke("run", shops, "-o", plain, "--format", "json", "-j", "1", "-q")
-    own = {p.stem: json.loads(p.read_text()) for p in plain.glob("*.json") if p.stem != "overview"}
     assert len(own) == len(NAMES)
     for stem, report in own.items():
         text = (out / f"{stem}.{'json' if fmt == 'json' else 'html'}").read_text()
