@@ -167,6 +167,9 @@ def test_since_matches_each_client_to_its_own_earlier_report(shops, tmp_path):
     first = next(c for c in overview["clients"] if c["name"] == "marlowe_supply")
     assert first["trend"]["since"] == "none" and first["trend"]["new"] == first["findings_total"] > 0
     assert sum(c["trend"]["new"] for c in overview["clients"]) == overview["new_findings"] == first["findings_total"]
+    # One config with the folder: its own earlier report is used.
+    single = invoke("run", shops / "corvid_home.yaml", "--format", "json", "--since", old)
+    assert single.exit_code == 0 and json.loads(single.stdout)["summary"]["since"] == "corvid_home.json"
     # One report file for several configs is a usage error.
     result = invoke("run", shops, "-o", tmp_path / "x", "--since", old / "alpha.json")
     assert result.exit_code == 2
