@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     from .portfolio import Outcome, RunOptions
 
 TOP_FINDINGS = 3
-RANK_BY_MONEY = "money at stake (each client's findings, every piece of money counted once), then worst severity, then number of findings"
+RANK_BY_MONEY = ("money at stake (each client's findings, every piece of money counted once), then worst severity, then number of "
+                 "findings, then figures worse than the peers")
 RANK_BY_SEVERITY = ("worst severity, then money at stake, then number of findings: the clients report in different currencies, "
                     "which are not converted, so money decides only between clients of the same severity")
 
@@ -90,7 +91,7 @@ def build_overview(outcomes: list["Outcome"], refused: list[tuple[str, list[str]
     def key(entry: dict[str, Any]) -> tuple:
         money = -(entry["money_at_stake"] or 0.0)
         severity = _severity_rank(entry["worst_severity"])
-        return ((money, severity) if by_money else (severity, money)) + (-entry["findings_total"], entry["name"])
+        return ((money, severity) if by_money else (severity, money)) + (-entry["findings_total"], -(entry["peer_worse"] or 0), entry["name"])
 
     entries.sort(key=key)
     clients = [ClientEntry(rank=index, **entry) for index, entry in enumerate(entries, start=1)]

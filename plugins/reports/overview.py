@@ -178,7 +178,7 @@ def render_markdown(view: OverviewView) -> str:
             out.append(f"- {inline(view.top(finding, entry.currency))}")
         if not entry.top_findings:
             out.append(f"- {inline(_('No rule fired on this data.'))}")
-        out += ["", f"{inline(_('Report'))}: `{entry.report}`", ""]
+        out += ["", f"{inline(_('Report'))}: [{inline(entry.report)}](<{entry.report}>)", ""]
     if overview.failed:
         out += [f"## {inline(_('Configs that could not be run'))}", ""]
         for failed in overview.failed:
