@@ -348,6 +348,7 @@ def run_portfolio(paths: Iterable[str], output: str, options: RunOptions, *, job
                   for i, o in enumerate(outcomes) if o.report is not None]
         written = {o.name: o for o in _run_all(second, workers, lambda o: None, adaptive=adaptive)}
         outcomes = [_merge(o, written.get(o.name)) for o in outcomes]
+    _stop_forkserver()
     from .overview import build_overview, render_overview
 
     overview = build_overview(outcomes, refused, options)
@@ -360,6 +361,20 @@ def run_portfolio(paths: Iterable[str], output: str, options: RunOptions, *, job
     write_output(overview_path, render_overview(overview, fmt, options.lang), inputs=[Path(c) for c in every])
     return PortfolioResult(outcomes=outcomes, refused=refused, overview=overview, overview_path=overview_path,
                            seconds=time.perf_counter() - started, jobs=used)
+
+
+def _stop_forkserver() -> None:
+    """End the process that forked the workers, if one was started, so the command leaves none behind
+    (it would end by itself once this process exits; the standard library has no public call for it)."""
+    import sys
+
+    forkserver = sys.modules.get("multiprocessing.forkserver")
+    stop = getattr(getattr(forkserver, "_forkserver", None), "_stop", None)
+    if stop is not None:
+        try:
+            stop()
+        except OSError:
+            pass
 
 
 def _merge(first: Outcome, second: Outcome | None) -> Outcome:
