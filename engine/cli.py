@@ -21,7 +21,7 @@ import click
 from .problems import ProblemsError
 
 SEVERITY_CHOICES = ["critical", "high", "medium", "low", "info"]
-SCHEMA_NAMES = ["config", "report", "rules", "profile"]
+SCHEMA_NAMES = ["config", "report", "rules", "profile", "overview"]
 LIST_KINDS = ["models", "goals", "metrics", "rules", "plugins", "benchmarks", "formats", "limits"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 3, 130, 141
@@ -220,7 +220,7 @@ LANG_CHOICES = ["en", "de", "da", "id"]
 
 
 @cli.command()
-@click.argument("config", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("configs", nargs=-1, required=True, metavar="CONFIG...", type=click.Path(allow_dash=True))
 @click.option("--format", "fmt", default=None, help="Report format: text, json, markdown, html, or one a plugin adds. Default: from -o's extension, else text.")
 @click.option("-o", "--output", type=click.Path(allow_dash=True),  # a folder gets write_output's one-line error
               help="Write the report to FILE (atomically, never over an input) instead of stdout; - is stdout.")
@@ -234,12 +234,30 @@ LANG_CHOICES = ["en", "de", "da", "id"]
 @click.option("--engine", type=click.Choice(["polars", "spark"]), default="polars", show_default=True,
               help="spark: read the config's spark sources and evaluate each group (spark.group_by) in the executors; see docs/scaling.md.")
 @click.option("--compare-previous", is_flag=True, help="Put each KPI's latest period beside the period before, with the change.")
-@click.option("--since", "since", type=click.Path(dir_okay=False), metavar="OLD.json",
-              help="Mark findings new or open against an earlier JSON report, list the resolved ones; --fail-on counts new ones only.")
+@click.option("--since", "since", type=click.Path(), metavar="OLD.json",
+              help="Mark findings new or open against an earlier JSON report, list the resolved ones; --fail-on counts new ones only. "
+                   "For a portfolio: the folder of the earlier run's JSON reports (each client matched by name).")
+@click.option("--portfolio-benchmark", is_flag=True,
+              help="Portfolio runs: compare each client's rates with the median and quartiles of the other clients of the same business model.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
+              help="Portfolio runs: worker processes (1: none). Default: one per core, used only when the first client shows that a pool saves time.")
 @guarded
-def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, max_findings: int | None, lang: str, quiet: bool,
-        engine: str, audience: str | None = None, compare_previous: bool = False, since: str | None = None) -> None:
-    """Evaluate one client CONFIG (a YAML or JSON file, or - for stdin) and print the report."""
+def run(configs: tuple[str, ...], fmt: str | None, output: str | None, fail_on: str | None, max_findings: int | None, lang: str, quiet: bool,
+        engine: str, audience: str | None = None, compare_previous: bool = False, since: str | None = None,
+        portfolio_benchmark: bool = False, jobs: int | None = None) -> None:
+    """Evaluate one client CONFIG (a YAML or JSON file, or - for stdin) and print the report.
+
+    Several configs, or a folder of them, make a portfolio run: one report per client in -o FOLDER
+    and an overview ranking the clients (docs/portfolio.md)."""
+    if len(configs) > 1 or os.path.isdir(configs[0]):
+        _run_portfolio(configs, fmt, output, fail_on, max_findings, lang, quiet, engine, audience, compare_previous, since,
+                       portfolio_benchmark, jobs)
+        return
+    if portfolio_benchmark:
+        raise click.BadParameter("compares clients with each other: give a folder or several configs", param_hint="--portfolio-benchmark")
+    config = configs[0]
+    if since is not None and os.path.isdir(since):
+        since = os.path.join(since, Path(config).stem + ".json")  # a folder of earlier reports: this client's own
     import time
 
     from .loading.yamlsafe import read_limited
@@ -314,6 +332,58 @@ def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, m
             sys.exit(1)
         return
     _exit_on_findings([summary], fail_on)
+
+
+def _run_portfolio(configs: tuple[str, ...], fmt: str | None, output: str | None, fail_on: str | None, max_findings: int | None,
+                   lang: str, quiet: bool, engine: str, audience: str | None, compare_previous: bool, since: str | None,
+                   portfolio_benchmark: bool, jobs: int | None) -> None:
+    """Every config of a portfolio: reports and overview into -o FOLDER; exit 2 if a config failed,
+    else 1 for a finding (with --since: a new one) at or above --fail-on."""
+    from .commands.portfolio import RunOptions, current_limits, run_portfolio
+    from .commands.progress import Progress, stderr_is_terminal
+    from .loading.catalog import get_catalog
+    from .problems import ConfigError, Problem
+
+    if "-" in configs:
+        raise ConfigError(Problem("a portfolio run reads config files, not stdin", path="CONFIG"))
+    if engine == "spark":
+        raise ConfigError(Problem("a portfolio (several configs or a folder) runs on the polars engine; run each Spark config on its own "
+                                  "(kpi-advisor run CONFIG --engine spark), see docs/portfolio.md", path="--engine"))
+    catalog = get_catalog()
+    fmt = fmt or "text"
+    if fmt not in catalog.reporters:
+        raise click.BadParameter(f"unknown format '{fmt}'; known: {', '.join(sorted(catalog.reporters))}", param_hint="--format")
+    extension = catalog.reporters[fmt].extension or f".{fmt}"
+    options = RunOptions(fmt=fmt, extension=extension, lang=lang, audience=audience, max_findings=max_findings,
+                         compare_previous=compare_previous, since=since, peer_flag=portfolio_benchmark, limits=current_limits())
+    progress = Progress(not quiet and stderr_is_terminal(), steps=("configs",))
+
+    def sized(count: int) -> None:
+        progress.resize(tuple(f"client {i}" for i in range(count)) + ("overview",))
+
+    with progress:
+        result = run_portfolio(configs, output, options, jobs=jobs, progress=progress.step, steps=sized)
+    for outcome_problems in [problems for _, problems in result.refused] + [o.problems for o in result.outcomes if o.report is None]:
+        for line in outcome_problems:
+            click.echo(f"error: {line}", err=True)
+    ran = [o for o in result.outcomes if o.report is not None]
+    if not quiet:
+        overview = result.overview
+        click.echo(f"wrote {len(ran)} report{'s' if len(ran) != 1 else ''} and {result.overview_path} "
+                   f"({len(overview.failed)} failed, {overview.findings_total} findings"
+                   + (f", {overview.new_findings} new" if overview.new_findings is not None else "")
+                   + f"; {result.seconds:.1f} s, {result.jobs} worker{'s' if result.jobs != 1 else ''})", err=True)
+        if overview.attention_first:
+            click.echo(f"needs attention first: {overview.attention_first}", err=True)
+    if result.overview.failed:
+        sys.exit(EXIT_USAGE)
+    if fail_on is not None and since is not None:
+        from .evaluation.since import new_at_or_above
+
+        if any(new_at_or_above(o.report, fail_on) for o in ran):
+            sys.exit(EXIT_FINDINGS)
+        return
+    _exit_on_findings([o.report.summary for o in ran], fail_on)
 
 
 def _say(level: int, message: str) -> None:
@@ -516,7 +586,7 @@ def explain(item_id: str, fmt: str) -> None:
 @click.argument("name", type=click.Choice(SCHEMA_NAMES))
 @guarded
 def schema(name: str) -> None:
-    """Print a JSON Schema (config, report, rules or profile)."""
+    """Print a JSON Schema (config, report, rules, profile, or the portfolio overview)."""
     from .commands.schemas import schema_text
 
     click.echo(schema_text(name), nl=False)

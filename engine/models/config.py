@@ -187,6 +187,20 @@ class ReportSettings(Model):
     )
 
 
+class PortfolioSettings(Model):
+    """How this client takes part in a portfolio run (``kpi-advisor run FOLDER``; docs/portfolio.md)."""
+
+    benchmark: bool = Field(
+        default=False,
+        description="compare this client's rates with the median and quartiles of the other clients of the same business "
+        "model in the same run; only that aggregate is shown, never another client's name or numbers",
+    )
+    min_peers: int = Field(
+        default=5, ge=5, le=1000,
+        description="fewest other clients a figure needs before it is compared (at least 5, so no one client's number can be read back)",
+    )
+
+
 class ClientConfig(Model):
     client: str = Field(min_length=1)
     business_model: str
@@ -209,4 +223,5 @@ class ClientConfig(Model):
     spark: SparkSettings = Field(default_factory=SparkSettings, description="settings for --engine spark")
     branding: Branding = Field(default_factory=Branding, description="the consultant's name, logo, colours and footer in the HTML report")
     report: ReportSettings = Field(default_factory=ReportSettings, description="how the report is written")
+    portfolio: PortfolioSettings = Field(default_factory=PortfolioSettings, description="portfolio runs: benchmarks against the agency's other clients")
 

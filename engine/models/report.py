@@ -170,6 +170,37 @@ class Summary(_Optional):
     _when_asked = ("since", "new_findings", "resolved")
 
 
+
+class PeerDistribution(Model):
+    """The other clients' values of one metric on one scope: only the aggregate."""
+
+    n: int = Field(description="how many other clients of the same business model (and currency) have the metric here")
+    q1: float = Field(description="lower quartile of their values, rounded to two significant digits")
+    median: float = Field(description="median of their values, rounded to two significant digits")
+    q3: float = Field(description="upper quartile of their values, rounded to two significant digits")
+
+
+class PeerComparison(Model):
+    metric: str
+    scope: dict[str, str] = Field(description="{} for all the client's data, else {'channel': platform}")
+    value: float = Field(description="the client's own value on that scope (from its report's metrics)")
+    peers: PeerDistribution
+    position: Literal["below", "within", "above"] = Field(description="the client's value against the peers' quartiles")
+    verdict: Literal["better", "worse", "typical", "within_chance"] = Field(
+        description="better or worse than the middle half of the peers (by the metric's direction) and beyond chance "
+        "against their median; within_chance when outside the quartiles but the interval holds the median")
+    significance: Significance | None = Field(
+        default=None, description="the interval of the client's own rate on its counts; the bound is the peers' median")
+
+
+class PeerBenchmark(Model):
+    source: str = Field(description="where the figures come from: the agency's own portfolio")
+    business_model: str
+    min_peers: int = Field(description="fewest other clients a figure needs; scopes with fewer are not compared")
+    comparisons: list[PeerComparison] = Field(default_factory=list)
+    note: str = ""
+
+
 class Report(_Optional):
     schema_version: Literal["1"] = SCHEMA_VERSION
     client: str
@@ -184,5 +215,8 @@ class Report(_Optional):
     summary: Summary
     warnings: list[str] = Field(default_factory=list)
     comparison: Comparison | None = Field(default=None, description="with run --compare-previous: the periods compared")
+    peers: PeerBenchmark | None = Field(
+        default=None, description="with a portfolio run and portfolio benchmarks: this client beside the aggregate of its peers")
 
-    _when_asked = ("comparison",)
+    _when_asked = ("comparison", "peers")
+

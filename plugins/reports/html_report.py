@@ -31,6 +31,7 @@ from kpi_advisor import ReportFormat, __version__, hookimpl
 from .branding import Brand, resolve_branding
 from .funnel import Funnel, Step, wrong_side
 from .view import ReportView
+from .peers import html_context as peer_context
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STAGE_COLOURS = {
@@ -128,6 +129,7 @@ def build_context(view: HtmlView, brand: Brand, env) -> dict[str, Any]:
         "goals": _goals(view),
         "values": _values(view),
         "notes": _notes(view),
+        "peers": peer_context(view),
         "footer": _("Made with kpi-advisor {version} from the data of {rows} rows.").format(
             version=__version__, rows=view.count(report.summary.rows)
         ),

@@ -10,6 +10,7 @@ from kpi_advisor import ReportFormat, hookimpl
 
 from .funnel import Funnel
 from .view import ReportView
+from .peers import markdown_lines as peer_lines
 
 
 def cell(text: object) -> str:
@@ -48,6 +49,7 @@ def render_markdown(report, options=None) -> str:
     out += _summary(view)
     out += _funnels(view)
     out += _findings(view)
+    out += peer_lines(view)
     out += _kpis(view)
     out += _goals(view)
     out += _values(view)

@@ -10,6 +10,7 @@ from kpi_advisor import ReportFormat, hookimpl
 
 from .funnel import Funnel
 from .view import ReportView
+from .peers import print_text as print_peers
 
 SEVERITY_STYLES = {"critical": "bold white on red", "high": "bold red", "medium": "bold yellow", "low": "cyan", "info": "blue"}
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -38,6 +39,7 @@ def render_text(report, options=None) -> str:
     _funnels(console, view)
     _findings(console, view)
     _resolved(console, view)
+    print_peers(console, view, _heading, _indent)
     _kpis(console, view)
     _goals(console, view)
     _values(console, view)
