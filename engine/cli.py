@@ -217,6 +217,28 @@ def _input_paths(loaded, catalog=None) -> list[Path]:
 
 
 LANG_CHOICES = ["en", "de", "da", "id"]
+# A human-readable report shows this many findings unless --max-findings says otherwise (JSON shows all).
+DEFAULT_MAX_FINDINGS = 10
+SHORT_FORMATS = ("text", "markdown", "html")
+
+
+class _MaxFindings(click.ParamType):
+    """A count (0 or more) or ``all``."""
+
+    name = "N|all"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int) or value == "all":
+            return value
+        text = str(value).strip().lower()
+        if text == "all":
+            return "all"
+        if text.isdigit():
+            return int(text)
+        self.fail(f"{value!r} is not a count (0, 1, 2, ...) or 'all'", param, ctx)
+
+
+MAX_FINDINGS = _MaxFindings()
 
 
 @cli.command()
@@ -225,7 +247,9 @@ LANG_CHOICES = ["en", "de", "da", "id"]
 @click.option("-o", "--output", type=click.Path(allow_dash=True),  # a folder gets write_output's one-line error
               help="Write the report to FILE (atomically, never over an input) instead of stdout; - is stdout.")
 @click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), help="Exit 1 if a finding is at or above this severity.")
-@click.option("--max-findings", type=click.IntRange(min=0), help="Show at most N findings; the summary still counts all.")
+@click.option("--max-findings", type=MAX_FINDINGS, metavar="N|all",
+              help=f"Show the N findings with the most money at stake, then the most severe; the summary still counts all. "
+                   f"Default: {DEFAULT_MAX_FINDINGS} for text, markdown and html, all for json; 'all' shows every finding.")
 @click.option("--lang", type=click.Choice(LANG_CHOICES), envvar="KPI_ADVISOR_LANG", default="en", show_default=True,
               help="Language of the report: English, German (de), Danish (da) or Indonesian (id).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but the report and errors: no progress bar, no summary line.")
@@ -237,7 +261,7 @@ LANG_CHOICES = ["en", "de", "da", "id"]
 @click.option("--since", "since", type=click.Path(dir_okay=False), metavar="OLD.json",
               help="Mark findings new or open against an earlier JSON report, list the resolved ones; --fail-on counts new ones only.")
 @guarded
-def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, max_findings: int | None, lang: str, quiet: bool,
+def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, max_findings: int | str | None, lang: str, quiet: bool,
         engine: str, audience: str | None = None, compare_previous: bool = False, since: str | None = None) -> None:
     """Evaluate one client CONFIG (a YAML or JSON file, or - for stdin) and print the report."""
     import time
@@ -290,7 +314,7 @@ def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, m
 
             mark_since(report, previous, Path(since).name)
         summary = report.summary
-        _show_at_most(report, max_findings)
+        _show_at_most(report, max_findings, fmt)
         step("rendering")
         text = render_report(catalog, fmt, report, {"color": use_color(output), "lang": lang, "catalog": catalog, **report_options(loaded, audience)})
         if output:
@@ -345,10 +369,15 @@ def _timed(step: Callable[[str], None]) -> Callable[[str], None]:
     return wrapped
 
 
-def _show_at_most(report, max_findings: int | None) -> None:
-    """Keep the first N findings; the summary still counts every one."""
-    if max_findings is not None and len(report.findings) > max_findings:
-        report.findings = report.findings[:max_findings]
+def _show_at_most(report, max_findings: int | str | None, fmt: str) -> None:
+    """Keep the N findings with the most money at stake, then the most severe (in their report
+    order); the summary still counts every one. A human-readable report is short by default."""
+    from .evaluation.money import top_findings
+
+    if max_findings is None and fmt in SHORT_FORMATS:
+        max_findings = DEFAULT_MAX_FINDINGS
+    if isinstance(max_findings, int) and len(report.findings) > max_findings:
+        report.findings = top_findings(report.findings, max_findings)
     report.summary.findings_shown = len(report.findings)
 
 
@@ -374,7 +403,7 @@ def summary_line(summary) -> str:
     return text
 
 
-def _run_spark(loaded, catalog, fmt: str, output: str | None, fail_on: str | None, max_findings: int | None, lang: str,
+def _run_spark(loaded, catalog, fmt: str, output: str | None, fail_on: str | None, max_findings: int | str | None, lang: str,
                inputs: list[Path]) -> None:
     """One report per group: as the embedded engine prints it when the config groups by
     nothing, else (json) one document listing every group's report, or the reports in turn."""
@@ -387,7 +416,7 @@ def _run_spark(loaded, catalog, fmt: str, output: str | None, fail_on: str | Non
     reports = run_config(loaded)
     keys = [] if not reports else list(loaded.config.spark.group_by)
     for report in reports.values():
-        _show_at_most(report, max_findings)
+        _show_at_most(report, max_findings, fmt)
     options = {"color": use_color(output), "lang": lang, "catalog": catalog}
     if list(reports) == [()]:
         text = render_report(catalog, fmt, reports[()], options)
