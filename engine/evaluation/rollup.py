@@ -27,17 +27,17 @@ WORST_NAMED = 3
 
 def roll_up(findings: list[Finding], tables: Mapping[str, MetricTable | None], titles: Mapping[str, str],
             describe: Callable[[str, float], str], questions: Mapping[str, frozenset[str]] | None = None,
-            label: Callable[[str], str] | None = None) -> list[Finding]:
+            label: Callable[[str], str | None] | None = None) -> list[Finding]:
     """Findings with those that most children share said once on the parent, and those judged on
     figures a data question doubts folded into that question. The words the roll-up adds are in
     the language of the current locale (``use_locale``), like the rule messages it wraps.
 
     :param titles: rule id -> its title in the report's language, which a roll-up's message leads with.
     :param describe: (metric or let name, value) -> the value as the report writes it, with its unit.
-    :param label: metric or let name -> its name in the report's language (default: the id, spaced).
+    :param label: metric id -> its name in the report's language, None for a name it does not know.
     """
     tr = Translator(current_locale())
-    label = label or (lambda name: name.replace("_", " "))
+    label = label or (lambda name: None)
     findings = _climb(findings, tables, titles, describe, label, tr)
     if questions:
         findings = _fold_into_questions(findings, questions, tr)
@@ -73,7 +73,7 @@ def _fold_into_questions(findings: list[Finding], questions: Mapping[str, frozen
 
 
 def _climb(findings: list[Finding], tables: Mapping[str, MetricTable | None], titles: Mapping[str, str],
-           describe: Callable[[str, float], str], label: Callable[[str], str], tr: Translator) -> list[Finding]:
+           describe: Callable[[str, float], str], label: Callable[[str], str | None], tr: Translator) -> list[Finding]:
     by_dims = {table.dims: table for table in tables.values() if table is not None}
     counts: dict[tuple[str, ...], dict[tuple, int]] = {}
     changed = True
@@ -130,7 +130,7 @@ def _children(table: MetricTable, parents_dims: tuple[str, ...]) -> dict[tuple, 
 
 
 def _parent(members: list[Finding], dims: tuple[str, ...], above: tuple[str, ...], parent: tuple, total: int, table: MetricTable,
-            title: str, describe: Callable[[str, float], str], label: Callable[[str], str], tr: Translator) -> Finding:
+            title: str, describe: Callable[[str, float], str], label: Callable[[str], str | None], tr: Translator) -> Finding:
     scope = dict(zip(above, parent))
     own = dims[len(above):]  # what tells the children apart: the ad, or the ad set and ad
     one, many = _child_words(own, tr)
@@ -187,12 +187,18 @@ def _share(value: float, lang: str) -> str:
     return format_percent(value, locale=lang)
 
 
-def _short(finding: Finding, describe: Callable[[str, float], str], label: Callable[[str], str], tr: Translator) -> str:
+def _short(finding: Finding, describe: Callable[[str, float], str], label: Callable[[str], str | None], tr: Translator) -> str:
     if finding.members:  # a roll-up itself: how many of its children fired
         parts = [tr.template(phrases.ROLLUP_NESTED).format(fired=tr.number(finding.evidence.get("members_fired", 0)),
                                                            total=tr.number(finding.evidence.get("members_total", 0)))]
     else:
-        parts = [f"{label(name)} {describe(name, value)}" for name, value in list(finding.evidence.items())[:3] if value is not None]
+        # Metrics, by their names in the report's language; a rule's own let names (English words) only in
+        # an English report, and only where the evidence has no metric.
+        values = [(name, value) for name, value in finding.evidence.items() if value is not None]
+        named = [(label(name), name, value) for name, value in values if label(name)]
+        if not named and tr.lang == "en":
+            named = [(name.replace("_", " "), name, value) for name, value in values]
+        parts = [f"{text} {describe(name, value)}" for text, name, value in named[:3]]
     if finding.impact is not None and finding.impact.money is not None:
         parts.append(tr.template(phrases.ROLLUP_AT_STAKE).format(money=describe("spend", finding.impact.money)))
     return ", ".join(parts)
