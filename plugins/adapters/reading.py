@@ -37,7 +37,7 @@ from kpi_advisor.data import (
     number_text,
     plain_numbers,
 )
-from kpi_advisor.models.definitions import DIMENSIONS
+from kpi_advisor.models.definitions import DIMENSIONS, SEGMENT_DIMENSIONS
 from kpi_advisor.problems import ConfigError, Problem
 
 HEADER_SEARCH_LINES = 12  # per block: banner lines above a header are few
@@ -189,7 +189,9 @@ def find_table(path: Path, options: Mapping[str, Any], layout: Layout, source: s
             if best is None or score > best[0]:
                 best = (score, n, block, separator)
     if best is None or best[0] < 2:
-        expected = ", ".join(f"'{h}'" for f in layout.fields[:8] for h in f.headers[:1])
+        # The headers that say which export this is, not the breakdowns it may carry.
+        named = [f for f in layout.fields if f.target not in SEGMENT_DIMENSIONS][:8]
+        expected = ", ".join(f"'{h}'" for f in named for h in f.headers[:1])
         raise ConfigError(
             Problem(f"{source}: no header row found that looks like a {layout.name} export; expected headers such as {expected}")
         )
