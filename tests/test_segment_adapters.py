@@ -149,3 +149,30 @@ def test_a_segment_the_data_lacks_is_a_warning_naming_what_it_has():
 def test_a_scope_dimension_is_no_segment():
     with pytest.raises(ConfigError, match="channel is part of every scope's path, not a segment"):
         evaluate({"client": "t", "business_model": "dtc_ecommerce", "segments": ["channel"], "data": [{"records": [{"channel": "x", "clicks": 1}]}]})
+
+
+def test_google_ads_age_report_leads_with_the_dear_age_group(tmp_path):
+    """A Google Ads demographics download (Age range by campaign, banner and Total rows): the
+    55-64 group takes the most spend at three times the cost per conversion of 25-34."""
+    lines = ["Age report", '"July 1, 2026 - July 31, 2026"', "Campaign,Age range,Currency code,Impr.,Clicks,Cost,Conversions,Cost / conv."]
+    spend = {"18-24": (900.0, 30), "25-34": (1800.0, 72), "35-44": (1500.0, 50), "45-54": (1200.0, 36), "55-64": (3600.0, 40)}
+    total_spend = total_conv = 0
+    for campaign, share in (("Search - Boots", 0.6), ("Search - Jackets", 0.4)):
+        for age, (cost, conversions) in spend.items():
+            c, v = round(cost * share, 2), round(conversions * share)
+            total_spend += c
+            total_conv += v
+            lines.append(f'{campaign},{age},USD,"{int(c * 40):,}",{int(c * 1.5)},"{c:,.2f}",{v}.00,{c / v:.2f}')
+    lines.append(f'Total: Account,--,USD,--,--,"{total_spend:,.2f}",{total_conv}.00,--')
+    path = tmp_path / "age_report.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = run(path, "google_ads")
+    assert values(report)[scope()]["spend"] == pytest.approx(total_spend)
+    first = report.findings[0]
+    assert first.rule == "segment-conversion-cost-gap" and first.scope == {"channel": "google_ads", "age": "55-64"}
+    assert first.evidence["cost_per_conversion"] == pytest.approx(3600 / 40, rel=0.02)
+    assert "Move 30.0% of this segment's budget" in first.recommendation
+    # The move's worth: conversions gained at the better segments' cost, never above the moved spend.
+    good = first.evidence["cost_good"]
+    gained = 0.6 * 0.3 * 3600 * (1 / good - 1 / first.evidence["cost_per_conversion"])
+    assert first.impact.money == pytest.approx(gained * good, rel=1e-3) and first.impact.money <= 0.3 * first.evidence["spend"]
