@@ -19,6 +19,7 @@ from typing import Any, Callable
 import click
 
 from .problems import ProblemsError
+from .commands import output as output_defaults
 
 SEVERITY_CHOICES = ["critical", "high", "medium", "low", "info"]
 SCHEMA_NAMES = ["config", "report", "rules", "profile", "overview"]
@@ -219,13 +220,34 @@ def _input_paths(loaded, catalog=None) -> list[Path]:
 LANG_CHOICES = ["en", "de", "da", "id"]
 
 
+class _MaxFindings(click.ParamType):
+    """A count (0 or more) or ``all``."""
+
+    name = "N|all"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int) or value == "all":
+            return value
+        text = str(value).strip().lower()
+        if text == "all":
+            return "all"
+        if text.isdigit():
+            return int(text)
+        self.fail(f"{value!r} is not a count (0, 1, 2, ...) or 'all'", param, ctx)
+
+
+MAX_FINDINGS = _MaxFindings()
+
+
 @cli.command()
 @click.argument("configs", nargs=-1, required=True, metavar="CONFIG...", type=click.Path(allow_dash=True))
 @click.option("--format", "fmt", default=None, help="Report format: text, json, markdown, html, or one a plugin adds. Default: from -o's extension, else text.")
 @click.option("-o", "--output", type=click.Path(allow_dash=True),  # a folder gets write_output's one-line error
               help="Write the report to FILE (atomically, never over an input) instead of stdout; - is stdout.")
 @click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), help="Exit 1 if a finding is at or above this severity.")
-@click.option("--max-findings", type=click.IntRange(min=0), help="Show at most N findings; the summary still counts all.")
+@click.option("--max-findings", type=MAX_FINDINGS, metavar="N|all",
+              help=f"Show the N findings with the most money at stake, then the most severe; the summary still counts all. "
+                   f"Default: {output_defaults.DEFAULT_MAX_FINDINGS} for text, markdown and html, all for json; 'all' shows every finding.")
 @click.option("--lang", type=click.Choice(LANG_CHOICES), envvar="KPI_ADVISOR_LANG", default="en", show_default=True,
               help="Language of the report: English, German (de), Danish (da) or Indonesian (id).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but the report and errors: no progress bar, no summary line.")
@@ -242,7 +264,7 @@ LANG_CHOICES = ["en", "de", "da", "id"]
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
               help="Portfolio runs: worker processes (1: none). Default: one per core, used only when the first client shows that a pool saves time.")
 @guarded
-def run(configs: tuple[str, ...], fmt: str | None, output: str | None, fail_on: str | None, max_findings: int | None, lang: str, quiet: bool,
+def run(configs: tuple[str, ...], fmt: str | None, output: str | None, fail_on: str | None, max_findings: int | str | None, lang: str, quiet: bool,
         engine: str, audience: str | None = None, compare_previous: bool = False, since: str | None = None,
         portfolio_benchmark: bool = False, jobs: int | None = None) -> None:
     """Evaluate one client CONFIG (a YAML or JSON file, or - for stdin) and print the report.
@@ -308,7 +330,9 @@ def run(configs: tuple[str, ...], fmt: str | None, output: str | None, fail_on: 
 
             mark_since(report, previous, Path(since).name)
         summary = report.summary
-        _show_at_most(report, max_findings)
+        from .commands.output import show_at_most
+
+        show_at_most(report, max_findings, fmt)
         step("rendering")
         text = render_report(catalog, fmt, report, {"color": use_color(output), "lang": lang, "catalog": catalog, **report_options(loaded, audience)})
         if output:
@@ -334,7 +358,7 @@ def run(configs: tuple[str, ...], fmt: str | None, output: str | None, fail_on: 
     _exit_on_findings([summary], fail_on)
 
 
-def _run_portfolio(configs: tuple[str, ...], fmt: str | None, output: str | None, fail_on: str | None, max_findings: int | None,
+def _run_portfolio(configs: tuple[str, ...], fmt: str | None, output: str | None, fail_on: str | None, max_findings: int | str | None,
                    lang: str, quiet: bool, engine: str, audience: str | None, compare_previous: bool, since: str | None,
                    portfolio_benchmark: bool, jobs: int | None) -> None:
     """Every config of a portfolio: reports and overview into -o FOLDER; exit 2 if a config failed,
@@ -415,13 +439,6 @@ def _timed(step: Callable[[str], None]) -> Callable[[str], None]:
     return wrapped
 
 
-def _show_at_most(report, max_findings: int | None) -> None:
-    """Keep the first N findings; the summary still counts every one."""
-    if max_findings is not None and len(report.findings) > max_findings:
-        report.findings = report.findings[:max_findings]
-    report.summary.findings_shown = len(report.findings)
-
-
 def _exit_on_findings(summaries, fail_on: str | None) -> None:
     """Exit 1 when any report has a finding at or above ``--fail-on``."""
     from .models.definitions import SEVERITIES
@@ -444,7 +461,7 @@ def summary_line(summary) -> str:
     return text
 
 
-def _run_spark(loaded, catalog, fmt: str, output: str | None, fail_on: str | None, max_findings: int | None, lang: str,
+def _run_spark(loaded, catalog, fmt: str, output: str | None, fail_on: str | None, max_findings: int | str | None, lang: str,
                inputs: list[Path]) -> None:
     """One report per group: as the embedded engine prints it when the config groups by
     nothing, else (json) one document listing every group's report, or the reports in turn."""
@@ -457,7 +474,9 @@ def _run_spark(loaded, catalog, fmt: str, output: str | None, fail_on: str | Non
     reports = run_config(loaded)
     keys = [] if not reports else list(loaded.config.spark.group_by)
     for report in reports.values():
-        _show_at_most(report, max_findings)
+        from .commands.output import show_at_most
+
+        show_at_most(report, max_findings, fmt)
     options = {"color": use_color(output), "lang": lang, "catalog": catalog}
     if list(reports) == [()]:
         text = render_report(catalog, fmt, reports[()], options)

@@ -156,8 +156,15 @@ def run_pipeline(prepared: Prepared, data: Any = None, *, lang: str = "en", prog
         unit = catalog.metrics[name].unit if name in catalog.metrics else "number"
         return format_value(value, unit, config.currency)
 
+    def label(name: str) -> str | None:
+        """A metric's name in the report's language, as a sentence writes it (CTR, cost per acquisition)."""
+        from .i18n.messages import Translator
+        from .i18n.phrases import metric_name
+
+        return metric_name(name, Translator(lang))
+
     with use_locale(lang):
-        findings = roll_up(outcome.findings, tables, titles, describe, questions)
+        findings = roll_up(outcome.findings, tables, titles, describe, questions, label)
     by_rule: dict[str, int] = {}
     by_severity: dict[str, int] = {}
     for finding in findings:

@@ -52,7 +52,7 @@ class RunOptions:
     extension: str
     lang: str = "en"
     audience: str | None = None
-    max_findings: int | None = None
+    max_findings: int | str | None = None
     compare_previous: bool = False
     since: str | None = None  # a folder of earlier JSON reports, or one file (one config only)
     peer_flag: bool = False
@@ -150,7 +150,9 @@ def _client(outcome: Outcome, path: str, target: str, options: RunOptions, confi
         report = run_pipeline(prepared, lang=options.lang, compare_previous=options.compare_previous)
         if options.since is not None:
             _mark_since(outcome, report, outcome.name, Path(options.since))
-        _show_at_most(report, options.max_findings)
+        from .output import show_at_most
+
+        show_at_most(report, options.max_findings, options.fmt)
     if peers is not None:
         report.peers = peers
     outcome.report = report
@@ -179,12 +181,6 @@ def _mark_since(outcome: Outcome, report: "Report", name: str, since: Path) -> N
         outcome.money_before = float(money) if isinstance(money, (int, float)) else None
     except (OSError, ValueError, AttributeError):
         outcome.money_before = None
-
-
-def _show_at_most(report: "Report", max_findings: int | None) -> None:
-    if max_findings is not None and len(report.findings) > max_findings:
-        report.findings = report.findings[:max_findings]
-    report.summary.findings_shown = len(report.findings)
 
 
 # --- finding the configs ------------------------------------------------------------------

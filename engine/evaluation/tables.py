@@ -342,12 +342,13 @@ def period_table(dataset: Dataset, catalog: Catalog, level: str, period: str) ->
 
 def segments_of(dataset: Dataset) -> tuple[str, ...]:
     """The segment dimensions to analyse: the config's ``segments`` the data has, else the first
-    segment dimension the data has."""
+    of the data formats' default segments (then the known segment dimensions) the data has."""
     chosen = dataset.segments
     present = tuple(d for d in chosen if d in dataset.dims)
     if chosen:
         return present
-    return next(((d,) for d in SEGMENT_DIMENSIONS if d in dataset.dims), ())
+    defaults = dataset.default_segments or SEGMENT_DIMENSIONS
+    return next(((d,) for d in defaults if d in dataset.dims), ())
 
 
 def peer_group(dims: tuple[str, ...], level: str = "") -> tuple[tuple[str, ...], str | None]:
@@ -355,7 +356,7 @@ def peer_group(dims: tuple[str, ...], level: str = "") -> tuple[tuple[str, ...],
     that tells them apart (None at the total level, which has no siblings). Segments compare
     with every other segment of their channel: women 45-49 with men 30-34 alike."""
     if level == "segment":
-        parents = tuple(d for d in dims if d not in SEGMENT_DIMENSIONS)
+        parents = tuple(d for d in dims if d in OPTIONAL_PARENTS["segment"])
         return parents, dims[-1]
     if not dims:
         return (), None

@@ -106,6 +106,36 @@ BASIS_NO_BOUND = N_("not valued: this scope has no spend or revenue to bound it"
 WHERE_WORDS = {"on this scope": N_("on this scope"), "over all data": N_("over all data")}
 STATUS_WORDS = {"on track": N_("on track"), "at risk": N_("at risk"), "off track": N_("off track")}
 
+# Roll-ups (evaluation/rollup.py): one finding on the parent of the children a rule fired on.
+# TRANSLATORS: {where} names the parent scope (facebook / Summer Sale), {title} is the rule's title,
+# {children} a plural such as "ads", {share} a percentage, {named} the worst children with their numbers.
+ROLLUP_MESSAGE = N_("{where}: {title}, on {fired} of its {total} {children} ({share}). Worst: {named}.")
+ROLLUP_NAMED = N_("{child} {name} ({numbers})")
+ROLLUP_NESTED = N_("{fired} of {total}")
+ROLLUP_AT_STAKE = N_("{money} at stake")
+ROLLUP_ALL_DATA = N_("all data")
+ROLLUP_BASIS = N_("added up over the {count} {children} it fired on, each within its own spend or revenue; first: {basis}")
+# TRANSLATORS: after a data question: findings of other rules that were judged on the figures it doubts.
+QUESTION_HELD = (N_("{n} finding judged on these figures ({rules}) waits for the answer."),
+                 N_("{n} findings judged on these figures ({rules}) wait for the answer."))
+# The children a roll-up counts (plural) and names (singular), by their dimension.
+CHILDREN = {
+    "ad": (N_("ad"), N_("ads")),
+    "ad_set": (N_("ad set"), N_("ad sets")),
+    "campaign": (N_("campaign"), N_("campaigns")),
+    "channel": (N_("channel"), N_("channels")),
+    "account": (N_("account"), N_("accounts")),
+    "region": (N_("region"), N_("regions")),
+    "age": (N_("age group"), N_("age groups")),
+    "gender": (N_("gender"), N_("genders")),
+    "placement": (N_("placement"), N_("placements")),
+    "device": (N_("device"), N_("devices")),
+    "country": (N_("country"), N_("countries")),
+    "interest": (N_("interest"), N_("interests")),
+    "landing_page": (N_("landing page"), N_("landing pages")),
+    "segment": (N_("segment"), N_("segments")),
+}
+
 NUMBER = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 MONEY = rf"(?:[A-Z]{{3}} )?{NUMBER}%?"
 DATE = r"\d{4}-\d{2}-\d{2}"
@@ -386,6 +416,11 @@ def _basis_none_today(m, p):
 @frame(r"not valued: this scope has no spend or revenue to bound it")
 def _basis_no_bound(m, p):
     return _fill(p, BASIS_NO_BOUND)
+
+
+def metric_name(name: str, tr: "Translator") -> str | None:
+    """A metric id's name inside a sentence in ``tr``'s language (CTR, cost per acquisition), or None."""
+    return _Parts(tr).metric(name)
 
 
 def translate_basis(text: str, tr: "Translator") -> str:

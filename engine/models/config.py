@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
-from .definitions import ID_PATTERN, MetricDef, Segment
+from .definitions import ID_PATTERN, NOT_SEGMENTS, MetricDef, Segment
 
 CHANGE_PATTERN = r"^[+-]?\d+(\.\d+)?%?$"
 
@@ -218,10 +218,22 @@ class ClientConfig(Model):
     segments: list[Segment] = Field(
         default_factory=list,
         description="breakdowns to compare within each channel (age, gender, placement, ...); several are combined "
-        "(women 45-49); default: the first the data has",
+        "(women 45-49); another column of the data may be named by its snake_case name; default: the first of the "
+        "data format's default segments the data has (docs/data-formats.md)",
     )
     spark: SparkSettings = Field(default_factory=SparkSettings, description="settings for --engine spark")
     branding: Branding = Field(default_factory=Branding, description="the consultant's name, logo, colours and footer in the HTML report")
     report: ReportSettings = Field(default_factory=ReportSettings, description="how the report is written")
     portfolio: PortfolioSettings = Field(default_factory=PortfolioSettings, description="portfolio runs: benchmarks against the agency's other clients")
+
+    @field_validator("segments")
+    @classmethod
+    def _segments(cls, value: list[str]) -> list[str]:
+        scope = [name for name in value if name in NOT_SEGMENTS]
+        if scope:
+            raise ValueError(f"{', '.join(scope)} is part of every scope's path, not a segment; name breakdowns such as age, gender, "
+                             "placement, device, country, interest, landing_page, ad_set or region")
+        if len(set(value)) < len(value):
+            raise ValueError("a segment is named twice")
+        return value
 

@@ -19,9 +19,14 @@ Severity = Literal["critical", "high", "medium", "low", "info"]
 SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low", "info")
 Unit = Literal["count", "ratio", "currency", "seconds", "number"]
 # Audience and delivery breakdowns an export may carry; `segments:` in a config says which to analyse.
-Segment = Literal["age", "gender", "placement", "device", "country", "interest", "landing_page"]
-SEGMENT_DIMENSIONS: tuple[str, ...] = get_args(Segment)
+KnownSegment = Literal["age", "gender", "placement", "device", "country", "interest", "landing_page"]
+SEGMENT_DIMENSIONS: tuple[str, ...] = get_args(KnownSegment)
 DIMENSIONS: tuple[str, ...] = ("date", "account", "channel", "campaign", "ad_set", "ad", "region", *SEGMENT_DIMENSIONS)
+# What `segments:` may name: a segment dimension above, ad_set or region, or any other column of the
+# data by its snake_case name (a generic CSV's `job_function`); not the scope path itself.
+NOT_SEGMENTS: tuple[str, ...] = ("date", "account", "channel", "campaign", "ad")
+Segment = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", description="a segment dimension (age, gender, placement, device, country, "
+                                "interest, landing_page, ad_set, region) or another column's snake_case name")]
 # Scope levels a rule can be evaluated on; "total" is the whole data set; "segment" the analysed
 # segments within each channel (and account).
 Level = Literal["total", "account", "channel", "campaign", "ad", "region", "segment"]
@@ -325,6 +330,8 @@ class DataFormat:
     read: Callable[..., Any]
     description: str = ""
     suffixes: tuple[str, ...] = field(default=(".csv",))
+    # The segments analysed when a config names none: the first of these the data has.
+    segments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,7 @@ def build_context(view: HtmlView, brand: Brand, env) -> dict[str, Any]:
         "legend": [(view.stage(stage), colour) for stage, colour in STAGE_COLOURS.items()] + [(_("leaking step"), LEAK_COLOUR)],
         "findings": [_finding(view, finding) for finding in report.findings],
         "findings_lead": f"{view.findings_count()}. {_('Ordered by severity, then by what is at stake.')}",
+        "findings_more": view.findings_not_shown(),
         "kpis": _kpis(view),
         "goals": _goals(view),
         "values": _values(view),

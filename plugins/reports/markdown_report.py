@@ -114,7 +114,7 @@ def _findings(view: ReportView) -> list[str]:
     _ = view._
     report = view.report
     out = [f"## {inline(_('Findings'))}", ""]
-    if not report.findings:
+    if not report.summary.findings_total:
         return out + [inline(_("No rule fired on this data.")), ""]
     for number, finding in enumerate(report.findings, 1):
         title = f"{number}. {view.rule_title(finding.rule)}"
@@ -140,6 +140,8 @@ def _findings(view: ReportView) -> list[str]:
                 basis = basis.split(";")[0].strip()
                 basis = basis[:1].upper() + basis[1:]
             out += [f"**{inline(_('At stake per period'))}:** {inline(amount)}  ", f"_{inline(_('Basis'))}:_ {inline(basis)}", ""]
+    if view.findings_not_shown():
+        out += [f"_{inline(view.findings_not_shown())}_", ""]
     return out
 
 

@@ -127,7 +127,7 @@ def _findings(console, view: ReportView) -> None:
     _ = view._
     report = view.report
     _heading(console, _("Findings") + f": {view.findings_count()}")
-    if not report.findings:
+    if not report.summary.findings_total:
         console.print(_("No rule fired on this data."))
     for finding in report.findings:
         head = Text(view.severity(finding.severity).upper(), style=SEVERITY_STYLES.get(finding.severity, ""))
@@ -141,6 +141,8 @@ def _findings(console, view: ReportView) -> None:
         if finding.impact is not None:
             amount = view.impact_amount(finding.impact)
             console.print(_indent(Text(_("at stake: {amount} per period").format(amount=amount), style="yellow")))
+    if view.findings_not_shown():
+        console.print(Text(view.findings_not_shown(), style="dim"))
 
 
 def _resolved(console, view: ReportView) -> None:

@@ -272,6 +272,22 @@ class ReportView:
             text += "; " + self.ngettext("{n} shown", "{n} shown", shown).format(n=self.count(shown))
         return text
 
+    def findings_not_shown(self) -> str:
+        """The line under a short list of findings: how many more fired, and (for the consultant) how to see them."""
+        summary = self.report.summary
+        shown = summary.findings_shown
+        if shown is None or shown >= summary.findings_total:
+            return ""
+        hidden = summary.findings_total - shown
+        if self.for_client:
+            return self.ngettext("Not shown: {n} more finding, with less at stake.",
+                                 "Not shown: {n} more findings, with less at stake.", hidden).format(n=self.count(hidden))
+        return self.ngettext(
+            "Not shown: {n} more finding. Run with --max-findings all to show every finding, or --max-findings N to show the N with the most at stake.",
+            "Not shown: {n} more findings. Run with --max-findings all to show every finding, or --max-findings N to show the N with the most at stake.",
+            hidden,
+        ).format(n=self.count(hidden))
+
     def goals_on_track(self) -> str:
         goals = self.report.goals
         on_track = sum(1 for goal in goals if goal.status == "on_track")
