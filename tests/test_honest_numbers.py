@@ -127,3 +127,71 @@ def test_money_at_stake_never_exceeds_what_the_account_spends_and_earns(config):
     assert money <= spend + max(revenue, outcomes, micro) + 0.01
     per_finding = [f.impact.money for f in report.findings if f.impact and f.impact.money is not None]
     assert money <= sum(per_finding) + 0.01
+
+
+# --- counts that do not add up over time ---------------------------------------------------------
+
+MAPLE = "examples/maple_and_co.yaml"
+
+
+def test_a_reach_goal_is_judged_by_the_latest_month_not_a_sum_of_months():
+    """maple_and_co: monthly reach falls (the weekend offer wears out), so the goal is off track; summing
+    four months of people reported 1,145,804, 174% of the goal."""
+    from pathlib import Path
+
+    report = kpi_advisor.evaluate(Path(__file__).parent.parent / MAPLE)
+    goal = next(g for g in report.goals if g.metric == "reach")
+    september = 24960 + 50000 + 52000 + 48000 + 22029 + 83921  # each series' reach in the latest month
+    assert goal.current == september and goal.status == "off_track"
+    assert any("does not add up over time" in note for note in goal.notes)
+    total = values(report)["all"]
+    # Over the period each series counts its best month once: weekend-offer's June, the others' peak.
+    assert total["reach"] == 48000 + 50000 + 52000 + 48000 + 22029 + 83921
+    assert total["frequency"] == pytest.approx(total["impressions"] / total["reach"])
+
+
+def test_followers_count_each_series_latest_value_and_none_has_no_total_over_dates():
+    rows = [
+        {"date": "2026-07-01", "channel": "instagram", "followers": 1000, "reach": 500, "impressions": 900},
+        {"date": "2026-08-01", "channel": "instagram", "followers": 1100, "reach": 400, "impressions": 800},
+        {"date": "2026-07-01", "channel": "facebook", "followers": 300, "reach": 700, "impressions": 1000},
+    ]
+    total = values(run(rows))["all"]
+    assert total["followers"] == 1100 + 300  # instagram's latest, plus facebook's (its latest is July)
+    assert total["reach"] == 500 + 700  # each channel's best month
+    assert total["impressions"] == 2700  # a flow adds up
+    snapshot = {"id": "open_tickets", "stage": "loyalty", "combine": "none"}
+    per_date = [{"date": "2026-07-01", "channel": "a", "open_tickets": 5}, {"date": "2026-07-02", "channel": "a", "open_tickets": 7},
+                {"date": "2026-07-01", "channel": "b", "open_tickets": 3}]
+    tables = values(run(per_date, metrics=[snapshot]))
+    assert tables["channel=b"]["open_tickets"] == 3  # one date: its value
+    assert tables["channel=a"].get("open_tickets") is None and tables.get("all", {}).get("open_tickets") is None
+
+
+periods = st.lists(st.integers(min_value=1, max_value=10**6), min_size=1, max_size=4)
+
+
+@settings(max_examples=25, deadline=None)
+@given(periods, st.lists(st.lists(st.floats(min_value=0.0, max_value=1.0), min_size=1, max_size=5), min_size=4, max_size=4),
+       st.sampled_from(["max", "latest"]))
+def test_splitting_a_period_into_more_dates_never_overstates_people(whole, shares, how):
+    """A series' count over one period, split into several dates, each at most the period's value (people
+    seen on a day are among those seen that month): the combined total never rises above the unsplit one,
+    and equals it where a date keeps the whole value (for latest: the last date; for max: any)."""
+    metric = {"id": "audience", "stage": "awareness", "combine": how}
+    one = [{"date": "2026-07-31", "channel": f"c{i}", "audience": value} for i, value in enumerate(whole)]
+    split, kept = [], []
+    for i, value in enumerate(whole):
+        parts = [int(value * share) for share in shares[i]]
+        keep = i % 2 == 0  # every other series keeps its whole value on its last date
+        if keep:
+            parts[-1] = value
+        kept.append(keep)
+        split += [{"date": f"2026-07-{day + 1:02d}", "channel": f"c{i}", "audience": part} for day, part in enumerate(parts)]
+    before = values(run(one, metrics=[metric]))["all"]["audience"]
+    after = values(run(split, metrics=[metric]))["all"]["audience"]
+    assert after <= before
+    if all(kept):
+        assert after == before
+    added = values(run(split, metrics=[{**metric, "combine": "sum"}]))["all"]["audience"]
+    assert after <= added  # a sum over dates is the overstatement the catalogue prevents
