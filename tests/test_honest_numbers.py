@@ -195,3 +195,23 @@ def test_splitting_a_period_into_more_dates_never_overstates_people(whole, share
         assert after == before
     added = values(run(split, metrics=[{**metric, "combine": "sum"}]))["all"]["audience"]
     assert after <= added  # a sum over dates is the overstatement the catalogue prevents
+
+
+def test_validate_reports_the_run_s_pairing_warnings_without_failing(tmp_path):
+    import json
+
+    import yaml
+    from click.testing import CliRunner
+    from kpi_advisor.cli import cli
+
+    rows = [{"date": f"2026-07-0{day}", "channel": "facebook", "impressions": 20000, "clicks": 600, "sessions": 550,
+             **({"bounces": 450} if day < 6 else {})} for day in range(1, 7)]
+    path = tmp_path / "client.yaml"
+    path.write_text(yaml.safe_dump({"client": "X", "business_model": "dtc_ecommerce", "currency": "USD", "data": [{"records": rows}]}))
+    ran = [w for w in run(rows).warnings if "bounce_rate uses" in w]
+    text = CliRunner().invoke(cli, ["validate", str(path)])
+    assert text.exit_code == 0 and f"{path}: ok" in text.output
+    assert ran and f"warning: {path}: {ran[0]}" in text.output  # scope, metric and share of rows left out, as run says
+    assert "channel=facebook" in ran[0] and "17% left out" in ran[0]
+    out = CliRunner().invoke(cli, ["validate", "--format", "json", str(path)])
+    assert out.exit_code == 0 and json.loads(out.stdout)[0]["warnings"] == ran
