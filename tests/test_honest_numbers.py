@@ -215,3 +215,46 @@ def test_validate_reports_the_run_s_pairing_warnings_without_failing(tmp_path):
     assert "channel=facebook" in ran[0] and "17% left out" in ran[0]
     out = CliRunner().invoke(cli, ["validate", "--format", "json", str(path)])
     assert out.exit_code == 0 and json.loads(out.stdout)[0]["warnings"] == ran
+
+
+# --- the attainable target a gap is valued against ----------------------------------------------
+
+def _leads(rates, leads=None):
+    """Facebook campaigns with 100 leads each (or ``leads``) and the given qualified share; customers close
+    a tenth of qualified leads, so a gap is carried down this scope's own funnel."""
+    leads = leads or [100] * len(rates)
+    return [{"channel": "facebook", "campaign": f"c{i}", "spend": 1000, "leads": n, "qualified_leads": round(rate * n),
+             "customers": max(1, round(rate * n / 10))} for i, (rate, n) in enumerate(zip(rates, leads))]
+
+
+def test_without_better_peers_the_threshold_is_capped_so_the_gain_is_never_a_many_fold_jump():
+    report = run(_leads([0.02, 0.03]), economics={"customer_value": 100})
+    finding = next(f for f in report.findings if f.rule == "unqualified-leads" and f.scope.get("campaign") == "c0")
+    # today 2 of 100 qualify; the 20% limit is ten-fold: valued at twice today's rate (4%), so 2 more
+    assert finding.impact.value == pytest.approx(2)
+    assert "valued against qualified lead rate 4.0%: the threshold 20.0% capped at 2 times today's 2.0%" in finding.impact.basis
+
+
+def test_better_peers_give_the_target_when_nearer_than_the_threshold():
+    # c1-c4 are too small for the rule (under 50 leads) but are the campaign's peers all the same.
+    rates = [0.05, 0.1, 0.125, 0.15, 0.175, 0.3]
+    report = run(_leads(rates, [100, 40, 40, 40, 40, 100]), economics={"customer_value": 100})
+    finding = next(f for f in report.findings if f.rule == "unqualified-leads" and f.scope.get("campaign") == "c0")
+    import polars as pl
+
+    upper = pl.Series(rates).quantile(0.75, interpolation="linear")  # the campaigns upper quartile: 16.9%
+    assert upper < 0.2
+    assert finding.impact.value == pytest.approx(100 * (upper - 0.05), abs=0.01)  # impact values keep 2 decimals
+    assert (f"valued against qualified lead rate {upper:.1%}, the upper quartile of the 6 campaigns under the same parent"
+            in finding.impact.basis)
+    assert "nearer than the threshold 20.0%" in finding.impact.basis
+
+
+def test_economics_and_the_scope_s_own_history_keep_their_threshold():
+    from kpi_advisor.evaluation.attainable import targets
+    from kpi_advisor.loading.catalog import get_catalog
+
+    specs = get_catalog().specs
+    assert targets(specs["roas-below-break-even"]) == []  # break-even is the client's fact, not an aim
+    assert targets(specs["ad-fatigue"]) == []  # its first period's CTR: reached once already
+    assert targets(specs["unqualified-leads"]) == [("qualified_lead_rate", "min_qualified_lead_rate")]
