@@ -258,3 +258,15 @@ def test_economics_and_the_scope_s_own_history_keep_their_threshold():
     assert targets(specs["roas-below-break-even"]) == []  # break-even is the client's fact, not an aim
     assert targets(specs["ad-fatigue"]) == []  # its first period's CTR: reached once already
     assert targets(specs["unqualified-leads"]) == [("qualified_lead_rate", "min_qualified_lead_rate")]
+
+
+def test_a_paired_ratio_s_evidence_shows_the_paired_counts_it_was_computed_from():
+    rows = [{"date": f"2026-07-0{day}", "channel": "facebook", "impressions": 20000, "clicks": 600, "sessions": 550,
+             **({"bounces": 450} if day < 6 else {})} for day in range(1, 7)]
+    rows[-1]["sessions"] = 1600
+    leak = next(f for f in run(rows).findings if f.rule == "landing-page-leak")
+    # 5 rows carry bounces: 2,250 of 2,750 visits; the sixth's 1,600 visits are not beside the rate.
+    assert leak.evidence["bounce_rate"] == pytest.approx(2250 / 2750)
+    assert leak.evidence["sessions"] == 2750 and leak.evidence["bounces"] == 2250
+    assert leak.evidence["bounce_rate"] == pytest.approx(leak.evidence["bounces"] / leak.evidence["sessions"])
+    assert "of 2,750 visits bounce" in leak.message

@@ -367,15 +367,36 @@ class _LevelRun:
             bound=cell("ci_bound"),
         )
 
+    def _paired_counts(self, plan: _Plan, row: dict) -> dict[str, dict[str, float | None]]:
+        """Paired ratio the rule shows (in its evidence or message) -> the paired counts it was computed
+        from on this scope (the rows that carry all of them), so a consultant can recompute it and no
+        plain sum stands beside it. Only where this data pairs the ratio (docs/reports.md)."""
+        if self.table.dataset is None:
+            return {}
+        paired = pairing(self.table.dataset, self.catalog)
+        out: dict[str, dict[str, float | None]] = {}
+        for name in [*plan.spec.evidence, *sorted(plan.fields)]:
+            index = paired.metrics.get(name)
+            if index is None or name in out or not all(paired.column(index, c) in row for c in paired.sets[index]):
+                continue
+            out[name] = {count: row[paired.column(index, count)] for count in paired.sets[index]}
+        return out
+
     def _finding(self, plan: _Plan, row: dict, scope: dict[str, str]) -> Finding:
         rule = plan.spec.rule
-        evidence = {name: significant(self._value(plan, row, name)) for name in plan.spec.evidence}
+        ratios = self._paired_counts(plan, row)
+        counts = {count: value for by_count in reversed(list(ratios.values())) for count, value in by_count.items()}  # the first ratio's win
+        evidence: dict[str, float | None] = {}
+        for name in plan.spec.evidence:
+            evidence[name] = significant(counts[name] if name in counts else self._value(plan, row, name))
+            for count, value in ratios.get(name, {}).items():
+                evidence.setdefault(count, significant(counts[count]))
         thresholds = {}
         for metric_id, name in rule.thresholds.items():
             value = self._value(plan, row, name)
             if value is not None:
                 thresholds[metric_id] = significant(value)
-        placeholders = self._placeholders(plan, row, scope)
+        placeholders = self._placeholders(plan, {**row, **counts}, scope)
         return Finding(
             rule=rule.id,
             severity=rule.severity,
