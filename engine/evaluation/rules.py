@@ -289,10 +289,10 @@ class _LevelRun:
             return {}
         paired = pairing(self.table.dataset, self.catalog)
         counts = sorted({n for part in spec.chance[:2] for n in part.names if n in self.catalog.metrics})
-        if tuple(counts) not in paired.sets or not all(paired.column(paired.sets.index(tuple(counts)), n) in self.table.frame.columns for n in counts):
+        if tuple(counts) not in paired.sets or not all(c in self.table.frame.columns for c in paired.reads(paired.sets.index(tuple(counts))).values()):
             return {}
         index = paired.sets.index(tuple(counts))
-        return {name: pl.col(paired.column(index, name)) for name in counts}
+        return {name: pl.col(column) for name, column in paired.reads(index).items()}
 
     def _with_trends(self, frame: pl.DataFrame, collectors: dict[str, TrendCollector]) -> pl.DataFrame:
         dims = list(self.table.dims)
@@ -377,9 +377,9 @@ class _LevelRun:
         out: dict[str, dict[str, float | None]] = {}
         for name in [*plan.spec.evidence, *sorted(plan.fields)]:
             index = paired.metrics.get(name)
-            if index is None or name in out or not all(paired.column(index, c) in row for c in paired.sets[index]):
+            if index is None or name in out or not all(column in row for column in paired.reads(index).values()):
                 continue
-            out[name] = {count: row[paired.column(index, count)] for count in paired.sets[index]}
+            out[name] = {count: row[column] for count, column in paired.reads(index).items()}
         return out
 
     def _finding(self, plan: _Plan, row: dict, scope: dict[str, str]) -> Finding:

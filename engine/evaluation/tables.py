@@ -143,6 +143,9 @@ class Pairing:
     sets: tuple[tuple[str, ...], ...] = ()
     metrics: Mapping[str, int] = field(default_factory=dict)
     grain: tuple[str, ...] = ()  # dimensions every row names (and the date): where sources meet
+    # Counts that do not add up over time (reach): they select the rows (impressions only from rows
+    # with reach, for frequency) but are read as combined over the whole scope, not summed here.
+    combined: frozenset[str] = frozenset()
 
     @staticmethod
     def column(index: int, name: str) -> str:
@@ -169,7 +172,7 @@ class Pairing:
         for index, inputs in enumerate(self.sets):
             mask = self.mask(index)
             out += [pl.when(mask.any()).then(pl.col(name).filter(mask).sum()).otherwise(None).alias(self.column(index, name))
-                    for name in inputs]
+                    for name in inputs if name not in self.combined]
         return out
 
     def table(self, dataset: Dataset, keys: list[str], cells: pl.LazyFrame | None = None) -> pl.LazyFrame | None:
@@ -182,7 +185,12 @@ class Pairing:
     def names(self, metric_id: str) -> dict[str, pl.Expr]:
         """The paired columns a metric's formula reads instead of the plain sums."""
         index = self.metrics.get(metric_id)
-        return {} if index is None else {name: pl.col(self.column(index, name)) for name in self.sets[index]}
+        return {} if index is None else {name: pl.col(self.column(index, name)) for name in self.sets[index] if name not in self.combined}
+
+    def reads(self, index: int) -> dict[str, str]:
+        """Count -> the column a paired set's formula reads it from (its paired sum, or for a count that
+        does not add up over time its combined value)."""
+        return {name: name if name in self.combined else self.column(index, name) for name in self.sets[index]}
 
 
 def pairing(dataset: Dataset, catalog: Catalog) -> Pairing:
@@ -198,7 +206,10 @@ def pairing(dataset: Dataset, catalog: Catalog) -> Pairing:
         if metric.formula is None or not metric.paired or "coalesce" in _parsed(metric.formula).functions:
             continue
         inputs = tuple(sorted(catalog.base_inputs(metric_id)))
-        if len(inputs) > 1 and all(n in counts and catalog.metrics[n].combine == "sum" for n in inputs):
+        # Pairing sums counts; one that does not add up over time (reach) only selects the rows, and at
+        # least one count must add up (frequency: impressions from rows with reach).
+        combines = [catalog.metrics[n].combine if n in counts else None for n in inputs]
+        if len(inputs) > 1 and all(c in ("sum", "latest", "max", "none") for c in combines) and "sum" in combines:
             wanted[metric_id] = inputs
     result = Pairing()
     if wanted and dataset.frame.height:
@@ -211,7 +222,8 @@ def pairing(dataset: Dataset, catalog: Catalog) -> Pairing:
         needed = {m: inputs for m, inputs in wanted.items() if any(gaps[n] for n in inputs) or (PAID_BY in inputs and gaps["__unpaid"])}
         sets = tuple(sorted(set(needed.values())))
         grain = tuple(d for d in dataset.dims if d == "date" or not gaps[f"__dim_{d}"])
-        result = Pairing(sets, {m: sets.index(inputs) for m, inputs in needed.items()}, grain)
+        combined = frozenset(n for inputs in sets for n in inputs if catalog.metrics[n].combine != "sum")
+        result = Pairing(sets, {m: sets.index(inputs) for m, inputs in needed.items()}, grain, combined)
     dataset._pairing = (catalog, result)  # type: ignore[attr-defined]  # one scan per dataset
     return result
 
