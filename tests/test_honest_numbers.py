@@ -232,7 +232,7 @@ def test_without_better_peers_the_threshold_is_capped_so_the_gain_is_never_a_man
     finding = next(f for f in report.findings if f.rule == "unqualified-leads" and f.scope.get("campaign") == "c0")
     # today 2 of 100 qualify; the 20% limit is ten-fold: valued at twice today's rate (4%), so 2 more
     assert finding.impact.value == pytest.approx(2)
-    assert "valued against qualified lead rate 4.0%: the threshold 20.0% capped at 2 times today's 2.0%" in finding.impact.basis
+    assert "valued against qualified lead rate 4.0%: the threshold 20.0% capped at 2 × today's 2.0%" in finding.impact.basis
 
 
 def test_better_peers_give_the_target_when_nearer_than_the_threshold():

@@ -356,8 +356,8 @@ def _status(series: Series, metric: MetricDef, baseline: float | None, target: f
             if series.kind == "level":
                 # Said once, so nobody reads a month's reach as the window's total.
                 month = months.get_column("month")[-1].strftime("%Y-%m")
-                notes.append(f"measured: {metric.id} in the latest month ({month}), each series' best date added up across series; "
-                             f"{metric.id} does not add up over time (a person reached in two months is one person)")
+                how = ": each series' best date, added up across series," if metric.combine == "max" else ","
+                notes.append(f"measured: {metric.id} in the latest month ({month}){how} as {metric.id} does not add up over time")
         if baseline is None:
             notes.append("status: needs a baseline to measure progress from")
             return "unknown", current

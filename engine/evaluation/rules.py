@@ -479,8 +479,8 @@ class _LevelRun:
                 parts.append(f"valued against the threshold {name} {fmt(target)}, nearer than the {quartile} quartile "
                              f"{fmt(peer)} of {siblings}")
             elif how == CAPPED:
-                step = f"{MAX_STEP:g} times" if limit > current else f"1/{MAX_STEP:g} of"
-                parts.append(f"valued against {name} {fmt(target)}: the threshold {fmt(limit)} capped at {step} today's {fmt(current)}, "
+                step = f"{MAX_STEP:g} × today's {fmt(current)}" if limit > current else f"today's {fmt(current)} ÷ {MAX_STEP:g}"
+                parts.append(f"valued against {name} {fmt(target)}: the threshold {fmt(limit)} capped at {step}, "
                              f"as no {quartile} quartile of at least {MIN_PEERS} siblings shows more is attainable")
             else:
                 parts.append(f"valued against the threshold {name} {fmt(target)}")
