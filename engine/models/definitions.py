@@ -84,6 +84,8 @@ class MetricDef(Strict):
         if not isinstance(data, dict):
             return data
         combine, aggregate = data.get("combine"), data.get("aggregate")
+        if not isinstance(combine, (str, type(None))) or not isinstance(aggregate, (str, type(None))):
+            return data  # the field validators say what is wrong
         if combine is not None and aggregate is not None and COMBINE_OF.get(aggregate) != combine:
             raise ValueError(f"combine '{combine}' and aggregate '{aggregate}' disagree; give combine only")
         if data.get("formula") is not None and (combine or COMBINE_OF.get(aggregate or "sum", "sum")) != "sum":
