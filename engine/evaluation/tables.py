@@ -74,8 +74,14 @@ def level_dims(level: str, dataset: Dataset) -> tuple[str, ...] | None:
 
 def _combined_over_dates(dataset: Dataset, catalog: Catalog, frame: pl.DataFrame | pl.LazyFrame | None = None,
                          within: tuple[str, ...] = ()) -> pl.DataFrame | pl.LazyFrame:
-    frame = dataset.frame if frame is None else frame
-    return combined_over_dates(frame, catalog, dataset.counts, dataset.dims, within)
+    if frame is not None:
+        return combined_over_dates(frame, catalog, dataset.counts, dataset.dims, within)
+    # Every level's table reads the same combined rows: made once per dataset and catalog.
+    cached = getattr(dataset, "_combined", None)
+    if cached is None or cached[0] is not catalog:
+        cached = (catalog, combined_over_dates(dataset.frame, catalog, dataset.counts, dataset.dims))
+        dataset._combined = cached  # type: ignore[attr-defined]
+    return cached[1]
 
 
 def combined_over_dates(frame: pl.DataFrame | pl.LazyFrame, catalog: Catalog, counts, dims, within: tuple[str, ...] = ()):
