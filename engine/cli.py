@@ -527,12 +527,17 @@ def validate(files: tuple[str, ...], fmt: str) -> None:
 
     results = []
     for name in files:
-        kind, problems = validate_stdin(sys.stdin.buffer) if name == "-" else validate_file(Path(name), with_kind=True)
+        warnings: list[str] = []  # a run's warnings about the data: said, never a failure (exit 0)
+        kind, problems = (validate_stdin(sys.stdin.buffer, warnings) if name == "-"
+                          else validate_file(Path(name), with_kind=True, warnings=warnings))
         results.append({"file": name, "kind": kind, "ok": not problems,
-                        "problems": [{"message": p.message, "file": p.file, "line": p.line, "path": p.path, "text": str(p)} for p in problems]})
+                        "problems": [{"message": p.message, "file": p.file, "line": p.line, "path": p.path, "text": str(p)} for p in problems],
+                        "warnings": warnings})
         if fmt == "text":
             for problem in problems:
                 click.echo(f"error: {problem}", err=True)
+            for warning in warnings:
+                click.echo(f"warning: {name}: {warning}", err=True)
             if not problems:
                 click.echo(f"{name}: ok")
     if fmt == "json":

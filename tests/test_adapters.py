@@ -74,7 +74,8 @@ def test_meta_ads_english():
     # Link clicks are the clicks; Clicks (all) stays separate.
     assert total["clicks"] == 512 + 141 + 188 + 77 + 488 + 126 + 171 + 70
     assert total["clicks_all"] == 1004 + 388 + 251 + 102 + 973 + 350 + 240 + 95
-    assert total["impressions"] == 90515 and total["reach"] == 62810
+    # Reach is people: each ad's best day counts (July 1 here), never the two days added up (62,810).
+    assert total["impressions"] == 90515 and total["reach"] == 18420 + 9310 + 3020 + 1130
     assert total["spend"] == pytest.approx(1499.10)
     # No conversion-value column: revenue is Purchase ROAS x spend, row by row.
     roas_spend = [(3.12, 422.50), (2.05, 198.75), (7.40, 96.40), (9.85, 41.10), (2.71, 415.20), (6.02, 94.80), (8.10, 40.30)]

@@ -490,9 +490,10 @@ def _recode(frame: pl.DataFrame, options: Mapping[str, Any], source: str) -> pl.
 def _aggregations(counts: list[str], catalog: Catalog) -> list[pl.Expr]:
     aggs = []
     for column in counts:
-        how = catalog.metrics[column].aggregate
+        # Breakdowns of one scope and date are disjoint parts of it: they add up, whatever the count
+        # combines like across dates (docs/custom-metrics.md); only a per-row average is averaged.
         col = pl.col(column)
-        value = col.max() if how == "max" else col.mean() if how == "mean" else col.sum()
+        value = col.mean() if catalog.metrics[column].combine == "mean" else col.sum()
         aggs.append(pl.when(col.count() > 0).then(value).otherwise(None).alias(column))
     return aggs
 

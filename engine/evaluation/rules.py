@@ -22,6 +22,8 @@ from ..language.rulespec import SOURCE_SUFFIX, RuleSpec, template_fields
 from ..loading.catalog import Catalog
 from ..models.definitions import DIMENSIONS, SEVERITIES, RuleDef
 from ..models.report import Finding, Impact, Significance, significant
+from .attainable import CAPPED, MAX_STEP, MIN_PEERS, PEERS, THRESHOLD_NEARER, attainable
+from .attainable import targets as attainable_targets
 from .benchmarks import Resolved, resolve
 from .tables import (
     PAID_BY,
@@ -175,6 +177,7 @@ class _Plan:
     benchmarks: dict[str, Resolved]
     period: str | None
     fields: frozenset[str] = frozenset()  # placeholders the message and recommendation use
+    targets: list[tuple[str, str]] = field(default_factory=list)  # (value, threshold) the impact is valued against attainably
 
     def column(self, name: str) -> str:
         return f"__r{self.index}_{name}"
@@ -266,7 +269,16 @@ class _LevelRun:
                             successes.alias(plan.column("ci_k")), bound.alias(plan.column("ci_bound"))]
             columns.append(fire.alias(plan.column("fire")))
             if spec.impact is not None:
-                columns.append(expr.compile_expr(spec.impact, names, functions=functions).cast(pl.Float64).alias(plan.column("impact")))
+                # The gap is valued against an attainable target, not the whole way to the threshold.
+                impact_names = dict(names)
+                for value, threshold in attainable_targets(spec):
+                    if value not in names or threshold not in names:
+                        continue
+                    found = attainable(names[value], names[threshold], peers)
+                    impact_names[threshold] = found["target"]
+                    plan.targets.append((value, threshold))
+                    columns += [part.alias(plan.column(f"{key}_{threshold}")) for key, part in found.items()]
+                columns.append(expr.compile_expr(spec.impact, impact_names, functions=functions).cast(pl.Float64).alias(plan.column("impact")))
             columns += [names[name].cast(pl.Float64).alias(plan.column(name)) for name in [*rule.benchmarks, *rule.let]]
         return columns, plans, collectors
 
@@ -277,10 +289,10 @@ class _LevelRun:
             return {}
         paired = pairing(self.table.dataset, self.catalog)
         counts = sorted({n for part in spec.chance[:2] for n in part.names if n in self.catalog.metrics})
-        if tuple(counts) not in paired.sets or not all(paired.column(paired.sets.index(tuple(counts)), n) in self.table.frame.columns for n in counts):
+        if tuple(counts) not in paired.sets or not all(c in self.table.frame.columns for c in paired.reads(paired.sets.index(tuple(counts))).values()):
             return {}
         index = paired.sets.index(tuple(counts))
-        return {name: pl.col(paired.column(index, name)) for name in counts}
+        return {name: pl.col(column) for name, column in paired.reads(index).items()}
 
     def _with_trends(self, frame: pl.DataFrame, collectors: dict[str, TrendCollector]) -> pl.DataFrame:
         dims = list(self.table.dims)
@@ -355,15 +367,36 @@ class _LevelRun:
             bound=cell("ci_bound"),
         )
 
+    def _paired_counts(self, plan: _Plan, row: dict) -> dict[str, dict[str, float | None]]:
+        """Paired ratio the rule shows (in its evidence or message) -> the paired counts it was computed
+        from on this scope (the rows that carry all of them), so a consultant can recompute it and no
+        plain sum stands beside it. Only where this data pairs the ratio (docs/reports.md)."""
+        if self.table.dataset is None:
+            return {}
+        paired = pairing(self.table.dataset, self.catalog)
+        out: dict[str, dict[str, float | None]] = {}
+        for name in [*plan.spec.evidence, *sorted(plan.fields)]:
+            index = paired.metrics.get(name)
+            if index is None or name in out or not all(column in row for column in paired.reads(index).values()):
+                continue
+            out[name] = {count: row[column] for count, column in paired.reads(index).items()}
+        return out
+
     def _finding(self, plan: _Plan, row: dict, scope: dict[str, str]) -> Finding:
         rule = plan.spec.rule
-        evidence = {name: significant(self._value(plan, row, name)) for name in plan.spec.evidence}
+        ratios = self._paired_counts(plan, row)
+        counts = {count: value for by_count in reversed(list(ratios.values())) for count, value in by_count.items()}  # the first ratio's win
+        evidence: dict[str, float | None] = {}
+        for name in plan.spec.evidence:
+            evidence[name] = significant(counts[name] if name in counts else self._value(plan, row, name))
+            for count, value in ratios.get(name, {}).items():
+                evidence.setdefault(count, significant(counts[count]))
         thresholds = {}
         for metric_id, name in rule.thresholds.items():
             value = self._value(plan, row, name)
             if value is not None:
                 thresholds[metric_id] = significant(value)
-        placeholders = self._placeholders(plan, row, scope)
+        placeholders = self._placeholders(plan, {**row, **counts}, scope)
         return Finding(
             rule=rule.id,
             severity=rule.severity,
@@ -387,17 +420,13 @@ class _LevelRun:
         metric = impact_def.metric
         units = float(units)
         if self.catalog.metrics[metric].unit == "currency":
-            money, basis = self._bounded(units, f"{impact_def.basis} ({self.economy.currency})", row)
+            money, basis = self._bounded(units, f"{impact_def.basis} ({self.economy.currency})" + self._target_basis(plan, row), row)
             return Impact(metric=metric, value=round(units, 2), money=money, basis=basis)
         if not self.economy.given:
             return None  # no economics in the config: nothing to value the gap with
         label = metric.replace("_", " ")
-        basis = impact_def.basis
-        # Attainable: a gain is never more than a doubling of what the scope does today.
+        basis = impact_def.basis + self._target_basis(plan, row)
         today = row.get(metric)
-        if today is not None and 0 < today < units:
-            units = float(today)
-            basis += f"; at most a doubling of today's {_count(today)} {label}"
         count = _count(units)
         money_of = self._money_of
         per_unit = self.economy.unit_value(metric, self.catalog.aliases)
@@ -428,6 +457,34 @@ class _LevelRun:
         if money is not None:
             money, basis = self._bounded(money, basis, row)
         return Impact(metric=metric, value=round(units, 2), money=money, basis=basis)
+
+    def _target_basis(self, plan: _Plan, row: dict) -> str:
+        """Which target the gap was valued against, and its value (engine/evaluation/attainable.py)."""
+        parts = []
+        for value, threshold in plan.targets:
+            target, how = row.get(plan.column(f"target_{threshold}")), row.get(plan.column(f"how_{threshold}"))
+            current, limit = self._value(plan, row, value), self._value(plan, row, threshold)
+            if target is None or how is None or current is None or limit is None or target == current:
+                continue
+            unit = self._unit(plan, value)
+            fmt = lambda v: format_value(v, unit, self.economy.currency)  # noqa: E731
+            name = value.replace("_", " ")
+            peer, peers = row.get(plan.column(f"peer_{threshold}")), int(row.get(plan.column(f"peers_{threshold}")) or 0)
+            quartile = "upper" if limit > current else "lower"
+            siblings = f"the {peers} {self.table.level}s under the same parent (this one included)"
+            if how == PEERS:
+                parts.append(f"valued against {name} {fmt(target)}, the {quartile} quartile of {siblings}, "
+                             f"nearer than the threshold {fmt(limit)}")
+            elif how == THRESHOLD_NEARER:
+                parts.append(f"valued against the threshold {name} {fmt(target)}, nearer than the {quartile} quartile "
+                             f"{fmt(peer)} of {siblings}")
+            elif how == CAPPED:
+                step = f"{MAX_STEP:g} × today's {fmt(current)}" if limit > current else f"today's {fmt(current)} ÷ {MAX_STEP:g}"
+                parts.append(f"valued against {name} {fmt(target)}: the threshold {fmt(limit)} capped at {step}, "
+                             f"as no {quartile} quartile of at least {MIN_PEERS} siblings shows more is attainable")
+            else:
+                parts.append(f"valued against the threshold {name} {fmt(target)}")
+        return "".join("; " + part for part in parts)
 
     def _money_of(self, amount: float) -> str:
         return format_value(amount, "currency", self.economy.currency)

@@ -72,30 +72,70 @@ def level_dims(level: str, dataset: Dataset) -> tuple[str, ...] | None:
     return tuple(d for d in HIERARCHY if d in wanted)
 
 
-def _stocks_at_latest_date(dataset: Dataset, catalog: Catalog, frame: pl.DataFrame | None = None, within: tuple[str, ...] = ()) -> pl.DataFrame:
-    """Keep a stock (followers) only on its series' latest dated row (per ``within`` group,
-    e.g. per period), so summing counts it once per series."""
-    frame = dataset.frame if frame is None else frame
-    stocks = [c for c in dataset.counts if catalog.metrics[c].aggregate == "last"]
-    if not stocks or "date" not in dataset.dims:
+def _combined_over_dates(dataset: Dataset, catalog: Catalog, frame: pl.DataFrame | pl.LazyFrame | None = None,
+                         within: tuple[str, ...] = ()) -> pl.DataFrame | pl.LazyFrame:
+    if frame is not None:
+        return combined_over_dates(frame, catalog, dataset.counts, dataset.dims, within)
+    # Every level's table reads the same combined rows: made once per dataset and catalog.
+    cached = getattr(dataset, "_combined", None)
+    if cached is None or cached[0] is not catalog:
+        cached = (catalog, combined_over_dates(dataset.frame, catalog, dataset.counts, dataset.dims))
+        dataset._combined = cached  # type: ignore[attr-defined]
+    return cached[1]
+
+
+def combined_over_dates(frame: pl.DataFrame | pl.LazyFrame, catalog: Catalog, counts, dims, within: tuple[str, ...] = ()):
+    """Counts that do not add up over time, made ready to be summed across series.
+
+    A series is one path through the data's dimensions other than the date (a campaign's ad in
+    one age group), per ``within`` group (a trend's period). Within a series a count combines
+    over its dates as the catalogue says (``MetricDef.combine``): ``latest`` keeps the value on
+    the series' latest date with one (followers at the end of the window); ``max`` keeps the
+    series' best date (reach: people seen in the best period, a lower bound on the people
+    reached, where adding periods would count a person once per period). The kept value stays
+    on one row of the series and the others become null, so that the scope's plain sum then adds
+    up the series: sibling scopes (campaigns, channels) count different audiences, which a sum of
+    their values states at most once each."""
+    how = {c: catalog.metrics[c].combine for c in counts}
+    latest = [c for c, h in how.items() if h == "latest"]
+    best = [c for c, h in how.items() if h == "max"]
+    if not (latest or best) or "date" not in dims:
         return frame
-    series = [d for d in dataset.dims if d != "date"] + list(within)
+    series = [d for d in dims if d != "date"] + list(within)
+
+    def over(value: pl.Expr, keys: list[str]) -> pl.Expr:
+        return value.over(keys) if keys else value
+
+    if best:
+        # A series may have several rows on one date (two sources): those add up first.
+        cell = series + ["date"]
+        frame = frame.with_columns([pl.when(over(pl.col(c).count(), cell) > 0).then(over(pl.col(c).sum(), cell)).alias(f"__cell_{c}")
+                                    for c in best])
+    first = over(pl.int_range(pl.len()), series) == 0
     masked = []
-    for column in stocks:
-        latest = pl.col("date").filter(pl.col(column).is_not_null()).max()
-        latest = latest.over(series) if series else latest
-        masked.append(pl.when(pl.col("date") == latest).then(pl.col(column)).otherwise(None).alias(column))
-    return frame.with_columns(masked)
+    for column in latest:
+        last = over(pl.col("date").filter(pl.col(column).is_not_null()).max(), series)
+        masked.append(pl.when(pl.col("date") == last).then(pl.col(column)).otherwise(None).alias(column))
+    masked += [pl.when(first).then(over(pl.col(f"__cell_{c}").max(), series)).otherwise(None).alias(c) for c in best]
+    frame = frame.with_columns(masked)
+    return frame.drop([f"__cell_{c}" for c in best]) if best else frame
 
 
 def _base_aggregations(dataset: Dataset, catalog: Catalog) -> list[pl.Expr]:
+    """Per scope, after ``_combined_over_dates``: counts add up across rows and series; a per-row
+    average is averaged; a count that combines ``none`` has a value only where the scope's rows
+    with it share one date (no total over several dates exists for it)."""
     aggs = []
+    dated = "date" in dataset.dims
     for column in dataset.counts:
-        how = catalog.metrics[column].aggregate
+        how = catalog.metrics[column].combine
         col = pl.col(column)
-        value = col.max() if how == "max" else col.mean() if how == "mean" else col.sum()
+        value = col.mean() if how == "mean" else col.sum()
         # A scope with no value at all for a count has no data, which is not zero.
-        aggs.append(pl.when(col.count() > 0).then(value).otherwise(None).alias(column))
+        has = col.count() > 0
+        if how == "none" and dated:
+            has = has & (pl.col("date").filter(col.is_not_null()).n_unique() <= 1)
+        aggs.append(pl.when(has).then(value).otherwise(None).alias(column))
     return aggs
 
 
@@ -109,6 +149,9 @@ class Pairing:
     sets: tuple[tuple[str, ...], ...] = ()
     metrics: Mapping[str, int] = field(default_factory=dict)
     grain: tuple[str, ...] = ()  # dimensions every row names (and the date): where sources meet
+    # Counts that do not add up over time (reach): they select the rows (impressions only from rows
+    # with reach, for frequency) but are read as combined over the whole scope, not summed here.
+    combined: frozenset[str] = frozenset()
 
     @staticmethod
     def column(index: int, name: str) -> str:
@@ -135,7 +178,7 @@ class Pairing:
         for index, inputs in enumerate(self.sets):
             mask = self.mask(index)
             out += [pl.when(mask.any()).then(pl.col(name).filter(mask).sum()).otherwise(None).alias(self.column(index, name))
-                    for name in inputs]
+                    for name in inputs if name not in self.combined]
         return out
 
     def table(self, dataset: Dataset, keys: list[str], cells: pl.LazyFrame | None = None) -> pl.LazyFrame | None:
@@ -148,7 +191,12 @@ class Pairing:
     def names(self, metric_id: str) -> dict[str, pl.Expr]:
         """The paired columns a metric's formula reads instead of the plain sums."""
         index = self.metrics.get(metric_id)
-        return {} if index is None else {name: pl.col(self.column(index, name)) for name in self.sets[index]}
+        return {} if index is None else {name: pl.col(self.column(index, name)) for name in self.sets[index] if name not in self.combined}
+
+    def reads(self, index: int) -> dict[str, str]:
+        """Count -> the column a paired set's formula reads it from (its paired sum, or for a count that
+        does not add up over time its combined value)."""
+        return {name: name if name in self.combined else self.column(index, name) for name in self.sets[index]}
 
 
 def pairing(dataset: Dataset, catalog: Catalog) -> Pairing:
@@ -164,7 +212,10 @@ def pairing(dataset: Dataset, catalog: Catalog) -> Pairing:
         if metric.formula is None or not metric.paired or "coalesce" in _parsed(metric.formula).functions:
             continue
         inputs = tuple(sorted(catalog.base_inputs(metric_id)))
-        if len(inputs) > 1 and all(n in counts and catalog.metrics[n].aggregate == "sum" for n in inputs):
+        # Pairing sums counts; one that does not add up over time (reach) only selects the rows, and at
+        # least one count must add up (frequency: impressions from rows with reach).
+        combines = [catalog.metrics[n].combine if n in counts else None for n in inputs]
+        if len(inputs) > 1 and all(c in ("sum", "latest", "max", "none") for c in combines) and "sum" in combines:
             wanted[metric_id] = inputs
     result = Pairing()
     if wanted and dataset.frame.height:
@@ -177,7 +228,8 @@ def pairing(dataset: Dataset, catalog: Catalog) -> Pairing:
         needed = {m: inputs for m, inputs in wanted.items() if any(gaps[n] for n in inputs) or (PAID_BY in inputs and gaps["__unpaid"])}
         sets = tuple(sorted(set(needed.values())))
         grain = tuple(d for d in dataset.dims if d == "date" or not gaps[f"__dim_{d}"])
-        result = Pairing(sets, {m: sets.index(inputs) for m, inputs in needed.items()}, grain)
+        combined = frozenset(n for inputs in sets for n in inputs if catalog.metrics[n].combine != "sum")
+        result = Pairing(sets, {m: sets.index(inputs) for m, inputs in needed.items()}, grain, combined)
     dataset._pairing = (catalog, result)  # type: ignore[attr-defined]  # one scan per dataset
     return result
 
@@ -247,7 +299,7 @@ def metric_table(dataset: Dataset, catalog: Catalog, level: str, *, extra_dims: 
     dims = dims + tuple(d for d in extra_dims if d not in dims and d in dataset.dims)
     paired = pairing(dataset, catalog)
     aggs = _base_aggregations(dataset, catalog)
-    source = _stocks_at_latest_date(dataset, catalog)
+    source = _combined_over_dates(dataset, catalog)
     sums = paired.table(dataset, list(dims))
     if dims:
         # The streaming engine groups several times faster than an eager group_by on 2 cores.
@@ -326,7 +378,7 @@ def period_table(dataset: Dataset, catalog: Catalog, level: str, period: str) ->
     source = dataset.frame.lazy().filter(pl.col("date").is_not_null()).with_columns(
         pl.col("date").dt.truncate(PERIOD_EVERY[period]).alias(PERIOD_COLUMN)
     )
-    source = _stocks_at_latest_date(dataset, catalog, source, within=(PERIOD_COLUMN,))
+    source = _combined_over_dates(dataset, catalog, source, within=(PERIOD_COLUMN,))
     keys = list(dims) + [PERIOD_COLUMN]
     paired = pairing(dataset, catalog)
     plan = source.group_by(keys).agg(_base_aggregations(dataset, catalog))

@@ -39,6 +39,13 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
+# How a base count combines across dates within one series (then added up across series).
+Combine = Literal["sum", "latest", "max", "none", "mean"]
+COMBINES: tuple[str, ...] = get_args(Combine)
+COMBINE_OF = {"sum": "sum", "last": "latest", "max": "max", "mean": "mean"}  # aggregate (older spelling) -> combine
+AGGREGATE_OF = {"sum": "sum", "latest": "last", "max": "max", "mean": "mean", "none": "sum"}  # within one date, rows add up
+
+
 class MetricDef(Strict):
     """A metric: a base count read from data, or derived by a formula."""
 
@@ -54,7 +61,15 @@ class MetricDef(Strict):
     vanity: bool = Field(default=False, description="a shallow signal unless a goal connects it to results")
     aliases: list[str] = Field(default_factory=list, description="other column names that mean this base count")
     aggregate: Literal["sum", "last", "max", "mean"] = Field(
-        default="sum", description="how a base count combines over rows: sum for flows, last for stocks such as followers"
+        default="sum", description="older spelling of combine (last = latest); give combine instead"
+    )
+    combine: Combine = Field(
+        default="sum",
+        description="how a base count combines across dates within one series (docs/custom-metrics.md, \"Combining over "
+        "time\"): sum for flows (purchases); latest for stocks (followers: the value on the series' latest date); max for "
+        "counts of people (reach, unique users: the best period, a lower bound on the people reached); none where no "
+        "total over several dates exists (only a single date's value is shown); mean for a per-row average. Sibling "
+        "series (campaigns, channels) are then added up",
     )
     paired: bool = Field(
         default=True,
@@ -65,6 +80,27 @@ class MetricDef(Strict):
         default=None, exclude=True, description="Python plugins only: mapping of metric id to polars.Expr -> polars.Expr"
     )
     requires: list[str] = Field(default_factory=list, description="metric ids a `polars` metric reads")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _combine_and_aggregate(cls, data: Any) -> Any:
+        """``combine`` and its older spelling ``aggregate`` say the same thing: either may be given,
+        both are kept in step, and two that disagree are an error."""
+        if not isinstance(data, dict):
+            return data
+        combine, aggregate = data.get("combine"), data.get("aggregate")
+        if not isinstance(combine, (str, type(None))) or not isinstance(aggregate, (str, type(None))):
+            return data  # the field validators say what is wrong
+        if combine is not None and aggregate is not None and COMBINE_OF.get(aggregate) != combine:
+            raise ValueError(f"combine '{combine}' and aggregate '{aggregate}' disagree; give combine only")
+        if data.get("formula") is not None and (combine or COMBINE_OF.get(aggregate or "sum", "sum")) != "sum":
+            raise ValueError("combine is for base counts read from data; a formula metric is computed from its inputs, "
+                             "each combined as its own definition says")
+        if combine is None and aggregate is not None and aggregate in COMBINE_OF:
+            data = {**data, "combine": COMBINE_OF[aggregate]}
+        elif aggregate is None and combine is not None and combine in AGGREGATE_OF:
+            data = {**data, "aggregate": AGGREGATE_OF[combine]}
+        return data
 
     @property
     def derived(self) -> bool:
