@@ -237,17 +237,31 @@ def test_without_better_peers_the_threshold_is_capped_so_the_gain_is_never_a_man
 
 def test_better_peers_give_the_target_when_nearer_than_the_threshold():
     # c1-c4 are too small for the rule (under 50 leads) but are the campaign's peers all the same.
-    rates = [0.05, 0.1, 0.125, 0.15, 0.175, 0.3]
+    rates = [0.1, 0.11, 0.125, 0.15, 0.175, 0.3]
     report = run(_leads(rates, [100, 40, 40, 40, 40, 100]), economics={"customer_value": 100})
     finding = next(f for f in report.findings if f.rule == "unqualified-leads" and f.scope.get("campaign") == "c0")
     import polars as pl
 
     upper = pl.Series(rates).quantile(0.75, interpolation="linear")  # the campaigns upper quartile: 16.9%
     assert upper < 0.2
-    assert finding.impact.value == pytest.approx(100 * (upper - 0.05), abs=0.01)  # impact values keep 2 decimals
+    assert finding.impact.value == pytest.approx(100 * (upper - 0.1), abs=0.01)  # impact values keep 2 decimals
     assert (f"valued against qualified lead rate {upper:.1%}, the upper quartile of the 6 campaigns under the same parent"
             in finding.impact.basis)
     assert "nearer than the threshold 20.0%" in finding.impact.basis
+
+
+def test_better_peers_far_above_today_are_held_to_one_step():
+    # c0 qualifies 5%; the siblings' upper quartile (about 17%) is more than twice that: valued at 10%.
+    rates = [0.05, 0.16, 0.165, 0.17, 0.175, 0.18]
+    report = run(_leads(rates, [100, 40, 40, 40, 40, 40]), economics={"customer_value": 100})
+    finding = next(f for f in report.findings if f.rule == "unqualified-leads" and f.scope.get("campaign") == "c0")
+    assert finding.impact.value == pytest.approx(5)  # 100 leads x (10% - 5%)
+    assert ("valued against qualified lead rate 10.0%: the nearer of the threshold 20.0% and the upper quartile 17.5% of the "
+            "6 campaigns under the same parent (this one included), capped at 2 × today's 5.0%, one step from today") in finding.impact.basis
+    from kpi_advisor.i18n.messages import Translator
+
+    basis = Translator("de").basis(finding.impact.basis)  # the report formats translate the basis when they render
+    assert "obere Quartil 17,5\xa0% der 6 Kampagnen" in basis and "one step from today" not in basis
 
 
 def test_economics_and_the_scope_s_own_history_keep_their_threshold():

@@ -11,8 +11,8 @@ against the nearer of
   better and the lower where lower is better, when at least ``MIN_PEERS`` siblings have a value
   and that quartile is better than the scope;
 
-and without such peers, the threshold capped at ``MAX_STEP`` times (or a ``MAX_STEP``-th of)
-today's value. All of it is polars window expressions over the level's frame: no loop per row.
+either way at most ``MAX_STEP`` times (or a ``MAX_STEP``-th of) today's value: never a many-fold
+jump. All of it is polars window expressions over the level's frame: no loop per row.
 
 Thresholds that are facts rather than aims keep their value: the client's own economics
 (break-even ROAS, what a customer is worth) and the scope's own history (its first period's
@@ -28,9 +28,9 @@ from ..language.rulespec import RuleSpec
 from .economics import ECONOMIC_PARAMS
 
 MIN_PEERS = 4  # siblings with a value, the scope included: fewer make no quartile
-MAX_STEP = 2.0  # without peers, a target at most twice (or half) today's value
+MAX_STEP = 2.0  # a target at most twice (or half) today's value
 # How the target was found, in the ``how`` column.
-THRESHOLD, PEERS, THRESHOLD_NEARER, CAPPED = 0, 1, 2, 3
+THRESHOLD, PEERS, THRESHOLD_NEARER, CAPPED, PEERS_CAPPED = 0, 1, 2, 3, 4
 
 
 def targets(spec: RuleSpec) -> list[tuple[str, str]]:
@@ -67,9 +67,14 @@ def attainable(current: pl.Expr | float, threshold: pl.Expr | float, peers: Peer
     nearer = pl.when(raise_it).then(pl.min_horizontal(threshold, peer)).otherwise(pl.max_horizontal(threshold, peer))
     capped = pl.when(raise_it).then(pl.min_horizontal(threshold, current * MAX_STEP)).otherwise(
         pl.max_horizontal(threshold, current / MAX_STEP))
+    # Peers show a level is reachable, not that this scope gets there in one step: a better
+    # quartile far from today is held to the same step (a scope at zero has no step to scale).
+    step = pl.when(current <= 0).then(nearer).when(raise_it).then(pl.min_horizontal(nearer, current * MAX_STEP)).otherwise(
+        pl.max_horizontal(nearer, current / MAX_STEP))
     gap = (current != threshold).fill_null(False)
-    target = pl.when(~gap).then(threshold).when(enough).then(nearer).otherwise(capped)
+    target = pl.when(~gap).then(threshold).when(enough).then(step).otherwise(capped)
     how = (pl.when(~gap).then(pl.lit(THRESHOLD))
+           .when(enough & (step != nearer)).then(pl.lit(PEERS_CAPPED))
            .when(enough & (nearer != threshold)).then(pl.lit(PEERS))
            .when(enough).then(pl.lit(THRESHOLD_NEARER))
            .when(capped != threshold).then(pl.lit(CAPPED))

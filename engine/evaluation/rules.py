@@ -22,7 +22,7 @@ from ..language.rulespec import SOURCE_SUFFIX, RuleSpec, template_fields
 from ..loading.catalog import Catalog
 from ..models.definitions import DIMENSIONS, SEVERITIES, RuleDef
 from ..models.report import Finding, Impact, Significance, significant
-from .attainable import CAPPED, MAX_STEP, MIN_PEERS, PEERS, THRESHOLD_NEARER, attainable
+from .attainable import CAPPED, MAX_STEP, MIN_PEERS, PEERS, PEERS_CAPPED, THRESHOLD_NEARER, attainable
 from .attainable import targets as attainable_targets
 from .benchmarks import Resolved, resolve
 from .tables import (
@@ -478,6 +478,10 @@ class _LevelRun:
             elif how == THRESHOLD_NEARER:
                 parts.append(f"valued against the threshold {name} {fmt(target)}, nearer than the {quartile} quartile "
                              f"{fmt(peer)} of {siblings}")
+            elif how == PEERS_CAPPED:
+                step = f"{MAX_STEP:g} × today's {fmt(current)}" if limit > current else f"today's {fmt(current)} ÷ {MAX_STEP:g}"
+                parts.append(f"valued against {name} {fmt(target)}: the nearer of the threshold {fmt(limit)} and the {quartile} quartile "
+                             f"{fmt(peer)} of {siblings}, capped at {step}, one step from today")
             elif how == CAPPED:
                 step = f"{MAX_STEP:g} × today's {fmt(current)}" if limit > current else f"today's {fmt(current)} ÷ {MAX_STEP:g}"
                 parts.append(f"valued against {name} {fmt(target)}: the threshold {fmt(limit)} capped at {step}, "

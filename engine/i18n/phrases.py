@@ -105,6 +105,8 @@ CUSTOMER_VALUE = N_("the customer value")
 BASIS_TARGET = N_("valued against the threshold {metric} {target}")
 BASIS_TARGET_PEERS = N_("valued against {metric} {target}, the {quartile} of the {count} {level} under the same parent (this one included), nearer than the threshold {limit}")
 BASIS_TARGET_NEARER = N_("valued against the threshold {metric} {target}, nearer than the {quartile} {peer} of the {count} {level} under the same parent (this one included)")
+BASIS_TARGET_PEERS_CAPPED_UP = N_("valued against {metric} {target}: the nearer of the threshold {limit} and the {quartile} {peer} of the {count} {level} under the same parent (this one included), capped at {step} × today's {current}, one step from today")
+BASIS_TARGET_PEERS_CAPPED_DOWN = N_("valued against {metric} {target}: the nearer of the threshold {limit} and the {quartile} {peer} of the {count} {level} under the same parent (this one included), capped at today's {current} ÷ {step}, one step from today")
 BASIS_TARGET_CAPPED_UP = N_("valued against {metric} {target}: the threshold {limit} capped at {step} × today's {current}, as no {quartile} of at least {count} siblings shows more is attainable")
 BASIS_TARGET_CAPPED_DOWN = N_("valued against {metric} {target}: the threshold {limit} capped at today's {current} ÷ {step}, as no {quartile} of at least {count} siblings shows more is attainable")
 QUARTILE_WORDS = {"upper": N_("upper quartile"), "lower": N_("lower quartile")}
@@ -422,6 +424,16 @@ def _basis_target_peers(m, p):
 def _basis_target_nearer(m, p):
     return _fill(p, BASIS_TARGET_NEARER, metric=p.metric(m["label"]) or m["label"], target=p.number(m["target"]),
                  quartile=p._(QUARTILE_WORDS[m["quartile"]]), peer=p.number(m["peer"]), count=m["count"], level=p._(LEVEL_WORDS[m["level"]]))
+
+
+@frame(rf"valued against (?P<label>[a-z0-9_ ]+?) (?P<target>{VALUE}): the nearer of the threshold (?P<limit>{VALUE}) and the "
+       rf"(?P<quartile>upper|lower) quartile (?P<peer>{VALUE}) of the {LEVEL}, capped at (?:(?P<up>{NUMBER}) × today's (?P<raised>{VALUE})|today's (?P<lowered>{VALUE}) ÷ (?P<down>{NUMBER})), one step from today")
+def _basis_target_peers_capped(m, p):
+    up = m["up"] is not None
+    return _fill(p, BASIS_TARGET_PEERS_CAPPED_UP if up else BASIS_TARGET_PEERS_CAPPED_DOWN, metric=p.metric(m["label"]) or m["label"],
+                 target=p.number(m["target"]), limit=p.number(m["limit"]), quartile=p._(QUARTILE_WORDS[m["quartile"]]),
+                 peer=p.number(m["peer"]), count=m["count"], level=p._(LEVEL_WORDS[m["level"]]), step=p.number(m["up"] if up else m["down"]),
+                 current=p.number(m["raised"] if up else m["lowered"]))
 
 
 @frame(rf"valued against (?P<label>[a-z0-9_ ]+?) (?P<target>{VALUE}): the threshold (?P<limit>{VALUE}) capped at "
