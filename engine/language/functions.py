@@ -69,6 +69,30 @@ def trend_aggregation(kind: str, value: pl.Expr) -> pl.Expr:
     raise ValueError(f"not a trend function: {kind}")
 
 
+def rate_windows(compare: str, successes: pl.Expr, trials: pl.Expr) -> list[pl.Expr]:
+    """Successes and trials summed over the early and the late periods of one scope, from the
+    periods that have both (trials above zero): ``trend`` takes the first period against the
+    last two (where a rise or fall has held, as rise() and fall() read it; the last one alone
+    with two periods); ``latest`` the periods before the last against the last."""
+    valid = successes.is_not_null() & trials.is_not_null() & (_number(trials) > 0)
+    k = pl.when(valid).then(_number(successes)).drop_nulls()
+    e = pl.when(valid).then(_number(trials)).drop_nulls()
+    enough = k.len() >= 2
+    if compare == "trend":
+        def early(series: pl.Expr) -> pl.Expr:
+            return pl.when(enough).then(series.first())
+
+        def late(series: pl.Expr) -> pl.Expr:
+            return pl.when(series.len() >= 3).then(series.tail(2).sum()).when(enough).then(series.last())
+    else:
+        def early(series: pl.Expr) -> pl.Expr:
+            return pl.when(enough).then(series.sum() - series.last())
+
+        def late(series: pl.Expr) -> pl.Expr:
+            return pl.when(enough).then(series.last())
+    return [early(k), early(e), late(k), late(e)]
+
+
 @dataclass
 class TrendCollector:
     """Trend calls met while compiling one level's rules for one period."""
@@ -77,7 +101,13 @@ class TrendCollector:
     aggregations: list[tuple[str, pl.Expr]] = field(default_factory=list)
 
     def add(self, kind: str, value: pl.Expr) -> pl.Expr:
-        aggregation = trend_aggregation(kind, value)
+        return self.add_aggregation(trend_aggregation(kind, value))
+
+    def window(self, compare: str, successes: pl.Expr, trials: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr]:
+        """Early and late successes and trials of a rate_ratio chance test, as columns."""
+        return tuple(self.add_aggregation(a) for a in rate_windows(compare, successes, trials))  # type: ignore[return-value]
+
+    def add_aggregation(self, aggregation: pl.Expr) -> pl.Expr:
         for name, seen in self.aggregations:
             if seen.meta.eq(aggregation):
                 return pl.col(name)
