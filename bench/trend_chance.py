@@ -28,6 +28,14 @@ TIME_RULES = (
 )
 PAID = {"facebook": ("fb_a", "fb_b"), "google_ads": ("g_a", "g_b")}
 UNPAID = {"email": ("newsletter",)}
+# Scopes of one account each rule can judge: paid campaigns (cost rules), the unpaid one
+# (falling-conversions), every campaign, or every channel (sudden-drop).
+PAID_CAMPAIGNS, CAMPAIGNS, CHANNELS = 4, 5, 3
+ELIGIBLE = {
+    "rising-cost-per-acquisition": PAID_CAMPAIGNS, "rising-cost-per-lead": PAID_CAMPAIGNS,
+    "rising-cost-per-install": PAID_CAMPAIGNS, "falling-roas": PAID_CAMPAIGNS, "falling-conversion-rate": CAMPAIGNS,
+    "falling-conversions": 1, "sudden-drop": CHANNELS, "ad-fatigue": CAMPAIGNS,
+}
 
 
 def account(rng: np.random.Generator, *, scenario: str = "none", days: int | None = None) -> pl.DataFrame:
@@ -100,9 +108,11 @@ def main() -> None:
                            ("sudden_drop", "power: orders to a third in the last 7 days")):
         by_account, by_scope = measure(args.accounts, args.seed, scenario)
         print(f"\n{what}: {args.accounts} accounts, seed {args.seed}")
-        print(f"{'rule':32} {'accounts':>9} {'rate':>7} {'scopes':>7}")
+        print(f"{'rule':32} {'accounts':>9} {'rate':>7} {'scopes':>7} {'of':>5} {'rate':>7}")
         for rule in TIME_RULES:
-            print(f"{rule:32} {by_account[rule]:>9} {by_account[rule] / args.accounts:>7.1%} {by_scope[rule]:>7}")
+            scopes = args.accounts * ELIGIBLE[rule]
+            print(f"{rule:32} {by_account[rule]:>9} {by_account[rule] / args.accounts:>7.1%} {by_scope[rule]:>7} {scopes:>5} "
+                  f"{by_scope[rule] / scopes:>7.1%}")
 
 
 if __name__ == "__main__":
