@@ -134,6 +134,12 @@ def evaluate_rules(
             skipped[rule.id] = reason
             continue
         by_level.setdefault(level, []).append(spec)
+        if rule.every_level:
+            # Campaigns within their channel, and channels within their account: one rule, each level.
+            for other in rule.levels:
+                if other != level and tables.get(other) is not None and rule.levels.index(other) > rule.levels.index(level):
+                    if _skip_reason(spec, tables[other], catalog, overrides, economy.currency) is None:
+                        by_level.setdefault(other, []).append(spec)
 
     findings: list[Finding] = []
     evaluated: list[str] = []
@@ -258,10 +264,14 @@ class _LevelRun:
             plans.append(plan)
             fire = expr.compile_expr(spec.condition, names, functions=functions).fill_null(False)
             if spec.chance is not None and rule.chance.test == "rate_ratio":
-                assert collector is not None  # a rate_ratio rule uses trends: its period is chosen
-                counts = {**base, **values}  # one period's metrics and the params
+                counts = {**base, **values}  # one period's (or scope's) metrics and the params
                 successes, trials = (expr.compile_expr(part, counts, functions=functions) for part in spec.chance[:2])
-                window = collector.window(rule.chance.compare, successes, trials)
+                if rule.chance.compare == "siblings":
+                    window, best = _sibling_window(successes, trials, peers, values["confidence"])
+                    columns.append(best.alias(plan.column("ci_best")))
+                else:
+                    assert collector is not None  # a rate_ratio rule over periods uses trends: its period is chosen
+                    window = collector.window(rule.chance.compare, successes, trials)
                 bound = expr.compile_expr(spec.chance[2], names, functions=functions).cast(pl.Float64)
                 low, high = _ratio_interval(*window, values["confidence"])
                 beyond = high.fill_null(float("inf")) < bound if rule.chance.below is not None else low > bound
@@ -350,6 +360,8 @@ class _LevelRun:
                 # The interval of a rate (as the rate's metric would print it) or of a rate ratio (x0.62).
                 value = row.get(plan.column("ci_" + name[7:]))
                 out[name] = _times(value) if rule.chance.test == "rate_ratio" else format_value(value, "number")
+            elif name == "chance_best":
+                out[name] = str(row.get(plan.column("ci_best")) or "n/a")
             elif name in ("chance_early", "chance_late"):
                 out[name] = format_value(row.get(plan.column("ci_k1" if name == "chance_early" else "ci_k2")), "count")
             elif name.endswith(SOURCE_SUFFIX) and name[: -len(SOURCE_SUFFIX)] in rule.benchmarks:
@@ -565,6 +577,31 @@ def _wilson(successes: pl.Expr, trials: pl.Expr, z: float) -> tuple[pl.Expr, pl.
     centre = (rate + z * z / (2 * trials)) / (1 + z * z / trials)
     half = z * ((rate * (1 - rate) / trials + z * z / (4 * trials * trials)).clip(lower_bound=0)).sqrt() / (1 + z * z / trials)
     return (centre - half).clip(lower_bound=0), (centre + half).clip(upper_bound=1)
+
+
+def _sibling_window(successes: pl.Expr, trials: pl.Expr, peers: PeerContext, confidence: float) -> tuple[tuple[pl.Expr, ...], pl.Expr]:
+    """A rate_ratio test against siblings: the early counts are the scope's siblings pooled (its
+    group less itself), the late ones the scope's own. Also the best sibling: the one whose rate
+    is surely highest (the highest lower end of its Poisson score interval, so two lucky orders
+    on a small budget do not make a sibling the best)."""
+    none = pl.lit(None, dtype=pl.Float64)
+    if peers.member is None:
+        return (none, none, none, none), pl.lit(None, dtype=pl.String)
+    member = pl.col(peers.member).is_not_null()
+    valid = member & successes.is_not_null() & trials.is_not_null() & (trials.cast(pl.Float64) > 0)
+    k = pl.when(valid).then(successes.cast(pl.Float64))
+    e = pl.when(valid).then(trials.cast(pl.Float64))
+
+    def group(value: pl.Expr) -> pl.Expr:
+        return value.over(list(peers.group)) if peers.group else value
+
+    k1, e1 = group(k.sum()) - k, group(e.sum()) - e
+    usable = valid & (group(valid.sum()) >= 2)
+    z = NormalDist().inv_cdf(1 - (1 - confidence) / 2)
+    surely = (k + z * z / 2 - z * (k + z * z / 4).sqrt()) / e
+    best = group(pl.col(peers.member).cast(pl.String).sort_by(surely.fill_null(-1.0), descending=True).first())
+    window = tuple(pl.when(usable).then(value) for value in (k1, e1, k, e))
+    return window, pl.when(usable).then(best)
 
 
 def _ratio_interval(k1: pl.Expr, e1: pl.Expr, k2: pl.Expr, e2: pl.Expr, confidence: float) -> tuple[pl.Expr, pl.Expr]:

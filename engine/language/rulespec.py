@@ -30,6 +30,8 @@ TREND_PLACEHOLDERS = frozenset({"period", "period_from", "period_to"})
 # A rule tested for chance may quote its interval; a rate_ratio test also its two counts.
 CHANCE_PLACEHOLDERS = frozenset({"chance_low", "chance_high"})
 RATE_RATIO_PLACEHOLDERS = frozenset({"chance_early", "chance_late"})
+# compare: siblings also names the best sibling: the one whose rate is surely highest.
+SIBLING_PLACEHOLDERS = frozenset({"chance_best"})
 SOURCE_SUFFIX = "_source"
 UNIT_OF_CALL = {
     "change": "ratio", "rise": "ratio", "fall": "ratio", "slope": "ratio", "rising_share": "ratio", "falling_share": "ratio", "peer_share": "ratio",
@@ -63,6 +65,8 @@ class RuleSpec:
             names |= TREND_PLACEHOLDERS
         if rule.chance is not None:
             names |= CHANCE_PLACEHOLDERS | (RATE_RATIO_PLACEHOLDERS if rule.chance.test == "rate_ratio" else frozenset())
+            if rule.chance.test == "rate_ratio" and rule.chance.compare == "siblings":
+                names |= SIBLING_PLACEHOLDERS
         return names
 
 
@@ -271,7 +275,7 @@ def analyse(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> RuleSpec:
 
     named: set[str] = set()
     kinds: set[str] = set()
-    if rule.chance is not None and rule.chance.test == "rate_ratio":
+    if rule.chance is not None and rule.chance.test == "rate_ratio" and rule.chance.compare != "siblings":
         kinds.add("trend")  # its counts are taken period by period
     for parsed in [condition, impact, *(p for _, p in lets), *(chance or ())]:
         if parsed is not None:

@@ -108,10 +108,11 @@ class ChanceDef(Strict):
     trials: str = Field(description="expression: what it is out of, or per (impressions, spend; 1 for a count per period)")
     below: str | None = Field(default=None, description="expression: fire only if the rate (or rate ratio) is surely below this")
     above: str | None = Field(default=None, description="expression: fire only if the rate (or rate ratio) is surely above this")
-    compare: Literal["trend", "latest"] = Field(
+    compare: Literal["trend", "latest", "siblings"] = Field(
         default="trend",
         description="rate_ratio only: trend compares the first whole period with the last two; latest the periods "
-        "before the last with the last (a sudden change)",
+        "before the last with the last (a sudden change); siblings the scope's siblings together with the scope "
+        "(the other campaigns of its channel, channels of its account, segments of its channel)",
     )
 
     @model_validator(mode="after")
@@ -148,6 +149,11 @@ class RuleDef(Strict):
     levels: list[Level] = Field(
         default_factory=lambda: ["channel"],
         description="scopes to evaluate on, finest first: the first level the data has is used; none falls back to total",
+    )
+    every_level: bool = Field(
+        default=False,
+        description="evaluate on every listed level the data has (campaigns within their channel and channels within "
+        "their account), not only the finest",
     )
     when: str = Field(description="condition in the kpi-advisor expression language")
     params: dict[str, float] = Field(default_factory=dict, description="named thresholds with defaults")
