@@ -17,7 +17,6 @@ EXPECTED = {
         ("weak-call-to-action", "instagram/(none)"), ("slow-support-response", "instagram"),
     },
     "brightwire_sensors": {
-        ("rising-cost-per-lead", "linkedin/ops-managers"), ("rising-cost-per-lead", "linkedin/plant-engineers"),
         ("unqualified-leads", "facebook/lead-form-ebook"), ("unqualified-leads", "facebook/lead-form-checklist"),
         ("channel-never-closes", "facebook"),
     },

@@ -328,6 +328,14 @@ def test_since_marks_new_and_open_and_lists_the_resolved(tmp_path):
     assert invoke("run", config, "--fail-on", "info").exit_code == 1
     text = invoke("run", config, "--since", str(path)).output
     assert "channel-never-closes [facebook] (new)" in text and "resolved: landing-page-leak [linkedin]" in text
+    # Markdown and HTML say the same: each finding's status, and what was resolved.
+    markdown = invoke("run", config, "--since", str(path), "--format", "markdown", "--audience", "consultant").output
+    assert "`channel-never-closes` · **new**" in markdown and "· **still open**" in markdown
+    assert "## Since old.json: 1 new, 1 resolved" in markdown and "- resolved: landing-page-leak " in markdown
+    html = invoke("run", config, "--since", str(path), "--format", "html").output
+    assert '<span class="chip since new">new</span>' in html and '<span class="chip since open">still open</span>' in html
+    assert "Since old.json: 1 new, 1 resolved" in html and "<li>resolved: landing-page-leak [LinkedIn]</li>" in html
+    assert "chip since" not in invoke("run", config, "--format", "html").output
 
 
 @pytest.mark.parametrize("content, expected", [
