@@ -13,8 +13,7 @@ EXPECTED = {
     "northwind_coffee": {
         ("landing-page-leak", "facebook/prospecting"), ("ad-fatigue", "facebook/retargeting"),
         ("checkout-step-drop-off", "facebook"), ("roas-below-break-even", "google_search/competitors"),
-        ("cost-per-acquisition-lagging-peers", "google_search/competitors"), ("high-cost-per-click", "google_search/competitors"),
-        ("budget-move", "google_search/competitors"),
+        ("budget-move", "google_search/competitors"), ("high-cost-per-click", "google_search/competitors"),
         ("weak-call-to-action", "instagram/(none)"), ("slow-support-response", "instagram"),
     },
     "brightwire_sensors": {
