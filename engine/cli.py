@@ -317,10 +317,10 @@ def run(configs: tuple[str, ...], fmt: str | None, output: str | None, fail_on: 
         from .evaluation.since import read_previous
 
         previous = read_previous(since)  # read first: a bad file stops the run before any work
-    if engine == "spark" and (since is not None or compare_previous):
-        raise click.BadParameter("--since and --compare-previous work with the polars engine only", param_hint="--engine")
+    if engine == "spark" and compare_previous:
+        raise click.BadParameter("--compare-previous works with the polars engine only", param_hint="--engine")
     if engine == "spark":
-        _run_spark(loaded, catalog, fmt, output, fail_on, max_findings, lang, inputs)
+        _run_spark(loaded, catalog, fmt, output, fail_on, max_findings, lang, inputs, previous, Path(since).name if since else None)
         return
     with Progress.for_run(loaded, quiet=quiet) as progress:
         step = _timed(progress.step)
@@ -462,9 +462,10 @@ def summary_line(summary) -> str:
 
 
 def _run_spark(loaded, catalog, fmt: str, output: str | None, fail_on: str | None, max_findings: int | str | None, lang: str,
-               inputs: list[Path]) -> None:
+               inputs: list[Path], previous: list | None = None, since: str | None = None) -> None:
     """One report per group: as the embedded engine prints it when the config groups by
-    nothing, else (json) one document listing every group's report, or the reports in turn."""
+    nothing, else (json) one document listing every group's report, or the reports in turn.
+    With --since, each group's findings are marked against the earlier run's same group."""
     import json
 
     from .commands.output import write_output
@@ -473,6 +474,11 @@ def _run_spark(loaded, catalog, fmt: str, output: str | None, fail_on: str | Non
 
     reports = run_config(loaded)
     keys = [] if not reports else list(loaded.config.spark.group_by)
+    if previous is not None:
+        from .evaluation.since import mark_since
+
+        for key, report in reports.items():
+            mark_since(report, previous, since or "", {k: str(v) for k, v in zip(keys, key)} if keys else None)
     for report in reports.values():
         from .commands.output import show_at_most
 
@@ -489,6 +495,13 @@ def _run_spark(loaded, catalog, fmt: str, output: str | None, fail_on: str | Non
         write_output(output, text, inputs=inputs)
     else:
         click.echo(text, nl=False, color=use_color())
+    if previous is not None:
+        from .evaluation.since import new_at_or_above
+
+        # As with the polars engine: only what is new since the earlier run fails it.
+        if fail_on is not None and any(new_at_or_above(report, fail_on) for report in reports.values()):
+            sys.exit(1)
+        return
     _exit_on_findings([report.summary for report in reports.values()], fail_on)
 
 

@@ -195,9 +195,9 @@ def test_trend_rules_are_skipped_without_dates():
 
 def test_trend_on_the_total_level():
     records = [
-        {"date": "2026-07-31", "spend": 3000, "leads": 60},
-        {"date": "2026-08-31", "spend": 3000, "leads": 48},
-        {"date": "2026-09-30", "spend": 3000, "leads": 40},
+        {"date": "2026-07-31", "spend": 6000, "leads": 120},
+        {"date": "2026-08-31", "spend": 6000, "leads": 96},
+        {"date": "2026-09-30", "spend": 6000, "leads": 80},
     ]
     found = by_rule(report(records), "rising-cost-per-lead")
     assert [f.scope for f in found] == [{}]

@@ -213,3 +213,26 @@ def test_accounts_with_equal_campaign_names_agree_across_engines(spark):
         total = next(m.values for m in report.metrics if m.scope == {})
         assert total["reach"] == 10000  # the best month, not 27,000
         assert report.model_dump(mode="json") == embedded(rows.filter(pl.col("account") == account))
+
+
+def test_cli_engine_spark_since_marks_each_group(spark, rows, tmp_path):
+    # run --since with Spark: each group's findings are new or still open against the same
+    # group of the earlier run; a finding dropped from the earlier run is new now.
+    lake = tmp_path / "lake" / "ads"
+    lake.mkdir(parents=True)
+    rows.write_parquet(lake / "part-0.parquet")
+    config = dict(CONFIG, data=[{"spark": {"path": "lake/ads"}}], spark={"group_by": ["account"]})
+    path = tmp_path / "agency.json"
+    path.write_text(json.dumps(config))
+    first = CliRunner().invoke(cli, ["run", str(path), "--engine", "spark", "--format", "json"])
+    assert first.exit_code == 0, first.output
+    old = json.loads(first.stdout)
+    dropped = old["groups"][1]["report"]["findings"].pop(0)
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    args = ["run", str(path), "--engine", "spark", "--format", "json", "--since", str(tmp_path / "old.json"), "--fail-on", "info"]
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 1, again.output  # one new finding, at or above info
+    groups = json.loads(again.stdout)["groups"]
+    new = [(g["group"]["account"], f["rule"]) for g in groups for f in g["report"]["findings"] if f["status"] == "new"]
+    assert new == [("acct-b", dropped["rule"])]
+    assert all(g["report"]["summary"]["resolved"] == [] for g in groups)

@@ -45,6 +45,11 @@ PERIOD_EVERY: dict[str, str] = {"day": "1d", "week": "1w", "month": "1mo", "quar
 # periods smooth out noise, and fewer than three points make no trend.
 AUTO_MIN_PERIODS = 3
 PERIOD_COLUMN = "__period"
+# The first and last date with rows in each scope's period: a period whose rows start late or
+# stop early is a part period (see whole_periods).
+FIRST_DAY, LAST_DAY = "__first_day", "__last_day"
+# Seven-day blocks counted back from the data's last date (the "recent" period of daily rows).
+ROLLING_WEEK = "7d"
 # A ratio over spend (ROAS, cost per result) counts a row as paid only where it spent something.
 PAID_BY = "spend"
 
@@ -317,8 +322,8 @@ def metric_table(dataset: Dataset, catalog: Catalog, level: str, *, extra_dims: 
 
 
 def choose_period(dataset: Dataset, period: str = "auto") -> str | None:
-    """The trend period for a rule: its own, or the coarsest giving AUTO_MIN_PERIODS periods.
-    None without dated rows."""
+    """The trend period for a rule: its own, or the coarsest giving AUTO_MIN_PERIODS whole
+    periods. None without dated rows."""
     if "date" not in dataset.dims:
         return None
     if period == "recent":
@@ -328,44 +333,82 @@ def choose_period(dataset: Dataset, period: str = "auto") -> str | None:
     dates = dataset.frame.get_column("date").drop_nulls().unique()  # a few hundred days, not every row
     if dates.is_empty():
         return None
-    counts = pl.select(
-        **{name: dates.dt.truncate(PERIOD_EVERY[name]).n_unique() for name in ("month", "week")}
-    ).row(0, named=True)
+    daily = _daily(dates)
     for name in ("month", "week"):
-        if counts[name] >= AUTO_MIN_PERIODS:
+        if _whole_periods(dates, name, daily) >= AUTO_MIN_PERIODS:
             return name
     return "day"
 
 
+def _daily(dates: pl.Series) -> bool:
+    """Whether dates are daily rows (rather than weekly or monthly ones that stand for their period)."""
+    gaps = dates.unique().sort().diff().dt.total_days().drop_nulls()
+    return not gaps.is_empty() and gaps.median() <= 1
+
+
+def _whole_periods(dates: pl.Series, period: str, daily: bool) -> int:
+    """How many periods the dates cover, not counting a part period at either end of daily data."""
+    frame = pl.DataFrame({"date": dates}).with_columns(period_start(period, dates.max()).alias(PERIOD_COLUMN))
+    spans = frame.group_by(PERIOD_COLUMN).agg(pl.col("date").min().alias(FIRST_DAY), pl.col("date").max().alias(LAST_DAY))
+    if daily:
+        spans = spans.filter(~_part_period(period, ()))
+    return spans.height
+
+
 def _recent_period(dataset: Dataset) -> str | None:
-    """The finest whole period the data's dates allow: a week for daily or weekly rows (every
-    weekday once, so daily data compare weekday for weekday), a month for monthly rows, else a
-    quarter. None without dated rows."""
+    """The finest whole period the data's dates allow: for daily rows, seven-day blocks counted
+    back from the last date (every weekday once in each, so the latest week is compared weekday
+    for weekday with the weeks before it, and the latest days are never left out); a week for
+    weekly rows, a month for monthly rows, else a quarter. None without dated rows."""
     dates = dataset.frame.get_column("date").drop_nulls().unique().sort()
     if dates.is_empty():
         return None
     if dates.len() < 2:
         return "month"
     gap = dates.diff().dt.total_days().drop_nulls().median()
-    return "week" if gap <= 7 else "month" if gap <= 31 else "quarter"
+    return ROLLING_WEEK if gap <= 1 else "week" if gap <= 7 else "month" if gap <= 31 else "quarter"
 
 
-def partial_last_period(dataset: Dataset, period: str) -> dt.date | None:
-    """The start of the data's last period when daily data stop before its calendar end (a week
-    exported on a Wednesday, a month on the 12th): its counts are not comparable with whole
-    periods, so trends leave it out. None when the last period is whole or the data is not daily."""
-    if "date" not in dataset.dims or period == "day":
-        return None
-    dates = dataset.frame.get_column("date").drop_nulls().unique().sort()
-    if dates.len() < 2:
-        return None
-    gaps = dates.diff().dt.total_days().drop_nulls()
-    if gaps.median() > 1:
-        return None  # weekly or monthly rows stand for their whole period
-    last = dates[-1]
-    start = pl.select(pl.lit(last).dt.truncate(PERIOD_EVERY[period])).item()
-    end = pl.select(pl.lit(start).dt.offset_by(PERIOD_EVERY[period])).item() - dt.timedelta(days=1)
-    return start if last < end else None
+def period_start(period: str, last: dt.date | None = None) -> pl.Expr:
+    """The first day of each row's period: the calendar period the date falls in, or for
+    ROLLING_WEEK the seven-day block, counted back from ``last``, that holds it."""
+    if period == ROLLING_WEEK:
+        back = (pl.lit(last) - pl.col("date")).dt.total_days() // 7 * 7 + 6
+        return (pl.lit(last) - pl.duration(days=back)).cast(pl.Date)
+    return pl.col("date").dt.truncate(PERIOD_EVERY[period])
+
+
+def period_end(period: str, start: pl.Expr) -> pl.Expr:
+    """The last day of the period that starts on ``start``."""
+    if period == ROLLING_WEEK:
+        return start + pl.duration(days=6)
+    return start.dt.offset_by(PERIOD_EVERY[period]) - pl.duration(days=1)
+
+
+def _part_period(period: str, dims: tuple[str, ...] | list[str]) -> pl.Expr:
+    """True on a scope's first period when its rows start after the period does, and on its last
+    when they stop before the period ends: a part period, shorter than the others."""
+    start = pl.col(PERIOD_COLUMN)
+
+    def per_scope(value: pl.Expr) -> pl.Expr:
+        return value.over(list(dims)) if dims else value
+
+    first = start == per_scope(start.min())
+    last = start == per_scope(start.max())
+    return (first & (pl.col(FIRST_DAY) > start)) | (last & (pl.col(LAST_DAY) < period_end(period, start)))
+
+
+def whole_periods(table: "MetricTable", period: str) -> pl.DataFrame:
+    """A period table without the part periods at either end of each scope's daily rows (a
+    week that starts on a Wednesday, a month exported on the 12th): their counts are not
+    comparable with whole periods, so trends and chance tests leave them out. Weekly or monthly
+    rows stand for their whole period and are all kept."""
+    frame = table.frame
+    if period == "day" or table.dataset is None or frame.is_empty():
+        return frame
+    if not _daily(table.dataset.frame.get_column("date").drop_nulls()):
+        return frame
+    return frame.filter(~_part_period(period, table.dims))
 
 
 def period_table(dataset: Dataset, catalog: Catalog, level: str, period: str) -> MetricTable | None:
@@ -375,15 +418,15 @@ def period_table(dataset: Dataset, catalog: Catalog, level: str, period: str) ->
     if dims is None or "date" not in dataset.dims:
         return None
     # Lazy, so that the filtered copy of every row is never made; streamed, as in metric_table.
-    source = dataset.frame.lazy().filter(pl.col("date").is_not_null()).with_columns(
-        pl.col("date").dt.truncate(PERIOD_EVERY[period]).alias(PERIOD_COLUMN)
-    )
+    last = dataset.frame.get_column("date").max() if period == ROLLING_WEEK else None
+    source = dataset.frame.lazy().filter(pl.col("date").is_not_null()).with_columns(period_start(period, last).alias(PERIOD_COLUMN))
     source = _combined_over_dates(dataset, catalog, source, within=(PERIOD_COLUMN,))
     keys = list(dims) + [PERIOD_COLUMN]
     paired = pairing(dataset, catalog)
-    plan = source.group_by(keys).agg(_base_aggregations(dataset, catalog))
+    days = [pl.col("date").min().alias(FIRST_DAY), pl.col("date").max().alias(LAST_DAY)]
+    plan = source.group_by(keys).agg(_base_aggregations(dataset, catalog) + days)
     if paired.sets:
-        bucket = pl.col("date").dt.truncate(PERIOD_EVERY[period]).alias(PERIOD_COLUMN)
+        bucket = period_start(period, last).alias(PERIOD_COLUMN)
         cells = paired.cells(dataset, list(dims)).filter(pl.col("date").is_not_null()).with_columns(bucket)
         plan = plan.join(paired.table(dataset, keys, cells), on=keys, how="left", nulls_equal=True)
     frame = plan.collect(engine="streaming").sort(keys, nulls_last=True)

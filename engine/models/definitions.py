@@ -139,15 +139,22 @@ class ChanceDef(Strict):
     """A comparison tested for chance: the rule fires only when the whole confidence interval of
     the rate ``successes / trials`` lies on the far side of the bound (docs/rules.md, "Chance")."""
 
-    test: Literal["binomial", "poisson"] = Field(
+    test: Literal["binomial", "poisson", "rate_ratio"] = Field(
         default="binomial",
         description="binomial: successes out of trials (clicks of impressions), Wilson interval; poisson: a count per "
-        "unit of exposure (orders per unit of spend), score interval",
+        "unit of exposure (orders per unit of spend), score interval; rate_ratio: the rate in late periods over the rate "
+        "in early ones, both measured on their own counts (conditional binomial, Wilson), for trends and sudden changes",
     )
-    successes: str = Field(description="expression: the count (clicks, orders)")
-    trials: str = Field(description="expression: what it is out of, or per (impressions, spend)")
-    below: str | None = Field(default=None, description="expression: fire only if the rate is surely below this")
-    above: str | None = Field(default=None, description="expression: fire only if the rate is surely above this")
+    successes: str = Field(description="expression: the count (clicks, orders); for rate_ratio over one period's metrics and params")
+    trials: str = Field(description="expression: what it is out of, or per (impressions, spend; 1 for a count per period)")
+    below: str | None = Field(default=None, description="expression: fire only if the rate (or rate ratio) is surely below this")
+    above: str | None = Field(default=None, description="expression: fire only if the rate (or rate ratio) is surely above this")
+    compare: Literal["trend", "latest", "siblings"] = Field(
+        default="trend",
+        description="rate_ratio only: trend compares the first whole period with the last two; latest the periods "
+        "before the last with the last (a sudden change); siblings the scope's siblings together with the scope "
+        "(the other campaigns of its channel, channels of its account, segments of its channel)",
+    )
 
     @model_validator(mode="after")
     def _one_side(self) -> "ChanceDef":
@@ -183,6 +190,11 @@ class RuleDef(Strict):
     levels: list[Level] = Field(
         default_factory=lambda: ["channel"],
         description="scopes to evaluate on, finest first: the first level the data has is used; none falls back to total",
+    )
+    every_level: bool = Field(
+        default=False,
+        description="evaluate on every listed level the data has (campaigns within their channel and channels within "
+        "their account), not only the finest",
     )
     when: str = Field(description="condition in the kpi-advisor expression language")
     params: dict[str, float] = Field(default_factory=dict, description="named thresholds with defaults")

@@ -72,13 +72,21 @@ class Impact(Model):
     )
 
 
-class Significance(Model):
-    test: str = Field(description="wilson (a share of trials) or poisson-score (a count per unit of exposure)")
+class Significance(_Optional):
+    test: str = Field(description="wilson (a share of trials), poisson-score (a count per unit of exposure) or rate-ratio "
+                      "(the late rate against the early one, both measured: a conditional binomial on the two counts)")
     confidence: float
-    interval: list[float] = Field(description="[low, high] of the rate successes / trials")
-    n: float = Field(description="the trials (or exposure) the rate is measured on")
+    interval: list[float | None] = Field(description="[low, high] of the rate successes / trials; for rate-ratio of the late "
+                                         "rate over the early one (null: no upper end, where the early count is zero)")
+    n: float = Field(description="the trials (or exposure) the rate is measured on; for rate-ratio the two counts together")
     successes: float
     bound: float = Field(description="the threshold the whole interval lies beyond")
+    early: dict[str, float] | None = Field(default=None, description="rate-ratio: the early periods' successes and trials "
+                                           "(the first whole period, or the periods before the latest)")
+    late: dict[str, float] | None = Field(default=None, description="rate-ratio: the late periods' successes and trials "
+                                          "(the last two whole periods, or the latest)")
+
+    _when_asked = ("early", "late")
 
 
 class Finding(_Optional):

@@ -124,6 +124,7 @@ def build_context(view: HtmlView, brand: Brand, env) -> dict[str, Any]:
         "funnels": _funnels(view),
         "legend": [(view.stage(stage), colour) for stage, colour in STAGE_COLOURS.items()] + [(_("leaking step"), LEAK_COLOUR)],
         "findings": [_finding(view, finding) for finding in report.findings],
+        "since": {"heading": view.since_heading(), "resolved": view.resolved_lines()} if view.since_heading() else None,
         "findings_lead": f"{view.findings_count()}. {_('Ordered by severity, then by what is at stake.')}",
         "findings_more": view.findings_not_shown(),
         "kpis": _kpis(view),
@@ -263,6 +264,8 @@ def _finding(view: HtmlView, finding) -> dict[str, Any]:
         "recommendation": view.client_text(finding.recommendation),
         "evidence": evidence,
         "impact": impact,
+        "status": finding.status,
+        "status_label": view.finding_status(finding),
     }
 
 

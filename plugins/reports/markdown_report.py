@@ -49,6 +49,7 @@ def render_markdown(report, options=None) -> str:
     out += _summary(view)
     out += _funnels(view)
     out += _findings(view)
+    out += _resolved(view)
     out += peer_lines(view)
     out += _kpis(view)
     out += _goals(view)
@@ -121,7 +122,8 @@ def _findings(view: ReportView) -> list[str]:
         out += [f"### {inline(title)}", ""]
         out += [
             f"**{inline(view.severity(finding.severity).upper())}** · {inline(view.scope(finding.scope))} · "
-            f"{inline(view.stage(finding.stage))}" + ("" if view.for_client else f" · `{finding.rule}`"),
+            f"{inline(view.stage(finding.stage))}" + ("" if view.for_client else f" · `{finding.rule}`")
+            + (f" · **{inline(view.finding_status(finding))}**" if finding.status is not None else ""),
             "",
             inline(view.client_text(view.without_scope(finding.message, finding.scope)) if view.for_client else finding.message),
             "",
@@ -143,6 +145,14 @@ def _findings(view: ReportView) -> list[str]:
     if view.findings_not_shown():
         out += [f"_{inline(view.findings_not_shown())}_", ""]
     return out
+
+
+def _resolved(view: ReportView) -> list[str]:
+    """With run --since: what is new and what was resolved since the earlier report."""
+    heading = view.since_heading()
+    if heading is None:
+        return []
+    return [f"## {inline(heading)}", ""] + [f"- {inline(line)}" for line in view.resolved_lines()] + [""]
 
 
 def _kpis(view: ReportView) -> list[str]:
