@@ -19,9 +19,10 @@ from typing import Any, Callable
 import click
 
 from .problems import ProblemsError
+from .commands import output as output_defaults
 
 SEVERITY_CHOICES = ["critical", "high", "medium", "low", "info"]
-SCHEMA_NAMES = ["config", "report", "rules", "profile"]
+SCHEMA_NAMES = ["config", "report", "rules", "profile", "overview"]
 LIST_KINDS = ["models", "goals", "metrics", "rules", "plugins", "benchmarks", "formats", "limits"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 3, 130, 141
@@ -219,13 +220,34 @@ def _input_paths(loaded, catalog=None) -> list[Path]:
 LANG_CHOICES = ["en", "de", "da", "id"]
 
 
+class _MaxFindings(click.ParamType):
+    """A count (0 or more) or ``all``."""
+
+    name = "N|all"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int) or value == "all":
+            return value
+        text = str(value).strip().lower()
+        if text == "all":
+            return "all"
+        if text.isdigit():
+            return int(text)
+        self.fail(f"{value!r} is not a count (0, 1, 2, ...) or 'all'", param, ctx)
+
+
+MAX_FINDINGS = _MaxFindings()
+
+
 @cli.command()
-@click.argument("config", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("configs", nargs=-1, required=True, metavar="CONFIG...", type=click.Path(allow_dash=True))
 @click.option("--format", "fmt", default=None, help="Report format: text, json, markdown, html, or one a plugin adds. Default: from -o's extension, else text.")
 @click.option("-o", "--output", type=click.Path(allow_dash=True),  # a folder gets write_output's one-line error
               help="Write the report to FILE (atomically, never over an input) instead of stdout; - is stdout.")
 @click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), help="Exit 1 if a finding is at or above this severity.")
-@click.option("--max-findings", type=click.IntRange(min=0), help="Show at most N findings; the summary still counts all.")
+@click.option("--max-findings", type=MAX_FINDINGS, metavar="N|all",
+              help=f"Show the N findings with the most money at stake, then the most severe; the summary still counts all. "
+                   f"Default: {output_defaults.DEFAULT_MAX_FINDINGS} for text, markdown and html, all for json; 'all' shows every finding.")
 @click.option("--lang", type=click.Choice(LANG_CHOICES), envvar="KPI_ADVISOR_LANG", default="en", show_default=True,
               help="Language of the report: English, German (de), Danish (da) or Indonesian (id).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but the report and errors: no progress bar, no summary line.")
@@ -234,12 +256,30 @@ LANG_CHOICES = ["en", "de", "da", "id"]
 @click.option("--engine", type=click.Choice(["polars", "spark"]), default="polars", show_default=True,
               help="spark: read the config's spark sources and evaluate each group (spark.group_by) in the executors; see docs/scaling.md.")
 @click.option("--compare-previous", is_flag=True, help="Put each KPI's latest period beside the period before, with the change.")
-@click.option("--since", "since", type=click.Path(dir_okay=False), metavar="OLD.json",
-              help="Mark findings new or open against an earlier JSON report, list the resolved ones; --fail-on counts new ones only.")
+@click.option("--since", "since", type=click.Path(), metavar="OLD.json",
+              help="Mark findings new or open against an earlier JSON report, list the resolved ones; --fail-on counts new ones only. "
+                   "For a portfolio: the folder of the earlier run's JSON reports (each client matched by name).")
+@click.option("--portfolio-benchmark", is_flag=True,
+              help="Portfolio runs: compare each client's rates with the median and quartiles of the other clients of the same business model.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
+              help="Portfolio runs: worker processes (1: none). Default: one per core, used only when the first client shows that a pool saves time.")
 @guarded
-def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, max_findings: int | None, lang: str, quiet: bool,
-        engine: str, audience: str | None = None, compare_previous: bool = False, since: str | None = None) -> None:
-    """Evaluate one client CONFIG (a YAML or JSON file, or - for stdin) and print the report."""
+def run(configs: tuple[str, ...], fmt: str | None, output: str | None, fail_on: str | None, max_findings: int | str | None, lang: str, quiet: bool,
+        engine: str, audience: str | None = None, compare_previous: bool = False, since: str | None = None,
+        portfolio_benchmark: bool = False, jobs: int | None = None) -> None:
+    """Evaluate one client CONFIG (a YAML or JSON file, or - for stdin) and print the report.
+
+    Several configs, or a folder of them, make a portfolio run: one report per client in -o FOLDER
+    and an overview ranking the clients (docs/portfolio.md)."""
+    if len(configs) > 1 or os.path.isdir(configs[0]):
+        _run_portfolio(configs, fmt, output, fail_on, max_findings, lang, quiet, engine, audience, compare_previous, since,
+                       portfolio_benchmark, jobs)
+        return
+    if portfolio_benchmark:
+        raise click.BadParameter("compares clients with each other: give a folder or several configs", param_hint="--portfolio-benchmark")
+    config = configs[0]
+    if since is not None and os.path.isdir(since):
+        since = os.path.join(since, Path(config).stem + ".json")  # a folder of earlier reports: this client's own
     import time
 
     from .loading.yamlsafe import read_limited
@@ -277,10 +317,10 @@ def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, m
         from .evaluation.since import read_previous
 
         previous = read_previous(since)  # read first: a bad file stops the run before any work
-    if engine == "spark" and (since is not None or compare_previous):
-        raise click.BadParameter("--since and --compare-previous work with the polars engine only", param_hint="--engine")
+    if engine == "spark" and compare_previous:
+        raise click.BadParameter("--compare-previous works with the polars engine only", param_hint="--engine")
     if engine == "spark":
-        _run_spark(loaded, catalog, fmt, output, fail_on, max_findings, lang, inputs)
+        _run_spark(loaded, catalog, fmt, output, fail_on, max_findings, lang, inputs, previous, Path(since).name if since else None)
         return
     with Progress.for_run(loaded, quiet=quiet) as progress:
         step = _timed(progress.step)
@@ -290,7 +330,9 @@ def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, m
 
             mark_since(report, previous, Path(since).name)
         summary = report.summary
-        _show_at_most(report, max_findings)
+        from .commands.output import show_at_most
+
+        show_at_most(report, max_findings, fmt)
         step("rendering")
         text = render_report(catalog, fmt, report, {"color": use_color(output), "lang": lang, "catalog": catalog, **report_options(loaded, audience)})
         if output:
@@ -314,6 +356,58 @@ def run(config: str, fmt: str | None, output: str | None, fail_on: str | None, m
             sys.exit(1)
         return
     _exit_on_findings([summary], fail_on)
+
+
+def _run_portfolio(configs: tuple[str, ...], fmt: str | None, output: str | None, fail_on: str | None, max_findings: int | str | None,
+                   lang: str, quiet: bool, engine: str, audience: str | None, compare_previous: bool, since: str | None,
+                   portfolio_benchmark: bool, jobs: int | None) -> None:
+    """Every config of a portfolio: reports and overview into -o FOLDER; exit 2 if a config failed,
+    else 1 for a finding (with --since: a new one) at or above --fail-on."""
+    from .commands.portfolio import RunOptions, current_limits, run_portfolio
+    from .commands.progress import Progress, stderr_is_terminal
+    from .loading.catalog import get_catalog
+    from .problems import ConfigError, Problem
+
+    if "-" in configs:
+        raise ConfigError(Problem("a portfolio run reads config files, not stdin", path="CONFIG"))
+    if engine == "spark":
+        raise ConfigError(Problem("a portfolio (several configs or a folder) runs on the polars engine; run each Spark config on its own "
+                                  "(kpi-advisor run CONFIG --engine spark), see docs/portfolio.md", path="--engine"))
+    catalog = get_catalog()
+    fmt = fmt or "text"
+    if fmt not in catalog.reporters:
+        raise click.BadParameter(f"unknown format '{fmt}'; known: {', '.join(sorted(catalog.reporters))}", param_hint="--format")
+    extension = catalog.reporters[fmt].extension or f".{fmt}"
+    options = RunOptions(fmt=fmt, extension=extension, lang=lang, audience=audience, max_findings=max_findings,
+                         compare_previous=compare_previous, since=since, peer_flag=portfolio_benchmark, limits=current_limits())
+    progress = Progress(not quiet and stderr_is_terminal(), steps=("configs",))
+
+    def sized(count: int) -> None:
+        progress.resize(tuple(f"client {i}" for i in range(count)) + ("overview",))
+
+    with progress:
+        result = run_portfolio(configs, output, options, jobs=jobs, progress=progress.step, steps=sized)
+    for outcome_problems in [problems for _, problems in result.refused] + [o.problems for o in result.outcomes if o.report is None]:
+        for line in outcome_problems:
+            click.echo(f"error: {line}", err=True)
+    ran = [o for o in result.outcomes if o.report is not None]
+    if not quiet:
+        overview = result.overview
+        click.echo(f"wrote {len(ran)} report{'s' if len(ran) != 1 else ''} and {result.overview_path} "
+                   f"({len(overview.failed)} failed, {overview.findings_total} findings"
+                   + (f", {overview.new_findings} new" if overview.new_findings is not None else "")
+                   + f"; {result.seconds:.1f} s, {result.jobs} worker{'s' if result.jobs != 1 else ''})", err=True)
+        if overview.attention_first:
+            click.echo(f"needs attention first: {overview.attention_first}", err=True)
+    if result.overview.failed:
+        sys.exit(EXIT_USAGE)
+    if fail_on is not None and since is not None:
+        from .evaluation.since import new_at_or_above
+
+        if any(new_at_or_above(o.report, fail_on) for o in ran):
+            sys.exit(EXIT_FINDINGS)
+        return
+    _exit_on_findings([o.report.summary for o in ran], fail_on)
 
 
 def _say(level: int, message: str) -> None:
@@ -345,13 +439,6 @@ def _timed(step: Callable[[str], None]) -> Callable[[str], None]:
     return wrapped
 
 
-def _show_at_most(report, max_findings: int | None) -> None:
-    """Keep the first N findings; the summary still counts every one."""
-    if max_findings is not None and len(report.findings) > max_findings:
-        report.findings = report.findings[:max_findings]
-    report.summary.findings_shown = len(report.findings)
-
-
 def _exit_on_findings(summaries, fail_on: str | None) -> None:
     """Exit 1 when any report has a finding at or above ``--fail-on``."""
     from .models.definitions import SEVERITIES
@@ -374,18 +461,26 @@ def summary_line(summary) -> str:
     return text
 
 
-def _run_spark(loaded, catalog, fmt: str, output: str | None, fail_on: str | None, max_findings: int | None, lang: str,
-               inputs: list[Path]) -> None:
+def _run_spark(loaded, catalog, fmt: str, output: str | None, fail_on: str | None, max_findings: int | str | None, lang: str,
+               inputs: list[Path], previous: list | None = None, since: str | None = None) -> None:
     """One report per group: as the embedded engine prints it when the config groups by
-    nothing, else (json) one document listing every group's report, or the reports in turn."""
+    nothing, else (json) one document listing every group's report, or the reports in turn.
+    With --since, each group's findings are marked against the earlier run's same group."""
     from .commands.output import write_output
     from .plugincalls import render_report
     from .spark import group_label, run_config
 
     reports = run_config(loaded)
     keys = [] if not reports else list(loaded.config.spark.group_by)
+    if previous is not None:
+        from .evaluation.since import mark_since
+
+        for key, report in reports.items():
+            mark_since(report, previous, since or "", {k: str(v) for k, v in zip(keys, key)} if keys else None)
     for report in reports.values():
-        _show_at_most(report, max_findings)
+        from .commands.output import show_at_most
+
+        show_at_most(report, max_findings, fmt)
     options = {"color": use_color(output), "lang": lang, "catalog": catalog}
     if list(reports) == [()]:
         text = render_report(catalog, fmt, reports[()], options)
@@ -400,6 +495,13 @@ def _run_spark(loaded, catalog, fmt: str, output: str | None, fail_on: str | Non
         write_output(output, text, inputs=inputs)
     else:
         click.echo(text, nl=False, color=use_color())
+    if previous is not None:
+        from .evaluation.since import new_at_or_above
+
+        # As with the polars engine: only what is new since the earlier run fails it.
+        if fail_on is not None and any(new_at_or_above(report, fail_on) for report in reports.values()):
+            sys.exit(1)
+        return
     _exit_on_findings([report.summary for report in reports.values()], fail_on)
 
 
@@ -438,12 +540,17 @@ def validate(files: tuple[str, ...], fmt: str) -> None:
 
     results = []
     for name in files:
-        kind, problems = validate_stdin(sys.stdin.buffer) if name == "-" else validate_file(Path(name), with_kind=True)
+        warnings: list[str] = []  # a run's warnings about the data: said, never a failure (exit 0)
+        kind, problems = (validate_stdin(sys.stdin.buffer, warnings) if name == "-"
+                          else validate_file(Path(name), with_kind=True, warnings=warnings))
         results.append({"file": name, "kind": kind, "ok": not problems,
-                        "problems": [{"message": p.message, "file": p.file, "line": p.line, "path": p.path, "text": str(p)} for p in problems]})
+                        "problems": [{"message": p.message, "file": p.file, "line": p.line, "path": p.path, "text": str(p)} for p in problems],
+                        "warnings": warnings})
         if fmt == "text":
             for problem in problems:
                 click.echo(f"error: {problem}", err=True)
+            for warning in warnings:
+                click.echo(f"warning: {name}: {warning}", err=True)
             if not problems:
                 click.echo(f"{name}: ok")
     if fmt == "json":
@@ -516,7 +623,7 @@ def explain(item_id: str, fmt: str) -> None:
 @click.argument("name", type=click.Choice(SCHEMA_NAMES))
 @guarded
 def schema(name: str) -> None:
-    """Print a JSON Schema (config, report, rules or profile)."""
+    """Print a JSON Schema (config, report, rules, profile, or the portfolio overview)."""
     from .commands.schemas import schema_text
 
     click.echo(schema_text(name), nl=False)

@@ -14,7 +14,7 @@ from .evaluation.money import BASIS as MONEY_BASIS
 from .evaluation.money import count_once
 from .evaluation.rollup import roll_up
 from .evaluation.rules import Economy, evaluate_rules
-from .evaluation.tables import LEVEL_DIMS, MetricTable, metric_table, pairing_notes, scope_of, undefined_notes
+from .evaluation.tables import LEVEL_DIMS, MetricTable, level_dims, metric_table, pairing_notes, scope_of, undefined_notes
 from .i18n.formatting import format_value, use_locale
 from .i18n.messages import localize_specs
 from .loading.catalog import Catalog
@@ -68,6 +68,20 @@ def _locator(prepared: Prepared):
     if doc is None:
         return None
     return lambda source, row, column: doc.problem(("data", source, "records", row, column), "")
+
+
+def scope_gaps(dataset: Dataset, catalog: Catalog) -> list[str]:
+    """Counts empty on part of a scope's rows, named at the finest reported level the data has
+    (channel, else account, else all data): the same for ``run`` and ``validate``."""
+    finest = next((level for level in ("channel", "account") if level_dims(level, dataset) is not None), "total")
+    return pairing_notes(dataset, catalog, finest)
+
+
+def data_warnings(prepared: Prepared) -> list[str]:
+    """What ``validate`` says about a config's data without evaluating it: the warnings reading the
+    data gives (repeated rows added up, ...) and the counts empty on part of a scope's rows."""
+    dataset = load_dataset(prepared.loaded.config, prepared.catalog, prepared.loaded.base_dir, locate_record=_locator(prepared))
+    return list(dataset.warnings) + scope_gaps(dataset, prepared.catalog)
 
 
 def build_tables(dataset: Dataset, prepared: Prepared) -> dict[str, MetricTable | None]:
@@ -128,9 +142,7 @@ def run_pipeline(prepared: Prepared, data: Any = None, *, lang: str = "en", prog
             scope = scope_of(row, table.dims)
             metrics_out.append(ScopeMetrics(scope=scope, values={m: significant(row[m]) for m in table.available}))
 
-    # Counts empty on part of a scope's rows, named at the finest reported level the data has.
-    finest = next((level for level in ("channel", "account") if tables.get(level) is not None), "total")
-    warnings += pairing_notes(dataset, catalog, finest)
+    warnings += scope_gaps(dataset, catalog)
 
     step("checking goals")
     total = tables["total"]
@@ -156,8 +168,15 @@ def run_pipeline(prepared: Prepared, data: Any = None, *, lang: str = "en", prog
         unit = catalog.metrics[name].unit if name in catalog.metrics else "number"
         return format_value(value, unit, config.currency)
 
+    def label(name: str) -> str | None:
+        """A metric's name in the report's language, as a sentence writes it (CTR, cost per acquisition)."""
+        from .i18n.messages import Translator
+        from .i18n.phrases import metric_name
+
+        return metric_name(name, Translator(lang))
+
     with use_locale(lang):
-        findings = roll_up(outcome.findings, tables, titles, describe, questions)
+        findings = roll_up(outcome.findings, tables, titles, describe, questions, label)
     by_rule: dict[str, int] = {}
     by_severity: dict[str, int] = {}
     for finding in findings:

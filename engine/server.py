@@ -480,7 +480,9 @@ def evaluate_request(advisor: Advisor, limits: ServiceLimits, body: bytes, media
     report = advisor.evaluate(doc)
     # Exactly what `kpi-advisor run --format json [--max-findings N]` prints.
     if max_findings is not None and len(report.findings) > max_findings:
-        report.findings = report.findings[:max_findings]
+        from .evaluation.money import top_findings
+
+        report.findings = top_findings(report.findings, max_findings)
     report.summary.findings_shown = len(report.findings)
     from .models.report import to_json
 

@@ -176,10 +176,12 @@ def _arrow_schema(keys: Sequence[str]):
 
 
 def _needed_columns(df: "DataFrame", prepared: Prepared) -> list[str]:
-    """The columns the engine reads (dimensions and counts, by name or alias): Spark reads no others."""
+    """The columns the engine reads (dimensions, the config's own segments, and counts, by name or
+    alias): Spark reads no others."""
     from .data.sources import _read_needed
 
-    return [c for c in df.columns if _read_needed(c, prepared.catalog)]
+    segments = tuple(prepared.loaded.config.segments)
+    return [c for c in df.columns if _read_needed(c, prepared.catalog, segments)]
 
 
 def evaluate_spark(config: Any, df: "DataFrame", *, group_by: Sequence[str] | None = None) -> "DataFrame":

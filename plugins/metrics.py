@@ -10,7 +10,7 @@ from __future__ import annotations
 from kpi_advisor import hookimpl
 
 
-def _base(id, stage, description, *, name="", unit="count", vanity=False, aliases=(), aggregate="sum", direction="higher"):
+def _base(id, stage, description, *, name="", unit="count", vanity=False, aliases=(), combine="sum", direction="higher"):
     return {
         "id": id,
         "name": name or id.replace("_", " ").capitalize(),
@@ -20,7 +20,7 @@ def _base(id, stage, description, *, name="", unit="count", vanity=False, aliase
         "description": description,
         "vanity": vanity,
         "aliases": list(aliases),
-        "aggregate": aggregate,
+        "combine": combine,
     }
 
 
@@ -41,9 +41,9 @@ def _derived(id, formula, stage, description, *, name="", unit="ratio", directio
 BASE = [
     # --- reach and awareness
     _base("impressions", "awareness", "How many times the content or ad was shown.", vanity=True, aliases=("impr",)),
-    _base("reach", "awareness", "How many different people saw the content or ad at least once.", vanity=True,
+    _base("reach", "awareness", "How many different people saw the content or ad at least once.", vanity=True, combine="max",
           aliases=("accounts_reached", "approximate_member_reach")),
-    _base("followers", "awareness", "People following the account at the end of the period.", vanity=True, aggregate="last",
+    _base("followers", "awareness", "People following the account at the end of the period.", vanity=True, combine="latest",
           aliases=("fans", "page_followers", "total_followers")),
     _base("new_followers", "awareness", "Followers gained during the period, after those who left (follower growth).",
           name="Follower growth", vanity=True, aliases=("follower_growth", "net_followers", "followers_gained", "follows")),
@@ -70,8 +70,8 @@ BASE = [
     _base("clicks_all", "interest", "All clicks on the ad, including clicks on the profile, likes and 'see more', not only those that lead to the website.",
           name="All clicks", vanity=True, aliases=("all_clicks",)),
     _base("sessions", "interest", "Visits to the website.", aliases=("visits",)),
-    _base("users", "interest", "People who visited the website, as counted by analytics (a person on two days counts twice when days are added up).",
-          aliases=("active_users", "total_users", "visitors")),
+    _base("users", "interest", "People who visited the website, as counted by analytics (the best period counts: a person seen on two days is one person).",
+          combine="max", aliases=("active_users", "total_users", "visitors")),
     _base("bounces", "interest", "Visits that left without a second page or any engagement.", direction="lower"),
     _base("engaged_sessions", "interest", "Visits that lasted, viewed two pages or converted (GA4)."),
     _base("engagement_time", "interest", "Seconds visitors spent engaged on the website, added up over all visits.",
@@ -123,7 +123,7 @@ BASE = [
           aliases=("replied_within_1h", "answered_within_1h")),
     _base("first_response_minutes", "loyalty",
           "Minutes until the first reply to a support request: per request, or the average over the row's requests.",
-          unit="number", direction="lower", aggregate="mean", aliases=("first_response_time_minutes", "avg_first_response_minutes")),
+          unit="number", direction="lower", combine="mean", aliases=("first_response_time_minutes", "avg_first_response_minutes")),
     _base("first_response_minutes_total", "loyalty",
           "Minutes until the first reply, added up over all support requests (derived from first_response_minutes where not given).",
           unit="number", direction="lower"),

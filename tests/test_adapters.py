@@ -74,7 +74,8 @@ def test_meta_ads_english():
     # Link clicks are the clicks; Clicks (all) stays separate.
     assert total["clicks"] == 512 + 141 + 188 + 77 + 488 + 126 + 171 + 70
     assert total["clicks_all"] == 1004 + 388 + 251 + 102 + 973 + 350 + 240 + 95
-    assert total["impressions"] == 90515 and total["reach"] == 62810
+    # Reach is people: each ad's best day counts (July 1 here), never the two days added up (62,810).
+    assert total["impressions"] == 90515 and total["reach"] == 18420 + 9310 + 3020 + 1130
     assert total["spend"] == pytest.approx(1499.10)
     # No conversion-value column: revenue is Purchase ROAS x spend, row by row.
     roas_spend = [(3.12, 422.50), (2.05, 198.75), (7.40, 96.40), (9.85, 41.10), (2.71, 415.20), (6.02, 94.80), (8.10, 40.30)]
@@ -98,9 +99,9 @@ def test_meta_ads_ad_names_keep_their_ad_set():
 
     prepared = prepare(load_config({"client": "t", "business_model": "dtc_ecommerce", "currency": "USD", "data": [source(META_EN, "meta_ads")]}))
     dataset = load_dataset(prepared.loaded.config, prepared.catalog, Path.cwd())
-    ads = set(dataset.frame.get_column("ad").unique())
-    # The same ad name in two ad sets stays two ads.
-    assert {"Site visitors 30d / Catalog", "Cart abandoners 7d / Catalog", "Prospecting US / Video A"} <= ads
+    # The ad set is a dimension of its own: the same ad name in two ad sets stays two ads.
+    ads = set(dataset.frame.select("ad_set", "ad").unique().iter_rows())
+    assert {("Site visitors 30d", "Catalog"), ("Cart abandoners 7d", "Catalog"), ("Prospecting US", "Video A")} <= ads
     assert dataset.frame.schema["date"] == pl.Date and dataset.currency == "USD"
 
 
@@ -112,8 +113,10 @@ def test_meta_ads_german_decimal_commas_platform_and_age():
     assert values["all"]["revenue"] == pytest.approx(2480.50 + 1610.00 + 3920.80 + 860.40)
     assert values["channel=instagram"]["clicks"] == 618 + 170 + 131
     assert values["channel=facebook"]["clicks_all"] == 760 + 512 + 188
-    # The age breakdown is summed, and said so.
-    assert any("summed 6 rows into 4 over Alter" in w for w in report.warnings)
+    # The age breakdown is kept as a segment dimension (the format's first default segment).
+    assert values["channel=instagram, age=25-34"]["clicks"] == 618 + 131  # both campaigns
+    assert values["channel=facebook, age=35-44"]["spend"] == pytest.approx(204.10)
+    assert not any("summed" in w for w in report.warnings)
 
 
 def test_meta_ads_german_without_decimal_commas_is_an_error_naming_the_cell():
@@ -465,7 +468,7 @@ def test_repeated_export_rows_are_caught_before_breakdowns_are_summed(tmp_path):
     text = META_DE.read_text(encoding="utf-8").splitlines()
     path = tmp_path / "twice.csv"
     path.write_text("\n".join(text + [text[1]]) + "\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"twice.csv:2: .*Alter=25-34 appears more than once \(lines 2 and 8\)"):
+    with pytest.raises(ConfigError, match=r"twice.csv:2: .*age=25-34 appears more than once \(lines 2 and 8\)"):
         run(source(path, "meta_ads"), currency="EUR")
 
 
@@ -570,7 +573,7 @@ def test_ga4_hours_are_summed_into_days(tmp_path):
 def test_meta_platform_rows_are_summed_when_the_channel_is_given():
     report = run(source(META_DE, "meta_ads", channel="meta"), currency="EUR")
     values = scopes(report)
-    assert set(values) == {"all", "channel=meta"} and values["channel=meta"]["clicks"] == 1668
+    assert {k for k in values if "age=" not in k} == {"all", "channel=meta"} and values["channel=meta"]["clicks"] == 1668
 
 
 def test_google_ads_campaign_type_is_listed_as_not_used():

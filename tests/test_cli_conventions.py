@@ -161,7 +161,7 @@ def test_validate_json_reports_problems_with_location(tmp_path):
     assert first["problems"][0]["text"].startswith(f"{bad}:2: business_model: ")
     assert second == {"file": str(tmp_path / "missing.yaml"), "kind": "unknown", "ok": False,
                       "problems": [{"message": f"no such file: {tmp_path / 'missing.yaml'}", "file": None, "line": None, "path": "",
-                                    "text": f"no such file: {tmp_path / 'missing.yaml'}"}]}
+                                    "text": f"no such file: {tmp_path / 'missing.yaml'}"}], "warnings": []}
     assert result.stderr == ""  # JSON mode keeps stderr for real failures
 
 

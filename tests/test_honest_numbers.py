@@ -127,3 +127,160 @@ def test_money_at_stake_never_exceeds_what_the_account_spends_and_earns(config):
     assert money <= spend + max(revenue, outcomes, micro) + 0.01
     per_finding = [f.impact.money for f in report.findings if f.impact and f.impact.money is not None]
     assert money <= sum(per_finding) + 0.01
+
+
+# --- counts that do not add up over time ---------------------------------------------------------
+
+MAPLE = "examples/maple_and_co.yaml"
+
+
+def test_a_reach_goal_is_judged_by_the_latest_month_not_a_sum_of_months():
+    """maple_and_co: monthly reach falls (the weekend offer wears out), so the goal is off track; summing
+    four months of people reported 1,145,804, 174% of the goal."""
+    from pathlib import Path
+
+    report = kpi_advisor.evaluate(Path(__file__).parent.parent / MAPLE)
+    goal = next(g for g in report.goals if g.metric == "reach")
+    september = 24960 + 50000 + 52000 + 48000 + 22029 + 83921  # each series' reach in the latest month
+    assert goal.current == september and goal.status == "off_track"
+    assert any("does not add up over time" in note for note in goal.notes)
+    total = values(report)["all"]
+    # Over the period each series counts its best month once: weekend-offer's June, the others' peak.
+    assert total["reach"] == 48000 + 50000 + 52000 + 48000 + 22029 + 83921
+    assert total["frequency"] == pytest.approx(total["impressions"] / total["reach"])
+
+
+def test_followers_count_each_series_latest_value_and_none_has_no_total_over_dates():
+    rows = [
+        {"date": "2026-07-01", "channel": "instagram", "followers": 1000, "reach": 500, "impressions": 900},
+        {"date": "2026-08-01", "channel": "instagram", "followers": 1100, "reach": 400, "impressions": 800},
+        {"date": "2026-07-01", "channel": "facebook", "followers": 300, "reach": 700, "impressions": 1000},
+    ]
+    total = values(run(rows))["all"]
+    assert total["followers"] == 1100 + 300  # instagram's latest, plus facebook's (its latest is July)
+    assert total["reach"] == 500 + 700  # each channel's best month
+    assert total["impressions"] == 2700  # a flow adds up
+    snapshot = {"id": "open_tickets", "stage": "loyalty", "combine": "none"}
+    per_date = [{"date": "2026-07-01", "channel": "a", "open_tickets": 5}, {"date": "2026-07-02", "channel": "a", "open_tickets": 7},
+                {"date": "2026-07-01", "channel": "b", "open_tickets": 3}]
+    tables = values(run(per_date, metrics=[snapshot]))
+    assert tables["channel=b"]["open_tickets"] == 3  # one date: its value
+    assert tables["channel=a"].get("open_tickets") is None and tables.get("all", {}).get("open_tickets") is None
+
+
+periods = st.lists(st.integers(min_value=1, max_value=10**6), min_size=1, max_size=4)
+
+
+@settings(max_examples=25, deadline=None)
+@given(periods, st.lists(st.lists(st.floats(min_value=0.0, max_value=1.0), min_size=1, max_size=5), min_size=4, max_size=4),
+       st.sampled_from(["max", "latest"]))
+def test_splitting_a_period_into_more_dates_never_overstates_people(whole, shares, how):
+    """A series' count over one period, split into several dates, each at most the period's value (people
+    seen on a day are among those seen that month): the combined total never rises above the unsplit one,
+    and equals it where a date keeps the whole value (for latest: the last date; for max: any)."""
+    metric = {"id": "audience", "stage": "awareness", "combine": how}
+    one = [{"date": "2026-07-31", "channel": f"c{i}", "audience": value} for i, value in enumerate(whole)]
+    split, kept = [], []
+    for i, value in enumerate(whole):
+        parts = [int(value * share) for share in shares[i]]
+        keep = i % 2 == 0  # every other series keeps its whole value on its last date
+        if keep:
+            parts[-1] = value
+        kept.append(keep)
+        split += [{"date": f"2026-07-{day + 1:02d}", "channel": f"c{i}", "audience": part} for day, part in enumerate(parts)]
+    before = values(run(one, metrics=[metric]))["all"]["audience"]
+    after = values(run(split, metrics=[metric]))["all"]["audience"]
+    assert after <= before
+    if all(kept):
+        assert after == before
+    added = values(run(split, metrics=[{**metric, "combine": "sum"}]))["all"]["audience"]
+    assert after <= added  # a sum over dates is the overstatement the catalogue prevents
+
+
+def test_validate_reports_the_run_s_pairing_warnings_without_failing(tmp_path):
+    import json
+
+    import yaml
+    from click.testing import CliRunner
+    from kpi_advisor.cli import cli
+
+    rows = [{"date": f"2026-07-0{day}", "channel": "facebook", "impressions": 20000, "clicks": 600, "sessions": 550,
+             **({"bounces": 450} if day < 6 else {})} for day in range(1, 7)]
+    path = tmp_path / "client.yaml"
+    path.write_text(yaml.safe_dump({"client": "X", "business_model": "dtc_ecommerce", "currency": "USD", "data": [{"records": rows}]}))
+    ran = [w for w in run(rows).warnings if "bounce_rate uses" in w]
+    text = CliRunner().invoke(cli, ["validate", str(path)])
+    assert text.exit_code == 0 and f"{path}: ok" in text.output
+    assert ran and f"warning: {path}: {ran[0]}" in text.output  # scope, metric and share of rows left out, as run says
+    assert "channel=facebook" in ran[0] and "17% left out" in ran[0]
+    out = CliRunner().invoke(cli, ["validate", "--format", "json", str(path)])
+    assert out.exit_code == 0 and json.loads(out.stdout)[0]["warnings"] == ran
+
+
+# --- the attainable target a gap is valued against ----------------------------------------------
+
+def _leads(rates, leads=None):
+    """Facebook campaigns with 100 leads each (or ``leads``) and the given qualified share; customers close
+    a tenth of qualified leads, so a gap is carried down this scope's own funnel."""
+    leads = leads or [100] * len(rates)
+    return [{"channel": "facebook", "campaign": f"c{i}", "spend": 1000, "leads": n, "qualified_leads": round(rate * n),
+             "customers": max(1, round(rate * n / 10))} for i, (rate, n) in enumerate(zip(rates, leads))]
+
+
+def test_without_better_peers_the_threshold_is_capped_so_the_gain_is_never_a_many_fold_jump():
+    report = run(_leads([0.02, 0.03]), economics={"customer_value": 100})
+    finding = next(f for f in report.findings if f.rule == "unqualified-leads" and f.scope.get("campaign") == "c0")
+    # today 2 of 100 qualify; the 20% limit is ten-fold: valued at twice today's rate (4%), so 2 more
+    assert finding.impact.value == pytest.approx(2)
+    assert "valued against qualified lead rate 4.0%: the threshold 20.0% capped at 2 × today's 2.0%" in finding.impact.basis
+
+
+def test_better_peers_give_the_target_when_nearer_than_the_threshold():
+    # c1-c4 are too small for the rule (under 50 leads) but are the campaign's peers all the same.
+    rates = [0.1, 0.11, 0.125, 0.15, 0.175, 0.3]
+    report = run(_leads(rates, [100, 40, 40, 40, 40, 100]), economics={"customer_value": 100})
+    finding = next(f for f in report.findings if f.rule == "unqualified-leads" and f.scope.get("campaign") == "c0")
+    import polars as pl
+
+    upper = pl.Series(rates).quantile(0.75, interpolation="linear")  # the campaigns upper quartile: 16.9%
+    assert upper < 0.2
+    assert finding.impact.value == pytest.approx(100 * (upper - 0.1), abs=0.01)  # impact values keep 2 decimals
+    assert (f"valued against qualified lead rate {upper:.1%}, the upper quartile of the 6 campaigns under the same parent"
+            in finding.impact.basis)
+    assert "nearer than the threshold 20.0%" in finding.impact.basis
+
+
+def test_better_peers_far_above_today_are_held_to_one_step():
+    # c0 qualifies 5%; the siblings' upper quartile (about 17%) is more than twice that: valued at 10%.
+    rates = [0.05, 0.16, 0.165, 0.17, 0.175, 0.18]
+    report = run(_leads(rates, [100, 40, 40, 40, 40, 40]), economics={"customer_value": 100})
+    finding = next(f for f in report.findings if f.rule == "unqualified-leads" and f.scope.get("campaign") == "c0")
+    assert finding.impact.value == pytest.approx(5)  # 100 leads x (10% - 5%)
+    assert ("valued against qualified lead rate 10.0%: the nearer of the threshold 20.0% and the upper quartile 17.5% of the "
+            "6 campaigns under the same parent (this one included), capped at 2 × today's 5.0%, one step from today") in finding.impact.basis
+    from kpi_advisor.i18n.messages import Translator
+
+    basis = Translator("de").basis(finding.impact.basis)  # the report formats translate the basis when they render
+    assert "obere Quartil 17,5\xa0% der 6 Kampagnen" in basis and "one step from today" not in basis
+
+
+def test_economics_and_the_scope_s_own_history_keep_their_threshold():
+    from kpi_advisor.evaluation.attainable import targets
+    from kpi_advisor.loading.catalog import get_catalog
+
+    specs = get_catalog().specs
+    assert targets(specs["roas-below-break-even"]) == []  # break-even is the client's fact, not an aim
+    assert targets(specs["ad-fatigue"]) == []  # its first period's CTR: reached once already
+    assert targets(specs["unqualified-leads"]) == [("qualified_lead_rate", "min_qualified_lead_rate")]
+
+
+def test_a_paired_ratio_s_evidence_shows_the_paired_counts_it_was_computed_from():
+    rows = [{"date": f"2026-07-0{day}", "channel": "facebook", "impressions": 20000, "clicks": 600, "sessions": 550,
+             **({"bounces": 450} if day < 6 else {})} for day in range(1, 7)]
+    rows[-1]["sessions"] = 1600
+    leak = next(f for f in run(rows).findings if f.rule == "landing-page-leak")
+    # 5 rows carry bounces: 2,250 of 2,750 visits; the sixth's 1,600 visits are not beside the rate.
+    assert leak.evidence["bounce_rate"] == pytest.approx(2250 / 2750)
+    assert leak.evidence["sessions"] == 2750 and leak.evidence["bounces"] == 2250
+    assert leak.evidence["bounce_rate"] == pytest.approx(leak.evidence["bounces"] / leak.evidence["sessions"])
+    assert "of 2,750 visits bounce" in leak.message

@@ -94,7 +94,11 @@ def test_stocks_and_flows():
     # A time per request is averaged over rows, never summed; its weighted average over requests
     # comes from first_response_minutes_total, a sum like every other count.
     assert CATALOG.metrics["first_response_minutes"].aggregate == "mean"
-    assert all(m.aggregate == "sum" for m in CATALOG.metrics.values() if m.id not in ("followers", "first_response_minutes"))
+    assert all(m.aggregate == "sum" for m in CATALOG.metrics.values() if m.id not in ("followers", "first_response_minutes", "reach", "users"))
+    # combine is the current spelling: people (reach, unique users) are never added up over dates.
+    assert CATALOG.metrics["followers"].combine == "latest"
+    assert CATALOG.metrics["reach"].combine == "max" and CATALOG.metrics["users"].combine == "max"
+    assert all(m.combine == "sum" for m in CATALOG.metrics.values() if m.derived)
 
 
 def test_directions_follow_what_better_means():
@@ -175,7 +179,7 @@ def test_explain_every_metric():
 
 def test_explain_shows_stock_and_aliases():
     output = CliRunner().invoke(cli, ["explain", "followers"]).output
-    assert "latest value counts" in output and "page_followers" in output
+    assert "combine: latest" in output and "latest date counts" in output and "page_followers" in output
     output = CliRunner().invoke(cli, ["explain", "clicks"]).output
     assert "also read from: link_clicks" in output
 

@@ -163,3 +163,41 @@ def test_no_sideways_scroll_on_a_420px_screen(chromium, tmp_path, lang):
     keep = os.environ.get("KPI_ADVISOR_SCREENSHOT")
     if keep:
         shutil.copyfile(png, Path(keep).with_name(f"narrow-{lang}.png"))
+
+
+@pytest.mark.slow
+def test_chromium_shows_the_portfolio_overview_with_the_first_client_marked(chromium, tmp_path):
+    """The agency example's overview.html in a real browser: a page with the ranked clients, the
+    cover in the brand blue and the row of the client that needs attention first tinted."""
+    from click.testing import CliRunner
+    from kpi_advisor.cli import cli
+    from PIL import Image
+
+    clients = Path(__file__).resolve().parent.parent / "examples" / "agency" / "clients"
+    out = tmp_path / "reports"
+    result = CliRunner().invoke(cli, ["run", str(clients), "-o", str(out), "--format", "html", "--portfolio-benchmark", "-j", "1", "-q"])
+    assert result.exit_code == 2  # the example's broken config, on purpose
+    page = (out / "overview.html").read_text(encoding="utf-8")
+    assert page.index("Ironbridge Analytics") < page.index("Greenthumb")  # ranked by money at stake
+    png = tmp_path / "overview.png"
+    screenshot(chromium, out / "overview.html", png, tmp_path)
+    keep = os.environ.get("KPI_ADVISOR_SCREENSHOT")
+    if keep:
+        shutil.copyfile(png, Path(keep).with_name("overview.png"))
+    image = Image.open(png).convert("RGB")
+    colours = image.resize((320, 500)).getcolors(320 * 500)
+    background = max(colours)[1]
+    drawn = sum(count for count, rgb in colours if max(abs(a - b) for a, b in zip(rgb, background)) > 24)
+    assert drawn / sum(count for count, _ in colours) > 0.1, "the overview looks blank"
+    r, g, b = image.getpixel((640, 20))
+    assert b > r + 40, (r, g, b)
+    first_row = (0xFB, 0xEC, 0xEB)  # --leak-soft behind the first client
+    tinted = sum(count for count, rgb in image.crop((0, 0, 1280, 1000)).getcolors(1280 * 1000) if all(abs(a - c) <= 3 for a, c in zip(rgb, first_row)))
+    assert tinted > 5000, f"the first client's row is not marked ({tinted} pixels)"
+    # A client's own report shows the portfolio benchmark section, and renders.
+    report = out / "urban_pedal.html"
+    assert "Compared with similar clients" in report.read_text(encoding="utf-8")
+    again = tmp_path / "again"
+    again.mkdir()
+    screenshot(chromium, report, again / "client.png", again)
+    assert Image.open(again / "client.png").size == (1280, 2000)

@@ -13,11 +13,10 @@ EXPECTED = {
     "northwind_coffee": {
         ("landing-page-leak", "facebook/prospecting"), ("ad-fatigue", "facebook/retargeting"),
         ("checkout-step-drop-off", "facebook"), ("roas-below-break-even", "google_search/competitors"),
-        ("cost-per-acquisition-lagging-peers", "google_search/competitors"), ("high-cost-per-click", "google_search/competitors"),
+        ("budget-move", "google_search/competitors"), ("high-cost-per-click", "google_search/competitors"),
         ("weak-call-to-action", "instagram/(none)"), ("slow-support-response", "instagram"),
     },
     "brightwire_sensors": {
-        ("rising-cost-per-lead", "linkedin/ops-managers"), ("rising-cost-per-lead", "linkedin/plant-engineers"),
         ("unqualified-leads", "facebook/lead-form-ebook"), ("unqualified-leads", "facebook/lead-form-checklist"),
         ("channel-never-closes", "facebook"),
     },

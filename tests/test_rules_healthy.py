@@ -113,7 +113,7 @@ HEALTHY = {
 # Rules that must have run on each model's healthy funnel (not skipped for want of data).
 MUST_RUN = {
     "dtc_ecommerce": {"landing-page-leak", "checkout-abandonment", "checkout-step-drop-off", "roas-below-break-even",
-                      "cost-per-acquisition-lagging-peers", "ctr-lagging-peers", "ad-fatigue", "creative-not-resonating",
+                      "cost-per-acquisition-lagging-peers", "budget-move", "ctr-lagging-peers", "ad-fatigue", "creative-not-resonating",
                       "high-cost-per-click", "engagement-below-benchmark", "stalled-follower-growth", "slow-support-response",
                       "concentration-risk", "spend-without-conversions", "conversions-not-tracked", "traffic-not-attributed"},
     "b2b": {"rising-cost-per-lead", "high-cost-per-lead", "cost-per-lead-lagging-peers", "unqualified-leads",

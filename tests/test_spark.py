@@ -190,3 +190,49 @@ def test_a_bad_account_fails_alone_and_is_named(spark, rows):
     assert out["acct-a"]["findings_total"] > 0
     with pytest.raises(kpi_advisor.ConfigError, match="account=acct-c: .*clicks: counts cannot be negative, got -5.0"):
         kspark.reports(CONFIG, frame)
+
+
+def test_accounts_with_equal_campaign_names_agree_across_engines(spark):
+    """Two clients both run a campaign "c01" (and report reach monthly): shop-a's page leaks, shop-b's
+    does not. Spark per account and the embedded engine over all rows find the same leak, on
+    shop-a only, with the same evidence, and reach is never added up over the months."""
+    rows = pl.DataFrame([
+        {"date": dt.date(2026, 7, 1) + dt.timedelta(days=30 * m), "account": account, "channel": "facebook", "campaign": "c01",
+         "impressions": 40000, "reach": 10000 - 1000 * m, "clicks": 1200, "spend": 600.0, "sessions": 1100,
+         "bounces": 980 if account == "shop-a" else 200, "purchases": 10 if account == "shop-a" else 40}
+        for account in ("shop-a", "shop-b") for m in range(3)
+    ])
+    by_account = kspark.reports(CONFIG, spark.createDataFrame(rows.to_arrow()))
+    together = kpi_advisor.evaluate(CONFIG, data=rows)
+    leaks = {(f.scope.get("account"), f.scope.get("campaign")): f.evidence for f in together.findings if f.rule == "landing-page-leak"}
+    assert list(leaks) == [("shop-a", "c01")] or list(leaks) == [("shop-a", None)]
+    spark_leaks = {account: [f for f in report.findings if f.rule == "landing-page-leak"] for (account,), report in by_account.items()}
+    assert not spark_leaks["shop-b"] and spark_leaks["shop-a"]
+    assert spark_leaks["shop-a"][0].evidence == next(iter(leaks.values()))
+    for (account,), report in by_account.items():
+        total = next(m.values for m in report.metrics if m.scope == {})
+        assert total["reach"] == 10000  # the best month, not 27,000
+        assert report.model_dump(mode="json") == embedded(rows.filter(pl.col("account") == account))
+
+
+def test_cli_engine_spark_since_marks_each_group(spark, rows, tmp_path):
+    # run --since with Spark: each group's findings are new or still open against the same
+    # group of the earlier run; a finding dropped from the earlier run is new now.
+    lake = tmp_path / "lake" / "ads"
+    lake.mkdir(parents=True)
+    rows.write_parquet(lake / "part-0.parquet")
+    config = dict(CONFIG, data=[{"spark": {"path": "lake/ads"}}], spark={"group_by": ["account"]})
+    path = tmp_path / "agency.json"
+    path.write_text(json.dumps(config))
+    first = CliRunner().invoke(cli, ["run", str(path), "--engine", "spark", "--format", "json"])
+    assert first.exit_code == 0, first.output
+    old = json.loads(first.stdout)
+    dropped = old["groups"][1]["report"]["findings"].pop(0)
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    args = ["run", str(path), "--engine", "spark", "--format", "json", "--since", str(tmp_path / "old.json"), "--fail-on", "info"]
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 1, again.output  # one new finding, at or above info
+    groups = json.loads(again.stdout)["groups"]
+    new = [(g["group"]["account"], f["rule"]) for g in groups for f in g["report"]["findings"] if f["status"] == "new"]
+    assert new == [("acct-b", dropped["rule"])]
+    assert all(g["report"]["summary"]["resolved"] == [] for g in groups)

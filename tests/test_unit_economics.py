@@ -156,7 +156,7 @@ def test_planted_drop_lumen_candles():
     members = {m["scope"]["channel"]: m for m in drops[0].members}
     assert set(members) == {"facebook", "google_search", "email"}
     assert members["facebook"]["evidence"]["outcome_last"] == 8 and members["facebook"]["evidence"]["outcome_baseline"] == 72
-    assert members["facebook"]["evidence"]["chance"] < 1e-9
+    assert members["facebook"]["evidence"]["drop"] > 0.85
     assert not findings(report, "rising-cost-per-acquisition")  # sudden, not a trend
 
 
@@ -209,7 +209,7 @@ def test_daily_data_are_judged_by_whole_weeks():
     # Orders fall to 2 a day in the last whole week while visits hold: a checkout or tracking break.
     fired = findings(evaluate(_shop({}, _daily(84, drop_from=77))), "sudden-drop")
     assert len(fired) == 1 and fired[0].evidence["outcome_last"] == 14 and fired[0].evidence["outcome_baseline"] == 178
-    assert "in week of 2026-08-17" in fired[0].message
+    assert "in the 7 days from 2026-08-17" in fired[0].message
     # The same break two days before the export ends falls in a part-week, which is left out.
     assert findings(evaluate(_shop({}, _daily(79, drop_from=77))), "sudden-drop") == []
 
@@ -328,6 +328,14 @@ def test_since_marks_new_and_open_and_lists_the_resolved(tmp_path):
     assert invoke("run", config, "--fail-on", "info").exit_code == 1
     text = invoke("run", config, "--since", str(path)).output
     assert "channel-never-closes [facebook] (new)" in text and "resolved: landing-page-leak [linkedin]" in text
+    # Markdown and HTML say the same: each finding's status, and what was resolved.
+    markdown = invoke("run", config, "--since", str(path), "--format", "markdown", "--audience", "consultant").output
+    assert "`channel-never-closes` · **new**" in markdown and "· **still open**" in markdown
+    assert "## Since old.json: 1 new, 1 resolved" in markdown and "- resolved: landing-page-leak " in markdown
+    html = invoke("run", config, "--since", str(path), "--format", "html").output
+    assert '<span class="chip since new">new</span>' in html and '<span class="chip since open">still open</span>' in html
+    assert "Since old.json: 1 new, 1 resolved" in html and "<li>resolved: landing-page-leak [LinkedIn]</li>" in html
+    assert "chip since" not in invoke("run", config, "--format", "html").output
 
 
 @pytest.mark.parametrize("content, expected", [

@@ -27,11 +27,11 @@ from typing import Callable
 import polars as pl
 
 from ..data.sources import Dataset
-from ..evaluation.tables import add_derived
+from ..evaluation.tables import add_derived, combined_over_dates
 from ..i18n.formatting import format_value
 from ..loading.catalog import Catalog
 from ..models.config import ClientConfig, Goal
-from ..models.definitions import MetricDef, ProfileDef
+from ..models.definitions import DIMENSIONS, MetricDef, ProfileDef
 from ..models.report import GoalStatus, SmartCheck
 from .kpis import default_goals, rank_kpis
 from .wording import goal_label, metric_label, model_noun, tracking_hint
@@ -60,9 +60,11 @@ class Series:
 
 
 def _kind(metric: MetricDef) -> str:
+    """ratio (derived), stock (combines as its latest value: followers), level (a count that does
+    not add up over time: reach, unique users; judged by its latest month) or flow (adds up)."""
     if metric.derived:
         return "ratio"
-    return "stock" if metric.aggregate == "last" else "flow"
+    return {"latest": "stock", "sum": "flow"}.get(metric.combine, "level")
 
 
 def _improvement(ratio: float, months: float, lower_is_better: bool) -> float:
@@ -78,7 +80,7 @@ def typical_change(metric: MetricDef, profile: ProfileDef) -> float:
             return profile.typical_growth[key]
     if metric.derived:
         return RATIO_CHANGE
-    if metric.aggregate == "last":
+    if metric.combine == "latest":
         return STOCK_GROWTH
     return STAGE_GROWTH[metric.stage]
 
@@ -98,12 +100,15 @@ def _channel_frame(dataset: Dataset, goal: Goal) -> tuple[pl.DataFrame, str | No
 
 
 def _counts(columns: list[str], catalog: Catalog) -> list[pl.Expr]:
+    """A month's counts from rows made ready by ``combined_over_dates``, as metric tables combine them."""
     aggs = []
     for name in columns:
         col = pl.col(name)
-        last = catalog.metrics[name].aggregate == "last"
-        value = col.sort_by("date").drop_nulls().last() if last else col.sum()
-        aggs.append(pl.when(col.count() > 0).then(value).otherwise(None).alias(name))
+        how = catalog.metrics[name].combine
+        has = col.count() > 0
+        if how == "none":
+            has = has & (pl.col("date").filter(col.is_not_null()).n_unique() <= 1)
+        aggs.append(pl.when(has).then(col.mean() if how == "mean" else col.sum()).otherwise(None).alias(name))
     return aggs
 
 
@@ -112,15 +117,20 @@ def goal_series(frame: pl.DataFrame, metric: MetricDef, catalog: Catalog) -> Ser
     bases = catalog.base_inputs(metric.id)
     if "date" not in frame.columns or not all(b in frame.columns for b in bases):
         return None
-    dated = frame.filter(pl.col("date").is_not_null()).select(["date", *bases])
+    dated = frame.filter(pl.col("date").is_not_null()).select([d for d in frame.columns if d in DIMENSIONS] + list(bases))
     # Several rows on one date (accounts, campaigns) add up; a stock adds up across its series too.
     daily = dated.group_by("date").agg([pl.when(pl.col(b).count() > 0).then(pl.col(b).sum()).alias(b) for b in bases]).sort("date")
     daily = daily.filter(pl.all_horizontal([pl.col(b).is_not_null() for b in bases]))
     if daily.height == 0:
         return None
+    # A month's value combines each count over its dates within each series the way metric tables
+    # do (reach: the series' best date; followers: its latest), then adds up the series.
+    dims = [d for d in DIMENSIONS if d in frame.columns]
+    by_month = dated.join(daily.select("date"), on="date", how="semi").with_columns(pl.col("date").dt.truncate("1mo").alias("month"))
+    by_month = combined_over_dates(by_month, catalog, bases, dims, within=("month",))
     monthly = (
-        daily.group_by(pl.col("date").dt.truncate("1mo").alias("month"))
-        .agg(_counts(bases, catalog) + [pl.col("date").max().alias("last_date"), pl.len().alias("rows")])
+        by_month.group_by("month")
+        .agg(_counts(bases, catalog) + [pl.col("date").max().alias("last_date"), pl.col("date").n_unique().alias("rows")])
         .sort("month")
     )
     kind = _kind(metric)
@@ -339,9 +349,15 @@ def _status(series: Series, metric: MetricDef, baseline: float | None, target: f
         else:
             months = series.monthly.filter((pl.col("last_date") >= start) & (pl.col("last_date") <= by) & pl.col("value").is_not_null())
             if months.height == 0:
-                notes.append(f"status: {metric.id} is undefined in the goal's window (a zero denominator)")
+                why = "a zero denominator" if series.kind == "ratio" else f"no month whose rows give a {metric.combine}-combined value"
+                notes.append(f"status: {metric.id} is undefined in the goal's window ({why})")
                 return "unknown", None
             current = float(months.get_column("value")[-1])
+            if series.kind == "level":
+                # Said once, so nobody reads a month's reach as the window's total.
+                month = months.get_column("month")[-1].strftime("%Y-%m")
+                how = ": each series' best date, added up across series," if metric.combine == "max" else ","
+                notes.append(f"measured: {metric.id} in the latest month ({month}){how} as {metric.id} does not add up over time")
         if baseline is None:
             notes.append("status: needs a baseline to measure progress from")
             return "unknown", current
@@ -360,5 +376,6 @@ def _status(series: Series, metric: MetricDef, baseline: float | None, target: f
         status = "at_risk"
     else:
         status = "off_track"
-    notes.append(f"progress: {fmt(current)} on {last_date}, {progress:.0%} of the way with {expected:.0%} of the time gone ({status.replace('_', ' ')})")
+    way = f"{progress:.0%} of the way" if progress >= 0 else f"below the baseline of {fmt(baseline)}"
+    notes.append(f"progress: {fmt(current)} on {last_date}, {way} with {expected:.0%} of the time gone ({status.replace('_', ' ')})")
     return status, current

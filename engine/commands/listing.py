@@ -12,7 +12,7 @@ def listing(catalog: Catalog, kind: str) -> list[dict]:
         return [
             {"id": m.id, "summary": f"[{m.stage}] {m.description}", "name": m.title, "stage": m.stage, "unit": m.unit,
              "direction": m.direction, "formula": m.formula, "derived": m.derived, "requires": m.requires,
-             "description": m.description, "vanity": m.vanity, "aliases": m.aliases, "aggregate": m.aggregate,
+             "description": m.description, "vanity": m.vanity, "aliases": m.aliases, "aggregate": m.aggregate, "combine": m.combine,
              "provider": catalog.origins.get("metric:" + m.id)}
             for m in sorted(catalog.metrics.values(), key=lambda m: m.id)
         ]
@@ -63,9 +63,15 @@ def explain(catalog: Catalog, item_id: str) -> str:
             lines.append(f"  computed by a Python plugin from: {', '.join(m.requires) or '(nothing)'}")
         else:
             lines.append("  base count read from data" + (f" (also read from: {', '.join(m.aliases)})" if m.aliases else ""))
-            if m.aggregate != "sum":
-                how = {"last": "a stock: each series' latest value counts, not the sum", "max": "the largest value counts", "mean": "the average counts"}
-                lines.append(f"  {how[m.aggregate]}")
+            how = {
+                "sum": "adds up over dates and across scopes (a flow)",
+                "latest": "a stock: each series' value on its latest date counts, never a sum over dates; series add up",
+                "max": "people, not events: each series' best date counts, never a sum over dates (a lower bound on the "
+                       "people reached); series add up",
+                "none": "no total over several dates: shown only where a scope's rows share one date",
+                "mean": "a per-row average: the average counts",
+            }
+            lines.append(f"  combine: {m.combine}: {how[m.combine]}")
         if m.vanity:
             lines.append("  vanity unless a goal connects it to results")
         marks = [b for b in catalog.benchmarks if b.metric == m.id]

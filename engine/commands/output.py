@@ -161,3 +161,20 @@ def write_atomic(path: Path, text: str, *, inputs: Iterable[Path] = (), mode: in
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+# A human-readable report is short by default; JSON, read by tools, is complete unless asked.
+DEFAULT_MAX_FINDINGS = 10
+SHORT_FORMATS = ("text", "markdown", "html")
+
+
+def show_at_most(report, max_findings: int | str | None, fmt: str) -> None:
+    """Keep the N findings with the most money at stake, then the most severe (in their report
+    order); the summary still counts every one. ``None`` is the format's default, ``'all'`` every one."""
+    from ..evaluation.money import top_findings
+
+    if max_findings is None and fmt in SHORT_FORMATS:
+        max_findings = DEFAULT_MAX_FINDINGS
+    if isinstance(max_findings, int) and len(report.findings) > max_findings:
+        report.findings = top_findings(report.findings, max_findings)
+    report.summary.findings_shown = len(report.findings)

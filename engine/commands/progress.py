@@ -84,6 +84,12 @@ class Progress:
             self._task = self._bar.add_task("starting", total=len(self.steps))
         return self
 
+    def resize(self, steps: tuple[str, ...]) -> None:
+        """Say how many steps there are once it is known (a portfolio run: one per config)."""
+        self.steps = steps
+        if self._bar is not None:
+            self._bar.update(self._task, total=len(steps))
+
     def step(self, name: str) -> None:
         if self.seen:
             self._advance()

@@ -15,19 +15,21 @@ SCHEMA_FILES = {
     "report": "report.schema.json",
     "rules": "rules.schema.json",
     "profile": "profile.schema.json",
+    "overview": "overview.schema.json",
 }
 
 
 def _model(name: str):
     from ..models.config import ClientConfig
     from ..models.definitions import ProfileDef, RulePack
+    from ..models.overview import Overview
     from ..models.report import Report
 
-    return {"config": ClientConfig, "report": Report, "rules": RulePack, "profile": ProfileDef}[name]
+    return {"config": ClientConfig, "report": Report, "rules": RulePack, "profile": ProfileDef, "overview": Overview}[name]
 
 
 def schema_dict(name: str) -> dict:
-    schema = _model(name).model_json_schema(mode="validation" if name != "report" else "serialization")
+    schema = _model(name).model_json_schema(mode="validation" if name not in ("report", "overview") else "serialization")
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": f"kpi-advisor/{SCHEMA_FILES[name]}", **schema}
 
 

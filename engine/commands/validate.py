@@ -24,8 +24,10 @@ def validate_file(path: Path) -> list[Problem]: ...
 def validate_file(path: Path, *, with_kind: typing.Literal[True]) -> tuple[str, list[Problem]]: ...
 
 
-def validate_file(path: Path, *, with_kind: bool = False):
-    """Every problem of one file; with ``with_kind``, also what the file is (config, rules, profile)."""
+def validate_file(path: Path, *, with_kind: bool = False, warnings: list[str] | None = None):
+    """Every problem of one file; with ``with_kind``, also what the file is (config, rules, profile).
+    ``warnings``, if given, receives what a run would warn about the config's data (counts empty on
+    part of a scope's rows): warnings, not problems, so they never fail validation."""
     kind, problems = "unknown", []
     try:
         if not path.is_file():
@@ -33,13 +35,13 @@ def validate_file(path: Path, *, with_kind: bool = False):
         else:
             doc = load_yaml_file(path)
             kind = kind_of(doc.data)
-            problems = _check(doc, kind, path.resolve().parent)
+            problems = _check(doc, kind, path.resolve().parent, warnings)
     except ProblemsError as exc:
         problems = list(exc.problems)
     return (kind, problems) if with_kind else problems
 
 
-def validate_stdin(stream: typing.BinaryIO) -> tuple[str, list[Problem]]:
+def validate_stdin(stream: typing.BinaryIO, warnings: list[str] | None = None) -> tuple[str, list[Problem]]:
     """``validate -``: one document from stdin; relative paths in a config resolve against the working folder."""
     from ..loading.yamlsafe import load_yaml_text, read_limited
 
@@ -47,12 +49,12 @@ def validate_stdin(stream: typing.BinaryIO) -> tuple[str, list[Problem]]:
     try:
         doc = load_yaml_text(read_limited(stream), file="<stdin>")
         kind = kind_of(doc.data)
-        return kind, _check(doc, kind, Path.cwd())
+        return kind, _check(doc, kind, Path.cwd(), warnings)
     except ProblemsError as exc:
         return kind, list(exc.problems)
 
 
-def _check(doc: Document, kind: str, base_dir: Path) -> list[Problem]:
+def _check(doc: Document, kind: str, base_dir: Path, warnings: list[str] | None = None) -> list[Problem]:
     from ..loading.catalog import get_catalog, read_rule_pack
     from ..loading.prepare import config_from_document, prepare
     from ..loading.profiles import profile_problems, read_profile
@@ -66,10 +68,16 @@ def _check(doc: Document, kind: str, base_dir: Path) -> list[Problem]:
         profile = read_profile(source, doc.file, catalog.profiles)
         return [doc.problem(where, message) for where, message in profile_problems(profile, catalog.metrics, catalog.goals)]
     loaded = config_from_document(doc, base_dir)
-    prepare(loaded)
+    prepared = prepare(loaded)
     problems = []
     for index, source in enumerate(loaded.config.data):
         file_path = getattr(source, "path", None)
         if file_path and not (loaded.base_dir / file_path).is_file():
             problems.append(doc.problem(("data", index, source.kind), f"no such file: {file_path}"))
+    # Spark sources are read by the Spark engine only (docs/scaling.md): their data is not read here.
+    if warnings is not None and not problems and loaded.config.data and not any(hasattr(s, "spark") for s in loaded.config.data):
+        from ..pipeline import data_warnings
+
+        # Reading the data finds what a run would refuse (exit 2) and what it would warn about.
+        warnings += data_warnings(prepared)
     return problems

@@ -6,9 +6,10 @@ Every source is read by a data-format plugin, then prepared here the same way:
    alias, or by their snake_case form), dimensions cast to text (``date`` to a
    date), counts cleaned (percent strings, thousands separators, ``--``) and
    checked (numeric, finite, non-negative);
-2. rows that only differ in a breakdown the engine does not report (age,
-   gender, placement, ...) summed, and rows that repeat a scope and date
-   refused (or summed, when the source says ``duplicates: sum``);
+2. rows that only differ in a breakdown the engine does not report (hour of
+   day, browser, ...) summed, subtotal rows of a breakdown the engine keeps (an
+   ad's row with no age beside its rows per age) dropped, and rows that repeat
+   a scope and date refused (or summed, when the source says ``duplicates: sum``);
 3. checked against the other sources: one currency, no count given twice for
    the same scope, and a warning where their dimensions do not line up.
 
@@ -30,7 +31,7 @@ import polars as pl
 from ..limits import check_count, current
 from ..loading.catalog import Catalog
 from ..models.config import ClientConfig, FileSource, RecordsSource, SparkSource
-from ..models.definitions import DIMENSIONS
+from ..models.definitions import DIMENSIONS, SEGMENT_DIMENSIONS
 from ..problems import ConfigError, PluginError, Problem, printable
 from . import files, plausibility
 from .fallbacks import derive_counts
@@ -84,7 +85,8 @@ class Dataset:
     counts: list[str]
     warnings: list[str] = field(default_factory=list)
     currency: str | None = None  # the sources' currency, where any says
-    segments: tuple[str, ...] = ()  # the config's segments to analyse (empty: the first the data has)
+    segments: tuple[str, ...] = ()  # the config's segments to analyse (empty: the first default the data has)
+    default_segments: tuple[str, ...] = ()  # the sources' formats' defaults, in order, then the known segment dimensions
 
     @property
     def rows(self) -> int:
@@ -157,10 +159,11 @@ def number_text(column: pl.Expr, *, decimal_comma: bool = False) -> pl.Expr:
     )
 
 
-def canonical_name(column: str, catalog: Catalog) -> str | None:
-    """The metric id or dimension a column stands for: exact, by alias, or by its snake_case form."""
+def canonical_name(column: str, catalog: Catalog, extra_dims: Iterable[str] = ()) -> str | None:
+    """The metric id or dimension a column stands for: exact, by alias, or by its snake_case form.
+    ``extra_dims``: other columns the config analyses as segments (``segments: [job_function]``)."""
     for name in (column, snake(column)):
-        if name in DIMENSIONS or name in catalog.metrics:
+        if name in DIMENSIONS or name in catalog.metrics or name in extra_dims:
             return name
         if name in catalog.aliases:
             return catalog.aliases[name]
@@ -196,22 +199,28 @@ def _bad_rows(frame: pl.DataFrame, mask: pl.Expr, column: str) -> list[tuple[int
 
 
 def normalise(
-    frame: pl.DataFrame, catalog: Catalog, locate: Locator, source: str, *, decimal_stated: bool = False
+    frame: pl.DataFrame, catalog: Catalog, locate: Locator, source: str, *, decimal_stated: bool = False,
+    extra_dims: tuple[str, ...] = (),
 ) -> tuple[pl.DataFrame, list[str]]:
     """Canonical dimensions and counts, or a ConfigError naming rows and columns.
 
-    Helper columns (``__line``, ``__breakdown__*``) and ``currency`` pass through.
-    ``decimal_stated``: the source says how it writes decimals (``decimal_comma`` or
+    Helper columns (``__line``, ``__breakdown__*``) and ``currency`` pass through; a breakdown
+    an adapter would sum becomes a dimension when ``extra_dims`` (the config's other segments)
+    names it. ``decimal_stated``: the source says how it writes decimals (``decimal_comma`` or
     ``locale``), so a count written ``1.200`` is read as it says, not refused as ambiguous.
     """
+    dimensions = DIMENSIONS + tuple(d for d in extra_dims if d not in DIMENSIONS)
     warnings: list[str] = []
     problems: list[Problem] = []
     renames: dict[str, str] = {}
     claimed: dict[str, str] = {}
     for column in frame.columns:
-        if column.startswith("__") or column == CURRENCY_COLUMN:
+        if column.startswith(BREAKDOWN_PREFIX) and snake(column.removeprefix(BREAKDOWN_PREFIX)) in extra_dims:
+            target = snake(column.removeprefix(BREAKDOWN_PREFIX))
+        elif column.startswith("__") or column == CURRENCY_COLUMN:
             continue
-        target = canonical_name(column, catalog)
+        else:
+            target = canonical_name(column, catalog, extra_dims)
         if target is None:
             continue
         if target in claimed:
@@ -233,7 +242,7 @@ def normalise(
             keep[column] = pl.col(column)
         elif column == CURRENCY_COLUMN:
             keep[column] = pl.col(column).cast(pl.String).str.strip_chars().str.to_uppercase()
-        elif column in DIMENSIONS:
+        elif column in dimensions:
             keep[column] = _dimension(frame, column, locate, problems)
         elif column in catalog.metrics and not catalog.metrics[column].derived:
             dtype = frame.schema[column]
@@ -500,9 +509,10 @@ def _recode(frame: pl.DataFrame, options: Mapping[str, Any], source: str) -> pl.
 def _aggregations(counts: list[str], catalog: Catalog) -> list[pl.Expr]:
     aggs = []
     for column in counts:
-        how = catalog.metrics[column].aggregate
+        # Breakdowns of one scope and date are disjoint parts of it: they add up, whatever the count
+        # combines like across dates (docs/custom-metrics.md); only a per-row average is averaged.
         col = pl.col(column)
-        value = col.max() if how == "max" else col.mean() if how == "mean" else col.sum()
+        value = col.mean() if catalog.metrics[column].combine == "mean" else col.sum()
         aggs.append(pl.when(col.count() > 0).then(value).otherwise(None).alias(column))
     return aggs
 
@@ -528,6 +538,7 @@ def prepare_source(
     *,
     repeats: str = "error",
     cells_as_written: bool = True,
+    extra_dims: tuple[str, ...] = (),
 ) -> tuple[Source, list[str]]:
     """Normalise one source, sum its breakdowns, and refuse repeated scopes (``repeats="error"``)
     or add them up with a warning (``"sum"``; ``options.duplicates`` overrides).
@@ -542,17 +553,20 @@ def prepare_source(
     frame = _with_constants(frame, options)
     if LINE_COLUMN in frame.columns:
         locate = _by_line(frame.get_column(LINE_COLUMN), locate, name)
-    frame, warnings = normalise(frame, catalog, locate, name, decimal_stated=not cells_as_written or decimal_comma_from(options) is not None)
+    frame, warnings = normalise(frame, catalog, locate, name, decimal_stated=not cells_as_written or decimal_comma_from(options) is not None,
+                                extra_dims=extra_dims)
     warnings += plausibility.check_rows(frame, [c for c in frame.columns if c in catalog.metrics], locate, name)
     frame = _recode(frame, options, name)
     # Counts derived from their parts (engagements, replies within the hour), before repeats add up.
     frame, derived = derive_counts(frame)
     warnings += [f"{name}: {note}" for note in derived]
     currency, currency_from = _source_currency(frame, options, name)
-    dims = [d for d in DIMENSIONS if d in frame.columns and frame.get_column(d).null_count() < frame.height]
+    dimensions = DIMENSIONS + tuple(d for d in extra_dims if d not in DIMENSIONS)
+    dims = [d for d in dimensions if d in frame.columns and frame.get_column(d).null_count() < frame.height]
     counts = [c for c in frame.columns if c in catalog.metrics]
     breakdowns = [c for c in frame.columns if c.startswith(BREAKDOWN_PREFIX)]
 
+    frame = _drop_subtotals(frame, dims, [d for d in dims if d in SEGMENT_DIMENSIONS or d in extra_dims], name, warnings)
     _check_repeats(frame, dims + breakdowns, locate, name, options, warnings)
     if options.get("duplicates") == "sum" or breakdowns:
         before = frame.height
@@ -562,6 +576,47 @@ def prepare_source(
             warnings.append(f"{name}: summed {before} rows into {frame.height} over {labels} (a breakdown kpi-advisor does not report)")
     frame = frame.select(dims + counts)
     return Source(name=name, frame=frame, dims=dims, counts=counts, currency=currency, currency_from=currency_from), warnings
+
+
+def _drop_subtotals(frame: pl.DataFrame, dims: list[str], segments: list[str], name: str, warnings: list[str]) -> pl.DataFrame:
+    """Rows that are the sum of other rows of the same source: an export that lists an ad's total
+    (no age) beside its rows per age, or a gender total beside women and men of one age group.
+
+    A row is a subtotal when another row of the same scope (every dimension that is not a
+    segment) agrees on each segment the row names and names a segment the row leaves empty.
+    Summing both would count the ad twice, so the subtotal goes. One pass per pattern of empty
+    segments (a handful), each a semi-join: no loop over rows.
+    """
+    if not segments or frame.height < 2:
+        return frame
+    scope = [d for d in dims if d not in segments]
+    frame = frame.with_row_index("__subtotal_row")
+    filled = pl.struct([pl.col(d).is_not_null().alias(d) for d in segments])
+    patterns = frame.select(filled.alias("p")).unique().get_column("p").to_list()
+    dropped: list[pl.Series] = []
+    for pattern in patterns:
+        named = [d for d in segments if pattern[d]]
+        empty = [d for d in segments if not pattern[d]]
+        if not empty:
+            continue
+        mine = pl.all_horizontal([pl.col(d).is_not_null() if pattern[d] else pl.col(d).is_null() for d in segments])
+        rows = frame.filter(mine)
+        finer = frame.filter(pl.all_horizontal([pl.col(d).is_not_null() for d in named] or [pl.lit(True)])
+                             & pl.any_horizontal([pl.col(d).is_not_null() for d in empty]))
+        on = scope + named
+        if finer.is_empty():
+            continue
+        hits = rows.join(finer.select(on).unique(), on=on, how="semi", nulls_equal=True) if on else rows
+        if hits.height:
+            dropped.append(hits.get_column("__subtotal_row"))
+    if not dropped:
+        return frame.drop("__subtotal_row")
+    gone = pl.concat(dropped).unique()
+    warnings.append(
+        f"{name}: left out {gone.len()} subtotal row{'s' if gone.len() != 1 else ''} (no {' or '.join(segments)} given, where the same "
+        f"scope also has rows per {' and '.join(segments)}), so nothing is counted twice"
+    )
+    return frame.join(gone.to_frame(), on="__subtotal_row", how="anti").sort("__subtotal_row").drop("__subtotal_row")
 
 
 def _source_currency(frame: pl.DataFrame, options: Mapping[str, Any], name: str) -> tuple[str | None, str]:
@@ -661,6 +716,9 @@ def load_dataset(
     sources: list[Source] = []
     warnings: list[str] = []
     check_count("data_sources", len(config.data) + (extra is not None), "data sources", path="data")
+    # Segments the config names beyond the known dimensions: columns kept as dimensions (generic CSV).
+    extra_dims = tuple(s for s in config.segments if s not in DIMENSIONS)
+    defaults: list[str] = []
     rows = 0
     empty: list[str] = []
     for index, source in enumerate(config.data):
@@ -682,7 +740,8 @@ def load_dataset(
             raise ConfigError(Problem("a spark source is read by the Spark engine: run with --engine spark, or use kpi_advisor.spark", path=f"data[{index}].spark"))
         else:
             budget = max(current().data_rows - rows, 0)
-            frame, name, locate, source_warnings, options = _read_file(source, catalog, base_dir, budget)
+            frame, name, locate, source_warnings, options = _read_file(source, catalog, base_dir, budget, extra_dims)
+            defaults += getattr(catalog.formats[source.format], "segments", ())
             warnings += source_warnings
             if frame.height == 0:
                 # A header without rows: an export of a paused account, say. Nothing to add up.
@@ -695,13 +754,15 @@ def load_dataset(
         # summed, with a warning. An export never repeats a row, so a repeat there is an error.
         repeats = "sum" if isinstance(source, RecordsSource) else "error"
         as_written = isinstance(source, RecordsSource) or catalog.origins.get(f"format:{source.format}") == "formats" and source.format == "generic"
-        prepared, source_warnings = prepare_source(frame, catalog, locate, name, options, repeats=repeats, cells_as_written=as_written)
+        prepared, source_warnings = prepare_source(frame, catalog, locate, name, options, repeats=repeats, cells_as_written=as_written,
+                                                   extra_dims=extra_dims)
         warnings += source_warnings
         sources.append(prepared)
     if extra is not None:
         files.check_row_count(extra.height, rows, "data")
         prepared, source_warnings = prepare_source(
-            extra, catalog, lambda row, column: Problem("", path=f"data row {row}, column {column}"), "data", repeats="sum"
+            extra, catalog, lambda row, column: Problem("", path=f"data row {row}, column {column}"), "data", repeats="sum",
+            extra_dims=extra_dims,
         )
         warnings += source_warnings
         sources.append(prepared)
@@ -715,12 +776,28 @@ def load_dataset(
     warnings += plausibility.undated_sources([(s.name, "date" in s.dims) for s in sources])
     frames = [s.frame for s in sources]
     frame = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
-    dims = [d for d in DIMENSIONS if d in frame.columns]
+    dims = [d for d in DIMENSIONS + extra_dims if d in frame.columns]
     # Counts in the catalogue's order, not the order columns happen to come in: the report lists
     # metrics in this order, and the same data must give the same report byte for byte.
-    frame = frame.select(dims + [m for m in catalog.metrics if m in frame.columns and m not in DIMENSIONS])
-    counts = [c for c in frame.columns if c not in DIMENSIONS]
-    return Dataset(frame=frame, dims=dims, counts=counts, warnings=warnings, currency=currency, segments=tuple(config.segments))
+    frame = frame.select(dims + [m for m in catalog.metrics if m in frame.columns and m not in dims])
+    counts = [c for c in frame.columns if c not in dims]
+    warnings += _missing_segments(config.segments, dims)
+    return Dataset(frame=frame, dims=dims, counts=counts, warnings=warnings, currency=currency, segments=tuple(config.segments),
+                   default_segments=tuple(dict.fromkeys(defaults + list(SEGMENT_DIMENSIONS))))
+
+
+def _missing_segments(segments: Iterable[str], dims: list[str]) -> list[str]:
+    """A segment the config names that no source carries: said, with what the data does have."""
+    missing = [s for s in segments if s not in dims]
+    if not missing:
+        return []
+    have = [d for d in dims if d in SEGMENT_DIMENSIONS or d in ("ad_set", "region") or d not in DIMENSIONS]
+    present = [s for s in segments if s in dims]
+    then = f"segments are compared by {' and '.join(present)} only" if present else "no segments are compared"
+    return [
+        f"segments: the data has no {', '.join(missing)} column, so {then}; "
+        f"the data's breakdowns: {', '.join(have) if have else 'none'}"
+    ]
 
 
 def _check_currencies(sources: list[Source], config: ClientConfig) -> str | None:
@@ -882,7 +959,7 @@ def _date_gap(a: Source, b: Source, only_a: pl.DataFrame, only_b: pl.DataFrame, 
     )
 
 
-def _read_file(source: FileSource, catalog: Catalog, base_dir: Path, budget: int):
+def _read_file(source: FileSource, catalog: Catalog, base_dir: Path, budget: int, extra_dims: tuple[str, ...] = ()):
     """The source's frame, read no further than ``budget + 1`` rows when its reader is lazy,
     so ``data_rows`` bounds memory while reading rather than after."""
     path = Path(source.path)
@@ -914,7 +991,7 @@ def _read_file(source: FileSource, catalog: Catalog, base_dir: Path, budget: int
         if not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
             raise PluginError(f"plugin '{plugin}': data format '{source.format}' returned warnings as {type(warnings).__name__}; expected a list of text")
         files.check_columns(answer.collect_schema().names(), display)
-        frame = _collect_needed(answer.head(budget + 1), catalog) if isinstance(answer, pl.LazyFrame) else answer
+        frame = _collect_needed(answer.head(budget + 1), catalog, extra_dims) if isinstance(answer, pl.LazyFrame) else answer
     except (ConfigError, PluginError):
         raise
     except Exception as exc:  # noqa: BLE001 - a reader's failure is a data problem to report, not a crash
@@ -935,12 +1012,13 @@ def _read_file(source: FileSource, catalog: Catalog, base_dir: Path, budget: int
     return frame, display, locate, list(warnings), options
 
 
-def _read_needed(column: str, catalog: Catalog) -> bool:
-    """Whether normalise() keeps a column: a dimension, a metric (by name or alias) or a helper."""
-    return column.startswith("__") or column == CURRENCY_COLUMN or canonical_name(column, catalog) is not None
+def _read_needed(column: str, catalog: Catalog, extra_dims: tuple[str, ...] = ()) -> bool:
+    """Whether normalise() keeps a column: a dimension, a metric (by name or alias), a segment the
+    config names, or a helper."""
+    return column.startswith("__") or column == CURRENCY_COLUMN or canonical_name(column, catalog, extra_dims) is not None
 
 
-def _collect_needed(scan: pl.LazyFrame, catalog: Catalog) -> pl.DataFrame:
+def _collect_needed(scan: pl.LazyFrame, catalog: Catalog, extra_dims: tuple[str, ...] = ()) -> pl.DataFrame:
     """Projection pushdown: only the columns the engine uses are read (Parquet skips the
     others, the CSV parser does not convert them). The rest stay as empty columns so that
     normalise() still names them in its warnings.
@@ -950,7 +1028,7 @@ def _collect_needed(scan: pl.LazyFrame, catalog: Catalog) -> pl.DataFrame:
     clean or to name the cell, exactly as without this shortcut.
     """
     schema = scan.collect_schema()
-    keep = {c: pl.col(c) if _read_needed(c, catalog) else pl.lit(None).alias(c) for c in schema.names()}
+    keep = {c: pl.col(c) if _read_needed(c, catalog, extra_dims) else pl.lit(None).alias(c) for c in schema.names()}
     typed = {}
     for column, dtype in schema.items():
         name = canonical_name(column, catalog) if dtype == pl.String else None

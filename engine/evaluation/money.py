@@ -21,6 +21,23 @@ def _path(scope: dict[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(scope.items(), key=lambda item: (order.get(item[0], len(order)), item[0])))
 
 
+def top_findings(findings: list[Finding], n: int) -> list[Finding]:
+    """The ``n`` findings with the most money at stake, then the most severe, in their report order
+    (severity, then impact): what a short report shows."""
+    from ..models.definitions import SEVERITIES
+
+    if len(findings) <= n:
+        return list(findings)
+
+    def key(index: int) -> tuple:
+        finding = findings[index]
+        money = finding.impact.money if finding.impact is not None and finding.impact.money is not None else 0.0
+        return (-money, SEVERITIES.index(finding.severity), index)
+
+    keep = set(sorted(range(len(findings)), key=key)[:n])
+    return [f for i, f in enumerate(findings) if i in keep]
+
+
 def count_once(findings: list[Finding]) -> float | None:
     """The summary's money at stake; fills each valued finding's ``impact.overlaps``."""
     valued = [f for f in findings if f.impact is not None and f.impact.money is not None]

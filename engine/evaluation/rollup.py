@@ -12,6 +12,9 @@ from collections.abc import Callable, Mapping
 
 import polars as pl
 
+from ..i18n import phrases
+from ..i18n.formatting import current_locale
+from ..i18n.messages import Translator
 from ..models.definitions import SEVERITIES
 from ..models.report import Finding, Impact, significant
 from .tables import MetricTable
@@ -23,22 +26,27 @@ WORST_NAMED = 3
 
 
 def roll_up(findings: list[Finding], tables: Mapping[str, MetricTable | None], titles: Mapping[str, str],
-            describe: Callable[[str, float], str], questions: Mapping[str, frozenset[str]] | None = None) -> list[Finding]:
+            describe: Callable[[str, float], str], questions: Mapping[str, frozenset[str]] | None = None,
+            label: Callable[[str], str | None] | None = None) -> list[Finding]:
     """Findings with those that most children share said once on the parent, and those judged on
-    figures a data question doubts folded into that question.
+    figures a data question doubts folded into that question. The words the roll-up adds are in
+    the language of the current locale (``use_locale``), like the rule messages it wraps.
 
     :param titles: rule id -> its title in the report's language, which a roll-up's message leads with.
     :param describe: (metric or let name, value) -> the value as the report writes it, with its unit.
+    :param label: metric id -> its name in the report's language, None for a name it does not know.
     """
-    findings = _climb(findings, tables, titles, describe)
+    tr = Translator(current_locale())
+    label = label or (lambda name: None)
+    findings = _climb(findings, tables, titles, describe, label, tr)
     if questions:
-        findings = _fold_into_questions(findings, questions)
+        findings = _fold_into_questions(findings, questions, tr)
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     money = lambda f: f.impact.money if f.impact is not None and f.impact.money is not None else 0.0  # noqa: E731
     return sorted(findings, key=lambda f: (rank[f.severity], -money(f), f.rule, sorted(f.scope.items())))
 
 
-def _fold_into_questions(findings: list[Finding], questions: Mapping[str, frozenset[str]]) -> list[Finding]:
+def _fold_into_questions(findings: list[Finding], questions: Mapping[str, frozenset[str]], tr: Translator) -> list[Finding]:
     """A finding judged on a figure that a data question on its scope (or a scope around it)
     doubts is not a performance finding yet: it goes into the question's members."""
     asked = [f for f in findings if questions.get(f.rule)]
@@ -57,13 +65,15 @@ def _fold_into_questions(findings: list[Finding], questions: Mapping[str, frozen
         folded = held.get(id(question), [])
         if folded:
             rules = sorted({f.rule for f in folded})
-            question.message += f" {len(folded)} finding(s) judged on these figures ({', '.join(rules)}) wait for the answer."
+            one, many = phrases.QUESTION_HELD
+            held_text = tr.template(one if len(folded) == 1 else many).format(n=tr.number(len(folded)), rules=", ".join(rules))
+            question.message += " " + held_text
             question.members = (question.members or []) + [{"rule": f.rule, **_member(f)} for f in folded]
     return out
 
 
 def _climb(findings: list[Finding], tables: Mapping[str, MetricTable | None], titles: Mapping[str, str],
-           describe: Callable[[str, float], str]) -> list[Finding]:
+           describe: Callable[[str, float], str], label: Callable[[str], str | None], tr: Translator) -> list[Finding]:
     by_dims = {table.dims: table for table in tables.values() if table is not None}
     counts: dict[tuple[str, ...], dict[tuple, int]] = {}
     changed = True
@@ -72,19 +82,21 @@ def _climb(findings: list[Finding], tables: Mapping[str, MetricTable | None], ti
         groups: dict[tuple, list[Finding]] = {}
         for finding in findings:
             dims = tuple(finding.scope)
-            if dims and dims in by_dims and dims[:-1] in by_dims:
-                parent = tuple(finding.scope[d] for d in dims[:-1])
+            above = _parent_dims(dims, by_dims)
+            if above is not None:
+                parent = tuple(finding.scope[d] for d in above)
                 groups.setdefault((finding.rule, dims, parent), []).append(finding)
         rolled: dict[int, Finding] = {}
         for (rule, dims, parent), members in groups.items():
             if len(members) < ROLLUP_MIN:
                 continue
+            above = _parent_dims(dims, by_dims)
             if dims not in counts:
-                counts[dims] = _children(by_dims[dims])
+                counts[dims] = _children(by_dims[dims], above)
             total = counts[dims].get(parent, len(members))
             if len(members) / total < ROLLUP_SHARE:
                 continue
-            parent_finding = _parent(members, dims, parent, total, by_dims[dims[:-1]], titles.get(rule, rule), describe)
+            parent_finding = _parent(members, dims, above, parent, total, by_dims[above], titles.get(rule, rule), describe, label, tr)
             for member in members:
                 rolled[id(member)] = parent_finding
             changed = True
@@ -100,29 +112,44 @@ def _climb(findings: list[Finding], tables: Mapping[str, MetricTable | None], ti
     return findings
 
 
-def _children(table: MetricTable) -> dict[tuple, int]:
+def _parent_dims(dims: tuple[str, ...], by_dims: Mapping[tuple[str, ...], MetricTable]) -> tuple[str, ...] | None:
+    """The nearest level above a scope's that has a table: an ad's campaign, also where the ad
+    is named inside its ad set (no level of its own)."""
+    if not dims or dims not in by_dims:
+        return None
+    return next((dims[:n] for n in range(len(dims) - 1, -1, -1) if dims[:n] in by_dims), None)
+
+
+def _children(table: MetricTable, parents_dims: tuple[str, ...]) -> dict[tuple, int]:
     """How many scopes of a level each parent has (every child with data, fired or not)."""
-    parents = list(table.dims[:-1])
+    parents = list(parents_dims)
     if not parents:
         return {(): table.frame.height}
     frame = table.frame.group_by(parents).agg(pl.len().alias("__n"))
     return {tuple(None if v is None else str(v) for v in row[:-1]): row[-1] for row in frame.iter_rows()}
 
 
-def _parent(members: list[Finding], dims: tuple[str, ...], parent: tuple, total: int, table: MetricTable, title: str,
-            describe: Callable[[str, float], str]) -> Finding:
-    scope = dict(zip(dims[:-1], parent))
-    child = dims[-1].replace("_", " ")
+def _parent(members: list[Finding], dims: tuple[str, ...], above: tuple[str, ...], parent: tuple, total: int, table: MetricTable,
+            title: str, describe: Callable[[str, float], str], label: Callable[[str], str | None], tr: Translator) -> Finding:
+    scope = dict(zip(above, parent))
+    own = dims[len(above):]  # what tells the children apart: the ad, or the ad set and ad
+    one, many = _child_words(own, tr)
     first = members[0]
     worst = sorted(members, key=_severity_of_member, reverse=True)
     row = _row(table, scope)
     evidence = {name: significant(row.get(name)) for name in first.evidence if name in row}
     evidence["members_fired"] = float(len(members))
     evidence["members_total"] = float(total)
-    named = "; ".join(f"{child} {m.scope[dims[-1]]} ({_short(m, describe)})" for m in worst[:WORST_NAMED])
-    where = " / ".join(scope.values()) or "all data"
-    message = f"{where}: {title.rstrip('.')}, on {len(members)} of its {total} {child}s ({len(members) / total:.0%}). Worst: {named}."
-    impact = _summed(members, child)
+    named = "; ".join(
+        tr.template(phrases.ROLLUP_NAMED).format(child=one, name=" / ".join(str(m.scope[d]) for d in own), numbers=_short(m, describe, label, tr))
+        for m in worst[:WORST_NAMED]
+    )
+    where = " / ".join(str(v) for v in scope.values()) or tr.template(phrases.ROLLUP_ALL_DATA)
+    message = tr.template(phrases.ROLLUP_MESSAGE).format(
+        where=where, title=title.rstrip("."), fired=tr.number(len(members)), total=tr.number(total), children=many,
+        share=_share(len(members) / total, tr.lang), named=named,
+    )
+    impact = _summed(members, many, tr)
     thresholds = first.thresholds if all(m.thresholds == first.thresholds for m in members) else {}
     return Finding(
         rule=first.rule,
@@ -143,13 +170,37 @@ def _severity_of_member(finding: Finding) -> tuple[float, float]:
     return (impact.money or 0.0, impact.value) if impact is not None else (0.0, 0.0)
 
 
-def _short(finding: Finding, describe: Callable[[str, float], str]) -> str:
+def _child_words(own: tuple[str, ...], tr: Translator) -> tuple[str, str]:
+    """How the children are called, singular and plural: "ad", "ads"; "segment(s)" where several dims name them."""
+    key = own[-1] if own[-1] in ("ad", "campaign") or len(own) == 1 else "segment"
+    if key in phrases.CHILDREN:
+        one, many = phrases.CHILDREN[key]
+        return tr.gettext(one), tr.gettext(many)
+    return key.replace("_", " "), key.replace("_", " ") + "s"
+
+
+def _share(value: float, lang: str) -> str:
+    if lang == "en":
+        return f"{value:.0%}"
+    from babel.numbers import format_percent
+
+    return format_percent(value, locale=lang)
+
+
+def _short(finding: Finding, describe: Callable[[str, float], str], label: Callable[[str], str | None], tr: Translator) -> str:
     if finding.members:  # a roll-up itself: how many of its children fired
-        parts = [f"{finding.evidence.get('members_fired', 0):.0f} of {finding.evidence.get('members_total', 0):.0f}"]
+        parts = [tr.template(phrases.ROLLUP_NESTED).format(fired=tr.number(finding.evidence.get("members_fired", 0)),
+                                                           total=tr.number(finding.evidence.get("members_total", 0)))]
     else:
-        parts = [f"{name.replace('_', ' ')} {describe(name, value)}" for name, value in list(finding.evidence.items())[:3] if value is not None]
+        # Metrics, by their names in the report's language; a rule's own let names (English words) only in
+        # an English report, and only where the evidence has no metric.
+        values = [(name, value) for name, value in finding.evidence.items() if value is not None]
+        named = [(label(name), name, value) for name, value in values if label(name)]
+        if not named and tr.lang == "en":
+            named = [(name.replace("_", " "), name, value) for name, value in values]
+        parts = [f"{text} {describe(name, value)}" for text, name, value in named[:3]]
     if finding.impact is not None and finding.impact.money is not None:
-        parts.append(f"{describe('spend', finding.impact.money)} at stake")
+        parts.append(tr.template(phrases.ROLLUP_AT_STAKE).format(money=describe("spend", finding.impact.money)))
     return ", ".join(parts)
 
 
@@ -164,12 +215,12 @@ def _member(finding: Finding) -> dict:
     return out
 
 
-def _summed(members: list[Finding], child: str) -> Impact | None:
+def _summed(members: list[Finding], children: str, tr: Translator) -> Impact | None:
     impacts = [m.impact for m in members if m.impact is not None]
     if not impacts:
         return None
     valued = [i.money for i in impacts if i.money is not None]
-    basis = f"added up over the {len(impacts)} {child}s it fired on, each within its own spend or revenue; first: {impacts[0].basis}"
+    basis = tr.template(phrases.ROLLUP_BASIS).format(count=tr.number(len(impacts)), children=children, basis=impacts[0].basis)
     return Impact(metric=impacts[0].metric, value=round(sum(i.value for i in impacts), 2),
                   money=round(sum(valued), 2) if valued else None, basis=basis)
 

@@ -22,6 +22,8 @@ from ..language.rulespec import SOURCE_SUFFIX, RuleSpec, template_fields
 from ..loading.catalog import Catalog
 from ..models.definitions import DIMENSIONS, SEVERITIES, RuleDef
 from ..models.report import Finding, Impact, Significance, significant
+from .attainable import CAPPED, MAX_STEP, MIN_PEERS, PEERS, PEERS_CAPPED, THRESHOLD_NEARER, attainable
+from .attainable import targets as attainable_targets
 from .benchmarks import Resolved, resolve
 from .tables import (
     PAID_BY,
@@ -29,10 +31,11 @@ from .tables import (
     MetricTable,
     choose_period,
     pairing,
-    partial_last_period,
     peer_group,
+    ROLLING_WEEK,
     period_table,
     scope_of,
+    whole_periods,
 )
 
 # What a finding's impact is carried down to: the first of these the scope has.
@@ -133,6 +136,12 @@ def evaluate_rules(
             skipped[rule.id] = reason
             continue
         by_level.setdefault(level, []).append(spec)
+        if rule.every_level:
+            # Campaigns within their channel, and channels within their account: one rule, each level.
+            for other in rule.levels:
+                if other != level and tables.get(other) is not None and rule.levels.index(other) > rule.levels.index(level):
+                    if _skip_reason(spec, tables[other], catalog, overrides, economy.currency) is None:
+                        by_level.setdefault(other, []).append(spec)
 
     findings: list[Finding] = []
     evaluated: list[str] = []
@@ -175,6 +184,7 @@ class _Plan:
     benchmarks: dict[str, Resolved]
     period: str | None
     fields: frozenset[str] = frozenset()  # placeholders the message and recommendation use
+    targets: list[tuple[str, str]] = field(default_factory=list)  # (value, threshold) the impact is valued against attainably
 
     def column(self, name: str) -> str:
         return f"__r{self.index}_{name}"
@@ -256,7 +266,23 @@ class _LevelRun:
             plan = _Plan(spec, index, values, resolved, period, fields)
             plans.append(plan)
             fire = expr.compile_expr(spec.condition, names, functions=functions).fill_null(False)
-            if spec.chance is not None:
+            if spec.chance is not None and rule.chance.test == "rate_ratio":
+                counts = {**base, **values}  # one period's (or scope's) metrics and the params
+                successes, trials = (expr.compile_expr(part, counts, functions=functions) for part in spec.chance[:2])
+                if rule.chance.compare == "siblings":
+                    window, best = _sibling_window(successes, trials, peers, values["confidence"])
+                    columns.append(best.alias(plan.column("ci_best")))
+                else:
+                    assert collector is not None  # a rate_ratio rule over periods uses trends: its period is chosen
+                    window = collector.window(rule.chance.compare, successes, trials)
+                bound = expr.compile_expr(spec.chance[2], names, functions=functions).cast(pl.Float64)
+                low, high = _ratio_interval(*window, values["confidence"])
+                beyond = high.fill_null(float("inf")) < bound if rule.chance.below is not None else low > bound
+                fire = fire & beyond.fill_null(False)
+                columns += [low.alias(plan.column("ci_low")), high.alias(plan.column("ci_high")), (window[0] + window[2]).alias(plan.column("ci_n")),
+                            window[2].alias(plan.column("ci_k")), bound.alias(plan.column("ci_bound"))]
+                columns += [value.alias(plan.column(f"ci_{name}")) for name, value in zip(("k1", "e1", "k2", "e2"), window)]
+            elif spec.chance is not None:
                 counted = {**names, **self._paired(spec)}
                 low, high, trials, successes, bound = _interval(spec, counted, functions, values["confidence"])
                 # Within chance is not a finding: the whole interval must lie beyond the bound.
@@ -266,7 +292,16 @@ class _LevelRun:
                             successes.alias(plan.column("ci_k")), bound.alias(plan.column("ci_bound"))]
             columns.append(fire.alias(plan.column("fire")))
             if spec.impact is not None:
-                columns.append(expr.compile_expr(spec.impact, names, functions=functions).cast(pl.Float64).alias(plan.column("impact")))
+                # The gap is valued against an attainable target, not the whole way to the threshold.
+                impact_names = dict(names)
+                for value, threshold in attainable_targets(spec):
+                    if value not in names or threshold not in names:
+                        continue
+                    found = attainable(names[value], names[threshold], peers)
+                    impact_names[threshold] = found["target"]
+                    plan.targets.append((value, threshold))
+                    columns += [part.alias(plan.column(f"{key}_{threshold}")) for key, part in found.items()]
+                columns.append(expr.compile_expr(spec.impact, impact_names, functions=functions).cast(pl.Float64).alias(plan.column("impact")))
             columns += [names[name].cast(pl.Float64).alias(plan.column(name)) for name in [*rule.benchmarks, *rule.let]]
         return columns, plans, collectors
 
@@ -277,10 +312,10 @@ class _LevelRun:
             return {}
         paired = pairing(self.table.dataset, self.catalog)
         counts = sorted({n for part in spec.chance[:2] for n in part.names if n in self.catalog.metrics})
-        if tuple(counts) not in paired.sets or not all(paired.column(paired.sets.index(tuple(counts)), n) in self.table.frame.columns for n in counts):
+        if tuple(counts) not in paired.sets or not all(c in self.table.frame.columns for c in paired.reads(paired.sets.index(tuple(counts))).values()):
             return {}
         index = paired.sets.index(tuple(counts))
-        return {name: pl.col(paired.column(index, name)) for name in counts}
+        return {name: pl.col(column) for name, column in paired.reads(index).items()}
 
     def _with_trends(self, frame: pl.DataFrame, collectors: dict[str, TrendCollector]) -> pl.DataFrame:
         dims = list(self.table.dims)
@@ -290,10 +325,8 @@ class _LevelRun:
             periods = period_table(self.table.dataset, self.catalog, self.table.level, period)
             assert periods is not None  # the rule was skipped without dated data
             missing = [m for m in self.table.available if m not in periods.frame.columns]
-            source = periods.frame.with_columns([pl.lit(None, dtype=pl.Float64).alias(m) for m in missing])
-            partial = partial_last_period(self.table.dataset, period)
-            if partial is not None:
-                source = source.filter(pl.col(PERIOD_COLUMN) < partial)  # a part-period is no period to compare
+            # A part period at either end of a scope's daily rows is no period to compare.
+            source = whole_periods(periods, period).with_columns([pl.lit(None, dtype=pl.Float64).alias(m) for m in missing])
             aggregations = [aggregation.alias(name) for name, aggregation in collector.aggregations]
             aggregations += [pl.col(PERIOD_COLUMN).min().alias(f"__from_{period}"), pl.col(PERIOD_COLUMN).max().alias(f"__to_{period}")]
             if dims:
@@ -332,9 +365,17 @@ class _LevelRun:
             if name == "scope":
                 out[name] = _scope_label(row, self.table.dims)
             elif name == "period":
-                out[name] = plan.period or ""
+                out[name] = "week" if plan.period == ROLLING_WEEK else plan.period or ""
             elif name in ("period_from", "period_to"):
                 out[name] = _period_label(row.get(f"__{name[7:]}_{plan.period}"), plan.period)
+            elif name in ("chance_low", "chance_high"):
+                # The interval of a rate (as the rate's metric would print it) or of a rate ratio (x0.62).
+                value = row.get(plan.column("ci_" + name[7:]))
+                out[name] = _times(value) if rule.chance.test == "rate_ratio" else format_value(value, "number")
+            elif name == "chance_best":
+                out[name] = str(row.get(plan.column("ci_best")) or "n/a")
+            elif name in ("chance_early", "chance_late"):
+                out[name] = format_value(row.get(plan.column("ci_k1" if name == "chance_early" else "ci_k2")), "count")
             elif name.endswith(SOURCE_SUFFIX) and name[: -len(SOURCE_SUFFIX)] in rule.benchmarks:
                 out[name] = self._source(plan, row, name[: -len(SOURCE_SUFFIX)])
             else:
@@ -346,6 +387,18 @@ class _LevelRun:
         if chance is None:
             return None
         cell = lambda name: significant(row.get(plan.column(name))) or 0.0  # noqa: E731
+        if chance.test == "rate_ratio":
+            high = row.get(plan.column("ci_high"))
+            return Significance(
+                test="rate-ratio",
+                confidence=plan.values["confidence"],
+                interval=[cell("ci_low"), significant(high) if high is not None else None],
+                n=cell("ci_n"),
+                successes=cell("ci_k"),
+                bound=cell("ci_bound"),
+                early={"successes": cell("ci_k1"), "trials": cell("ci_e1")},
+                late={"successes": cell("ci_k2"), "trials": cell("ci_e2")},
+            )
         return Significance(
             test="wilson" if chance.test == "binomial" else "poisson-score",
             confidence=plan.values["confidence"],
@@ -355,15 +408,36 @@ class _LevelRun:
             bound=cell("ci_bound"),
         )
 
+    def _paired_counts(self, plan: _Plan, row: dict) -> dict[str, dict[str, float | None]]:
+        """Paired ratio the rule shows (in its evidence or message) -> the paired counts it was computed
+        from on this scope (the rows that carry all of them), so a consultant can recompute it and no
+        plain sum stands beside it. Only where this data pairs the ratio (docs/reports.md)."""
+        if self.table.dataset is None:
+            return {}
+        paired = pairing(self.table.dataset, self.catalog)
+        out: dict[str, dict[str, float | None]] = {}
+        for name in [*plan.spec.evidence, *sorted(plan.fields)]:
+            index = paired.metrics.get(name)
+            if index is None or name in out or not all(column in row for column in paired.reads(index).values()):
+                continue
+            out[name] = {count: row[column] for count, column in paired.reads(index).items()}
+        return out
+
     def _finding(self, plan: _Plan, row: dict, scope: dict[str, str]) -> Finding:
         rule = plan.spec.rule
-        evidence = {name: significant(self._value(plan, row, name)) for name in plan.spec.evidence}
+        ratios = self._paired_counts(plan, row)
+        counts = {count: value for by_count in reversed(list(ratios.values())) for count, value in by_count.items()}  # the first ratio's win
+        evidence: dict[str, float | None] = {}
+        for name in plan.spec.evidence:
+            evidence[name] = significant(counts[name] if name in counts else self._value(plan, row, name))
+            for count, value in ratios.get(name, {}).items():
+                evidence.setdefault(count, significant(counts[count]))
         thresholds = {}
         for metric_id, name in rule.thresholds.items():
             value = self._value(plan, row, name)
             if value is not None:
                 thresholds[metric_id] = significant(value)
-        placeholders = self._placeholders(plan, row, scope)
+        placeholders = self._placeholders(plan, {**row, **counts}, scope)
         return Finding(
             rule=rule.id,
             severity=rule.severity,
@@ -387,17 +461,13 @@ class _LevelRun:
         metric = impact_def.metric
         units = float(units)
         if self.catalog.metrics[metric].unit == "currency":
-            money, basis = self._bounded(units, f"{impact_def.basis} ({self.economy.currency})", row)
+            money, basis = self._bounded(units, f"{impact_def.basis} ({self.economy.currency})" + self._target_basis(plan, row), row)
             return Impact(metric=metric, value=round(units, 2), money=money, basis=basis)
         if not self.economy.given:
             return None  # no economics in the config: nothing to value the gap with
         label = metric.replace("_", " ")
-        basis = impact_def.basis
-        # Attainable: a gain is never more than a doubling of what the scope does today.
+        basis = impact_def.basis + self._target_basis(plan, row)
         today = row.get(metric)
-        if today is not None and 0 < today < units:
-            units = float(today)
-            basis += f"; at most a doubling of today's {_count(today)} {label}"
         count = _count(units)
         money_of = self._money_of
         per_unit = self.economy.unit_value(metric, self.catalog.aliases)
@@ -428,6 +498,38 @@ class _LevelRun:
         if money is not None:
             money, basis = self._bounded(money, basis, row)
         return Impact(metric=metric, value=round(units, 2), money=money, basis=basis)
+
+    def _target_basis(self, plan: _Plan, row: dict) -> str:
+        """Which target the gap was valued against, and its value (engine/evaluation/attainable.py)."""
+        parts = []
+        for value, threshold in plan.targets:
+            target, how = row.get(plan.column(f"target_{threshold}")), row.get(plan.column(f"how_{threshold}"))
+            current, limit = self._value(plan, row, value), self._value(plan, row, threshold)
+            if target is None or how is None or current is None or limit is None or target == current:
+                continue
+            unit = self._unit(plan, value)
+            fmt = lambda v: format_value(v, unit, self.economy.currency)  # noqa: E731
+            name = value.replace("_", " ")
+            peer, peers = row.get(plan.column(f"peer_{threshold}")), int(row.get(plan.column(f"peers_{threshold}")) or 0)
+            quartile = "upper" if limit > current else "lower"
+            siblings = f"the {peers} {self.table.level}s under the same parent (this one included)"
+            if how == PEERS:
+                parts.append(f"valued against {name} {fmt(target)}, the {quartile} quartile of {siblings}, "
+                             f"nearer than the threshold {fmt(limit)}")
+            elif how == THRESHOLD_NEARER:
+                parts.append(f"valued against the threshold {name} {fmt(target)}, nearer than the {quartile} quartile "
+                             f"{fmt(peer)} of {siblings}")
+            elif how == PEERS_CAPPED:
+                step = f"{MAX_STEP:g} × today's {fmt(current)}" if limit > current else f"today's {fmt(current)} ÷ {MAX_STEP:g}"
+                parts.append(f"valued against {name} {fmt(target)}: the nearer of the threshold {fmt(limit)} and the {quartile} quartile "
+                             f"{fmt(peer)} of {siblings}, capped at {step}, one step from today")
+            elif how == CAPPED:
+                step = f"{MAX_STEP:g} × today's {fmt(current)}" if limit > current else f"today's {fmt(current)} ÷ {MAX_STEP:g}"
+                parts.append(f"valued against {name} {fmt(target)}: the threshold {fmt(limit)} capped at {step}, "
+                             f"as no {quartile} quartile of at least {MIN_PEERS} siblings shows more is attainable")
+            else:
+                parts.append(f"valued against the threshold {name} {fmt(target)}")
+        return "".join("; " + part for part in parts)
 
     def _money_of(self, amount: float) -> str:
         return format_value(amount, "currency", self.economy.currency)
@@ -518,7 +620,64 @@ def _period_label(value: dt.date | None, period: str | None) -> str:
         return f"{value.year}-Q{(value.month - 1) // 3 + 1}"
     if period == "week":
         return f"week of {value.isoformat()}"
+    if period == ROLLING_WEEK:
+        return f"the 7 days from {value.isoformat()}"
     return value.isoformat()
+
+
+def _times(value: float | None) -> str:
+    """A rate ratio as a factor: x0.62; no upper end where the early count was zero."""
+    if value is None:
+        return "unbounded"
+    return "x" + format_value(value, "number")
+
+
+def _wilson(successes: pl.Expr, trials: pl.Expr, z: float) -> tuple[pl.Expr, pl.Expr]:
+    """The Wilson score interval of the share successes / trials."""
+    rate = successes / trials
+    centre = (rate + z * z / (2 * trials)) / (1 + z * z / trials)
+    half = z * ((rate * (1 - rate) / trials + z * z / (4 * trials * trials)).clip(lower_bound=0)).sqrt() / (1 + z * z / trials)
+    return (centre - half).clip(lower_bound=0), (centre + half).clip(upper_bound=1)
+
+
+def _sibling_window(successes: pl.Expr, trials: pl.Expr, peers: PeerContext, confidence: float) -> tuple[tuple[pl.Expr, ...], pl.Expr]:
+    """A rate_ratio test against siblings: the early counts are the scope's siblings pooled (its
+    group less itself), the late ones the scope's own. Also the best sibling: the one whose rate
+    is surely highest (the highest lower end of its Poisson score interval, so two lucky orders
+    on a small budget do not make a sibling the best)."""
+    none = pl.lit(None, dtype=pl.Float64)
+    if peers.member is None:
+        return (none, none, none, none), pl.lit(None, dtype=pl.String)
+    member = pl.col(peers.member).is_not_null()
+    valid = member & successes.is_not_null() & trials.is_not_null() & (trials.cast(pl.Float64) > 0)
+    k = pl.when(valid).then(successes.cast(pl.Float64))
+    e = pl.when(valid).then(trials.cast(pl.Float64))
+
+    def group(value: pl.Expr) -> pl.Expr:
+        return value.over(list(peers.group)) if peers.group else value
+
+    k1, e1 = group(k.sum()) - k, group(e.sum()) - e
+    usable = valid & (group(valid.sum()) >= 2)
+    z = NormalDist().inv_cdf(1 - (1 - confidence) / 2)
+    surely = (k + z * z / 2 - z * (k + z * z / 4).sqrt()) / e
+    best = group(pl.col(peers.member).cast(pl.String).sort_by(surely.fill_null(-1.0), descending=True).first())
+    window = tuple(pl.when(usable).then(value) for value in (k1, e1, k, e))
+    return window, pl.when(usable).then(best)
+
+
+def _ratio_interval(k1: pl.Expr, e1: pl.Expr, k2: pl.Expr, e2: pl.Expr, confidence: float) -> tuple[pl.Expr, pl.Expr]:
+    """The confidence interval of the ratio of two Poisson rates, (k2 / e2) / (k1 / e1), with
+    both counts measured (neither period is taken as exact).
+
+    Given k1 + k2 events, k2 is binomial with p = r e2 / (e1 + r e2) where r is the rate ratio;
+    the Wilson interval of p maps to r = p / (1 - p) * e1 / e2. No upper end (null) where p's
+    upper end is 1 (no early event)."""
+    z = NormalDist().inv_cdf(1 - (1 - confidence) / 2)
+    low, high = _wilson(k2, k1 + k2, z)
+    scale = e1 / e2
+    usable = (k1 + k2 > 0) & (e1 > 0) & (e2 > 0)
+    return (pl.when(usable).then(low / (1 - low) * scale),
+            pl.when(usable & (high < 1)).then(high / (1 - high) * scale))
 
 
 def _interval(spec: RuleSpec, names: dict, functions: dict, confidence: float) -> tuple[pl.Expr, ...]:
@@ -530,10 +689,7 @@ def _interval(spec: RuleSpec, names: dict, functions: dict, confidence: float) -
     successes, trials, bound = (expr.compile_expr(part, names, functions=functions).cast(pl.Float64) for part in spec.chance)
     z = NormalDist().inv_cdf(1 - (1 - confidence) / 2)
     if spec.rule.chance.test == "binomial":
-        rate = successes / trials
-        centre = (rate + z * z / (2 * trials)) / (1 + z * z / trials)
-        half = z * ((rate * (1 - rate) / trials + z * z / (4 * trials * trials)).clip(lower_bound=0)).sqrt() / (1 + z * z / trials)
-        low, high = (centre - half).clip(lower_bound=0), (centre + half).clip(upper_bound=1)
+        low, high = _wilson(successes, trials, z)
     else:
         spread = z * (successes + z * z / 4).clip(lower_bound=0).sqrt()
         low = ((successes + z * z / 2 - spread) / trials).clip(lower_bound=0)

@@ -56,6 +56,20 @@ def read_previous(path: str | Path) -> list[dict[str, Any]]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(Problem(f"{name}: line {exc.lineno}: not JSON ({exc.msg}); --since needs a report written with --format json", path="--since")) from None
+    if isinstance(data, dict) and isinstance(data.get("groups"), list):
+        # A Spark run's document: one report per group; each finding keeps its group.
+        out = []
+        for index, entry in enumerate(data["groups"]):
+            group, report = (entry.get("group"), entry.get("report")) if isinstance(entry, dict) else (None, None)
+            if not isinstance(group, dict) or not isinstance(report, dict):
+                raise ConfigError(Problem(f"{name}: groups[{index}]: expected an object with group and report", path="--since"))
+            found = _findings(report, f"{name}: groups[{index}].report")
+            out += [{**finding, "group": {str(k): str(v) for k, v in group.items()}} for finding in found]
+        return out
+    return _findings(data, name)
+
+
+def _findings(data: Any, name: str) -> list[dict[str, Any]]:
     if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
         raise ConfigError(Problem(f"{name}: findings: expected a report with a list of findings (kpi-advisor run --format json)", path="--since"))
     out = []
@@ -83,8 +97,12 @@ def _byte_limit() -> int:
     return int(current_limits().yaml_bytes)
 
 
-def mark_since(report: Report, previous: list[dict[str, Any]], source: str) -> None:
-    """Mark each finding new or open against the earlier findings; list the resolved ones."""
+def mark_since(report: Report, previous: list[dict[str, Any]], source: str, group: dict[str, str] | None = None) -> None:
+    """Mark each finding new or open against the earlier findings; list the resolved ones.
+    ``group``: a Spark run's group, whose earlier findings are those of the same group (an
+    earlier report without groups counts for every group)."""
+    if group is not None:
+        previous = [f for f in previous if f.get("group") is None or f["group"] == group]
     before = {_key(f["rule"], f["scope"]): f for f in previous}
     now = set()
     new = 0

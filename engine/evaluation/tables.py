@@ -45,6 +45,11 @@ PERIOD_EVERY: dict[str, str] = {"day": "1d", "week": "1w", "month": "1mo", "quar
 # periods smooth out noise, and fewer than three points make no trend.
 AUTO_MIN_PERIODS = 3
 PERIOD_COLUMN = "__period"
+# The first and last date with rows in each scope's period: a period whose rows start late or
+# stop early is a part period (see whole_periods).
+FIRST_DAY, LAST_DAY = "__first_day", "__last_day"
+# Seven-day blocks counted back from the data's last date (the "recent" period of daily rows).
+ROLLING_WEEK = "7d"
 # A ratio over spend (ROAS, cost per result) counts a row as paid only where it spent something.
 PAID_BY = "spend"
 
@@ -72,30 +77,70 @@ def level_dims(level: str, dataset: Dataset) -> tuple[str, ...] | None:
     return tuple(d for d in HIERARCHY if d in wanted)
 
 
-def _stocks_at_latest_date(dataset: Dataset, catalog: Catalog, frame: pl.DataFrame | None = None, within: tuple[str, ...] = ()) -> pl.DataFrame:
-    """Keep a stock (followers) only on its series' latest dated row (per ``within`` group,
-    e.g. per period), so summing counts it once per series."""
-    frame = dataset.frame if frame is None else frame
-    stocks = [c for c in dataset.counts if catalog.metrics[c].aggregate == "last"]
-    if not stocks or "date" not in dataset.dims:
+def _combined_over_dates(dataset: Dataset, catalog: Catalog, frame: pl.DataFrame | pl.LazyFrame | None = None,
+                         within: tuple[str, ...] = ()) -> pl.DataFrame | pl.LazyFrame:
+    if frame is not None:
+        return combined_over_dates(frame, catalog, dataset.counts, dataset.dims, within)
+    # Every level's table reads the same combined rows: made once per dataset and catalog.
+    cached = getattr(dataset, "_combined", None)
+    if cached is None or cached[0] is not catalog:
+        cached = (catalog, combined_over_dates(dataset.frame, catalog, dataset.counts, dataset.dims))
+        dataset._combined = cached  # type: ignore[attr-defined]
+    return cached[1]
+
+
+def combined_over_dates(frame: pl.DataFrame | pl.LazyFrame, catalog: Catalog, counts, dims, within: tuple[str, ...] = ()):
+    """Counts that do not add up over time, made ready to be summed across series.
+
+    A series is one path through the data's dimensions other than the date (a campaign's ad in
+    one age group), per ``within`` group (a trend's period). Within a series a count combines
+    over its dates as the catalogue says (``MetricDef.combine``): ``latest`` keeps the value on
+    the series' latest date with one (followers at the end of the window); ``max`` keeps the
+    series' best date (reach: people seen in the best period, a lower bound on the people
+    reached, where adding periods would count a person once per period). The kept value stays
+    on one row of the series and the others become null, so that the scope's plain sum then adds
+    up the series: sibling scopes (campaigns, channels) count different audiences, which a sum of
+    their values states at most once each."""
+    how = {c: catalog.metrics[c].combine for c in counts}
+    latest = [c for c, h in how.items() if h == "latest"]
+    best = [c for c, h in how.items() if h == "max"]
+    if not (latest or best) or "date" not in dims:
         return frame
-    series = [d for d in dataset.dims if d != "date"] + list(within)
+    series = [d for d in dims if d != "date"] + list(within)
+
+    def over(value: pl.Expr, keys: list[str]) -> pl.Expr:
+        return value.over(keys) if keys else value
+
+    if best:
+        # A series may have several rows on one date (two sources): those add up first.
+        cell = series + ["date"]
+        frame = frame.with_columns([pl.when(over(pl.col(c).count(), cell) > 0).then(over(pl.col(c).sum(), cell)).alias(f"__cell_{c}")
+                                    for c in best])
+    first = over(pl.int_range(pl.len()), series) == 0
     masked = []
-    for column in stocks:
-        latest = pl.col("date").filter(pl.col(column).is_not_null()).max()
-        latest = latest.over(series) if series else latest
-        masked.append(pl.when(pl.col("date") == latest).then(pl.col(column)).otherwise(None).alias(column))
-    return frame.with_columns(masked)
+    for column in latest:
+        last = over(pl.col("date").filter(pl.col(column).is_not_null()).max(), series)
+        masked.append(pl.when(pl.col("date") == last).then(pl.col(column)).otherwise(None).alias(column))
+    masked += [pl.when(first).then(over(pl.col(f"__cell_{c}").max(), series)).otherwise(None).alias(c) for c in best]
+    frame = frame.with_columns(masked)
+    return frame.drop([f"__cell_{c}" for c in best]) if best else frame
 
 
 def _base_aggregations(dataset: Dataset, catalog: Catalog) -> list[pl.Expr]:
+    """Per scope, after ``_combined_over_dates``: counts add up across rows and series; a per-row
+    average is averaged; a count that combines ``none`` has a value only where the scope's rows
+    with it share one date (no total over several dates exists for it)."""
     aggs = []
+    dated = "date" in dataset.dims
     for column in dataset.counts:
-        how = catalog.metrics[column].aggregate
+        how = catalog.metrics[column].combine
         col = pl.col(column)
-        value = col.max() if how == "max" else col.mean() if how == "mean" else col.sum()
+        value = col.mean() if how == "mean" else col.sum()
         # A scope with no value at all for a count has no data, which is not zero.
-        aggs.append(pl.when(col.count() > 0).then(value).otherwise(None).alias(column))
+        has = col.count() > 0
+        if how == "none" and dated:
+            has = has & (pl.col("date").filter(col.is_not_null()).n_unique() <= 1)
+        aggs.append(pl.when(has).then(value).otherwise(None).alias(column))
     return aggs
 
 
@@ -109,6 +154,9 @@ class Pairing:
     sets: tuple[tuple[str, ...], ...] = ()
     metrics: Mapping[str, int] = field(default_factory=dict)
     grain: tuple[str, ...] = ()  # dimensions every row names (and the date): where sources meet
+    # Counts that do not add up over time (reach): they select the rows (impressions only from rows
+    # with reach, for frequency) but are read as combined over the whole scope, not summed here.
+    combined: frozenset[str] = frozenset()
 
     @staticmethod
     def column(index: int, name: str) -> str:
@@ -135,7 +183,7 @@ class Pairing:
         for index, inputs in enumerate(self.sets):
             mask = self.mask(index)
             out += [pl.when(mask.any()).then(pl.col(name).filter(mask).sum()).otherwise(None).alias(self.column(index, name))
-                    for name in inputs]
+                    for name in inputs if name not in self.combined]
         return out
 
     def table(self, dataset: Dataset, keys: list[str], cells: pl.LazyFrame | None = None) -> pl.LazyFrame | None:
@@ -148,7 +196,12 @@ class Pairing:
     def names(self, metric_id: str) -> dict[str, pl.Expr]:
         """The paired columns a metric's formula reads instead of the plain sums."""
         index = self.metrics.get(metric_id)
-        return {} if index is None else {name: pl.col(self.column(index, name)) for name in self.sets[index]}
+        return {} if index is None else {name: pl.col(self.column(index, name)) for name in self.sets[index] if name not in self.combined}
+
+    def reads(self, index: int) -> dict[str, str]:
+        """Count -> the column a paired set's formula reads it from (its paired sum, or for a count that
+        does not add up over time its combined value)."""
+        return {name: name if name in self.combined else self.column(index, name) for name in self.sets[index]}
 
 
 def pairing(dataset: Dataset, catalog: Catalog) -> Pairing:
@@ -164,7 +217,10 @@ def pairing(dataset: Dataset, catalog: Catalog) -> Pairing:
         if metric.formula is None or not metric.paired or "coalesce" in _parsed(metric.formula).functions:
             continue
         inputs = tuple(sorted(catalog.base_inputs(metric_id)))
-        if len(inputs) > 1 and all(n in counts and catalog.metrics[n].aggregate == "sum" for n in inputs):
+        # Pairing sums counts; one that does not add up over time (reach) only selects the rows, and at
+        # least one count must add up (frequency: impressions from rows with reach).
+        combines = [catalog.metrics[n].combine if n in counts else None for n in inputs]
+        if len(inputs) > 1 and all(c in ("sum", "latest", "max", "none") for c in combines) and "sum" in combines:
             wanted[metric_id] = inputs
     result = Pairing()
     if wanted and dataset.frame.height:
@@ -177,7 +233,8 @@ def pairing(dataset: Dataset, catalog: Catalog) -> Pairing:
         needed = {m: inputs for m, inputs in wanted.items() if any(gaps[n] for n in inputs) or (PAID_BY in inputs and gaps["__unpaid"])}
         sets = tuple(sorted(set(needed.values())))
         grain = tuple(d for d in dataset.dims if d == "date" or not gaps[f"__dim_{d}"])
-        result = Pairing(sets, {m: sets.index(inputs) for m, inputs in needed.items()}, grain)
+        combined = frozenset(n for inputs in sets for n in inputs if catalog.metrics[n].combine != "sum")
+        result = Pairing(sets, {m: sets.index(inputs) for m, inputs in needed.items()}, grain, combined)
     dataset._pairing = (catalog, result)  # type: ignore[attr-defined]  # one scan per dataset
     return result
 
@@ -247,7 +304,7 @@ def metric_table(dataset: Dataset, catalog: Catalog, level: str, *, extra_dims: 
     dims = dims + tuple(d for d in extra_dims if d not in dims and d in dataset.dims)
     paired = pairing(dataset, catalog)
     aggs = _base_aggregations(dataset, catalog)
-    source = _stocks_at_latest_date(dataset, catalog)
+    source = _combined_over_dates(dataset, catalog)
     sums = paired.table(dataset, list(dims))
     if dims:
         # The streaming engine groups several times faster than an eager group_by on 2 cores.
@@ -277,8 +334,8 @@ def _memo(dataset: Dataset, key: tuple, compute):
 
 
 def choose_period(dataset: Dataset, period: str = "auto") -> str | None:
-    """The trend period for a rule: its own, or the coarsest giving AUTO_MIN_PERIODS periods.
-    None without dated rows."""
+    """The trend period for a rule: its own, or the coarsest giving AUTO_MIN_PERIODS whole
+    periods. None without dated rows."""
     return _memo(dataset, ("period", period), lambda: _choose_period(dataset, period))
 
 
@@ -292,48 +349,82 @@ def _choose_period(dataset: Dataset, period: str) -> str | None:
     dates = dataset.frame.get_column("date").drop_nulls().unique()  # a few hundred days, not every row
     if dates.is_empty():
         return None
-    counts = pl.select(
-        **{name: dates.dt.truncate(PERIOD_EVERY[name]).n_unique() for name in ("month", "week")}
-    ).row(0, named=True)
+    daily = _daily(dates)
     for name in ("month", "week"):
-        if counts[name] >= AUTO_MIN_PERIODS:
+        if _whole_periods(dates, name, daily) >= AUTO_MIN_PERIODS:
             return name
     return "day"
 
 
+def _daily(dates: pl.Series) -> bool:
+    """Whether dates are daily rows (rather than weekly or monthly ones that stand for their period)."""
+    gaps = dates.unique().sort().diff().dt.total_days().drop_nulls()
+    return not gaps.is_empty() and gaps.median() <= 1
+
+
+def _whole_periods(dates: pl.Series, period: str, daily: bool) -> int:
+    """How many periods the dates cover, not counting a part period at either end of daily data."""
+    frame = pl.DataFrame({"date": dates}).with_columns(period_start(period, dates.max()).alias(PERIOD_COLUMN))
+    spans = frame.group_by(PERIOD_COLUMN).agg(pl.col("date").min().alias(FIRST_DAY), pl.col("date").max().alias(LAST_DAY))
+    if daily:
+        spans = spans.filter(~_part_period(period, ()))
+    return spans.height
+
+
 def _recent_period(dataset: Dataset) -> str | None:
-    """The finest whole period the data's dates allow: a week for daily or weekly rows (every
-    weekday once, so daily data compare weekday for weekday), a month for monthly rows, else a
-    quarter. None without dated rows."""
+    """The finest whole period the data's dates allow: for daily rows, seven-day blocks counted
+    back from the last date (every weekday once in each, so the latest week is compared weekday
+    for weekday with the weeks before it, and the latest days are never left out); a week for
+    weekly rows, a month for monthly rows, else a quarter. None without dated rows."""
     dates = dataset.frame.get_column("date").drop_nulls().unique().sort()
     if dates.is_empty():
         return None
     if dates.len() < 2:
         return "month"
     gap = dates.diff().dt.total_days().drop_nulls().median()
-    return "week" if gap <= 7 else "month" if gap <= 31 else "quarter"
+    return ROLLING_WEEK if gap <= 1 else "week" if gap <= 7 else "month" if gap <= 31 else "quarter"
 
 
-def partial_last_period(dataset: Dataset, period: str) -> dt.date | None:
-    """The start of the data's last period when daily data stop before its calendar end (a week
-    exported on a Wednesday, a month on the 12th): its counts are not comparable with whole
-    periods, so trends leave it out. None when the last period is whole or the data is not daily."""
-    return _memo(dataset, ("partial", period), lambda: _partial_last_period(dataset, period))
+def period_start(period: str, last: dt.date | None = None) -> pl.Expr:
+    """The first day of each row's period: the calendar period the date falls in, or for
+    ROLLING_WEEK the seven-day block, counted back from ``last``, that holds it."""
+    if period == ROLLING_WEEK:
+        back = (pl.lit(last) - pl.col("date")).dt.total_days() // 7 * 7 + 6
+        return (pl.lit(last) - pl.duration(days=back)).cast(pl.Date)
+    return pl.col("date").dt.truncate(PERIOD_EVERY[period])
 
 
-def _partial_last_period(dataset: Dataset, period: str) -> dt.date | None:
-    if "date" not in dataset.dims or period == "day":
-        return None
-    dates = dataset.frame.get_column("date").drop_nulls().unique().sort()
-    if dates.len() < 2:
-        return None
-    gaps = dates.diff().dt.total_days().drop_nulls()
-    if gaps.median() > 1:
-        return None  # weekly or monthly rows stand for their whole period
-    last = dates[-1]
-    start = pl.select(pl.lit(last).dt.truncate(PERIOD_EVERY[period])).item()
-    end = pl.select(pl.lit(start).dt.offset_by(PERIOD_EVERY[period])).item() - dt.timedelta(days=1)
-    return start if last < end else None
+def period_end(period: str, start: pl.Expr) -> pl.Expr:
+    """The last day of the period that starts on ``start``."""
+    if period == ROLLING_WEEK:
+        return start + pl.duration(days=6)
+    return start.dt.offset_by(PERIOD_EVERY[period]) - pl.duration(days=1)
+
+
+def _part_period(period: str, dims: tuple[str, ...] | list[str]) -> pl.Expr:
+    """True on a scope's first period when its rows start after the period does, and on its last
+    when they stop before the period ends: a part period, shorter than the others."""
+    start = pl.col(PERIOD_COLUMN)
+
+    def per_scope(value: pl.Expr) -> pl.Expr:
+        return value.over(list(dims)) if dims else value
+
+    first = start == per_scope(start.min())
+    last = start == per_scope(start.max())
+    return (first & (pl.col(FIRST_DAY) > start)) | (last & (pl.col(LAST_DAY) < period_end(period, start)))
+
+
+def whole_periods(table: "MetricTable", period: str) -> pl.DataFrame:
+    """A period table without the part periods at either end of each scope's daily rows (a
+    week that starts on a Wednesday, a month exported on the 12th): their counts are not
+    comparable with whole periods, so trends and chance tests leave them out. Weekly or monthly
+    rows stand for their whole period and are all kept."""
+    frame = table.frame
+    if period == "day" or table.dataset is None or frame.is_empty():
+        return frame
+    if not _daily(table.dataset.frame.get_column("date").drop_nulls()):
+        return frame
+    return frame.filter(~_part_period(period, table.dims))
 
 
 def period_table(dataset: Dataset, catalog: Catalog, level: str, period: str) -> MetricTable | None:
@@ -343,15 +434,15 @@ def period_table(dataset: Dataset, catalog: Catalog, level: str, period: str) ->
     if dims is None or "date" not in dataset.dims:
         return None
     # Lazy, so that the filtered copy of every row is never made; streamed, as in metric_table.
-    source = dataset.frame.lazy().filter(pl.col("date").is_not_null()).with_columns(
-        pl.col("date").dt.truncate(PERIOD_EVERY[period]).alias(PERIOD_COLUMN)
-    )
-    source = _stocks_at_latest_date(dataset, catalog, source, within=(PERIOD_COLUMN,))
+    last = dataset.frame.get_column("date").max() if period == ROLLING_WEEK else None
+    source = dataset.frame.lazy().filter(pl.col("date").is_not_null()).with_columns(period_start(period, last).alias(PERIOD_COLUMN))
+    source = _combined_over_dates(dataset, catalog, source, within=(PERIOD_COLUMN,))
     keys = list(dims) + [PERIOD_COLUMN]
     paired = pairing(dataset, catalog)
-    plan = source.group_by(keys).agg(_base_aggregations(dataset, catalog))
+    days = [pl.col("date").min().alias(FIRST_DAY), pl.col("date").max().alias(LAST_DAY)]
+    plan = source.group_by(keys).agg(_base_aggregations(dataset, catalog) + days)
     if paired.sets:
-        bucket = pl.col("date").dt.truncate(PERIOD_EVERY[period]).alias(PERIOD_COLUMN)
+        bucket = period_start(period, last).alias(PERIOD_COLUMN)
         cells = paired.cells(dataset, list(dims)).filter(pl.col("date").is_not_null()).with_columns(bucket)
         plan = plan.join(paired.table(dataset, keys, cells), on=keys, how="left", nulls_equal=True)
     frame = plan.collect(engine="streaming").sort(keys, nulls_last=True)
@@ -362,12 +453,13 @@ def period_table(dataset: Dataset, catalog: Catalog, level: str, period: str) ->
 
 def segments_of(dataset: Dataset) -> tuple[str, ...]:
     """The segment dimensions to analyse: the config's ``segments`` the data has, else the first
-    segment dimension the data has."""
+    of the data formats' default segments (then the known segment dimensions) the data has."""
     chosen = dataset.segments
     present = tuple(d for d in chosen if d in dataset.dims)
     if chosen:
         return present
-    return next(((d,) for d in SEGMENT_DIMENSIONS if d in dataset.dims), ())
+    defaults = dataset.default_segments or SEGMENT_DIMENSIONS
+    return next(((d,) for d in defaults if d in dataset.dims), ())
 
 
 def peer_group(dims: tuple[str, ...], level: str = "") -> tuple[tuple[str, ...], str | None]:
@@ -375,7 +467,7 @@ def peer_group(dims: tuple[str, ...], level: str = "") -> tuple[tuple[str, ...],
     that tells them apart (None at the total level, which has no siblings). Segments compare
     with every other segment of their channel: women 45-49 with men 30-34 alike."""
     if level == "segment":
-        parents = tuple(d for d in dims if d not in SEGMENT_DIMENSIONS)
+        parents = tuple(d for d in dims if d in OPTIONAL_PARENTS["segment"])
         return parents, dims[-1]
     if not dims:
         return (), None

@@ -91,13 +91,27 @@ NOTE_STATUS_NO_BASELINE = N_("Status: needs a baseline to measure progress from.
 NOTE_STATUS_NEEDS_DATED = N_("Status: needs dated data for {metric} between the start and the date.")
 NOTE_STATUS_NEEDS_METRIC = N_("Status: needs a metric.")
 NOTE_PROGRESS = N_("Progress: {value} on {date}, {progress} of the way with {elapsed} of the time gone ({status}).")
+NOTE_PROGRESS_BELOW = N_("Progress: {value} on {date}, below the baseline of {baseline} with {elapsed} of the time gone ({status}).")
+# TRANSLATORS: {metric} is a count of people (reach); {month} is YYYY-MM.
+NOTE_MEASURED_BEST = N_("Measured: {metric} in the latest month ({month}): each series' best date, added up across series, as {metric} does not add up over time.")
+NOTE_MEASURED = N_("Measured: {metric} in the latest month ({month}), as {metric} does not add up over time.")
 # The part of a finding's impact basis that says how the units were valued.
 BASIS_EACH = N_("{count} × {metric} at {money} each ({source})")
 BASIS_CARRIED = N_("{count} × {metric}, of which {rate} become {target} {where}: {reached} × {target} at {money} each")
 BASIS_NOT_VALUED = N_("not valued: give economics.micro_conversions a value for {metric}")
 BASIS_NOT_VALUED_DATA = N_("not valued: give economics.micro_conversions a value for {metric}, or data down to purchases or customers")
 CUSTOMER_VALUE = N_("the customer value")
-BASIS_CAPPED_DOUBLING = N_("at most a doubling of today's {count} × {metric}")
+# TRANSLATORS: the target a gap is valued against: {metric} a metric's name, {target} its value.
+BASIS_TARGET = N_("valued against the threshold {metric} {target}")
+BASIS_TARGET_PEERS = N_("valued against {metric} {target}, the {quartile} of the {count} {level} under the same parent (this one included), nearer than the threshold {limit}")
+BASIS_TARGET_NEARER = N_("valued against the threshold {metric} {target}, nearer than the {quartile} {peer} of the {count} {level} under the same parent (this one included)")
+BASIS_TARGET_PEERS_CAPPED_UP = N_("valued against {metric} {target}: the nearer of the threshold {limit} and the {quartile} {peer} of the {count} {level} under the same parent (this one included), capped at {step} × today's {current}, one step from today")
+BASIS_TARGET_PEERS_CAPPED_DOWN = N_("valued against {metric} {target}: the nearer of the threshold {limit} and the {quartile} {peer} of the {count} {level} under the same parent (this one included), capped at today's {current} ÷ {step}, one step from today")
+BASIS_TARGET_CAPPED_UP = N_("valued against {metric} {target}: the threshold {limit} capped at {step} × today's {current}, as no {quartile} of at least {count} siblings shows more is attainable")
+BASIS_TARGET_CAPPED_DOWN = N_("valued against {metric} {target}: the threshold {limit} capped at today's {current} ÷ {step}, as no {quartile} of at least {count} siblings shows more is attainable")
+QUARTILE_WORDS = {"upper": N_("upper quartile"), "lower": N_("lower quartile")}
+LEVEL_WORDS = {"campaign": N_("campaigns"), "channel": N_("channels"), "ad": N_("ads"), "segment": N_("segments"),
+               "account": N_("accounts"), "region": N_("regions")}
 BASIS_CAPPED_SPENDS = N_("at most what this scope spends ({money})")
 BASIS_CAPPED_EARNS = N_("at most what this scope earns ({money})")
 BASIS_SPEND_AT_RISK = N_("no valued result on this scope to carry the gap down to (no extrapolation from other scopes): its spend of {money} is what is at risk")
@@ -105,6 +119,36 @@ BASIS_NONE_TODAY = N_("not valued: this scope has no {metric} today, so its own 
 BASIS_NO_BOUND = N_("not valued: this scope has no spend or revenue to bound it")
 WHERE_WORDS = {"on this scope": N_("on this scope"), "over all data": N_("over all data")}
 STATUS_WORDS = {"on track": N_("on track"), "at risk": N_("at risk"), "off track": N_("off track")}
+
+# Roll-ups (evaluation/rollup.py): one finding on the parent of the children a rule fired on.
+# TRANSLATORS: {where} names the parent scope (facebook / Summer Sale), {title} is the rule's title,
+# {children} a plural such as "ads", {share} a percentage, {named} the worst children with their numbers.
+ROLLUP_MESSAGE = N_("{where}: {title}, on {fired} of its {total} {children} ({share}). Worst: {named}.")
+ROLLUP_NAMED = N_("{child} {name} ({numbers})")
+ROLLUP_NESTED = N_("{fired} of {total}")
+ROLLUP_AT_STAKE = N_("{money} at stake")
+ROLLUP_ALL_DATA = N_("all data")
+ROLLUP_BASIS = N_("added up over the {count} {children} it fired on, each within its own spend or revenue; first: {basis}")
+# TRANSLATORS: after a data question: findings of other rules that were judged on the figures it doubts.
+QUESTION_HELD = (N_("{n} finding judged on these figures ({rules}) waits for the answer."),
+                 N_("{n} findings judged on these figures ({rules}) wait for the answer."))
+# The children a roll-up counts (plural) and names (singular), by their dimension.
+CHILDREN = {
+    "ad": (N_("ad"), N_("ads")),
+    "ad_set": (N_("ad set"), N_("ad sets")),
+    "campaign": (N_("campaign"), N_("campaigns")),
+    "channel": (N_("channel"), N_("channels")),
+    "account": (N_("account"), N_("accounts")),
+    "region": (N_("region"), N_("regions")),
+    "age": (N_("age group"), N_("age groups")),
+    "gender": (N_("gender"), N_("genders")),
+    "placement": (N_("placement"), N_("placements")),
+    "device": (N_("device"), N_("devices")),
+    "country": (N_("country"), N_("countries")),
+    "interest": (N_("interest"), N_("interests")),
+    "landing_page": (N_("landing page"), N_("landing pages")),
+    "segment": (N_("segment"), N_("segments")),
+}
 
 NUMBER = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 MONEY = rf"(?:[A-Z]{{3}} )?{NUMBER}%?"
@@ -363,9 +407,48 @@ def _basis_not_valued(m, p):
     return _fill(p, BASIS_NOT_VALUED_DATA if m["more"] else BASIS_NOT_VALUED, metric=p.metric(m["metric"]) or m["metric"])
 
 
-@frame(rf"at most a doubling of today's (?P<count>{NUMBER}) (?P<label>[a-z0-9_ ]+?)")
-def _basis_capped_doubling(m, p):
-    return _fill(p, BASIS_CAPPED_DOUBLING, count=p.number(m["count"]), metric=p.metric(m["label"]))
+# A value the engine wrote in the report's language (60,0 %, 23,28 $, USD 9.32), so not only MONEY.
+VALUE = r"(?:[A-Z]{3}\s?)?[$€£¥]?[+-]?\d[\d.,\s]*%?(?:\s?[$€£¥]|\s[A-Z]{3})?"
+LEVEL = r"(?P<count>\d+) (?P<level>campaign|channel|ad|segment|account|region)s under the same parent \(this one included\)"
+
+
+@frame(rf"valued against (?P<label>[a-z0-9_ ]+?) (?P<target>{VALUE}), the (?P<quartile>upper|lower) quartile of the {LEVEL}, "
+       rf"nearer than the threshold (?P<limit>{VALUE})")
+def _basis_target_peers(m, p):
+    return _fill(p, BASIS_TARGET_PEERS, metric=p.metric(m["label"]) or m["label"], target=p.number(m["target"]),
+                 quartile=p._(QUARTILE_WORDS[m["quartile"]]), count=m["count"], level=p._(LEVEL_WORDS[m["level"]]), limit=p.number(m["limit"]))
+
+
+@frame(rf"valued against the threshold (?P<label>[a-z0-9_ ]+?) (?P<target>{VALUE}), nearer than the (?P<quartile>upper|lower) quartile "
+       rf"(?P<peer>{VALUE}) of the {LEVEL}")
+def _basis_target_nearer(m, p):
+    return _fill(p, BASIS_TARGET_NEARER, metric=p.metric(m["label"]) or m["label"], target=p.number(m["target"]),
+                 quartile=p._(QUARTILE_WORDS[m["quartile"]]), peer=p.number(m["peer"]), count=m["count"], level=p._(LEVEL_WORDS[m["level"]]))
+
+
+@frame(rf"valued against (?P<label>[a-z0-9_ ]+?) (?P<target>{VALUE}): the nearer of the threshold (?P<limit>{VALUE}) and the "
+       rf"(?P<quartile>upper|lower) quartile (?P<peer>{VALUE}) of the {LEVEL}, capped at (?:(?P<up>{NUMBER}) × today's (?P<raised>{VALUE})|today's (?P<lowered>{VALUE}) ÷ (?P<down>{NUMBER})), one step from today")
+def _basis_target_peers_capped(m, p):
+    up = m["up"] is not None
+    return _fill(p, BASIS_TARGET_PEERS_CAPPED_UP if up else BASIS_TARGET_PEERS_CAPPED_DOWN, metric=p.metric(m["label"]) or m["label"],
+                 target=p.number(m["target"]), limit=p.number(m["limit"]), quartile=p._(QUARTILE_WORDS[m["quartile"]]),
+                 peer=p.number(m["peer"]), count=m["count"], level=p._(LEVEL_WORDS[m["level"]]), step=p.number(m["up"] if up else m["down"]),
+                 current=p.number(m["raised"] if up else m["lowered"]))
+
+
+@frame(rf"valued against (?P<label>[a-z0-9_ ]+?) (?P<target>{VALUE}): the threshold (?P<limit>{VALUE}) capped at "
+       rf"(?:(?P<up>{NUMBER}) × today's (?P<raised>{VALUE})|today's (?P<lowered>{VALUE}) ÷ (?P<down>{NUMBER})), "
+       rf"as no (?P<quartile>upper|lower) quartile of at least (?P<count>\d+) siblings shows more is attainable")
+def _basis_target_capped(m, p):
+    up = m["up"] is not None
+    return _fill(p, BASIS_TARGET_CAPPED_UP if up else BASIS_TARGET_CAPPED_DOWN, metric=p.metric(m["label"]) or m["label"],
+                 target=p.number(m["target"]), limit=p.number(m["limit"]), step=p.number(m["up"] if up else m["down"]),
+                 current=p.number(m["raised"] if up else m["lowered"]), quartile=p._(QUARTILE_WORDS[m["quartile"]]), count=m["count"])
+
+
+@frame(rf"valued against the threshold (?P<label>[a-z0-9_ ]+?) (?P<target>{VALUE})")
+def _basis_target(m, p):
+    return _fill(p, BASIS_TARGET, metric=p.metric(m["label"]) or m["label"], target=p.number(m["target"]))
 
 
 @frame(r"at most what this scope (?P<verb>spends|earns) \((?P<money>.+)\)")
@@ -386,6 +469,11 @@ def _basis_none_today(m, p):
 @frame(r"not valued: this scope has no spend or revenue to bound it")
 def _basis_no_bound(m, p):
     return _fill(p, BASIS_NO_BOUND)
+
+
+def metric_name(name: str, tr: "Translator") -> str | None:
+    """A metric id's name inside a sentence in ``tr``'s language (CTR, cost per acquisition), or None."""
+    return _Parts(tr).metric(name)
 
 
 def translate_basis(text: str, tr: "Translator") -> str:
@@ -547,6 +635,17 @@ def _status_needs_metric(m, p):
 def _progress(m, p):
     return _fill(p, NOTE_PROGRESS, value=p.number(m["value"]), date=p.number(m["date"]), progress=p.number(m["progress"]),
                  elapsed=p.number(m["elapsed"]), status=p._(STATUS_WORDS[m["status"]]))
+
+
+@frame(rf"progress: (?P<value>{MONEY}) on (?P<date>{DATE}), below the baseline of (?P<baseline>{MONEY}) with (?P<elapsed>{NUMBER}%) of the time gone \((?P<status>on track|at risk|off track)\)")
+def _progress_below(m, p):
+    return _fill(p, NOTE_PROGRESS_BELOW, value=p.number(m["value"]), date=p.number(m["date"]), baseline=p.number(m["baseline"]),
+                 elapsed=p.number(m["elapsed"]), status=p._(STATUS_WORDS[m["status"]]))
+
+
+@frame(r"measured: (?P<metric>\w+) in the latest month \((?P<month>\d{4}-\d{2})\)(?P<best>: each series' best date, added up across series)?, as (?P=metric) does not add up over time")
+def _measured(m, p):
+    return _fill(p, NOTE_MEASURED_BEST if m["best"] else NOTE_MEASURED, metric=p.metric(m["metric"]) or m["metric"], month=m["month"])
 
 
 def translate(text: str, tr: "Translator") -> str:

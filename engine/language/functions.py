@@ -23,7 +23,7 @@ import polars as pl
 from .chance import poisson_expr
 from .expr import FUNCTIONS, Call, ExprError, FunctionSpec, Name, Node, walk
 
-PEER_FUNCTIONS = frozenset({"peer_quantile", "peer_median", "peer_count", "peer_share"})
+PEER_FUNCTIONS = frozenset({"peer_quantile", "peer_median", "peer_count", "peer_share", "peer_rest"})
 TREND_FUNCTIONS = frozenset(
     {"periods", "first_period", "last_period", "previous_period", "prior_mean", "change", "rise", "fall", "slope", "rising_share", "falling_share"}
 )
@@ -69,6 +69,30 @@ def trend_aggregation(kind: str, value: pl.Expr) -> pl.Expr:
     raise ValueError(f"not a trend function: {kind}")
 
 
+def rate_windows(compare: str, successes: pl.Expr, trials: pl.Expr) -> list[pl.Expr]:
+    """Successes and trials summed over the early and the late periods of one scope, from the
+    periods that have both (trials above zero): ``trend`` takes the first period against the
+    last two (where a rise or fall has held, as rise() and fall() read it; the last one alone
+    with two periods); ``latest`` the periods before the last against the last."""
+    valid = successes.is_not_null() & trials.is_not_null() & (_number(trials) > 0)
+    k = pl.when(valid).then(_number(successes)).drop_nulls()
+    e = pl.when(valid).then(_number(trials)).drop_nulls()
+    enough = k.len() >= 2
+    if compare == "trend":
+        def early(series: pl.Expr) -> pl.Expr:
+            return pl.when(enough).then(series.first())
+
+        def late(series: pl.Expr) -> pl.Expr:
+            return pl.when(series.len() >= 3).then(series.tail(2).sum()).when(enough).then(series.last())
+    else:
+        def early(series: pl.Expr) -> pl.Expr:
+            return pl.when(enough).then(series.sum() - series.last())
+
+        def late(series: pl.Expr) -> pl.Expr:
+            return pl.when(enough).then(series.last())
+    return [early(k), early(e), late(k), late(e)]
+
+
 @dataclass
 class TrendCollector:
     """Trend calls met while compiling one level's rules for one period."""
@@ -77,7 +101,13 @@ class TrendCollector:
     aggregations: list[tuple[str, pl.Expr]] = field(default_factory=list)
 
     def add(self, kind: str, value: pl.Expr) -> pl.Expr:
-        aggregation = trend_aggregation(kind, value)
+        return self.add_aggregation(trend_aggregation(kind, value))
+
+    def window(self, compare: str, successes: pl.Expr, trials: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr]:
+        """Early and late successes and trials of a rate_ratio chance test, as columns."""
+        return tuple(self.add_aggregation(a) for a in rate_windows(compare, successes, trials))  # type: ignore[return-value]
+
+    def add_aggregation(self, aggregation: pl.Expr) -> pl.Expr:
         for name, seen in self.aggregations:
             if seen.meta.eq(aggregation):
                 return pl.col(name)
@@ -115,7 +145,7 @@ def _peer_spec(kind: str, min_args: int, max_args: int, doc: str, context: PeerC
         value = _number(args[0])
         if context.member is None:
             # The whole data set has no siblings: a share is all of it, the rest is undefined.
-            return pl.lit(1.0) if kind == "peer_share" else (pl.lit(1.0) if kind == "peer_count" else pl.lit(None, dtype=pl.Float64))
+            return pl.lit(1.0) if kind in ("peer_share", "peer_count") else pl.lit(None, dtype=pl.Float64)
         is_member = pl.col(context.member).is_not_null()
         if kind == "peer_share":
             # Rows without the member dim (untagged traffic) count in the whole they are a share of.
@@ -125,6 +155,9 @@ def _peer_spec(kind: str, min_args: int, max_args: int, doc: str, context: PeerC
             total = _over(every_row.sum(), context)
             return pl.when(total != 0).then(value / total)
         sibling = pl.when(is_member).then(value)
+        if kind == "peer_rest":
+            # The scope's siblings together, less the scope: the others' orders, the others' spend.
+            return pl.when(is_member).then(_over(sibling.sum(), context) - value)
         if kind == "peer_quantile":
             statistic = sibling.quantile(_number(args[1]), interpolation="linear")
         elif kind == "peer_median":
@@ -180,6 +213,7 @@ PEER_DOCS = {
     "peer_median": ("peer_median(x): the median of x over the scope's siblings.", 1, 1),
     "peer_count": ("peer_count(x): how many siblings (the scope included) have a value of x.", 1, 1),
     "peer_share": ("peer_share(x): the scope's share of x summed over its siblings (untagged rows included).", 1, 1),
+    "peer_rest": ("peer_rest(x): x summed over the scope's siblings, less the scope itself (the other campaigns' orders).", 1, 1),
 }
 
 

@@ -27,6 +27,11 @@ from .functions import (
 # Placeholders every message may use besides the rule's own names.
 SCOPE_PLACEHOLDERS = frozenset({"scope"})
 TREND_PLACEHOLDERS = frozenset({"period", "period_from", "period_to"})
+# A rule tested for chance may quote its interval; a rate_ratio test also its two counts.
+CHANCE_PLACEHOLDERS = frozenset({"chance_low", "chance_high"})
+RATE_RATIO_PLACEHOLDERS = frozenset({"chance_early", "chance_late"})
+# compare: siblings also names the best sibling: the one whose rate is surely highest.
+SIBLING_PLACEHOLDERS = frozenset({"chance_best"})
 SOURCE_SUFFIX = "_source"
 UNIT_OF_CALL = {
     "change": "ratio", "rise": "ratio", "fall": "ratio", "slope": "ratio", "rising_share": "ratio", "falling_share": "ratio", "peer_share": "ratio",
@@ -58,6 +63,10 @@ class RuleSpec:
         names |= {name + SOURCE_SUFFIX for name in rule.benchmarks}
         if self.uses_trends:
             names |= TREND_PLACEHOLDERS
+        if rule.chance is not None:
+            names |= CHANCE_PLACEHOLDERS | (RATE_RATIO_PLACEHOLDERS if rule.chance.test == "rate_ratio" else frozenset())
+            if rule.chance.test == "rate_ratio" and rule.chance.compare == "siblings":
+                names |= SIBLING_PLACEHOLDERS
         return names
 
 
@@ -236,6 +245,14 @@ def analyse(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> RuleSpec:
         sides = ("successes", "trials", "below" if rule.chance.below is not None else "above")
         parts = [part(f"chance.{key}", getattr(rule.chance, key)) for key in sides]
         chance = tuple(parts) if all(p is not None for p in parts) else None
+        if chance is not None and rule.chance.test == "rate_ratio":
+            # Counted period by period: only the period's own metrics and the params make sense there.
+            for key, parsed in zip(sides[:2], chance[:2]):
+                other = sorted(n for n in parsed.names if n not in metrics and n not in rule.params)
+                special = sorted(parsed.functions & (PEER_FUNCTIONS | TREND_FUNCTIONS))
+                if other or special:
+                    what = ", ".join([f"'{n}'" for n in other] + [f"{n}()" for n in special])
+                    problems.append(f"{where}: chance.{key}: a rate_ratio test counts each period's metrics and params only, not {what}")
 
     limit = current().expr_expanded
     for label, size in _expanded_sizes(lets, [("when", condition), ("impact.formula", impact)]):
@@ -258,6 +275,8 @@ def analyse(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> RuleSpec:
 
     named: set[str] = set()
     kinds: set[str] = set()
+    if rule.chance is not None and rule.chance.test == "rate_ratio" and rule.chance.compare != "siblings":
+        kinds.add("trend")  # its counts are taken period by period
     for parsed in [condition, impact, *(p for _, p in lets), *(chance or ())]:
         if parsed is not None:
             kinds |= kinds_used(parsed.root, lets_with)

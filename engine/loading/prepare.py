@@ -122,7 +122,10 @@ def _check_config_metrics(loaded: LoadedConfig, catalog: Catalog) -> list[Proble
             where = catalog.origins.get("metric:" + metric.id)
             problems.append(loaded.problem(("metrics", index, "id"), f"metric '{metric.id}' is already defined by {where}; choose another id"))
         if metric.formula is None:
-            problems.append(loaded.problem(("metrics", index), f"metric '{metric.id}' needs a formula over other metrics"))
+            # A new base count read from data says how it combines over dates (docs/custom-metrics.md).
+            if "combine" not in metric.model_fields_set:
+                problems.append(loaded.problem(("metrics", index), f"metric '{metric.id}' needs a formula over other metrics "
+                                               "(or, for a new count read from data, combine: sum, latest, max or none)"))
             continue
         try:
             parsed = expr.parse(metric.formula)

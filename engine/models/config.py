@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
-from .definitions import ID_PATTERN, MetricDef, Segment
+from .definitions import ID_PATTERN, NOT_SEGMENTS, MetricDef, Segment
 
 CHANGE_PATTERN = r"^[+-]?\d+(\.\d+)?%?$"
 
@@ -187,6 +187,20 @@ class ReportSettings(Model):
     )
 
 
+class PortfolioSettings(Model):
+    """How this client takes part in a portfolio run (``kpi-advisor run FOLDER``; docs/portfolio.md)."""
+
+    benchmark: bool = Field(
+        default=False,
+        description="compare this client's rates with the median and quartiles of the other clients of the same business "
+        "model in the same run; only that aggregate is shown, never another client's name or numbers",
+    )
+    min_peers: int = Field(
+        default=5, ge=5, le=1000,
+        description="fewest other clients a figure needs before it is compared (at least 5, so no one client's number can be read back)",
+    )
+
+
 class ClientConfig(Model):
     client: str = Field(min_length=1)
     business_model: str
@@ -204,9 +218,22 @@ class ClientConfig(Model):
     segments: list[Segment] = Field(
         default_factory=list,
         description="breakdowns to compare within each channel (age, gender, placement, ...); several are combined "
-        "(women 45-49); default: the first the data has",
+        "(women 45-49); another column of the data may be named by its snake_case name; default: the first of the "
+        "data format's default segments the data has (docs/data-formats.md)",
     )
     spark: SparkSettings = Field(default_factory=SparkSettings, description="settings for --engine spark")
     branding: Branding = Field(default_factory=Branding, description="the consultant's name, logo, colours and footer in the HTML report")
     report: ReportSettings = Field(default_factory=ReportSettings, description="how the report is written")
+    portfolio: PortfolioSettings = Field(default_factory=PortfolioSettings, description="portfolio runs: benchmarks against the agency's other clients")
+
+    @field_validator("segments")
+    @classmethod
+    def _segments(cls, value: list[str]) -> list[str]:
+        scope = [name for name in value if name in NOT_SEGMENTS]
+        if scope:
+            raise ValueError(f"{', '.join(scope)} is part of every scope's path, not a segment; name breakdowns such as age, gender, "
+                             "placement, device, country, interest, landing_page, ad_set or region")
+        if len(set(value)) < len(value):
+            raise ValueError("a segment is named twice")
+        return value
 

@@ -19,9 +19,14 @@ Severity = Literal["critical", "high", "medium", "low", "info"]
 SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low", "info")
 Unit = Literal["count", "ratio", "currency", "seconds", "number"]
 # Audience and delivery breakdowns an export may carry; `segments:` in a config says which to analyse.
-Segment = Literal["age", "gender", "placement", "device", "country", "interest", "landing_page"]
-SEGMENT_DIMENSIONS: tuple[str, ...] = get_args(Segment)
+KnownSegment = Literal["age", "gender", "placement", "device", "country", "interest", "landing_page"]
+SEGMENT_DIMENSIONS: tuple[str, ...] = get_args(KnownSegment)
 DIMENSIONS: tuple[str, ...] = ("date", "account", "channel", "campaign", "ad_set", "ad", "region", *SEGMENT_DIMENSIONS)
+# What `segments:` may name: a segment dimension above, ad_set or region, or any other column of the
+# data by its snake_case name (a generic CSV's `job_function`); not the scope path itself.
+NOT_SEGMENTS: tuple[str, ...] = ("date", "account", "channel", "campaign", "ad")
+Segment = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", description="a segment dimension (age, gender, placement, device, country, "
+                                "interest, landing_page, ad_set, region) or another column's snake_case name")]
 # Scope levels a rule can be evaluated on; "total" is the whole data set; "segment" the analysed
 # segments within each channel (and account).
 Level = Literal["total", "account", "channel", "campaign", "ad", "region", "segment"]
@@ -32,6 +37,13 @@ RULE_ID_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+# How a base count combines across dates within one series (then added up across series).
+Combine = Literal["sum", "latest", "max", "none", "mean"]
+COMBINES: tuple[str, ...] = get_args(Combine)
+COMBINE_OF = {"sum": "sum", "last": "latest", "max": "max", "mean": "mean"}  # aggregate (older spelling) -> combine
+AGGREGATE_OF = {"sum": "sum", "latest": "last", "max": "max", "mean": "mean", "none": "sum"}  # within one date, rows add up
 
 
 class MetricDef(Strict):
@@ -49,7 +61,15 @@ class MetricDef(Strict):
     vanity: bool = Field(default=False, description="a shallow signal unless a goal connects it to results")
     aliases: list[str] = Field(default_factory=list, description="other column names that mean this base count")
     aggregate: Literal["sum", "last", "max", "mean"] = Field(
-        default="sum", description="how a base count combines over rows: sum for flows, last for stocks such as followers"
+        default="sum", description="older spelling of combine (last = latest); give combine instead"
+    )
+    combine: Combine = Field(
+        default="sum",
+        description="how a base count combines across dates within one series (docs/custom-metrics.md, \"Combining over "
+        "time\"): sum for flows (purchases); latest for stocks (followers: the value on the series' latest date); max for "
+        "counts of people (reach, unique users: the best period, a lower bound on the people reached); none where no "
+        "total over several dates exists (only a single date's value is shown); mean for a per-row average. Sibling "
+        "series (campaigns, channels) are then added up",
     )
     paired: bool = Field(
         default=True,
@@ -60,6 +80,27 @@ class MetricDef(Strict):
         default=None, exclude=True, description="Python plugins only: mapping of metric id to polars.Expr -> polars.Expr"
     )
     requires: list[str] = Field(default_factory=list, description="metric ids a `polars` metric reads")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _combine_and_aggregate(cls, data: Any) -> Any:
+        """``combine`` and its older spelling ``aggregate`` say the same thing: either may be given,
+        both are kept in step, and two that disagree are an error."""
+        if not isinstance(data, dict):
+            return data
+        combine, aggregate = data.get("combine"), data.get("aggregate")
+        if not isinstance(combine, (str, type(None))) or not isinstance(aggregate, (str, type(None))):
+            return data  # the field validators say what is wrong
+        if combine is not None and aggregate is not None and COMBINE_OF.get(aggregate) != combine:
+            raise ValueError(f"combine '{combine}' and aggregate '{aggregate}' disagree; give combine only")
+        if data.get("formula") is not None and (combine or COMBINE_OF.get(aggregate or "sum", "sum")) != "sum":
+            raise ValueError("combine is for base counts read from data; a formula metric is computed from its inputs, "
+                             "each combined as its own definition says")
+        if combine is None and aggregate is not None and aggregate in COMBINE_OF:
+            data = {**data, "combine": COMBINE_OF[aggregate]}
+        elif aggregate is None and combine is not None and combine in AGGREGATE_OF:
+            data = {**data, "aggregate": AGGREGATE_OF[combine]}
+        return data
 
     @property
     def derived(self) -> bool:
@@ -98,15 +139,22 @@ class ChanceDef(Strict):
     """A comparison tested for chance: the rule fires only when the whole confidence interval of
     the rate ``successes / trials`` lies on the far side of the bound (docs/rules.md, "Chance")."""
 
-    test: Literal["binomial", "poisson"] = Field(
+    test: Literal["binomial", "poisson", "rate_ratio"] = Field(
         default="binomial",
         description="binomial: successes out of trials (clicks of impressions), Wilson interval; poisson: a count per "
-        "unit of exposure (orders per unit of spend), score interval",
+        "unit of exposure (orders per unit of spend), score interval; rate_ratio: the rate in late periods over the rate "
+        "in early ones, both measured on their own counts (conditional binomial, Wilson), for trends and sudden changes",
     )
-    successes: str = Field(description="expression: the count (clicks, orders)")
-    trials: str = Field(description="expression: what it is out of, or per (impressions, spend)")
-    below: str | None = Field(default=None, description="expression: fire only if the rate is surely below this")
-    above: str | None = Field(default=None, description="expression: fire only if the rate is surely above this")
+    successes: str = Field(description="expression: the count (clicks, orders); for rate_ratio over one period's metrics and params")
+    trials: str = Field(description="expression: what it is out of, or per (impressions, spend; 1 for a count per period)")
+    below: str | None = Field(default=None, description="expression: fire only if the rate (or rate ratio) is surely below this")
+    above: str | None = Field(default=None, description="expression: fire only if the rate (or rate ratio) is surely above this")
+    compare: Literal["trend", "latest", "siblings"] = Field(
+        default="trend",
+        description="rate_ratio only: trend compares the first whole period with the last two; latest the periods "
+        "before the last with the last (a sudden change); siblings the scope's siblings together with the scope "
+        "(the other campaigns of its channel, channels of its account, segments of its channel)",
+    )
 
     @model_validator(mode="after")
     def _one_side(self) -> "ChanceDef":
@@ -142,6 +190,11 @@ class RuleDef(Strict):
     levels: list[Level] = Field(
         default_factory=lambda: ["channel"],
         description="scopes to evaluate on, finest first: the first level the data has is used; none falls back to total",
+    )
+    every_level: bool = Field(
+        default=False,
+        description="evaluate on every listed level the data has (campaigns within their channel and channels within "
+        "their account), not only the finest",
     )
     when: str = Field(description="condition in the kpi-advisor expression language")
     params: dict[str, float] = Field(default_factory=dict, description="named thresholds with defaults")
@@ -325,6 +378,8 @@ class DataFormat:
     read: Callable[..., Any]
     description: str = ""
     suffixes: tuple[str, ...] = field(default=(".csv",))
+    # The segments analysed when a config names none: the first of these the data has.
+    segments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

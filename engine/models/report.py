@@ -87,13 +87,21 @@ class Impact(Model):
     )
 
 
-class Significance(Model):
-    test: str = Field(description="wilson (a share of trials) or poisson-score (a count per unit of exposure)")
+class Significance(_Optional):
+    test: str = Field(description="wilson (a share of trials), poisson-score (a count per unit of exposure) or rate-ratio "
+                      "(the late rate against the early one, both measured: a conditional binomial on the two counts)")
     confidence: float
-    interval: list[float] = Field(description="[low, high] of the rate successes / trials")
-    n: float = Field(description="the trials (or exposure) the rate is measured on")
+    interval: list[float | None] = Field(description="[low, high] of the rate successes / trials; for rate-ratio of the late "
+                                         "rate over the early one (null: no upper end, where the early count is zero)")
+    n: float = Field(description="the trials (or exposure) the rate is measured on; for rate-ratio the two counts together")
     successes: float
     bound: float = Field(description="the threshold the whole interval lies beyond")
+    early: dict[str, float] | None = Field(default=None, exclude_if=_unset, description="rate-ratio: the early periods' successes and trials "
+                                           "(the first whole period, or the periods before the latest)")
+    late: dict[str, float] | None = Field(default=None, exclude_if=_unset, description="rate-ratio: the late periods' successes and trials "
+                                          "(the last two whole periods, or the latest)")
+
+    _when_asked = ("early", "late")
 
 
 class Finding(_Optional):
@@ -185,6 +193,37 @@ class Summary(_Optional):
     _when_asked = ("since", "new_findings", "resolved")
 
 
+
+class PeerDistribution(Model):
+    """The other clients' values of one metric on one scope: only the aggregate."""
+
+    n: int = Field(description="how many other clients of the same business model (and currency) have the metric here")
+    q1: float = Field(description="lower quartile of their values, rounded to two significant digits")
+    median: float = Field(description="median of their values, rounded to two significant digits")
+    q3: float = Field(description="upper quartile of their values, rounded to two significant digits")
+
+
+class PeerComparison(Model):
+    metric: str
+    scope: dict[str, str] = Field(description="{} for all the client's data, else {'channel': platform}")
+    value: float = Field(description="the client's own value on that scope (from its report's metrics)")
+    peers: PeerDistribution
+    position: Literal["below", "within", "above"] = Field(description="the client's value against the peers' quartiles")
+    verdict: Literal["better", "worse", "typical", "within_chance"] = Field(
+        description="better or worse than the middle half of the peers (by the metric's direction) and beyond chance "
+        "against their median; within_chance when outside the quartiles but the interval holds the median")
+    significance: Significance | None = Field(
+        default=None, description="the interval of the client's own rate on its counts; the bound is the peers' median")
+
+
+class PeerBenchmark(Model):
+    source: str = Field(description="where the figures come from: the agency's own portfolio")
+    business_model: str
+    min_peers: int = Field(description="fewest other clients a figure needs; scopes with fewer are not compared")
+    comparisons: list[PeerComparison] = Field(default_factory=list)
+    note: str = ""
+
+
 class Report(_Optional):
     schema_version: Literal["1"] = SCHEMA_VERSION
     client: str
@@ -199,8 +238,11 @@ class Report(_Optional):
     summary: Summary
     warnings: list[str] = Field(default_factory=list)
     comparison: Comparison | None = Field(default=None, exclude_if=_unset, description="with run --compare-previous: the periods compared")
+    peers: PeerBenchmark | None = Field(
+        default=None, exclude_if=_unset,
+        description="with a portfolio run and portfolio benchmarks: this client beside the aggregate of its peers")
 
-    _when_asked = ("comparison",)
+    _when_asked = ("comparison", "peers")
 
 
 class GroupReport(Model):

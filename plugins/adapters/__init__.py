@@ -21,7 +21,8 @@ class Adapter:
     def data_format(self):
         from kpi_advisor import DataFormat
 
-        return DataFormat(name=self.layout.name, read=self.read, description=self.layout.description, suffixes=(".csv", ".parquet"))
+        return DataFormat(name=self.layout.name, read=self.read, description=self.layout.description, suffixes=(".csv", ".parquet"),
+                          segments=self.layout.segments)
 
 
 ADAPTERS = tuple(Adapter(module.LAYOUT) for module in (meta_ads, google_ads, ga4, linkedin_ads, tiktok_ads, kaggle_fb_ads))

@@ -8,6 +8,10 @@ from the source of ``Session source / medium`` (``facebook / cpc`` ->
 ``facebook``, ``google / cpc`` -> ``google_ads``). Bounces are
 ``sessions - engaged sessions``, or ``sessions x (1 - engagement rate)`` when only
 the rate is there: GA4's bounce rate is 1 - engagement rate.
+
+Segments are kept as dimensions: ``Landing page`` (or ``Landing page + query
+string``), ``Device category``, ``Country``, ``Region``, ``Age``, ``Gender`` and
+``Interests``. City, browser, operating system, page path and title are summed.
 """
 
 from __future__ import annotations
@@ -35,7 +39,13 @@ FIELDS = (
     Field("_source", ("Session source", "First user source", "Source", "Quelle der Sitzung")),
     Field("campaign", ("Session campaign", "Session manual campaign name", "Session campaign name", "Session Google Ads campaign",
                        "First user campaign", "Campaign", "Kampagne der Sitzung")),
-    Field("region", ("Country", "Region", "Land")),
+    Field("country", ("Country", "Land")),
+    Field("region", ("Region",)),
+    Field("landing_page", ("Landing page", "Landing page + query string", "Zielseite", "Zielseite + Suchstring")),
+    Field("device", ("Device category", "Gerätekategorie")),
+    Field("age", ("Age", "Alter")),
+    Field("gender", ("Gender", "Geschlecht")),
+    Field("interest", ("Interests", "Interessen")),
     Field("sessions", ("Sessions", "Sitzungen")),
     Field("engaged_sessions", ("Engaged sessions", "Sitzungen mit Interaktionen")),
     Field("_engagement_rate", ("Engagement rate", "Interaktionsrate"), number=True),
@@ -61,9 +71,10 @@ UNUSED = (
     "Event count", "New users", "Returning users", "Average engagement time per active user", "Average engagement time",
     "Ereignisanzahl", "Neue Nutzer", "Event name", "Total purchasers", "First time purchasers",
 )
+# Summed: no dimension of their own, or a second column for one already taken.
 BREAKDOWNS = (
-    "Landing page", "Landing page + query string", "Device category", "Page path and screen class", "Page title",
-    "Session medium", "Session source platform", "City", "Browser", "Operating system", "Gerätekategorie", "Zielseite",
+    "Landing page + query string", "Zielseite + Suchstring", "Page path and screen class", "Page title", "Session medium",
+    "Session source platform", "City", "Stadt", "Browser", "Operating system", "Betriebssystem", "Device model", "Platform",
 )
 GERMAN = ("Datum", "Sitzungen", "Sitzungen mit Interaktionen", "Interaktionsrate", "Absprungrate", "Aufrufe", "Gesamtumsatz", "Land")
 
@@ -188,8 +199,10 @@ LAYOUT = Layout(
     recomputed=RECOMPUTED,
     unused=UNUSED,
     breakdowns=BREAKDOWNS,
-    required=(("sessions",), ("channel", "_source_medium", "_source", "campaign", "date", "_date_hour", "_nth_day", "region")),
+    required=(("sessions",), ("channel", "_source_medium", "_source", "campaign", "date", "_date_hour", "_nth_day", "region", "country",
+                              "landing_page", "device", "age", "gender", "interest")),
     date_formats=("%Y%m%d", "%Y-%m-%d"),
     comma_headers=GERMAN,
     finish=finish,
+    segments=("device", "landing_page", "country", "age", "gender", "interest", "region"),
 )

@@ -6,6 +6,12 @@ The download has banner lines above the header (report name, date range) and
 ``Currency code`` column. All campaigns share the channel ``google_ads`` (what
 GA4 calls ``google / cpc``) unless ``channel_from: campaign_type`` splits them
 into ``google_search``, ``google_display``, ``youtube``, ...
+
+Segments are kept as dimensions: ``Device``, ``Age`` (or ``Age range``),
+``Gender``, ``Network`` or ``Placement`` (as ``placement``), ``Country/Territory``,
+``Region``, ``Landing page`` (or ``Expanded landing page``, ``Final URL``); the ad
+group is the ``ad_set`` dimension and ``Ad`` (an ad report) the ``ad``. ``Top vs.
+Other``, ``Click type`` and a city are summed.
 """
 
 from __future__ import annotations
@@ -19,9 +25,17 @@ FIELDS = (
     Field("date", ("Day", "Date", "Tag", "Week", "Woche", "Month", "Monat")),
     Field("account", ("Account name", "Account", "Kontoname", "Konto")),
     Field("campaign", ("Campaign", "Campaign name", "Kampagne")),
-    Field("ad", ("Ad group", "Ad group name", "Anzeigengruppe")),
+    Field("ad_set", ("Ad group", "Ad group name", "Anzeigengruppe")),
+    Field("ad", ("Ad", "Ad name", "Anzeige")),
     Field("_campaign_type", ("Campaign type", "Kampagnentyp", "Advertising channel type")),
-    Field("region", ("Region", "Country/Territory", "Country/Territory (User location)", "Land/Gebiet")),
+    Field("device", ("Device", "Gerät")),
+    Field("age", ("Age", "Age range", "Alter", "Altersgruppe")),
+    Field("gender", ("Gender", "Geschlecht")),
+    Field("placement", ("Placement", "Network (with search partners)", "Network", "Netzwerk (mit Suchnetzwerk-Partnern)", "Netzwerk", "Placement-Typ")),
+    Field("country", ("Country/Territory", "Country/Territory (User location)", "Country/Territory (Matching user location)",
+                      "Land/Gebiet", "Land/Gebiet (Nutzerstandort)")),
+    Field("region", ("Region", "Region (User location)", "Region (Matching user location)", "Region (Nutzerstandort)")),
+    Field("landing_page", ("Landing page", "Expanded landing page", "Final URL", "Zielseite", "Finale URL")),
     Field("currency", ("Currency code", "Currency", "Währungscode", "Währung")),
     Field("impressions", ("Impr.", "Impressions", "Impressionen")),
     Field("clicks", ("Clicks", "Klicks")),
@@ -46,7 +60,11 @@ UNUSED = (
     "Ad group state", "Ad group status", "Ad group type", "Default max. CPC", "Labels", "Kampagnenstatus",
     "Anzeigengruppenstatus", "Alle Conv.", "Interaktionen", "Quarter", "Year", "Day of week",
 )
-BREAKDOWNS = ("Network", "Network (with search partners)", "Device", "Gerät", "Netzwerk", "Top vs. Other", "Click type", "Ad network type")
+# Summed: no dimension of their own, or a second column for one already taken (Network beside Placement).
+BREAKDOWNS = (
+    "Network", "Network (with search partners)", "Netzwerk", "Netzwerk (mit Suchnetzwerk-Partnern)", "Top vs. Other", "Click type",
+    "Ad network type", "City (User location)", "City", "Stadt", "Expanded landing page", "Final URL", "Placement-Typ",
+)
 GERMAN = ("Tag", "Kampagne", "Anzeigengruppe", "Kampagnentyp", "Währungscode", "Impressionen", "Klicks", "Kosten", "Conv.-Wert", "Konto")
 
 CAMPAIGN_TYPES = {
@@ -92,4 +110,5 @@ LAYOUT = Layout(
     comma_headers=GERMAN,
     finish=finish,
     options=("channel_from",),
+    segments=("device", "age", "gender", "placement", "country", "region", "landing_page"),
 )

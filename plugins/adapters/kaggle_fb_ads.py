@@ -51,4 +51,5 @@ LAYOUT = Layout(
     required=tuple((f.target,) for f in FIELDS),
     channel="facebook",
     finish=finish,
+    segments=("age", "gender", "interest"),
 )

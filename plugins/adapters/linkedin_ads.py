@@ -4,6 +4,11 @@ The export starts with a few report lines (title, report start and end) above
 the header; dates are US style (7/1/2026). ``Clicks to Landing Page`` is the
 canonical ``clicks``; LinkedIn's ``Clicks`` (every click on the ad) becomes
 ``clicks_all`` then, and ``clicks`` only when the landing-page column is missing.
+
+A demographics export keeps ``Country/Region`` as ``country`` and ``Location``
+as ``region``; its professional breakdowns (``Job Function``, ``Seniority``,
+``Company Size``, ``Company Industry``, ``Job Title``) are summed unless the config
+names them under ``segments:`` by their snake_case name (``job_function``).
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ FIELDS = (
     Field("account", ("Account Name", "Account")),
     Field("campaign", ("Campaign Name", "Campaign")),
     Field("ad", ("Creative Name", "Ad Name", "Creative")),
+    Field("country", ("Country/Region", "Country")),
+    Field("region", ("Location", "Region", "County")),
     Field("currency", ("Currency",)),
     Field("spend", ("Total Spent", "Amount Spent", "Spend")),
     Field("impressions", ("Impressions",)),
@@ -47,13 +54,19 @@ UNUSED = (
     "Total Budget", "Bid Strategy", "Bid Amount", "Account ID",
 )
 
+# Audience breakdowns of a demographics export, each a column of member groups.
+BREAKDOWNS = ("Job Function", "Job Title", "Seniority", "Company Size", "Company Industry", "Industry", "Company Name", "Member Country",
+              "County", "Region")
+
 LAYOUT = Layout(
     name="linkedin_ads",
     description="LinkedIn Campaign Manager campaign or creative performance export",
     fields=FIELDS,
     recomputed=RECOMPUTED,
     unused=UNUSED,
+    breakdowns=BREAKDOWNS,
     required=(("impressions",), ("spend",), ("clicks",)),
     date_formats=("%m/%d/%Y", "%Y-%m-%d"),
     channel="linkedin",
+    segments=("country", "region", "job_function", "seniority", "company_size", "company_industry"),
 )

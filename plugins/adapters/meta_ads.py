@@ -4,22 +4,33 @@
 ``Clicks (all)`` stays the separate ``clicks_all``. The currency comes from the
 spend header, e.g. ``Amount spent (USD)``. German headers switch numbers to
 decimal commas (1.234,56) unless the options say otherwise.
+
+Breakdowns are kept as segment dimensions: ``Age`` and ``Gender``, ``Placement``
+(or ``Platform position``), ``Impression device`` (or ``Device platform``),
+``Country`` and ``Region``; the ad set is the ``ad_set`` dimension. The
+``Platform`` breakdown names the channel (facebook, instagram, ...). Time of day
+is summed. A row that is the total of its scope's breakdown rows is left out.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-from .reading import Context, Field, Layout, derived_text, joined_name, snake_value
+from .reading import Context, Field, Layout, derived_text, snake_value
 
 FIELDS = (
     Field("date", ("Day", "Tag", "Reporting starts", "Berichtsbeginn")),
     Field("account", ("Account name", "Kontoname", "Name des Werbekontos")),
     Field("campaign", ("Campaign name", "Kampagnenname", "Name der Kampagne")),
-    Field("_ad_set", ("Ad set name", "Anzeigengruppenname", "Name der Anzeigengruppe")),
-    Field("_ad", ("Ad name", "Anzeigenname", "Name der Anzeige")),
+    Field("ad_set", ("Ad set name", "Anzeigengruppenname", "Name der Anzeigengruppe")),
+    Field("ad", ("Ad name", "Anzeigenname", "Name der Anzeige")),
     Field("_platform", ("Platform", "Plattform", "Publisher platform")),
-    Field("region", ("Region", "Country", "Land")),
+    Field("age", ("Age", "Alter")),
+    Field("gender", ("Gender", "Geschlecht")),
+    Field("placement", ("Placement", "Platzierung", "Platform position", "Plattformposition")),
+    Field("device", ("Impression device", "Device platform", "Geräteplattform", "Gerät für Impressionen")),
+    Field("country", ("Country", "Land")),
+    Field("region", ("Region",)),
     Field("currency", ("Currency", "Währung")),
     Field("reach", ("Reach", "Reichweite")),
     Field("impressions", ("Impressions", "Impressionen")),
@@ -63,9 +74,10 @@ UNUSED = (
     "Conversion rate ranking", "ThruPlays", "Video plays at 25%", "Video plays at 50%", "Video plays at 75%",
     "Video plays at 95%", "Outbound clicks", "Unique link clicks", "Unique clicks (all)",
 )
+# Summed: no dimension of their own, or a second column for one already taken (Placement and Platform position).
 BREAKDOWNS = (
-    "Age", "Gender", "Alter", "Geschlecht", "Placement", "Platzierung", "Platform position", "Device platform",
-    "Geräteplattform", "Impression device", "Time of day (ad account time zone)",
+    "Placement", "Platzierung", "Platform position", "Plattformposition", "Device platform", "Geräteplattform", "Impression device",
+    "Gerät für Impressionen", "Time of day (ad account time zone)", "Time of day (viewer's time zone)", "DMA region",
 )
 # Headers only a German export has: they switch numbers to decimal commas.
 GERMAN = (
@@ -82,11 +94,6 @@ PLATFORMS = {"facebook": "facebook", "instagram": "instagram", "audience_network
 
 
 def finish(ctx: Context, frame: pl.LazyFrame) -> pl.LazyFrame:
-    if ctx.has("_ad") or ctx.has("_ad_set"):
-        frame = frame.with_columns(
-            joined_name("_ad_set", "_ad").alias("ad") if ctx.has("_ad") and ctx.has("_ad_set")
-            else pl.col("_ad" if ctx.has("_ad") else "_ad_set").alias("ad")
-        )
     if ctx.has("_platform"):
         if ctx.options.get("channel"):
             frame = frame.with_columns(ctx.breakdown("_platform"))
@@ -113,4 +120,5 @@ LAYOUT = Layout(
     channel="facebook",
     comma_headers=GERMAN,
     finish=finish,
+    segments=("age", "gender", "placement", "device", "country", "region"),
 )

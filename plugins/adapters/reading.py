@@ -37,7 +37,7 @@ from kpi_advisor.data import (
     number_text,
     plain_numbers,
 )
-from kpi_advisor.models.definitions import DIMENSIONS
+from kpi_advisor.models.definitions import DIMENSIONS, SEGMENT_DIMENSIONS
 from kpi_advisor.problems import ConfigError, Problem
 
 HEADER_SEARCH_LINES = 12  # per block: banner lines above a header are few
@@ -69,13 +69,14 @@ class Layout:
     fields: tuple[Field, ...]
     recomputed: tuple[str, ...] = ()  # ratios the engine derives from the counts itself
     unused: tuple[str, ...] = ()  # settings, ids and text left out on purpose
-    breakdowns: tuple[str, ...] = ()  # summed over: kpi-advisor has no such dimension
+    breakdowns: tuple[str, ...] = ()  # summed over unless a config's `segments:` names one (by its snake_case name)
     required: tuple[tuple[str, ...], ...] = ()  # each group: at least one of these targets
     date_formats: tuple[str, ...] = ("%Y-%m-%d",)
     channel: str | None = None  # when neither a column nor options.channel gives one
     comma_headers: tuple[str, ...] = ()  # headers of a locale that writes 1.234,5 (German)
     finish: Callable[["Context", pl.LazyFrame], pl.LazyFrame] | None = None
     options: tuple[str, ...] = ()
+    segments: tuple[str, ...] = ()  # analysed when the config names no `segments:`: the first the data has
 
     def known_keys(self) -> set[str]:
         keys = {header_key(h) for f in self.fields for h in f.headers}
@@ -101,7 +102,7 @@ class Context:
     unused: list[str] = field(default_factory=list)
 
     def breakdown(self, target: str) -> pl.Expr:
-        """A helper column that is not needed for a dimension but splits rows: summed over, like Age."""
+        """A helper column that is not needed for a dimension but splits rows: summed over, like an hour of the day."""
         return pl.col(target).alias(BREAKDOWN_PREFIX + self.found[target])
 
     def has(self, target: str) -> bool:
@@ -188,7 +189,9 @@ def find_table(path: Path, options: Mapping[str, Any], layout: Layout, source: s
             if best is None or score > best[0]:
                 best = (score, n, block, separator)
     if best is None or best[0] < 2:
-        expected = ", ".join(f"'{h}'" for f in layout.fields[:8] for h in f.headers[:1])
+        # The headers that say which export this is, not the breakdowns it may carry.
+        named = [f for f in layout.fields if f.target not in SEGMENT_DIMENSIONS][:8]
+        expected = ", ".join(f"'{h}'" for f in named for h in f.headers[:1])
         raise ConfigError(
             Problem(f"{source}: no header row found that looks like a {layout.name} export; expected headers such as {expected}")
         )

@@ -3,21 +3,30 @@
 ``Clicks (destination)`` is the canonical ``clicks``; ``Clicks (all)`` is
 ``clicks_all``. ``Video views`` counts every start of a video; the 2- and
 6-second views are not read. The ``Total of ...`` row is skipped.
+
+Breakdowns are kept as segment dimensions: ``Age``, ``Gender``, ``Placement``,
+``Platform`` or ``Device`` (the operating system, as ``device``),
+``Country/Region`` (as ``country``), ``Region`` and ``Interest category``; the
+ad group is the ``ad_set`` dimension.
 """
 
 from __future__ import annotations
 
-import polars as pl
-
-from .reading import Context, Field, Layout, joined_name
+from .reading import Field, Layout
 
 FIELDS = (
     Field("date", ("By Day", "Date", "Day", "Stat time", "Time")),
     Field("account", ("Account name", "Advertiser name", "Account")),
     Field("campaign", ("Campaign name", "Campaign")),
-    Field("_ad_group", ("Ad group name", "Ad group")),
-    Field("_ad", ("Ad name", "Ad")),
-    Field("region", ("Country/Region", "Country", "Region", "Location")),
+    Field("ad_set", ("Ad group name", "Ad group")),
+    Field("ad", ("Ad name", "Ad")),
+    Field("country", ("Country/Region", "Country", "Location")),
+    Field("region", ("Region", "Province", "Province/State")),
+    Field("age", ("Age",)),
+    Field("gender", ("Gender",)),
+    Field("placement", ("Placement", "Placements")),
+    Field("device", ("Platform", "Device", "Operating system", "OS")),
+    Field("interest", ("Interest category", "Interest")),
     Field("currency", ("Currency",)),
     Field("spend", ("Cost", "Total cost", "Spend")),
     Field("impressions", ("Impressions",)),
@@ -50,15 +59,8 @@ UNUSED = (
     "Video views at 25%", "Video views at 50%", "Video views at 75%", "Profile visits", "Profile visits rate",
     "Attribution setting", "Ad text", "Call to action",
 )
-BREAKDOWNS = ("Age", "Gender", "Placement", "Platform", "Device")
-
-
-def finish(ctx: Context, frame: pl.LazyFrame) -> pl.LazyFrame:
-    if ctx.has("_ad"):
-        return frame.with_columns((joined_name("_ad_group", "_ad") if ctx.has("_ad_group") else pl.col("_ad")).alias("ad"))
-    if ctx.has("_ad_group"):
-        return frame.with_columns(pl.col("_ad_group").alias("ad"))
-    return frame
+# Summed: a second column for a dimension already taken (Device beside Platform), or one without a dimension.
+BREAKDOWNS = ("Platform", "Device", "Operating system", "OS", "Device price", "Language", "Languages", "Hour of day")
 
 
 LAYOUT = Layout(
@@ -71,5 +73,5 @@ LAYOUT = Layout(
     required=(("spend",), ("impressions",)),
     date_formats=("%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y"),
     channel="tiktok",
-    finish=finish,
+    segments=("age", "gender", "placement", "device", "country", "region", "interest"),
 )

@@ -31,6 +31,7 @@ from kpi_advisor import ReportFormat, __version__, hookimpl
 from .branding import Brand, resolve_branding
 from .funnel import Funnel, Step, wrong_side
 from .view import ReportView
+from .peers import html_context as peer_context
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STAGE_COLOURS = {
@@ -123,11 +124,14 @@ def build_context(view: HtmlView, brand: Brand, env) -> dict[str, Any]:
         "funnels": _funnels(view),
         "legend": [(view.stage(stage), colour) for stage, colour in STAGE_COLOURS.items()] + [(_("leaking step"), LEAK_COLOUR)],
         "findings": [_finding(view, finding) for finding in report.findings],
+        "since": {"heading": view.since_heading(), "resolved": view.resolved_lines()} if view.since_heading() else None,
         "findings_lead": f"{view.findings_count()}. {_('Ordered by severity, then by what is at stake.')}",
+        "findings_more": view.findings_not_shown(),
         "kpis": _kpis(view),
         "goals": _goals(view),
         "values": _values(view),
         "notes": _notes(view),
+        "peers": peer_context(view),
         "footer": _("Made with kpi-advisor {version} from the data of {rows} rows.").format(
             version=__version__, rows=view.count(report.summary.rows)
         ),
@@ -260,6 +264,8 @@ def _finding(view: HtmlView, finding) -> dict[str, Any]:
         "recommendation": view.client_text(finding.recommendation),
         "evidence": evidence,
         "impact": impact,
+        "status": finding.status,
+        "status_label": view.finding_status(finding),
     }
 
 

@@ -10,6 +10,7 @@ from kpi_advisor import ReportFormat, hookimpl
 
 from .funnel import Funnel
 from .view import ReportView
+from .peers import markdown_lines as peer_lines
 
 
 def cell(text: object) -> str:
@@ -48,6 +49,8 @@ def render_markdown(report, options=None) -> str:
     out += _summary(view)
     out += _funnels(view)
     out += _findings(view)
+    out += _resolved(view)
+    out += peer_lines(view)
     out += _kpis(view)
     out += _goals(view)
     out += _values(view)
@@ -112,14 +115,15 @@ def _findings(view: ReportView) -> list[str]:
     _ = view._
     report = view.report
     out = [f"## {inline(_('Findings'))}", ""]
-    if not report.findings:
+    if not report.summary.findings_total:
         return out + [inline(_("No rule fired on this data.")), ""]
     for number, finding in enumerate(report.findings, 1):
         title = f"{number}. {view.rule_title(finding.rule)}"
         out += [f"### {inline(title)}", ""]
         out += [
             f"**{inline(view.severity(finding.severity).upper())}** · {inline(view.scope(finding.scope))} · "
-            f"{inline(view.stage(finding.stage))}" + ("" if view.for_client else f" · `{finding.rule}`"),
+            f"{inline(view.stage(finding.stage))}" + ("" if view.for_client else f" · `{finding.rule}`")
+            + (f" · **{inline(view.finding_status(finding))}**" if finding.status is not None else ""),
             "",
             inline(view.client_text(view.without_scope(finding.message, finding.scope)) if view.for_client else finding.message),
             "",
@@ -138,7 +142,17 @@ def _findings(view: ReportView) -> list[str]:
                 basis = basis.split(";")[0].strip()
                 basis = basis[:1].upper() + basis[1:]
             out += [f"**{inline(_('At stake per period'))}:** {inline(amount)}  ", f"_{inline(_('Basis'))}:_ {inline(basis)}", ""]
+    if view.findings_not_shown():
+        out += [f"_{inline(view.findings_not_shown())}_", ""]
     return out
+
+
+def _resolved(view: ReportView) -> list[str]:
+    """With run --since: what is new and what was resolved since the earlier report."""
+    heading = view.since_heading()
+    if heading is None:
+        return []
+    return [f"## {inline(heading)}", ""] + [f"- {inline(line)}" for line in view.resolved_lines()] + [""]
 
 
 def _kpis(view: ReportView) -> list[str]:

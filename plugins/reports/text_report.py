@@ -10,6 +10,7 @@ from kpi_advisor import ReportFormat, hookimpl
 
 from .funnel import Funnel
 from .view import ReportView
+from .peers import print_text as print_peers
 
 SEVERITY_STYLES = {"critical": "bold white on red", "high": "bold red", "medium": "bold yellow", "low": "cyan", "info": "blue"}
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -38,6 +39,7 @@ def render_text(report, options=None) -> str:
     _funnels(console, view)
     _findings(console, view)
     _resolved(console, view)
+    print_peers(console, view, _heading, _indent)
     _kpis(console, view)
     _goals(console, view)
     _values(console, view)
@@ -125,7 +127,7 @@ def _findings(console, view: ReportView) -> None:
     _ = view._
     report = view.report
     _heading(console, _("Findings") + f": {view.findings_count()}")
-    if not report.findings:
+    if not report.summary.findings_total:
         console.print(_("No rule fired on this data."))
     for finding in report.findings:
         head = Text(view.severity(finding.severity).upper(), style=SEVERITY_STYLES.get(finding.severity, ""))
@@ -139,6 +141,8 @@ def _findings(console, view: ReportView) -> None:
         if finding.impact is not None:
             amount = view.impact_amount(finding.impact)
             console.print(_indent(Text(_("at stake: {amount} per period").format(amount=amount), style="yellow")))
+    if view.findings_not_shown():
+        console.print(Text(view.findings_not_shown(), style="dim"))
 
 
 def _resolved(console, view: ReportView) -> None:

@@ -155,6 +155,25 @@ class ReportView:
     def status(self, status: str) -> str:
         return self._(STATUS_LABELS.get(status, status))
 
+    def finding_status(self, finding) -> str | None:
+        """With run --since: "new" or "still open" for a finding; None without --since."""
+        if finding.status is None:
+            return None
+        return self._("new") if finding.status == "new" else self._("still open")
+
+    def since_heading(self) -> str | None:
+        """With run --since: the line that says what changed since the earlier report."""
+        summary = self.report.summary
+        if summary.resolved is None:
+            return None
+        return self._("Since {report}: {new} new, {resolved} resolved").format(
+            report=summary.since or "", new=summary.new_findings or 0, resolved=len(summary.resolved))
+
+    def resolved_lines(self) -> list[str]:
+        """With run --since: one line per finding of the earlier report that no longer fires."""
+        summary = self.report.summary
+        return [f"{self._('resolved')}: {old.rule} [{self.scope(old.scope)}]" for old in summary.resolved or []]
+
     def smart(self) -> list[tuple[str, str, str]]:
         """(check, letter, word): the letters stay S M A R T in every language, the words are translated."""
         return [(key, "SMART"[index], self._(label)) for index, (key, label) in enumerate(SMART_LABELS)]
@@ -271,6 +290,22 @@ class ReportView:
         if shown is not None and shown < total:
             text += "; " + self.ngettext("{n} shown", "{n} shown", shown).format(n=self.count(shown))
         return text
+
+    def findings_not_shown(self) -> str:
+        """The line under a short list of findings: how many more fired, and (for the consultant) how to see them."""
+        summary = self.report.summary
+        shown = summary.findings_shown
+        if shown is None or shown >= summary.findings_total:
+            return ""
+        hidden = summary.findings_total - shown
+        if self.for_client:
+            return self.ngettext("Not shown: {n} more finding, with less at stake.",
+                                 "Not shown: {n} more findings, with less at stake.", hidden).format(n=self.count(hidden))
+        return self.ngettext(
+            "Not shown: {n} more finding. Run with --max-findings all to show every finding, or --max-findings N to show the N with the most at stake.",
+            "Not shown: {n} more findings. Run with --max-findings all to show every finding, or --max-findings N to show the N with the most at stake.",
+            hidden,
+        ).format(n=self.count(hidden))
 
     def goals_on_track(self) -> str:
         goals = self.report.goals

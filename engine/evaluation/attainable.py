@@ -1,0 +1,82 @@
+"""The attainable target a finding's gap is valued against (docs/rules.md, "Money at stake").
+
+A rule fires against a threshold: a published benchmark, a practice default, a share of the
+siblings' median. Valuing the whole gap to it assumes the scope can get there; a CTR of 0.02%
+valued at a 0.9% benchmark is a 45-fold jump nobody would sign. So the money is computed
+against the nearer of
+
+- the threshold, and
+- the account's own better peers: the best quartile of the scope's siblings (campaigns of the
+  same channel and account, segments of the same channel), the upper quartile where higher is
+  better and the lower where lower is better, when at least ``MIN_PEERS`` siblings have a value
+  and that quartile is better than the scope;
+
+either way at most ``MAX_STEP`` times (or a ``MAX_STEP``-th of) today's value: never a many-fold
+jump. All of it is polars window expressions over the level's frame: no loop per row.
+
+Thresholds that are facts rather than aims keep their value: the client's own economics
+(break-even ROAS, what a customer is worth) and the scope's own history (its first period's
+CTR, which it has already reached once).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from ..language.functions import TREND_FUNCTIONS, PeerContext
+from ..language.rulespec import RuleSpec
+from .economics import ECONOMIC_PARAMS
+
+MIN_PEERS = 4  # siblings with a value, the scope included: fewer make no quartile
+MAX_STEP = 2.0  # a target at most twice (or half) today's value
+# How the target was found, in the ``how`` column.
+THRESHOLD, PEERS, THRESHOLD_NEARER, CAPPED, PEERS_CAPPED = 0, 1, 2, 3, 4
+
+
+def targets(spec: RuleSpec) -> list[tuple[str, str]]:
+    """(value, threshold) name pairs of a rule whose threshold its impact formula reads, and that
+    is an aim (a benchmark, a default, a peer figure), not the client's economics or the scope's past."""
+    if spec.impact is None:
+        return []
+    reads = set(spec.impact.names)
+    historic: set[str] = set()
+    for name, parsed in spec.lets:  # in order: a let reading a historic let is historic too
+        if set(parsed.functions) & TREND_FUNCTIONS or set(parsed.names) & historic:
+            historic.add(name)
+    return [(value, threshold) for value, threshold in spec.rule.thresholds.items()
+            if threshold in reads and threshold not in ECONOMIC_PARAMS and threshold not in historic and value != threshold]
+
+
+def attainable(current: pl.Expr | float, threshold: pl.Expr | float, peers: PeerContext) -> dict[str, pl.Expr]:
+    """Expressions for the target and how it was found (``how``), the siblings' best quartile
+    (``peer``) and how many siblings have a value (``peers``)."""
+    current, threshold = (value if isinstance(value, pl.Expr) else pl.lit(value) for value in (current, threshold))
+    current, threshold = current.cast(pl.Float64), threshold.cast(pl.Float64)
+    raise_it = current < threshold  # higher is better here; the other way round, lower is
+    if peers.member is None:
+        quartile_high = quartile_low = count = pl.lit(None, dtype=pl.Float64)
+    else:
+        sibling = pl.when(pl.col(peers.member).is_not_null()).then(current)
+        over = (lambda e: e.over(list(peers.group))) if peers.group else (lambda e: e)
+        quartile_high = over(sibling.quantile(0.75, interpolation="linear"))
+        quartile_low = over(sibling.quantile(0.25, interpolation="linear"))
+        count = over(sibling.count()).cast(pl.Float64)
+    peer = pl.when(raise_it).then(quartile_high).otherwise(quartile_low)
+    enough = (count >= MIN_PEERS) & pl.when(raise_it).then(peer > current).otherwise(peer < current)
+    enough = enough.fill_null(False)
+    nearer = pl.when(raise_it).then(pl.min_horizontal(threshold, peer)).otherwise(pl.max_horizontal(threshold, peer))
+    capped = pl.when(raise_it).then(pl.min_horizontal(threshold, current * MAX_STEP)).otherwise(
+        pl.max_horizontal(threshold, current / MAX_STEP))
+    # Peers show a level is reachable, not that this scope gets there in one step: a better
+    # quartile far from today is held to the same step (a scope at zero has no step to scale).
+    step = pl.when(current <= 0).then(nearer).when(raise_it).then(pl.min_horizontal(nearer, current * MAX_STEP)).otherwise(
+        pl.max_horizontal(nearer, current / MAX_STEP))
+    gap = (current != threshold).fill_null(False)
+    target = pl.when(~gap).then(threshold).when(enough).then(step).otherwise(capped)
+    how = (pl.when(~gap).then(pl.lit(THRESHOLD))
+           .when(enough & (step != nearer)).then(pl.lit(PEERS_CAPPED))
+           .when(enough & (nearer != threshold)).then(pl.lit(PEERS))
+           .when(enough).then(pl.lit(THRESHOLD_NEARER))
+           .when(capped != threshold).then(pl.lit(CAPPED))
+           .otherwise(pl.lit(THRESHOLD)))
+    return {"target": target, "how": how.cast(pl.Float64), "peer": peer, "peers": count}
