@@ -200,9 +200,11 @@ class _LevelRun:
         self.overrides = overrides
 
     def findings(self) -> list[Finding]:
-        columns, plans, collectors = self._compiled()
+        stages, plans, collectors = self._compiled()
         frame = self._with_trends(self.table.frame, collectors)
-        fired = frame.with_columns(columns).filter(pl.any_horizontal([plan.column("fire") for plan in plans]))
+        for columns in stages:
+            frame = frame.with_columns(columns)
+        fired = frame.filter(pl.any_horizontal([plan.column("fire") for plan in plans]))
         out = []
         for row in fired.iter_rows(named=True):
             scope = scope_of(row, self.table.dims)
@@ -211,7 +213,7 @@ class _LevelRun:
                     out.append(self._finding(plan, row, scope))
         return out
 
-    def _compiled(self) -> tuple[list[pl.Expr], list[_Plan], dict[str, TrendCollector]]:
+    def _compiled(self) -> tuple[tuple[list[pl.Expr], ...], list[_Plan], dict[str, TrendCollector]]:
         """The level's rules as polars expressions; the same rules, params, benchmarks and
         data shape compile to the same expressions, so a warm run reuses them."""
         periods = tuple(
@@ -241,12 +243,19 @@ class _LevelRun:
             _COMPILED[key] = (origin, compiled)
         return compiled
 
-    def _compile(self, periods: tuple[str | None, ...]) -> tuple[list[pl.Expr], list[_Plan], dict[str, TrendCollector]]:
+    def _compile(self, periods: tuple[str | None, ...]) -> tuple[tuple[list[pl.Expr], ...], list[_Plan], dict[str, TrendCollector]]:
+        """The level's columns in three stages: the rules' values, counts and conditions; then
+        the chance intervals, read from the counts' columns; then whether each rule fires. An
+        interval uses its counts a dozen times and the fire test its interval again: built from
+        columns, each stage stays a small expression (inlined, the budget-move rule alone was a
+        50 kB expression tree polars planned on every run)."""
         peers = PeerContext(*peer_group(self.table.dims, self.table.level))
         collectors: dict[str, TrendCollector] = {}
         base = _base_names(self.table, self.catalog)
         channel = pl.col("channel") if "channel" in self.table.dims else None
         columns: list[pl.Expr] = []
+        intervals: list[pl.Expr] = []
+        fires: list[pl.Expr] = []
         plans: list[_Plan] = []
         for index, (spec, period) in enumerate(zip(self.specs, periods)):
             rule = spec.rule
@@ -276,21 +285,25 @@ class _LevelRun:
                     assert collector is not None  # a rate_ratio rule over periods uses trends: its period is chosen
                     window = collector.window(rule.chance.compare, successes, trials)
                 bound = expr.compile_expr(spec.chance[2], names, functions=functions).cast(pl.Float64)
-                low, high = _ratio_interval(*window, values["confidence"])
-                beyond = high.fill_null(float("inf")) < bound if rule.chance.below is not None else low > bound
-                fire = fire & beyond.fill_null(False)
-                columns += [low.alias(plan.column("ci_low")), high.alias(plan.column("ci_high")), (window[0] + window[2]).alias(plan.column("ci_n")),
-                            window[2].alias(plan.column("ci_k")), bound.alias(plan.column("ci_bound"))]
+                columns += [(window[0] + window[2]).alias(plan.column("ci_n")), window[2].alias(plan.column("ci_k")), bound.alias(plan.column("ci_bound"))]
                 columns += [value.alias(plan.column(f"ci_{name}")) for name, value in zip(("k1", "e1", "k2", "e2"), window)]
+                low, high = _ratio_interval(*(pl.col(plan.column(f"ci_{name}")) for name in ("k1", "e1", "k2", "e2")), values["confidence"])
+                intervals += [low.alias(plan.column("ci_low")), high.alias(plan.column("ci_high"))]
+                low, high, bound = (pl.col(plan.column(f"ci_{name}")) for name in ("low", "high", "bound"))
+                beyond = high.fill_null(float("inf")) < bound if rule.chance.below is not None else low > bound
             elif spec.chance is not None:
                 counted = {**names, **self._paired(spec)}
-                low, high, trials, successes, bound = _interval(spec, counted, functions, values["confidence"])
+                successes, trials, bound = (expr.compile_expr(part, counted, functions=functions).cast(pl.Float64) for part in spec.chance)
+                columns += [trials.alias(plan.column("ci_n")), successes.alias(plan.column("ci_k")), bound.alias(plan.column("ci_bound"))]
+                low, high = _interval(spec.rule.chance.test, pl.col(plan.column("ci_k")), pl.col(plan.column("ci_n")), values["confidence"])
+                intervals += [low.alias(plan.column("ci_low")), high.alias(plan.column("ci_high"))]
                 # Within chance is not a finding: the whole interval must lie beyond the bound.
+                low, high, bound = (pl.col(plan.column(f"ci_{name}")) for name in ("low", "high", "bound"))
                 beyond = high < bound if spec.rule.chance.below is not None else low > bound
-                fire = fire & beyond.fill_null(False)
-                columns += [low.alias(plan.column("ci_low")), high.alias(plan.column("ci_high")), trials.alias(plan.column("ci_n")),
-                            successes.alias(plan.column("ci_k")), bound.alias(plan.column("ci_bound"))]
-            columns.append(fire.alias(plan.column("fire")))
+            if spec.chance is not None:
+                columns.append(fire.alias(plan.column("condition")))
+                fire = pl.col(plan.column("condition")) & beyond.fill_null(False)
+            fires.append(fire.alias(plan.column("fire")))
             if spec.impact is not None:
                 # The gap is valued against an attainable target, not the whole way to the threshold.
                 impact_names = dict(names)
@@ -303,7 +316,7 @@ class _LevelRun:
                     columns += [part.alias(plan.column(f"{key}_{threshold}")) for key, part in found.items()]
                 columns.append(expr.compile_expr(spec.impact, impact_names, functions=functions).cast(pl.Float64).alias(plan.column("impact")))
             columns += [names[name].cast(pl.Float64).alias(plan.column(name)) for name in [*rule.benchmarks, *rule.let]]
-        return columns, plans, collectors
+        return (columns, intervals, fires), plans, collectors
 
     def _paired(self, spec: RuleSpec) -> dict[str, pl.Expr]:
         """The paired counts a chance test reads, where its counts form a paired set here: the
@@ -680,18 +693,17 @@ def _ratio_interval(k1: pl.Expr, e1: pl.Expr, k2: pl.Expr, e2: pl.Expr, confiden
             pl.when(usable & (high < 1)).then(high / (1 - high) * scale))
 
 
-def _interval(spec: RuleSpec, names: dict, functions: dict, confidence: float) -> tuple[pl.Expr, ...]:
-    """Low and high end of the rate's confidence interval, the trials, the successes and the bound.
+def _interval(test: str, successes: pl.Expr, trials: pl.Expr, confidence: float) -> tuple[pl.Expr, pl.Expr]:
+    """Low and high end of the rate's confidence interval.
 
     binomial: the Wilson score interval of successes out of trials; poisson: the score interval
     of a count per unit of exposure, (k + z^2/2 +- z sqrt(k + z^2/4)) / exposure. Both hold up on
     small counts, where a normal approximation says a rate from 2 clicks is known."""
-    successes, trials, bound = (expr.compile_expr(part, names, functions=functions).cast(pl.Float64) for part in spec.chance)
     z = NormalDist().inv_cdf(1 - (1 - confidence) / 2)
-    if spec.rule.chance.test == "binomial":
+    if test == "binomial":
         low, high = _wilson(successes, trials, z)
     else:
         spread = z * (successes + z * z / 4).clip(lower_bound=0).sqrt()
         low = ((successes + z * z / 2 - spread) / trials).clip(lower_bound=0)
         high = (successes + z * z / 2 + spread) / trials
-    return low, high, trials, successes, bound
+    return low, high
