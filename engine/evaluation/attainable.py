@@ -50,8 +50,18 @@ def targets(spec: RuleSpec) -> list[tuple[str, str]]:
 def attainable(current: pl.Expr | float, threshold: pl.Expr | float, peers: PeerContext) -> dict[str, pl.Expr]:
     """Expressions for the target and how it was found (``how``), the siblings' best quartile
     (``peer``) and how many siblings have a value (``peers``)."""
-    current, threshold = (value if isinstance(value, pl.Expr) else pl.lit(value) for value in (current, threshold))
-    current, threshold = current.cast(pl.Float64), threshold.cast(pl.Float64)
+    found = sibling_quartile(current, threshold, peers)
+    return {**attainable_target(current, threshold, found["peer"], found["peers"]), **found}
+
+
+def _floats(*values: pl.Expr | float) -> tuple[pl.Expr, ...]:
+    return tuple((value if isinstance(value, pl.Expr) else pl.lit(value)).cast(pl.Float64) for value in values)
+
+
+def sibling_quartile(current: pl.Expr | float, threshold: pl.Expr | float, peers: PeerContext) -> dict[str, pl.Expr]:
+    """The siblings' better quartile (``peer``) and how many siblings have a value (``peers``):
+    the window half of :func:`attainable`, to be made a column before the target reads it."""
+    current, threshold = _floats(current, threshold)
     raise_it = current < threshold  # higher is better here; the other way round, lower is
     if peers.member is None:
         quartile_high = quartile_low = count = pl.lit(None, dtype=pl.Float64)
@@ -61,7 +71,14 @@ def attainable(current: pl.Expr | float, threshold: pl.Expr | float, peers: Peer
         quartile_high = over(sibling.quantile(0.75, interpolation="linear"))
         quartile_low = over(sibling.quantile(0.25, interpolation="linear"))
         count = over(sibling.count()).cast(pl.Float64)
-    peer = pl.when(raise_it).then(quartile_high).otherwise(quartile_low)
+    return {"peer": pl.when(raise_it).then(quartile_high).otherwise(quartile_low), "peers": count}
+
+
+def attainable_target(current: pl.Expr | float, threshold: pl.Expr | float, peer: pl.Expr, count: pl.Expr) -> dict[str, pl.Expr]:
+    """The target and how it was found, from today's value, the threshold, the siblings' better
+    quartile and their count (row by row: no window, so these may all be columns)."""
+    current, threshold = _floats(current, threshold)
+    raise_it = current < threshold
     enough = (count >= MIN_PEERS) & pl.when(raise_it).then(peer > current).otherwise(peer < current)
     enough = enough.fill_null(False)
     nearer = pl.when(raise_it).then(pl.min_horizontal(threshold, peer)).otherwise(pl.max_horizontal(threshold, peer))
@@ -79,4 +96,4 @@ def attainable(current: pl.Expr | float, threshold: pl.Expr | float, peers: Peer
            .when(enough).then(pl.lit(THRESHOLD_NEARER))
            .when(capped != threshold).then(pl.lit(CAPPED))
            .otherwise(pl.lit(THRESHOLD)))
-    return {"target": target, "how": how.cast(pl.Float64), "peer": peer, "peers": count}
+    return {"target": target, "how": how.cast(pl.Float64)}

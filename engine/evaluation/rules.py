@@ -22,7 +22,7 @@ from ..language.rulespec import SOURCE_SUFFIX, RuleSpec, template_fields
 from ..loading.catalog import Catalog
 from ..models.definitions import DIMENSIONS, SEVERITIES, RuleDef
 from ..models.report import Finding, Impact, Significance, significant
-from .attainable import CAPPED, MAX_STEP, MIN_PEERS, PEERS, PEERS_CAPPED, THRESHOLD_NEARER, attainable
+from .attainable import CAPPED, MAX_STEP, MIN_PEERS, PEERS, PEERS_CAPPED, THRESHOLD_NEARER, attainable_target, sibling_quartile
 from .attainable import targets as attainable_targets
 from .benchmarks import Resolved, resolve
 from .tables import (
@@ -244,7 +244,8 @@ class _LevelRun:
         return compiled
 
     def _compile(self, periods: tuple[str | None, ...]) -> tuple[tuple[list[pl.Expr], ...], list[_Plan], dict[str, TrendCollector]]:
-        """The level's columns in three stages: the rules' values, counts and conditions; then
+        """The level's columns in four stages: the benchmark figures per row; the rules' values,
+        counts and conditions, reading those figures' columns; then
         the chance intervals, read from the counts' columns; then whether each rule fires. An
         interval uses its counts a dozen times and the fire test its interval again: built from
         columns, each stage stays a small expression (inlined, the budget-move rule alone was a
@@ -253,6 +254,7 @@ class _LevelRun:
         collectors: dict[str, TrendCollector] = {}
         base = _base_names(self.table, self.catalog)
         channel = pl.col("channel") if "channel" in self.table.dims else None
+        figures: list[pl.Expr] = []
         columns: list[pl.Expr] = []
         intervals: list[pl.Expr] = []
         fires: list[pl.Expr] = []
@@ -268,7 +270,10 @@ class _LevelRun:
             for name, ref in rule.benchmarks.items():
                 resolved[name] = resolve(ref, self.catalog.benchmarks, self.overrides, self.economy.currency)
                 fallback = values.get(ref.fallback) if ref.fallback else None
-                names[name] = resolved[name].expr(channel, fallback)
+                # A figure per row (by platform): a column of its own that the rule's expressions read.
+                column = f"__r{index}_{name}"
+                figures.append(resolved[name].expr(channel, fallback).cast(pl.Float64).alias(column))
+                names[name] = pl.col(column)
             for name, parsed in spec.lets:
                 names[name] = expr.compile_expr(parsed, names, functions=functions)
             fields = frozenset(template_fields(rule.message)) | frozenset(template_fields(rule.recommendation))
@@ -305,18 +310,26 @@ class _LevelRun:
                 fire = pl.col(plan.column("condition")) & beyond.fill_null(False)
             fires.append(fire.alias(plan.column("fire")))
             if spec.impact is not None:
-                # The gap is valued against an attainable target, not the whole way to the threshold.
+                # The gap is valued against an attainable target, not the whole way to the threshold:
+                # today's value, the threshold and the siblings' quartile are columns first, the
+                # target (row by row) reads them, and the impact the target.
                 impact_names = dict(names)
                 for value, threshold in attainable_targets(spec):
                     if value not in names or threshold not in names:
                         continue
-                    found = attainable(names[value], names[threshold], peers)
-                    impact_names[threshold] = found["target"]
-                    plan.targets.append((value, threshold))
+                    now, bar = plan.column(f"now_{threshold}"), plan.column(f"bar_{threshold}")
+                    columns += [(part if isinstance(part, pl.Expr) else pl.lit(part)).cast(pl.Float64).alias(column)
+                                for part, column in ((names[value], now), (names[threshold], bar))]
+                    found = sibling_quartile(names[value], names[threshold], peers)
                     columns += [part.alias(plan.column(f"{key}_{threshold}")) for key, part in found.items()]
-                columns.append(expr.compile_expr(spec.impact, impact_names, functions=functions).cast(pl.Float64).alias(plan.column("impact")))
-            columns += [names[name].cast(pl.Float64).alias(plan.column(name)) for name in [*rule.benchmarks, *rule.let]]
-        return (columns, intervals, fires), plans, collectors
+                    found = attainable_target(pl.col(now), pl.col(bar), pl.col(plan.column(f"peer_{threshold}")),
+                                              pl.col(plan.column(f"peers_{threshold}")))
+                    intervals += [part.alias(plan.column(f"{key}_{threshold}")) for key, part in found.items()]
+                    impact_names[threshold] = pl.col(plan.column(f"target_{threshold}"))
+                    plan.targets.append((value, threshold))
+                fires.append(expr.compile_expr(spec.impact, impact_names, functions=functions).cast(pl.Float64).alias(plan.column("impact")))
+            columns += [names[name].cast(pl.Float64).alias(plan.column(name)) for name in rule.let]
+        return (figures, columns, intervals, fires), plans, collectors
 
     def _paired(self, spec: RuleSpec) -> dict[str, pl.Expr]:
         """The paired counts a chance test reads, where its counts form a paired set here: the
