@@ -168,6 +168,9 @@ def _base_names(table: MetricTable, catalog: Catalog) -> dict[str, Any]:
     return names
 
 
+# Queries per level: benchmark figures, values and counts, chance intervals, fire and impact.
+STAGES = 4
+
 # Compiled levels of recent runs (a server or a batch evaluates the same rules again and again).
 _COMPILED: dict[tuple, tuple[tuple, tuple]] = {}
 _COMPILED_MAX = 64
@@ -202,8 +205,9 @@ class _LevelRun:
     def findings(self) -> list[Finding]:
         stages, plans, collectors = self._compiled()
         frame = self._with_trends(self.table.frame, collectors)
-        for columns in stages:
-            frame = frame.with_columns(columns)
+        for columns in stages:  # a fixed number of stages (STAGES), however many rules
+            if columns:
+                frame = frame.with_columns(columns)
         fired = frame.filter(pl.any_horizontal([plan.column("fire") for plan in plans]))
         out = []
         for row in fired.iter_rows(named=True):
