@@ -1,5 +1,5 @@
-"""The Poisson tails run on whole columns (numpy, no loop per scope) and agree with the
-scalar algorithm they replaced (tests/_chance_reference.py, the same series and continued
+"""The Poisson tails run on whole columns (numpy arrays or polars Series, no loop per scope) and
+both agree with the scalar algorithm they replaced (tests/_chance_reference.py, the same series and continued
 fraction one value at a time) to 1e-9."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ import math
 
 import polars as pl
 import pytest
-from hypothesis import given, settings
+from kpi_advisor.language import chance
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kpi_advisor.language.chance import poisson_above, poisson_cdf, poisson_expr
@@ -26,9 +27,15 @@ def close(new, old):
     return new is not None and math.isclose(new, old, rel_tol=1e-9, abs_tol=1e-12)
 
 
-@settings(max_examples=150, deadline=None)
+@pytest.fixture(params=["numpy", "polars"])
+def backend(request, monkeypatch):
+    monkeypatch.setattr(chance, "_numpy", lambda rows: request.param == "numpy")
+    return request.param
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(st.one_of(st.none(), counts), st.one_of(st.none(), means)), min_size=1, max_size=30))
-def test_whole_column_matches_the_scalar_algorithm(rows):
+def test_whole_column_matches_the_scalar_algorithm(backend, rows):
     frame = pl.DataFrame({"k": [r[0] for r in rows], "mu": [r[1] for r in rows]}, schema={"k": pl.Float64, "mu": pl.Float64})
     got = frame.select(poisson_expr("below", pl.col("k"), pl.col("mu")).alias("below"),
                        poisson_expr("above", pl.col("k"), pl.col("mu")).alias("above"))
@@ -40,6 +47,13 @@ def test_whole_column_matches_the_scalar_algorithm(rows):
 
 
 @pytest.mark.parametrize("k, mu", [(0, 3.0), (8, 72.0), (60, 72.0), (19, 19.5), (20, 21.0), (100000, 100500), (3e5, 2.9e5)])
-def test_fixed_table(k, mu):
+def test_fixed_table(backend, k, mu):
     assert close(poisson_cdf(k, mu), old_cdf(k, mu))
     assert close(poisson_above(k, mu), old_above(k, mu))
+
+
+def test_a_long_column_uses_numpy_and_a_short_one_need_not_load_it(monkeypatch):
+    import types
+
+    monkeypatch.setattr(chance, "sys", types.SimpleNamespace(modules={}))  # as if numpy were not loaded
+    assert not chance._numpy(3) and chance._numpy(chance.NUMPY_FROM)
