@@ -120,7 +120,10 @@ class Advisor:
         rule_packs: Iterable[str | os.PathLike[str]] = (),
         allow_files: bool = True,
     ) -> None:
+        from .language.chance import prefer_arrays
         from .loading.catalog import get_catalog
+
+        prefer_arrays()  # evaluated again and again: chance tests on numpy's arrays, loaded once here
 
         self.plugin_files = tuple(Path(p).resolve() for p in plugins)
         self.rule_packs = tuple(Path(p).resolve() for p in rule_packs)

@@ -230,7 +230,20 @@ NUMPY_FROM = 2000
 
 
 def _numpy(rows: int) -> bool:
-    return "numpy" in sys.modules or rows >= NUMPY_FROM
+    return "numpy" in sys.modules or (rows >= NUMPY_FROM and _numpy_installed())
+
+
+def _numpy_installed() -> bool:
+    from importlib.util import find_spec
+
+    return find_spec("numpy") is not None
+
+
+def prefer_arrays() -> None:
+    """Load numpy now (where installed), so every later chance test runs on its arrays: for a
+    long-lived evaluator (``Advisor``, the service) the load is paid once, not per run."""
+    if _numpy_installed():
+        import numpy  # noqa: F401
 
 
 def _scalar(function, k, mu) -> float | None:
