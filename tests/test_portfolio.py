@@ -334,3 +334,20 @@ def test_a_json_config_can_ask_for_portfolio_benchmarks(shops, tmp_path):
     assert invoke("run", shops, "-o", out, "--format", "json", "-j", "1", "-q").exit_code == 0
     assert json.loads((out / "quillon_shop.json").read_text())["peers"]["comparisons"]
     assert "peers" not in json.loads((out / "corvid_home.json").read_text())
+
+
+def test_a_config_the_quick_look_misses_still_gets_its_benchmark(shops, tmp_path, monkeypatch):
+    # The quick text look only decides whether reports wait for every client; a config it misses
+    # (say, its portfolio: key written past the first megabyte) is written again with the benchmark.
+    import yaml
+    from kpi_advisor.commands import portfolio
+
+    config = shops / "quillon_shop.yaml"
+    data = yaml.safe_load(config.read_text())
+    data["portfolio"] = {"benchmark": True}
+    config.write_text(yaml.safe_dump(data), encoding="utf-8")
+    monkeypatch.setattr(portfolio, "_any_wants_peers", lambda configs: False)
+    out = tmp_path / "r"
+    assert invoke("run", shops, "-o", out, "--format", "json", "-j", "1", "-q").exit_code == 0
+    assert json.loads((out / "quillon_shop.json").read_text())["peers"]["comparisons"]
+    assert "peers" not in json.loads((out / "corvid_home.json").read_text())

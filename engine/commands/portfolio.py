@@ -334,14 +334,16 @@ def run_portfolio(paths: Iterable[str], output: str, options: RunOptions, *, job
         first = [(*call, None, None, False) for call in first]
     outcomes = _run_all(first, workers, lambda o: tick(o.name), adaptive=adaptive)
     used = workers if not adaptive or (outcomes and pool_pays(outcomes[0], len(outcomes) - 1, workers)) else 1
-    if any(o.report is not None and o.target is None for o in outcomes):
+    # A config the quick look missed (wants_peers is read from the loaded config) is written again.
+    pending = [o.report is not None and (o.target is None or o.wants_peers) for o in outcomes]
+    if any(pending):
         from ..evaluation.peers import compare
         from ..loading.catalog import get_catalog
 
         reports = [o.report for o in outcomes]
         peers = compare(reports, [o.wants_peers for o in outcomes], get_catalog(), [o.min_peers for o in outcomes])
         second = [(o.config, o.name, targets[o.name], options, every, o.report, peers[i], True)
-                  for i, o in enumerate(outcomes) if o.report is not None]
+                  for i, o in enumerate(outcomes) if pending[i]]
         written = {o.name: o for o in _run_all(second, workers, lambda o: None, adaptive=adaptive)}
         outcomes = [_merge(o, written.get(o.name)) for o in outcomes]
     _stop_forkserver()
@@ -386,7 +388,7 @@ def _any_wants_peers(configs: list[tuple[str, str]]) -> bool:
     import re
 
     # A YAML key at the start of a line, or a JSON key anywhere; a false match only costs the wait.
-    pattern = re.compile(r'(?:^|[\s{,])"?portfolio"?\s*:', re.MULTILINE)
+    pattern = re.compile(r'(?:^|[\s{,])["\']?portfolio["\']?\s*:', re.MULTILINE)
     for path, _ in configs:
         try:
             with open(path, encoding="utf-8", errors="replace") as handle:
