@@ -176,7 +176,7 @@ def run_pipeline(prepared: Prepared, data: Any = None, *, lang: str = "en", prog
         return metric_name(name, Translator(lang))
 
     with use_locale(lang):
-        findings = roll_up(outcome.findings, tables, titles, describe, questions, label)
+        findings = roll_up(outcome.findings, tables, titles, describe, questions, label, prepared.catalog)
     by_rule: dict[str, int] = {}
     by_severity: dict[str, int] = {}
     for finding in findings:

@@ -284,3 +284,15 @@ def test_a_paired_ratio_s_evidence_shows_the_paired_counts_it_was_computed_from(
     assert leak.evidence["sessions"] == 2750 and leak.evidence["bounces"] == 2250
     assert leak.evidence["bounce_rate"] == pytest.approx(leak.evidence["bounces"] / leak.evidence["sessions"])
     assert "of 2,750 visits bounce" in leak.message
+
+
+def test_a_rolled_up_finding_shows_the_paired_counts_of_its_ratio_too():
+    # Four campaigns leak; one day of c0 lacks bounces: the channel's roll-up shows the visits
+    # that carry a bounce count beside its bounce rate, as a campaign's own finding does.
+    rows = [{"date": f"2026-07-0{day}", "channel": "facebook", "campaign": f"c{c}", "impressions": 20000, "clicks": 600,
+             "sessions": 550, "bounces": 470} for c in range(4) for day in range(1, 4)]
+    del rows[0]["bounces"]
+    leak = next(f for f in run(rows).findings if f.rule == "landing-page-leak")
+    assert leak.members and "campaign" not in leak.scope  # rolled up onto the channel
+    assert leak.evidence["sessions"] == 11 * 550 and leak.evidence["bounces"] == 11 * 470
+    assert leak.evidence["bounce_rate"] == pytest.approx(leak.evidence["bounces"] / leak.evidence["sessions"])

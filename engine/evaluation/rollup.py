@@ -9,6 +9,7 @@ campaign, and campaigns into their channel or account where most of those fire t
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -17,7 +18,10 @@ from ..i18n.formatting import current_locale
 from ..i18n.messages import Translator
 from ..models.definitions import SEVERITIES
 from ..models.report import Finding, Impact, significant
-from .tables import MetricTable
+from .tables import MetricTable, pairing
+
+if TYPE_CHECKING:
+    from ..loading.catalog import Catalog
 
 # A parent speaks for its children when at least this share of them fired, and at least ROLLUP_MIN.
 ROLLUP_SHARE = 0.5
@@ -27,7 +31,7 @@ WORST_NAMED = 3
 
 def roll_up(findings: list[Finding], tables: Mapping[str, MetricTable | None], titles: Mapping[str, str],
             describe: Callable[[str, float], str], questions: Mapping[str, frozenset[str]] | None = None,
-            label: Callable[[str], str | None] | None = None) -> list[Finding]:
+            label: Callable[[str], str | None] | None = None, catalog: "Catalog | None" = None) -> list[Finding]:
     """Findings with those that most children share said once on the parent, and those judged on
     figures a data question doubts folded into that question. The words the roll-up adds are in
     the language of the current locale (``use_locale``), like the rule messages it wraps.
@@ -35,10 +39,11 @@ def roll_up(findings: list[Finding], tables: Mapping[str, MetricTable | None], t
     :param titles: rule id -> its title in the report's language, which a roll-up's message leads with.
     :param describe: (metric or let name, value) -> the value as the report writes it, with its unit.
     :param label: metric id -> its name in the report's language, None for a name it does not know.
+    :param catalog: where given, a parent's paired ratios show the paired counts they come from.
     """
     tr = Translator(current_locale())
     label = label or (lambda name: None)
-    findings = _climb(findings, tables, titles, describe, label, tr)
+    findings = _climb(findings, tables, titles, describe, label, tr, catalog)
     if questions:
         findings = _fold_into_questions(findings, questions, tr)
     rank = {s: i for i, s in enumerate(SEVERITIES)}
@@ -73,7 +78,7 @@ def _fold_into_questions(findings: list[Finding], questions: Mapping[str, frozen
 
 
 def _climb(findings: list[Finding], tables: Mapping[str, MetricTable | None], titles: Mapping[str, str],
-           describe: Callable[[str, float], str], label: Callable[[str], str | None], tr: Translator) -> list[Finding]:
+           describe: Callable[[str, float], str], label: Callable[[str], str | None], tr: Translator, catalog: "Catalog | None" = None) -> list[Finding]:
     by_dims = {table.dims: table for table in tables.values() if table is not None}
     counts: dict[tuple[str, ...], dict[tuple, int]] = {}
     changed = True
@@ -96,7 +101,7 @@ def _climb(findings: list[Finding], tables: Mapping[str, MetricTable | None], ti
             total = counts[dims].get(parent, len(members))
             if len(members) / total < ROLLUP_SHARE:
                 continue
-            parent_finding = _parent(members, dims, above, parent, total, by_dims[above], titles.get(rule, rule), describe, label, tr)
+            parent_finding = _parent(members, dims, above, parent, total, by_dims[above], titles.get(rule, rule), describe, label, tr, catalog)
             for member in members:
                 rolled[id(member)] = parent_finding
             changed = True
@@ -130,7 +135,8 @@ def _children(table: MetricTable, parents_dims: tuple[str, ...]) -> dict[tuple, 
 
 
 def _parent(members: list[Finding], dims: tuple[str, ...], above: tuple[str, ...], parent: tuple, total: int, table: MetricTable,
-            title: str, describe: Callable[[str, float], str], label: Callable[[str], str | None], tr: Translator) -> Finding:
+            title: str, describe: Callable[[str, float], str], label: Callable[[str], str | None], tr: Translator,
+            catalog: "Catalog | None" = None) -> Finding:
     scope = dict(zip(above, parent))
     own = dims[len(above):]  # what tells the children apart: the ad, or the ad set and ad
     one, many = _child_words(own, tr)
@@ -138,6 +144,10 @@ def _parent(members: list[Finding], dims: tuple[str, ...], above: tuple[str, ...
     worst = sorted(members, key=_severity_of_member, reverse=True)
     row = _row(table, scope)
     evidence = {name: significant(row.get(name)) for name in first.evidence if name in row}
+    if catalog is not None and table.dataset is not None:
+        # As a rule's own finding does: a paired ratio beside the counts it was computed from.
+        for counts in pairing(table.dataset, catalog).counts_in(list(first.evidence), row).values():
+            evidence.update({count: significant(value) for count, value in counts.items() if count in evidence})
     evidence["members_fired"] = float(len(members))
     evidence["members_total"] = float(total)
     named = "; ".join(

@@ -444,14 +444,7 @@ class _LevelRun:
         plain sum stands beside it. Only where this data pairs the ratio (docs/reports.md)."""
         if self.table.dataset is None:
             return {}
-        paired = pairing(self.table.dataset, self.catalog)
-        out: dict[str, dict[str, float | None]] = {}
-        for name in [*plan.spec.evidence, *sorted(plan.fields)]:
-            index = paired.metrics.get(name)
-            if index is None or name in out or not all(column in row for column in paired.reads(index).values()):
-                continue
-            out[name] = {count: row[column] for count, column in paired.reads(index).items()}
-        return out
+        return pairing(self.table.dataset, self.catalog).counts_in([*plan.spec.evidence, *sorted(plan.fields)], row)
 
     def _finding(self, plan: _Plan, row: dict, scope: dict[str, str]) -> Finding:
         rule = plan.spec.rule

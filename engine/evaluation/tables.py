@@ -193,6 +193,17 @@ class Pairing:
         cells = self.cells(dataset, keys) if cells is None else cells
         return cells.group_by(keys).agg(self.aggregations()) if keys else cells.select(self.aggregations())
 
+    def counts_in(self, names, row: Mapping[str, object]) -> dict[str, dict[str, object]]:
+        """Paired ratio among ``names`` -> the paired counts it was computed from in ``row`` (a scope's
+        metric-table row), so evidence shows those and not the plain sums beside the ratio."""
+        out: dict[str, dict[str, object]] = {}
+        for name in names:
+            index = self.metrics.get(name)
+            if index is None or name in out or not all(column in row for column in self.reads(index).values()):
+                continue
+            out[name] = {count: row[column] for count, column in self.reads(index).items()}
+        return out
+
     def names(self, metric_id: str) -> dict[str, pl.Expr]:
         """The paired columns a metric's formula reads instead of the plain sums."""
         index = self.metrics.get(metric_id)
