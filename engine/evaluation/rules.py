@@ -357,6 +357,7 @@ class _LevelRun:
             missing = [m for m in self.table.available if m not in periods.frame.columns]
             # A part period at either end of a scope's daily rows is no period to compare.
             source = whole_periods(periods, period).with_columns([pl.lit(None, dtype=pl.Float64).alias(m) for m in missing])
+            source = source.with_columns([value.alias(name) for name, value in collector.inputs])
             aggregations = [aggregation.alias(name) for name, aggregation in collector.aggregations]
             aggregations += [pl.col(PERIOD_COLUMN).min().alias(f"__from_{period}"), pl.col(PERIOD_COLUMN).max().alias(f"__to_{period}")]
             if dims:

@@ -98,14 +98,29 @@ class TrendCollector:
     """Trend calls met while compiling one level's rules for one period."""
 
     period: str
+    # Each value a trend reads, worked out per period row before the group-by: the aggregations
+    # then read plain columns (a value the data lacks is a null literal, and polars 1.25, our
+    # floor, panics on a constant inside a group's aggregation), and a value read by several
+    # trend functions is worked out once.
+    inputs: list[tuple[str, pl.Expr]] = field(default_factory=list)
     aggregations: list[tuple[str, pl.Expr]] = field(default_factory=list)
 
     def add(self, kind: str, value: pl.Expr) -> pl.Expr:
-        return self.add_aggregation(trend_aggregation(kind, value))
+        return self.add_aggregation(trend_aggregation(kind, self._input(value)))
 
     def window(self, compare: str, successes: pl.Expr, trials: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr]:
         """Early and late successes and trials of a rate_ratio chance test, as columns."""
-        return tuple(self.add_aggregation(a) for a in rate_windows(compare, successes, trials))  # type: ignore[return-value]
+        windows = rate_windows(compare, self._input(successes), self._input(trials))
+        return tuple(self.add_aggregation(a) for a in windows)  # type: ignore[return-value]
+
+    def _input(self, value: pl.Expr) -> pl.Expr:
+        value = _number(value)
+        for name, seen in self.inputs:
+            if seen.meta.eq(value):
+                return pl.col(name)
+        name = f"__trend_{self.period}_in_{len(self.inputs)}"
+        self.inputs.append((name, value))
+        return pl.col(name)
 
     def add_aggregation(self, aggregation: pl.Expr) -> pl.Expr:
         for name, seen in self.aggregations:
