@@ -80,6 +80,7 @@ def _fold_into_questions(findings: list[Finding], questions: Mapping[str, frozen
 def _climb(findings: list[Finding], tables: Mapping[str, MetricTable | None], titles: Mapping[str, str],
            describe: Callable[[str, float], str], label: Callable[[str], str | None], tr: Translator, catalog: "Catalog | None" = None) -> list[Finding]:
     by_dims = {table.dims: table for table in tables.values() if table is not None}
+    rows = {dims: _Rows(table) for dims, table in by_dims.items()}
     counts: dict[tuple[str, ...], dict[tuple, int]] = {}
     changed = True
     while changed:
@@ -101,7 +102,7 @@ def _climb(findings: list[Finding], tables: Mapping[str, MetricTable | None], ti
             total = counts[dims].get(parent, len(members))
             if len(members) / total < ROLLUP_SHARE:
                 continue
-            parent_finding = _parent(members, dims, above, parent, total, by_dims[above], titles.get(rule, rule), describe, label, tr, catalog)
+            parent_finding = _parent(members, dims, above, parent, total, rows[above], titles.get(rule, rule), describe, label, tr, catalog)
             for member in members:
                 rolled[id(member)] = parent_finding
             changed = True
@@ -134,7 +135,7 @@ def _children(table: MetricTable, parents_dims: tuple[str, ...]) -> dict[tuple, 
     return {tuple(None if v is None else str(v) for v in row[:-1]): row[-1] for row in frame.iter_rows()}
 
 
-def _parent(members: list[Finding], dims: tuple[str, ...], above: tuple[str, ...], parent: tuple, total: int, table: MetricTable,
+def _parent(members: list[Finding], dims: tuple[str, ...], above: tuple[str, ...], parent: tuple, total: int, rows: _Rows,
             title: str, describe: Callable[[str, float], str], label: Callable[[str], str | None], tr: Translator,
             catalog: "Catalog | None" = None) -> Finding:
     scope = dict(zip(above, parent))
@@ -142,11 +143,11 @@ def _parent(members: list[Finding], dims: tuple[str, ...], above: tuple[str, ...
     one, many = _child_words(own, tr)
     first = members[0]
     worst = sorted(members, key=_severity_of_member, reverse=True)
-    row = _row(table, scope)
+    row = rows.row(scope)
     evidence = {name: significant(row.get(name)) for name in first.evidence if name in row}
-    if catalog is not None and table.dataset is not None:
+    if catalog is not None and rows.table.dataset is not None:
         # As a rule's own finding does: a paired ratio beside the counts it was computed from.
-        for counts in pairing(table.dataset, catalog).counts_in(list(first.evidence), row).values():
+        for counts in pairing(rows.table.dataset, catalog).counts_in(list(first.evidence), row).values():
             evidence.update({count: significant(value) for count, value in counts.items() if count in evidence})
     evidence["members_fired"] = float(len(members))
     evidence["members_total"] = float(total)
@@ -235,10 +236,24 @@ def _summed(members: list[Finding], children: str, tr: Translator) -> Impact | N
                   money=round(sum(valued), 2) if valued else None, basis=basis)
 
 
-def _row(table: MetricTable, scope: dict[str, str]) -> dict:
-    if not table.dims:
-        return table.frame.row(0, named=True) if table.frame.height else {}
-    frame = table.frame
-    for dim, value in scope.items():
-        frame = frame.filter(pl.col(dim).cast(pl.String) == value)
-    return frame.row(0, named=True) if frame.height else {}
+class _Rows:
+    """A metric table's rows by scope, indexed once: a roll-up reads its parent's row, and an
+    agency's account has thousands of parents (a filter of the whole table per parent was a
+    quarter of a 1M-row run)."""
+
+    def __init__(self, table: MetricTable) -> None:
+        self.table = table
+        self._index: dict[tuple, int] | None = None
+
+    def row(self, scope: dict[str, str]) -> dict:
+        frame = self.table.frame
+        if not self.table.dims:
+            return frame.row(0, named=True) if frame.height else {}
+        if self._index is None:
+            keys = frame.select(pl.col(d).cast(pl.String) for d in self.table.dims).to_dict(as_series=False)
+            # The first row of a scope, as the filter took it.
+            self._index = {}
+            for at, key in enumerate(zip(*keys.values())):
+                self._index.setdefault(key, at)
+        at = self._index.get(tuple(scope.get(d) for d in self.table.dims))
+        return frame.row(at, named=True) if at is not None else {}

@@ -139,7 +139,7 @@ def _item_id(item: Any, key: str = "id") -> str:
 def _plugin_pack(path: Path, plugin: str) -> RulePack:
     """A rule pack a plugin names by path; a file it cannot provide names the plugin."""
     try:
-        return load_rule_pack(path)
+        return load_rule_pack(path, cached=True)
     except ConfigError as exc:
         if path.is_file():
             raise  # the pack's own problems already name its file and line
@@ -249,7 +249,7 @@ def build_catalog(pm: pluggy.PluginManager) -> Catalog:
     for plugin, items in _call_each(pm, "kpi_advisor_profiles"):
         for item in items:
             path = _as_path(item)
-            profile = read_profile(item, f"plugin '{plugin}': profile '{_item_id(item)}'", profiles)
+            profile = read_profile(item, f"plugin '{plugin}': profile '{_item_id(item)}'", profiles, cached=True)
             origin = str(path) if path else plugin
             # A consultant's plugin may replace or adjust a shipped model on purpose; list models says so.
             if profile.id in profiles:

@@ -38,7 +38,7 @@ def extend(parent: ProfileDef, patch: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def read_profile(item: Any, where: str, known: Mapping[str, ProfileDef]) -> ProfileDef:
+def read_profile(item: Any, where: str, known: Mapping[str, ProfileDef], *, cached: bool = False) -> ProfileDef:
     """One profile from a path, a mapping or a ProfileDef; ``extends`` resolved against ``known``.
 
     Problems name the file and line (files) or the plugin and field (mappings).
@@ -49,7 +49,7 @@ def read_profile(item: Any, where: str, known: Mapping[str, ProfileDef]) -> Prof
         item = item.model_dump(exclude_unset=True)
     doc: Document | None = None
     if isinstance(item, (str, Path)):
-        doc = load_yaml_file(Path(item))
+        doc = load_yaml_file(Path(item), cached=cached)
         data = doc.data
         if not isinstance(data, dict):
             raise ConfigError(doc.problem((), f"expected a mapping describing one business model, got {type(data).__name__}"))

@@ -14,10 +14,10 @@ from .validation import validate_document
 from .yamlsafe import Document, load_yaml_file
 
 
-def load_rule_pack(source: Path | Document) -> RulePack:
+def load_rule_pack(source: Path | Document, *, cached: bool = False) -> RulePack:
     """Read and validate one rule pack (a file, or a document already read, e.g. from stdin);
-    problems name file:line."""
-    doc = source if isinstance(source, Document) else load_yaml_file(source)
+    problems name file:line. ``cached``: a file the catalogue is built from (:mod:`.yamlcache`)."""
+    doc = source if isinstance(source, Document) else load_yaml_file(source, cached=cached)
     return validate_document(doc, RulePack, "a mapping with 'pack' and 'rules'")
 
 

@@ -515,9 +515,13 @@ def _too_large(size: int | str, limits: YamlLimits, file: str) -> ConfigError:
 
 
 def load_yaml_file(
-    path: str | os.PathLike, *, limits: YamlLimits | None = None, display: str | None = None
+    path: str | os.PathLike, *, limits: YamlLimits | None = None, display: str | None = None, cached: bool = False
 ) -> Document:
-    """Load one YAML/JSON file; ``limits`` default to those in force (:mod:`kpi_advisor.limits`)."""
+    """Load one YAML/JSON file; ``limits`` default to those in force (:mod:`kpi_advisor.limits`).
+
+    :param cached: reuse the parse of a file with the same bytes (:mod:`.yamlcache`); for the
+        shipped and plugin files the catalogue is built from, read on every run.
+    """
     name = display if display is not None else os.fsdecode(path)
     limits = limits or _current_limits()
     try:
@@ -531,7 +535,17 @@ def load_yaml_file(
         raise ConfigError(Problem(f"cannot read file: {exc.strerror or exc}", name)) from None
     if len(raw) > limits.max_bytes:
         raise _too_large(f"more than {limits.max_bytes}", limits, name)
-    return _load(raw, name, limits)
+    if not cached:
+        return _load(raw, name, limits)
+    from . import yamlcache
+
+    key = yamlcache.cache_key(raw, limits)
+    hit = yamlcache.read(key)
+    if hit is not None:
+        return Document(data=hit[0], file=name, lines=hit[1])
+    doc = _load(raw, name, limits)
+    yamlcache.write(key, doc.data, doc.lines)
+    return doc
 
 
 def load_yaml_text(text: str | bytes, *, file: str = "<string>", limits: YamlLimits | None = None) -> Document:
