@@ -264,6 +264,30 @@ def test_better_peers_far_above_today_are_held_to_one_step():
     assert "obere Quartil 17,5\xa0% der 6 Kampagnen" in basis and "one step from today" not in basis
 
 
+def test_siblings_that_all_fail_alike_value_none_of_them_at_the_whole_gap():
+    # Six campaigns qualify 9.6% to 10.4% of 1,000 leads, all far under the 20% limit. None of them
+    # gets the whole gap while the others get the small one: whichever is at or beyond the siblings'
+    # upper quartile has no better peer to show more is reachable, so no money is claimed for it.
+    rates = [0.096, 0.098, 0.099, 0.101, 0.102, 0.104]
+    report = run(_leads(rates, [1000] * 6), economics={"customer_value": 100})
+    (rolled,) = [f for f in report.findings if f.rule == "unqualified-leads"]  # 6 of 6 campaigns: said once
+    fired = {m["scope"]["campaign"]: m for m in rolled.members}
+    assert set(fired) == {f"c{i}" for i in range(6)}  # the rule still fired on each
+    import polars as pl
+
+    upper = pl.Series([m["evidence"]["qualified_lead_rate"] for m in fired.values()]).quantile(0.75, interpolation="linear")
+    valued = 0
+    for name, member in fired.items():
+        rate = member["evidence"]["qualified_lead_rate"]
+        if rate >= upper:
+            assert "impact" not in member, name
+        else:
+            assert member["impact"]["value"] == pytest.approx(1000 * (upper - rate), abs=0.01), name
+            valued += 1
+    assert valued >= 3 and "upper quartile" in rolled.impact.basis
+    assert rolled.impact.value < 20  # the gaps to the quartile (13), not 6 x 100 to the limit
+
+
 def test_economics_and_the_scope_s_own_history_keep_their_threshold():
     from kpi_advisor.evaluation.attainable import targets
     from kpi_advisor.loading.catalog import get_catalog

@@ -168,3 +168,12 @@ def test_zero_counts_below_the_top_stay_in_the_funnel():
     assert [(s.metric, s.value) for s in steps] == [("impressions", 1000), ("clicks", 10), ("sessions", 8), ("sessions_without_bounce", 0), ("purchases", 0)]
     assert steps[-1].conversion is None  # nothing to convert from
     assert funnel_steps({"impressions": 0, "clicks": 5})[0].metric == "clicks"
+
+
+def test_visits_without_bounce_follow_the_paired_bounce_rate():
+    # 5,452 sessions, of which 5,420 carry a bounce count (4,336 bounces: a paired rate of 80%):
+    # the step's share is the rate the findings quote, not 4,336 of all 5,452 sessions.
+    steps = funnel_steps({"impressions": 90000, "clicks": 6000, "sessions": 5452, "bounces": 4336, "bounce_rate": 4336 / 5420, "purchases": 20})
+    stayed = next(s for s in steps if s.metric == "sessions_without_bounce")
+    assert stayed.conversion == pytest.approx(1 - 4336 / 5420)
+    assert stayed.value == pytest.approx(5452 * (1 - 4336 / 5420))

@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from kpi_advisor import Advisor, evaluate
-from kpi_advisor.evaluation.rules import _ratio_interval
+from kpi_advisor.evaluation.rules import _ratio_interval, _z
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import trend_chance  # noqa: E402
@@ -22,7 +22,7 @@ CONFIG = {"client": "t", "business_model": "dtc_ecommerce", "currency": "USD", "
 
 def _interval(k1, e1, k2, e2, confidence=0.95):
     frame = pl.DataFrame({"k1": [float(k1)], "e1": [float(e1)], "k2": [float(k2)], "e2": [float(e2)]})
-    low, high = _ratio_interval(pl.col("k1"), pl.col("e1"), pl.col("k2"), pl.col("e2"), confidence)
+    low, high = _ratio_interval(pl.col("k1"), pl.col("e1"), pl.col("k2"), pl.col("e2"), _z(confidence))
     return frame.select(low.alias("low"), high.alias("high")).row(0)
 
 
@@ -97,3 +97,27 @@ def test_no_trend_accounts_rarely_fire_and_real_changes_are_seen():
     assert by_account["rising-cost-per-acquisition"] >= 3
     by_account, _ = trend_chance.measure(4, seed=5, scenario="sudden_drop")
     assert by_account["sudden-drop"] >= 3
+
+
+def test_trend_tests_hold_their_confidence_for_the_account_as_a_whole():
+    # One campaign whose orders fall from 2 to 1.4 a day on the same spend (60 orders in June, 85
+    # in August and September where 122 were expected): at 95% alone it is a trend. Tested with 29 steady campaigns of the same account, each test runs
+    # at 1 - 5% / 30, and the same rise is within what 30 campaigns show by chance; in an account
+    # of its own it is a trend again. Months of daily rows, June to September.
+    start = dt.date(2026, 6, 1)
+
+    def campaign(name, account, rising):
+        rows = _daily(122, start, lambda i, d: (1.4 if d.month >= 8 else 2.0) if rising else 2.0)
+        return [{**row, "campaign": name, "account": account} for row in rows]
+
+    alone = campaign("c00", "shop-a", True)
+    found = [f for f in evaluate(CONFIG, data=alone).findings if f.rule == "rising-cost-per-acquisition"]
+    assert found and found[0].significance.tested == 1 and found[0].significance.confidence == 0.95
+
+    crowded = alone + [row for i in range(1, 30) for row in campaign(f"c{i:02}", "shop-a", False)]
+    report = evaluate(CONFIG, data=crowded)
+    assert "rising-cost-per-acquisition" not in {f.rule for f in report.findings}
+
+    apart = alone + [row for i in range(1, 30) for row in campaign(f"c{i:02}", "shop-b", False)]
+    found = [f for f in evaluate(CONFIG, data=apart).findings if f.rule == "rising-cost-per-acquisition"]
+    assert [f.scope["account"] for f in found] == ["shop-a"] and found[0].significance.tested == 1

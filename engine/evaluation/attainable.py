@@ -8,8 +8,10 @@ against the nearer of
 - the threshold, and
 - the account's own better peers: the best quartile of the scope's siblings (campaigns of the
   same channel and account, segments of the same channel), the upper quartile where higher is
-  better and the lower where lower is better, when at least ``MIN_PEERS`` siblings have a value
-  and that quartile is better than the scope;
+  better and the lower where lower is better, when at least ``MIN_PEERS`` siblings have a value.
+  A scope already at or beyond that quartile has no better peers to show a gain is reachable: its
+  target is today's value, so no money is claimed for it (where its siblings all fail alike, the
+  best of them is not valued at the whole gap while the others are valued at the small one);
 
 either way at most ``MAX_STEP`` times (or a ``MAX_STEP``-th of) today's value: never a many-fold
 jump. All of it is polars window expressions over the level's frame: no loop per row.
@@ -30,7 +32,7 @@ from .economics import ECONOMIC_PARAMS
 MIN_PEERS = 4  # siblings with a value, the scope included: fewer make no quartile
 MAX_STEP = 2.0  # a target at most twice (or half) today's value
 # How the target was found, in the ``how`` column.
-THRESHOLD, PEERS, THRESHOLD_NEARER, CAPPED, PEERS_CAPPED = 0, 1, 2, 3, 4
+THRESHOLD, PEERS, THRESHOLD_NEARER, CAPPED, PEERS_CAPPED, AT_PEERS = 0, 1, 2, 3, 4, 5
 
 
 def targets(spec: RuleSpec) -> list[tuple[str, str]]:
@@ -79,8 +81,9 @@ def attainable_target(current: pl.Expr | float, threshold: pl.Expr | float, peer
     quartile and their count (row by row: no window, so these may all be columns)."""
     current, threshold = _floats(current, threshold)
     raise_it = current < threshold
-    enough = (count >= MIN_PEERS) & pl.when(raise_it).then(peer > current).otherwise(peer < current)
-    enough = enough.fill_null(False)
+    peered = (count >= MIN_PEERS).fill_null(False)
+    enough = (peered & pl.when(raise_it).then(peer > current).otherwise(peer < current)).fill_null(False)
+    at_peers = peered & ~enough  # already as good as the siblings' better quartile
     nearer = pl.when(raise_it).then(pl.min_horizontal(threshold, peer)).otherwise(pl.max_horizontal(threshold, peer))
     capped = pl.when(raise_it).then(pl.min_horizontal(threshold, current * MAX_STEP)).otherwise(
         pl.max_horizontal(threshold, current / MAX_STEP))
@@ -89,8 +92,9 @@ def attainable_target(current: pl.Expr | float, threshold: pl.Expr | float, peer
     step = pl.when(current <= 0).then(nearer).when(raise_it).then(pl.min_horizontal(nearer, current * MAX_STEP)).otherwise(
         pl.max_horizontal(nearer, current / MAX_STEP))
     gap = (current != threshold).fill_null(False)
-    target = pl.when(~gap).then(threshold).when(enough).then(step).otherwise(capped)
+    target = pl.when(~gap).then(threshold).when(enough).then(step).when(at_peers).then(current).otherwise(capped)
     how = (pl.when(~gap).then(pl.lit(THRESHOLD))
+           .when(at_peers).then(pl.lit(AT_PEERS))
            .when(enough & (step != nearer)).then(pl.lit(PEERS_CAPPED))
            .when(enough & (nearer != threshold)).then(pl.lit(PEERS))
            .when(enough).then(pl.lit(THRESHOLD_NEARER))

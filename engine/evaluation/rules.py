@@ -170,6 +170,7 @@ def _base_names(table: MetricTable, catalog: Catalog) -> dict[str, Any]:
 
 # Queries per level: benchmark figures, values and counts, chance intervals, fire and impact.
 STAGES = 4
+INTERVAL_STAGE = 2  # before it, trend tests learn how many scopes they are tested with
 
 # Compiled levels of recent runs (a server or a batch evaluates the same rules again and again).
 _COMPILED: dict[tuple, tuple[tuple, tuple]] = {}
@@ -205,16 +206,20 @@ class _LevelRun:
     def findings(self) -> list[Finding]:
         stages, plans, collectors = self._compiled()
         frame = self._with_trends(self.table.frame, collectors)
-        for columns in stages:  # a fixed number of stages (STAGES), however many rules
+        for stage, columns in enumerate(stages):  # a fixed number of stages (STAGES), however many rules
+            if stage == INTERVAL_STAGE:
+                frame = self._with_family_z(frame, plans)
             if columns:
                 frame = frame.with_columns(columns)
         fired = frame.filter(pl.any_horizontal([plan.column("fire") for plan in plans]))
+        # Each rule's rows read the table's own columns and that rule's, not the other rules'
+        # (with the whole pack, ~15 columns a rule: most of a row).
+        shared = [c for c in fired.columns if not c.startswith(("__r", "__trend_"))]
         out = []
-        for row in fired.iter_rows(named=True):
-            scope = scope_of(row, self.table.dims)
-            for plan in plans:
-                if row[plan.column("fire")]:
-                    out.append(self._finding(plan, row, scope))
+        for plan in plans:
+            own = [c for c in fired.columns if c.startswith(plan.column(""))]
+            for row in fired.filter(pl.col(plan.column("fire"))).select(shared + own).iter_rows(named=True):
+                out.append(self._finding(plan, row, scope_of(row, self.table.dims)))
         return out
 
     def _compiled(self) -> tuple[tuple[list[pl.Expr], ...], list[_Plan], dict[str, TrendCollector]]:
@@ -296,7 +301,8 @@ class _LevelRun:
                 bound = expr.compile_expr(spec.chance[2], names, functions=functions).cast(pl.Float64)
                 columns += [(window[0] + window[2]).alias(plan.column("ci_n")), window[2].alias(plan.column("ci_k")), bound.alias(plan.column("ci_bound"))]
                 columns += [value.alias(plan.column(f"ci_{name}")) for name, value in zip(("k1", "e1", "k2", "e2"), window)]
-                low, high = _ratio_interval(*(pl.col(plan.column(f"ci_{name}")) for name in ("k1", "e1", "k2", "e2")), values["confidence"])
+                z = pl.col(plan.column("ci_z")) if _family_tested(spec) else _z(values["confidence"])
+                low, high = _ratio_interval(*(pl.col(plan.column(f"ci_{name}")) for name in ("k1", "e1", "k2", "e2")), z)
                 intervals += [low.alias(plan.column("ci_low")), high.alias(plan.column("ci_high"))]
                 low, high, bound = (pl.col(plan.column(f"ci_{name}")) for name in ("low", "high", "bound"))
                 beyond = high.fill_null(float("inf")) < bound if rule.chance.below is not None else low > bound
@@ -335,6 +341,37 @@ class _LevelRun:
             columns += [names[name].cast(pl.Float64).alias(plan.column(name)) for name in rule.let]
         return (figures, columns, intervals, fires), plans, collectors
 
+    def _with_family_z(self, frame: pl.DataFrame, plans: list[_Plan]) -> pl.DataFrame:
+        """The z of each trend test, raised for the number of scopes tested together (Bonferroni).
+
+        A trend rule tests every campaign (or ad) of an account at once: at 95% each, one in
+        twenty steady campaigns would show a "trend" by chance. The family is the scopes of this
+        level in the same account (all of them where the data names no accounts) whose two
+        windows both have data; each test runs at 1 - (1 - confidence) / family, so the rule's
+        confidence holds for the account's report as a whole. Per account, so a portfolio run,
+        Spark by account and a single run give the same findings for the same rows."""
+        family = [plan for plan in plans if _family_tested(plan.spec)]
+        if not family:
+            return frame
+        by = ["account"] if "account" in self.table.dims else []
+        testable = [((pl.col(plan.column("ci_e1")) > 0) & (pl.col(plan.column("ci_e2")) > 0) & (pl.col(plan.column("ci_n")) > 0))
+                    .fill_null(False).sum().cast(pl.Float64).alias(plan.column("ci_tested")) for plan in family]
+        if by:
+            frame = frame.join(frame.group_by(by).agg(testable), on=by, how="left", nulls_equal=True)
+        else:
+            frame = frame.with_columns(pl.lit(value, dtype=pl.Float64).alias(name) for name, value in frame.select(testable).row(0, named=True).items())
+        columns = []
+        for plan in family:
+            alpha = 1 - plan.values["confidence"]
+            tested = pl.col(plan.column("ci_tested")).clip(lower_bound=1)
+            sizes = frame.get_column(plan.column("ci_tested")).unique().drop_nulls().to_list()
+            z = {size: NormalDist().inv_cdf(1 - alpha / (2 * max(size, 1.0))) for size in sizes}
+            columns += [
+                tested.replace_strict(z, default=NormalDist().inv_cdf(1 - alpha / 2), return_dtype=pl.Float64).alias(plan.column("ci_z")),
+                (1 - alpha / tested).alias(plan.column("ci_confidence")),
+            ]
+        return frame.with_columns(columns)
+
     def _paired(self, spec: RuleSpec) -> dict[str, pl.Expr]:
         """The paired counts a chance test reads, where its counts form a paired set here: the
         interval of a bounce rate is on the visits that carry bounces, like the rate itself."""
@@ -370,6 +407,8 @@ class _LevelRun:
     # --- rendering the rows that fired -------------------------------------------------
 
     def _value(self, plan: _Plan, row: dict, name: str) -> float | None:
+        if name == "confidence" and plan.column("ci_confidence") in row:
+            return row[plan.column("ci_confidence")]  # raised for the scopes tested together
         if name in plan.values:
             return plan.values[name]
         if name in plan.spec.rule.benchmarks or name in plan.spec.rule.let:
@@ -420,9 +459,11 @@ class _LevelRun:
         cell = lambda name: significant(row.get(plan.column(name))) or 0.0  # noqa: E731
         if chance.test == "rate_ratio":
             high = row.get(plan.column("ci_high"))
+            tested = row.get(plan.column("ci_tested"))
             return Significance(
                 test="rate-ratio",
-                confidence=plan.values["confidence"],
+                confidence=significant(self._value(plan, row, "confidence")),
+                tested=tested,
                 interval=[cell("ci_low"), significant(high) if high is not None else None],
                 n=cell("ci_n"),
                 successes=cell("ci_k"),
@@ -656,7 +697,7 @@ def _times(value: float | None) -> str:
     return "x" + format_value(value, "number")
 
 
-def _wilson(successes: pl.Expr, trials: pl.Expr, z: float) -> tuple[pl.Expr, pl.Expr]:
+def _wilson(successes: pl.Expr, trials: pl.Expr, z: pl.Expr | float) -> tuple[pl.Expr, pl.Expr]:
     """The Wilson score interval of the share successes / trials."""
     rate = successes / trials
     centre = (rate + z * z / (2 * trials)) / (1 + z * z / trials)
@@ -689,14 +730,23 @@ def _sibling_window(successes: pl.Expr, trials: pl.Expr, peers: PeerContext, con
     return window, pl.when(usable).then(best)
 
 
-def _ratio_interval(k1: pl.Expr, e1: pl.Expr, k2: pl.Expr, e2: pl.Expr, confidence: float) -> tuple[pl.Expr, pl.Expr]:
+def _family_tested(spec: RuleSpec) -> bool:
+    """A rule comparing each scope with its own past: every scope of the level is one more test."""
+    chance = spec.rule.chance
+    return spec.chance is not None and chance.test == "rate_ratio" and chance.compare in ("trend", "latest")
+
+
+def _z(confidence: float) -> float:
+    return NormalDist().inv_cdf(1 - (1 - confidence) / 2)
+
+
+def _ratio_interval(k1: pl.Expr, e1: pl.Expr, k2: pl.Expr, e2: pl.Expr, z: pl.Expr | float) -> tuple[pl.Expr, pl.Expr]:
     """The confidence interval of the ratio of two Poisson rates, (k2 / e2) / (k1 / e1), with
     both counts measured (neither period is taken as exact).
 
     Given k1 + k2 events, k2 is binomial with p = r e2 / (e1 + r e2) where r is the rate ratio;
     the Wilson interval of p maps to r = p / (1 - p) * e1 / e2. No upper end (null) where p's
-    upper end is 1 (no early event)."""
-    z = NormalDist().inv_cdf(1 - (1 - confidence) / 2)
+    upper end is 1 (no early event). ``z``: the normal quantile of the confidence, or its column."""
     low, high = _wilson(k2, k1 + k2, z)
     scale = e1 / e2
     usable = (k1 + k2 > 0) & (e1 > 0) & (e2 > 0)

@@ -96,6 +96,9 @@ class Significance(_Optional):
     n: float = Field(description="the trials (or exposure) the rate is measured on; for rate-ratio the two counts together")
     successes: float
     bound: float = Field(description="the threshold the whole interval lies beyond")
+    tested: float | None = Field(default=None, exclude_if=_unset, description="trend tests: the scopes of this level in the same "
+                                 "account tested together; confidence is the rule's, raised to 1 - (1 - the rule's) / tested "
+                                 "(Bonferroni), so the account's report as a whole holds the rule's confidence")
     early: dict[str, float] | None = Field(default=None, exclude_if=_unset, description="rate-ratio: the early periods' successes and trials "
                                            "(the first whole period, or the periods before the latest)")
     late: dict[str, float] | None = Field(default=None, exclude_if=_unset, description="rate-ratio: the late periods' successes and trials "

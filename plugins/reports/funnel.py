@@ -114,7 +114,12 @@ def funnel_steps(values: Mapping[str, float | None], spec=None) -> list[Step]:
         for metric_id in options:
             value = have(metric_id)
             if value is None and metric_id == ENGAGED:
-                sessions, bounces = have("sessions"), values.get("bounces")
+                sessions, bounces, rate = have("sessions"), values.get("bounces"), values.get("bounce_rate")
+                if sessions is not None and rate is not None and 0 <= rate <= 1:
+                    # The bounce rate is paired (only sessions that carry bounces): applied to all
+                    # sessions, the step's share is the rate the findings quote, even where part
+                    # of the sessions has no bounce count.
+                    return STAYED, sessions * (1 - float(rate))
                 if sessions is not None and bounces is not None and 0 <= bounces <= sessions:
                     return STAYED, sessions - float(bounces)
             if value is not None:
