@@ -175,5 +175,5 @@ def test_visits_without_bounce_follow_the_paired_bounce_rate():
     # the step's share is the rate the findings quote, not 4,336 of all 5,452 sessions.
     steps = funnel_steps({"impressions": 90000, "clicks": 6000, "sessions": 5452, "bounces": 4336, "bounce_rate": 4336 / 5420, "purchases": 20})
     stayed = next(s for s in steps if s.metric == "sessions_without_bounce")
-    assert stayed.conversion == pytest.approx(1 - 4336 / 5420)
-    assert stayed.value == pytest.approx(5452 * (1 - 4336 / 5420))
+    assert stayed.value == round(5452 * (1 - 4336 / 5420))
+    assert stayed.conversion == pytest.approx(1 - 4336 / 5420, abs=0.0002)

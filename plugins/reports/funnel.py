@@ -119,7 +119,7 @@ def funnel_steps(values: Mapping[str, float | None], spec=None) -> list[Step]:
                     # The bounce rate is paired (only sessions that carry bounces): applied to all
                     # sessions, the step's share is the rate the findings quote, even where part
                     # of the sessions has no bounce count.
-                    return STAYED, sessions * (1 - float(rate))
+                    return STAYED, float(round(sessions * (1 - float(rate))))  # visits are whole
                 if sessions is not None and bounces is not None and 0 <= bounces <= sessions:
                     return STAYED, sessions - float(bounces)
             if value is not None:
