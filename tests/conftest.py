@@ -3,11 +3,8 @@ third-party plugins happen to be installed on the machine."""
 
 from __future__ import annotations
 
-import atexit
 import importlib.metadata
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -26,10 +23,6 @@ def _builtin_entry_points() -> str:
 
 
 os.environ["KPI_ADVISOR_LOAD_PLUGINS"] = _builtin_entry_points()
-# The parsed-YAML cache (engine/loading/yamlcache.py) of this test session, not the user's.
-_CACHE = tempfile.mkdtemp(prefix="kpi-advisor-test-cache-")
-os.environ["KPI_ADVISOR_CACHE_DIR"] = _CACHE
-atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 
 @pytest.fixture

@@ -178,6 +178,9 @@ def test_the_wheel_and_sdist_hold_the_licence_data_and_compiled_catalogs(dist):
             # The build compiles exactly what the run-time fallback would compile from the .po.
             assert mo == messages.compile_po(messages.po_path(lang).read_bytes(), lang)
         assert "kpi_advisor/rules/funnel.yaml" in listed and "kpi_advisor/schemas/config.schema.json" in listed
+        # Each shipped pack and profile with its parse beside it (engine/loading/yamlcache.py).
+        shipped = {n for n in listed if n.startswith("kpi_advisor/rules/") and n.endswith(".yaml")}
+        assert shipped and {n.removesuffix(".yaml") + ".parsed.json" for n in shipped} <= listed
     import tarfile
 
     [sdist] = dist.glob("*.tar.gz")

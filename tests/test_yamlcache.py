@@ -1,17 +1,19 @@
-"""The parsed-YAML cache the catalogue is built through (engine/loading/yamlcache.py): a cached
-read returns exactly what a fresh parse does, and a cache that is off, damaged or unwritable
-costs a parse, never a wrong document."""
+"""The parse stored beside each shipped rule pack and profile (engine/loading/yamlcache.py): it
+is used only while it is the file's, it gives exactly what a fresh parse does, and a missing,
+stale or damaged one costs a parse, never a wrong document. Nothing is written at run time."""
 
 from __future__ import annotations
 
 import datetime
+import json
 import math
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from kpi_advisor.commands.regenerate import shipped_yaml
 from kpi_advisor.loading import yamlcache, yamlsafe
-from kpi_advisor.loading.yamlsafe import load_yaml_file
+from kpi_advisor.loading.yamlsafe import DEFAULT_LIMITS, load_yaml_file
 
 TEXT = """\
 pack: sample
@@ -20,7 +22,7 @@ at: 2026-07-01T09:30:00
 2: one key that is a number
 true: a key that is a boolean
 2026-01-02: a key that is a date
-"\\0date": a key that looks like the cache's own tag
+"\\0date": a key that looks like the stored form's own tag
 rules:
   - id: a
     values: [1, 2.5, .inf, null, "text", no]
@@ -29,15 +31,8 @@ rules:
 
 
 @pytest.fixture
-def cache(tmp_path, monkeypatch):
-    folder = tmp_path / "cache"
-    monkeypatch.setenv(yamlcache.CACHE_ENV, str(folder))
-    return folder
-
-
-@pytest.fixture
 def parses(monkeypatch):
-    """How many times the file was parsed (not read from the cache)."""
+    """How many times a file was parsed (not read from its stored parse)."""
     count = [0]
     original = yamlsafe._load
 
@@ -49,68 +44,64 @@ def parses(monkeypatch):
     return count
 
 
-def test_cached_read_is_the_fresh_parse(tmp_path, cache, parses):
+def _store(path, limits=DEFAULT_LIMITS):
+    doc = load_yaml_file(path, limits=limits)
+    yamlcache.parsed_path(path).write_text(yamlcache.dumps(yamlcache.cache_key(path.read_bytes(), limits), doc.data, doc.lines))
+    return doc
+
+
+def test_a_stored_parse_is_the_fresh_parse(tmp_path, parses):
     path = tmp_path / "pack.yaml"
     path.write_text(TEXT)
-    fresh = load_yaml_file(path)
-    first = load_yaml_file(path, cached=True)
-    second = load_yaml_file(path, cached=True)
-    assert parses[0] == 2  # the uncached read and the first cached one; the second is a hit
-    assert len(list(cache.glob("*.json"))) == 1
-    for doc in (first, second):
-        assert doc.data == fresh.data and doc.lines == fresh.lines and doc.file == fresh.file
-    assert second.data["when"] == datetime.date(2026, 8, 31)
-    assert second.data[datetime.date(2026, 1, 2)] == "a key that is a date"
-    assert second.data[2] == "one key that is a number" and second.data[True] == "a key that is a boolean"
-    assert second.data["\0date"] == "a key that looks like the cache's own tag"
-    assert math.isinf(second.data["rules"][0]["values"][2])
-    assert second.line_of(("rules", 0, "nested", "deep")) == 11
+    fresh = _store(path)
+    assert yamlcache.parsed_path(path) == tmp_path / "pack.parsed.json"
+    stored = load_yaml_file(path, cached=True, limits=DEFAULT_LIMITS)
+    assert parses[0] == 1  # only the fresh parse
+    assert stored.data == fresh.data and stored.lines == fresh.lines and stored.file == fresh.file
+    assert stored.data["when"] == datetime.date(2026, 8, 31)
+    assert stored.data[datetime.date(2026, 1, 2)] == "a key that is a date"
+    assert stored.data[2] == "one key that is a number" and stored.data[True] == "a key that is a boolean"
+    assert stored.data["\0date"] == "a key that looks like the stored form's own tag"
+    assert math.isinf(stored.data["rules"][0]["values"][2])
+    assert stored.line_of(("rules", 0, "nested", "deep")) == 11
 
 
-def test_an_edited_file_is_parsed_again(tmp_path, cache, parses):
+def test_an_edited_file_is_parsed_again(tmp_path, parses):
     path = tmp_path / "pack.yaml"
     path.write_text("a: 1\n")
-    assert load_yaml_file(path, cached=True).data == {"a": 1}
+    _store(path)
     path.write_text("a: 2\n")
     assert load_yaml_file(path, cached=True).data == {"a": 2}
     assert parses[0] == 2
 
 
-def test_a_stricter_limit_is_checked_again(tmp_path, cache):
+def test_a_stricter_limit_is_checked_again(tmp_path):
     path = tmp_path / "pack.yaml"
     path.write_text("a: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n")
-    load_yaml_file(path, cached=True)
-    strict = yamlsafe.YamlLimits(max_nodes=5)
+    _store(path)
     with pytest.raises(yamlsafe.ConfigError):
-        load_yaml_file(path, cached=True, limits=strict)
+        load_yaml_file(path, cached=True, limits=yamlsafe.YamlLimits(max_nodes=5))
 
 
-def test_a_damaged_cache_file_costs_a_parse(tmp_path, cache, parses):
+@pytest.mark.parametrize("damage", ['{"key": "x", "data": {"pack": "som', "[]", '{"data": 1}', ""])
+def test_a_damaged_or_foreign_parse_costs_a_parse(tmp_path, parses, damage):
     path = tmp_path / "pack.yaml"
     path.write_text(TEXT)
-    load_yaml_file(path, cached=True)
-    (stored,) = cache.glob("*.json")
-    stored.write_text('{"data": {"pack": "som')
+    yamlcache.parsed_path(path).write_text(damage)
     assert load_yaml_file(path, cached=True).data["pack"] == "sample"
-    assert parses[0] == 2
+    assert parses[0] == 1
 
 
-def test_off_and_unwritable_caches_still_load(tmp_path, monkeypatch):
-    path = tmp_path / "pack.yaml"
-    path.write_text(TEXT)
-    monkeypatch.setenv(yamlcache.CACHE_ENV, "off")
-    assert yamlcache.cache_dir() is None
-    assert load_yaml_file(path, cached=True).data["pack"] == "sample"
-    blocked = tmp_path / "a-file-not-a-folder"
-    blocked.write_text("")
-    monkeypatch.setenv(yamlcache.CACHE_ENV, str(blocked / "cache"))
-    assert load_yaml_file(path, cached=True).data["pack"] == "sample"
+def test_every_shipped_file_has_its_current_parse_beside_it():
+    stale = [str(path) for path in shipped_yaml()
+             if yamlcache.read(path, yamlcache.cache_key(path.read_bytes(), DEFAULT_LIMITS)) is None]
+    assert not stale, f"stale or missing parses: {stale}; run python -m kpi_advisor.commands.regenerate"
 
 
-def test_default_folder_follows_xdg(monkeypatch, tmp_path):
-    monkeypatch.delenv(yamlcache.CACHE_ENV, raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert yamlcache.cache_dir() == tmp_path / "kpi-advisor"
+def test_the_catalogue_reads_the_stored_parses(parses, fresh_plugins):
+    from kpi_advisor.loading.catalog import get_catalog
+
+    assert get_catalog().rules and parses[0] == 0
 
 
 _scalars = st.one_of(
@@ -122,7 +113,5 @@ _documents = st.recursive(_scalars, lambda inner: st.lists(inner, max_size=4) | 
 
 
 @given(_documents)
-def test_encoding_round_trips(document):
-    import json
-
+def test_the_stored_form_round_trips(document):
     assert json.loads(json.dumps(yamlcache._encode(document)), object_hook=yamlcache._decode_object) == document

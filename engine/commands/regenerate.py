@@ -1,8 +1,9 @@
 """The maintainer's one entry for generated files: ``python -m kpi_advisor.commands.regenerate``.
 
 Run it from a checkout after changing the models, a profile, a rule pack or a report string:
-it rewrites the JSON Schemas in schemas/, the ranked-KPI table in docs/kpis.md, and the message
-template (locales/kpi_advisor.pot) merged into every .po file. Tests fail while any of them is
+it rewrites the JSON Schemas in schemas/, the ranked-KPI table in docs/kpis.md, the message
+template (locales/kpi_advisor.pot) merged into every .po file, and the parse stored beside each
+shipped rule pack and profile (``*.parsed.json``, engine/loading/yamlcache.py). Tests fail while any of them is
 stale, naming this command. Each file is rewritten only when its content changes.
 """
 
@@ -25,7 +26,30 @@ def regenerate(docs: Path) -> list[str]:
     lines.append("schemas: written")
     lines.append(f"{docs}: {'rewritten' if write_docs(docs, get_catalog()) else 'up to date'}")
     lines += [f"wrote {path}" for path in extract(LOCALE_DIR.parents[2])]
+    lines += [f"wrote {path}" for path in write_parsed()]
     return lines
+
+
+def shipped_yaml() -> list[Path]:
+    """The shipped YAML files the catalogue is built from: rule packs and profiles."""
+    rules = Path(str(files("kpi_advisor.rules")))
+    return sorted(rules.glob("*.yaml")) + sorted((rules / "profiles").glob("*.yaml"))
+
+
+def write_parsed() -> list[Path]:
+    """Store each shipped YAML file's parse beside it; returns the files that changed."""
+    from ..loading import yamlcache
+    from ..loading.yamlsafe import DEFAULT_LIMITS, load_yaml_file
+
+    written = []
+    for path in shipped_yaml():
+        doc = load_yaml_file(path, limits=DEFAULT_LIMITS)
+        text = yamlcache.dumps(yamlcache.cache_key(path.read_bytes(), DEFAULT_LIMITS), doc.data, doc.lines)
+        target = yamlcache.parsed_path(path)
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            target.write_text(text, encoding="utf-8")
+            written.append(target)
+    return written
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,9 +16,11 @@ BASIS = ("each piece of money counted once: where findings share a scope, or one
          "only the larger amount counts")
 
 
+_ORDER = {dim: index for index, dim in enumerate(HIERARCHY)}
+
+
 def _path(scope: dict[str, str]) -> tuple[tuple[str, str], ...]:
-    order = {dim: index for index, dim in enumerate(HIERARCHY)}
-    return tuple(sorted(scope.items(), key=lambda item: (order.get(item[0], len(order)), item[0])))
+    return tuple(sorted(scope.items(), key=lambda item: (_ORDER.get(item[0], len(_ORDER)), item[0])))
 
 
 def top_findings(findings: list[Finding], n: int) -> list[Finding]:

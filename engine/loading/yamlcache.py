@@ -1,15 +1,16 @@
-"""A cache of parsed YAML documents, keyed by the file's bytes.
+"""The shipped rule packs and profiles, parsed ahead of time.
 
-Every run reads the same ~20 shipped rule packs and profiles; parsing them with the safe,
-line-keeping loader (:mod:`.yamlsafe`) was the largest single step of a small run's start. A
-document is cached as JSON (never pickle: reading the cache runs no code) under a key made of the
-file's SHA-256, the limits it was checked against and the versions that shape the result, so an
-edited file, a stricter limit or an upgrade is parsed again. Only files the catalogue is built
-from use it; a client's config is always parsed afresh.
+Every run reads the same ~20 shipped YAML files; parsing them with the safe, line-keeping loader
+(:mod:`.yamlsafe`) was the largest single step of a small run's start. So each one has its parse
+beside it, ``funnel.yaml`` -> ``funnel.parsed.json``, written by the maintainer's
+``python -m kpi_advisor.commands.regenerate`` and shipped in the wheel, as the compiled message
+catalogs are: nothing is written at run time.
 
-Where: ``KPI_ADVISOR_CACHE_DIR``, else ``$XDG_CACHE_HOME/kpi-advisor``, else
-``~/.cache/kpi-advisor``; ``KPI_ADVISOR_CACHE_DIR=off`` turns it off. A cache that cannot be read
-or written (a read-only home, a damaged file) is passed over: the file is parsed as without it.
+A parse is used only while it is the file's: it records a key made of the YAML file's SHA-256,
+the limits it was checked against and the loader's own version (this format and the source of
+yamlsafe.py), and a file whose key differs (an edited pack, a stricter limit, another loader) is
+parsed afresh. It is JSON, never pickle, so reading it runs no code. A client's config and a
+third-party plugin's packs have no parse beside them and are always parsed.
 """
 
 from __future__ import annotations
@@ -18,27 +19,22 @@ import datetime
 import functools
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
-CACHE_ENV = "KPI_ADVISOR_CACHE_DIR"
-# Bumped when the cached form or what the loader returns changes.
+# Bumped when the stored form or what the loader returns changes.
 FORMAT = 1
+SUFFIX = ".parsed.json"
 
 # A tagged object has one key starting with NUL; a document's own mapping with such a key (a
 # quoted "\0" escape) is stored in the tagged mapping form, so the two never meet.
 _TAG = "\0"
 
 
-def cache_dir() -> Path | None:
-    """The folder documents are cached in, or None when caching is off."""
-    chosen = os.environ.get(CACHE_ENV)
-    if chosen is not None:
-        return None if chosen.strip().lower() in ("", "off", "0", "no", "false") else Path(chosen)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "kpi-advisor"
+def parsed_path(path: str | Path) -> Path:
+    """Where the parse of a YAML file is kept: beside it, ``name.parsed.json``."""
+    path = Path(path)
+    return path.with_name(path.name.rsplit(".", 1)[0] + SUFFIX)
 
 
 def cache_key(raw: bytes, limits: Any) -> str:
@@ -50,44 +46,28 @@ def cache_key(raw: bytes, limits: Any) -> str:
 
 @functools.cache
 def _loader_version() -> str:
-    """What shapes a parse besides the file: this format, PyYAML, and the loader's own source (so
-    an edited checkout never reads a parse made by an older loader)."""
-    import yaml
-
+    """What shapes a parse besides the file: this format and the loader's own source (so a
+    changed loader never reads a parse made by an older one)."""
     loader = hashlib.sha256(Path(__file__).with_name("yamlsafe.py").read_bytes()).hexdigest()[:16]
-    return f"{FORMAT}|{yaml.__version__}|{loader}"
+    return f"{FORMAT}|{loader}"
 
 
-def read(key: str) -> tuple[Any, dict[tuple, int]] | None:
-    """The cached data and line table for ``key``, or None (not cached, or unreadable)."""
-    folder = cache_dir()
-    if folder is None:
-        return None
+def read(path: str | Path, key: str) -> tuple[Any, dict[tuple, int]] | None:
+    """The stored data and line table of the file at ``path`` if its parse is there and has
+    ``key``; else None (no parse, another key, or unreadable)."""
     try:
-        stored = json.loads((folder / f"{key}.json").read_text("utf-8"), object_hook=_decode_object)
+        stored = json.loads(parsed_path(path).read_text("utf-8"), object_hook=_decode_object)
+        if stored.get("key") != key:
+            return None
         return stored["data"], {tuple(path): line for path, line in stored["lines"]}
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
-def write(key: str, data: Any, lines: dict[tuple, int]) -> None:
-    """Store a document, whole or not at all (a temporary file renamed into place)."""
-    folder = cache_dir()
-    if folder is None:
-        return
-    try:
-        text = json.dumps({"data": _encode(data), "lines": [[_encode(list(path)), line] for path, line in lines.items()]})
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(text)
-            os.replace(temporary, folder / f"{key}.json")
-        except BaseException:
-            os.unlink(temporary)
-            raise
-    except (OSError, ValueError, TypeError):
-        pass  # a cache that cannot be written costs a parse next time, nothing else
+def dumps(key: str, data: Any, lines: dict[tuple, int]) -> str:
+    """A document's parse as stored beside its file (``regenerate`` writes it)."""
+    body = {"key": key, "data": _encode(data), "lines": [[_encode(list(path)), line] for path, line in lines.items()]}
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def _encode(value: Any) -> Any:
@@ -104,7 +84,7 @@ def _encode(value: Any) -> Any:
         return {_TAG + "date": value.isoformat()}
     if value is None or isinstance(value, (str, int, float)):
         return value
-    raise TypeError(f"cannot cache a {type(value).__name__}")
+    raise TypeError(f"cannot store a {type(value).__name__}")
 
 
 def _decode_object(obj: dict) -> Any:

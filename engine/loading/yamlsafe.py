@@ -519,8 +519,8 @@ def load_yaml_file(
 ) -> Document:
     """Load one YAML/JSON file; ``limits`` default to those in force (:mod:`kpi_advisor.limits`).
 
-    :param cached: reuse the parse of a file with the same bytes (:mod:`.yamlcache`); for the
-        shipped and plugin files the catalogue is built from, read on every run.
+    :param cached: use the parse stored beside the file while it is this file's (:mod:`.yamlcache`);
+        for the files the catalogue is built from, read on every run.
     """
     name = display if display is not None else os.fsdecode(path)
     limits = limits or _current_limits()
@@ -539,13 +539,10 @@ def load_yaml_file(
         return _load(raw, name, limits)
     from . import yamlcache
 
-    key = yamlcache.cache_key(raw, limits)
-    hit = yamlcache.read(key)
+    hit = yamlcache.read(path, yamlcache.cache_key(raw, limits))
     if hit is not None:
         return Document(data=hit[0], file=name, lines=hit[1])
-    doc = _load(raw, name, limits)
-    yamlcache.write(key, doc.data, doc.lines)
-    return doc
+    return _load(raw, name, limits)
 
 
 def load_yaml_text(text: str | bytes, *, file: str = "<string>", limits: YamlLimits | None = None) -> Document:
