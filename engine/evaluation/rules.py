@@ -365,9 +365,9 @@ class _LevelRun:
             alpha = 1 - plan.values["confidence"]
             tested = pl.col(plan.column("ci_tested")).clip(lower_bound=1)
             sizes = frame.get_column(plan.column("ci_tested")).unique().drop_nulls().to_list()
-            z = {size: NormalDist().inv_cdf(1 - alpha / (2 * max(size, 1.0))) for size in sizes}
+            z = {size: _z(1 - alpha / max(size, 1.0)) for size in sizes}
             columns += [
-                tested.replace_strict(z, default=NormalDist().inv_cdf(1 - alpha / 2), return_dtype=pl.Float64).alias(plan.column("ci_z")),
+                tested.replace_strict(z, default=_z(1 - alpha), return_dtype=pl.Float64).alias(plan.column("ci_z")),
                 (1 - alpha / tested).alias(plan.column("ci_confidence")),
             ]
         return frame.with_columns(columns)
@@ -723,7 +723,7 @@ def _sibling_window(successes: pl.Expr, trials: pl.Expr, peers: PeerContext, con
 
     k1, e1 = group(k.sum()) - k, group(e.sum()) - e
     usable = valid & (group(valid.sum()) >= 2)
-    z = NormalDist().inv_cdf(1 - (1 - confidence) / 2)
+    z = _z(confidence)
     surely = (k + z * z / 2 - z * (k + z * z / 4).sqrt()) / e
     best = group(pl.col(peers.member).cast(pl.String).sort_by(surely.fill_null(-1.0), descending=True).first())
     window = tuple(pl.when(usable).then(value) for value in (k1, e1, k, e))
@@ -737,6 +737,7 @@ def _family_tested(spec: RuleSpec) -> bool:
 
 
 def _z(confidence: float) -> float:
+    """The two-sided normal quantile of a confidence level (1.96 at 95%)."""
     return NormalDist().inv_cdf(1 - (1 - confidence) / 2)
 
 
@@ -760,7 +761,7 @@ def _interval(test: str, successes: pl.Expr, trials: pl.Expr, confidence: float)
     binomial: the Wilson score interval of successes out of trials; poisson: the score interval
     of a count per unit of exposure, (k + z^2/2 +- z sqrt(k + z^2/4)) / exposure. Both hold up on
     small counts, where a normal approximation says a rate from 2 clicks is known."""
-    z = NormalDist().inv_cdf(1 - (1 - confidence) / 2)
+    z = _z(confidence)
     if test == "binomial":
         low, high = _wilson(successes, trials, z)
     else:
