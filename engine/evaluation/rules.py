@@ -212,14 +212,25 @@ class _LevelRun:
             if columns:
                 frame = frame.with_columns(columns)
         fired = frame.filter(pl.any_horizontal([plan.column("fire") for plan in plans]))
+        if not fired.height:
+            return []
         # Each rule's rows read the table's own columns and that rule's, not the other rules'
         # (with the whole pack, ~15 columns a rule: most of a row).
-        shared = [c for c in fired.columns if not c.startswith(("__r", "__trend_"))]
+        owned: dict[str, list[str]] = {plan.column(""): [] for plan in plans}
+        shared: list[str] = []
+        for column in fired.columns:
+            prefix = column[: column.find("_", 3) + 1] if column.startswith("__r") else ""
+            if prefix in owned:
+                owned[prefix].append(column)
+            elif not column.startswith("__trend_"):
+                shared.append(column)
+        counts = fired.select(pl.col(plan.column("fire")).sum() for plan in plans).row(0)
         out = []
-        for plan in plans:
-            own = [c for c in fired.columns if c.startswith(plan.column(""))]
-            for row in fired.filter(pl.col(plan.column("fire"))).select(shared + own).iter_rows(named=True):
-                out.append(self._finding(plan, row, scope_of(row, self.table.dims)))
+        for plan, count in zip(plans, counts):
+            if not count:
+                continue
+            rows = fired.filter(pl.col(plan.column("fire"))).select(shared + owned[plan.column("")])
+            out += [self._finding(plan, row, scope_of(row, self.table.dims)) for row in rows.iter_rows(named=True)]
         return out
 
     def _compiled(self) -> tuple[tuple[list[pl.Expr], ...], list[_Plan], dict[str, TrendCollector]]:
@@ -360,12 +371,13 @@ class _LevelRun:
             frame = frame.join(frame.group_by(by).agg(testable), on=by, how="left", nulls_equal=True)
         else:
             frame = frame.with_columns(pl.lit(value, dtype=pl.Float64).alias(name) for name, value in frame.select(testable).row(0, named=True).items())
+        # The family sizes are few (one per account): their z from Python's exact quantile.
+        sizes = frame.select(pl.col(plan.column("ci_tested")).unique().drop_nulls().implode() for plan in family).row(0)
         columns = []
-        for plan in family:
+        for plan, found in zip(family, sizes):
             alpha = 1 - plan.values["confidence"]
             tested = pl.col(plan.column("ci_tested")).clip(lower_bound=1)
-            sizes = frame.get_column(plan.column("ci_tested")).unique().drop_nulls().to_list()
-            z = {size: _z(1 - alpha / max(size, 1.0)) for size in sizes}
+            z = {size: _z(1 - alpha / max(size, 1.0)) for size in found}
             columns += [
                 tested.replace_strict(z, default=_z(1 - alpha), return_dtype=pl.Float64).alias(plan.column("ci_z")),
                 (1 - alpha / tested).alias(plan.column("ci_confidence")),
