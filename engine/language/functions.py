@@ -114,21 +114,20 @@ class TrendCollector:
         return tuple(self.add_aggregation(a) for a in windows)  # type: ignore[return-value]
 
     def _input(self, value: pl.Expr) -> pl.Expr:
-        value = _number(value)
-        for name, seen in self.inputs:
-            if seen.meta.eq(value):
-                return pl.col(name)
-        name = f"__trend_{self.period}_in_{len(self.inputs)}"
-        self.inputs.append((name, value))
-        return pl.col(name)
+        return _column_for(self.inputs, f"__trend_{self.period}_in_", _number(value))
 
     def add_aggregation(self, aggregation: pl.Expr) -> pl.Expr:
-        for name, seen in self.aggregations:
-            if seen.meta.eq(aggregation):
-                return pl.col(name)
-        name = f"__trend_{self.period}_{len(self.aggregations)}"
-        self.aggregations.append((name, aggregation))
-        return pl.col(name)
+        return _column_for(self.aggregations, f"__trend_{self.period}_", aggregation)
+
+
+def _column_for(named: list[tuple[str, pl.Expr]], prefix: str, expression: pl.Expr) -> pl.Expr:
+    """The column that holds ``expression``: the one already named for it, or a new one."""
+    for name, seen in named:
+        if seen.meta.eq(expression):
+            return pl.col(name)
+    name = f"{prefix}{len(named)}"
+    named.append((name, expression))
+    return pl.col(name)
 
 
 def _trend_spec(kind: str, doc: str, collector: TrendCollector | None) -> FunctionSpec:
