@@ -99,9 +99,9 @@ class TrendCollector:
 
     period: str
     # Each value a trend reads, worked out per period row before the group-by: the aggregations
-    # then read plain columns (a value the data lacks is a null literal, and polars 1.25, our
-    # floor, panics on a constant inside a group's aggregation), and a value read by several
-    # trend functions is worked out once.
+    # then read plain columns (a value the data lacks is a null literal, and polars before 1.34
+    # panics on a constant inside a group's aggregation), and a value read by several trend
+    # functions is worked out once.
     inputs: list[tuple[str, pl.Expr]] = field(default_factory=list)
     aggregations: list[tuple[str, pl.Expr]] = field(default_factory=list)
 
