@@ -8,6 +8,7 @@ import polars as pl
 
 from .advice import goals as goals_mod
 from .advice import kpis as kpis_mod
+from .collector import collector_paused
 from .data.sources import Dataset, load_dataset
 from .evaluation.economics import with_economics
 from .evaluation.money import BASIS as MONEY_BASIS
@@ -114,6 +115,11 @@ def run_pipeline(prepared: Prepared, data: Any = None, *, lang: str = "en", prog
                  compare_previous: bool = False) -> Report:
     """The report for a prepared config; rule messages in ``lang``, each step announced to ``progress``;
     with ``compare_previous``, each KPI's latest period beside the one before."""
+    with collector_paused():
+        return _run_pipeline(prepared, data, lang, progress, compare_previous)
+
+
+def _run_pipeline(prepared: Prepared, data: Any, lang: str, progress: Callable[[str], None] | None, compare_previous: bool) -> Report:
     loaded, catalog = prepared.loaded, prepared.catalog
     config = loaded.config
     step = progress or (lambda name: None)
@@ -130,7 +136,7 @@ def run_pipeline(prepared: Prepared, data: Any = None, *, lang: str = "en", prog
     # Only rule messages speak the report's language; the rest of the report is English.
     with use_locale(lang):
         params = with_economics(prepared.specs, config.economics, config.rules.params, catalog.aliases)
-        outcome = evaluate_rules(localize_specs(prepared.specs, lang), tables, catalog, params, economy, config.benchmarks)
+        outcome = evaluate_rules(localize_specs(prepared.specs, lang), tables, catalog, params, economy, config.benchmarks, words=False)
 
     metrics_out: list[ScopeMetrics] = []
     for level in REPORTED_LEVELS:

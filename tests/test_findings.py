@@ -377,3 +377,29 @@ rules:
 
 def test_rule_definition_is_a_pydantic_model():
     assert RuleDef.model_json_schema()["properties"]["let"]["type"] == "object"
+
+
+def test_findings_left_unworded_get_the_same_words_later(monkeypatch):
+    """A roll-up's members are numbers: the engine may leave their words for later, and the
+    words written later are the ones written at once, in the locale current when they fired."""
+    from pathlib import Path
+
+    from kpi_advisor.data.sources import load_dataset
+    from kpi_advisor.i18n.formatting import use_locale
+
+    catalog = get_catalog()
+    rows = [{"channel": "facebook", "campaign": f"c{i}", "clicks": 4000, "sessions": 1900 + i, "bounces": 1700,
+             "spend": 3000.5 + i, "revenue": 3900, "purchases": 40} for i in range(6)]
+    config = ClientConfig(client="t", business_model="dtc_ecommerce", currency="EUR", data=[{"records": rows}])
+    dataset = load_dataset(config, catalog, Path.cwd())
+    tables = {level: metric_table(dataset, catalog, level) for level in LEVEL_DIMS}
+    specs, economy = list(catalog.specs.values()), Economy(currency="EUR", customer_value=120.0)
+    with use_locale("de"):
+        now = evaluate_rules(specs, tables, catalog, {}, economy).findings
+        later = evaluate_rules(specs, tables, catalog, {}, economy, words=False).findings
+    assert len(now) >= 6 and all(f.message and f.recommendation for f in now)
+    assert all(f.message == "" and f.recommendation == "" for f in later)
+    # Worded outside the locale they fired in: still German numbers ("3.000" for three thousand).
+    assert [f.worded().model_dump() for f in later] == [f.model_dump() for f in now]
+    assert any("3.0" in f.message for f in now)
+    assert later[0].worded() is later[0] and later[0].message == now[0].message

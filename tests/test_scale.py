@@ -98,3 +98,60 @@ def test_trend_period_is_worked_out_once_per_dataset(monkeypatch):
     dataset.frame = dataset.frame.head(40)  # other rows: asked again
     assert tables.choose_period(dataset) == "week"
     assert calls == ["auto", "auto"]
+
+
+def test_the_garbage_collector_waits_while_a_report_is_built(monkeypatch):
+    """Tens of thousands of findings are small objects without cycles: collections that walk them
+    all again and again were a third of the Python time of a large run. The collector is held off
+    while a report is built, and comes back as it was, also when evaluations overlap."""
+    import gc
+    import threading
+
+    import kpi_advisor.pipeline as pipeline
+    from kpi_advisor.collector import collector_paused
+
+    seen = []
+    original = pipeline.evaluate_rules
+    monkeypatch.setattr(pipeline, "evaluate_rules", lambda *a, **k: seen.append(gc.isenabled()) or original(*a, **k))
+    assert gc.isenabled()
+    kpi_advisor.evaluate(ROOT / "examples" / "acme_outdoor.yaml")
+    assert seen == [False] and gc.isenabled()
+
+    inside, leave = threading.Event(), threading.Event()
+
+    def evaluation() -> None:
+        with collector_paused():
+            inside.set()
+            leave.wait(10)
+
+    other = threading.Thread(target=evaluation)
+    other.start()
+    inside.wait(10)
+    with collector_paused():
+        assert not gc.isenabled()
+    assert not gc.isenabled()  # the other evaluation still runs
+    leave.set()
+    other.join()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # an embedding program that runs without it keeps it off
+    finally:
+        gc.enable()
+
+
+def test_a_single_source_skips_summing_its_cells_and_reports_the_same():
+    """One source has a row per date and scope (its repeats were refused or added up), so its rows
+    are the cells that pairing and reach read; split over two sources the same rows are summed
+    into cells first. Both give the same report."""
+    rows = [{"date": f"2026-07-{day:02d}", "channel": channel, "campaign": f"{channel}-{n}", "impressions": 1000 * day + n,
+             "reach": 700 * day + 13 * n, "clicks": 30 + day, "sessions": 25 + day, "bounces": 20 + (day % 3),
+             "spend": (None if (day + n) % 5 == 0 else 12.34 * day + n), "revenue": 20.5 * day, "purchases": 1 + day % 2}
+            for day in range(1, 15) for channel in ("facebook", "google") for n in range(3)]
+    base = {"client": "t", "business_model": "dtc_ecommerce", "currency": "EUR", "economics": {"customer_value": 80}}
+    one = kpi_advisor.evaluate({**base, "data": [{"records": rows}]})
+    two = kpi_advisor.evaluate({**base, "data": [{"records": rows[::2], "name": "a"}, {"records": rows[1::2], "name": "b"}]})
+    assert one.metrics == two.metrics and one.findings == two.findings
+    assert any(m.values.get("reach") for m in one.metrics) and any("uses the" in w for w in one.warnings)

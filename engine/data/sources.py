@@ -87,6 +87,8 @@ class Dataset:
     currency: str | None = None  # the sources' currency, where any says
     segments: tuple[str, ...] = ()  # the config's segments to analyse (empty: the first default the data has)
     default_segments: tuple[str, ...] = ()  # the sources' formats' defaults, in order, then the known segment dimensions
+    # At most one row per date and dimensions: a single source, whose repeats were refused or added up.
+    unique_rows: bool = False
 
     @property
     def rows(self) -> int:
@@ -783,7 +785,7 @@ def load_dataset(
     counts = [c for c in frame.columns if c not in dims]
     warnings += _missing_segments(config.segments, dims)
     return Dataset(frame=frame, dims=dims, counts=counts, warnings=warnings, currency=currency, segments=tuple(config.segments),
-                   default_segments=tuple(dict.fromkeys(defaults + list(SEGMENT_DIMENSIONS))))
+                   default_segments=tuple(dict.fromkeys(defaults + list(SEGMENT_DIMENSIONS))), unique_rows=len(frames) == 1)
 
 
 def _missing_segments(segments: Iterable[str], dims: list[str]) -> list[str]:

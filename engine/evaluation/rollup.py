@@ -48,7 +48,8 @@ def roll_up(findings: list[Finding], tables: Mapping[str, MetricTable | None], t
         findings = _fold_into_questions(findings, questions, tr)
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     money = lambda f: f.impact.money if f.impact is not None and f.impact.money is not None else 0.0  # noqa: E731
-    return sorted(findings, key=lambda f: (rank[f.severity], -money(f), f.rule, sorted(f.scope.items())))
+    # Only what the report shows is worded: a member's message is never read.
+    return sorted((f.worded() for f in findings), key=lambda f: (rank[f.severity], -money(f), f.rule, sorted(f.scope.items())))
 
 
 def _fold_into_questions(findings: list[Finding], questions: Mapping[str, frozenset[str]], tr: Translator) -> list[Finding]:
@@ -72,7 +73,7 @@ def _fold_into_questions(findings: list[Finding], questions: Mapping[str, frozen
             rules = sorted({f.rule for f in folded})
             one, many = phrases.QUESTION_HELD
             held_text = tr.template(one if len(folded) == 1 else many).format(n=tr.number(len(folded)), rules=", ".join(rules))
-            question.message += " " + held_text
+            question.worded().message += " " + held_text
             question.members = (question.members or []) + [{"rule": f.rule, **_member(f)} for f in folded]
     return out
 
@@ -82,21 +83,22 @@ def _climb(findings: list[Finding], tables: Mapping[str, MetricTable | None], ti
     by_dims = {table.dims: table for table in tables.values() if table is not None}
     rows = {dims: _Rows(table) for dims, table in by_dims.items()}
     counts: dict[tuple[str, ...], dict[tuple, int]] = {}
+    parents: dict[tuple[str, ...], tuple[str, ...] | None] = {}  # a scope's dims -> its parent's
     changed = True
     while changed:
         changed = False
         groups: dict[tuple, list[Finding]] = {}
         for finding in findings:
-            dims = tuple(finding.scope)
-            above = _parent_dims(dims, by_dims)
+            scope = finding.scope
+            dims = tuple(scope)
+            above = parents[dims] if dims in parents else parents.setdefault(dims, _parent_dims(dims, by_dims))
             if above is not None:
-                parent = tuple(finding.scope[d] for d in above)
-                groups.setdefault((finding.rule, dims, parent), []).append(finding)
+                groups.setdefault((finding.rule, dims, tuple([scope[d] for d in above])), []).append(finding)
         rolled: dict[int, Finding] = {}
         for (rule, dims, parent), members in groups.items():
             if len(members) < ROLLUP_MIN:
                 continue
-            above = _parent_dims(dims, by_dims)
+            above = parents[dims]
             if dims not in counts:
                 counts[dims] = _children(by_dims[dims], above)
             total = counts[dims].get(parent, len(members))
@@ -170,7 +172,7 @@ def _parent(members: list[Finding], dims: tuple[str, ...], above: tuple[str, ...
         evidence=evidence,
         thresholds=thresholds,
         message=message,
-        recommendation=first.recommendation,
+        recommendation=first.worded().recommendation,
         impact=impact,
         members=[_member(m) for m in worst],
     )

@@ -11,11 +11,11 @@ import functools
 import threading
 from dataclasses import dataclass, field
 from statistics import NormalDist
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import polars as pl
 
-from ..i18n.formatting import format_value
+from ..i18n.formatting import current_locale, format_value, use_locale
 from ..language import expr
 from ..language.functions import PeerContext, TrendCollector, rule_functions
 from ..language.rulespec import SOURCE_SUFFIX, RuleSpec, template_fields
@@ -117,11 +117,16 @@ def evaluate_rules(
     params: Mapping[str, Mapping[str, float]],
     economy: Economy,
     benchmarks: Mapping[str, Mapping[str, float]] | None = None,
+    *,
+    words: bool = True,
 ) -> RuleOutcome:
     """Evaluate analysed rules (``Prepared.specs``, ``Catalog.specs``) on their levels' tables.
 
     :param params: rule id -> param overrides (a client config's ``rules.params``).
     :param benchmarks: metric -> platform -> figure, replacing shipped benchmarks.
+    :param words: write each finding's message and recommendation now; when false, each is written
+        by ``Finding.worded()`` (as :func:`~kpi_advisor.evaluation.rollup.roll_up` does for the
+        findings a report shows), in the locale current here.
     """
     overrides = benchmarks or {}
     by_level: dict[str, list[RuleSpec]] = {}
@@ -148,7 +153,7 @@ def evaluate_rules(
     for level, level_specs in by_level.items():
         table = tables[level]
         assert table is not None
-        findings += _LevelRun(level_specs, table, catalog, params, economy, overrides).findings()
+        findings += _LevelRun(level_specs, table, catalog, params, economy, overrides, words).findings()
         evaluated += [spec.rule.id for spec in level_specs]
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: (rank[f.severity], -_impact_key(f), f.rule, sorted(f.scope.items())))
@@ -195,13 +200,15 @@ class _Plan:
 
 
 class _LevelRun:
-    def __init__(self, specs, table: MetricTable, catalog: Catalog, params, economy: Economy, overrides) -> None:
+    def __init__(self, specs, table: MetricTable, catalog: Catalog, params, economy: Economy, overrides, words: bool = True) -> None:
         self.specs = specs
         self.table = table
         self.catalog = catalog
         self.params = params
         self.economy = economy
         self.overrides = overrides
+        self.words = words
+        self._readers: dict[int, tuple[list[tuple[str, Callable[[dict], str]]], tuple[str, ...]]] = {}
 
     def findings(self) -> list[Finding]:
         stages, plans, collectors = self._compiled()
@@ -230,7 +237,9 @@ class _LevelRun:
             if not count:
                 continue
             rows = fired.filter(pl.col(plan.column("fire"))).select(shared + owned[plan.column("")])
-            out += [self._finding(plan, row, scope_of(row, self.table.dims)) for row in rows.iter_rows(named=True)]
+            reads = self._paired_reads(plan, frozenset(rows.columns))
+            dims = self.table.dims
+            out += [self._finding(plan, row, scope_of(row, dims), reads) for row in rows.iter_rows(named=True)]
         return out
 
     def _compiled(self) -> tuple[tuple[list[pl.Expr], ...], list[_Plan], dict[str, TrendCollector]]:
@@ -439,30 +448,69 @@ class _LevelRun:
         fallback = plan.spec.rule.benchmarks[name].fallback
         return "no published figure for this platform; the rule's default" if fallback else "no benchmark"
 
-    def _placeholders(self, plan: _Plan, row: dict, scope: dict[str, str]) -> dict[str, str]:
+    def _field_readers(self, plan: _Plan, columns) -> tuple[list[tuple[str, Callable[[dict], str]]], tuple[str, ...]]:
+        """Each placeholder of a rule's message and recommendation -> how a fired row fills it in, and
+        the columns they read; worked out once per rule, as its fired rows share their columns (tens of
+        thousands of rows may fire). A param's text is written once."""
+        cached = self._readers.get(plan.index)
+        if cached is not None:
+            return cached
         rule = plan.spec.rule
         currency = self.economy.currency
-        out: dict[str, str] = {}
-        for name in plan.fields:
+        dims = self.table.dims
+        readers: list[tuple[str, Callable[[dict], str]]] = []
+        keys: list[str] = []
+        for name in sorted(plan.fields):
+            column = plan.column
+            key = None
             if name == "scope":
-                out[name] = _scope_label(row, self.table.dims)
+                keys += dims
+                read = lambda row: _scope_label(row, dims)  # noqa: E731
             elif name == "period":
-                out[name] = "week" if plan.period == ROLLING_WEEK else plan.period or ""
+                text = "week" if plan.period == ROLLING_WEEK else plan.period or ""
+                read = lambda row, text=text: text  # noqa: E731
             elif name in ("period_from", "period_to"):
-                out[name] = _period_label(row.get(f"__{name[7:]}_{plan.period}"), plan.period)
+                key, period = f"__{name[7:]}_{plan.period}", plan.period
+                read = lambda row, key=key, period=period: _period_label(row.get(key), period)  # noqa: E731
             elif name in ("chance_low", "chance_high"):
                 # The interval of a rate (as the rate's metric would print it) or of a rate ratio (x0.62).
-                value = row.get(plan.column("ci_" + name[7:]))
-                out[name] = _times(value) if rule.chance.test == "rate_ratio" else format_value(value, "number")
+                key = column("ci_" + name[7:])
+                if rule.chance.test == "rate_ratio":
+                    read = lambda row, key=key: _times(row.get(key))  # noqa: E731
+                else:
+                    read = lambda row, key=key: format_value(row.get(key), "number")  # noqa: E731
             elif name == "chance_best":
-                out[name] = str(row.get(plan.column("ci_best")) or "n/a")
+                key = column("ci_best")
+                read = lambda row, key=key: str(row.get(key) or "n/a")  # noqa: E731
             elif name in ("chance_early", "chance_late"):
-                out[name] = format_value(row.get(plan.column("ci_k1" if name == "chance_early" else "ci_k2")), "count")
+                key = column("ci_k1" if name == "chance_early" else "ci_k2")
+                read = lambda row, key=key: format_value(row.get(key), "count")  # noqa: E731
             elif name.endswith(SOURCE_SUFFIX) and name[: -len(SOURCE_SUFFIX)] in rule.benchmarks:
-                out[name] = self._source(plan, row, name[: -len(SOURCE_SUFFIX)])
+                key = "channel"
+                read = lambda row, name=name[: -len(SOURCE_SUFFIX)]: self._source(plan, row, name)  # noqa: E731
             else:
-                out[name] = format_value(self._value(plan, row, name), self._unit(plan, name), currency)
-        return out
+                unit = self._unit(plan, name)
+                key = self._value_column(plan, name, columns)
+                if key is None:
+                    text = format_value(self._value(plan, {}, name), unit, currency)
+                    read = lambda row, text=text: text  # noqa: E731
+                else:
+                    read = lambda row, key=key, unit=unit: format_value(row.get(key), unit, currency)  # noqa: E731
+            if key is not None:
+                keys.append(key)
+            readers.append((name, read))
+        self._readers[plan.index] = (readers, tuple(dict.fromkeys(keys)))
+        return self._readers[plan.index]
+
+    def _value_column(self, plan: _Plan, name: str, columns) -> str | None:
+        """The column ``_value`` reads a name from on a fired row; None for a param (the same on every row)."""
+        if name == "confidence" and plan.column("ci_confidence") in columns:
+            return plan.column("ci_confidence")
+        if name in plan.values:
+            return None
+        if name in plan.spec.rule.benchmarks or name in plan.spec.rule.let:
+            return plan.column(name)
+        return name
 
     def _significance(self, plan: _Plan, row: dict) -> Significance | None:
         chance = plan.spec.rule.chance
@@ -492,17 +540,25 @@ class _LevelRun:
             bound=cell("ci_bound"),
         )
 
-    def _paired_counts(self, plan: _Plan, row: dict) -> dict[str, dict[str, float | None]]:
-        """Paired ratio the rule shows (in its evidence or message) -> the paired counts it was computed
-        from on this scope (the rows that carry all of them), so a consultant can recompute it and no
-        plain sum stands beside it. Only where this data pairs the ratio (docs/reports.md)."""
+    def _paired_reads(self, plan: _Plan, columns: frozenset[str]) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
+        """Paired ratio the rule shows (in its evidence or message) -> (count, column) it was computed
+        from, the rows that carry all of them, so a consultant can recompute it and no plain sum
+        stands beside it. Only where this data pairs the ratio (docs/reports.md); worked out once per
+        rule, as every fired row has the same columns."""
         if self.table.dataset is None:
-            return {}
-        return pairing(self.table.dataset, self.catalog).counts_in([*plan.spec.evidence, *sorted(plan.fields)], row)
+            return []
+        paired = pairing(self.table.dataset, self.catalog)
+        out = []
+        for name in dict.fromkeys([*plan.spec.evidence, *sorted(plan.fields)]):
+            index = paired.metrics.get(name)
+            reads = paired.reads(index) if index is not None else {}
+            if reads and all(column in columns for column in reads.values()):
+                out.append((name, tuple(reads.items())))
+        return out
 
-    def _finding(self, plan: _Plan, row: dict, scope: dict[str, str]) -> Finding:
+    def _finding(self, plan: _Plan, row: dict, scope: dict[str, str], reads: list) -> Finding:
         rule = plan.spec.rule
-        ratios = self._paired_counts(plan, row)
+        ratios = {name: {count: row[column] for count, column in pairs} for name, pairs in reads}
         counts = {count: value for by_count in reversed(list(ratios.values())) for count, value in by_count.items()}  # the first ratio's win
         evidence: dict[str, float | None] = {}
         for name in plan.spec.evidence:
@@ -514,19 +570,23 @@ class _LevelRun:
             value = self._value(plan, row, name)
             if value is not None:
                 thresholds[metric_id] = significant(value)
-        placeholders = self._placeholders(plan, {**row, **counts}, scope)
-        return Finding(
+        readers, keys = self._field_readers(plan, row.keys())
+        # Only the cells the words read are kept for later, with the paired counts in place of the plain sums.
+        cells = {key: counts[key] if key in counts else row.get(key) for key in keys}
+        finding = Finding(
             rule=rule.id,
             severity=rule.severity,
             stage=rule.stage,
             scope=scope,
             evidence=evidence,
             thresholds=thresholds,
-            message=rule.message.format(**placeholders),
-            recommendation=rule.recommendation.format(**placeholders),
+            message="",
+            recommendation="",
             impact=self._impact(plan, row),
             significance=self._significance(plan, row),
         )
+        finding._words = functools.partial(_words, rule, readers, cells, current_locale())
+        return finding.worded() if self.words else finding
 
     def _impact(self, plan: _Plan, row: dict) -> Impact | None:
         """The gap to the threshold, carried down this scope's own funnel and valued, never above
@@ -660,6 +720,13 @@ class _LevelRun:
                 rate = result / base
                 return units * rate, target, rate, value
         return None
+
+
+def _words(rule: RuleDef, readers: list[tuple[str, Callable[[dict], str]]], cells: dict, locale: str) -> tuple[str, str]:
+    """A fired rule's message and recommendation, its numbers written for ``locale``."""
+    with use_locale(locale):
+        placeholders = {name: read(cells) for name, read in readers}
+    return rule.message.format(**placeholders), rule.recommendation.format(**placeholders)
 
 
 def _metric_of(action: str, catalog: Catalog) -> str | None:

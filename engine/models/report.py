@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-from typing import ClassVar, Literal
+from typing import Any, Callable, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from .definitions import Severity, Stage
 
@@ -23,6 +23,8 @@ def significant(value: float | int | None, digits: int = SIGNIFICANT_DIGITS) -> 
     value = float(value)
     if value == 0 or not math.isfinite(value):
         return value + 0.0
+    if value.is_integer() and abs(value) < 10.0**digits:
+        return value + 0.0  # a count with fewer digits than kept: already itself (most report numbers)
     return float(f"{value:.{digits}g}") + 0.0
 
 
@@ -126,6 +128,19 @@ class Finding(_Optional):
     )
 
     _when_asked = ("status",)
+    # (message, recommendation) still to be written: the engine words a finding only when a report
+    # shows it (a roll-up's members are numbers), see worded().
+    _words: Callable[[], tuple[str, str]] | None = PrivateAttr(default=None)
+
+    def worded(self) -> "Finding":
+        """This finding with its message and recommendation written, where the engine left them for
+        later (``evaluate_rules(..., words=False)``); itself otherwise."""
+        private: Any = self.__pydantic_private__  # read directly: pydantic's attribute lookup was a tenth of a large roll-up
+        words = private.get("_words") if private else None
+        if words is not None:
+            private["_words"] = None
+            self.message, self.recommendation = words()
+        return self
 
 
 class ResolvedFinding(Model):
