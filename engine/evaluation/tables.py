@@ -79,8 +79,9 @@ def level_dims(level: str, dataset: Dataset) -> tuple[str, ...] | None:
 
 def _combined_over_dates(dataset: Dataset, catalog: Catalog, frame: pl.DataFrame | pl.LazyFrame | None = None,
                          within: tuple[str, ...] = ()) -> pl.DataFrame | pl.LazyFrame:
+    """``frame``: the dataset's own rows (some left out, columns added), or all of them by default."""
     if frame is not None:
-        return combined_over_dates(frame, catalog, dataset.counts, dataset.dims, within)
+        return combined_over_dates(frame, catalog, dataset.counts, dataset.dims, within, unique=dataset.unique_rows)
     # Every level's table reads the same combined rows: made once per dataset and catalog.
     cached = getattr(dataset, "_combined", None)
     if cached is None or cached[0] is not catalog:
