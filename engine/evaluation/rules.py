@@ -428,13 +428,8 @@ class _LevelRun:
     # --- rendering the rows that fired -------------------------------------------------
 
     def _value(self, plan: _Plan, row: dict, name: str) -> float | None:
-        if name == "confidence" and plan.column("ci_confidence") in row:
-            return row[plan.column("ci_confidence")]  # raised for the scopes tested together
-        if name in plan.values:
-            return plan.values[name]
-        if name in plan.spec.rule.benchmarks or name in plan.spec.rule.let:
-            return row.get(plan.column(name))
-        return row.get(name)
+        column = self._value_column(plan, name, row)
+        return plan.values[name] if column is None else row.get(column)
 
     def _unit(self, plan: _Plan, name: str) -> str:
         if name in plan.spec.units:
@@ -458,10 +453,10 @@ class _LevelRun:
         rule = plan.spec.rule
         currency = self.economy.currency
         dims = self.table.dims
+        column = plan.column
         readers: list[tuple[str, Callable[[dict], str]]] = []
         keys: list[str] = []
         for name in sorted(plan.fields):
-            column = plan.column
             key = None
             if name == "scope":
                 keys += dims
@@ -503,9 +498,10 @@ class _LevelRun:
         return self._readers[plan.index]
 
     def _value_column(self, plan: _Plan, name: str, columns) -> str | None:
-        """The column ``_value`` reads a name from on a fired row; None for a param (the same on every row)."""
+        """The column a name is read from on a fired row with ``columns``; None for a param (the same
+        on every row)."""
         if name == "confidence" and plan.column("ci_confidence") in columns:
-            return plan.column("ci_confidence")
+            return plan.column("ci_confidence")  # raised for the scopes tested together
         if name in plan.values:
             return None
         if name in plan.spec.rule.benchmarks or name in plan.spec.rule.let:
@@ -543,18 +539,10 @@ class _LevelRun:
     def _paired_reads(self, plan: _Plan, columns: frozenset[str]) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
         """Paired ratio the rule shows (in its evidence or message) -> (count, column) it was computed
         from, the rows that carry all of them, so a consultant can recompute it and no plain sum
-        stands beside it. Only where this data pairs the ratio (docs/reports.md); worked out once per
-        rule, as every fired row has the same columns."""
+        stands beside it. Only where this data pairs the ratio (docs/reports.md)."""
         if self.table.dataset is None:
             return []
-        paired = pairing(self.table.dataset, self.catalog)
-        out = []
-        for name in dict.fromkeys([*plan.spec.evidence, *sorted(plan.fields)]):
-            index = paired.metrics.get(name)
-            reads = paired.reads(index) if index is not None else {}
-            if reads and all(column in columns for column in reads.values()):
-                out.append((name, tuple(reads.items())))
-        return out
+        return pairing(self.table.dataset, self.catalog).columns_in([*plan.spec.evidence, *sorted(plan.fields)], columns)
 
     def _finding(self, plan: _Plan, row: dict, scope: dict[str, str], reads: list) -> Finding:
         rule = plan.spec.rule

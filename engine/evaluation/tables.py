@@ -196,12 +196,13 @@ class Pairing:
         # (a group-by of every row, most of the table building of a 1M-row file).
         cache = dataset.__dict__.setdefault("_cells", {})
         key = (tuple(by), tuple(used))
-        if key not in cache and dataset.unique_rows and set(by) == set(dataset.dims):
-            cache[key] = dataset.frame.select(by + used)  # a row per cell already
-        elif key not in cache:
-            sums = [pl.when(pl.col(n).count() > 0).then(stable(pl.col(n).sum())).otherwise(None).alias(n) for n in used]
-            frame = dataset.frame.lazy()
-            cache[key] = (frame.group_by(by).agg(sums) if by else frame.select(sums)).collect(engine="streaming")
+        if key not in cache:
+            if dataset.unique_rows and set(by) == set(dataset.dims):
+                cache[key] = dataset.frame.select(by + used)  # a row per cell already
+            else:
+                sums = [pl.when(pl.col(n).count() > 0).then(stable(pl.col(n).sum())).otherwise(None).alias(n) for n in used]
+                frame = dataset.frame.lazy()
+                cache[key] = (frame.group_by(by).agg(sums) if by else frame.select(sums)).collect(engine="streaming")
         return cache[key].lazy()
 
     def table(self, dataset: Dataset, keys: list[str], cells: pl.LazyFrame | None = None) -> pl.LazyFrame | None:
@@ -232,12 +233,16 @@ class Pairing:
     def counts_in(self, names, row: Mapping[str, object]) -> dict[str, dict[str, object]]:
         """Paired ratio among ``names`` -> the paired counts it was computed from in ``row`` (a scope's
         metric-table row), so evidence shows those and not the plain sums beside the ratio."""
-        out: dict[str, dict[str, object]] = {}
-        for name in names:
+        return {name: {count: row[column] for count, column in pairs} for name, pairs in self.columns_in(names, row.keys())}
+
+    def columns_in(self, names, columns) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
+        """Paired ratio among ``names`` -> (count, column) its paired counts are read from, where a
+        table with ``columns`` has them all: worked out once for rows that share their columns."""
+        out = []
+        for name in dict.fromkeys(names):
             index = self.metrics.get(name)
-            if index is None or name in out or not all(column in row for column in self.reads(index).values()):
-                continue
-            out[name] = {count: row[column] for count, column in self.reads(index).items()}
+            if index is not None and all(column in columns for column in self.reads(index).values()):
+                out.append((name, tuple(self.reads(index).items())))
         return out
 
     def names(self, metric_id: str) -> dict[str, pl.Expr]:

@@ -135,7 +135,7 @@ class Finding(_Optional):
     def worded(self) -> "Finding":
         """This finding with its message and recommendation written, where the engine left them for
         later (``evaluate_rules(..., words=False)``); itself otherwise."""
-        private: Any = self.__pydantic_private__  # read directly: pydantic's attribute lookup was a tenth of a large roll-up
+        private: Any = self.__pydantic_private__  # read directly: pydantic's attribute lookup was ~6% of a large roll-up
         words = private.get("_words") if private else None
         if words is not None:
             private["_words"] = None
