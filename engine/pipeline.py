@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from typing import Any, Callable
 
 import polars as pl
@@ -174,12 +176,15 @@ def _run_pipeline(prepared: Prepared, data: Any, lang: str, progress: Callable[[
         unit = catalog.metrics[name].unit if name in catalog.metrics else "number"
         return format_value(value, unit, config.currency)
 
+    from .i18n.messages import Translator
+    from .i18n.phrases import metric_name
+
+    translator = Translator(lang)
+
+    @functools.cache  # asked once per roll-up, of a few metrics
     def label(name: str) -> str | None:
         """A metric's name in the report's language, as a sentence writes it (CTR, cost per acquisition)."""
-        from .i18n.messages import Translator
-        from .i18n.phrases import metric_name
-
-        return metric_name(name, Translator(lang))
+        return metric_name(name, translator)
 
     with use_locale(lang):
         findings = roll_up(outcome.findings, tables, titles, describe, questions, label, prepared.catalog)

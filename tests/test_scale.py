@@ -29,10 +29,41 @@ def test_unused_columns_are_not_read_but_still_named(tmp_path):
     pl.read_csv((HEADER + "\n".join(LINES)).encode()).write_parquet(path)
     frame = _collect_needed(pl.scan_parquet(path), get_catalog())
     assert frame.schema["ad_id"] == pl.Null  # never read from the file
-    assert frame.schema["clicks"] == pl.Int64 and frame.schema["ctr"] == pl.Float64  # ctr is read to be named
+    # Whole-number counts are Float64 as they are read: the integers are never held beside them.
+    assert frame.schema["clicks"] == pl.Float64 and frame.schema["ctr"] == pl.Float64  # ctr is read to be named
     report = kpi_advisor.evaluate(config(path, "parquet"))
     assert any("column 'ad_id' is not a known metric or dimension and is ignored" in w for w in report.warnings)
     assert any("column 'ctr' is ignored" in w for w in report.warnings)
+
+
+def test_integer_counts_read_as_floats_report_bad_cells_as_written(tmp_path):
+    path = tmp_path / "ads.parquet"
+    pl.read_csv((HEADER + "\n".join(LINES)).encode()).with_columns(
+        pl.when(pl.int_range(pl.len()) == 1).then(-3300).otherwise(pl.col("clicks")).alias("clicks")
+    ).write_parquet(path)
+    frame = _collect_needed(pl.scan_parquet(path), get_catalog())
+    assert frame.schema["clicks"] == pl.Int64  # a negative count: read as written, to be named
+    with pytest.raises(kpi_advisor.ConfigError) as caught:
+        kpi_advisor.evaluate(config(path, "parquet"))
+    assert "counts cannot be negative, got -3300" in str(caught.value)
+
+
+def test_rows_are_held_in_one_chunk_and_shared_by_the_tables(tmp_path):
+    # A file read in parts (row groups) gives columns in several chunks; the dataset holds one
+    # chunk per column, so the tables' windows over it never copy every row again.
+    path = tmp_path / "ads.parquet"
+    lines = [f"2026-07-{day:02d},facebook,c{n},1000,30,25,10,9.5,1,0.03" for day in range(1, 29) for n in range(50)]
+    pl.read_csv((HEADER + "\n".join(lines)).encode()).write_parquet(path, row_group_size=100)
+    assert pl.scan_parquet(path).collect().n_chunks() > 1
+    from kpi_advisor.data.sources import load_dataset
+    from kpi_advisor.loading.prepare import load_config, prepare
+
+    loaded = load_config(config(path, "parquet"))
+    prepared = prepare(loaded)
+    dataset = load_dataset(loaded.config, prepared.catalog, loaded.base_dir)
+    assert dataset.frame.n_chunks("all") == [1] * dataset.frame.width
+    report = kpi_advisor.evaluate(config(path, "parquet"))
+    assert report.summary.rows == len(lines)
 
 
 def test_csv_counts_parsed_in_one_pass_or_cleaned_as_before(tmp_path):
