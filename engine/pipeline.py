@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-
 from typing import Any, Callable
 
 import polars as pl
@@ -19,7 +18,7 @@ from .evaluation.rollup import roll_up
 from .evaluation.rules import Economy, evaluate_rules
 from .evaluation.tables import LEVEL_DIMS, MetricTable, level_dims, metric_table, pairing_notes, scope_of, undefined_notes
 from .i18n.formatting import format_value, use_locale
-from .i18n.messages import localize_specs
+from .i18n.messages import Translator, localize_specs
 from .loading.catalog import Catalog
 from .loading.prepare import Prepared, load_config, prepare
 from .models.definitions import SEVERITIES
@@ -176,7 +175,6 @@ def _run_pipeline(prepared: Prepared, data: Any, lang: str, progress: Callable[[
         unit = catalog.metrics[name].unit if name in catalog.metrics else "number"
         return format_value(value, unit, config.currency)
 
-    from .i18n.messages import Translator
     from .i18n.phrases import metric_name
 
     translator = Translator(lang)

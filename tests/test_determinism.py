@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from kpi_advisor.evaluation.tables import stable
+from kpi_advisor.models.report import SIGNIFICANT_DIGITS, significant
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -114,3 +115,14 @@ def test_row_order_does_not_change_a_report(tmp_path):
     first = kpi_advisor.evaluate(config).model_dump_json()
     rng.shuffle(rows)
     assert kpi_advisor.evaluate(config).model_dump_json() == first
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False) | st.floats(min_value=-1e13, max_value=1e13)
+       | st.integers(min_value=-(10**14), max_value=10**14).map(lambda n: n / 1000))
+def test_significant_is_the_decimal_rounding_of_the_exact_value(value):
+    # significant() rounds with round(); the definition is the decimal text of the value kept to
+    # SIGNIFICANT_DIGITS digits, read back. Ties, powers of ten and subnormals included.
+    expected = float(f"{value:.{SIGNIFICANT_DIGITS}g}") + 0.0
+    assert significant(value) == expected
+    assert str(significant(value)) == str(expected)  # -0.0 never appears

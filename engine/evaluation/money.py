@@ -49,15 +49,15 @@ def count_once(findings: list[Finding]) -> float | None:
     for finding in valued:
         by_path.setdefault(_path(finding.scope), []).append(finding)
 
-    def ancestors(path: tuple) -> list[tuple]:
-        return [path[:cut] for cut in range(len(path) - 1, -1, -1) if path[:cut] in by_path]
+    # Nearest first; worked out once per scope, as every finding on it shares them.
+    ancestors = {path: [path[:cut] for cut in range(len(path) - 1, -1, -1) if path[:cut] in by_path] for path in by_path}
+    named = {path: [f"{f.rule} ({', '.join(f'{k}={v}' for k, v in path) or 'all data'})" for f in group] for path, group in by_path.items()}
 
     for path, group in by_path.items():
-        above = [(f.rule, dict(p)) for p in ancestors(path) for f in by_path[p]]
+        outer = [name for above in ancestors[path] for name in named[above]]
         for finding in group:
-            same = [other.rule for other in group if other is not finding]
-            outer = [f"{rule} ({', '.join(f'{k}={v}' for k, v in scope.items()) or 'all data'})" for rule, scope in above]
-            finding.impact.overlaps = sorted(set(same)) + outer
+            same = sorted({other.rule for other in group if other is not finding}) if len(group) > 1 else []
+            finding.impact.overlaps = same + outer
 
     # Innermost scopes first: a scope's worth is max(its own largest finding, what the scopes inside it add up to).
     worth: dict[tuple, float] = {}
@@ -66,7 +66,7 @@ def count_once(findings: list[Finding]) -> float | None:
     for path in sorted(by_path, key=len, reverse=True):
         own = max(f.impact.money for f in by_path[path])
         worth[path] = max(own, inside.get(path, 0.0))
-        parents = ancestors(path)
+        parents = ancestors[path]
         if parents:
             inside[parents[0]] = inside.get(parents[0], 0.0) + worth[path]
         else:
