@@ -292,6 +292,7 @@ def run(configs: tuple[str, ...], fmt: str | None, output: str | None, fail_on: 
     from .commands.output import check_not_input, is_stdout, write_output
     from .commands.progress import Progress
     from .loading.prepare import load_config, load_config_text, prepare
+    from .collector import collector_paused
     from .pipeline import run_pipeline
     from .plugincalls import render_report
     from .plugins.reports.branding import report_options
@@ -322,19 +323,23 @@ def run(configs: tuple[str, ...], fmt: str | None, output: str | None, fail_on: 
     if engine == "spark":
         _run_spark(loaded, catalog, fmt, output, fail_on, max_findings, lang, inputs, previous, Path(since).name if since else None)
         return
-    with Progress.for_run(loaded, quiet=quiet) as progress:
+    # The report is let go before the collector comes back: it then never walks the report's
+    # objects (a tenth of a second per 100,000 of them) only to find them all alive.
+    with collector_paused(), Progress.for_run(loaded, quiet=quiet) as progress:
         step = _timed(progress.step)
         report = run_pipeline(prepared, lang=lang, progress=step, compare_previous=compare_previous)
         if previous is not None:
-            from .evaluation.since import mark_since
+            from .evaluation.since import mark_since, new_at_or_above
 
             mark_since(report, previous, Path(since).name)
+            new_failing = fail_on is not None and new_at_or_above(report, fail_on)
         summary = report.summary
         from .commands.output import show_at_most
 
         show_at_most(report, max_findings, fmt)
         step("rendering")
         text = render_report(catalog, fmt, report, {"color": use_color(output), "lang": lang, "catalog": catalog, **report_options(loaded, audience)})
+        del report
         if output:
             step("writing")
             write_output(output, text, inputs=inputs)
@@ -349,10 +354,8 @@ def run(configs: tuple[str, ...], fmt: str | None, output: str | None, fail_on: 
         _say(1, summary_line(summary))
     _say(1, f"done in {time.perf_counter() - started:.2f} s")
     if previous is not None:
-        from .evaluation.since import new_at_or_above
-
         # Alerting from cron or CI: only what is new since the earlier report fails the run.
-        if fail_on is not None and new_at_or_above(report, fail_on):
+        if new_failing:
             sys.exit(1)
         return
     _exit_on_findings([summary], fail_on)

@@ -173,6 +173,25 @@ def test_the_garbage_collector_waits_while_a_report_is_built(monkeypatch):
         gc.enable()
 
 
+def test_the_command_line_lets_the_report_go_before_the_collector_comes_back(monkeypatch, tmp_path):
+    """`kpi-advisor run` renders and writes while the collector still waits, and lets the report go
+    first: the collection that follows never walks the report's objects only to find them alive."""
+    import gc
+
+    import kpi_advisor.plugincalls as plugincalls
+    from click.testing import CliRunner
+    from kpi_advisor.cli import cli
+
+    seen = []
+    original = plugincalls.render_report
+    monkeypatch.setattr(plugincalls, "render_report", lambda *a, **k: seen.append(gc.isenabled()) or original(*a, **k))
+    out = tmp_path / "report.json"
+    result = CliRunner().invoke(cli, ["run", str(ROOT / "examples" / "acme_outdoor.yaml"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert seen == [False] and gc.isenabled()
+    assert out.read_text().startswith("{")
+
+
 def test_a_single_source_skips_summing_its_cells_and_reports_the_same():
     """One source has a row per date and scope (its repeats were refused or added up), so its rows
     are the cells that pairing and reach read; split over two sources the same rows are summed

@@ -51,7 +51,8 @@ def count_once(findings: list[Finding]) -> float | None:
 
     # Nearest first; worked out once per scope, as every finding on it shares them.
     ancestors = {path: [path[:cut] for cut in range(len(path) - 1, -1, -1) if path[:cut] in by_path] for path in by_path}
-    named = {path: [f"{f.rule} ({', '.join(f'{k}={v}' for k, v in path) or 'all data'})" for f in group] for path, group in by_path.items()}
+    outer_paths = {above for paths in ancestors.values() for above in paths}
+    named = {path: [f"{f.rule} ({', '.join(f'{k}={v}' for k, v in path) or 'all data'})" for f in by_path[path]] for path in outer_paths}
 
     for path, group in by_path.items():
         outer = [name for above in ancestors[path] for name in named[above]]
