@@ -289,10 +289,10 @@ def run(configs: tuple[str, ...], fmt: str | None, output: str | None, fail_on: 
     # which would then never wake this thread from the blocking read.
     raw = read_limited(sys.stdin.buffer) if config == "-" else None
 
+    from .collector import collector_paused
     from .commands.output import check_not_input, is_stdout, write_output
     from .commands.progress import Progress
     from .loading.prepare import load_config, load_config_text, prepare
-    from .collector import collector_paused
     from .pipeline import run_pipeline
     from .plugincalls import render_report
     from .plugins.reports.branding import report_options
@@ -324,7 +324,7 @@ def run(configs: tuple[str, ...], fmt: str | None, output: str | None, fail_on: 
         _run_spark(loaded, catalog, fmt, output, fail_on, max_findings, lang, inputs, previous, Path(since).name if since else None)
         return
     # The report is let go before the collector comes back: it then never walks the report's
-    # objects (a tenth of a second per 100,000 of them) only to find them all alive.
+    # objects only to find them all alive (0.23 s for the 455,000 of an agency export of 1M rows).
     with collector_paused(), Progress.for_run(loaded, quiet=quiet) as progress:
         step = _timed(progress.step)
         report = run_pipeline(prepared, lang=lang, progress=step, compare_previous=compare_previous)

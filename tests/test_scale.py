@@ -48,9 +48,9 @@ def test_integer_counts_read_as_floats_report_bad_cells_as_written(tmp_path):
     assert "counts cannot be negative, got -3300" in str(caught.value)
 
 
-def test_rows_are_held_in_one_chunk_and_shared_by_the_tables(tmp_path):
+def test_rows_are_held_in_one_chunk_per_column(tmp_path):
     # A file read in parts (row groups) gives columns in several chunks; the dataset holds one
-    # chunk per column, so the tables' windows over it never copy every row again.
+    # chunk per column, so that the tables' windows over it never copy every row again.
     path = tmp_path / "ads.parquet"
     lines = [f"2026-07-{day:02d},facebook,c{n},1000,30,25,10,9.5,1,0.03" for day in range(1, 29) for n in range(50)]
     pl.read_csv((HEADER + "\n".join(lines)).encode()).write_parquet(path, row_group_size=100)
