@@ -50,3 +50,12 @@ def test_rich_markup_in_data_is_printed_literally():
     text = render("text", hostile())
     assert "[red]" in text and "<script>alert('x')</script>" in text
     assert "face|book <b>" in text
+
+
+def test_a_finding_off_the_funnel_steps_says_where_it_fired():
+    # A finding no funnel step could be tied to is listed under the funnel with its title and the
+    # campaign it fired on, as the Markdown and HTML reports do; a bare rule id named no scope
+    # (a 1,000-account export printed eight identical "roas-below-break-even" lines).
+    result = CliRunner().invoke(cli, ["run", str(ACME.parent / "northwind_coffee.yaml")])
+    assert result.exit_code == 0
+    assert "  also flagged (high): The ads bring in less than they cost (competitors)" in result.output.splitlines()

@@ -115,7 +115,9 @@ def _funnels(console, view: ReportView) -> None:
         if view.branch_note(funnel):
             console.print(_indent(Text(view.branch_note(funnel), style="dim")))
         for finding in funnel.unplaced:
-            also = Text(_("also flagged") + f": {finding.rule} ({view.severity(finding.severity)})", style=SEVERITY_STYLES.get(finding.severity, ""))
+            # Where it fired, as the Markdown and HTML reports say: eight bare "roas-below-break-even" lines named no account.
+            also = Text(_("also flagged") + f" ({view.severity(finding.severity)}): {view.finding_label(finding, funnel)}",
+                        style=SEVERITY_STYLES.get(finding.severity, ""))
             console.print(_indent(also))
         if not funnel.findings:
             console.print(_indent(Text(_("No leak flagged on this channel."), style="green")))
