@@ -192,6 +192,25 @@ def test_the_command_line_lets_the_report_go_before_the_collector_comes_back(mon
     assert out.read_text().startswith("{")
 
 
+def test_a_portfolio_renders_each_report_while_the_collector_waits(monkeypatch, tmp_path):
+    """The portfolio's twin of the test above: each client's report is rendered with the
+    collector off, and it is back on when the run ends."""
+    import gc
+
+    import kpi_advisor.plugincalls as plugincalls
+    from click.testing import CliRunner
+    from kpi_advisor.cli import cli
+
+    seen = []
+    original = plugincalls.render_report
+    monkeypatch.setattr(plugincalls, "render_report", lambda *a, **k: seen.append(gc.isenabled()) or original(*a, **k))
+    configs = [str(ROOT / "examples" / name) for name in ("acme_outdoor.yaml", "tallyo.yaml")]
+    result = CliRunner().invoke(cli, ["run", *configs, "-o", str(tmp_path / "reports"), "--jobs", "1", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert seen == [False, False] and gc.isenabled()
+    assert len(list((tmp_path / "reports").glob("*.json"))) == 3  # two reports and the overview
+
+
 def test_a_single_source_skips_summing_its_cells_and_reports_the_same():
     """One source has a row per date and scope (its repeats were refused or added up), so its rows
     are the cells that pairing and reach read; split over two sources the same rows are summed

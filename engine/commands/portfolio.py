@@ -111,12 +111,15 @@ def client_job(path: str, name: str, target: str, options: RunOptions, configs: 
                report: "Report | None" = None, peers: "PeerBenchmark | None" = None, write: bool = True) -> Outcome:
     """Evaluate one client (unless ``report`` is given) and, with ``write``, render and write its report.
     Runs in a worker process; every problem comes back as lines, never as an exception."""
+    from ..collector import collector_paused
     from ..limits import override
 
     started, cpu = time.perf_counter(), time.process_time()
     outcome = Outcome(name=name, config=path)
     try:
-        with override(**options.limits):
+        # Rendering makes as many objects again as the report holds: as in `run`, the collector
+        # waits until the report is written rather than walking it, all alive, while it renders.
+        with override(**options.limits), collector_paused():
             _client(outcome, path, target, options, configs, report, peers, write)
     except ProblemsError as exc:
         outcome.problems = _problem_lines(path, exc)

@@ -23,6 +23,8 @@ CTR, which it has already reached once).
 
 from __future__ import annotations
 
+from typing import Callable
+
 import polars as pl
 
 from ..language.functions import TREND_FUNCTIONS, PeerContext
@@ -33,6 +35,15 @@ MIN_PEERS = 4  # siblings with a value, the scope included: fewer make no quarti
 MAX_STEP = 2.0  # a target at most twice (or half) today's value
 # How the target was found, in the ``how`` column.
 THRESHOLD, PEERS, THRESHOLD_NEARER, CAPPED, PEERS_CAPPED, AT_PEERS = 0, 1, 2, 3, 4, 5
+
+
+# Makes a part of a formula that is read more than once a column of its own (named ``name``) and
+# returns what reads it; ``inline`` leaves it in the formula.
+Keep = Callable[[str, pl.Expr], pl.Expr]
+
+
+def inline(name: str, value: pl.Expr) -> pl.Expr:
+    return value
 
 
 def targets(spec: RuleSpec) -> list[tuple[str, str]]:
@@ -76,22 +87,23 @@ def sibling_quartile(current: pl.Expr | float, threshold: pl.Expr | float, peers
     return {"peer": pl.when(raise_it).then(quartile_high).otherwise(quartile_low), "peers": count}
 
 
-def attainable_target(current: pl.Expr | float, threshold: pl.Expr | float, peer: pl.Expr, count: pl.Expr) -> dict[str, pl.Expr]:
+def attainable_target(current: pl.Expr | float, threshold: pl.Expr | float, peer: pl.Expr, count: pl.Expr,
+                      keep: Keep = inline) -> dict[str, pl.Expr]:
     """The target and how it was found, from today's value, the threshold, the siblings' better
     quartile and their count (row by row: no window, so these may all be columns)."""
     current, threshold = _floats(current, threshold)
-    raise_it = current < threshold
+    raise_it = keep("raise", current < threshold)
     peered = (count >= MIN_PEERS).fill_null(False)
-    enough = (peered & pl.when(raise_it).then(peer > current).otherwise(peer < current)).fill_null(False)
-    at_peers = peered & ~enough  # already as good as the siblings' better quartile
-    nearer = pl.when(raise_it).then(pl.min_horizontal(threshold, peer)).otherwise(pl.max_horizontal(threshold, peer))
-    capped = pl.when(raise_it).then(pl.min_horizontal(threshold, current * MAX_STEP)).otherwise(
-        pl.max_horizontal(threshold, current / MAX_STEP))
+    enough = keep("enough", (peered & pl.when(raise_it).then(peer > current).otherwise(peer < current)).fill_null(False))
+    at_peers = keep("at_peers", peered & ~enough)  # already as good as the siblings' better quartile
+    nearer = keep("nearer", pl.when(raise_it).then(pl.min_horizontal(threshold, peer)).otherwise(pl.max_horizontal(threshold, peer)))
+    capped = keep("capped", pl.when(raise_it).then(pl.min_horizontal(threshold, current * MAX_STEP)).otherwise(
+        pl.max_horizontal(threshold, current / MAX_STEP)))
     # Peers show a level is reachable, not that this scope gets there in one step: a better
     # quartile far from today is held to the same step (a scope at zero has no step to scale).
-    step = pl.when(current <= 0).then(nearer).when(raise_it).then(pl.min_horizontal(nearer, current * MAX_STEP)).otherwise(
-        pl.max_horizontal(nearer, current / MAX_STEP))
-    gap = (current != threshold).fill_null(False)
+    step = keep("step", pl.when(current <= 0).then(nearer).when(raise_it).then(pl.min_horizontal(nearer, current * MAX_STEP)).otherwise(
+        pl.max_horizontal(nearer, current / MAX_STEP)))
+    gap = keep("gap", (current != threshold).fill_null(False))
     target = pl.when(~gap).then(threshold).when(enough).then(step).when(at_peers).then(current).otherwise(capped)
     how = (pl.when(~gap).then(pl.lit(THRESHOLD))
            .when(at_peers).then(pl.lit(AT_PEERS))

@@ -22,7 +22,7 @@ from ..language.rulespec import SOURCE_SUFFIX, RuleSpec, template_fields
 from ..loading.catalog import Catalog
 from ..models.definitions import DIMENSIONS, SEVERITIES, RuleDef
 from ..models.report import Finding, Impact, Significance, significant
-from .attainable import CAPPED, MAX_STEP, MIN_PEERS, PEERS, PEERS_CAPPED, THRESHOLD_NEARER, attainable_target, sibling_quartile
+from .attainable import CAPPED, MAX_STEP, MIN_PEERS, PEERS, PEERS_CAPPED, THRESHOLD_NEARER, Keep, attainable_target, inline, sibling_quartile
 from .attainable import targets as attainable_targets
 from .benchmarks import Resolved, resolve
 from .tables import (
@@ -173,9 +173,79 @@ def _base_names(table: MetricTable, catalog: Catalog) -> dict[str, Any]:
     return names
 
 
-# Queries per level: benchmark figures, values and counts, chance intervals, fire and impact.
-STAGES = 4
-INTERVAL_STAGE = 2  # before it, trend tests learn how many scopes they are tested with
+# Staged columns of a level: the queries, the one the family sizes run before, the columns to drop after each.
+_Staged = tuple[tuple[list[pl.Expr], ...], "int | None", tuple[list[str], ...]]
+
+
+class _Columns:
+    """The columns a level's rules add, in any order; :meth:`stages` orders them into queries.
+
+    Polars plans an expression in time that grows with its size times its depth (a chain of 200
+    operations takes ~15 ms on two rows, one of 100 ~4 ms): an interval that inlined its counts
+    a dozen times and its Wilson ends twice cost ~1.5 ms per rule per level on every run. So a
+    formula that reads a part twice keeps that part as a column of its own (:meth:`keep`), and
+    each query reads the columns of the queries before it."""
+
+    def __init__(self) -> None:
+        self.exprs: list[pl.Expr] = []
+        self.temporary: list[str] = []
+
+    def add(self, *exprs: pl.Expr) -> None:
+        self.exprs.extend(exprs)
+
+    def keep(self, name: str, value: pl.Expr) -> pl.Expr:
+        """``value`` as a column that is dropped after the stages; what reads it stays shallow."""
+        self.temporary.append(name)
+        self.exprs.append(value.alias(name))
+        return pl.col(name)
+
+    def keeper(self, prefix: str) -> Keep:
+        """:meth:`keep` with names starting ``prefix`` (one rule's, one threshold's)."""
+        return lambda name, value: self.keep(prefix + name, value)
+
+    def stages(self, barrier_reads: frozenset[str], barrier_writes: frozenset[str]) -> _Staged:
+        """The columns grouped into queries, each column in the first query after every new column
+        it reads; the barrier (the trend tests' family sizes, :meth:`_LevelRun._with_family_z`)
+        runs before the query it names, once ``barrier_reads`` exist, and writes ``barrier_writes``.
+        After each query, the kept parts no later query reads are dropped (on a large level each
+        is a column as long as the table)."""
+        defined: dict[str, pl.Expr] = {}
+        for value in self.exprs:  # a name given twice keeps its last formula, as later queries overwrote
+            defined.pop(value.meta.output_name(), None)
+            defined[value.meta.output_name()] = value
+        reads = {name: set(value.meta.root_names()) & (defined.keys() | barrier_writes) - {name} for name, value in defined.items()}
+        depth: dict[str, int] = {}
+        barrier: int | None = None
+
+        def depth_of(name: str, seen: tuple[str, ...] = ()) -> int:
+            nonlocal barrier
+            if name in barrier_writes:
+                if barrier is None:
+                    barrier = max((depth_of(n, seen) for n in barrier_reads if n in defined), default=-1) + 1
+                return barrier - 1
+            if name not in depth:
+                if name in seen:
+                    raise ValueError(f"rule columns read each other in a cycle: {' -> '.join((*seen, name))}")
+                depth[name] = max((depth_of(n, (*seen, name)) for n in reads[name]), default=-1) + 1
+            return depth[name]
+
+        for name in defined:
+            depth_of(name)
+        if barrier_writes and barrier is None:
+            depth_of(next(iter(barrier_writes)))
+        count = max([*depth.values(), barrier or 0], default=-1) + 1
+        stages: tuple[list[pl.Expr], ...] = tuple([] for _ in range(count))
+        for name, value in defined.items():
+            stages[depth[name]].append(value)
+        last_read = {name: depth[name] for name in self.temporary}
+        for name, read in reads.items():
+            for part in read & last_read.keys():
+                last_read[part] = max(last_read[part], depth[name])
+        drops: tuple[list[str], ...] = tuple([] for _ in range(count))
+        for name, stage in last_read.items():
+            drops[stage].append(name)
+        return stages, barrier, drops
+
 
 # Compiled levels of recent runs (a server or a batch evaluates the same rules again and again).
 _COMPILED: dict[tuple, tuple[tuple, tuple]] = {}
@@ -198,6 +268,15 @@ class _Plan:
     def column(self, name: str) -> str:
         return f"__r{self.index}_{name}"
 
+    def named(self, name: str) -> str:
+        """The column of a value the rule names: a benchmark figure or a let value."""
+        return _named(self.index, name)
+
+
+def _named(index: int, name: str) -> str:
+    # Apart from the engine's own columns (``column``): a rule may call a let value ``impact``.
+    return f"__r{index}_:{name}"
+
 
 class _LevelRun:
     def __init__(self, specs, table: MetricTable, catalog: Catalog, params, economy: Economy, overrides, words: bool = True) -> None:
@@ -211,13 +290,15 @@ class _LevelRun:
         self._readers: dict[int, tuple[list[tuple[str, Callable[[dict], str]]], tuple[str, ...]]] = {}
 
     def findings(self) -> list[Finding]:
-        stages, plans, collectors = self._compiled()
+        (stages, barrier, drops), plans, collectors = self._compiled()
         frame = self._with_trends(self.table.frame, collectors)
-        for stage, columns in enumerate(stages):  # a fixed number of stages (STAGES), however many rules
-            if stage == INTERVAL_STAGE:
+        for stage, columns in enumerate(stages):  # as many queries as the formulas are deep, however many rules
+            if stage == barrier:
                 frame = self._with_family_z(frame, plans)
             if columns:
                 frame = frame.with_columns(columns)
+            if drops[stage]:
+                frame = frame.drop(drops[stage])
         fired = frame.filter(pl.any_horizontal([plan.column("fire") for plan in plans]))
         if not fired.height:
             return []
@@ -242,7 +323,7 @@ class _LevelRun:
             out += [self._finding(plan, row, scope_of(row, dims), reads) for row in rows.iter_rows(named=True)]
         return out
 
-    def _compiled(self) -> tuple[tuple[list[pl.Expr], ...], list[_Plan], dict[str, TrendCollector]]:
+    def _compiled(self) -> tuple[_Staged, list[_Plan], dict[str, TrendCollector]]:
         """The level's rules as polars expressions; the same rules, params, benchmarks and
         data shape compile to the same expressions, so a warm run reuses them."""
         periods = tuple(
@@ -272,21 +353,18 @@ class _LevelRun:
             _COMPILED[key] = (origin, compiled)
         return compiled
 
-    def _compile(self, periods: tuple[str | None, ...]) -> tuple[tuple[list[pl.Expr], ...], list[_Plan], dict[str, TrendCollector]]:
-        """The level's columns in four stages: the benchmark figures per row; the rules' values,
-        counts and conditions, reading those figures' columns; then
-        the chance intervals, read from the counts' columns; then whether each rule fires. An
-        interval uses its counts a dozen times and the fire test its interval again: built from
-        columns, each stage stays a small expression (inlined, the budget-move rule alone was a
-        50 kB expression tree polars planned on every run)."""
+    def _compile(self, periods: tuple[str | None, ...]) -> tuple[_Staged, list[_Plan], dict[str, TrendCollector]]:
+        """The level's columns, in the queries :meth:`_Columns.stages` orders them into: the
+        benchmark figures per row; the rules' values, counts and conditions, reading those
+        figures' columns; the chance intervals, read from the counts' columns; then whether each
+        rule fires. An interval uses its counts a dozen times and the fire test its interval
+        again: built from columns, each query stays a small expression (inlined, the budget-move
+        rule alone was a 50 kB expression tree polars planned on every run)."""
         peers = PeerContext(*peer_group(self.table.dims, self.table.level))
         collectors: dict[str, TrendCollector] = {}
         base = _base_names(self.table, self.catalog)
         channel = pl.col("channel") if "channel" in self.table.dims else None
-        figures: list[pl.Expr] = []
-        columns: list[pl.Expr] = []
-        intervals: list[pl.Expr] = []
-        fires: list[pl.Expr] = []
+        columns = _Columns()
         plans: list[_Plan] = []
         for index, (spec, period) in enumerate(zip(self.specs, periods)):
             rule = spec.rule
@@ -300,45 +378,51 @@ class _LevelRun:
                 resolved[name] = resolve(ref, self.catalog.benchmarks, self.overrides, self.economy.currency)
                 fallback = values.get(ref.fallback) if ref.fallback else None
                 # A figure per row (by platform): a column of its own that the rule's expressions read.
-                column = f"__r{index}_{name}"
-                figures.append(resolved[name].expr(channel, fallback).cast(pl.Float64).alias(column))
+                column = _named(index, name)
+                columns.add(resolved[name].expr(channel, fallback).cast(pl.Float64).alias(column))
                 names[name] = pl.col(column)
             for name, parsed in spec.lets:
                 names[name] = expr.compile_expr(parsed, names, functions=functions)
+                if parsed.result_type == "number":
+                    # A column the condition, the impact and later lets read, so it is computed once
+                    # (a chance let is a Poisson tail over every scope) and they stay small to plan.
+                    columns.add(names[name].cast(pl.Float64).alias(_named(index, name)))
+                    names[name] = pl.col(_named(index, name))
             fields = frozenset(template_fields(rule.message)) | frozenset(template_fields(rule.recommendation))
             plan = _Plan(spec, index, values, resolved, period, fields)
             plans.append(plan)
+            keep = columns.keeper(f"__k{index}_")
             fire = expr.compile_expr(spec.condition, names, functions=functions).fill_null(False)
             if spec.chance is not None and rule.chance.test == "rate_ratio":
                 counts = {**base, **values}  # one period's (or scope's) metrics and the params
                 successes, trials = (expr.compile_expr(part, counts, functions=functions) for part in spec.chance[:2])
                 if rule.chance.compare == "siblings":
                     window, best = _sibling_window(successes, trials, peers, values["confidence"])
-                    columns.append(best.alias(plan.column("ci_best")))
+                    columns.add(best.alias(plan.column("ci_best")))
                 else:
                     assert collector is not None  # a rate_ratio rule over periods uses trends: its period is chosen
                     window = collector.window(rule.chance.compare, successes, trials)
                 bound = expr.compile_expr(spec.chance[2], names, functions=functions).cast(pl.Float64)
-                columns += [(window[0] + window[2]).alias(plan.column("ci_n")), window[2].alias(plan.column("ci_k")), bound.alias(plan.column("ci_bound"))]
-                columns += [value.alias(plan.column(f"ci_{name}")) for name, value in zip(("k1", "e1", "k2", "e2"), window)]
+                columns.add((window[0] + window[2]).alias(plan.column("ci_n")), window[2].alias(plan.column("ci_k")), bound.alias(plan.column("ci_bound")))
+                columns.add(*(value.alias(plan.column(f"ci_{name}")) for name, value in zip(("k1", "e1", "k2", "e2"), window)))
                 z = pl.col(plan.column("ci_z")) if _family_tested(spec) else _z(values["confidence"])
-                low, high = _ratio_interval(*(pl.col(plan.column(f"ci_{name}")) for name in ("k1", "e1", "k2", "e2")), z)
-                intervals += [low.alias(plan.column("ci_low")), high.alias(plan.column("ci_high"))]
+                low, high = _ratio_interval(*(pl.col(plan.column(f"ci_{name}")) for name in ("k1", "e1", "k2", "e2")), z, keep)
+                columns.add(low.alias(plan.column("ci_low")), high.alias(plan.column("ci_high")))
                 low, high, bound = (pl.col(plan.column(f"ci_{name}")) for name in ("low", "high", "bound"))
                 beyond = high.fill_null(float("inf")) < bound if rule.chance.below is not None else low > bound
             elif spec.chance is not None:
                 counted = {**names, **self._paired(spec)}
                 successes, trials, bound = (expr.compile_expr(part, counted, functions=functions).cast(pl.Float64) for part in spec.chance)
-                columns += [trials.alias(plan.column("ci_n")), successes.alias(plan.column("ci_k")), bound.alias(plan.column("ci_bound"))]
-                low, high = _interval(spec.rule.chance.test, pl.col(plan.column("ci_k")), pl.col(plan.column("ci_n")), values["confidence"])
-                intervals += [low.alias(plan.column("ci_low")), high.alias(plan.column("ci_high"))]
+                columns.add(trials.alias(plan.column("ci_n")), successes.alias(plan.column("ci_k")), bound.alias(plan.column("ci_bound")))
+                low, high = _interval(spec.rule.chance.test, pl.col(plan.column("ci_k")), pl.col(plan.column("ci_n")), values["confidence"], keep)
+                columns.add(low.alias(plan.column("ci_low")), high.alias(plan.column("ci_high")))
                 # Within chance is not a finding: the whole interval must lie beyond the bound.
                 low, high, bound = (pl.col(plan.column(f"ci_{name}")) for name in ("low", "high", "bound"))
                 beyond = high < bound if spec.rule.chance.below is not None else low > bound
             if spec.chance is not None:
-                columns.append(fire.alias(plan.column("condition")))
+                columns.add(fire.alias(plan.column("condition")))
                 fire = pl.col(plan.column("condition")) & beyond.fill_null(False)
-            fires.append(fire.alias(plan.column("fire")))
+            columns.add(fire.alias(plan.column("fire")))
             if spec.impact is not None:
                 # The gap is valued against an attainable target, not the whole way to the threshold:
                 # today's value, the threshold and the siblings' quartile are columns first, the
@@ -348,18 +432,23 @@ class _LevelRun:
                     if value not in names or threshold not in names:
                         continue
                     now, bar = plan.column(f"now_{threshold}"), plan.column(f"bar_{threshold}")
-                    columns += [(part if isinstance(part, pl.Expr) else pl.lit(part)).cast(pl.Float64).alias(column)
-                                for part, column in ((names[value], now), (names[threshold], bar))]
+                    columns.add(*((part if isinstance(part, pl.Expr) else pl.lit(part)).cast(pl.Float64).alias(column)
+                                  for part, column in ((names[value], now), (names[threshold], bar))))
                     found = sibling_quartile(names[value], names[threshold], peers)
-                    columns += [part.alias(plan.column(f"{key}_{threshold}")) for key, part in found.items()]
+                    columns.add(*(part.alias(plan.column(f"{key}_{threshold}")) for key, part in found.items()))
                     found = attainable_target(pl.col(now), pl.col(bar), pl.col(plan.column(f"peer_{threshold}")),
-                                              pl.col(plan.column(f"peers_{threshold}")))
-                    intervals += [part.alias(plan.column(f"{key}_{threshold}")) for key, part in found.items()]
+                                              pl.col(plan.column(f"peers_{threshold}")),
+                                              columns.keeper(f"__k{index}_{threshold}_"))
+                    columns.add(*(part.alias(plan.column(f"{key}_{threshold}")) for key, part in found.items()))
                     impact_names[threshold] = pl.col(plan.column(f"target_{threshold}"))
                     plan.targets.append((value, threshold))
-                fires.append(expr.compile_expr(spec.impact, impact_names, functions=functions).cast(pl.Float64).alias(plan.column("impact")))
-            columns += [names[name].cast(pl.Float64).alias(plan.column(name)) for name in rule.let]
-        return (figures, columns, intervals, fires), plans, collectors
+                columns.add(expr.compile_expr(spec.impact, impact_names, functions=functions).cast(pl.Float64).alias(plan.column("impact")))
+            columns.add(*(names[name].cast(pl.Float64).alias(plan.named(name)) for name, parsed in spec.lets if parsed.result_type != "number"))
+        family = [plan for plan in plans if _family_tested(plan.spec)]
+        staged = columns.stages(
+            frozenset(plan.column(f"ci_{name}") for plan in family for name in ("e1", "e2", "n")),
+            frozenset(plan.column(f"ci_{name}") for plan in family for name in ("tested", "z", "confidence")))
+        return staged, plans, collectors
 
     def _with_family_z(self, frame: pl.DataFrame, plans: list[_Plan]) -> pl.DataFrame:
         """The z of each trend test, raised for the number of scopes tested together (Bonferroni).
@@ -505,7 +594,7 @@ class _LevelRun:
         if name in plan.values:
             return None
         if name in plan.spec.rule.benchmarks or name in plan.spec.rule.let:
-            return plan.column(name)
+            return plan.named(name)
         return name
 
     def _significance(self, plan: _Plan, row: dict) -> Significance | None:
@@ -764,11 +853,11 @@ def _times(value: float | None) -> str:
     return "x" + format_value(value, "number")
 
 
-def _wilson(successes: pl.Expr, trials: pl.Expr, z: pl.Expr | float) -> tuple[pl.Expr, pl.Expr]:
+def _wilson(successes: pl.Expr, trials: pl.Expr, z: pl.Expr | float, keep: Keep = inline) -> tuple[pl.Expr, pl.Expr]:
     """The Wilson score interval of the share successes / trials."""
     rate = successes / trials
-    centre = (rate + z * z / (2 * trials)) / (1 + z * z / trials)
-    half = z * ((rate * (1 - rate) / trials + z * z / (4 * trials * trials)).clip(lower_bound=0)).sqrt() / (1 + z * z / trials)
+    centre = keep("centre", (rate + z * z / (2 * trials)) / (1 + z * z / trials))
+    half = keep("half", z * ((rate * (1 - rate) / trials + z * z / (4 * trials * trials)).clip(lower_bound=0)).sqrt() / (1 + z * z / trials))
     return (centre - half).clip(lower_bound=0), (centre + half).clip(upper_bound=1)
 
 
@@ -808,21 +897,23 @@ def _z(confidence: float) -> float:
     return NormalDist().inv_cdf(1 - (1 - confidence) / 2)
 
 
-def _ratio_interval(k1: pl.Expr, e1: pl.Expr, k2: pl.Expr, e2: pl.Expr, z: pl.Expr | float) -> tuple[pl.Expr, pl.Expr]:
+def _ratio_interval(k1: pl.Expr, e1: pl.Expr, k2: pl.Expr, e2: pl.Expr, z: pl.Expr | float, keep: Keep = inline) -> tuple[pl.Expr, pl.Expr]:
     """The confidence interval of the ratio of two Poisson rates, (k2 / e2) / (k1 / e1), with
     both counts measured (neither period is taken as exact).
 
     Given k1 + k2 events, k2 is binomial with p = r e2 / (e1 + r e2) where r is the rate ratio;
     the Wilson interval of p maps to r = p / (1 - p) * e1 / e2. No upper end (null) where p's
-    upper end is 1 (no early event). ``z``: the normal quantile of the confidence, or its column."""
-    low, high = _wilson(k2, k1 + k2, z)
+    upper end is 1 (no early event). ``z``: the normal quantile of the confidence, or its column;
+    ``keep``: where the parts read more than once become columns (:meth:`_Columns.keep`)."""
+    events = keep("events", k1 + k2)
+    low, high = (keep(name, end) for name, end in zip(("p_low", "p_high"), _wilson(k2, events, z, keep)))
     scale = e1 / e2
-    usable = (k1 + k2 > 0) & (e1 > 0) & (e2 > 0)
+    usable = (events > 0) & (e1 > 0) & (e2 > 0)
     return (pl.when(usable).then(low / (1 - low) * scale),
             pl.when(usable & (high < 1)).then(high / (1 - high) * scale))
 
 
-def _interval(test: str, successes: pl.Expr, trials: pl.Expr, confidence: float) -> tuple[pl.Expr, pl.Expr]:
+def _interval(test: str, successes: pl.Expr, trials: pl.Expr, confidence: float, keep: Keep = inline) -> tuple[pl.Expr, pl.Expr]:
     """Low and high end of the rate's confidence interval.
 
     binomial: the Wilson score interval of successes out of trials; poisson: the score interval
@@ -830,9 +921,9 @@ def _interval(test: str, successes: pl.Expr, trials: pl.Expr, confidence: float)
     small counts, where a normal approximation says a rate from 2 clicks is known."""
     z = _z(confidence)
     if test == "binomial":
-        low, high = _wilson(successes, trials, z)
+        low, high = _wilson(successes, trials, z, keep)
     else:
-        spread = z * (successes + z * z / 4).clip(lower_bound=0).sqrt()
+        spread = keep("spread", z * (successes + z * z / 4).clip(lower_bound=0).sqrt())
         low = ((successes + z * z / 2 - spread) / trials).clip(lower_bound=0)
         high = (successes + z * z / 2 + spread) / trials
     return low, high

@@ -1,0 +1,75 @@
+"""How a level's rule columns are ordered into queries (engine/evaluation/rules.py, ``_Columns``).
+
+Polars plans an expression in time that grows with its size times its depth, so the engine keeps
+the parts a formula reads more than once (let values, Wilson ends, attainable-target steps) as
+columns and runs them in as few queries as the formulas are deep."""
+
+import polars as pl
+import pytest
+from kpi_advisor import evaluate
+from kpi_advisor.evaluation.rules import _Columns
+
+
+def _names(stage):
+    return sorted(e.meta.output_name() for e in stage)
+
+
+def test_each_column_runs_in_the_first_query_after_what_it_reads():
+    columns = _Columns()
+    twice = columns.keep("__k0_twice", pl.col("a") * 2)
+    columns.add((twice + 1).alias("plus"), pl.col("b").alias("copy"), (pl.col("plus") * twice).alias("last"))
+    stages, barrier, drops = columns.stages(frozenset(), frozenset())
+    assert [_names(s) for s in stages] == [["__k0_twice", "copy"], ["plus"], ["last"]]
+    assert barrier is None
+    assert drops == ([], [], ["__k0_twice"])  # dropped after its last reader ran
+    frame = pl.DataFrame({"a": [1.0, 2.0], "b": [5.0, 6.0]})
+    for stage, dropped in zip(stages, drops):
+        frame = frame.with_columns(stage).drop(dropped)
+    assert frame.columns == ["a", "b", "copy", "plus", "last"]
+    assert frame["last"].to_list() == [6.0, 20.0]
+
+
+def test_the_family_step_runs_once_its_inputs_exist_and_before_its_readers():
+    columns = _Columns()
+    columns.add(pl.col("a").alias("n"), (pl.col("n") + 1).alias("e1"), (pl.col("z") * pl.col("e1")).alias("low"),
+                pl.col("a").alias("unrelated"))
+    stages, barrier, _ = columns.stages(frozenset({"e1", "n"}), frozenset({"z"}))
+    assert barrier == 2  # after e1 (query 1), before low
+    assert [_names(s) for s in stages] == [["n", "unrelated"], ["e1"], ["low"]]
+
+
+def test_columns_that_read_each_other_in_a_cycle_are_refused():
+    columns = _Columns()
+    columns.add((pl.col("y") + 1).alias("x"), (pl.col("x") + 1).alias("y"))
+    with pytest.raises(ValueError, match="cycle"):
+        columns.stages(frozenset(), frozenset())
+
+
+@pytest.mark.parametrize("name", ["lost", "impact", "fire", "condition", "ci_low", "target_ctr_floor"])
+def test_a_let_value_named_like_an_engine_column_keeps_its_own_value(tmp_path, name):
+    """Let values are columns that the condition reads; one called `impact` or `fire` is not
+    mistaken for the engine's own column of that name."""
+    pack = tmp_path / "pack.yaml"
+    pack.write_text(f"""
+pack: agency
+rules:
+  - id: cheap-clicks-wasted
+    title: Clicks that cost little and bring nobody
+    stage: interest
+    severity: low
+    let: {{{name}: clicks - sessions}}
+    when: {name} > 100
+    impact: {{metric: spend, formula: "{name} / 2", basis: "half a dollar per lost click"}}
+    message: "{{scope}}: {{{name}}} clicks lost"
+    recommendation: Check the landing page.
+    rationale: Clicks that never arrive are paid for nothing.
+    source: agency practice
+""", encoding="utf-8")
+    records = [{"channel": "facebook", "clicks": 1000, "sessions": 300, "spend": 900},
+               {"channel": "google_search", "clicks": 1000, "sessions": 950, "spend": 900}]
+    base = {"client": "T", "business_model": "dtc_ecommerce", "currency": "USD", "data": [{"records": records}],
+            "rules": {"packs": [str(pack)]}}
+    found = [f for f in evaluate(base).findings if f.rule == "cheap-clicks-wasted"]
+    assert [f.scope for f in found] == [{"channel": "facebook"}]
+    assert found[0].message == "facebook: 700 clicks lost"
+    assert (found[0].impact.value, found[0].impact.money) == (350.0, 350.0)
