@@ -119,7 +119,7 @@ PURPOSE: dict[str, str] = {
     "yaml_depth": "nesting of collections: stack exhaustion and pathological structures",
     "yaml_aliases": "alias (*ref) uses: alias bombs, refused before anything is expanded",
     "yaml_nodes": "nodes after alias expansion, counted without expanding: billion-laughs memory blow-ups",
-    "rules": "rules in one run: plan size and compile time of the one select per level",
+    "rules": "rules in one run: plan size and compile time of the queries per level",
     "metrics": "metrics in one run: columns computed per metric table",
     "expr_length": "characters in one formula: tokenizer and parser time",
     "expr_depth": "nesting in one formula: recursion in the parser and in polars",

@@ -1,6 +1,7 @@
 """Rule evaluation: every active rule on every scope of its level, compiled to
-boolean polars columns and evaluated in one select per level. Peer statistics
-are window expressions in that select; trend statistics are computed in one
+boolean polars columns and evaluated in a few queries per level (as many as the
+formulas are deep, however many rules; see ``_Columns``). Peer statistics are
+window expressions in those queries; trend statistics are computed in one
 ``group_by`` over the level's periods and joined on first. Only the rows that
 fire come back to Python, to be rendered as findings and valued."""
 

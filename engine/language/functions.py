@@ -69,14 +69,13 @@ def trend_aggregation(kind: str, value: pl.Expr) -> pl.Expr:
     raise ValueError(f"not a trend function: {kind}")
 
 
-def rate_windows(compare: str, successes: pl.Expr, trials: pl.Expr) -> list[pl.Expr]:
-    """Successes and trials summed over the early and the late periods of one scope, from the
-    periods that have both (trials above zero): ``trend`` takes the first period against the
-    last two (where a rise or fall has held, as rise() and fall() read it; the last one alone
-    with two periods); ``latest`` the periods before the last against the last."""
-    valid = successes.is_not_null() & trials.is_not_null() & (_number(trials) > 0)
-    k = pl.when(valid).then(_number(successes)).drop_nulls()
-    e = pl.when(valid).then(_number(trials)).drop_nulls()
+def rate_windows(compare: str, k: pl.Expr, e: pl.Expr) -> list[pl.Expr]:
+    """Successes ``k`` and trials ``e`` summed over the early and the late periods of one scope,
+    from the periods that have both (each null where a period lacks either or has no trials, see
+    :meth:`TrendCollector.window`): ``trend`` takes the first period against the last two (where
+    a rise or fall has held, as rise() and fall() read it; the last one alone with two periods);
+    ``latest`` the periods before the last against the last."""
+    k, e = k.drop_nulls(), e.drop_nulls()
     enough = k.len() >= 2
     if compare == "trend":
         def early(series: pl.Expr) -> pl.Expr:
@@ -110,7 +109,10 @@ class TrendCollector:
 
     def window(self, compare: str, successes: pl.Expr, trials: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr]:
         """Early and late successes and trials of a rate_ratio chance test, as columns."""
-        windows = rate_windows(compare, self._input(successes), self._input(trials))
+        # Which periods count is decided per period row, before the group-by: the aggregations
+        # then read two plain columns (inlined, each window repeated the test; ~1,200 characters).
+        valid = successes.is_not_null() & trials.is_not_null() & (_number(trials) > 0)
+        windows = rate_windows(compare, self._input(pl.when(valid).then(_number(successes))), self._input(pl.when(valid).then(_number(trials))))
         return tuple(self.add_aggregation(a) for a in windows)  # type: ignore[return-value]
 
     def _input(self, value: pl.Expr) -> pl.Expr:
