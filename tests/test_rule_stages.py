@@ -4,6 +4,8 @@ Polars plans an expression in time that grows with its size times its depth, so 
 the parts a formula reads more than once (let values, Wilson ends, attainable-target steps) as
 columns and runs them in as few queries as the formulas are deep."""
 
+import datetime
+
 import polars as pl
 import pytest
 from kpi_advisor import evaluate
@@ -73,3 +75,32 @@ rules:
     assert [f.scope for f in found] == [{"channel": "facebook"}]
     assert found[0].message == "facebook: 700 clicks lost"
     assert (found[0].impact.value, found[0].impact.money) == (350.0, 350.0)
+
+
+def test_a_trend_of_a_let_value_reads_the_periods_not_the_scope(tmp_path):
+    """A let value is a column of the level, but a trend function works it out per period row:
+    `fall(cvr)` with `cvr: purchases / clicks` reads each month's conversion rate."""
+    pack = tmp_path / "pack.yaml"
+    pack.write_text("""
+pack: agency
+rules:
+  - id: conversion-rate-falling
+    title: Conversion rate falling
+    stage: purchase
+    severity: medium
+    let: {cvr: purchases / clicks, drop: fall(cvr)}
+    when: drop >= 0.3 and clicks >= 1000
+    message: "{scope}: the conversion rate fell by {drop}"
+    recommendation: Check the checkout.
+    rationale: A falling conversion rate on steady clicks is a leak downstream.
+    source: agency practice
+""", encoding="utf-8")
+    days = [datetime.date(2026, 1, 1) + datetime.timedelta(days=n) for n in range(31 + 28 + 31 + 30 + 31)]  # January to May
+    records = [{"date": day.isoformat(), "channel": channel, "clicks": 100, "spend": 50,
+                "purchases": 5 if day.month < 4 or channel == "google_search" else 1}
+               for day in days for channel in ("facebook", "google_search")]
+    base = {"client": "T", "business_model": "dtc_ecommerce", "currency": "USD", "data": [{"records": records}],
+            "rules": {"packs": [str(pack)]}}
+    found = [f for f in evaluate(base).findings if f.rule == "conversion-rate-falling"]
+    assert [f.scope for f in found] == [{"channel": "facebook"}]
+    assert found[0].message == "facebook: the conversion rate fell by 80.0%"  # 5% in January, 1% in April and May

@@ -18,7 +18,7 @@ import polars as pl
 
 from ..i18n.formatting import current_locale, format_value, use_locale
 from ..language import expr
-from ..language.functions import PeerContext, TrendCollector, rule_functions
+from ..language.functions import TREND_FUNCTIONS, PeerContext, TrendCollector, calls, rule_functions
 from ..language.rulespec import SOURCE_SUFFIX, RuleSpec, template_fields
 from ..loading.catalog import Catalog
 from ..models.definitions import DIMENSIONS, SEVERITIES, RuleDef
@@ -382,9 +382,10 @@ class _LevelRun:
                 column = _named(index, name)
                 columns.add(resolved[name].expr(channel, fallback).cast(pl.Float64).alias(column))
                 names[name] = pl.col(column)
+            on_periods = _read_by_trends(spec)
             for name, parsed in spec.lets:
                 names[name] = expr.compile_expr(parsed, names, functions=functions)
-                if parsed.result_type == "number":
+                if parsed.result_type == "number" and name not in on_periods:
                     # A column the condition, the impact and later lets read, so it is computed once
                     # (a chance let is a Poisson tail over every scope) and they stay small to plan.
                     columns.add(names[name].cast(pl.Float64).alias(_named(index, name)))
@@ -885,6 +886,22 @@ def _sibling_window(successes: pl.Expr, trials: pl.Expr, peers: PeerContext, con
     best = group(pl.col(peers.member).cast(pl.String).sort_by(surely.fill_null(-1.0), descending=True).first())
     window = tuple(pl.when(usable).then(value) for value in (k1, e1, k, e))
     return window, pl.when(usable).then(best)
+
+
+def _read_by_trends(spec: RuleSpec) -> frozenset[str]:
+    """The let values a trend function reads, and the ones those read: a trend works them out
+    on the level's period rows, so they stay formulas rather than columns of the level."""
+    lets = dict(spec.lets)
+    parts = [spec.condition, *lets.values(), *([spec.impact] if spec.impact is not None else []), *(spec.chance or ())]
+    found: set[str] = set()
+    todo = [node.name for part in parts for call in calls(part.root, TREND_FUNCTIONS) for node in expr.walk(call)
+            if isinstance(node, expr.Name) and node.name in lets]
+    while todo:
+        name = todo.pop()
+        if name not in found:
+            found.add(name)
+            todo += [node.name for node in expr.walk(lets[name].root) if isinstance(node, expr.Name) and node.name in lets]
+    return frozenset(found)
 
 
 def _family_tested(spec: RuleSpec) -> bool:
