@@ -40,6 +40,13 @@ def test_the_family_step_runs_once_its_inputs_exist_and_before_its_readers():
     assert [_names(s) for s in stages] == [["n", "unrelated"], ["e1"], ["low"]]
 
 
+def test_a_long_chain_of_columns_is_ordered_without_recursion():
+    columns = _Columns()
+    columns.add(*((pl.col(f"c{i - 1}") + 1).alias(f"c{i}") for i in range(3000, 0, -1)))  # last first
+    stages, _, _ = columns.stages(frozenset(), frozenset())
+    assert len(stages) == 3000 and _names(stages[0]) == ["c1"] and _names(stages[-1]) == ["c3000"]
+
+
 def test_columns_that_read_each_other_in_a_cycle_are_refused():
     columns = _Columns()
     columns.add((pl.col("y") + 1).alias("x"), (pl.col("x") + 1).alias("y"))

@@ -216,25 +216,35 @@ class _Columns:
             defined[value.meta.output_name()] = value
         reads = {name: set(value.meta.root_names()) & (defined.keys() | barrier_writes) - {name} for name, value in defined.items()}
         depth: dict[str, int] = {}
-        barrier: int | None = None
 
-        def depth_of(name: str, seen: tuple[str, ...] = ()) -> int:
-            nonlocal barrier
-            if name in barrier_writes:
-                if barrier is None:
-                    barrier = max((depth_of(n, seen) for n in barrier_reads if n in defined), default=-1) + 1
-                return barrier - 1
-            if name not in depth:
-                if name in seen:
-                    raise ValueError(f"rule columns read each other in a cycle: {' -> '.join((*seen, name))}")
-                depth[name] = max((depth_of(n, (*seen, name)) for n in reads[name]), default=-1) + 1
-            return depth[name]
+        def settle(start: str) -> None:
+            # Depth first without recursion: a rule may chain hundreds of let values.
+            if start in depth:
+                return
+            path, pending, on_path = [start], [iter(reads[start])], {start}
+            while path:
+                part = next(pending[-1], None)
+                if part is None:
+                    name = path.pop()
+                    pending.pop()
+                    on_path.discard(name)
+                    depth[name] = max((depth[n] for n in reads[name]), default=-1) + 1
+                elif part in depth:
+                    continue
+                elif part in on_path or part not in reads:  # not in reads: the family step's, read before it runs
+                    raise ValueError(f"rule columns read each other in a cycle: {' -> '.join((*path, part))}")
+                else:
+                    path.append(part)
+                    pending.append(iter(reads[part]))
+                    on_path.add(part)
 
+        for name in barrier_reads & defined.keys():
+            settle(name)
+        barrier = max((depth[n] for n in barrier_reads & defined.keys()), default=-1) + 1 if barrier_writes else None
+        depth.update({name: barrier - 1 for name in barrier_writes} if barrier is not None else {})
         for name in defined:
-            depth_of(name)
-        if barrier_writes and barrier is None:
-            depth_of(next(iter(barrier_writes)))
-        count = max([*depth.values(), barrier or 0], default=-1) + 1
+            settle(name)
+        count = max([*(depth[name] for name in defined), barrier or 0], default=-1) + 1
         stages: tuple[list[pl.Expr], ...] = tuple([] for _ in range(count))
         for name, value in defined.items():
             stages[depth[name]].append(value)
@@ -298,7 +308,9 @@ class _LevelRun:
                 frame = self._with_family_z(frame, plans)
             if columns:
                 frame = frame.with_columns(columns)
-            if drops[stage]:
+                for name in drops[stage]:  # the frame is this query's own: in place is ~4x cheaper than drop()
+                    frame.drop_in_place(name)
+            elif drops[stage]:
                 frame = frame.drop(drops[stage])
         fired = frame.filter(pl.any_horizontal([plan.column("fire") for plan in plans]))
         if not fired.height:
