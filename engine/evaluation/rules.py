@@ -195,7 +195,8 @@ class _Columns:
         self.exprs.extend(exprs)
 
     def keep(self, name: str, value: pl.Expr) -> pl.Expr:
-        """``value`` as a column that is dropped after the stages; what reads it stays shallow."""
+        """``value`` as a column of its own, dropped after the last query that reads it; what reads it
+        stays shallow."""
         self.temporary.append(name)
         self.exprs.append(value.alias(name))
         return pl.col(name)
