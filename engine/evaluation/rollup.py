@@ -84,16 +84,23 @@ def _climb(findings: list[Finding], tables: Mapping[str, MetricTable | None], ti
     rows = {dims: _Rows(table) for dims, table in by_dims.items()}
     counts: dict[tuple[str, ...], dict[tuple, int]] = {}
     parents: dict[tuple[str, ...], tuple[str, ...] | None] = {}  # a scope's dims -> its parent's
+
+    def group_of(finding: Finding) -> tuple | None:
+        """(rule, dims, parent scope): the findings a parent may speak for; None at the top."""
+        scope = finding.scope
+        dims = tuple(scope)
+        above = parents[dims] if dims in parents else parents.setdefault(dims, _parent_dims(dims, by_dims))
+        return None if above is None else (finding.rule, dims, tuple([scope[d] for d in above]))
+
+    # Each finding beside its group, worked out once: a pass only adds the parents it made.
+    keyed = [(finding, group_of(finding)) for finding in findings]
     changed = True
     while changed:
         changed = False
         groups: dict[tuple, list[Finding]] = {}
-        for finding in findings:
-            scope = finding.scope
-            dims = tuple(scope)
-            above = parents[dims] if dims in parents else parents.setdefault(dims, _parent_dims(dims, by_dims))
-            if above is not None:
-                groups.setdefault((finding.rule, dims, tuple([scope[d] for d in above])), []).append(finding)
+        for finding, group in keyed:
+            if group is not None:
+                groups.setdefault(group, []).append(finding)
         rolled: dict[int, Finding] = {}
         for (rule, dims, parent), members in groups.items():
             if len(members) < ROLLUP_MIN:
@@ -111,13 +118,15 @@ def _climb(findings: list[Finding], tables: Mapping[str, MetricTable | None], ti
         if changed:
             seen: set[int] = set()
             out = []
-            for finding in findings:
-                target = rolled.get(id(finding), finding)
-                if id(target) not in seen:
+            for finding, group in keyed:
+                target = rolled.get(id(finding))
+                if target is None:
+                    out.append((finding, group))
+                elif id(target) not in seen:
                     seen.add(id(target))
-                    out.append(target)
-            findings = out
-    return findings
+                    out.append((target, group_of(target)))
+            keyed = out
+    return [finding for finding, _ in keyed]
 
 
 def _parent_dims(dims: tuple[str, ...], by_dims: Mapping[tuple[str, ...], MetricTable]) -> tuple[str, ...] | None:
