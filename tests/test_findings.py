@@ -322,7 +322,7 @@ def test_only_fired_rows_come_back_to_python(monkeypatch):
     assert max(seen) == 1
 
 
-def test_rules_on_one_level_are_compiled_into_one_pass(monkeypatch):
+def test_a_levels_rules_take_as_many_queries_as_their_formulas_are_deep_however_many(monkeypatch):
     catalog = get_catalog()
     rows = [{"channel": "facebook", "clicks": 4000, "sessions": 1900, "spend": 3000, "revenue": 3900}]
     config = ClientConfig(client="t", business_model="dtc_ecommerce", data=[{"records": rows}])
