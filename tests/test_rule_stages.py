@@ -97,7 +97,7 @@ rules:
     severity: medium
     let: {cvr: purchases / clicks, drop: fall(cvr)}
     when: drop >= 0.3 and clicks >= 1000
-    message: "{scope}: the conversion rate fell by {drop}"
+    message: "{scope}: the conversion rate fell by {drop}, to {cvr} over the whole time"
     recommendation: Check the checkout.
     rationale: A falling conversion rate on steady clicks is a leak downstream.
     source: agency practice
@@ -110,4 +110,59 @@ rules:
             "rules": {"packs": [str(pack)]}}
     found = [f for f in evaluate(base).findings if f.rule == "conversion-rate-falling"]
     assert [f.scope for f in found] == [{"channel": "facebook"}]
-    assert found[0].message == "facebook: the conversion rate fell by 80.0%"  # 5% in January, 1% in April and May
+    # 5% in January, 1% in April and May; 511 orders of 15,100 clicks in all. The let a trend reads
+    # is still the level's value in the message.
+    assert found[0].message == "facebook: the conversion rate fell by 80.0%, to 3.4% over the whole time"
+
+
+def _run_pack(tmp_path, rules: str, records: list[dict], **config):
+    pack = tmp_path / "pack.yaml"
+    pack.write_text("pack: agency\nrules:\n" + rules, encoding="utf-8")
+    base = {"client": "T", "business_model": "dtc_ecommerce", "currency": "USD", "data": [{"records": records}],
+            "rules": {"packs": [str(pack)]}, **config}
+    return evaluate(base).findings
+
+
+def test_a_constant_let_stays_a_single_number_where_a_function_needs_one(tmp_path):
+    """`peer_quantile(cpa, q)` needs its quantile as one number: a let made of params stays one."""
+    rules = """
+  - id: cpa-above-peers
+    title: CPA above the channel's peers
+    stage: purchase
+    severity: medium
+    params: {share: 0.25}
+    let: {cpa: spend / purchases, q: 1 - share, typical: "peer_quantile(cpa, q)"}
+    when: cpa > typical
+    message: "{scope}: {cpa} against {typical}"
+    recommendation: Check the bids.
+    rationale: r
+    source: s
+"""
+    records = [{"channel": c, "spend": 100.0, "purchases": p} for c, p in (("a", 10), ("b", 8), ("c", 5), ("d", 2))]
+    found = [f for f in _run_pack(tmp_path, rules, records) if f.rule == "cpa-above-peers"]
+    # CPAs 10, 12.5, 20 and 50: the upper quartile is 27.5 (linear), which only d's 50 is above.
+    assert [f.scope for f in found] == [{"channel": "d"}]
+
+
+def test_two_values_against_one_threshold_value_the_first(tmp_path):
+    """The impact formula names the threshold once: its attainable target is the first value's."""
+    rules = """
+  - id: arrivals-short
+    title: Clicks that do not arrive
+    stage: interest
+    severity: low
+    params: {floor: 0.8}
+    let: {ratio: sessions / clicks, other: purchases / sessions * 10}
+    when: ratio < floor or other < floor
+    thresholds: {ratio: floor, other: floor}
+    message: "{scope}: {ratio} {other} against {floor}"
+    recommendation: Check the landing page.
+    rationale: r
+    source: s
+    impact: {metric: sessions, formula: "clicks * (floor - ratio)", basis: visits short}
+"""
+    records = [{"channel": "facebook", "clicks": 1000, "sessions": 700, "purchases": 20, "spend": 500, "revenue": 900}]
+    found = [f for f in _run_pack(tmp_path, rules, records, economics={"customer_value": 50}) if f.rule == "arrivals-short"]
+    assert len(found) == 1
+    assert found[0].impact.value == 100.0  # 1,000 clicks x (0.8 - 0.7), against ratio's own threshold
+    assert "valued against the threshold ratio 80.0%" in found[0].impact.basis

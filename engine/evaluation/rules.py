@@ -18,7 +18,7 @@ import polars as pl
 
 from ..i18n.formatting import current_locale, format_value, use_locale
 from ..language import expr
-from ..language.functions import TREND_FUNCTIONS, PeerContext, TrendCollector, calls, rule_functions
+from ..language.functions import PEER_FUNCTIONS, TREND_FUNCTIONS, PeerContext, TrendCollector, calls, rule_functions
 from ..language.rulespec import SOURCE_SUFFIX, RuleSpec, template_fields
 from ..loading.catalog import Catalog
 from ..models.definitions import DIMENSIONS, SEVERITIES, RuleDef
@@ -212,9 +212,11 @@ class _Columns:
         After each query, the kept parts no later query reads are dropped (on a large level each
         is a column as long as the table)."""
         defined: dict[str, pl.Expr] = {}
-        for value in self.exprs:  # a name given twice keeps its last formula, as later queries overwrote
-            defined.pop(value.meta.output_name(), None)
-            defined[value.meta.output_name()] = value
+        for value in self.exprs:
+            name = value.meta.output_name()
+            if name in defined:  # a reader could not tell which formula it reads
+                raise ValueError(f"rule column {name} is defined twice")
+            defined[name] = value
         reads = {name: set(value.meta.root_names()) & (defined.keys() | barrier_writes) - {name} for name, value in defined.items()}
         depth: dict[str, int] = {}
 
@@ -276,6 +278,7 @@ class _Plan:
     period: str | None
     fields: frozenset[str] = frozenset()  # placeholders the message and recommendation use
     targets: list[tuple[str, str]] = field(default_factory=list)  # (value, threshold) the impact is valued against attainably
+    target_of: set[str] = field(default_factory=set)  # the thresholds in targets
 
     def column(self, name: str) -> str:
         return f"__r{self.index}_{name}"
@@ -395,10 +398,10 @@ class _LevelRun:
                 column = _named(index, name)
                 columns.add(resolved[name].expr(channel, fallback).cast(pl.Float64).alias(column))
                 names[name] = pl.col(column)
-            on_periods = _read_by_trends(spec)
+            inline = _inline_lets(spec)
             for name, parsed in spec.lets:
                 names[name] = expr.compile_expr(parsed, names, functions=functions)
-                if parsed.result_type == "number" and name not in on_periods:
+                if parsed.result_type == "number" and name not in inline:
                     # A column the condition, the impact and later lets read, so it is computed once
                     # (a chance let is a Poisson tail over every scope) and they stay small to plan.
                     columns.add(names[name].cast(pl.Float64).alias(_named(index, name)))
@@ -444,8 +447,11 @@ class _LevelRun:
                 # target (row by row) reads them, and the impact the target.
                 impact_names = dict(names)
                 for value, threshold in attainable_targets(spec):
-                    if value not in names or threshold not in names:
+                    # One target per threshold, the first value listed against it: the impact
+                    # formula names the threshold once, so two targets could not both be read.
+                    if value not in names or threshold not in names or threshold in plan.target_of:
                         continue
+                    plan.target_of.add(threshold)
                     now, bar = plan.column(f"now_{threshold}"), plan.column(f"bar_{threshold}")
                     columns.add(*((part if isinstance(part, pl.Expr) else pl.lit(part)).cast(pl.Float64).alias(column)
                                   for part, column in ((names[value], now), (names[threshold], bar))))
@@ -458,7 +464,9 @@ class _LevelRun:
                     impact_names[threshold] = pl.col(plan.column(f"target_{threshold}"))
                     plan.targets.append((value, threshold))
                 columns.add(expr.compile_expr(spec.impact, impact_names, functions=functions).cast(pl.Float64).alias(plan.column("impact")))
-            columns.add(*(names[name].cast(pl.Float64).alias(plan.named(name)) for name, parsed in spec.lets if parsed.result_type != "number"))
+            # The lets left as formulas get their column too: messages, evidence and money read it.
+            columns.add(*(names[name].cast(pl.Float64).alias(plan.named(name)) for name, parsed in spec.lets
+                          if parsed.result_type != "number" or name in inline))
         family = [plan for plan in plans if _family_tested(plan.spec)]
         staged = columns.stages(
             frozenset(plan.column(f"ci_{name}") for plan in family for name in ("e1", "e2", "n")),
@@ -899,6 +907,19 @@ def _sibling_window(successes: pl.Expr, trials: pl.Expr, peers: PeerContext, con
     best = group(pl.col(peers.member).cast(pl.String).sort_by(surely.fill_null(-1.0), descending=True).first())
     window = tuple(pl.when(usable).then(value) for value in (k1, e1, k, e))
     return window, pl.when(usable).then(best)
+
+
+def _inline_lets(spec: RuleSpec) -> frozenset[str]:
+    """The number lets that stay formulas rather than columns of the level: those a trend
+    function reads (a trend works them out on period rows) and the ones they read, and the
+    constants (params and literals only), which a function may need as a single number (the
+    quantile of ``peer_quantile``)."""
+    constant: set[str] = set()
+    for name, parsed in spec.lets:  # in order: a let reads only the lets before it
+        if not parsed.functions & (PEER_FUNCTIONS | TREND_FUNCTIONS) and all(
+                n in spec.rule.params or n in constant for n in parsed.names):
+            constant.add(name)
+    return _read_by_trends(spec) | constant
 
 
 def _read_by_trends(spec: RuleSpec) -> frozenset[str]:
