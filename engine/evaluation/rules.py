@@ -278,7 +278,6 @@ class _Plan:
     period: str | None
     fields: frozenset[str] = frozenset()  # placeholders the message and recommendation use
     targets: list[tuple[str, str]] = field(default_factory=list)  # (value, threshold) the impact is valued against attainably
-    target_of: set[str] = field(default_factory=set)  # the thresholds in targets
 
     def column(self, name: str) -> str:
         return f"__r{self.index}_{name}"
@@ -449,9 +448,8 @@ class _LevelRun:
                 for value, threshold in attainable_targets(spec):
                     # One target per threshold, the first value listed against it: the impact
                     # formula names the threshold once, so two targets could not both be read.
-                    if value not in names or threshold not in names or threshold in plan.target_of:
+                    if value not in names or threshold not in names or any(t == threshold for _, t in plan.targets):
                         continue
-                    plan.target_of.add(threshold)
                     now, bar = plan.column(f"now_{threshold}"), plan.column(f"bar_{threshold}")
                     columns.add(*((part if isinstance(part, pl.Expr) else pl.lit(part)).cast(pl.Float64).alias(column)
                                   for part, column in ((names[value], now), (names[threshold], bar))))
