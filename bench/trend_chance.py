@@ -4,7 +4,8 @@ Generates synthetic accounts of daily rows with Poisson counts at constant rates
 all), starting on a random mid-week day so that the first and last weeks or months are part
 periods, and counts the accounts on which each trend or sudden-change rule fires: that is its
 false-positive rate. Then the same with a planted change (cost per purchase doubling over the
-period; orders falling to a third in the last seven days while traffic holds): its power.
+period; orders falling to a third in the last seven days while traffic holds; revenue per order
+halving over the period while orders and spend hold): its power.
 
     python bench/trend_chance.py                # 200 accounts per scenario
     python bench/trend_chance.py --accounts 50 --seed 7
@@ -40,7 +41,8 @@ ELIGIBLE = {
 
 def account(rng: np.random.Generator, *, scenario: str = "none", days: int | None = None) -> pl.DataFrame:
     """One account's daily rows: paid campaigns with spend, an unpaid email channel; rates are
-    constant unless the scenario plants a change (``cpa_doubles``, ``sudden_drop``)."""
+    constant unless the scenario plants a change (``cpa_doubles``, ``sudden_drop``,
+    ``order_value_halves``)."""
     start = dt.date(2026, 3, 2) + dt.timedelta(days=int(rng.integers(0, 120)))
     while start.weekday() in (0, 6):  # a mid-week start: the first week is a part-week
         start += dt.timedelta(days=1)
@@ -57,6 +59,8 @@ def account(rng: np.random.Generator, *, scenario: str = "none", days: int | Non
                 purchase_rate = purchase_rate / (1.0 + progress)  # same spend, half the orders by the end
             if scenario == "sudden_drop":
                 purchase_rate = np.where(np.arange(days) >= days - 7, purchase_rate / 3, purchase_rate)
+            # Each order brings 60; with order_value_halves, 60 at the start and 30 at the end.
+            order_value = 60.0 / (1.0 + progress) if scenario == "order_value_halves" and paid else 60.0
             impressions = rng.poisson(8000 * scale, days)
             frame = {
                 "date": dates,
@@ -67,7 +71,7 @@ def account(rng: np.random.Generator, *, scenario: str = "none", days: int | Non
                 "clicks": rng.poisson(160 * scale, days),
                 "sessions": rng.poisson(140 * scale, days),
                 "purchases": rng.poisson(purchase_rate),
-                "revenue": rng.poisson(purchase_rate) * 60.0,
+                "revenue": rng.poisson(purchase_rate) * order_value,
                 "leads": rng.poisson(6.0 * scale, days),
                 "installs": rng.poisson(12.0 * scale, days),
             }
@@ -85,15 +89,16 @@ def fired(frame: pl.DataFrame, advisor) -> Counter:
     return Counter(f.rule for f in report.findings if f.rule in TIME_RULES)
 
 
-def measure(accounts: int, seed: int, scenario: str) -> tuple[Counter, Counter]:
-    """(accounts each rule fired on, scopes each rule fired on) over ``accounts`` accounts."""
+def measure(accounts: int, seed: int, scenario: str, days: int | None = None) -> tuple[Counter, Counter]:
+    """(accounts each rule fired on, scopes each rule fired on) over ``accounts`` accounts of
+    ``days`` days each (80 to 120 where not given)."""
     from kpi_advisor import Advisor
 
     advisor = Advisor()
     rng = np.random.default_rng(seed)
     by_account, by_scope = Counter(), Counter()
     for _ in range(accounts):
-        hits = fired(account(rng, scenario=scenario), advisor)
+        hits = fired(account(rng, scenario=scenario, days=days), advisor)
         by_scope.update(hits)
         by_account.update(hits.keys())
     return by_account, by_scope
@@ -105,9 +110,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=15)
     args = parser.parse_args()
     for scenario, what in (("none", "false positives (no trend)"), ("cpa_doubles", "power: cost per purchase doubles"),
-                           ("sudden_drop", "power: orders to a third in the last 7 days")):
-        by_account, by_scope = measure(args.accounts, args.seed, scenario)
-        print(f"\n{what}: {args.accounts} accounts, seed {args.seed}")
+                           ("sudden_drop", "power: orders to a third in the last 7 days"),
+                           ("order_value_halves", "power: revenue per order halves, orders and spend hold")):
+        # falling-roas judges months only (100 orders in the first period): 200 days give it six.
+        days = 200 if scenario == "order_value_halves" else None
+        by_account, by_scope = measure(args.accounts, args.seed, scenario, days)
+        print(f"\n{what}: {args.accounts} accounts{f' of {days} days' if days else ''}, seed {args.seed}")
         print(f"{'rule':32} {'accounts':>9} {'rate':>7} {'scopes':>7} {'of':>5} {'rate':>7}")
         for rule in TIME_RULES:
             scopes = args.accounts * ELIGIBLE[rule]

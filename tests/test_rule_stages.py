@@ -166,3 +166,34 @@ def test_two_values_against_one_threshold_value_the_first(tmp_path):
     assert len(found) == 1
     assert found[0].impact.value == 100.0  # 1,000 clicks x (0.8 - 0.7), against ratio's own threshold
     assert "valued against the threshold ratio 80.0%" in found[0].impact.basis
+
+
+def test_the_compiled_rule_cache_drops_the_least_recently_used_entry(monkeypatch):
+    """A server evaluating one busy client among many keeps that client's compiled rules."""
+    from kpi_advisor.evaluation import rules
+
+    compiled = []
+    original = rules._LevelRun._compile
+
+    def counting(self, periods):
+        compiled.append((self.table.level, self.params.get("spend-without-conversions", {}).get("min_spend")))
+        return original(self, periods)
+
+    monkeypatch.setattr(rules, "_COMPILED", {})
+    monkeypatch.setattr(rules, "_COMPILED_MAX", 3)  # the total level's entry (its rules take no param here) and two of the channel's
+    monkeypatch.setattr(rules._LevelRun, "_compile", counting)
+    rows = [{"channel": "search", "impressions": 1000, "clicks": 50, "spend": 400.0}]
+
+    def run(cpc):
+        config = {"client": "c", "business_model": "dtc_ecommerce", "rules": {"params": {"spend-without-conversions": {"min_spend": cpc}}}}
+        evaluate(config, data=rows)
+
+    run(1.0)
+    run(2.0)
+    run(1.0)  # used again: now the most recent
+    run(3.0)  # full: drops the channel level's 2.0, the least recently used
+    del compiled[:]
+    run(1.0)
+    assert compiled == []  # still cached
+    run(2.0)
+    assert compiled == [("channel", 2.0)]  # dropped, compiled again

@@ -91,12 +91,25 @@ def test_no_trend_accounts_rarely_fire_and_real_changes_are_seen():
     accounts = 8
     by_account, by_scope = trend_chance.measure(accounts, seed=3, scenario="none")
     for rule in trend_chance.TIME_RULES:
-        if rule != "falling-roas":  # no count test for revenue per order (docs/rules.md)
-            assert by_scope[rule] <= 0.05 * accounts * trend_chance.ELIGIBLE[rule] + 1, (rule, by_scope[rule])
+        assert by_scope[rule] <= 0.05 * accounts * trend_chance.ELIGIBLE[rule] + 1, (rule, by_scope[rule])
     by_account, _ = trend_chance.measure(4, seed=4, scenario="cpa_doubles")
     assert by_account["rising-cost-per-acquisition"] >= 3
     by_account, _ = trend_chance.measure(4, seed=5, scenario="sudden_drop")
     assert by_account["sudden-drop"] >= 3
+
+
+def test_falling_roas_sees_a_halving_order_value_and_not_noise():
+    """falling-roas has no count test (revenue per order is no count: docs/rules.md); its guard
+    is 100 orders in the first period. On 200 days (monthly periods), with revenue per order
+    halving while orders and spend hold, it fires on most paid campaigns that clear the guard,
+    and the cost rules stay quiet; on the same accounts with no change it fires on none."""
+    accounts = 6
+    by_account, by_scope = trend_chance.measure(accounts, seed=3, scenario="order_value_halves", days=200)
+    assert by_account["falling-roas"] == accounts
+    assert by_scope["falling-roas"] >= accounts * trend_chance.PAID_CAMPAIGNS // 2
+    assert by_scope["rising-cost-per-acquisition"] == 0  # each order costs the same: it is the value that fell
+    _, by_scope = trend_chance.measure(accounts, seed=3, scenario="none", days=200)
+    assert by_scope["falling-roas"] == 0
 
 
 def test_trend_tests_hold_their_confidence_for_the_account_as_a_whole():

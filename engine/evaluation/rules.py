@@ -353,12 +353,12 @@ class _LevelRun:
             id(self.catalog.metrics), id(self.catalog.benchmarks), self.economy.currency,
             tuple(tuple(sorted(self.params.get(spec.rule.id, {}).items())) for spec in self.specs),
             tuple(sorted((metric, tuple(sorted(figures.items()))) for metric, figures in self.overrides.items())),
-            # Chance tests read the paired counts where the data has them: another shape, other columns.
-            tuple(c for c in self.table.frame.columns if c.startswith("__pair")),
         )
         origin = (*self.specs, self.catalog.metrics, self.catalog.benchmarks)
         with _COMPILED_LOCK:
-            cached = _COMPILED.get(key)
+            cached = _COMPILED.pop(key, None)
+            if cached is not None:
+                _COMPILED[key] = cached  # last used goes last: the oldest unused entry is dropped first
         # The entry holds the specs and catalog it was made from, so the ids in its key are still theirs.
         if cached is not None and len(cached[0]) == len(origin) and all(a is b for a, b in zip(cached[0], origin)):
             return cached[1]
