@@ -117,6 +117,24 @@ def test_the_overview_comes_in_the_chosen_format(shared, tmp_path, fmt, ext):
     assert positions == sorted(positions)
 
 
+def test_the_json_overview_says_why_in_the_run_language_as_the_text_overview_does(shared, tmp_path):
+    shops, _ = shared
+    configs = sorted(shops.iterdir())[:3]
+    by_format = {}
+    for fmt in ("json", "text"):
+        out = tmp_path / fmt
+        assert invoke("run", *configs, "-o", out, "--format", fmt, "--lang", "de", "-j", "1", "-q").exit_code == 0
+        by_format[fmt] = out
+    overview = json.loads((by_format["json"] / "overview.json").read_text())
+    first = overview["clients"][0]
+    assert first["findings_total"] and "Befund" in first["why"] and "finding" not in first["why"], first["why"]
+    # The same line as the text overview's headline, and in the JSON's attention_first.
+    assert first["why"] in (by_format["text"] / "overview.txt").read_text()
+    assert overview["attention_first"] == f"{first['client']} ({first['name']}): {first['why']}"
+    quiet = [c for c in overview["clients"] if not c["findings_total"]]
+    assert all(c["why"] == "keine Regel ausgelöst" for c in quiet)
+
+
 def test_output_must_be_a_folder_and_bad_names_are_refused(shops, tmp_path):
     target = tmp_path / "one.json"
     target.write_text("{}")

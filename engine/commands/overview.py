@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..i18n.formatting import format_value
 from ..models.definitions import SEVERITIES
 from ..models.overview import ClientEntry, FailedConfig, GoalCount, Overview, TopFinding, Trend
 
@@ -26,22 +25,6 @@ def _worst(report) -> str | None:
 
 def _severity_rank(severity: str | None) -> int:
     return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES)
-
-
-def _why(report, worst: str | None) -> str:
-    summary = report.summary
-    if not summary.findings_total:
-        return "nothing fired"
-    parts = []
-    if summary.money_at_stake:
-        parts.append(f"{format_value(summary.money_at_stake, 'currency', report.currency)} at stake")
-    counts = ", ".join(f"{n} {sev}" for sev, n in summary.by_severity.items())
-    parts.append(f"{summary.findings_total} finding{'s' if summary.findings_total != 1 else ''} ({counts})")
-    if report.findings:
-        top = report.findings[0]
-        where = " / ".join(top.scope.values()) or "all data"
-        parts.append(f"first: {top.rule} on {where}")
-    return "; ".join(parts)
 
 
 def _entry(outcome: "Outcome") -> dict[str, Any]:
@@ -78,7 +61,7 @@ def _entry(outcome: "Outcome") -> dict[str, Any]:
         "trend": trend,
         "peer_comparisons": len(peers.comparisons) if peers is not None else None,
         "peer_worse": sum(1 for c in peers.comparisons if c.verdict == "worse") if peers is not None else None,
-        "why": _why(report, worst),
+        "why": "",  # worded in the portfolio's language once the entry exists (build_overview)
     }
 
 
@@ -95,6 +78,9 @@ def build_overview(outcomes: list["Outcome"], refused: list[tuple[str, list[str]
 
     entries.sort(key=key)
     clients = [ClientEntry(rank=index, **entry) for index, entry in enumerate(entries, start=1)]
+    words = _wording(options.lang)
+    for client in clients:
+        client.why = words.why(client)
     failed = [FailedConfig(config=config, problems=problems) for config, problems in refused]
     failed += [FailedConfig(config=o.config, problems=o.problems) for o in outcomes if o.report is None]
     attention = None
@@ -113,6 +99,14 @@ def build_overview(outcomes: list["Outcome"], refused: list[tuple[str, list[str]
         new_findings=sum(c.trend.new for c in clients if c.trend is not None) if since is not None else None,
         attention_first=attention,
     )
+
+
+def _wording(lang: str):
+    """The overview's words in ``lang``: the JSON's ``why`` (and ``attention_first``) say what
+    the text, Markdown and HTML overviews' headline says."""
+    from ..plugins.reports.overview import OverviewView
+
+    return OverviewView(None, {"lang": lang})
 
 
 def render_overview(overview: Overview, fmt: str, lang: str = "en") -> str:

@@ -64,7 +64,7 @@ class ClientEntry(Model):
     trend: Trend | None = None
     peer_comparisons: int | None = Field(default=None, description="with portfolio benchmarks: figures compared with peers")
     peer_worse: int | None = Field(default=None, description="with portfolio benchmarks: figures worse than the peers' middle half, beyond chance")
-    why: str = Field(description="one line on why the client ranks where it does")
+    why: str = Field(description="one line on why the client ranks where it does, in the run's language (--lang)")
 
 
 class FailedConfig(Model):

@@ -97,6 +97,20 @@ class OverviewView:
             text = f"[{self._('new')}] " + text
         return text
 
+    def why(self, entry) -> str:
+        """One line on why a client ranks where it does: its money at stake, its findings by
+        severity and the first of them (the overview's ``why``, and its headline)."""
+        if not entry.findings_total:
+            return self._("nothing fired")
+        reasons = []
+        if entry.money_at_stake:
+            reasons.append(self._("{money} at stake").format(money=self.money(entry.money_at_stake, entry.currency)))
+        reasons.append(self.findings(entry))
+        if entry.top_findings:
+            top = entry.top_findings[0]
+            reasons.append(self._("first: {finding}").format(finding=f"{self.rule(top.rule)} ({self.scope(top.scope)})"))
+        return "; ".join(reasons)
+
     def headline(self) -> str:
         overview = self.overview
         if not overview.clients:
@@ -104,14 +118,7 @@ class OverviewView:
         first = overview.clients[0]
         if not first.findings_total:
             return self._("No rule fired for any client.")
-        reasons = []
-        if first.money_at_stake:
-            reasons.append(self._("{money} at stake").format(money=self.money(first.money_at_stake, first.currency)))
-        reasons.append(self.findings(first))
-        if first.top_findings:
-            top = first.top_findings[0]
-            reasons.append(self._("first: {finding}").format(finding=f"{self.rule(top.rule)} ({self.scope(top.scope)})"))
-        return self._("Needs attention first: {client}").format(client=first.client) + " — " + "; ".join(reasons)
+        return self._("Needs attention first: {client}").format(client=first.client) + " — " + self.why(first)
 
     def lead(self) -> str:
         overview = self.overview
