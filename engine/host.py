@@ -79,6 +79,7 @@ def _load_entry_points(pm: pluggy.PluginManager) -> None:
     only = _env_names("KPI_ADVISOR_LOAD_PLUGINS")
     skip = _env_names("KPI_ADVISOR_DISABLE_PLUGINS") or set()
     seen: set[str] = set()
+    origins: dict[object, str] = {}
     for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         if ep.name in seen or ep.name in skip or (only is not None and ep.name not in only):
             continue
@@ -87,13 +88,24 @@ def _load_entry_points(pm: pluggy.PluginManager) -> None:
             plugin = ep.load()
         except Exception as exc:  # noqa: BLE001 - any import failure is the plugin's, and must name it
             raise PluginError(f"plugin '{ep.name}' ({ep.value}) failed to import: {type(exc).__name__}: {exc}") from None
-        dist = getattr(ep, "dist", None)
-        origin = f"{dist.name} {dist.version}" if dist is not None else ep.value
         _register(pm, plugin, ep.name)
-        _ORIGINS[ep.name] = origin
+        _ORIGINS[ep.name] = _origin(ep, origins)
 
 
 _ORIGINS: dict[str, str] = {}
+
+
+def _origin(ep: importlib.metadata.EntryPoint, seen: dict[object, str]) -> str:
+    """"name version" of the distribution an entry point comes from, its metadata read once per
+    distribution (each read parses the METADATA file: ~1 ms, for each of our ten entry points)."""
+    dist = getattr(ep, "dist", None)
+    if dist is None:
+        return ep.value
+    key = getattr(dist, "_path", None) or id(dist)
+    if key not in seen:
+        metadata = dist.metadata
+        seen[key] = f"{metadata['Name']} {metadata['Version']}"
+    return seen[key]
 
 
 @functools.cache

@@ -4,12 +4,15 @@ written the way each language writes them."""
 
 from __future__ import annotations
 
+import datetime
 import io
 import os
 import string
 
 import pytest
 from babel.messages.pofile import read_po
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from kpi_advisor import ConfigError
 from kpi_advisor.i18n import messages as i18n
 from kpi_advisor.i18n.formatting import current_locale, format_date, format_value, use_locale
@@ -209,3 +212,12 @@ def test_no_english_report_words_left_in_a_translated_html_report(lang):
     for english in ("Where the funnel leaks", "Recommendation", "KPIs that matter", "What a micro action is worth", "Visits without bounce"):
         assert english not in page
     assert os.environ.get("KPI_ADVISOR_LANG") in (None, "en")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dates(min_value=datetime.date(1, 1, 1), max_value=datetime.date(9999, 12, 31)))
+def test_english_dates_are_written_as_babel_writes_them(day):
+    from babel.dates import format_date as babel_date
+
+    assert format_date(day, "en") == babel_date(day, format="medium", locale="en")
+    assert format_date(day.isoformat(), "en") == format_date(day, "en")

@@ -168,7 +168,8 @@ def _impact_key(finding: Finding) -> float:
 
 
 def _base_names(table: MetricTable, catalog: Catalog) -> dict[str, Any]:
-    names: dict[str, Any] = {m: pl.lit(None, dtype=pl.Float64) for m in catalog.metrics}
+    missing = pl.lit(None, dtype=pl.Float64)  # one literal shared by every absent metric: expressions are immutable
+    names: dict[str, Any] = dict.fromkeys(catalog.metrics, missing)
     names.update({m: pl.col(m) for m in table.available})
     names.update({d: (pl.col(d) if d in table.dims else pl.lit(None, dtype=pl.String)) for d in DIMENSIONS})
     return names

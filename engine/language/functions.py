@@ -124,6 +124,10 @@ class TrendCollector:
 
 def _column_for(named: list[tuple[str, pl.Expr]], prefix: str, expression: pl.Expr) -> pl.Expr:
     """The column that holds ``expression``: the one already named for it, or a new one."""
+    if hasattr(expression, "otherwise"):
+        # A when/then without otherwise builds its polars expression again on every read; the
+        # comparisons below read each one many times (~2,000 rebuilds on a first evaluate).
+        expression = expression.otherwise(None)
     for name, seen in named:
         if seen.meta.eq(expression):
             return pl.col(name)

@@ -336,9 +336,10 @@ def _coerce_dataclass(cls, item: Any, plugin: str, kind: str, required: tuple[st
 
 @functools.cache
 def _installed_catalog() -> Catalog:
-    from ..limits import at_least_defaults
+    from ..limits import at_least_defaults, pinned
 
-    with at_least_defaults():
+    # Pinned: the ~300 rule and metric formulas parsed here read the limits once, not each.
+    with at_least_defaults(), pinned():
         return build_catalog(get_plugin_manager())
 
 
