@@ -700,6 +700,9 @@ def serve(host: str, port: int, plugins: tuple[str, ...], rule_packs: tuple[str,
     from .server import serve as run_server
 
     limits = ServiceLimits(max_body_bytes=max_body, max_rows=max_rows, timeout_seconds=timeout, max_concurrent=max_concurrent)
+    from .collector import start_done
+
+    start_done()  # a service lives long: its collector runs from the start, catalogue built or not
     run_server(host, port, plugins=plugins, rule_packs=rule_packs, limits=limits, workers=workers, log_level=log_level)
 
 
@@ -709,4 +712,7 @@ for _command in cli.commands.values():
 
 
 def main() -> None:
+    from .collector import pause_for_start
+
+    pause_for_start()  # ended once the catalogue is built (loading/catalog.py)
     cli(prog_name="kpi-advisor")

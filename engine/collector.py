@@ -17,6 +17,7 @@ from contextlib import contextmanager
 _lock = threading.Lock()
 _holders = 0
 _was_enabled = False
+_starting = False
 
 
 @contextmanager
@@ -34,3 +35,30 @@ def collector_paused() -> Iterator[None]:
             _holders -= 1
             if _holders == 0 and _was_enabled:
                 gc.enable()
+
+
+def pause_for_start() -> None:
+    """Hold the collector off while the command line starts: importing polars, pydantic and the
+    plugins, and building the catalogue, make ~145 collections (~65 ms of a small run) and no
+    garbage. :func:`start_done` ends it; a process that never gets there ends soon anyway."""
+    global _starting
+    with _lock:
+        if gc.isenabled():
+            gc.disable()
+            _starting = True
+
+
+def start_done() -> None:
+    """The start-up's objects live as long as the process: move them out of the collector's
+    sight (gc.freeze), so later full collections walk only what the work allocates, and bring
+    the collector back (at the end of the last pause, where one is held)."""
+    global _starting, _was_enabled
+    with _lock:
+        if not _starting:
+            return
+        _starting = False
+        gc.freeze()
+        if _holders:
+            _was_enabled = True
+        else:
+            gc.enable()

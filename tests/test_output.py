@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 
 import pytest
@@ -57,3 +58,25 @@ def test_refuses_a_folder_or_missing_folder(tmp_path):
 )
 def test_format_value(value, unit, expected):
     assert format_value(value, unit, "EUR") == expected
+
+
+def test_a_large_text_is_written_in_pieces_and_reads_back_the_same(tmp_path, monkeypatch):
+    """A text stream encodes what it is given whole: a 500 MB report written at once is 500 MB
+    more at that moment. Pieces of characters (never of bytes) keep every character whole."""
+    from kpi_advisor.commands import output
+
+    monkeypatch.setattr(output, "WRITE_CHUNK", 7)
+    text = "Café € 😀 naïve\n" * 50 + "end"
+    pieces = []
+
+    class Recorder(io.StringIO):
+        def write(self, piece):
+            pieces.append(piece)
+            return super().write(piece)
+
+    stream = Recorder()
+    output.write_text(stream, text)
+    assert stream.getvalue() == text and max(len(p) for p in pieces) == 7 and len(pieces) > 100
+    target = tmp_path / "report.txt"
+    output.write_output(target, text)
+    assert target.read_text(encoding="utf-8") == text

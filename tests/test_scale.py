@@ -173,6 +173,41 @@ def test_the_garbage_collector_waits_while_a_report_is_built(monkeypatch):
         gc.enable()
 
 
+def test_the_command_line_starts_with_the_collector_off_until_the_catalogue_is_built(fresh_plugins):
+    """Imports and the catalogue make ~145 collections (~65 ms of a small run) and no garbage:
+    the command line holds the collector off until the catalogue is built, then freezes what the
+    start made (later full collections skip it) and brings the collector back; inside an
+    evaluation's pause it comes back when that pause ends."""
+    import gc
+
+    from kpi_advisor.collector import collector_paused, pause_for_start, start_done
+    from kpi_advisor.loading.catalog import get_catalog
+
+    assert gc.isenabled()
+    frozen = gc.get_freeze_count()
+    try:
+        pause_for_start()
+        assert not gc.isenabled()
+        get_catalog()
+        assert gc.isenabled() and gc.get_freeze_count() > frozen
+        start_done()  # once only
+        assert gc.isenabled()
+
+        pause_for_start()
+        with collector_paused():
+            start_done()
+            assert not gc.isenabled()  # the evaluation's pause still holds
+        assert gc.isenabled()
+
+        gc.disable()  # a program that runs without the collector keeps it off
+        pause_for_start()
+        start_done()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+        gc.unfreeze()
+
+
 def test_the_command_line_lets_the_report_go_before_the_collector_comes_back(monkeypatch, tmp_path):
     """`kpi-advisor run` renders and writes while the collector still waits, and lets the report go
     first: the collection that follows never walks the report's objects only to find them alive."""

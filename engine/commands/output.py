@@ -88,7 +88,7 @@ def write_output(target: str | os.PathLike, text: str, *, inputs: Iterable[Path]
     inputs = list(inputs)
     if name in STDOUT_NAMES:
         stream = stdout or sys.stdout
-        stream.write(text)
+        write_text(stream, text)
         stream.flush()
         return
     path = Path(name)
@@ -96,7 +96,7 @@ def write_output(target: str | os.PathLike, text: str, *, inputs: Iterable[Path]
     match = _FD_NAME.match(name)
     if match:
         if match.group(2) == "stderr" or match.group(1) == "2":
-            sys.stderr.write(text)
+            write_text(sys.stderr, text)
             sys.stderr.flush()
             return
         _write_stream(path, text)
@@ -118,10 +118,24 @@ def write_output(target: str | os.PathLike, text: str, *, inputs: Iterable[Path]
     write_atomic(path, text, inputs=inputs, mode=None if info is None else stat.S_IMODE(info.st_mode))
 
 
+# A text stream encodes what it is given in one piece: a 500 MB report written whole is another
+# 500 MB of bytes at the moment of writing. In pieces, the encoded copy is one piece.
+WRITE_CHUNK = 1 << 20
+
+
+def write_text(stream: TextIO, text: str) -> None:
+    """``stream.write(text)`` in pieces of WRITE_CHUNK characters."""
+    if len(text) <= WRITE_CHUNK:
+        stream.write(text)
+        return
+    for start in range(0, len(text), WRITE_CHUNK):
+        stream.write(text[start:start + WRITE_CHUNK])
+
+
 def _write_stream(path: Path, text: str) -> None:
     try:
         with open(path, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
+            write_text(stream, text)
     except BrokenPipeError:
         raise
     except OSError as exc:
@@ -153,7 +167,7 @@ def write_atomic(path: Path, text: str, *, inputs: Iterable[Path] = (), mode: in
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             # mkstemp makes 0600 files; a report is an ordinary file, so it gets the usual mode.
             os.fchmod(stream.fileno(), (0o666 & ~_umask()) if mode is None else mode)
-            stream.write(text)
+            write_text(stream, text)
         os.replace(temp, target)
     except OSError as exc:
         Path(temp).unlink(missing_ok=True)

@@ -336,11 +336,14 @@ def _coerce_dataclass(cls, item: Any, plugin: str, kind: str, required: tuple[st
 
 @functools.cache
 def _installed_catalog() -> Catalog:
+    from ..collector import start_done
     from ..limits import at_least_defaults, pinned
 
     # Pinned: the ~300 rule and metric formulas parsed here read the limits once, not each.
     with at_least_defaults(), pinned():
-        return build_catalog(get_plugin_manager())
+        catalog = build_catalog(get_plugin_manager())
+    start_done()  # the last of a command line's start-up: the collector may run again
+    return catalog
 
 
 def get_catalog(pm: pluggy.PluginManager | None = None) -> Catalog:
