@@ -184,8 +184,8 @@ def test_the_compiled_rule_cache_drops_the_least_recently_used_entry(monkeypatch
     monkeypatch.setattr(rules._LevelRun, "_compile", counting)
     rows = [{"channel": "search", "impressions": 1000, "clicks": 50, "spend": 400.0}]
 
-    def run(cpc):
-        config = {"client": "c", "business_model": "dtc_ecommerce", "rules": {"params": {"spend-without-conversions": {"min_spend": cpc}}}}
+    def run(min_spend):
+        config = {"client": "c", "business_model": "dtc_ecommerce", "rules": {"params": {"spend-without-conversions": {"min_spend": min_spend}}}}
         evaluate(config, data=rows)
 
     run(1.0)
