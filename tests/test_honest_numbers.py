@@ -217,6 +217,20 @@ def test_validate_reports_the_run_s_pairing_warnings_without_failing(tmp_path):
     assert out.exit_code == 0 and json.loads(out.stdout)[0]["warnings"] == ran
 
 
+def test_pairing_warnings_name_the_first_scopes_in_order_and_count_the_rest():
+    """Twelve channels with a count empty on some rows, three without: ten notes in channel order,
+    then one line counting the other two; a channel whose rows all carry the counts gets none."""
+    rows = []
+    for index in range(15):
+        partial = index % 5 != 4  # c04, c09, c14 carry bounces on every row
+        rows += [{"date": f"2026-07-0{day}", "channel": f"c{index:02d}", "impressions": 20000, "clicks": 600, "sessions": 550,
+                  **({"bounces": 450} if day < 6 or not partial else {})} for day in range(1, 7)]
+    notes = [w for w in run(rows).warnings if "bounce_rate uses" in w or "more scopes where" in w]
+    named = [w.split(":")[0] for w in notes[:-1]]
+    assert named == [f"channel=c{i:02d}" for i in range(15) if i % 5 != 4][:10]
+    assert notes[-1] == "... and 2 more scopes where a count is empty on some rows"
+
+
 # --- the attainable target a gap is valued against ----------------------------------------------
 
 def _leads(rates, leads=None):

@@ -259,3 +259,16 @@ def test_a_single_source_skips_summing_its_cells_and_reports_the_same():
     two = kpi_advisor.evaluate({**base, "data": [{"records": rows[::2], "name": "a"}, {"records": rows[1::2], "name": "b"}]})
     assert one.metrics == two.metrics and one.findings == two.findings
     assert any(m.values.get("reach") for m in one.metrics) and any("uses the" in w for w in one.warnings)
+
+
+@pytest.mark.parametrize("example", sorted(p.name for p in (Path(__file__).parent.parent / "examples").glob("*.yaml")))
+def test_fired_rows_read_only_their_columns_and_report_the_same(example, monkeypatch):
+    """A fired row carries only the table columns its finding reads (scope, evidence, thresholds,
+    words, money, paired counts): the findings are those of the whole row, for every example."""
+    from kpi_advisor.evaluation import rules
+
+    path = Path(__file__).parent.parent / "examples" / example
+    narrow = kpi_advisor.evaluate(path).findings
+    monkeypatch.setattr(rules._LevelRun, "_row_columns", lambda self, plan, columns, reads: frozenset(columns))
+    whole = kpi_advisor.evaluate(path).findings
+    assert [f.model_dump() for f in narrow] == [f.model_dump() for f in whole] and whole

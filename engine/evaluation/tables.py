@@ -573,9 +573,16 @@ def pairing_notes(dataset: Dataset, catalog: Catalog, level: str, limit: int = 1
         if PAID_BY in inputs:
             aggs.append((any_value & (pl.col(PAID_BY) <= 0)).sum().alias(f"__unpaid{index}"))
     cells = paired.cells(dataset, list(dims))
-    frame = cells.group_by(list(dims)).agg(aggs).sort(list(dims), nulls_last=True) if dims else cells.select(aggs)
+    frame = cells.group_by(list(dims)).agg(aggs) if dims else cells.select(aggs)
+    # A note per scope and set with some rows left out: counted here, and only the scopes of the
+    # notes shown are read in Python (an agency's ad level has hundreds of thousands of scopes).
+    partial = [((pl.col(f"__all{i}") > 0) & (pl.col(f"__all{i}") < pl.col(f"__any{i}"))).cast(pl.Int64) for i in range(len(paired.sets))]
+    frame = frame.with_columns(pl.sum_horizontal(partial).alias("__notes")).filter(pl.col("__notes") > 0)
+    frame = (frame.sort(list(dims), nulls_last=True) if dims else frame).collect()
+    total = int(frame["__notes"].sum()) if frame.height else 0
+    shown = frame.filter(pl.col("__notes").cum_sum() - pl.col("__notes") < limit)
     notes = []
-    for row in frame.collect().iter_rows(named=True):
+    for row in shown.iter_rows(named=True):
         scope = scope_label({d: row[d] for d in dims}) if dims else "all data"
         for index, inputs in enumerate(paired.sets):
             rows_any, rows_all = row[f"__any{index}"], row[f"__all{index}"]
@@ -589,8 +596,8 @@ def pairing_notes(dataset: Dataset, catalog: Catalog, level: str, limit: int = 1
             verb = "uses" if len(metrics) == 1 else "use"
             notes.append(f"{scope}: {', '.join(metrics)} {verb} the {rows_all} of {rows_any} rows that carry {', '.join(inputs)}"
                          f" ({_share(left / rows_any)} left out: {'; '.join(why)})")
-    if len(notes) > limit:
-        notes = notes[:limit] + [f"... and {len(notes) - limit} more scopes where a count is empty on some rows"]
+    if total > limit:
+        notes = notes[:limit] + [f"... and {total - limit} more scopes where a count is empty on some rows"]
     return notes
 
 
