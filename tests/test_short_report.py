@@ -65,3 +65,64 @@ def test_all_shows_every_finding_and_zero_none(config, fmt):
 def test_max_findings_must_be_a_count_or_all(config):
     result = CliRunner().invoke(cli, ["run", str(config), "--max-findings", "some"])
     assert result.exit_code == 2 and "is not a count (0, 1, 2, ...) or 'all'" in result.output
+
+
+@pytest.fixture(scope="module")
+def channels(tmp_path_factory):
+    """Three accounts of five channels (15 channel funnels, more than MAX_FUNNELS); landing pages
+    fail on two of them, whose findings are the report's only ones."""
+    records = []
+    for account in ("a1", "a2", "a3"):
+        for channel in ("facebook", "google_ads", "instagram", "linkedin", "tiktok"):
+            leaky = (account, channel) in {("a2", "google_ads"), ("a3", "tiktok")}
+            clicks = 5000
+            sessions = 4500
+            impressions = 50000 if channel == "google_ads" else 250000  # search ads have the higher CTR benchmark
+            records.append({"date": "2026-07-01", "account": account, "channel": channel, "impressions": impressions, "clicks": clicks,
+                            "sessions": sessions, "bounces": sessions * (85 if leaky else 30) // 100, "spend": 2000,
+                            "purchases": 120})
+    path = tmp_path_factory.mktemp("channels") / "channels.json"
+    path.write_text(json.dumps({"client": "Wide", "business_model": "dtc_ecommerce", "currency": "USD",
+                                "economics": {"customer_value": 100}, "data": [{"records": records}]}), encoding="utf-8")
+    return path
+
+
+def _drawn(text: str) -> list[str]:
+    """The channel funnels a text report draws, by their headings."""
+    return [line for line in text.splitlines() if " / " in line and line.split(" / ")[0] in ("a1", "a2", "a3")]
+
+
+def test_many_channels_draw_only_the_funnels_of_the_findings_shown(channels):
+    from kpi_advisor.plugins.reports.view import MAX_FUNNELS
+
+    report = json.loads(run(channels, "--format", "json"))
+    fired = {(f["scope"].get("account"), f["scope"].get("channel")) for f in report["findings"]}
+    assert fired == {("a2", "google_ads"), ("a3", "tiktok")} and 15 > MAX_FUNNELS
+    text = run(channels)
+    assert _drawn(text) == ["a2 / google_ads", "a3 / tiktok"]
+    assert "Not drawn: the funnels of 13 more channels, with no finding shown. The JSON report (--format json) has every channel's counts under metrics." in " ".join(text.split())
+    markdown = run(channels, "--format", "markdown")
+    assert "### a2 / google\\_ads" in markdown and "### a1 / facebook" not in markdown and "_Not drawn: the funnels of 13 more channels" in markdown
+    html = run(channels, "--format", "html", "--audience", "consultant")
+    assert html.count('class="funnel') == run(channels, "--format", "html", "--max-findings", "all").count('class="funnel')
+    assert "Not drawn: the funnels of 13 more channels" in html and "Funnel of a1 / facebook" not in html
+    client = run(channels, "--format", "html")
+    assert "Not drawn: the funnels of 13 more channels, with no finding shown.</p>" in client  # no command line for the client
+    # Every channel's counts stay in the JSON report, which draws no funnels.
+    assert {(m["scope"].get("account"), m["scope"].get("channel")) for m in report["metrics"] if "channel" in m["scope"]} == \
+        {(a, c) for a in ("a1", "a2", "a3") for c in ("facebook", "google_ads", "instagram", "linkedin", "tiktok")}
+
+
+def test_a_few_channels_draw_every_funnel(channels, tmp_path):
+    doc = json.loads(channels.read_text(encoding="utf-8"))
+    doc["data"][0]["records"] = [r for r in doc["data"][0]["records"] if r["account"] != "a1"]  # 10 channels
+    path = tmp_path / "ten.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    text = run(path)
+    assert len(_drawn(text)) == 10 and "Not drawn" not in text
+    assert "No leak flagged on this channel." in text
+
+
+def test_the_funnel_section_says_so_when_no_channel_has_a_finding_shown(channels):
+    text = run(channels, "--max-findings", "0")
+    assert _drawn(text) == [] and "Where the funnel leaks" in text and "funnels of 15 more channels" in " ".join(text.split())

@@ -122,6 +122,7 @@ def build_context(view: HtmlView, brand: Brand, env) -> dict[str, Any]:
         "brand_css": brand.css(),
         "stats": _stats(view),
         "funnels": _funnels(view),
+        "funnels_more": view.funnels_not_drawn(),
         "legend": [(view.stage(stage), colour) for stage, colour in STAGE_COLOURS.items()] + [(_("leaking step"), LEAK_COLOUR)],
         "findings": [_finding(view, finding) for finding in report.findings],
         "since": {"heading": view.since_heading(), "resolved": view.resolved_lines()} if view.since_heading() else None,

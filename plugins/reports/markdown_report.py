@@ -91,7 +91,7 @@ def _funnel_rows(view: ReportView, funnel: Funnel) -> list[list[str]]:
 
 def _funnels(view: ReportView) -> list[str]:
     _ = view._
-    if not view.funnels:
+    if not view.funnels and not view.funnels_not_drawn():
         return []
     out = [f"## {inline(_('Where the funnel leaks'))}", ""]
     for funnel in view.funnels:
@@ -108,6 +108,8 @@ def _funnels(view: ReportView) -> list[str]:
             out += [f"**{inline(_('Also flagged'))} ({inline(view.severity(finding.severity))}):** {inline(view.finding_label(finding, funnel))}{rule}", ""]
         if not funnel.findings:
             out += [inline(_("No leak flagged on this channel.")), ""]
+    if view.funnels_not_drawn():
+        out += [f"_{inline(view.funnels_not_drawn())}_", ""]
     return out
 
 

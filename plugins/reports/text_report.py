@@ -106,7 +106,7 @@ def _funnels(console, view: ReportView) -> None:
     from rich.text import Text
 
     _ = view._
-    if not view.funnels:
+    if not view.funnels and not view.funnels_not_drawn():
         return
     _heading(console, _("Where the funnel leaks") + " " + _("(share of the step before)"))
     for funnel in view.funnels:
@@ -121,6 +121,8 @@ def _funnels(console, view: ReportView) -> None:
             console.print(_indent(also))
         if not funnel.findings:
             console.print(_indent(Text(_("No leak flagged on this channel."), style="green")))
+    if view.funnels_not_drawn():
+        console.print(Text(view.funnels_not_drawn(), style="dim"))
 
 
 def _findings(console, view: ReportView) -> None:

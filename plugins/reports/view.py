@@ -53,6 +53,8 @@ SMART_LABELS = (
     ("relevant", N_("Relevant")),
     ("time_bound", N_("Time-bound")),
 )
+# Channel funnels a report draws before it draws only those holding a shown finding (ReportView.funnels).
+MAX_FUNNELS = 10
 # TRANSLATORS: a funnel step: the visits that did not bounce
 STAYED_LABEL = N_("Visits without bounce")
 # How a client reads a channel id; ids not listed are written out (google_shopping -> Google shopping).
@@ -262,8 +264,33 @@ class ReportView:
 
     # the report, worked out
     @functools.cached_property
-    def funnels(self) -> list[Funnel]:
+    def all_funnels(self) -> list[Funnel]:
+        """Every scope's funnel (build_funnels), drawn or not."""
         return build_funnels(self.report, self.catalog)
+
+    @functools.cached_property
+    def funnels(self) -> list[Funnel]:
+        """The funnels a report draws: every channel's, up to MAX_FUNNELS channels; beyond that (an
+        agency's 1,000 accounts have 5,000 channels) those that hold a finding the report shows, and
+        the funnel of all data. The findings shown choose the funnels, so the report stays short."""
+        funnels = self.all_funnels
+        if sum(1 for funnel in funnels if funnel.scope) <= MAX_FUNNELS:
+            return funnels
+        return [funnel for funnel in funnels if not funnel.scope or funnel.findings]
+
+    def funnels_not_drawn(self) -> str:
+        """The line under the funnels when some channels' are not drawn: how many, and where their counts are."""
+        hidden = len(self.all_funnels) - len(self.funnels)
+        if not hidden:
+            return ""
+        if self.for_client:
+            return self.ngettext("Not drawn: the funnel of {n} more channel, with no finding shown.",
+                                 "Not drawn: the funnels of {n} more channels, with no finding shown.", hidden).format(n=self.count(hidden))
+        return self.ngettext(
+            "Not drawn: the funnel of {n} more channel, with no finding shown. The JSON report (--format json) has every channel's counts under metrics.",
+            "Not drawn: the funnels of {n} more channels, with no finding shown. The JSON report (--format json) has every channel's counts under metrics.",
+            hidden,
+        ).format(n=self.count(hidden))
 
     @functools.cached_property
     def totals(self) -> dict[str, float | None]:
