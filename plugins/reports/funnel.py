@@ -210,15 +210,25 @@ def build_funnels(report: "Report", catalog: "Catalog") -> list[Funnel]:
     profile = catalog.profiles.get(report.business_model)
     spec = profile.funnel if profile is not None else None
 
-    def inside(finding: "Finding", scope: dict[str, str]) -> bool:
-        return scope.items() <= finding.scope.items()
+    # Each finding under the channel scopes that contain it, in report order: one pass over the
+    # findings, not one per channel (an agency's 5,000 channels times its 37,000 findings).
+    shapes = list(dict.fromkeys(tuple(scope) for scope, _ in channels.values()))
+    known = {tuple(scope.items()) for scope, _ in channels.values()}
+    held: dict[tuple, list[Finding]] = {}
+    outside = []
+    for finding in report.findings:
+        keys = [key for dims in shapes if all(d in finding.scope for d in dims)
+                if (key := tuple((d, finding.scope[d]) for d in dims)) in known]
+        for key in keys:
+            held.setdefault(key, []).append(finding)
+        if not keys:
+            outside.append(finding)
 
     funnels: list[Funnel] = []
-    outside = [f for f in report.findings if not any(inside(f, scope) for scope, _ in channels.values())]
     if not channels or outside:
         funnels.append(_funnel({}, total, outside if channels else report.findings, catalog, spec))
     for scope, values in channels.values():
-        mine = [f for f in report.findings if inside(f, scope)]
+        mine = held.get(tuple(scope.items()), [])
         funnels.append(_funnel(scope, values, mine, catalog, spec))
     return [funnel for funnel in funnels if funnel.steps]
 
