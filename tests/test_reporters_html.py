@@ -177,3 +177,33 @@ def test_visits_without_bounce_follow_the_paired_bounce_rate():
     stayed = next(s for s in steps if s.metric == "sessions_without_bounce")
     assert stayed.value == round(5452 * (1 - 4336 / 5420))
     assert stayed.conversion == pytest.approx(1 - 4336 / 5420, abs=0.0002)
+
+
+def test_each_funnel_holds_exactly_the_findings_inside_its_channel_scope():
+    """Findings on accounts, channels, campaigns and scopes without a channel, over channel scopes
+    of both shapes: each channel funnel holds the findings whose scope contains its own, in report
+    order, and the funnel of all data holds those no channel scope contains."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from kpi_advisor.models.report import Finding, ScopeMetrics
+
+    report = acme()
+    names = st.sampled_from(["a1", "a2"]), st.sampled_from(["facebook", "google_ads"]), st.sampled_from(["c1", "c2"])
+    scopes = st.fixed_dictionaries({}, optional={"account": names[0], "channel": names[1], "campaign": names[2]})
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.lists(scopes, max_size=12), st.lists(scopes.filter(lambda s: "channel" in s and "campaign" not in s), min_size=1, max_size=6, unique_by=lambda s: tuple(sorted(s.items()))))
+    def check(finding_scopes, channel_scopes):
+        values = {"impressions": 1000.0, "clicks": 50.0}
+        findings = [report.findings[0].model_copy(update={"scope": scope, "rule": f"r{i}"}) for i, scope in enumerate(finding_scopes)]
+        metrics = [ScopeMetrics(scope={}, values=values)] + [ScopeMetrics(scope=scope, values=values) for scope in channel_scopes]
+        funnels = build_funnels(report.model_copy(update={"findings": findings, "metrics": metrics}), get_catalog())
+        channel = {tuple(sorted(f.scope.items())): [x.rule for x in f.findings] for f in funnels if f.scope}
+        for scope in channel_scopes:
+            assert channel[tuple(sorted(scope.items()))] == [f.rule for f in findings if scope.items() <= f.scope.items()]
+        outside = [f.rule for f in findings if not any(scope.items() <= f.scope.items() for scope in channel_scopes)]
+        everything = [f for f in funnels if not f.scope]
+        assert [x.rule for x in everything[0].findings] == outside if everything else not outside
+
+    assert isinstance(report.findings[0], Finding)
+    check()
