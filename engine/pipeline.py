@@ -113,14 +113,19 @@ def _economy(prepared: Prepared) -> tuple[Economy, list[ActionValue]]:
 
 
 def run_pipeline(prepared: Prepared, data: Any = None, *, lang: str = "en", progress: Callable[[str], None] | None = None,
-                 compare_previous: bool = False) -> Report:
+                 compare_previous: bool = False, words: bool = True) -> Report:
     """The report for a prepared config; rule messages in ``lang``, each step announced to ``progress``;
-    with ``compare_previous``, each KPI's latest period beside the one before."""
+    with ``compare_previous``, each KPI's latest period beside the one before.
+
+    :param words: write every finding's message and recommendation now. When false they are
+        written by ``Finding.worded()``, as ``render_report`` does for the findings a report
+        shows: a short report of an agency's 28,000 findings words 10 of them."""
     with collector_paused():
-        return _run_pipeline(prepared, data, lang, progress, compare_previous)
+        return _run_pipeline(prepared, data, lang, progress, compare_previous, words)
 
 
-def _run_pipeline(prepared: Prepared, data: Any, lang: str, progress: Callable[[str], None] | None, compare_previous: bool) -> Report:
+def _run_pipeline(prepared: Prepared, data: Any, lang: str, progress: Callable[[str], None] | None, compare_previous: bool,
+                  words: bool = True) -> Report:
     loaded, catalog = prepared.loaded, prepared.catalog
     config = loaded.config
     step = progress or (lambda name: None)
@@ -186,6 +191,9 @@ def _run_pipeline(prepared: Prepared, data: Any, lang: str, progress: Callable[[
 
     with use_locale(lang):
         findings = roll_up(outcome.findings, tables, titles, describe, questions, label, prepared.catalog)
+        if words:
+            for finding in findings:
+                finding.worded()
     by_rule: dict[str, int] = {}
     by_severity: dict[str, int] = {}
     for finding in findings:

@@ -25,6 +25,8 @@ def render_report(catalog: Any, fmt: str, report: Any, options: Mapping[str, Any
     """The report rendered by the ``fmt`` reporter; it must return text."""
     reporter = catalog.reporters[fmt]
     plugin = _who(catalog.origins, f"report format:{fmt}")
+    for finding in getattr(report, "findings", None) or ():
+        finding.worded()  # those the report shows, where the run left their words for later
     if fmt != "json":  # JSON escapes control characters itself, and keeps the names as they are
         report = printable_report(report)
     try:

@@ -126,3 +126,20 @@ def test_a_few_channels_draw_every_funnel(channels, tmp_path):
 def test_the_funnel_section_says_so_when_no_channel_has_a_finding_shown(channels):
     text = run(channels, "--max-findings", "0")
     assert _drawn(text) == [] and "Where the funnel leaks" in text and "funnels of 15 more channels" in " ".join(text.split())
+
+
+def test_a_short_report_words_only_the_findings_it_shows(config, monkeypatch):
+    """Messages are written for the findings a report shows, not for every one that fired; the
+    JSON report, complete, words every finding, and the Python API returns them all worded."""
+    import kpi_advisor
+    from kpi_advisor.evaluation import rules
+
+    worded = []
+    real = rules._words
+    monkeypatch.setattr(rules, "_words", lambda rule, *args: worded.append(rule.id) or real(rule, *args))
+    text = run(config, "--max-findings", "3")
+    assert len(worded) == 3 and text.count("-> ") == 3
+    total = json.loads(run(config, "--format", "json"))["summary"]["findings_total"]
+    assert len(worded) == 3 + total
+    report = kpi_advisor.evaluate(config)
+    assert len(worded) == 3 + 2 * total and all(f.message and f.recommendation for f in report.findings)

@@ -34,7 +34,8 @@ def roll_up(findings: list[Finding], tables: Mapping[str, MetricTable | None], t
             label: Callable[[str], str | None] | None = None, catalog: "Catalog | None" = None) -> list[Finding]:
     """Findings with those that most children share said once on the parent, and those judged on
     figures a data question doubts folded into that question. The words the roll-up adds are in
-    the language of the current locale (``use_locale``), like the rule messages it wraps.
+    the language of the current locale (``use_locale``), like the rule messages it wraps; the
+    rule messages themselves are written when asked (``Finding.worded()``).
 
     :param titles: rule id -> its title in the report's language, which a roll-up's message leads with.
     :param describe: (metric or let name, value) -> the value as the report writes it, with its unit.
@@ -48,8 +49,9 @@ def roll_up(findings: list[Finding], tables: Mapping[str, MetricTable | None], t
         findings = _fold_into_questions(findings, questions, tr)
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     money = lambda f: f.impact.money if f.impact is not None and f.impact.money is not None else 0.0  # noqa: E731
-    # Only what the report shows is worded: a member's message is never read.
-    return sorted((f.worded() for f in findings), key=lambda f: (rank[f.severity], -money(f), f.rule, sorted(f.scope.items())))
+    # Nothing is worded here: a member's message is never read, and a short report words only the
+    # findings it shows (run_pipeline, render_report).
+    return sorted(findings, key=lambda f: (rank[f.severity], -money(f), f.rule, sorted(f.scope.items())))
 
 
 def _fold_into_questions(findings: list[Finding], questions: Mapping[str, frozenset[str]], tr: Translator) -> list[Finding]:

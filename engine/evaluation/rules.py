@@ -126,8 +126,8 @@ def evaluate_rules(
     :param params: rule id -> param overrides (a client config's ``rules.params``).
     :param benchmarks: metric -> platform -> figure, replacing shipped benchmarks.
     :param words: write each finding's message and recommendation now; when false, each is written
-        by ``Finding.worded()`` (as :func:`~kpi_advisor.evaluation.rollup.roll_up` does for the
-        findings a report shows), in the locale current here.
+        by ``Finding.worded()`` (as :func:`~kpi_advisor.pipeline.run_pipeline` and ``render_report``
+        do for the findings a report shows), in the locale current here.
     """
     overrides = benchmarks or {}
     by_level: dict[str, list[RuleSpec]] = {}
