@@ -118,8 +118,8 @@ def run_pipeline(prepared: Prepared, data: Any = None, *, lang: str = "en", prog
     with ``compare_previous``, each KPI's latest period beside the one before.
 
     :param words: write every finding's message and recommendation now. When false they are
-        written by ``Finding.worded()``, as ``render_report`` does for the findings a report
-        shows: a short report of an agency's 28,000 findings words 10 of them."""
+        written by ``Finding.worded()``, as ``show_at_most`` and ``render_report`` do for the
+        findings a report shows: a short report of an agency's 28,000 findings words 10 of them."""
     with collector_paused():
         return _run_pipeline(prepared, data, lang, progress, compare_previous, words)
 

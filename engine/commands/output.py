@@ -192,3 +192,5 @@ def show_at_most(report, max_findings: int | str | None, fmt: str) -> None:
     if isinstance(max_findings, int) and len(report.findings) > max_findings:
         report.findings = top_findings(report.findings, max_findings)
     report.summary.findings_shown = len(report.findings)
+    for finding in report.findings:
+        finding.worded()  # a run that left the words for later (run_pipeline(words=False)) writes only these

@@ -150,7 +150,7 @@ def _client(outcome: Outcome, path: str, target: str, options: RunOptions, confi
     if report is None:
         if options.fmt not in prepared.catalog.reporters:
             raise ConfigError(Problem(f"unknown format '{options.fmt}'; known: {', '.join(sorted(prepared.catalog.reporters))}", path="--format"))
-        report = run_pipeline(prepared, lang=options.lang, compare_previous=options.compare_previous)
+        report = run_pipeline(prepared, lang=options.lang, compare_previous=options.compare_previous, words=False)
         if options.since is not None:
             _mark_since(outcome, report, outcome.name, Path(options.since))
         from .output import show_at_most
