@@ -221,3 +221,19 @@ def test_english_dates_are_written_as_babel_writes_them(day):
 
     assert format_date(day, "en") == babel_date(day, format="medium", locale="en")
     assert format_date(day.isoformat(), "en") == format_date(day, "en")
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_a_benchmark_without_a_published_figure_is_said_in_the_report_s_language(lang):
+    """A platform no published CTR figure covers is judged on the rule's default; the message
+    names that source in its own language, not in English."""
+    import kpi_advisor
+
+    records = [{"date": "2026-07-01", "channel": "tiktok", "impressions": 250000, "clicks": 5000, "sessions": 4500,
+                "bounces": 3825, "spend": 2000, "purchases": 120}]
+    config = {"client": "T", "business_model": "dtc_ecommerce", "currency": "USD", "data": [{"records": records}]}
+    english = next(f.message for f in kpi_advisor.evaluate(config).findings if f.rule == "landing-page-leak")
+    assert "no published figure for this platform" in english
+    message = next(f.message for f in kpi_advisor.evaluate(config, lang=lang).findings if f.rule == "landing-page-leak")
+    wanted = i18n.Translator(lang).gettext("no published figure for this platform; the rule's default")
+    assert wanted in message and "no published figure" not in message

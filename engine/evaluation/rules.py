@@ -16,7 +16,9 @@ from typing import Any, Callable, Mapping
 
 import polars as pl
 
+from ..i18n import phrases
 from ..i18n.formatting import current_locale, format_value, use_locale
+from ..i18n.messages import Translator
 from ..language import expr
 from ..language.functions import PEER_FUNCTIONS, TREND_FUNCTIONS, PeerContext, TrendCollector, calls, rule_functions
 from ..language.rulespec import SOURCE_SUFFIX, RuleSpec, template_fields
@@ -553,7 +555,8 @@ class _LevelRun:
         if figure is not None:
             return figure.label
         fallback = plan.spec.rule.benchmarks[name].fallback
-        return "no published figure for this platform; the rule's default" if fallback else "no benchmark"
+        # In the message's language: this runs while its words are written (_words, use_locale).
+        return Translator(current_locale()).gettext(phrases.BENCHMARK_DEFAULT if fallback else phrases.NO_BENCHMARK)
 
     def _field_readers(self, plan: _Plan, columns) -> tuple[list[tuple[str, Callable[[dict], str]]], tuple[str, ...]]:
         """Each placeholder of a rule's message and recommendation -> how a fired row fills it in, and

@@ -29,6 +29,11 @@ def N_(message: str) -> str:
     return message
 
 
+# Where a rule message names a benchmark's source and no published figure covers the platform.
+BENCHMARK_DEFAULT = N_("no published figure for this platform; the rule's default")
+NO_BENCHMARK = N_("no benchmark")
+
+
 # --- the frames ------------------------------------------------------------------------------
 # TRANSLATORS: {model} is a business model's name (DTC e-commerce shop), {goal} a goal's name
 # (Revenue and sales), {metric} a metric's name; write them so no article or case ending is needed.
