@@ -661,8 +661,9 @@ class _LevelRun:
 
     def _row_columns(self, plan: _Plan, columns: list[str], reads: list) -> frozenset[str]:
         """The table's columns a fired row of this rule is read for, besides the rule's own: the
-        scope, what the evidence, thresholds, words and money name, and the paired counts. A row
-        of the whole table is ~50 cells; converting only these to Python halves a large run's rows."""
+        scope, what the evidence, thresholds, words and money name, and the paired counts: ~10 of a
+        table's ~55 columns, so ~45 cells a row are never made Python objects (agency 1M, four
+        rules: evaluating them took 2.06 s instead of 2.49)."""
         names = {*plan.spec.evidence, *plan.spec.rule.thresholds.values(), *(n for pair in plan.targets for n in pair)}
         wanted = {*self.table.dims, "channel", PAID_BY, *self._earnings, *OUTCOMES}
         wanted.update(self._value_column(plan, name, columns) or name for name in names)
