@@ -119,7 +119,9 @@ def run_pipeline(prepared: Prepared, data: Any = None, *, lang: str = "en", prog
 
     :param words: write every finding's message and recommendation now. When false they are
         written by ``Finding.worded()``, as ``show_at_most`` and ``render_report`` do for the
-        findings a report shows: a short report of an agency's 28,000 findings words 10 of them."""
+        findings a report shows: a short report of an agency's 28,000 findings words 10 of them.
+        Until then a finding holds what its words are made from: word it before pickling the
+        report or writing its JSON."""
     with collector_paused():
         return _run_pipeline(prepared, data, lang, progress, compare_previous, words)
 

@@ -100,14 +100,14 @@ def test_many_channels_draw_only_the_funnels_of_the_findings_shown(channels):
     assert fired == {("a2", "google_ads"), ("a3", "tiktok")} and 15 > MAX_FUNNELS
     text = run(channels)
     assert _drawn(text) == ["a2 / google_ads", "a3 / tiktok"]
-    assert "Not drawn: the funnels of 13 more channels, with no finding shown. The JSON report (--format json) has every channel's counts under metrics." in " ".join(text.split())
+    assert "Not drawn: the funnels of 13 channels with no finding shown. The JSON report (--format json) has every channel's counts under metrics." in " ".join(text.split())
     markdown = run(channels, "--format", "markdown")
-    assert "### a2 / google\\_ads" in markdown and "### a1 / facebook" not in markdown and "_Not drawn: the funnels of 13 more channels" in markdown
+    assert "### a2 / google\\_ads" in markdown and "### a1 / facebook" not in markdown and "_Not drawn: the funnels of 13 channels with no finding shown" in markdown
     html = run(channels, "--format", "html", "--audience", "consultant")
     assert html.count('class="funnel') == run(channels, "--format", "html", "--max-findings", "all").count('class="funnel')
-    assert "Not drawn: the funnels of 13 more channels" in html and "Funnel of a1 / facebook" not in html
+    assert "Not drawn: the funnels of 13 channels" in html and "Funnel of a1 / facebook" not in html
     client = run(channels, "--format", "html")
-    assert "Not drawn: the funnels of 13 more channels, with no finding shown.</p>" in client  # no command line for the client
+    assert "Not drawn: the funnels of 13 channels with no finding shown.</p>" in client  # no command line for the client
     # Every channel's counts stay in the JSON report, which draws no funnels.
     assert {(m["scope"].get("account"), m["scope"].get("channel")) for m in report["metrics"] if "channel" in m["scope"]} == \
         {(a, c) for a in ("a1", "a2", "a3") for c in ("facebook", "google_ads", "instagram", "linkedin", "tiktok")}
@@ -123,9 +123,14 @@ def test_a_few_channels_draw_every_funnel(channels, tmp_path):
     assert "No leak flagged on this channel." in text
 
 
-def test_the_funnel_section_says_so_when_no_channel_has_a_finding_shown(channels):
+def test_the_funnel_of_all_data_leads_when_no_channel_has_a_finding_shown(channels):
+    """No channel funnel is drawn, so the whole account's is, with the line counting the channels."""
     text = run(channels, "--max-findings", "0")
-    assert _drawn(text) == [] and "Where the funnel leaks" in text and "funnels of 15 more channels" in " ".join(text.split())
+    section = text[text.index("Where the funnel leaks"):text.index("Findings:")]
+    assert _drawn(text) == [] and "\nall data\n" in section and "Impressions" in section
+    assert "Not drawn: the funnels of 15 channels with no finding shown." in " ".join(section.split())
+    shown = run(channels, "--max-findings", "1")
+    assert len(_drawn(shown)) == 1 and "\nall data\n" in shown  # one channel drawn: all data still leads
 
 
 def test_a_short_report_words_only_the_findings_it_shows(config, monkeypatch):

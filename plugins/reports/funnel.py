@@ -21,7 +21,7 @@ funnel but not drawn on it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from kpi_advisor.language import expr
 
@@ -203,12 +203,23 @@ def channel_scopes(report: "Report") -> dict[str, tuple[dict[str, str], dict[str
     return out
 
 
+def _totals_and_spec(report: "Report", catalog: "Catalog") -> tuple[dict[str, float | None], Any]:
+    total = next((dict(m.values) for m in report.metrics if not m.scope), {})
+    profile = catalog.profiles.get(report.business_model)
+    return total, profile.funnel if profile is not None else None
+
+
+def all_data_funnel(report: "Report", catalog: "Catalog") -> Funnel | None:
+    """The funnel of all data, with no finding on it; None where the totals make no steps."""
+    total, spec = _totals_and_spec(report, catalog)
+    funnel = _funnel({}, total, [], catalog, spec)
+    return funnel if funnel.steps else None
+
+
 def build_funnels(report: "Report", catalog: "Catalog") -> list[Funnel]:
     """One funnel per channel scope; one for all data when there are none, or findings outside them."""
-    total = next((dict(m.values) for m in report.metrics if not m.scope), {})
+    total, spec = _totals_and_spec(report, catalog)
     channels = channel_scopes(report)
-    profile = catalog.profiles.get(report.business_model)
-    spec = profile.funnel if profile is not None else None
 
     # Each finding under the channel scopes that contain it, in report order: one pass over the
     # findings, not one per channel (an agency's 5,000 channels times its 37,000 findings).

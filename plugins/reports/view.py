@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from kpi_advisor.i18n.messages import N_, Translator, check_lang
 
-from .funnel import STAYED, Funnel, build_funnels, channel_scopes
+from .funnel import STAYED, Funnel, all_data_funnel, build_funnels, channel_scopes
 
 if TYPE_CHECKING:
     from kpi_advisor.loading.catalog import Catalog
@@ -276,19 +276,23 @@ class ReportView:
         funnels = self.all_funnels
         if sum(1 for funnel in funnels if funnel.scope) <= MAX_FUNNELS:
             return funnels
-        return [funnel for funnel in funnels if not funnel.scope or funnel.findings]
+        drawn = [funnel for funnel in funnels if not funnel.scope or funnel.findings]
+        if not any(not funnel.scope for funnel in drawn):
+            # The whole account's funnel still leads, with no finding outside the channels to hold it.
+            drawn[:0] = [funnel for funnel in [all_data_funnel(self.report, self.catalog)] if funnel is not None]
+        return drawn
 
     def funnels_not_drawn(self) -> str:
         """The line under the funnels when some channels' are not drawn: how many, and where their counts are."""
-        hidden = len(self.all_funnels) - len(self.funnels)
+        hidden = sum(1 for funnel in self.all_funnels if funnel.scope) - sum(1 for funnel in self.funnels if funnel.scope)
         if not hidden:
             return ""
         if self.for_client:
-            return self.ngettext("Not drawn: the funnel of {n} more channel, with no finding shown.",
-                                 "Not drawn: the funnels of {n} more channels, with no finding shown.", hidden).format(n=self.count(hidden))
+            return self.ngettext("Not drawn: the funnel of {n} channel with no finding shown.",
+                                 "Not drawn: the funnels of {n} channels with no finding shown.", hidden).format(n=self.count(hidden))
         return self.ngettext(
-            "Not drawn: the funnel of {n} more channel, with no finding shown. The JSON report (--format json) has every channel's counts under metrics.",
-            "Not drawn: the funnels of {n} more channels, with no finding shown. The JSON report (--format json) has every channel's counts under metrics.",
+            "Not drawn: the funnel of {n} channel with no finding shown. The JSON report (--format json) has every channel's counts under metrics.",
+            "Not drawn: the funnels of {n} channels with no finding shown. The JSON report (--format json) has every channel's counts under metrics.",
             hidden,
         ).format(n=self.count(hidden))
 
