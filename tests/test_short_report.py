@@ -108,6 +108,7 @@ def test_many_channels_draw_only_the_funnels_of_the_findings_shown(channels):
     assert "Not drawn: the funnels of 13 channels" in html and "Funnel of a1 / facebook" not in html
     client = run(channels, "--format", "html")
     assert "Not drawn: the funnels of 13 channels with no finding shown.</p>" in client  # no command line for the client
+    assert "and 5 more" in client and "a3 / Instagram" not in client  # the channels card names 10 of 15
     # Every channel's counts stay in the JSON report, which draws no funnels.
     assert {(m["scope"].get("account"), m["scope"].get("channel")) for m in report["metrics"] if "channel" in m["scope"]} == \
         {(a, c) for a in ("a1", "a2", "a3") for c in ("facebook", "google_ads", "instagram", "linkedin", "tiktok")}

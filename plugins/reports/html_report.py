@@ -30,7 +30,7 @@ from kpi_advisor import ReportFormat, __version__, hookimpl
 
 from .branding import Brand, resolve_branding
 from .funnel import Funnel, Step, wrong_side
-from .view import ReportView
+from .view import MAX_FUNNELS, ReportView
 from .peers import html_context as peer_context
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -160,7 +160,11 @@ def _stats(view: HtmlView) -> list[dict[str, Any]]:
     ]
     if view.for_client:
         channels = [view.channel(c) for c in view.channels]
-        stats.append({"label": _("Channels"), "big": view.count(len(channels)) if channels else "–", "small": ", ".join(channels)})
+        named = ", ".join(channels[:MAX_FUNNELS])  # an agency's 5,000 channels named in a card would fill pages
+        if len(channels) > MAX_FUNNELS:
+            rest = len(channels) - MAX_FUNNELS
+            named += " " + view.ngettext("and {n} more", "and {n} more", rest).format(n=view.count(rest))
+        stats.append({"label": _("Channels"), "big": view.count(len(channels)) if channels else "–", "small": named})
     else:
         stats.append({"label": _("Data"), "big": _("{rows} rows").format(rows=view.count(summary.rows)), "small": view.rules_checked()})
     return stats
