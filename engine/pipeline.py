@@ -16,13 +16,14 @@ from .evaluation.money import BASIS as MONEY_BASIS
 from .evaluation.money import count_once
 from .evaluation.rollup import roll_up
 from .evaluation.rules import Economy, evaluate_rules
-from .evaluation.tables import LEVEL_DIMS, MetricTable, level_dims, metric_table, pairing_notes, scope_of, undefined_notes
+from .evaluation.tables import (LEVEL_DIMS, MetricTable, level_dims, metric_table, pairing_notes, scope_of,
+                                significant_rows, undefined_notes)
 from .i18n.formatting import format_value, use_locale
 from .i18n.messages import Translator, localize_specs
 from .loading.catalog import Catalog
 from .loading.prepare import Prepared, load_config, prepare
 from .models.definitions import SEVERITIES
-from .models.report import ActionValue, Report, ScopeMetrics, Summary, significant
+from .models.report import ActionValue, Report, ScopeMetrics, Summary
 from .problems import ConfigError, Problem
 
 # Levels whose totals the report lists; finer ones are used by rules only.
@@ -152,9 +153,9 @@ def _run_pipeline(prepared: Prepared, data: Any, lang: str, progress: Callable[[
         if table is None:
             continue
         warnings += undefined_notes(table, catalog)
-        for row in table.frame.select(list(table.dims) + table.available).iter_rows(named=True):
-            scope = scope_of(row, table.dims)
-            metrics_out.append(ScopeMetrics(scope=scope, values={m: significant(row[m]) for m in table.available}))
+        scopes = table.frame.select(table.dims).rows(named=True) if table.dims else [{}] * table.frame.height
+        for row, cells in zip(scopes, significant_rows(table.frame, table.available), strict=True):
+            metrics_out.append(ScopeMetrics(scope=scope_of(row, table.dims), values=dict(zip(table.available, cells))))
 
     warnings += scope_gaps(dataset, catalog)
 

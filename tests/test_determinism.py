@@ -10,14 +10,16 @@ import random
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import kpi_advisor
 import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from kpi_advisor.evaluation.tables import stable
-from kpi_advisor.models.report import SIGNIFICANT_DIGITS, significant
+from kpi_advisor.evaluation import tables
+from kpi_advisor.evaluation.tables import significant_rows, stable
+from kpi_advisor.models.report import SIGNIFICANT_DIGITS, significant, significant_array
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -126,3 +128,37 @@ def test_significant_is_the_decimal_rounding_of_the_exact_value(value):
     expected = float(f"{value:.{SIGNIFICANT_DIGITS}g}") + 0.0
     assert significant(value) == expected
     assert str(significant(value)) == str(expected)  # -0.0 never appears
+
+
+REPORT_NUMBERS = (st.floats(allow_nan=False, allow_infinity=False) | st.floats(min_value=-1e13, max_value=1e13)
+                  | st.integers(min_value=-(10**14), max_value=10**14).map(lambda n: n / 1000)
+                  # decimal halves at the 13th digit: the ties the array path must hand to significant()
+                  | st.tuples(st.integers(min_value=10**11, max_value=10**12 - 1), st.integers(min_value=-20, max_value=20))
+                  .map(lambda t: (t[0] + 0.5) * 10.0 ** t[1])
+                  | st.sampled_from([float("nan"), float("inf"), -float("inf"), 0.0, -0.0, 5e-324, 1e22, 1e23, 999999999999.5]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(REPORT_NUMBERS, max_size=60))
+def test_significant_array_gives_significant_of_each_number(values):
+    import numpy as np
+
+    kept = significant_array(np.array(values, dtype=np.float64))
+    for value, got in zip(values, kept.tolist()):
+        expected = significant(value)
+        assert str(got) == str(expected), value  # the same float, NaN and the sign of zero included
+
+
+@pytest.mark.parametrize("array_from", [0, 10**9])
+def test_significant_rows_are_the_same_from_either_path(monkeypatch, array_from):
+    # Small tables round one number at a time (numpy not loaded), large ones as an array.
+    monkeypatch.setattr(tables, "ARRAY_FROM_CELLS", array_from)
+    if array_from:
+        monkeypatch.setattr(tables, "sys", SimpleNamespace(modules={}))  # as if numpy were not loaded
+    frame = pl.DataFrame({"a": [0.1234567890125, None, 3.0, float("nan")], "b": [1, 2, None, 10**15],
+                          "c": [None, None, None, None]}, schema={"a": pl.Float64, "b": pl.Int64, "c": pl.Float64})
+    rows = significant_rows(frame, ["a", "b", "c"])
+    expected = [[None if v is None else significant(v) for v in row] for row in frame.iter_rows()]
+    assert [[str(v) for v in row] for row in rows] == [[str(v) for v in row] for row in expected]
+    assert all(type(v) in (float, type(None)) for row in rows for v in row)
+    assert significant_rows(frame, []) == [[], [], [], []]  # a row for every scope, with no metrics
