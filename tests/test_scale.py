@@ -272,3 +272,20 @@ def test_fired_rows_read_only_their_columns_and_report_the_same(example, monkeyp
     monkeypatch.setattr(rules._LevelRun, "_row_columns", lambda self, plan, columns, reads: frozenset(columns))
     whole = kpi_advisor.evaluate(path).findings
     assert [f.model_dump() for f in narrow] == [f.model_dump() for f in whole] and whole
+
+
+@pytest.mark.parametrize("example", sorted(p.name for p in (Path(__file__).parent.parent / "examples").glob("*.yaml")))
+def test_numbers_rounded_as_arrays_report_the_same_as_one_at_a_time(example, monkeypatch):
+    """Metrics per scope and the numbers a finding shows are rounded as numpy arrays on large
+    tables and one at a time on small ones: the report is the same either way, for every example."""
+    from types import SimpleNamespace
+
+    from kpi_advisor.evaluation import tables
+
+    path = Path(__file__).parent.parent / "examples" / example
+    monkeypatch.setattr(tables, "ARRAY_FROM_CELLS", 0)
+    arrays = kpi_advisor.evaluate(path).model_dump_json()
+    monkeypatch.setattr(tables, "ARRAY_FROM_CELLS", 10**12)
+    monkeypatch.setattr(tables, "sys", SimpleNamespace(modules={}))  # as if numpy were not loaded
+    one_at_a_time = kpi_advisor.evaluate(path).model_dump_json()
+    assert arrays == one_at_a_time

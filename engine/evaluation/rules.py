@@ -38,6 +38,7 @@ from .tables import (
     ROLLING_WEEK,
     period_table,
     scope_of,
+    significant_rows,
     whole_periods,
 )
 
@@ -340,8 +341,19 @@ class _LevelRun:
             wanted = self._row_columns(plan, fired.columns, reads)
             rows = fired.filter(pl.col(plan.column("fire"))).select([c for c in shared if c in wanted] + owned[plan.column("")])
             dims = self.table.dims
-            out += [self._finding(plan, row, scope_of(row, dims), reads) for row in rows.iter_rows(named=True)]
+            shown = [c for c in self._shown_columns(plan, rows.columns, reads) if rows.schema[c].is_numeric()]
+            out += [self._finding(plan, row, scope_of(row, dims), reads, dict(zip(shown, cells)))
+                    for row, cells in zip(rows.iter_rows(named=True), significant_rows(rows, shown), strict=True)]
         return out
+
+    def _shown_columns(self, plan: _Plan, columns: list[str], reads: list) -> set[str]:
+        """The columns whose numbers a finding shows as they are (evidence, thresholds, chance test):
+        rounded for all fired rows at once (``significant_rows``), not one number at a time."""
+        names = [*plan.spec.evidence, *plan.spec.rule.thresholds.values(), "confidence"]
+        shown = {self._value_column(plan, name, columns) for name in names}
+        shown.update(column for _, pairs in reads for _, column in pairs)
+        shown.update(plan.column(name) for name in ("ci_low", "ci_high", "ci_n", "ci_k", "ci_bound", "ci_k1", "ci_e1", "ci_k2", "ci_e2"))
+        return {column for column in shown if column in columns}
 
     def _compiled(self) -> tuple[_Staged, list[_Plan], dict[str, TrendCollector]]:
         """The level's rules as polars expressions; the same rules, params, benchmarks and
@@ -623,19 +635,24 @@ class _LevelRun:
             return plan.named(name)
         return name
 
-    def _significance(self, plan: _Plan, row: dict) -> Significance | None:
+    def _shown(self, plan: _Plan, row: dict, shown: dict[str, float | None], name: str) -> float | None:
+        """A value the finding shows, as ``significant`` writes it: a rounded cell, or a param."""
+        column = self._value_column(plan, name, row)
+        return significant(plan.values[name]) if column is None else _rounded(row, shown, column)
+
+    def _significance(self, plan: _Plan, row: dict, shown: dict[str, float | None]) -> Significance | None:
         chance = plan.spec.rule.chance
         if chance is None:
             return None
-        cell = lambda name: significant(row.get(plan.column(name))) or 0.0  # noqa: E731
+        cell = lambda name: shown.get(plan.column(name)) or 0.0  # noqa: E731
         if chance.test == "rate_ratio":
-            high = row.get(plan.column("ci_high"))
+            high = shown.get(plan.column("ci_high"))
             tested = row.get(plan.column("ci_tested"))
             return Significance(
                 test="rate-ratio",
-                confidence=significant(self._value(plan, row, "confidence")),
+                confidence=self._shown(plan, row, shown, "confidence"),
                 tested=tested,
-                interval=[cell("ci_low"), significant(high) if high is not None else None],
+                interval=[cell("ci_low"), high],
                 n=cell("ci_n"),
                 successes=cell("ci_k"),
                 bound=cell("ci_bound"),
@@ -674,23 +691,24 @@ class _LevelRun:
         wanted.update(column for _, pairs in reads for _, column in pairs)
         return frozenset(wanted)
 
-    def _finding(self, plan: _Plan, row: dict, scope: dict[str, str], reads: list) -> Finding:
+    def _finding(self, plan: _Plan, row: dict, scope: dict[str, str], reads: list, shown: dict[str, float | None]) -> Finding:
+        """A fired row as a finding; ``shown`` holds its shown numbers already rounded (``_shown_columns``)."""
         rule = plan.spec.rule
-        ratios = {name: {count: row[column] for count, column in pairs} for name, pairs in reads}
-        counts = {count: value for by_count in reversed(list(ratios.values())) for count, value in by_count.items()}  # the first ratio's win
+        ratios = {name: dict(pairs) for name, pairs in reads}  # ratio -> count -> the column it was paired from
+        paired = {count: column for by_count in reversed(list(ratios.values())) for count, column in by_count.items()}  # the first ratio's win
         evidence: dict[str, float | None] = {}
         for name in plan.spec.evidence:
-            evidence[name] = significant(counts[name] if name in counts else self._value(plan, row, name))
-            for count, value in ratios.get(name, {}).items():
-                evidence.setdefault(count, significant(counts[count]))
+            evidence[name] = _rounded(row, shown, paired[name]) if name in paired else self._shown(plan, row, shown, name)
+            for count in ratios.get(name, {}):
+                evidence.setdefault(count, _rounded(row, shown, paired[count]))
         thresholds = {}
         for metric_id, name in rule.thresholds.items():
-            value = self._value(plan, row, name)
+            value = self._shown(plan, row, shown, name)
             if value is not None:
-                thresholds[metric_id] = significant(value)
+                thresholds[metric_id] = value
         readers, keys = self._field_readers(plan, row.keys())
         # Only the cells the words read are kept for later, with the paired counts in place of the plain sums.
-        cells = {key: counts[key] if key in counts else row.get(key) for key in keys}
+        cells = {key: row[paired[key]] if key in paired else row.get(key) for key in keys}
         finding = Finding(
             rule=rule.id,
             severity=rule.severity,
@@ -701,7 +719,7 @@ class _LevelRun:
             message="",
             recommendation="",
             impact=self._impact(plan, row),
-            significance=self._significance(plan, row),
+            significance=self._significance(plan, row, shown),
         )
         finding._words = functools.partial(_words, rule, readers, cells, current_locale())
         return finding.worded() if self.words else finding
@@ -838,6 +856,11 @@ class _LevelRun:
                 rate = result / base
                 return units * rate, target, rate, value
         return None
+
+
+def _rounded(row: dict, shown: dict[str, float | None], column: str) -> float | None:
+    # A column that is not rounded with the rest (not numeric: all null, or absent) is rounded here.
+    return shown[column] if column in shown else significant(row.get(column))
 
 
 def _words(rule: RuleDef, readers: list[tuple[str, Callable[[dict], str]]], cells: dict, locale: str) -> tuple[str, str]:
