@@ -149,3 +149,47 @@ def test_a_short_report_words_only_the_findings_it_shows(config, monkeypatch):
     assert len(worded) == 3 + total
     report = kpi_advisor.evaluate(config)
     assert len(worded) == 3 + 2 * total and all(f.message and f.recommendation for f in report.findings)
+
+
+def _funnel_blocks(text: str) -> dict[str, str]:
+    """Each drawn funnel's heading -> what is drawn under it, spaces normalised (text report)."""
+    section = text[text.index("Where the funnel leaks"):text.index("Findings:")]
+    out: dict[str, list[str]] = {}
+    heading = None
+    for line in section.splitlines()[1:]:
+        if line and not line.startswith(" "):
+            heading = line.strip()
+            out[heading] = []
+        elif heading:
+            out[heading].append(line)
+    return {heading: " ".join(" ".join(lines).split()) for heading, lines in out.items()}
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
+def test_a_channel_whose_findings_were_cut_never_says_no_leak(channels, tmp_path, fmt):
+    """--max-findings 1 keeps one of the two channels' findings: the other channel's funnel says
+    its finding is left out of the short report, not that nothing fired there."""
+    doc = json.loads(channels.read_text(encoding="utf-8"))
+    doc["data"][0]["records"] = [r for r in doc["data"][0]["records"] if r["account"] != "a1"]  # 10 channels: all drawn
+    path = tmp_path / "ten.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    kept = json.loads(run(path, "--format", "json", "--max-findings", "1"))["findings"][0]["scope"]
+    cut = "a3 / tiktok" if kept["channel"] == "google_ads" else "a2 / google_ads"
+    cut_line = "No finding shown here: 1 finding on this channel is left out of this short report."
+    output = " ".join(run(path, "--format", fmt, "--max-findings", "1").split())
+    assert output.count(cut_line) == 1 and output.count("No leak flagged on this channel.") == 8
+    if fmt == "text":
+        blocks = _funnel_blocks(run(path, "--max-findings", "1"))
+        assert len(blocks) == 10 and cut_line in blocks[cut] and "No leak flagged" not in blocks[cut]
+        assert sum("No leak flagged on this channel." in block for block in blocks.values()) == 8
+    # With every finding shown, both channels show their leak and no line counts a cut.
+    assert "No finding shown here" not in run(path, "--format", fmt, "--max-findings", "all")
+
+
+def test_the_funnel_of_all_data_above_the_channels_does_not_say_no_leak(channels):
+    """Beyond MAX_FUNNELS the funnel of all data leads; the findings are on the channels below it."""
+    text = run(channels)
+    section = text[text.index("Where the funnel leaks"):text.index("Findings:")]
+    assert "\nall data\n" in section and "No leak flagged" not in section
+    cut = run(channels, "--max-findings", "1")
+    assert "No finding shown here" not in cut  # the channel whose finding was cut is not drawn; the count line says so

@@ -190,7 +190,10 @@ def show_at_most(report, max_findings: int | str | None, fmt: str) -> None:
     if max_findings is None and fmt in SHORT_FORMATS:
         max_findings = DEFAULT_MAX_FINDINGS
     if isinstance(max_findings, int) and len(report.findings) > max_findings:
-        report.findings = top_findings(report.findings, max_findings)
+        kept = top_findings(report.findings, max_findings)
+        shown = {id(finding) for finding in kept}
+        report._not_shown = [finding.scope for finding in report.findings if id(finding) not in shown]
+        report.findings = kept
     report.summary.findings_shown = len(report.findings)
     for finding in report.findings:
         finding.worded()  # a run that left the words for later (run_pipeline(words=False)) writes only these

@@ -297,6 +297,9 @@ class Report(_Optional):
         description="with a portfolio run and portfolio benchmarks: this client beside the aggregate of its peers")
 
     _when_asked = ("comparison", "peers")
+    # The scopes of the findings a short report left out (--max-findings, show_at_most): its
+    # funnels then say a channel holds findings not shown, not that nothing fired there.
+    _not_shown: list[dict[str, str]] = PrivateAttr(default_factory=list)
 
 
 class GroupReport(Model):

@@ -70,6 +70,7 @@ class Funnel:
     steps: list[Step]
     findings: list["Finding"] = field(default_factory=list)  # every finding on this scope or inside it
     unplaced: list["Finding"] = field(default_factory=list)  # findings no step could be tied to
+    not_shown: int = 0  # findings on this scope or inside it that a short report left out
 
     @property
     def leak_steps(self) -> list[int]:
@@ -225,28 +226,34 @@ def build_funnels(report: "Report", catalog: "Catalog") -> list[Funnel]:
     # findings, not one per channel (an agency's 5,000 channels times its 37,000 findings).
     shapes = list(dict.fromkeys(tuple(scope) for scope, _ in channels.values()))
     known = {tuple(scope.items()) for scope, _ in channels.values()}
+
+    def homes(scope: dict[str, str]) -> list[tuple]:
+        """The channel scopes that contain ``scope``: () where none does (all data)."""
+        keys = [key for dims in shapes if all(d in scope for d in dims) if (key := tuple((d, scope[d]) for d in dims)) in known]
+        return keys or [()]
+
     held: dict[tuple, list[Finding]] = {}
-    outside = []
     for finding in report.findings:
-        keys = [key for dims in shapes if all(d in finding.scope for d in dims)
-                if (key := tuple((d, finding.scope[d]) for d in dims)) in known]
-        for key in keys:
+        for key in homes(finding.scope) if channels else [()]:
             held.setdefault(key, []).append(finding)
-        if not keys:
-            outside.append(finding)
+    not_shown: dict[tuple, int] = {}
+    for scope in report._not_shown:
+        for key in homes(scope) if channels else [()]:
+            not_shown[key] = not_shown.get(key, 0) + 1
 
     funnels: list[Funnel] = []
-    if not channels or outside:
-        funnels.append(_funnel({}, total, outside if channels else report.findings, catalog, spec))
+    if not channels or () in held:
+        funnels.append(_funnel({}, total, held.get((), []), catalog, spec, not_shown.get((), 0)))
     for scope, values in channels.values():
-        mine = held.get(tuple(scope.items()), [])
-        funnels.append(_funnel(scope, values, mine, catalog, spec))
+        key = tuple(scope.items())
+        funnels.append(_funnel(scope, values, held.get(key, []), catalog, spec, not_shown.get(key, 0)))
     return [funnel for funnel in funnels if funnel.steps]
 
 
-def _funnel(scope: dict[str, str], values: Mapping[str, float | None], findings: Iterable["Finding"], catalog: "Catalog", spec=None) -> Funnel:
+def _funnel(scope: dict[str, str], values: Mapping[str, float | None], findings: Iterable["Finding"], catalog: "Catalog", spec=None,
+            not_shown: int = 0) -> Funnel:
     steps = funnel_steps(values, spec)
-    funnel = Funnel(scope=scope, steps=steps, findings=list(findings))
+    funnel = Funnel(scope=scope, steps=steps, findings=list(findings), not_shown=not_shown)
     for finding in funnel.findings:
         where = place(finding, steps, catalog) if steps else None
         if where is None:

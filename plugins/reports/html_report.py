@@ -222,8 +222,8 @@ def _funnels(view: HtmlView) -> list[dict[str, Any]]:
             callouts.append({"kind": "leak", "head": _("Leak"), "text": f"{view.conversion_note(index, funnel)}. {rules}"})
         for finding in funnel.unplaced:
             callouts.append({"kind": "other", "head": f"{_('Also flagged')} ({view.severity(finding.severity)})", "text": view.finding_label(finding, funnel)})
-        if not callouts:
-            callouts.append({"kind": "fine", "head": "", "text": _("No leak flagged on this channel.")})
+        if not callouts and (line := view.no_finding_line(funnel)):
+            callouts.append({"kind": "other" if funnel.not_shown else "fine", "head": "", "text": line})
         out.append(
             {
                 "name": view.scope(funnel.scope),

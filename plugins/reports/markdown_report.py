@@ -106,8 +106,8 @@ def _funnels(view: ReportView) -> list[str]:
         for finding in funnel.unplaced:
             rule = "" if view.for_client else f" (`{finding.rule}`)"
             out += [f"**{inline(_('Also flagged'))} ({inline(view.severity(finding.severity))}):** {inline(view.finding_label(finding, funnel))}{rule}", ""]
-        if not funnel.findings:
-            out += [inline(_("No leak flagged on this channel.")), ""]
+        if line := view.no_finding_line(funnel):
+            out += [inline(line), ""]
     if view.funnels_not_drawn():
         out += [f"_{inline(view.funnels_not_drawn())}_", ""]
     return out

@@ -120,8 +120,8 @@ def _funnels(console, view: ReportView) -> None:
             also = Text(_("also flagged") + f" ({view.severity(finding.severity)}): {view.finding_label(finding, funnel)}",
                         style=SEVERITY_STYLES.get(finding.severity, ""))
             lines.append(_indent(also))
-        if not funnel.findings:
-            lines.append(_indent(Text(_("No leak flagged on this channel."), style="green")))
+        if line := view.no_finding_line(funnel):
+            lines.append(_indent(Text(line, style="dim" if funnel.not_shown else "green")))
     if view.funnels_not_drawn():
         lines.append(Text(view.funnels_not_drawn(), style="dim"))
     if lines:

@@ -282,6 +282,19 @@ class ReportView:
             drawn[:0] = [funnel for funnel in [all_data_funnel(self.report, self.catalog)] if funnel is not None]
         return drawn
 
+    def no_finding_line(self, funnel: Funnel) -> str:
+        """The line under a funnel with no finding shown: that nothing fired on the channel, or how
+        many findings there a short report left out (never "no leak" where one fired)."""
+        if funnel.findings:
+            return ""
+        if funnel.not_shown:
+            return self.ngettext("No finding shown here: {n} finding on this channel is left out of this short report.",
+                                 "No finding shown here: {n} findings on this channel are left out of this short report.",
+                                 funnel.not_shown).format(n=self.count(funnel.not_shown))
+        if not funnel.scope and any(other.scope for other in self.all_funnels):
+            return ""  # all data, above the channels' own funnels: their findings are under them
+        return self._("No leak flagged on this channel.")
+
     def funnels_not_drawn(self) -> str:
         """The line under the funnels when some channels' are not drawn: how many, and where their counts are."""
         hidden = sum(1 for funnel in self.all_funnels if funnel.scope) - sum(1 for funnel in self.funnels if funnel.scope)
