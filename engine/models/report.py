@@ -52,7 +52,8 @@ def significant_array(values: Any, digits: int = SIGNIFICANT_DIGITS) -> Any:
         logs = np.log10(np.where(todo, magnitude, 1.0))
         shift = digits - 1 - np.floor(logs)
         exact = todo & (np.abs(logs - np.rint(logs)) > 1e-9) & (np.abs(shift) <= 22)
-        power = 10.0 ** np.abs(np.where(exact, shift, 0.0))
+        # Exact powers of ten from integers: a platform's pow() need not be correctly rounded.
+        power = np.array([float(10**n) for n in range(23)])[np.abs(np.where(exact, shift, 0.0)).astype(np.int64)]
         up = shift >= 0
         scaled = np.where(up, values * power, values / power)
         kept = np.rint(scaled)
