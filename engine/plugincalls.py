@@ -58,7 +58,14 @@ def printable_report(report: Any) -> Any:
         return report
     data = report.model_dump()
     cleaned = _printable(data)
-    return report if cleaned == data else type(report).model_validate(cleaned)
+    if cleaned == data:
+        return report
+    copy = type(report).model_validate(cleaned)
+    # Private attributes are not dumped (a short report's left-out scopes): cleaned the same way,
+    # so they still name the channels the cleaned report names.
+    for name, value in (report.__pydantic_private__ or {}).items():
+        setattr(copy, name, _printable(value))
+    return copy
 
 
 def polars_metric(metric: Any, mapping: Mapping[str, pl.Expr], origins: Mapping[str, str]) -> pl.Expr:

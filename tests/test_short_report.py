@@ -193,3 +193,50 @@ def test_the_funnel_of_all_data_above_the_channels_does_not_say_no_leak(channels
     assert "\nall data\n" in section and "No leak flagged" not in section
     cut = run(channels, "--max-findings", "1")
     assert "No finding shown here" not in cut  # the channel whose finding was cut is not drawn; the count line says so
+
+
+def test_a_cut_channel_still_says_so_when_a_name_holds_a_control_character(channels, tmp_path):
+    """Text, Markdown and HTML clean control characters out of the report, left-out scopes too."""
+    doc = json.loads(channels.read_text(encoding="utf-8"))
+    records = [r for r in doc["data"][0]["records"] if r["account"] != "a1"]
+    for record in records:
+        if record["channel"] == "facebook":
+            record["channel"] = "face\x1b[31mbook"
+    doc["data"][0]["records"] = records
+    path = tmp_path / "escaped.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    for fmt in ("text", "markdown", "html"):
+        output = " ".join(run(path, "--format", fmt, "--max-findings", "1").split())
+        assert "\x1b" not in output and output.count("No finding shown here: 1 finding on this channel") == 1, fmt
+        assert output.count("No leak flagged on this channel.") == 8, fmt
+
+
+def test_findings_left_out_on_no_channel_are_counted_under_all_data(channels, tmp_path):
+    """An account whose channels mostly leak rolls up to the account, which no channel holds:
+    cut by --max-findings 0, the funnel of all data counts it."""
+    doc = json.loads(channels.read_text(encoding="utf-8"))
+    records = [r for r in doc["data"][0]["records"] if r["account"] == "a2"]
+    for record in records:
+        if record["channel"] != "facebook":
+            record["bounces"] = record["sessions"] * 85 // 100
+    doc["data"][0]["records"] = records
+    path = tmp_path / "rolled.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    report = json.loads(run(path, "--format", "json"))
+    assert [f["scope"] for f in report["findings"]] == [{"account": "a2"}]  # one roll-up over 4 of 5 channels
+    blocks = _funnel_blocks(run(path, "--max-findings", "0"))
+    assert "No finding shown here: 1 finding is left out of this short report." in blocks["all data"]
+    assert sum("No leak flagged on this channel." in block for block in blocks.values()) == 5
+
+
+def test_data_without_channels_counts_its_left_out_findings(config, tmp_path):
+    """Only the funnel of all data is drawn: its line names no channel."""
+    doc = json.loads(config.read_text(encoding="utf-8"))
+    for record in doc["data"][0]["records"]:
+        del record["channel"]
+    path = tmp_path / "no_channel.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    assert json.loads(run(path, "--format", "json"))["summary"]["findings_total"] == 1
+    blocks = _funnel_blocks(run(path, "--max-findings", "0"))
+    assert list(blocks) == ["all data"] and "No finding shown here: 1 finding is left out of this short report." in blocks["all data"]
+    assert "No leak flagged" not in run(path, "--max-findings", "1")

@@ -192,7 +192,7 @@ def show_at_most(report, max_findings: int | str | None, fmt: str) -> None:
     if isinstance(max_findings, int) and len(report.findings) > max_findings:
         kept = top_findings(report.findings, max_findings)
         shown = {id(finding) for finding in kept}
-        report._not_shown = [finding.scope for finding in report.findings if id(finding) not in shown]
+        report._not_shown = report._not_shown + [finding.scope for finding in report.findings if id(finding) not in shown]
         report.findings = kept
     report.summary.findings_shown = len(report.findings)
     for finding in report.findings:

@@ -644,9 +644,9 @@ class _LevelRun:
         chance = plan.spec.rule.chance
         if chance is None:
             return None
-        cell = lambda name: shown.get(plan.column(name)) or 0.0  # noqa: E731
+        cell = lambda name: _rounded(row, shown, plan.column(name)) or 0.0  # noqa: E731
         if chance.test == "rate_ratio":
-            high = shown.get(plan.column("ci_high"))
+            high = _rounded(row, shown, plan.column("ci_high"))
             tested = row.get(plan.column("ci_tested"))
             return Significance(
                 test="rate-ratio",

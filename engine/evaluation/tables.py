@@ -613,15 +613,16 @@ def _share(value: float) -> str:
 UNSET = "(none)"
 
 
-# From this many numbers a table's metrics are rounded as one numpy array, which repays loading
-# numpy (~0.1-0.2 s) only past this size: ``significant`` costs ~1 us a number.
+# From this many numbers a table is rounded as one numpy array even where numpy is not loaded yet:
+# loading it (~0.1-0.2 s) repays only past this size, as ``significant`` costs ~1 us a number.
 ARRAY_FROM_CELLS = 100_000
 
 
 def significant_rows(frame: pl.DataFrame, columns: list[str]) -> list[list[float | None]]:
     """Each row's ``columns`` as a report writes them: the floats ``significant`` gives (nulls stay
-    None, NaN stays NaN). A large table is rounded as one array (``significant_array``): an
-    agency's metrics per scope are hundreds of thousands of numbers."""
+    None, NaN stays NaN). Where numpy is loaded (a chance test loads it) or the table is large, as
+    one array (``significant_array``): an agency's metrics per scope are hundreds of thousands of
+    numbers. The two ways give the same floats."""
     if not columns:
         return [[] for _ in range(frame.height)]  # a frame of no columns has no rows either
     cells = frame.select(columns)

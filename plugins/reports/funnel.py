@@ -242,7 +242,7 @@ def build_funnels(report: "Report", catalog: "Catalog") -> list[Funnel]:
             not_shown[key] = not_shown.get(key, 0) + 1
 
     funnels: list[Funnel] = []
-    if not channels or () in held:
+    if not channels or () in held or () in not_shown:
         funnels.append(_funnel({}, total, held.get((), []), catalog, spec, not_shown.get((), 0)))
     for scope, values in channels.values():
         key = tuple(scope.items())

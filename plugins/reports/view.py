@@ -287,6 +287,10 @@ class ReportView:
         many findings there a short report left out (never "no leak" where one fired)."""
         if funnel.findings:
             return ""
+        if funnel.not_shown and not funnel.scope:
+            return self.ngettext("No finding shown here: {n} finding is left out of this short report.",
+                                 "No finding shown here: {n} findings are left out of this short report.",
+                                 funnel.not_shown).format(n=self.count(funnel.not_shown))
         if funnel.not_shown:
             return self.ngettext("No finding shown here: {n} finding on this channel is left out of this short report.",
                                  "No finding shown here: {n} findings on this channel are left out of this short report.",
