@@ -630,9 +630,11 @@ def significant_rows(frame: pl.DataFrame, columns: list[str]) -> list[list[float
         return [[significant(value) for value in row] for row in cells.iter_rows()]
     import numpy as np
 
-    values = cells.cast(pl.Float64).to_numpy()
+    # Column by column: DataFrame.to_numpy of older polars (1.34) holds the GIL while it waits for
+    # polars' thread pool, which deadlocks against evaluations running in other threads.
+    values = np.column_stack([cells[name].cast(pl.Float64).to_numpy() for name in columns])
+    nulls = np.column_stack([cells[name].is_null().to_numpy() for name in columns])
     kept = significant_array(values.ravel()).reshape(values.shape).astype(object)
-    nulls = cells.select(pl.all().is_null()).to_numpy()
     return np.where(nulls, None, kept).tolist()
 
 
