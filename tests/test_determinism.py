@@ -10,7 +10,6 @@ import random
 import subprocess
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import kpi_advisor
 import polars as pl
@@ -151,10 +150,9 @@ def test_significant_array_gives_significant_of_each_number(values):
 
 @pytest.mark.parametrize("array_from", [0, 10**9])
 def test_significant_rows_are_the_same_from_either_path(monkeypatch, array_from):
-    # Small tables round one number at a time (numpy not loaded), large ones as an array.
+    # Tables of few rows round one number at a time, tables of many as an array.
+    monkeypatch.setattr(tables, "ARRAY_FROM_ROWS", array_from)
     monkeypatch.setattr(tables, "ARRAY_FROM_CELLS", array_from)
-    if array_from:
-        monkeypatch.setattr(tables, "sys", SimpleNamespace(modules={}))  # as if numpy were not loaded
     frame = pl.DataFrame({"a": [0.1234567890125, None, 3.0, float("nan")], "b": [1, 2, None, 10**15],
                           "c": [None, None, None, None]}, schema={"a": pl.Float64, "b": pl.Int64, "c": pl.Float64})
     rows = significant_rows(frame, ["a", "b", "c"])

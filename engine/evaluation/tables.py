@@ -613,20 +613,22 @@ def _share(value: float) -> str:
 UNSET = "(none)"
 
 
-# From this many numbers a table is rounded as one numpy array even where numpy is not loaded yet:
-# loading it (~0.1-0.2 s) repays only past this size, as ``significant`` costs ~1 us a number.
+# Rounding as one array costs ~100 us a column before its first number (polars to numpy and
+# back), one number at a time ~1 us: arrays pay from about this many rows, where numpy is loaded.
+ARRAY_FROM_ROWS = 100
+# Loading numpy (~0.1-0.2 s) pays only from this many numbers.
 ARRAY_FROM_CELLS = 100_000
 
 
 def significant_rows(frame: pl.DataFrame, columns: list[str]) -> list[list[float | None]]:
     """Each row's ``columns`` as a report writes them: the floats ``significant`` gives (nulls stay
-    None, NaN stays NaN). Where numpy is loaded (a chance test loads it) or the table is large, as
-    one array (``significant_array``): an agency's metrics per scope are hundreds of thousands of
-    numbers. The two ways give the same floats."""
+    None, NaN stays NaN). A table of many rows is rounded as one array (``significant_array``): an
+    agency's metrics per scope are hundreds of thousands of numbers. The two ways give the same floats."""
     if not columns:
         return [[] for _ in range(frame.height)]  # a frame of no columns has no rows either
     cells = frame.select(columns)
-    if "numpy" not in sys.modules and cells.height * cells.width < ARRAY_FROM_CELLS:
+    arrays = cells.height >= ARRAY_FROM_ROWS and ("numpy" in sys.modules or cells.height * cells.width >= ARRAY_FROM_CELLS)
+    if not arrays:
         return [[significant(value) for value in row] for row in cells.iter_rows()]
     import numpy as np
 
