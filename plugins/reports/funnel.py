@@ -237,7 +237,7 @@ def build_funnels(report: "Report", catalog: "Catalog") -> list[Funnel]:
         for key in homes(finding.scope) if channels else [()]:
             held.setdefault(key, []).append(finding)
     not_shown: dict[tuple, int] = {}
-    for scope in report._not_shown:
+    for scope in getattr(report, "_not_shown", ()):  # a report built elsewhere may not carry it
         for key in homes(scope) if channels else [()]:
             not_shown[key] = not_shown.get(key, 0) + 1
 
