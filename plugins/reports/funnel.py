@@ -234,11 +234,11 @@ def build_funnels(report: "Report", catalog: "Catalog") -> list[Funnel]:
 
     held: dict[tuple, list[Finding]] = {}
     for finding in report.findings:
-        for key in homes(finding.scope) if channels else [()]:
+        for key in homes(finding.scope):
             held.setdefault(key, []).append(finding)
     not_shown: dict[tuple, int] = {}
     for scope in getattr(report, "_not_shown", ()):  # a report built elsewhere may not carry it
-        for key in homes(scope) if channels else [()]:
+        for key in homes(scope):
             not_shown[key] = not_shown.get(key, 0) + 1
 
     funnels: list[Funnel] = []
