@@ -157,13 +157,18 @@ class Advisor:
             DataFrame, or a list of dicts with canonical column names.
         :raises ConfigError: one problem per bad field, each naming the field.
         """
+        return self._evaluate(config, data)
+
+    def _evaluate(self, config: Any, data: Any = None, *, words: bool = True) -> "Report":
+        """:meth:`evaluate`; ``words=False`` leaves each finding's message and recommendation to be
+        written when it is shown (``Finding.worded()``), as the service does after ``max_findings``."""
         from .limits import pinned
         from .loading.prepare import prepare
         from .pipeline import run_pipeline
 
         with pinned():
             loaded = self._load(config)
-            return run_pipeline(prepare(loaded, self._catalog_for(loaded)), data)
+            return run_pipeline(prepare(loaded, self._catalog_for(loaded)), data, words=words)
 
     def _load(self, config: Any) -> "LoadedConfig":
         """Read and validate a config, refusing files when this advisor must."""

@@ -93,6 +93,36 @@ def test_evaluate_max_findings_as_the_cli(client):
     assert response.json()["summary"]["findings_total"] >= 1 and response.json()["findings"] == []
 
 
+def test_evaluate_words_the_findings_it_keeps_as_the_cli(client):
+    """The service words only the findings max_findings keeps, as the CLI does: the same JSON,
+    and every finding shown has its message and recommendation."""
+    config = ROOT / "examples" / "northwind_coffee.yaml"
+    for shown in (2, 5):
+        expected = cli_json("run", str(config), "--format", "json", "--max-findings", str(shown))
+        response = client.post("/v1/evaluate", params={"max_findings": shown}, content=config.read_bytes(),
+                               headers={"content-type": "application/yaml"})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body == expected
+        assert len(body["findings"]) == shown < body["summary"]["findings_total"]
+        assert all(finding["message"] and finding["recommendation"] for finding in body["findings"])
+
+
+def test_evaluate_request_words_only_what_it_shows(monkeypatch):
+    from kpi_advisor.evaluation import rules
+    from kpi_advisor.server import evaluate_request
+
+    worded = []
+    words = rules._words
+    monkeypatch.setattr(rules, "_words", lambda rule, *args: worded.append(rule.id) or words(rule, *args))
+    config = (ROOT / "examples" / "northwind_coffee.yaml").read_bytes()
+    body = json.loads(evaluate_request(Advisor(), ServiceLimits(), config, "application/yaml", 2))
+    assert len(body["findings"]) == 2 and len(worded) == 2 < body["summary"]["findings_total"]
+    worded.clear()
+    body = json.loads(evaluate_request(Advisor(), ServiceLimits(), config, "application/yaml", None))
+    assert len(worded) == len(body["findings"]) == body["summary"]["findings_total"]
+
+
 def test_kpis_as_the_cli(client):
     expected = cli_json("kpis", "--model", "dtc_ecommerce", "--goal", "sales", "--goal", "awareness", "--format", "json")
     response = client.get("/v1/kpis", params=[("model", "dtc_ecommerce"), ("goal", "sales"), ("goal", "awareness")])

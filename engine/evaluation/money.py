@@ -19,10 +19,6 @@ BASIS = ("each piece of money counted once: where findings share a scope, or one
 _ORDER = {dim: index for index, dim in enumerate(HIERARCHY)}
 
 
-def _path(scope: dict[str, str]) -> tuple[tuple[str, str], ...]:
-    return tuple(sorted(scope.items(), key=lambda item: (_ORDER.get(item[0], len(_ORDER)), item[0])))
-
-
 def top_findings(findings: list[Finding], n: int) -> list[Finding]:
     """The ``n`` findings with the most money at stake, then the most severe, in their report order
     (severity, then impact): what a short report shows."""
@@ -42,31 +38,51 @@ def top_findings(findings: list[Finding], n: int) -> list[Finding]:
 
 def count_once(findings: list[Finding]) -> float | None:
     """The summary's money at stake; fills each valued finding's ``impact.overlaps``."""
-    valued = [f for f in findings if f.impact is not None and f.impact.money is not None]
-    if not valued:
+    # One pass reads from each finding all that the rest needs: a large report's findings lie
+    # spread over the heap, and each further pass over them cost about a microsecond a finding.
+    orders: dict[tuple[str, ...], list[str]] = {}
+    by_path: dict[tuple, list] = {}
+    largest: dict[tuple, float] = {}
+    for finding in findings:
+        impact = finding.impact
+        if impact is None or impact.money is None:
+            continue
+        scope = finding.scope
+        keys = tuple(scope)
+        order = orders.get(keys)
+        if order is None:
+            order = orders[keys] = sorted(keys, key=lambda key: (_ORDER.get(key, len(_ORDER)), key))
+        path = tuple([(key, scope[key]) for key in order])
+        group = by_path.get(path)
+        if group is None:
+            by_path[path] = [(finding.rule, impact)]
+            largest[path] = impact.money
+        else:
+            group.append((finding.rule, impact))
+            largest[path] = max(largest[path], impact.money)
+    if not by_path:
         return None
-    by_path: dict[tuple, list[Finding]] = {}
-    for finding in valued:
-        by_path.setdefault(_path(finding.scope), []).append(finding)
 
     # Nearest first; worked out once per scope, as every finding on it shares them.
     ancestors = {path: [path[:cut] for cut in range(len(path) - 1, -1, -1) if path[:cut] in by_path] for path in by_path}
-    outer_paths = {above for paths in ancestors.values() for above in paths}
-    named = {path: [f"{f.rule} ({', '.join(f'{k}={v}' for k, v in path) or 'all data'})" for f in by_path[path]] for path in outer_paths}
-
+    named: dict[tuple, list[str]] = {}
+    for above in {above for paths in ancestors.values() for above in paths}:
+        where = ", ".join(f"{key}={value}" for key, value in above) or "all data"
+        named[above] = [f"{rule} ({where})" for rule, _ in by_path[above]]
     for path, group in by_path.items():
         outer = [name for above in ancestors[path] for name in named[above]]
-        for finding in group:
-            same = sorted({other.rule for other in group if other is not finding}) if len(group) > 1 else []
-            finding.impact.overlaps = same + outer
+        if len(group) == 1:
+            group[0][1].overlaps = outer
+            continue
+        for at, (_, impact) in enumerate(group):
+            impact.overlaps = sorted({other for index, (other, _) in enumerate(group) if index != at}) + outer
 
     # Innermost scopes first: a scope's worth is max(its own largest finding, what the scopes inside it add up to).
     worth: dict[tuple, float] = {}
     inside: dict[tuple, float] = {}
     roots = 0.0
     for path in sorted(by_path, key=len, reverse=True):
-        own = max(f.impact.money for f in by_path[path])
-        worth[path] = max(own, inside.get(path, 0.0))
+        worth[path] = max(largest[path], inside.get(path, 0.0))
         parents = ancestors[path]
         if parents:
             inside[parents[0]] = inside.get(parents[0], 0.0) + worth[path]

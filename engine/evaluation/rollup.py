@@ -94,41 +94,48 @@ def _climb(findings: list[Finding], tables: Mapping[str, MetricTable | None], ti
         above = parents[dims] if dims in parents else parents.setdefault(dims, _parent_dims(dims, by_dims))
         return None if above is None else (finding.rule, dims, tuple([scope[d] for d in above]))
 
-    # Each finding beside its group, worked out once: a pass only adds the parents it made.
-    keyed = [(finding, group_of(finding)) for finding in findings]
-    changed = True
-    while changed:
-        changed = False
-        groups: dict[tuple, list[Finding]] = {}
-        for finding, group in keyed:
-            if group is not None:
-                groups.setdefault(group, []).append(finding)
-        rolled: dict[int, Finding] = {}
-        for (rule, dims, parent), members in groups.items():
+    # Each finding goes into its group once. A group that rolls up is emptied into one parent,
+    # which joins its own group: only the groups that gained a parent are looked at again, not
+    # every finding in each pass (a pass over 44,000 findings costs ~0.05 s). A finding keeps
+    # its place in the list, a parent the place of its first member.
+    place: dict[int, int] = {}
+    groups: dict[tuple, list[Finding]] = {}
+    for at, finding in enumerate(findings):
+        place[id(finding)] = at
+        group = group_of(finding)
+        if group is not None:
+            groups.setdefault(group, []).append(finding)
+    live: list[Finding | None] = list(findings)  # by place; None where a member was rolled up
+    pending = dict.fromkeys(groups)
+    while pending:
+        made: list[Finding] = []
+        for key in pending:
+            members = groups[key]
             if len(members) < ROLLUP_MIN:
                 continue
+            rule, dims, parent = key
             above = parents[dims]
             if dims not in counts:
                 counts[dims] = _children(by_dims[dims], above)
             total = counts[dims].get(parent, len(members))
             if len(members) / total < ROLLUP_SHARE:
                 continue
+            members.sort(key=lambda member: place[id(member)])
             parent_finding = _parent(members, dims, above, parent, total, rows[above], titles.get(rule, rule), describe, label, tr, catalog)
+            first = place[id(members[0])]
             for member in members:
-                rolled[id(member)] = parent_finding
-            changed = True
-        if changed:
-            seen: set[int] = set()
-            out = []
-            for finding, group in keyed:
-                target = rolled.get(id(finding))
-                if target is None:
-                    out.append((finding, group))
-                elif id(target) not in seen:
-                    seen.add(id(target))
-                    out.append((target, group_of(target)))
-            keyed = out
-    return [finding for finding, _ in keyed]
+                live[place[id(member)]] = None
+            live[first] = parent_finding
+            place[id(parent_finding)] = first
+            groups[key] = []
+            made.append(parent_finding)
+        pending = {}
+        for parent_finding in made:
+            group = group_of(parent_finding)
+            if group is not None:
+                groups.setdefault(group, []).append(parent_finding)
+                pending[group] = None
+    return [finding for finding in live if finding is not None]
 
 
 def _parent_dims(dims: tuple[str, ...], by_dims: Mapping[tuple[str, ...], MetricTable]) -> tuple[str, ...] | None:

@@ -403,11 +403,16 @@ def _choose_period(dataset: Dataset, period: str) -> str | None:
     dates = dataset.frame.get_column("date").drop_nulls().unique()  # a few hundred days, not every row
     if dates.is_empty():
         return None
-    daily = _daily(dates)
+    daily = _is_daily(dataset)
     for name in ("month", "week"):
         if _whole_periods(dates, name, daily) >= AUTO_MIN_PERIODS:
             return name
     return "day"
+
+
+def _is_daily(dataset: Dataset) -> bool:
+    """Whether the dataset's rows are daily: asked by every trend rule's period choice and table."""
+    return _memo(dataset, ("daily",), lambda: _daily(dataset.frame.get_column("date").drop_nulls()))
 
 
 def _daily(dates: pl.Series) -> bool:
@@ -476,7 +481,7 @@ def whole_periods(table: "MetricTable", period: str) -> pl.DataFrame:
     frame = table.frame
     if period == "day" or table.dataset is None or frame.is_empty():
         return frame
-    if not _daily(table.dataset.frame.get_column("date").drop_nulls()):
+    if not _is_daily(table.dataset):
         return frame
     return frame.filter(~_part_period(period, table.dims))
 

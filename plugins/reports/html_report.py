@@ -228,7 +228,7 @@ def _funnels(view: HtmlView) -> list[dict[str, Any]]:
             {
                 "name": view.scope(funnel.scope),
                 "label": _("Funnel of {scope}").format(scope=view.scope(funnel.scope)),
-                "count": view.ngettext("{n} finding", "{n} findings", len(funnel.findings)).format(n=view.count(len(funnel.findings))),
+                "count": view.funnel_count(funnel),
                 "rows": funnel_rows(view, funnel),
                 "callouts": callouts,
             }

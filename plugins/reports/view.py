@@ -299,6 +299,15 @@ class ReportView:
             return ""  # all data, above the channels' own funnels: their findings are under them
         return self._("No leak flagged on this channel.")
 
+    def funnel_count(self, funnel: Funnel) -> str:
+        """A funnel's count of findings: those shown, and of how many where a short report left some out."""
+        shown = len(funnel.findings)
+        if funnel.not_shown:
+            total = shown + funnel.not_shown
+            return self.ngettext("{shown} of {n} finding shown", "{shown} of {n} findings shown",
+                                 total).format(shown=self.count(shown), n=self.count(total))
+        return self.ngettext("{n} finding", "{n} findings", shown).format(n=self.count(shown))
+
     def funnels_not_drawn(self) -> str:
         """The line under the funnels when some channels' are not drawn: how many, and where their counts are."""
         hidden = sum(1 for funnel in self.all_funnels if funnel.scope) - sum(1 for funnel in self.funnels if funnel.scope)
