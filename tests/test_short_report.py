@@ -228,7 +228,10 @@ def test_findings_left_out_on_no_channel_are_counted_under_all_data(channels, tm
     assert [f["scope"] for f in report["findings"]] == [{"account": "a2"}]  # one roll-up over 4 of 5 channels
     blocks = _funnel_blocks(run(path, "--max-findings", "0"))
     assert "No finding shown here: 1 finding is left out of this short report." in blocks["all data"]
-    assert sum("No leak flagged on this channel." in block for block in blocks.values()) == 5
+    # The four channels it spoke for say so; the one that did not fire says no leak.
+    wider = "1 finding on a wider scope that fired on this channel is left out"
+    assert sorted(name for name, block in blocks.items() if wider in block) == [f"a2 / {c}" for c in ("google_ads", "instagram", "linkedin", "tiktok")]
+    assert [name for name, block in blocks.items() if "No leak flagged on this channel." in block] == ["a2 / facebook"]
 
 
 def test_data_without_channels_counts_its_left_out_findings(config, tmp_path):
@@ -242,3 +245,50 @@ def test_data_without_channels_counts_its_left_out_findings(config, tmp_path):
     blocks = _funnel_blocks(run(path, "--max-findings", "0"))
     assert list(blocks) == ["all data"] and "No finding shown here: 1 finding is left out of this short report." in blocks["all data"]
     assert "No leak flagged" not in run(path, "--max-findings", "1")
+
+
+@pytest.fixture(scope="module")
+def rolled(tmp_path_factory):
+    """Two accounts of four channels (eight funnels, all drawn); three of a1's channels fail on
+    their landing pages, so the report says it once, on account a1."""
+    records = []
+    for account in ("a1", "a2"):
+        for channel in ("facebook", "google_ads", "instagram", "tiktok"):
+            leaky = account == "a1" and channel != "instagram"
+            records.append({"date": "2026-07-01", "account": account, "channel": channel,
+                            "impressions": 50000 if channel == "google_ads" else 250000, "clicks": 5000, "sessions": 4500,
+                            "bounces": 4500 * (85 if leaky else 30) // 100, "spend": 2000, "purchases": 120})
+    path = tmp_path_factory.mktemp("rolled") / "rolled.json"
+    path.write_text(json.dumps({"client": "Rolled", "business_model": "dtc_ecommerce", "currency": "USD",
+                                "economics": {"customer_value": 100}, "data": [{"records": records}]}), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
+def test_a_channel_inside_a_wider_roll_up_never_says_no_leak(rolled, fmt):
+    """The channels an account's roll-up speaks for say they were flagged as part of it; the
+    account's channel that did not fire, and the other account's, say no leak."""
+    findings = json.loads(run(rolled, "--format", "json"))["findings"]
+    assert [(f["rule"], f["scope"], len(f["members"])) for f in findings] == [("landing-page-leak", {"account": "a1"}, 3)]
+    covered = "Flagged as part of 1 finding on a wider scope: "
+    output = " ".join(run(rolled, "--format", fmt).split())
+    assert output.count(covered) == 3 and output.count("No leak flagged on this channel.") == 5
+    if fmt == "text":
+        blocks = _funnel_blocks(run(rolled))
+        for channel in ("facebook", "google_ads", "tiktok"):
+            assert covered in blocks[f"a1 / {channel}"] and "(a1)." in blocks[f"a1 / {channel}"]
+        assert all("No leak flagged on this channel." in blocks[name] for name in ("a1 / instagram", "a2 / facebook", "a2 / tiktok"))
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
+def test_a_channel_inside_a_wider_roll_up_that_was_cut_says_so(rolled, fmt):
+    """--max-findings 0 leaves the account's roll-up out: the channels it spoke for say a finding
+    on a wider scope that fired there is left out, not that nothing fired."""
+    cut = "No finding shown here: 1 finding on a wider scope that fired on this channel is left out of this short report."
+    output = " ".join(run(rolled, "--format", fmt, "--max-findings", "0").split())
+    assert output.count(cut) == 3 and output.count("No leak flagged on this channel.") == 5
+    assert "Flagged as part of" not in output
+    if fmt == "text":
+        blocks = _funnel_blocks(run(rolled, "--max-findings", "0"))
+        assert all(cut in blocks[f"a1 / {channel}"] for channel in ("facebook", "google_ads", "tiktok"))
+        assert "No leak flagged on this channel." in blocks["a1 / instagram"]

@@ -71,6 +71,14 @@ class Funnel:
     findings: list["Finding"] = field(default_factory=list)  # every finding on this scope or inside it
     unplaced: list["Finding"] = field(default_factory=list)  # findings no step could be tied to
     not_shown: int = 0  # findings on this scope or inside it that a short report left out
+    # Findings shown on a wider scope (an account's roll-up) whose members fired on this scope or inside it.
+    covered: list["Finding"] = field(default_factory=list)
+    not_shown_wider: int = 0  # such findings on a wider scope that a short report left out
+
+    @property
+    def flagged_elsewhere(self) -> bool:
+        """Whether something fired here that the report lists elsewhere or leaves out."""
+        return bool(self.not_shown or self.covered or self.not_shown_wider)
 
     @property
     def leak_steps(self) -> list[int]:
@@ -240,20 +248,38 @@ def build_funnels(report: "Report", catalog: "Catalog") -> list[Funnel]:
     for scope in getattr(report, "_not_shown", ()):  # a report built elsewhere may not carry it
         for key in homes(scope):
             not_shown[key] = not_shown.get(key, 0) + 1
+    # A roll-up on a wider scope (an account whose channels mostly fired) speaks for its members'
+    # channels: their funnels say so instead of "no leak", also where a short report left it out.
+    def wider(scope: dict[str, str], members: Iterable[dict[str, str]]) -> list[tuple]:
+        """The channel scopes a finding's members fired in, other than those holding the finding itself."""
+        own = homes(scope)
+        return [key for key in dict.fromkeys(key for member in members for key in homes(member)) if key != () and key not in own]
+
+    covered: dict[tuple, list[Finding]] = {}
+    for finding in report.findings:
+        if finding.members:
+            for key in wider(finding.scope, (member.get("scope") or {} for member in finding.members)):
+                covered.setdefault(key, []).append(finding)
+    not_shown_wider: dict[tuple, int] = {}
+    for scope, members in getattr(report, "_not_shown_inside", ()):
+        for key in wider(scope, members):
+            not_shown_wider[key] = not_shown_wider.get(key, 0) + 1
 
     funnels: list[Funnel] = []
     if not channels or () in held or () in not_shown:
         funnels.append(_funnel({}, total, held.get((), []), catalog, spec, not_shown.get((), 0)))
     for scope, values in channels.values():
         key = tuple(scope.items())
-        funnels.append(_funnel(scope, values, held.get(key, []), catalog, spec, not_shown.get(key, 0)))
+        funnel = _funnel(scope, values, held.get(key, []), catalog, spec, not_shown.get(key, 0), covered.get(key, []))
+        funnel.not_shown_wider = not_shown_wider.get(key, 0)
+        funnels.append(funnel)
     return [funnel for funnel in funnels if funnel.steps]
 
 
 def _funnel(scope: dict[str, str], values: Mapping[str, float | None], findings: Iterable["Finding"], catalog: "Catalog", spec=None,
-            not_shown: int = 0) -> Funnel:
+            not_shown: int = 0, covered: list["Finding"] | None = None) -> Funnel:
     steps = funnel_steps(values, spec)
-    funnel = Funnel(scope=scope, steps=steps, findings=list(findings), not_shown=not_shown)
+    funnel = Funnel(scope=scope, steps=steps, findings=list(findings), not_shown=not_shown, covered=list(covered or ()))
     for finding in funnel.findings:
         where = place(finding, steps, catalog) if steps else None
         if where is None:

@@ -121,7 +121,7 @@ def _funnels(console, view: ReportView) -> None:
                         style=SEVERITY_STYLES.get(finding.severity, ""))
             lines.append(_indent(also))
         if line := view.no_finding_line(funnel):
-            lines.append(_indent(Text(line, style="dim" if funnel.not_shown else "green")))
+            lines.append(_indent(Text(line, style="dim" if funnel.flagged_elsewhere else "green")))
     if view.funnels_not_drawn():
         lines.append(Text(view.funnels_not_drawn(), style="dim"))
     if lines:

@@ -295,6 +295,15 @@ class ReportView:
             return self.ngettext("No finding shown here: {n} finding on this channel is left out of this short report.",
                                  "No finding shown here: {n} findings on this channel are left out of this short report.",
                                  funnel.not_shown).format(n=self.count(funnel.not_shown))
+        if funnel.covered:
+            wider = "; ".join(dict.fromkeys(f"{self.rule_title(f.rule)} ({self.scope(f.scope)})" for f in funnel.covered))
+            return self.ngettext("Flagged as part of {n} finding on a wider scope: {findings}.",
+                                 "Flagged as part of {n} findings on wider scopes: {findings}.",
+                                 len(funnel.covered)).format(n=self.count(len(funnel.covered)), findings=wider)
+        if funnel.not_shown_wider:
+            return self.ngettext("No finding shown here: {n} finding on a wider scope that fired on this channel is left out of this short report.",
+                                 "No finding shown here: {n} findings on wider scopes that fired on this channel are left out of this short report.",
+                                 funnel.not_shown_wider).format(n=self.count(funnel.not_shown_wider))
         if not funnel.scope and any(other.scope for other in self.all_funnels):
             return ""  # all data, above the channels' own funnels: their findings are under them
         return self._("No leak flagged on this channel.")
