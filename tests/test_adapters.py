@@ -15,6 +15,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from kpi_advisor import ConfigError, evaluate
 from kpi_advisor.data.sources import decimal_comma_from, number_text
 from kpi_advisor.loading.catalog import get_catalog
@@ -452,6 +454,27 @@ def test_repeated_records_can_be_refused(tmp_path):
 
     with pytest.raises(ConfigError, match=r"data: channel=facebook appears more than once \(rows 1 and 2\)"):
         prepare_source(frame, get_catalog(), lambda row, column: __import__("kpi_advisor").Problem(""), "data", repeats="error")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a1", "a2", None]), st.sampled_from(["facebook", "tiktok", None]),
+                          st.sampled_from(range(3))), min_size=2, max_size=12))
+def test_a_repeat_is_refused_exactly_when_two_rows_share_their_scope_and_date(keys):
+    """The row-hash shortcut never lets a repeat through, with null scopes too."""
+    import datetime as dt
+
+    from kpi_advisor.data.sources import prepare_source
+
+    frame = pl.DataFrame({"account": [k[0] for k in keys], "channel": [k[1] for k in keys],
+                          "date": [dt.date(2026, 7, 1 + k[2]) for k in keys],
+                          "clicks": list(range(len(keys)))}, schema_overrides={"date": pl.Date})
+    repeated = len(set(keys)) < len(keys)
+    try:
+        prepare_source(frame, get_catalog(), lambda row, column: __import__("kpi_advisor").Problem(""), "data", repeats="error")
+    except ConfigError as exc:
+        assert repeated and "appears more than once" in str(exc)
+    else:
+        assert not repeated
 
 
 def test_repeated_rows_in_a_file_and_the_sum_option(tmp_path):
