@@ -16,7 +16,7 @@ from .evaluation.money import BASIS as MONEY_BASIS
 from .evaluation.money import count_once
 from .evaluation.rollup import roll_up
 from .evaluation.rules import Economy, evaluate_rules
-from .evaluation.tables import (LEVEL_DIMS, MetricTable, level_dims, metric_table, pairing_notes, scope_of,
+from .evaluation.tables import (LEVEL_DIMS, MetricTable, level_dims, metric_tables, pairing_notes, scope_of,
                                 significant_rows, undefined_notes)
 from .i18n.formatting import format_value, use_locale
 from .i18n.messages import Translator, localize_specs
@@ -89,7 +89,7 @@ def data_warnings(prepared: Prepared) -> list[str]:
 
 def build_tables(dataset: Dataset, prepared: Prepared) -> dict[str, MetricTable | None]:
     levels = set(REPORTED_LEVELS) | {level for rule in prepared.rules for level in rule.levels}
-    return {level: metric_table(dataset, prepared.catalog, level) for level in LEVEL_DIMS if level in levels}
+    return metric_tables(dataset, prepared.catalog, [level for level in LEVEL_DIMS if level in levels])
 
 
 def _economy(prepared: Prepared) -> tuple[Economy, list[ActionValue]]:

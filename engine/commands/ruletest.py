@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..data.sources import load_dataset
 from ..evaluation.rules import Economy, evaluate_rules
-from ..evaluation.tables import LEVEL_DIMS, metric_table
+from ..evaluation.tables import LEVEL_DIMS, metric_tables
 from ..language.rulespec import RuleSpec
 from ..loading.catalog import Catalog, get_catalog, read_rule_pack
 from ..models.config import ClientConfig, RecordsSource
@@ -52,7 +52,7 @@ def example_findings(
     """The findings of some rules on inline records, and why any rule was skipped."""
     config = ClientConfig(client="example", business_model="example", currency=currency, data=[RecordsSource(records=records)])
     dataset = load_dataset(config, catalog, Path.cwd())
-    tables = {level: metric_table(dataset, catalog, level) for level in LEVEL_DIMS}
+    tables = metric_tables(dataset, catalog, LEVEL_DIMS)
     outcome = evaluate_rules(specs, tables, catalog, params or {}, economy or Economy(currency=currency), benchmarks or {})
     return outcome.findings, outcome.skipped
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -212,25 +212,51 @@ class Pairing:
         each count of a set summed over the cells that carry the whole set (null where none does).
         Each cell's counts are masked first and then plainly summed: a filter inside the group-by
         was four fifths of the table building of a level with 100,000 campaigns."""
+        partial = self.partial(dataset, keys, cells)
+        return None if partial is None else self.finished(partial)
+
+    def partial(self, dataset: Dataset, keys: list[str], cells: pl.LazyFrame | None = None) -> pl.LazyFrame | None:
+        """Per scope (``keys``): whether any cell carries each set (``__carried{i}``) and the masked
+        counts' plain sums, not yet rounded: a wider scope adds these up (``regrouped``)."""
         if not self.sets:
             return None
         cells = self.cells(dataset, keys) if cells is None else cells
-        masked, sums, kept, carried = [], [], [], []
+        masked, sums = [], []
         for index, inputs in enumerate(self.sets):
             mask = self.mask(index)
-            carried.append(f"__carried{index}")
-            masked.append(mask.alias(carried[-1]))
-            sums.append(pl.col(carried[-1]).any().alias(carried[-1]))
-            for name in inputs:
-                if name in self.combined:
-                    continue
-                column = self.column(index, name)
+            masked.append(mask.alias(self._carried(index)))
+            sums.append(pl.col(self._carried(index)).any())
+            for name, column in self._summed(index):
                 masked.append(pl.when(mask).then(pl.col(name)).alias(column))
-                sums.append(stable(pl.col(column).sum()).alias(column))
-                kept.append(pl.when(pl.col(carried[-1])).then(pl.col(column)).alias(column))
+                sums.append(pl.col(column).sum())
         frame = cells.with_columns(masked)
-        frame = frame.group_by(keys).agg(sums) if keys else frame.select(sums)
-        return frame.with_columns(kept).drop(carried)
+        return frame.group_by(keys).agg(sums) if keys else frame.select(sums)
+
+    def regrouped(self) -> list[pl.Expr]:
+        """The aggregations that add up :meth:`partial`'s columns over a wider scope's narrower ones."""
+        out = []
+        for index in range(len(self.sets)):
+            out.append(pl.col(self._carried(index)).any())
+            out += [pl.col(column).sum() for _, column in self._summed(index)]
+        return out
+
+    def finished(self, partial: pl.LazyFrame) -> pl.LazyFrame:
+        """:meth:`partial`'s sums rounded (``stable``), null where no cell carries the whole set."""
+        kept = [pl.when(pl.col(self._carried(index))).then(stable(pl.col(column))).alias(column)
+                for index in range(len(self.sets)) for _, column in self._summed(index)]
+        return partial.with_columns(kept).drop([self._carried(index) for index in range(len(self.sets))])
+
+    def summed_columns(self) -> list[str]:
+        """The paired columns a metric table carries, in the order :meth:`table` gives them."""
+        return [column for index in range(len(self.sets)) for _, column in self._summed(index)]
+
+    def _summed(self, index: int) -> list[tuple[str, str]]:
+        """(count, its paired column) of a set's counts that add up (not those combined over time)."""
+        return [(name, self.column(index, name)) for name in self.sets[index] if name not in self.combined]
+
+    @staticmethod
+    def _carried(index: int) -> str:
+        return f"__carried{index}"
 
     def counts_in(self, names, row: Mapping[str, object]) -> dict[str, dict[str, object]]:
         """Paired ratio among ``names`` -> the paired counts it was computed from in ``row`` (a scope's
@@ -370,9 +396,103 @@ def metric_table(dataset: Dataset, catalog: Catalog, level: str, *, extra_dims: 
         frame = source.select(aggs)
         if sums is not None:
             frame = pl.concat([frame, sums.collect()], how="horizontal")
+    return _finished_table(dataset, catalog, level, dims, frame, paired)
+
+
+def _finished_table(dataset: Dataset, catalog: Catalog, level: str, dims: tuple[str, ...], frame: pl.DataFrame,
+                    paired: Pairing) -> MetricTable:
+    """A level's counts per scope with the metrics derived from them."""
     available = [c for c in dataset.counts if frame.get_column(c).null_count() < frame.height]
     frame, available = add_derived(frame, catalog, available, paired)
     return MetricTable(level=level, dims=dims, frame=frame, available=available, dataset=dataset)
+
+
+def metric_tables(dataset: Dataset, catalog: Catalog, levels: Iterable[str]) -> dict[str, MetricTable | None]:
+    """The metric tables of ``levels``. The rows are grouped once, by the finest of the levels the
+    others nest in (the ad, with its campaign, channel and account above it); those levels add
+    up the finest level's per-scope sums instead of grouping every row again (five group-bys of
+    1M rows were a quarter of a four-rule run). Segment tables are grouped from the rows as
+    before; a level that nests in no finer one (a region), or whose paired counts would meet in other
+    cells than the finer level's (``_finer_than``): it is grouped by its own dimensions."""
+    paired = pairing(dataset, catalog)
+    dims_of = {level: level_dims(level, dataset) for level in levels}
+    nested = [dims for level, dims in dims_of.items() if dims is not None and level != "segment"]
+    partials: dict[tuple[str, ...], pl.DataFrame] = {}
+    out: dict[str, MetricTable | None] = {}
+    for level, dims in dims_of.items():
+        if level == "segment" or dims is None:
+            out[level] = metric_table(dataset, catalog, level)
+            continue
+        finer = _finer_than(dims, nested, paired)
+        if not finer:  # the total alone: one pass over the rows either way
+            out[level] = metric_table(dataset, catalog, level)
+            continue
+        if finer not in partials:
+            partials[finer] = _partial_sums(dataset, catalog, finer, paired)
+        out[level] = _finished_table(dataset, catalog, level, dims, _regrouped(dataset, catalog, dims, partials[finer], paired), paired)
+    return out
+
+
+def _finer_than(dims: tuple[str, ...], candidates: list[tuple[str, ...]], paired: Pairing) -> tuple[str, ...]:
+    """The finest grouping a level's scopes nest in (its own, where none is finer), where adding up
+    its sums gives the level's own. Paired counts are masked per cell (a date and the
+    dimensions every row names, ``Pairing.grain``, plus the level's own); a finer level's sums add
+    up to a wider one's only where the dimensions it adds are in the grain, so its cells are the same."""
+    wider = [other for other in candidates
+             if set(dims) <= set(other) and (not paired.sets or set(other) - set(dims) <= set(paired.grain))]
+    return max(wider, key=len)
+
+
+def _count_parts(dataset: Dataset, catalog: Catalog) -> list[pl.Expr]:
+    """Per scope, what a count's value in any wider scope is made of: its plain sum and how many rows
+    carry it, and for a count that combines ``none`` the first and last date it has a value on."""
+    parts = []
+    dated = "date" in dataset.dims
+    for column in dataset.counts:
+        col = pl.col(column)
+        parts += [col.sum().alias(f"__sum_{column}"), col.count().alias(f"__n_{column}")]
+        if catalog.metrics[column].combine == "none" and dated:
+            on = pl.col("date").filter(col.is_not_null())
+            parts += [on.min().alias(f"__first_{column}"), on.max().alias(f"__last_{column}")]
+    return parts
+
+
+def _partial_sums(dataset: Dataset, catalog: Catalog, dims: tuple[str, ...], paired: Pairing) -> pl.DataFrame:
+    """Per scope of ``dims``: each count's :func:`_count_parts`, and the paired counts' partial sums."""
+    source = _combined_over_dates(dataset, catalog).lazy()
+    plan = source.group_by(list(dims)).agg(_count_parts(dataset, catalog))
+    pairs = paired.partial(dataset, list(dims))
+    if pairs is not None:
+        plan = plan.join(pairs, on=list(dims), how="left", nulls_equal=True)
+    # The streaming engine groups several times faster than an eager group_by on 2 cores.
+    return plan.collect(engine="streaming")
+
+
+def _regrouped(dataset: Dataset, catalog: Catalog, dims: tuple[str, ...], partials: pl.DataFrame, paired: Pairing) -> pl.DataFrame:
+    """A level's counts per scope, added up from a finer level's partial sums: the same values
+    ``metric_table`` gets from the rows (each sum rounded by ``stable`` once, at the end)."""
+    again = []
+    for column in dataset.counts:
+        again += [pl.col(f"__sum_{column}").sum(), pl.col(f"__n_{column}").sum()]
+        if f"__first_{column}" in partials.columns:
+            again += [pl.col(f"__first_{column}").min(), pl.col(f"__last_{column}").max()]
+    if paired.sets:
+        again += paired.regrouped()
+    plan = partials.lazy()
+    plan = plan.group_by(list(dims)).agg(again) if dims else plan.select(again)
+    values = []
+    for column in dataset.counts:
+        total, rows = pl.col(f"__sum_{column}"), pl.col(f"__n_{column}")
+        value = stable(total / rows if catalog.metrics[column].combine == "mean" else total)
+        has = rows > 0
+        if f"__first_{column}" in partials.columns:
+            has = has & (pl.col(f"__first_{column}") == pl.col(f"__last_{column}"))
+        values.append(pl.when(has).then(value).otherwise(None).alias(column))
+    plan = plan.with_columns(values)
+    if paired.sets:
+        plan = paired.finished(plan)
+    frame = plan.select([*dims, *dataset.counts, *paired.summed_columns()]).collect()
+    return frame.sort(list(dims), nulls_last=True) if dims else frame
 
 
 def _memo(dataset: Dataset, key: tuple, compute):
@@ -511,9 +631,7 @@ def period_table(dataset: Dataset, catalog: Catalog, level: str, period: str) ->
         cells = paired.cells(dataset, list(dims)).filter(pl.col("date").is_not_null()).with_columns(bucket)
         plan = plan.join(paired.table(dataset, keys, cells), on=keys, how="left", nulls_equal=True)
     frame = plan.collect(engine="streaming").sort(keys, nulls_last=True)
-    available = [c for c in dataset.counts if frame.get_column(c).null_count() < frame.height]
-    frame, available = add_derived(frame, catalog, available, paired)
-    return MetricTable(level=level, dims=dims, frame=frame, available=available, dataset=dataset)
+    return _finished_table(dataset, catalog, level, dims, frame, paired)
 
 
 def segments_of(dataset: Dataset) -> tuple[str, ...]:
