@@ -411,9 +411,10 @@ def metric_tables(dataset: Dataset, catalog: Catalog, levels: Iterable[str]) -> 
     """The metric tables of ``levels``. The rows are grouped once, by the finest of the levels the
     others nest in (the ad, with its campaign, channel and account above it); those levels add
     up the finest level's per-scope sums instead of grouping every row again (five group-bys of
-    1M rows were a quarter of a four-rule run). Segment tables are grouped from the rows as
-    before; a level that nests in no finer one (a region), or whose paired counts would meet in other
-    cells than the finer level's (``_finer_than``): it is grouped by its own dimensions."""
+    1M rows were a quarter of a four-rule run). A level that nests in no finer one (a region) is
+    added up from its own grouping, and so is one whose paired counts would meet in other cells
+    than the finer level's (``_finer_than``). Segment tables, and data with no dimensions, are
+    grouped from the rows by ``metric_table``."""
     paired = pairing(dataset, catalog)
     dims_of = {level: level_dims(level, dataset) for level in levels}
     nested = [dims for level, dims in dims_of.items() if dims is not None and level != "segment"]

@@ -270,16 +270,16 @@ def build_funnels(report: "Report", catalog: "Catalog") -> list[Funnel]:
         funnels.append(_funnel({}, total, held.get((), []), catalog, spec, not_shown.get((), 0)))
     for scope, values in channels.values():
         key = tuple(scope.items())
-        funnel = _funnel(scope, values, held.get(key, []), catalog, spec, not_shown.get(key, 0), covered.get(key, []))
-        funnel.not_shown_wider = not_shown_wider.get(key, 0)
-        funnels.append(funnel)
+        funnels.append(_funnel(scope, values, held.get(key, []), catalog, spec, not_shown.get(key, 0), covered.get(key, []),
+                               not_shown_wider.get(key, 0)))
     return [funnel for funnel in funnels if funnel.steps]
 
 
 def _funnel(scope: dict[str, str], values: Mapping[str, float | None], findings: Iterable["Finding"], catalog: "Catalog", spec=None,
-            not_shown: int = 0, covered: list["Finding"] | None = None) -> Funnel:
+            not_shown: int = 0, covered: list["Finding"] | None = None, not_shown_wider: int = 0) -> Funnel:
     steps = funnel_steps(values, spec)
-    funnel = Funnel(scope=scope, steps=steps, findings=list(findings), not_shown=not_shown, covered=list(covered or ()))
+    funnel = Funnel(scope=scope, steps=steps, findings=list(findings), not_shown=not_shown, covered=list(covered or ()),
+                    not_shown_wider=not_shown_wider)
     for finding in funnel.findings:
         where = place(finding, steps, catalog) if steps else None
         if where is None:
