@@ -292,3 +292,26 @@ def test_a_channel_inside_a_wider_roll_up_that_was_cut_says_so(rolled, fmt):
         blocks = _funnel_blocks(run(rolled, "--max-findings", "0"))
         assert all(cut in blocks[f"a1 / {channel}"] for channel in ("facebook", "google_ads", "tiktok"))
         assert "No leak flagged on this channel." in blocks["a1 / instagram"]
+
+
+def test_channels_inside_an_account_that_a_wider_roll_up_holds_say_so(tmp_path):
+    """Every channel of three accounts leaks: the channels roll up into their accounts (3 of 3) and
+    the accounts into all data, so the one finding's members are accounts. Each channel, inside an
+    account all of whose channels fired, says it was flagged as part of that finding (or, cut by
+    --max-findings 0, that it is left out)."""
+    records = [{"date": "2026-07-01", "account": account, "channel": channel,
+                "impressions": 50000 if channel == "google_ads" else 250000, "clicks": 5000, "sessions": 4500,
+                "bounces": 4500 * 85 // 100, "spend": 2000, "purchases": 120}
+               for account in ("a1", "a2", "a3") for channel in ("facebook", "google_ads", "tiktok")]
+    path = tmp_path / "nested.json"
+    path.write_text(json.dumps({"client": "Nested", "business_model": "dtc_ecommerce", "currency": "USD",
+                                "economics": {"customer_value": 100}, "data": [{"records": records}]}), encoding="utf-8")
+    findings = json.loads(run(path, "--format", "json"))["findings"]
+    assert [(f["rule"], f["scope"], [m["scope"] for m in f["members"]]) for f in findings] == [
+        ("landing-page-leak", {}, [{"account": "a1"}, {"account": "a2"}, {"account": "a3"}])]
+    blocks = _funnel_blocks(run(path))
+    channels = [name for name in blocks if " / " in name]
+    assert len(channels) == 9 and all("Flagged as part of 1 finding on a wider scope:" in blocks[name] for name in channels)
+    cut = _funnel_blocks(run(path, "--max-findings", "0"))
+    assert all("1 finding on a wider scope that fired on this channel is left out" in cut[name] for name in channels)
+    assert not any("No leak flagged" in block for block in list(blocks.values()) + list(cut.values()))

@@ -194,8 +194,7 @@ def show_at_most(report, max_findings: int | str | None, fmt: str) -> None:
         shown = {id(finding) for finding in kept}
         left_out = [finding for finding in report.findings if id(finding) not in shown]
         report._not_shown = report._not_shown + [finding.scope for finding in left_out]
-        report._not_shown_inside = report._not_shown_inside + [
-            (finding.scope, [member["scope"] for member in finding.members if member.get("scope")]) for finding in left_out if finding.members]
+        report._not_shown_inside = report._not_shown_inside + [(finding.scope, finding.members) for finding in left_out if finding.members]
         report.findings = kept
     report.summary.findings_shown = len(report.findings)
     for finding in report.findings:

@@ -301,9 +301,9 @@ class Report(_Optional):
     # The scopes of the findings a short report left out (--max-findings, show_at_most): its
     # funnels then say a channel holds findings not shown, not that nothing fired there.
     _not_shown: list[dict[str, str]] = PrivateAttr(default_factory=list)
-    # Of those left out that speak for members (roll-ups): their scope and their members' scopes, so
-    # the channels a left-out account roll-up covers say so too.
-    _not_shown_inside: list[tuple[dict[str, str], list[dict[str, str]]]] = PrivateAttr(default_factory=list)
+    # Of those left out that speak for members (roll-ups): their scope and their members, so the
+    # channels a left-out account roll-up covers say so too.
+    _not_shown_inside: list[tuple[dict[str, str], list[dict]]] = PrivateAttr(default_factory=list)
 
 
 class GroupReport(Model):

@@ -250,15 +250,30 @@ def build_funnels(report: "Report", catalog: "Catalog") -> list[Funnel]:
             not_shown[key] = not_shown.get(key, 0) + 1
     # A roll-up on a wider scope (an account whose channels mostly fired) speaks for its members'
     # channels: their funnels say so instead of "no leak", also where a short report left it out.
-    def wider(scope: dict[str, str], members: Iterable[dict[str, str]]) -> list[tuple]:
+    # A member wider than a channel (an account inside an all-data roll-up) speaks for every
+    # channel in it only where all its own children fired ("3 of 3"): which of 2 of 3 did is not kept.
+    by_item: dict[tuple[str, str], set[tuple]] = {}
+    for key in known:
+        for item in key:
+            by_item.setdefault(item, set()).add(key)
+
+    def member_channels(member: dict) -> list[tuple]:
+        scope = member.get("scope") or {}
+        keys = homes(scope)
+        evidence = member.get("evidence") or {}
+        if keys == [()] and scope and member.get("members") and evidence.get("members_fired") == evidence.get("members_total"):
+            keys = sorted(set.intersection(*(by_item.get(item, set()) for item in scope.items())))
+        return keys
+
+    def wider(scope: dict[str, str], members: Iterable[dict]) -> list[tuple]:
         """The channel scopes a finding's members fired in, other than those holding the finding itself."""
         own = homes(scope)
-        return [key for key in dict.fromkeys(key for member in members for key in homes(member)) if key != () and key not in own]
+        return [key for key in dict.fromkeys(key for member in members for key in member_channels(member)) if key != () and key not in own]
 
     covered: dict[tuple, list[Finding]] = {}
     for finding in report.findings:
         if finding.members:
-            for key in wider(finding.scope, (member.get("scope") or {} for member in finding.members)):
+            for key in wider(finding.scope, finding.members):
                 covered.setdefault(key, []).append(finding)
     not_shown_wider: dict[tuple, int] = {}
     for scope, members in getattr(report, "_not_shown_inside", ()):
