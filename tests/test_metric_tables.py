@@ -9,7 +9,18 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from kpi_advisor.evaluation.tables import LEVEL_DIMS, metric_table, metric_tables
+import polars as pl
+from kpi_advisor.evaluation.tables import (
+    LEVEL_DIMS,
+    PERIOD_COLUMN,
+    _finished_table,
+    _period_frame_from_combined,
+    metric_table,
+    metric_tables,
+    pairing,
+    period_start,
+    period_table,
+)
 from kpi_advisor.loading.prepare import config_from_document, prepare
 from kpi_advisor.loading.yamlsafe import Document
 from kpi_advisor.pipeline import load_dataset
@@ -17,9 +28,10 @@ from kpi_advisor.pipeline import load_dataset
 SNAPSHOT = {"id": "open_tickets", "stage": "loyalty", "combine": "none"}
 
 
-def dataset_of(records):
+def dataset_of(records, extra_source=None):
+    sources = [{"records": records}] + ([{"records": extra_source}] if extra_source else [])
     doc = Document(data={"client": "X", "business_model": "dtc_ecommerce", "currency": "USD", "metrics": [SNAPSHOT],
-                         "data": [{"records": records}]}, file="test")
+                         "data": sources}, file="test")
     prepared = prepare(config_from_document(doc, "."))
     return load_dataset(prepared.loaded.config, prepared.catalog, prepared.loaded.base_dir), prepared.catalog
 
@@ -81,11 +93,22 @@ row = st.fixed_dictionaries({
 }).map(plausible)
 
 
+def with_segment(records, segment):
+    """Each record as it is, or split into a mobile and a desktop row: series finer than any level."""
+    if not segment:
+        return records
+    return [part for record in records
+            for part in (record | {segment: "mobile"}, record | {segment: "desktop", "impressions": record["impressions"] + 7})]
+
+
+unique_rows = st.lists(row, min_size=1, max_size=25, unique_by=lambda r: (r["account"], r["channel"], r["campaign"], r["ad"], r["day"]))
+
+
 @settings(max_examples=30, deadline=None)
-@given(st.lists(row, min_size=1, max_size=25, unique_by=lambda r: (r["account"], r["channel"], r["campaign"], r["ad"], r["day"])))
-def test_every_level_added_up_from_the_finest_is_the_level_grouped_from_the_rows(rows):
+@given(unique_rows, st.sampled_from([None, "device"]))
+def test_every_level_added_up_from_the_finest_is_the_level_grouped_from_the_rows(rows, segment):
     records = [{("date" if k == "day" else k): (f"2026-07-0{v}" if k == "day" else v) for k, v in r.items()} for r in rows]
-    assert_same_tables(records)
+    assert_same_tables(with_segment(records, segment))
 
 
 @pytest.mark.parametrize("ads", [True, False])
@@ -107,3 +130,46 @@ def test_data_with_no_dimensions_and_data_by_region():
     assert_same_tables([{"date": f"2026-07-0{day}", "impressions": 1000, "clicks": 20 + day, "spend": 10.0} for day in (1, 2)])
     assert_same_tables([{"date": "2026-07-01", "channel": channel, "region": region, "impressions": 1000, "clicks": 25, "spend": 12.5}
                         for channel in ("facebook", "tiktok") for region in ("north", "south")])
+
+
+PERIODS = ("day", "week", "month", "7d")
+
+
+def assert_same_period_tables(records, extra_source=None):
+    """Every level's period table, grouped once by series and period, is the one built from the rows
+    combined over dates within each period (``combined_over_dates``, the way it was built before)."""
+    dataset, catalog = dataset_of(records, extra_source)
+    for level in LEVEL_DIMS:
+        for period in PERIODS:
+            table = period_table(dataset, catalog, level, period)
+            if table is None:
+                continue
+            last = dataset.frame.get_column("date").max()
+            rows = dataset.frame.lazy().filter(pl.col("date").is_not_null()).with_columns(period_start(period, last).alias(PERIOD_COLUMN))
+            keys = [*table.dims, PERIOD_COLUMN]
+            frame = _period_frame_from_combined(dataset, catalog, rows, keys, period, last)
+            combined = _finished_table(dataset, catalog, level, table.dims, frame, pairing(dataset, catalog))
+            assert table.available == combined.available, (level, period)
+            assert_same_frame(table.frame, combined.frame)
+
+
+@settings(max_examples=30, deadline=None)
+@given(unique_rows, st.sampled_from([None, "device"]))
+def test_every_period_table_grouped_by_series_is_the_one_from_the_combined_rows(rows, segment):
+    records = [{("date" if k == "day" else k): (f"2026-07-{3 * v:02d}" if k == "day" else v) for k, v in r.items()} for r in rows]
+    assert_same_period_tables(with_segment(records, segment))
+
+
+@pytest.mark.parametrize("reach", [False, True])
+def test_period_tables_of_two_sources_and_of_data_with_no_dimensions(reach):
+    """Two sources may both have rows on one date: spend in one and revenue in the other meet in
+    the date's cell, not on a row. Data with no dimension but the date is one series."""
+    def day_row(day, **counts):
+        return {"date": f"2026-07-{day:02d}", "channel": "facebook", "campaign": "c1"} | counts
+
+    ads = [day_row(day, impressions=1000 + day, clicks=20 + day, spend=10.0 + day, **({"reach": 400 + 9 * day} if reach else {}))
+           for day in range(1, 20)]
+    analytics = [day_row(day, sessions=15, purchases=day % 3, revenue=30.0 * (day % 3)) for day in range(2, 22)]
+    assert_same_period_tables(ads, analytics)
+    assert_same_period_tables([{"date": f"2026-07-{day:02d}", "impressions": 1000, "reach": 500 + day, "followers": 90 + day,
+                                "clicks": 20 + day, "spend": 10.0} for day in range(1, 30)])
