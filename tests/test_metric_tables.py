@@ -133,6 +133,7 @@ def test_data_with_no_dimensions_and_data_by_region():
 
 
 PERIODS = ("day", "week", "month", "7d")
+FEW_METRICS = (["ctr"], ["frequency", "roas"], ["followers", "conversion_rate"], ["open_tickets", "clicks"])
 
 
 def assert_same_period_tables(records, extra_source=None):
@@ -151,6 +152,11 @@ def assert_same_period_tables(records, extra_source=None):
             combined = _finished_table(dataset, catalog, level, table.dims, frame, pairing(dataset, catalog))
             assert table.available == combined.available, (level, period)
             assert_same_frame(table.frame, combined.frame)
+            for metrics in FEW_METRICS:  # a trend rule's table: only the counts its metrics read
+                few = period_table(dataset, catalog, level, period, metrics=metrics)
+                shown = [m for m in metrics if m in table.available]
+                assert sorted(m for m in few.available if m in metrics) == sorted(shown), (level, period, metrics)
+                assert_same_frame(few.frame.select(keys + shown), table.frame.select(keys + shown))
 
 
 @settings(max_examples=30, deadline=None)

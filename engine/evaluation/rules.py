@@ -536,7 +536,8 @@ class _LevelRun:
         for period, collector in collectors.items():
             if not collector.aggregations:
                 continue
-            periods = period_table(self.table.dataset, self.catalog, self.table.level, period)
+            read = {name for _, value in collector.inputs for name in value.meta.root_names()}
+            periods = period_table(self.table.dataset, self.catalog, self.table.level, period, metrics=read)
             assert periods is not None  # the rule was skipped without dated data
             missing = [m for m in self.table.available if m not in periods.frame.columns]
             # A part period at either end of a scope's daily rows is no period to compare.
