@@ -342,9 +342,33 @@ class _LevelRun:
             rows = fired.filter(pl.col(plan.column("fire"))).select([c for c in shared if c in wanted] + owned[plan.column("")])
             dims = self.table.dims
             shown = [c for c in self._shown_columns(plan, rows.columns, reads) if rows.schema[c].is_numeric()]
-            out += [self._finding(plan, row, scope_of(row, dims), reads, dict(zip(shown, cells)))
+            layout = self._layout(plan, rows.columns, reads, set(shown))
+            out += [self._finding(plan, row, scope_of(row, dims), layout, dict(zip(shown, cells)))
                     for row, cells in zip(rows.iter_rows(named=True), significant_rows(rows, shown), strict=True)]
         return out
+
+    def _layout(self, plan: _Plan, columns: list[str], reads: list, shown: set[str]) -> _Layout:
+        """Where each number of this rule's findings is read from, worked out once for all its fired
+        rows (they share their columns), not again for each of 40,000 findings."""
+        ratios = {name: dict(pairs) for name, pairs in reads}  # ratio -> count -> the column it was paired from
+        paired = {count: column for by_count in reversed(list(ratios.values())) for count, column in by_count.items()}  # the first ratio's win
+
+        def source(name: str, column: str | None) -> _Source:
+            if column is None:  # a param: the same on every row
+                return None, False, significant(plan.values[name])
+            return column, column in shown, None
+
+        evidence: dict[str, _Source] = {}
+        for name in plan.spec.evidence:
+            evidence[name] = source(name, paired[name] if name in paired else self._value_column(plan, name, columns))
+            for count in ratios.get(name, {}):
+                evidence.setdefault(count, source(count, paired[count]))
+        thresholds = tuple((metric_id, source(name, self._value_column(plan, name, columns)))
+                           for metric_id, name in plan.spec.rule.thresholds.items())
+        readers, keys = self._field_readers(plan, columns)
+        # Only the cells the words read are kept for later, with the paired counts in place of the plain sums.
+        cells = tuple((key, paired.get(key, key)) for key in keys)
+        return _Layout(tuple(evidence.items()), thresholds, readers, cells)
 
     def _shown_columns(self, plan: _Plan, columns: list[str], reads: list) -> set[str]:
         """The columns whose numbers a finding shows as they are (evidence, thresholds, chance test):
@@ -692,24 +716,15 @@ class _LevelRun:
         wanted.update(column for _, pairs in reads for _, column in pairs)
         return frozenset(wanted)
 
-    def _finding(self, plan: _Plan, row: dict, scope: dict[str, str], reads: list, shown: dict[str, float | None]) -> Finding:
+    def _finding(self, plan: _Plan, row: dict, scope: dict[str, str], layout: _Layout, shown: dict[str, float | None]) -> Finding:
         """A fired row as a finding; ``shown`` holds its shown numbers already rounded (``_shown_columns``)."""
         rule = plan.spec.rule
-        ratios = {name: dict(pairs) for name, pairs in reads}  # ratio -> count -> the column it was paired from
-        paired = {count: column for by_count in reversed(list(ratios.values())) for count, column in by_count.items()}  # the first ratio's win
-        evidence: dict[str, float | None] = {}
-        for name in plan.spec.evidence:
-            evidence[name] = _rounded(row, shown, paired[name]) if name in paired else self._shown(plan, row, shown, name)
-            for count in ratios.get(name, {}):
-                evidence.setdefault(count, _rounded(row, shown, paired[count]))
+        evidence = {name: _read(row, shown, where) for name, where in layout.evidence}
         thresholds = {}
-        for metric_id, name in rule.thresholds.items():
-            value = self._shown(plan, row, shown, name)
+        for metric_id, where in layout.thresholds:
+            value = _read(row, shown, where)
             if value is not None:
                 thresholds[metric_id] = value
-        readers, keys = self._field_readers(plan, row.keys())
-        # Only the cells the words read are kept for later, with the paired counts in place of the plain sums.
-        cells = {key: row[paired[key]] if key in paired else row.get(key) for key in keys}
         finding = Finding(
             rule=rule.id,
             severity=rule.severity,
@@ -722,7 +737,8 @@ class _LevelRun:
             impact=self._impact(plan, row),
             significance=self._significance(plan, row, shown),
         )
-        finding._words = functools.partial(_words, rule, readers, cells, current_locale())
+        cells = {key: row.get(column) for key, column in layout.cells}
+        finding._words = functools.partial(_words, rule, layout.readers, cells, current_locale())
         return finding.worded() if self.words else finding
 
     def _impact(self, plan: _Plan, row: dict) -> Impact | None:
@@ -857,6 +873,29 @@ class _LevelRun:
                 rate = result / base
                 return units * rate, target, rate, value
         return None
+
+
+# Where a number of a finding is read: (column, whether it is among the rows' rounded columns, the
+# value of a param, which has no column).
+_Source = tuple[str | None, bool, float | None]
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where a rule's findings on one level read their numbers and words (``_LevelRun._layout``)."""
+
+    evidence: tuple[tuple[str, _Source], ...]
+    thresholds: tuple[tuple[str, _Source], ...]
+    readers: list[tuple[str, Callable[[dict], str]]]
+    cells: tuple[tuple[str, str], ...]  # (what the words call it, the column it is read from)
+
+
+def _read(row: dict, shown: dict[str, float | None], where: _Source) -> float | None:
+    """A number as a finding shows it: its rounded cell (``significant``), or the param's value."""
+    column, rounded, value = where
+    if column is None:
+        return value
+    return shown[column] if rounded else significant(row.get(column))
 
 
 def _rounded(row: dict, shown: dict[str, float | None], column: str) -> float | None:
