@@ -48,12 +48,17 @@ def test_integer_counts_read_as_floats_report_bad_cells_as_written(tmp_path):
     assert "counts cannot be negative, got -3300" in str(caught.value)
 
 
-def test_rows_are_held_in_one_chunk_per_column(tmp_path):
-    # A file read in parts (row groups) gives columns in several chunks; the dataset holds one
-    # chunk per column, so that the tables' windows over it never copy every row again.
+@pytest.mark.parametrize("segmented", [False, True])
+def test_rows_with_segments_are_held_in_one_chunk_per_column(tmp_path, segmented):
+    # A file read in parts (row groups) gives columns in several chunks. Data with segments is
+    # held in one chunk per column, so that its segment tables' windows never copy every row
+    # again; other data is only grouped, and keeps its chunks (no copy of every row at all).
     path = tmp_path / "ads.parquet"
     lines = [f"2026-07-{day:02d},facebook,c{n},1000,30,25,10,9.5,1,0.03" for day in range(1, 29) for n in range(50)]
-    pl.read_csv((HEADER + "\n".join(lines)).encode()).write_parquet(path, row_group_size=100)
+    frame = pl.read_csv((HEADER + "\n".join(lines)).encode())
+    if segmented:
+        frame = frame.with_columns(device=pl.when(pl.int_range(pl.len()) % 2 == 0).then(pl.lit("mobile")).otherwise(pl.lit("desktop")))
+    frame.write_parquet(path, row_group_size=100)
     assert pl.scan_parquet(path).collect().n_chunks() > 1
     from kpi_advisor.data.sources import load_dataset
     from kpi_advisor.loading.prepare import load_config, prepare
@@ -61,7 +66,8 @@ def test_rows_are_held_in_one_chunk_per_column(tmp_path):
     loaded = load_config(config(path, "parquet"))
     prepared = prepare(loaded)
     dataset = load_dataset(loaded.config, prepared.catalog, loaded.base_dir)
-    assert dataset.frame.n_chunks("all") == [1] * dataset.frame.width
+    assert ("device" in dataset.dims) == segmented
+    assert (dataset.frame.n_chunks("all") == [1] * dataset.frame.width) == segmented
     report = kpi_advisor.evaluate(config(path, "parquet"))
     assert report.summary.rows == len(lines)
 

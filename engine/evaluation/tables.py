@@ -432,11 +432,8 @@ def metric_tables(dataset: Dataset, catalog: Catalog, levels: Iterable[str]) -> 
     partials: dict[tuple[str, ...], pl.DataFrame] = {}
     out: dict[str, MetricTable | None] = {}
     for level, dims in dims_of.items():
-        if level == "segment" or dims is None:
-            out[level] = metric_table(dataset, catalog, level)
-            continue
-        finer = _finer_than(dims, nested, paired)
-        if not finer:  # the total alone: one pass over the rows either way
+        finer = _finer_than(dims, nested, paired) if level != "segment" and dims is not None else ()
+        if not finer:  # a segment, a level the data lacks, or the total alone: one pass over the rows either way
             out[level] = metric_table(dataset, catalog, level)
             continue
         if finer not in partials:
