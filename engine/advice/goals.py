@@ -27,7 +27,7 @@ from typing import Callable
 import polars as pl
 
 from ..data.sources import Dataset
-from ..evaluation.tables import add_derived, combined_over_dates
+from ..evaluation.tables import add_derived, combined_over_dates, stable
 from ..i18n.formatting import format_value
 from ..loading.catalog import Catalog
 from ..models.config import ClientConfig, Goal
@@ -108,7 +108,7 @@ def _counts(columns: list[str], catalog: Catalog) -> list[pl.Expr]:
         has = col.count() > 0
         if how == "none":
             has = has & (pl.col("date").filter(col.is_not_null()).n_unique() <= 1)
-        aggs.append(pl.when(has).then(col.mean() if how == "mean" else col.sum()).otherwise(None).alias(name))
+        aggs.append(pl.when(has).then(stable(col.mean() if how == "mean" else col.sum())).otherwise(None).alias(name))
     return aggs
 
 
@@ -119,7 +119,9 @@ def goal_series(frame: pl.DataFrame, metric: MetricDef, catalog: Catalog) -> Ser
         return None
     dated = frame.filter(pl.col("date").is_not_null()).select([d for d in frame.columns if d in DIMENSIONS] + list(bases))
     # Several rows on one date (accounts, campaigns) add up; a stock adds up across its series too.
-    daily = dated.group_by("date").agg([pl.when(pl.col(b).count() > 0).then(pl.col(b).sum()).alias(b) for b in bases]).sort("date")
+    # Sums rounded as the metric tables round theirs (``stable``): the same data, however its rows
+    # were read in parts and added up by threads, gives the same goal figures to the last digit.
+    daily = dated.group_by("date").agg([pl.when(pl.col(b).count() > 0).then(stable(pl.col(b).sum())).alias(b) for b in bases]).sort("date")
     daily = daily.filter(pl.all_horizontal([pl.col(b).is_not_null() for b in bases]))
     if daily.height == 0:
         return None
@@ -341,7 +343,7 @@ def _status(series: Series, metric: MetricDef, baseline: float | None, target: f
     last_date = window.get_column("date")[-1]
     expected = min(max(((last_date - start).days + 1) / ((by - start).days + 1), 0.0), 1.0)
     if series.kind == "flow":
-        current = float(window.get_column(metric.id).sum())
+        current = float(window.select(stable(pl.col(metric.id).sum())).item())
         progress = current / target if target else 1.0
     else:
         if series.kind == "stock":
