@@ -299,7 +299,7 @@ def test_goal_figures_do_not_depend_on_how_the_rows_were_read(tmp_path):
     """A goal's figures are sums of many rows of cents, rounded as the metric tables round theirs:
     the same rows read in one part or in many (row groups) give the same report to the last digit."""
     # Tenths and cents have no exact binary value: 1,680 of them add up to a float with noise in
-    # its last digits, which may come out differently as the rows are read in one part or many.
+    # its last digits, which may come out differently as polars' threads add up the rows' parts.
     lines = [f"2026-07-{day:02d},facebook,c{n},1000,30,25,10,{(0.1, 0.2, 0.3, 10.07)[(day + n) % 4]}"
              for day in range(1, 29) for n in range(60)]
     frame = pl.read_csv((HEADER.replace(",ad_id,ctr", "") + "\n".join(lines)).encode())
