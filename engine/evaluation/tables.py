@@ -455,14 +455,18 @@ def _finer_than(dims: tuple[str, ...], candidates: list[tuple[str, ...]], paired
 def _count_parts(dataset: Dataset, catalog: Catalog) -> list[pl.Expr]:
     """Per scope, what a count's value in any wider scope is made of: its plain sum and how many rows
     carry it, and for a count that combines ``none`` the first and last date it has a value on."""
-    parts = []
     dated = "date" in dataset.dims
-    for column in dataset.counts:
-        col = pl.col(column)
-        parts += [col.sum().alias(f"__sum_{column}"), col.count().alias(f"__n_{column}")]
-        if catalog.metrics[column].combine == "none" and dated:
-            on = pl.col("date").filter(col.is_not_null())
-            parts += [on.min().alias(f"__first_{column}"), on.max().alias(f"__last_{column}")]
+    return [part for column in dataset.counts for part in _plain_parts(column, catalog.metrics[column].combine == "none" and dated)]
+
+
+def _plain_parts(column: str, snapshot: bool) -> list[pl.Expr]:
+    """A count's plain sum and how many rows carry it; for a ``snapshot`` (a dated count that
+    combines ``none``) also the first and last date it has a value on."""
+    col = pl.col(column)
+    parts = [col.sum().alias(f"__sum_{column}"), col.count().alias(f"__n_{column}")]
+    if snapshot:
+        on = pl.col("date").filter(col.is_not_null())
+        parts += [on.min().alias(f"__first_{column}"), on.max().alias(f"__last_{column}")]
     return parts
 
 
@@ -687,10 +691,7 @@ def _series_parts(dataset: Dataset, catalog: Catalog) -> list[pl.Expr]:
             on_latest = col.filter(pl.col("date") == pl.col("date").filter(col.is_not_null()).max())
             parts += [on_latest.sum().alias(total), on_latest.count().alias(rows)]
         else:
-            parts += [col.sum().alias(total), col.count().alias(rows)]
-            if how == "none":
-                on = pl.col("date").filter(col.is_not_null())
-                parts += [on.min().alias(f"__first_{column}"), on.max().alias(f"__last_{column}")]
+            parts += _plain_parts(column, how == "none")
     return parts
 
 
