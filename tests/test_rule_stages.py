@@ -197,3 +197,71 @@ def test_the_compiled_rule_cache_drops_the_least_recently_used_entry(monkeypatch
     assert compiled == []  # still cached
     run(2.0)
     assert compiled == [("channel", 2.0)]  # dropped, compiled again
+
+
+def _split_of(columns: _Columns, plans: int):
+    """A ``_Split`` of synthetic columns for rules 0..plans-1, with what it needs of their plans."""
+    from types import SimpleNamespace
+
+    from kpi_advisor.evaluation.rules import _Split
+
+    fake = [SimpleNamespace(index=i, column=lambda name, i=i: f"__r{i}_{name}") for i in range(plans)]
+    return _Split(columns.staging(frozenset(), frozenset()), fake)
+
+
+def _run_queries(frame, queries):
+    stages, _, drops = queries
+    for stage, dropped in zip(stages, drops):
+        frame = frame.with_columns(stage).drop(dropped)
+    return frame
+
+
+def test_a_level_runs_conditions_first_then_the_tests_and_the_rest_of_only_the_rules_that_fired():
+    """Rule 0 has a chance test and money; rule 1 only a condition and money. Its condition holds
+    nowhere, so none of rule 1's other columns is ever planned; rule 0's test runs after its
+    condition held, its money after it fired, and the part both steps read is kept until the end."""
+    columns = _Columns()
+    shared = columns.keep("__k0_half", pl.col("a") / 2)
+    columns.add((shared > 1).alias("__r0_condition"), (shared + pl.col("b")).alias("__r0_ci_low"),
+                (pl.col("__r0_condition") & (pl.col("__r0_ci_low") > 3)).alias("__r0_fire"),
+                (shared * pl.col("__r0_ci_low")).alias("__r0_impact"))
+    columns.add((pl.col("a") > 100).alias("__r1_fire"), (pl.col("a") * 10).alias("__r1_impact"))
+    split = _split_of(columns, 2)
+    assert split.conditions == ["__r0_condition", "__r1_fire"]
+    assert sorted(n for s in split.first[0] for n in _names(s)) == ["__k0_half", "__r0_condition", "__r1_fire"]
+    frame = _run_queries(pl.DataFrame({"a": [1.0, 4.0, 8.0], "b": [0.0, 0.5, 3.0]}), split.first)
+    assert "__k0_half" in frame.columns  # held: the test and the money read it later
+    fire, after = split.fire(frozenset({0}))
+    assert sorted(n for s in fire[0] for n in _names(s)) == ["__r0_ci_low", "__r0_fire"]
+    frame = _run_queries(frame, fire)
+    assert frame["__r0_fire"].to_list() == [False, False, True]  # 2 + 0.5 is within chance, 4 + 3 is not
+    rest = split.rest(after, frozenset({0}))
+    assert sorted(n for s in rest[0] for n in _names(s)) == ["__r0_impact"]
+    frame = _run_queries(frame, rest)
+    assert "__k0_half" not in frame.columns and "__r1_impact" not in frame.columns
+    assert frame["__r0_impact"].to_list() == [0.5 * 0.5, 2 * 2.5, 4 * 7.0]
+    assert split.rest(after, frozenset({0})) is rest  # a warm run plans nothing anew
+
+
+def test_every_example_reports_the_same_as_when_every_rule_column_runs_at_once(monkeypatch):
+    """The three steps (``_Split``) change what is planned, never a finding: each bundled example,
+    with trends, sibling tests and the family step among them, gives the same report as one pass
+    over every column of every rule."""
+    import pathlib
+
+    from kpi_advisor.evaluation import rules
+
+    examples = sorted((pathlib.Path(__file__).resolve().parent.parent / "examples").glob("*.yaml"))
+    split = {path.name: evaluate(str(path)).model_dump_json() for path in examples}
+
+    class AllAtOnce(rules._Split):
+        def __init__(self, staging, plans):
+            super().__init__(staging, plans)
+            self.first = staging.queries(list(staging.defined))
+            self._after_first = (frozenset(staging.defined), ())
+
+    monkeypatch.setattr(rules, "_Split", AllAtOnce)
+    monkeypatch.setattr(rules, "_COMPILED", {})
+    for path in examples:
+        assert evaluate(str(path)).model_dump_json() == split[path.name], path.name
+    assert len(examples) >= 10

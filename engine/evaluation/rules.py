@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import threading
 from dataclasses import dataclass, field
 from statistics import NormalDist
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Collection, Iterable, Mapping
 
 import polars as pl
 
@@ -181,9 +182,12 @@ def _base_names(table: MetricTable, catalog: Catalog) -> dict[str, Any]:
 # Staged columns of a level: the queries, the one the family sizes run before, the columns to drop after each.
 _Staged = tuple[tuple[list[pl.Expr], ...], "int | None", tuple[list[str], ...]]
 
+# A rule's columns: ``__r{index}_...`` (``_Plan.column``, ``_named``) and its kept parts ``__k{index}_...``.
+_OWNER = re.compile(r"__[rk](\d+)_")
+
 
 class _Columns:
-    """The columns a level's rules add, in any order; :meth:`stages` orders them into queries.
+    """The columns a level's rules add, in any order; :meth:`staging` orders them into queries.
 
     Polars plans an expression in time that grows with its size times its depth (a chain of 200
     operations takes ~15 ms on two rows, one of 100 ~4 ms): an interval that inlined its counts
@@ -210,11 +214,14 @@ class _Columns:
         return lambda name, value: self.keep(prefix + name, value)
 
     def stages(self, barrier_reads: frozenset[str], barrier_writes: frozenset[str]) -> _Staged:
-        """The columns grouped into queries, each column in the first query after every new column
-        it reads; the barrier (the trend tests' family sizes, :meth:`_LevelRun._with_family_z`)
-        runs before the query it names, once ``barrier_reads`` exist, and writes ``barrier_writes``.
-        After each query, the kept parts no later query reads are dropped (on a large level each
-        is a column as long as the table)."""
+        """All the columns as queries (:meth:`_Staging.queries`)."""
+        staging = self.staging(barrier_reads, barrier_writes)
+        return staging.queries(staging.defined.keys())
+
+    def staging(self, barrier_reads: frozenset[str], barrier_writes: frozenset[str]) -> _Staging:
+        """Each column's depth: one more than the deepest new column it reads. The barrier (the
+        trend tests' family sizes, :meth:`_LevelRun._with_family_z`) runs once ``barrier_reads``
+        exist, before the first query that reads what it writes (``barrier_writes``)."""
         defined: dict[str, pl.Expr] = {}
         for value in self.exprs:
             name = value.meta.output_name()
@@ -251,18 +258,109 @@ class _Columns:
         depth.update({name: barrier - 1 for name in barrier_writes} if barrier is not None else {})
         for name in defined:
             settle(name)
-        count = max([*(depth[name] for name in defined), barrier or 0], default=-1) + 1
+        return _Staging(defined, reads, depth, frozenset(self.temporary), barrier, frozenset(barrier_reads & defined.keys()))
+
+
+@dataclass(frozen=True)
+class _Staging:
+    """A level's rule columns with what each reads and the query it can run in (its depth)."""
+
+    defined: dict[str, pl.Expr]
+    reads: dict[str, set[str]]
+    depth: dict[str, int]
+    temporary: frozenset[str]
+    barrier: int | None
+    barrier_reads: frozenset[str]
+
+    def queries(self, names: Collection[str], keep: Collection[str] = ()) -> _Staged:
+        """The columns ``names`` as queries, each column in the first query after every new column it
+        reads (whatever it reads outside ``names`` must exist already), the barrier before the query it
+        names. After each query, the kept parts no later query among these reads are dropped (on a
+        large level each is a column as long as the table), except those in ``keep``."""
+        barrier = self.barrier if self.barrier_reads & set(names) else None
+        count = max([*(self.depth[name] for name in names), barrier or 0], default=-1) + 1
         stages: tuple[list[pl.Expr], ...] = tuple([] for _ in range(count))
-        for name, value in defined.items():
-            stages[depth[name]].append(value)
-        last_read = {name: depth[name] for name in self.temporary}
-        for name, read in reads.items():
-            for part in read & last_read.keys():
-                last_read[part] = max(last_read[part], depth[name])
+        for name in names:
+            stages[self.depth[name]].append(self.defined[name])
+        last_read = {name: self.depth[name] for name in names if name in self.temporary and name not in keep}
+        for name in names:
+            for part in self.reads[name] & last_read.keys():
+                last_read[part] = max(last_read[part], self.depth[name])
         drops: tuple[list[str], ...] = tuple([] for _ in range(count))
         for name, stage in last_read.items():
             drops[stage].append(name)
         return stages, barrier, drops
+
+    def closure(self, roots: Iterable[str], done: Collection[str] = ()) -> list[str]:
+        """``roots`` and the columns they read, in the order they were defined, less those in ``done``."""
+        found: set[str] = set()
+        todo = [name for name in roots if name in self.defined]
+        while todo:
+            name = todo.pop()
+            if name not in found and name not in done:
+                found.add(name)
+                todo += [part for part in self.reads[name] if part in self.defined]
+        return [name for name in self.defined if name in found]
+
+
+class _Split:
+    """A level's queries in three steps: the rules' conditions; the chance tests of the rules whose
+    condition held somewhere; the rest (money, targets, evidence, words) of the rules that fired.
+    Polars plans each column on every run whatever the rows (~40 us a column on a small config),
+    and most of the ~250 columns of the 48 shipped rules belong to rules that fire nowhere."""
+
+    _KEPT = 32  # later steps kept per level: a server sees the same few again and again
+
+    def __init__(self, staging: _Staging, plans: list[_Plan]) -> None:
+        self.staging = staging
+        self._owned: dict[int, list[str]] = {}
+        for name in staging.defined:
+            owner = _OWNER.match(name)
+            self._owned.setdefault(int(owner.group(1)) if owner else -1, []).append(name)
+        self.conditions = [plan.column("condition") if plan.column("condition") in staging.defined else plan.column("fire")
+                           for plan in plans]
+        self._fire = {plan.index: plan.column("fire") for plan in plans}
+        self.first, self._after_first = self._step(self.conditions, frozenset(), ())
+        self._later: dict[tuple, tuple[_Staged, tuple]] = {}
+
+    def fire(self, held: frozenset[int]) -> tuple[_Staged, tuple]:
+        """The chance tests and fire columns of the rules ``held`` (their indices), whose condition
+        held; and what :meth:`rest` starts from."""
+        roots = [name for index in sorted(held) for name in (self._fire[index], *self._owned_barrier_reads(index))]
+        return self._cached(("fire", held), lambda: self._step(roots, *self._after_first))
+
+    def rest(self, after: tuple, fired: frozenset[int]) -> _Staged:
+        """The rest of the columns of the rules ``fired``, after :meth:`fire`; every kept part is
+        dropped at its end."""
+        roots = [name for index in sorted(fired | {-1}) for name in self._owned.get(index, ())]
+        return self._cached(("rest", after, fired), lambda: self._step(roots, *after, last=True))[0]
+
+    def _owned_barrier_reads(self, index: int) -> list[str]:
+        return [name for name in self._owned.get(index, ()) if name in self.staging.barrier_reads]
+
+    def _cached(self, key: tuple, make: Callable[[], tuple[_Staged, tuple]]) -> tuple[_Staged, tuple]:
+        found = self._later.get(key)
+        if found is None:
+            found = make()
+            if len(self._later) >= self._KEPT:
+                self._later.clear()
+            self._later[key] = found
+        return found
+
+    def _step(self, roots: list[str], done: frozenset[str], held: tuple[str, ...], last: bool = False) -> tuple[_Staged, tuple]:
+        """The queries of ``roots`` and what they read beyond ``done``. A kept part a later step may
+        read is held (not dropped) until the last step, which drops all that are held."""
+        staging = self.staging
+        names = staging.closure(roots, done=done)
+        done = done | frozenset(names)
+        keep = () if last else {part for name in staging.defined if name not in done for part in staging.reads[name]}
+        stages, barrier, drops = staging.queries(names, keep=keep)
+        held = (*held, *(name for name in names if name in staging.temporary and name in keep))
+        if last and held:
+            stages, drops = (stages, drops) if stages else (([],), ([],))
+            drops[-1].extend(held)
+            held = ()
+        return (stages, barrier, drops), (done, held)
 
 
 # Compiled levels of recent runs (a server or a batch evaluates the same rules again and again).
@@ -308,20 +406,19 @@ class _LevelRun:
         self._readers: dict[int, tuple[list[tuple[str, Callable[[dict], str]]], tuple[str, ...]]] = {}
 
     def findings(self) -> list[Finding]:
-        (stages, barrier, drops), plans, collectors = self._compiled()
-        frame = self._with_trends(self.table.frame, collectors)
-        for stage, columns in enumerate(stages):  # as many queries as the formulas are deep, however many rules
-            if stage == barrier:
-                frame = self._with_family_z(frame, plans)
-            if columns:
-                frame = frame.with_columns(columns)
-                for name in drops[stage]:  # the frame is this query's own: in place is ~4x cheaper than drop()
-                    frame.drop_in_place(name)
-            elif drops[stage]:
-                frame = frame.drop(drops[stage])
-        fired = frame.filter(pl.any_horizontal([plan.column("fire") for plan in plans]))
-        if not fired.height:
+        split, plans, collectors = self._compiled()
+        frame = self._run(self._with_trends(self.table.frame, collectors), split.first, plans)
+        held = frozenset(plan.index for plan, count in zip(plans, frame.select(pl.col(c).sum() for c in split.conditions).row(0)) if count)
+        if not held:
             return []
+        queries, after = split.fire(held)
+        frame = self._run(frame, queries, plans)
+        plans = [plan for plan in plans if plan.index in held]
+        counts = frame.select(pl.col(plan.column("fire")).sum() for plan in plans).row(0)
+        if not any(counts):
+            return []
+        frame = self._run(frame, split.rest(after, frozenset(plan.index for plan, count in zip(plans, counts) if count)), plans)
+        fired = frame.filter(pl.any_horizontal([plan.column("fire") for plan, count in zip(plans, counts) if count]))
         # Each rule's rows read the table's own columns and that rule's, not the other rules'
         # (with the whole pack, ~15 columns a rule: most of a row).
         owned: dict[str, list[str]] = {plan.column(""): [] for plan in plans}
@@ -332,7 +429,6 @@ class _LevelRun:
                 owned[prefix].append(column)
             elif not column.startswith("__trend_"):
                 shared.append(column)
-        counts = fired.select(pl.col(plan.column("fire")).sum() for plan in plans).row(0)
         out = []
         for plan, count in zip(plans, counts):
             if not count:
@@ -346,6 +442,19 @@ class _LevelRun:
             out += [self._finding(plan, row, scope_of(row, dims), layout, dict(zip(shown, cells)))
                     for row, cells in zip(rows.iter_rows(named=True), significant_rows(rows, shown), strict=True)]
         return out
+
+    def _run(self, frame: pl.DataFrame, queries: _Staged, plans: list[_Plan]) -> pl.DataFrame:
+        stages, barrier, drops = queries
+        for stage, columns in enumerate(stages):  # as many queries as the formulas are deep, however many rules
+            if stage == barrier:
+                frame = self._with_family_z(frame, plans)
+            if columns:
+                frame = frame.with_columns(columns)
+                for name in drops[stage]:  # the frame is this query's own: in place is ~4x cheaper than drop()
+                    frame.drop_in_place(name)
+            elif drops[stage]:
+                frame = frame.drop(drops[stage])
+        return frame
 
     def _layout(self, plan: _Plan, columns: list[str], reads: list, shown: set[str]) -> _Layout:
         """Where each number of this rule's findings is read from, worked out once for all its fired
@@ -379,7 +488,7 @@ class _LevelRun:
         shown.update(plan.column(name) for name in ("ci_low", "ci_high", "ci_n", "ci_k", "ci_bound", "ci_k1", "ci_e1", "ci_k2", "ci_e2"))
         return {column for column in shown if column in columns}
 
-    def _compiled(self) -> tuple[_Staged, list[_Plan], dict[str, TrendCollector]]:
+    def _compiled(self) -> tuple[_Split, list[_Plan], dict[str, TrendCollector]]:
         """The level's rules as polars expressions; the same rules, params, benchmarks and
         data shape compile to the same expressions, so a warm run reuses them."""
         periods = tuple(
@@ -409,7 +518,7 @@ class _LevelRun:
             _COMPILED[key] = (origin, compiled)
         return compiled
 
-    def _compile(self, periods: tuple[str | None, ...]) -> tuple[_Staged, list[_Plan], dict[str, TrendCollector]]:
+    def _compile(self, periods: tuple[str | None, ...]) -> tuple[_Split, list[_Plan], dict[str, TrendCollector]]:
         """The level's columns, in the queries :meth:`_Columns.stages` orders them into: the
         benchmark figures per row; the rules' values, counts and conditions, reading those
         figures' columns; the chance intervals, read from the counts' columns; then whether each
@@ -506,10 +615,10 @@ class _LevelRun:
             columns.add(*(names[name].cast(pl.Float64).alias(plan.named(name)) for name, parsed in spec.lets
                           if parsed.result_type != "number" or name in inline))
         family = [plan for plan in plans if _family_tested(plan.spec)]
-        staged = columns.stages(
+        staging = columns.staging(
             frozenset(plan.column(f"ci_{name}") for plan in family for name in ("e1", "e2", "n")),
             frozenset(plan.column(f"ci_{name}") for plan in family for name in ("tested", "z", "confidence")))
-        return staged, plans, collectors
+        return _Split(staging, plans), plans, collectors
 
     def _with_family_z(self, frame: pl.DataFrame, plans: list[_Plan]) -> pl.DataFrame:
         """The z of each trend test, raised for the number of scopes tested together (Bonferroni).
@@ -520,7 +629,8 @@ class _LevelRun:
         windows both have data; each test runs at 1 - (1 - confidence) / family, so the rule's
         confidence holds for the account's report as a whole. Per account, so a portfolio run,
         Spark by account and a single run give the same findings for the same rows."""
-        family = [plan for plan in plans if _family_tested(plan.spec)]
+        # The rules whose tests this step runs (``_Split``): the others' counts are not there.
+        family = [plan for plan in plans if _family_tested(plan.spec) and plan.column("ci_n") in frame.columns]
         if not family:
             return frame
         by = ["account"] if "account" in self.table.dims else []
