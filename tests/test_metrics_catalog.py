@@ -187,3 +187,30 @@ def test_explain_shows_stock_and_aliases():
 def test_explain_unknown_suggests():
     result = CliRunner().invoke(cli, ["explain", "bounce_rat"])
     assert result.exit_code == 2 and "did you mean 'bounce_rate'" in result.output
+
+
+def test_the_compiled_metrics_are_kept_per_catalogue_and_a_configs_own_metric_gets_its_own(monkeypatch):
+    """A warm run reuses the installed catalogue's compiled metrics (``Catalog.memo``); a config
+    that adds a metric works on a copy with a memo of its own, so the next plain config never sees
+    that metric, and a config that redefines nothing shares the installed memo."""
+    from kpi_advisor.loading import catalog as catalog_mod
+    from kpi_advisor.loading.prepare import load_config, prepare
+
+    rows = [{"channel": "search", "impressions": 1000, "clicks": 50, "spend": 40.0}]
+    base = {"client": "c", "business_model": "dtc_ecommerce", "data": [{"records": rows}]}
+    installed = get_catalog()
+    plain = prepare(load_config(base))
+    assert plain.catalog.memo is installed.memo  # the rules are the config's, the metrics the installed ones
+    own = prepare(load_config({**base, "metrics": [{"id": "clicks_per_euro", "formula": "clicks / spend", "unit": "ratio",
+                                                    "stage": "interest"}]}))
+    assert own.catalog.memo is not installed.memo
+    channel = lambda report: next(m.values for m in report.metrics if m.scope == {"channel": "search"})  # noqa: E731
+    assert channel(evaluate({**base, "metrics": [{"id": "clicks_per_euro", "formula": "clicks / spend", "unit": "ratio",
+                                                  "stage": "interest"}]}))["clicks_per_euro"] == 1.25
+    assert "clicks_per_euro" not in channel(evaluate(base))
+    monkeypatch.setattr(catalog_mod, "_MEMO_MAX", 2)
+    made = []
+    memo_catalog = catalog_mod.Catalog(metrics={}, rules={}, profiles={}, goals={}, benchmarks=(), formats={}, reporters={})
+    for key in ("a", "b", "a", "c"):
+        memo_catalog.remember((key,), lambda key=key: made.append(key) or key)
+    assert made == ["a", "b", "c"] and len(memo_catalog.memo) == 1  # full at two: started over

@@ -358,8 +358,21 @@ def derived_names(catalog: Catalog, available: set[str]) -> list[str]:
 
 
 def add_derived(frame: pl.DataFrame, catalog: Catalog, available: list[str], paired: Pairing | None = None) -> tuple[pl.DataFrame, list[str]]:
+    # The same columns, counts and pairing compile to the same metrics: once per catalogue, not
+    # once a table of every run (a warm evaluate compiled ~40 formulas).
+    key = ("derived", tuple(frame.columns), tuple(available),
+           None if paired is None else (paired.sets, tuple(sorted(paired.metrics.items())), paired.combined))
+    waves = catalog.remember(key, lambda: _derived_waves(catalog, available, set(frame.columns), paired))
+    for exprs, metrics in waves:
+        frame = with_metric_columns(frame, exprs, metrics, catalog.origins)
+    return frame, available + [metric.id for _, metrics in waves for metric in metrics]
+
+
+def _derived_waves(catalog: Catalog, available: list[str], columns: set[str],
+                   paired: Pairing | None) -> tuple[tuple[list[pl.Expr], list], ...]:
+    """The derived metrics computable here, as waves of columns: each wave reads only columns there
+    before it."""
     names = derived_names(catalog, set(available))
-    columns = set(frame.columns)
     missing = pl.lit(None, dtype=pl.Float64)
     # In waves: every metric whose inputs are columns already is computed in one with_columns.
     # A metric's wave is one after the latest wave of what it reads, found in one pass over
@@ -371,6 +384,7 @@ def add_derived(frame: pl.DataFrame, catalog: Catalog, available: list[str], pai
     for metric_id in names:
         waves[wave_of[metric_id]].append(metric_id)
     mapping = {m: (pl.col(m) if m in columns else missing) for m in catalog.metrics}
+    out = []
     for wave in waves:
         exprs = []
         for metric_id in wave:
@@ -383,9 +397,9 @@ def add_derived(frame: pl.DataFrame, catalog: Catalog, available: list[str], pai
             # NaN and infinity never leave the engine: they become null like a zero division.
             compiled = compiled.cast(pl.Float64)
             exprs.append(pl.when(compiled.is_finite()).then(compiled).otherwise(None).alias(metric_id))
-        frame = with_metric_columns(frame, exprs, [catalog.metrics[m] for m in wave], catalog.origins)
+        out.append((exprs, [catalog.metrics[m] for m in wave]))
         mapping.update({m: pl.col(m) for m in wave})
-    return frame, available + names
+    return tuple(out)
 
 
 def metric_table(dataset: Dataset, catalog: Catalog, level: str, *, extra_dims: tuple[str, ...] = ()) -> MetricTable | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -103,7 +103,7 @@ def prepare(loaded: LoadedConfig, catalog: Catalog | None = None) -> Prepared:
                 raise ConfigError(Problem(f"{path}: rule '{rule.id}' is already defined by {catalog.origins.get('rule:' + rule.id)}"))
             rules[rule.id] = rule
             specs[rule.id] = spec
-    catalog = replace(catalog, rules=rules, specs=specs)
+    catalog = catalog.with_rules(rules, specs)
     check_count("rules", len(rules), "rules in this run")
     problems = check_config(loaded, catalog)
     if problems:
