@@ -161,3 +161,34 @@ def test_every_check_is_documented():
     text = DOC.read_text(encoding="utf-8")
     for bound in BOUNDS:
         assert re.search(rf"\| `{bound.part}` \| `{bound.whole}` \| {bound.level} \|", text), f"{bound.part} > {bound.whole}"
+
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+_NAMES = st.one_of(st.none(), st.sampled_from(["", " ", "\t", "fb", " fb", "fb ", "f b", "\u00a0fb", "fb\n", "Search"]))
+
+
+@given(st.lists(st.tuples(_NAMES, _NAMES), min_size=1, max_size=12))
+def test_dimensions_are_stripped_and_blank_is_none_whether_or_not_the_column_needed_it(rows):
+    """A clean text dimension is kept as it was read (``_tidy_text``: no copy of 10M rows of
+    text); any other is stripped, and a blank becomes no value, exactly as always."""
+    from kpi_advisor.data.sources import normalise
+    from kpi_advisor.loading.catalog import get_catalog
+
+    frame = pl.DataFrame({"channel": [r[0] for r in rows], "campaign": [r[1] for r in rows],
+                          "clicks": [1.0] * len(rows)}, schema={"channel": pl.String, "campaign": pl.String, "clicks": pl.Float64})
+    out, _ = normalise(frame, get_catalog(), lambda row, column: Problem("", path=column), "test")
+    for column in ("channel", "campaign"):
+        stripped = [None if v is None or not v.strip() else v.strip() for v in frame[column].to_list()]
+        assert out[column].to_list() == stripped
+
+
+def test_a_negative_whole_number_in_a_parquet_file_is_named_by_its_row(tmp_path):
+    """Integer counts are checked only for their sign (read as integers they are whole and finite);
+    a negative one still takes the path that names its cell."""
+    pl.DataFrame({"date": ["2026-01-01", "2026-01-02"], "channel": ["fb", "fb"], "clicks": [5, -3],
+                  "impressions": [100, 100]}).write_parquet(tmp_path / "ads.parquet")
+    config = {"client": "x", "business_model": "dtc_ecommerce", "data": [{"parquet": str(tmp_path / "ads.parquet")}]}
+    with pytest.raises(ConfigError, match=r"ads\.parquet:3: clicks: counts cannot be negative, got -3"):
+        kpi_advisor.evaluate(config)
