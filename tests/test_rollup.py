@@ -44,3 +44,18 @@ def test_the_roll_up_speaks_the_report_language():
     assert "pada 5 dari 6 iklan" in indonesian and "Terburuk: iklan" in indonesian
     for text in (german, danish, indonesian):
         assert " of its " not in text and "Worst" not in text and "at stake" not in text
+
+
+def test_a_roll_up_is_worded_only_when_shown_and_then_in_its_own_language():
+    """Like a rule's own finding, a roll-up leaves its message for later (``run_pipeline(words=False)``):
+    a short report of thousands of roll-ups words the few it shows. Worded later, outside the run's
+    language, it still speaks German, with German numbers."""
+    from kpi_advisor.loading.prepare import load_config, prepare
+    from kpi_advisor.pipeline import run_pipeline
+
+    report = run_pipeline(prepare(load_config(config())), lang="de", words=False)
+    [finding] = rolled(report)
+    assert finding.message == "" and finding.recommendation == ""
+    message = finding.worded().message.replace("\xa0", " ")
+    assert "bei 5 von 6 Anzeigen (83 %)" in message and "(Impressionen 60.000" in message
+    assert finding.recommendation == rolled(evaluate(config(), lang="de"))[0].recommendation != ""

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from ..i18n import phrases
-from ..i18n.formatting import current_locale
+from ..i18n.formatting import current_locale, use_locale
 from ..i18n.messages import Translator
 from ..models.definitions import SEVERITIES
 from ..models.report import Finding, Impact, significant
@@ -171,29 +171,40 @@ def _parent(members: list[Finding], dims: tuple[str, ...], above: tuple[str, ...
             evidence.update({count: significant(value) for count, value in counts.items() if count in evidence})
     evidence["members_fired"] = float(len(members))
     evidence["members_total"] = float(total)
-    named = "; ".join(
-        tr.template(phrases.ROLLUP_NAMED).format(child=one, name=" / ".join(str(m.scope[d]) for d in own), numbers=_short(m, describe, label, tr))
-        for m in worst[:WORST_NAMED]
-    )
-    where = " / ".join(str(v) for v in scope.values()) or tr.template(phrases.ROLLUP_ALL_DATA)
-    message = tr.template(phrases.ROLLUP_MESSAGE).format(
-        where=where, title=title.rstrip("."), fired=tr.number(len(members)), total=tr.number(total), children=many,
-        share=_share(len(members) / total, tr.lang), named=named,
-    )
+    locale, shown, fired = current_locale(), worst[:WORST_NAMED], len(members)  # not every member kept alive until then
+
+    def words() -> tuple[str, str]:
+        """The roll-up's message, naming its worst children, and its first member's recommendation:
+        written when a report shows it, in the language of the roll-up (``Finding.worded()``)."""
+        with use_locale(locale):
+            named = "; ".join(
+                tr.template(phrases.ROLLUP_NAMED).format(child=one, name=" / ".join(str(m.scope[d]) for d in own),
+                                                         numbers=_short(m, describe, label, tr))
+                for m in shown
+            )
+            where = " / ".join(str(v) for v in scope.values()) or tr.template(phrases.ROLLUP_ALL_DATA)
+            message = tr.template(phrases.ROLLUP_MESSAGE).format(
+                where=where, title=title.rstrip("."), fired=tr.number(fired), total=tr.number(total), children=many,
+                share=_share(fired / total, tr.lang), named=named,
+            )
+            return message, first.worded().recommendation
+
     impact = _summed(members, many, tr)
     thresholds = first.thresholds if all(m.thresholds == first.thresholds for m in members) else {}
-    return Finding(
+    parent = Finding(
         rule=first.rule,
         severity=min((m.severity for m in members), key=SEVERITIES.index),
         stage=first.stage,
         scope=scope,
         evidence=evidence,
         thresholds=thresholds,
-        message=message,
-        recommendation=first.worded().recommendation,
+        message="",
+        recommendation="",
         impact=impact,
         members=[_member(m) for m in worst],
     )
+    parent._words = words
+    return parent
 
 
 def _severity_of_member(finding: Finding) -> tuple[float, float]:
