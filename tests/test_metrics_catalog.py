@@ -214,3 +214,15 @@ def test_the_compiled_metrics_are_kept_per_catalogue_and_a_configs_own_metric_ge
     for key in ("a", "b", "a", "c"):
         memo_catalog.remember((key,), lambda key=key: made.append(key) or key)
     assert made == ["a", "b", "c"] and len(memo_catalog.memo) == 1  # full at two: started over
+
+
+def test_base_inputs_of_a_long_chain_of_metrics_need_no_recursion():
+    """A config may chain hundreds of metrics, each reading the last (the service's own limits
+    test sends 800): their base counts are found without the interpreter's recursion limit."""
+    from kpi_advisor.models.definitions import MetricDef
+
+    chain = [MetricDef(id="m0", formula="clicks / impressions", stage="interest")]
+    chain += [MetricDef(id=f"m{n}", formula=f"m{n - 1} * 1.0001 + sessions / clicks", stage="interest") for n in range(1, 3000)]
+    catalog = get_catalog().with_metrics(chain, "test")
+    assert catalog.base_inputs("m2999") == ["clicks", "impressions", "sessions"]
+    assert catalog.base_inputs("m0") == ["clicks", "impressions"]

@@ -76,16 +76,31 @@ class Catalog:
         """The base counts a metric is computed from (itself, for a base count), each once."""
         return list(self.remember(("base_inputs", metric_id), lambda: self._base_inputs(metric_id)))
 
-    def _base_inputs(self, metric_id: str) -> tuple[str, ...]:
-        metric = self.metrics[metric_id]
-        if not metric.derived:
-            return (metric_id,)
-        names = sorted(expr.parse(metric.formula).names) if metric.formula is not None else sorted(metric.requires)
-        out: list[str] = []
-        for name in names:
-            if name in self.metrics:
-                out += [m for m in self.base_inputs(name) if m not in out]
-        return tuple(out)
+    def _base_inputs(self, root: str) -> tuple[str, ...]:
+        # Depth first without recursion: a config may chain hundreds of metrics, each reading the last.
+        done: dict[str, tuple[str, ...]] = {}
+        stack = [root]
+        while stack:
+            metric_id = stack[-1]
+            found = done.get(metric_id) or self.memo.get(("base_inputs", metric_id))
+            metric = self.metrics[metric_id]
+            if found is None and not metric.derived:
+                found = (metric_id,)
+            if found is None:
+                reads = sorted(expr.parse(metric.formula).names) if metric.formula is not None else sorted(metric.requires)
+                reads = [name for name in reads if name in self.metrics]
+                # One on the stack would be a cycle, which the catalogue refuses when it is built.
+                pending = [name for name in reads if name not in done and name not in stack]
+                if pending:
+                    stack += pending
+                    continue
+                out: list[str] = []
+                for name in reads:
+                    out += [m for m in done.get(name, ()) if m not in out]
+                found = tuple(out)
+            done[metric_id] = found
+            stack.pop()
+        return done[root]
 
     def suggest(self, name: str, known: Iterable[str]) -> str:
         close = difflib.get_close_matches(name, list(known), n=1)
