@@ -11,6 +11,8 @@ from pathlib import Path
 import kpi_advisor
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from kpi_advisor.data.plausibility import BOUNDS, MAX_VALUE, check_rows
 from kpi_advisor.problems import ConfigError, Problem
 
@@ -162,9 +164,6 @@ def test_every_check_is_documented():
     for bound in BOUNDS:
         assert re.search(rf"\| `{bound.part}` \| `{bound.whole}` \| {bound.level} \|", text), f"{bound.part} > {bound.whole}"
 
-
-from hypothesis import given
-from hypothesis import strategies as st
 
 _NAMES = st.one_of(st.none(), st.sampled_from(["", " ", "\t", "fb", " fb", "fb ", "f b", "\u00a0fb", "fb\n", "Search"]))
 
