@@ -299,8 +299,8 @@ def _unknown_columns(columns: list[str], catalog: Catalog, source: str) -> list[
 
 
 def _tidy_text(frame: pl.DataFrame, columns: list[str]) -> set[str]:
-    """The text columns among ``columns`` that :func:`_dimension` would leave as they are: no value
-    with spaces around it, none empty. Asked of each column's distinct values (a few thousand
+    """The text columns among ``columns`` that :func:`_text_dimension` would leave as they are: no
+    value with spaces around it, none empty. Asked of each column's distinct values (a few thousand
     campaigns in 10M rows), so a clean export is never copied: stripping every row of four
     dimensions was 1-2 s and a second copy of their text at 10M rows."""
     text = [c for c in columns if frame.schema[c] == pl.String]
@@ -309,17 +309,22 @@ def _tidy_text(frame: pl.DataFrame, columns: list[str]) -> set[str]:
     distinct = frame.select(pl.col(c).unique().implode() for c in text)
     tidy = set()
     for column in text:
-        values = distinct.get_column(column).explode()
-        if not ((values.str.strip_chars() != values) | (values == "")).any():
+        values = distinct.select(pl.col(column).explode())
+        if values.select(_text_dimension(column).eq_missing(pl.col(column)).all()).item():
             tidy.add(column)
     return tidy
+
+
+def _text_dimension(column: str) -> pl.Expr:
+    """A text dimension as the engine keeps it: stripped, a blank value none."""
+    text = pl.col(column).cast(pl.String).str.strip_chars()
+    return pl.when(text == "").then(None).otherwise(text)
 
 
 def _dimension(frame: pl.DataFrame, column: str, locate: Locator, problems: list[Problem]) -> pl.Expr:
     dtype = frame.schema[column]
     if column != "date":
-        text = pl.col(column).cast(pl.String).str.strip_chars()
-        return pl.when(text == "").then(None).otherwise(text).alias(column)
+        return _text_dimension(column).alias(column)
     if dtype == pl.Date:
         return pl.col(column)
     if dtype == pl.Datetime:
