@@ -5,6 +5,7 @@ saying how to show them; JSON stays complete unless --max-findings is given."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -315,3 +316,35 @@ def test_channels_inside_an_account_that_a_wider_roll_up_holds_say_so(tmp_path):
     cut = _funnel_blocks(run(path, "--max-findings", "0"))
     assert all("1 finding on a wider scope that fired on this channel is left out" in cut[name] for name in channels)
     assert not any("No leak flagged" in block for block in list(blocks.values()) + list(cut.values()))
+
+
+def test_a_covered_channel_with_findings_of_its_own_names_the_wider_one_too(tmp_path):
+    """a1's Facebook, TikTok and Google Ads fail on their landing pages (rolled up to account a1), and
+    Facebook also spends with no order: its funnel lists its own finding and the account's roll-up,
+    in every format. The HTML badge of a1's channel with none of its own counts the roll-up."""
+    records = []
+    for account in ("a1", "a2"):
+        for channel in ("facebook", "google_ads", "instagram", "tiktok"):
+            leaky = account == "a1" and channel != "instagram"
+            records.append({"date": "2026-07-01", "account": account, "channel": channel,
+                            "impressions": 50000 if channel == "google_ads" else 250000, "clicks": 5000, "sessions": 4500,
+                            "bounces": 4500 * (85 if leaky else 30) // 100, "spend": 2000,
+                            "purchases": 0 if (account, channel) == ("a1", "facebook") else 120})
+    path = tmp_path / "own_and_wider.json"
+    path.write_text(json.dumps({"client": "Both", "business_model": "dtc_ecommerce", "currency": "USD",
+                                "economics": {"customer_value": 100}, "data": [{"records": records}]}), encoding="utf-8")
+    findings = json.loads(run(path, "--format", "json", "--max-findings", "all"))["findings"]
+    rolled = [f for f in findings if f["rule"] == "landing-page-leak"]
+    assert [(f["scope"], len(f["members"])) for f in rolled] == [({"account": "a1"}, 3)]
+    own = [f["rule"] for f in findings if f["scope"] == {"account": "a1", "channel": "facebook"}]
+    assert "spend-without-conversions" in own
+    covered = "Flagged as part of 1 finding on a wider scope: "
+    blocks = _funnel_blocks(run(path, "--max-findings", "all"))
+    assert covered in blocks["a1 / facebook"] and "Spend with no results at all" in blocks["a1 / facebook"]
+    assert all(covered in blocks[f"a1 / {channel}"] for channel in ("google_ads", "tiktok"))
+    for fmt in ("markdown", "html"):
+        assert " ".join(run(path, "--format", fmt, "--max-findings", "all").split()).count(covered) == 3, fmt
+    html = run(path, "--format", "html", "--max-findings", "all")
+    badges = dict(re.findall(r'<h3><span>([^<]*)</span><span class="chip tag">([^<]*)</span>', html))
+    assert badges["a1 / Google Ads"] == badges["a1 / TikTok"] == "part of 1 wider finding"
+    assert badges["a1 / Instagram"] == "0 findings" and badges["a1 / Facebook"] == f"{len(own)} finding" + ("s" if len(own) > 1 else "")

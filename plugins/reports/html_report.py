@@ -224,6 +224,8 @@ def _funnels(view: HtmlView) -> list[dict[str, Any]]:
             callouts.append({"kind": "other", "head": f"{_('Also flagged')} ({view.severity(finding.severity)})", "text": view.finding_label(finding, funnel)})
         if not callouts and (line := view.no_finding_line(funnel)):
             callouts.append({"kind": "other" if funnel.flagged_elsewhere else "fine", "head": "", "text": line})
+        if line := view.wider_line(funnel):
+            callouts.append({"kind": "other", "head": "", "text": line})
         out.append(
             {
                 "name": view.scope(funnel.scope),

@@ -108,6 +108,8 @@ def _funnels(view: ReportView) -> list[str]:
             out += [f"**{inline(_('Also flagged'))} ({inline(view.severity(finding.severity))}):** {inline(view.finding_label(finding, funnel))}{rule}", ""]
         if line := view.no_finding_line(funnel):
             out += [inline(line), ""]
+        if line := view.wider_line(funnel):
+            out += [inline(line), ""]
     if view.funnels_not_drawn():
         out += [f"_{inline(view.funnels_not_drawn())}_", ""]
     return out

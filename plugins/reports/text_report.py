@@ -122,6 +122,8 @@ def _funnels(console, view: ReportView) -> None:
             lines.append(_indent(also))
         if line := view.no_finding_line(funnel):
             lines.append(_indent(Text(line, style="dim" if funnel.flagged_elsewhere else "green")))
+        if line := view.wider_line(funnel):
+            lines.append(_indent(Text(line, style="dim")))
     if view.funnels_not_drawn():
         lines.append(Text(view.funnels_not_drawn(), style="dim"))
     if lines:

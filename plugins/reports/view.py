@@ -296,10 +296,7 @@ class ReportView:
                                  "No finding shown here: {n} findings on this channel are left out of this short report.",
                                  funnel.not_shown).format(n=self.count(funnel.not_shown))
         if funnel.covered:
-            wider = "; ".join(dict.fromkeys(f"{self.rule_title(f.rule)} ({self.scope(f.scope)})" for f in funnel.covered))
-            return self.ngettext("Flagged as part of {n} finding on a wider scope: {findings}.",
-                                 "Flagged as part of {n} findings on wider scopes: {findings}.",
-                                 len(funnel.covered)).format(n=self.count(len(funnel.covered)), findings=wider)
+            return ""  # wider_line says which findings
         if funnel.not_shown_wider:
             return self.ngettext("No finding shown here: {n} finding on a wider scope that fired on this channel is left out of this short report.",
                                  "No finding shown here: {n} findings on wider scopes that fired on this channel are left out of this short report.",
@@ -308,9 +305,24 @@ class ReportView:
             return ""  # all data, above the channels' own funnels: their findings are under them
         return self._("No leak flagged on this channel.")
 
+    def wider_line(self, funnel: Funnel) -> str:
+        """The line under a channel's funnel naming the findings on wider scopes (its account's
+        roll-up) that speak for it, beside the channel's own findings or in place of them."""
+        if not funnel.covered:
+            return ""
+        wider = "; ".join(dict.fromkeys(f"{self.rule_title(f.rule)} ({self.scope(f.scope)})" for f in funnel.covered))
+        return self.ngettext("Flagged as part of {n} finding on a wider scope: {findings}.",
+                             "Flagged as part of {n} findings on wider scopes: {findings}.",
+                             len(funnel.covered)).format(n=self.count(len(funnel.covered)), findings=wider)
+
     def funnel_count(self, funnel: Funnel) -> str:
-        """A funnel's count of findings: those shown, and of how many where a short report left some out."""
+        """A funnel's count of findings: those shown, and of how many where a short report left some
+        out; a channel with none of its own that a wider finding speaks for counts that one instead
+        of a bare "0 findings"."""
         shown = len(funnel.findings)
+        if not shown and not funnel.not_shown and funnel.covered:
+            return self.ngettext("part of {n} wider finding", "part of {n} wider findings",
+                                 len(funnel.covered)).format(n=self.count(len(funnel.covered)))
         if funnel.not_shown:
             total = shown + funnel.not_shown
             return self.ngettext("{shown} of {n} finding shown", "{shown} of {n} findings shown",
