@@ -43,6 +43,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .advisor import Advisor, file_references
 from .problems import ConfigError, Problem, ProblemsError, format_path, printable
+from .models.definitions import new_list
 
 __all__ = ["ServiceLimits", "create_app", "PROBLEM_TYPES"]
 
@@ -107,7 +108,7 @@ class ProblemDetails(BaseModel):
     status: int
     detail: str
     instance: str | None = None
-    errors: list[ProblemItem] = Field(default_factory=list)
+    errors: list[ProblemItem] = Field(default_factory=new_list)
 
 
 class ProblemResponse(Exception):

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
-from .definitions import ID_PATTERN, NOT_SEGMENTS, MetricDef, Segment
+from .definitions import ID_PATTERN, NOT_SEGMENTS, MetricDef, Segment, new_list
 
 CHANGE_PATTERN = r"^[+-]?\d+(\.\d+)?%?$"
 
@@ -66,7 +66,7 @@ class Economics(Model):
         default=None, gt=0, le=1,
         description="share of revenue kept after the cost of goods (0.4 = 40%); break-even ROAS is 1 / gross_margin",
     )
-    micro_conversions: list[MicroConversion] = Field(default_factory=list)
+    micro_conversions: list[MicroConversion] = Field(default_factory=new_list)
 
     def value_of_customer(self) -> float | None:
         for value in (self.customer_value, self.customer_lifetime_value, self.average_order_value):
@@ -153,9 +153,9 @@ DataSource = Annotated[
 
 
 class RuleSettings(Model):
-    disable: list[str] = Field(default_factory=list)
+    disable: list[str] = Field(default_factory=new_list)
     params: dict[str, dict[str, float]] = Field(default_factory=dict)
-    packs: list[str] = Field(default_factory=list, description="extra rule-pack files, relative to the config")
+    packs: list[str] = Field(default_factory=new_list, description="extra rule-pack files, relative to the config")
 
 
 COLOUR_PATTERN = r"^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$"
@@ -206,17 +206,17 @@ class ClientConfig(Model):
     business_model: str
     currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
     period: Period | None = None
-    goals: list[Goal] = Field(default_factory=list)
+    goals: list[Goal] = Field(default_factory=new_list)
     economics: Economics = Field(default_factory=Economics)
-    data: list[DataSource] = Field(default_factory=list)
+    data: list[DataSource] = Field(default_factory=new_list)
     rules: RuleSettings = Field(default_factory=RuleSettings)
-    metrics: list[MetricDef] = Field(default_factory=list)
+    metrics: list[MetricDef] = Field(default_factory=new_list)
     benchmarks: dict[str, dict[str, float]] = Field(
         default_factory=dict, description="metric -> platform (or 'all') -> value, overriding shipped figures"
     )
-    plugins: list[str] = Field(default_factory=list, description="local plugin files, relative to the config")
+    plugins: list[str] = Field(default_factory=new_list, description="local plugin files, relative to the config")
     segments: list[Segment] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="breakdowns to compare within each channel (age, gender, placement, ...); several are combined "
         "(women 45-49); another column of the data may be named by its snake_case name; default: the first of the "
         "data format's default segments the data has (docs/data-formats.md)",

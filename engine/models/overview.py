@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .definitions import Severity
+from .definitions import Severity, new_list
 from .report import Model
 
 OVERVIEW_SCHEMA_VERSION = "1"
@@ -59,7 +59,7 @@ class ClientEntry(Model):
     worst_severity: Severity | None
     findings_total: int
     by_severity: dict[str, int] = Field(default_factory=dict)
-    top_findings: list[TopFinding] = Field(default_factory=list)
+    top_findings: list[TopFinding] = Field(default_factory=new_list)
     goals: GoalCount
     trend: Trend | None = None
     peer_comparisons: int | None = Field(default=None, description="with portfolio benchmarks: figures compared with peers")
@@ -75,10 +75,10 @@ class FailedConfig(Model):
 class Overview(Model):
     schema_version: Literal["1"] = OVERVIEW_SCHEMA_VERSION
     kind: Literal["portfolio"] = "portfolio"
-    clients: list[ClientEntry] = Field(default_factory=list, description="ranked: the client that needs attention first is first")
-    failed: list[FailedConfig] = Field(default_factory=list, description="configs that could not be run, each with its problems")
+    clients: list[ClientEntry] = Field(default_factory=new_list, description="ranked: the client that needs attention first is first")
+    failed: list[FailedConfig] = Field(default_factory=new_list, description="configs that could not be run, each with its problems")
     ranking: str = Field(description="how the clients are ranked")
-    currencies: list[str] = Field(default_factory=list)
+    currencies: list[str] = Field(default_factory=new_list)
     since: str | None = Field(default=None, description="with --since: the folder (or file) of earlier reports")
     portfolio_benchmark: bool = False
     min_peers: int | None = None

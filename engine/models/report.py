@@ -7,7 +7,7 @@ from typing import Any, Callable, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from .definitions import Severity, Stage
+from .definitions import Severity, Stage, new_list
 
 SCHEMA_VERSION = "1"
 # At least the 9 digits the contract promises; 12 keeps counts exact to a trillion while dropping
@@ -120,7 +120,7 @@ class Impact(Model):
     money: float | None = None
     basis: str
     overlaps: list[str] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="other findings whose money covers the same scope or a scope that contains it (rule ids, with the "
         "scope where it differs); the summary counts such money once",
     )
@@ -210,7 +210,7 @@ class GoalStatus(Model):
     metric: str | None
     status: Literal["on_track", "at_risk", "off_track", "unknown"]
     smart: SmartCheck
-    notes: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=new_list)
     current: float | None = None
     target: float | None = None
 
@@ -275,7 +275,7 @@ class PeerBenchmark(Model):
     source: str = Field(description="where the figures come from: the agency's own portfolio")
     business_model: str
     min_peers: int = Field(description="fewest other clients a figure needs; scopes with fewer are not compared")
-    comparisons: list[PeerComparison] = Field(default_factory=list)
+    comparisons: list[PeerComparison] = Field(default_factory=new_list)
     note: str = ""
 
 
@@ -285,13 +285,13 @@ class Report(_Optional):
     business_model: str
     currency: str
     period: dict[str, str] | None = None
-    kpis: list[Kpi] = Field(default_factory=list)
-    findings: list[Finding] = Field(default_factory=list)
-    goals: list[GoalStatus] = Field(default_factory=list)
-    values: list[ActionValue] = Field(default_factory=list)
-    metrics: list[ScopeMetrics] = Field(default_factory=list)
+    kpis: list[Kpi] = Field(default_factory=new_list)
+    findings: list[Finding] = Field(default_factory=new_list)
+    goals: list[GoalStatus] = Field(default_factory=new_list)
+    values: list[ActionValue] = Field(default_factory=new_list)
+    metrics: list[ScopeMetrics] = Field(default_factory=new_list)
     summary: Summary
-    warnings: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=new_list)
     comparison: Comparison | None = Field(default=None, exclude_if=_unset, description="with run --compare-previous: the periods compared")
     peers: PeerBenchmark | None = Field(
         default=None, exclude_if=_unset,
