@@ -76,7 +76,7 @@ def test_csv_counts_parsed_in_one_pass_or_cleaned_as_before(tmp_path):
     clean = tmp_path / "clean.csv"
     clean.write_text(HEADER + "\n".join(LINES) + "\n")
     frame = _collect_needed(pl.scan_csv(clean, infer_schema=False), get_catalog())
-    assert frame.schema["clicks"] == pl.Float64 and frame.schema["channel"] == pl.String
+    assert frame.schema["clicks"] == pl.Float64 and frame.schema["channel"] == pl.Categorical
     # Cells a plain parse refuses (padding, thousands separators) take the cleaning path, same report.
     messy = tmp_path / "messy.csv"
     messy.write_text(HEADER + "\n".join(LINES).replace(",120000,", ',"120,000",').replace(",3600,", ", 3600,") + "\n")

@@ -697,14 +697,6 @@ class _LevelRun:
             return plan.spec.units[name]
         return self.catalog.metrics[name].unit if name in self.catalog.metrics else "number"
 
-    def _source(self, plan: _Plan, row: dict, name: str) -> str:
-        figure = plan.benchmarks[name].figure(row.get("channel"))
-        if figure is not None:
-            return figure.label
-        fallback = plan.spec.rule.benchmarks[name].fallback
-        # In the message's language: this runs while its words are written (_words, use_locale).
-        return Translator(current_locale()).gettext(phrases.BENCHMARK_DEFAULT if fallback else phrases.NO_BENCHMARK)
-
     def _field_readers(self, plan: _Plan, columns) -> tuple[list[tuple[str, Callable[[dict], str]]], tuple[str, ...]]:
         """Each placeholder of a rule's message and recommendation -> how a fired row fills it in, and
         the columns they read; worked out once per rule, as its fired rows share their columns (tens of
@@ -744,7 +736,7 @@ class _LevelRun:
                 read = lambda row, key=key: format_value(row.get(key), "count")  # noqa: E731
             elif name.endswith(SOURCE_SUFFIX) and name[: -len(SOURCE_SUFFIX)] in rule.benchmarks:
                 key = "channel"
-                read = lambda row, name=name[: -len(SOURCE_SUFFIX)]: self._source(plan, row, name)  # noqa: E731
+                read = lambda row, name=name[: -len(SOURCE_SUFFIX)]: _benchmark_source(plan, row, name)  # noqa: E731
             else:
                 unit = self._unit(plan, name)
                 key = self._value_column(plan, name, columns)
@@ -1011,6 +1003,17 @@ def _read(row: dict, shown: dict[str, float | None], where: _Source) -> float | 
 def _rounded(row: dict, shown: dict[str, float | None], column: str) -> float | None:
     # A column that is not rounded with the rest (not numeric: all null, or absent) is rounded here.
     return shown[column] if column in shown else significant(row.get(column))
+
+
+def _benchmark_source(plan: _Plan, row: dict, name: str) -> str:
+    """Where a benchmark figure comes from, for a message. Not a method: a finding's words are
+    written after the run, and a reader holding the run would hold its rows until then."""
+    figure = plan.benchmarks[name].figure(row.get("channel"))
+    if figure is not None:
+        return figure.label
+    fallback = plan.spec.rule.benchmarks[name].fallback
+    # In the message's language: this runs while its words are written (_words, use_locale).
+    return Translator(current_locale()).gettext(phrases.BENCHMARK_DEFAULT if fallback else phrases.NO_BENCHMARK)
 
 
 def _words(rule: RuleDef, readers: list[tuple[str, Callable[[dict], str]]], cells: dict, locale: str) -> tuple[str, str]:
