@@ -248,21 +248,26 @@ def test_data_without_channels_counts_its_left_out_findings(config, tmp_path):
     assert "No leak flagged" not in run(path, "--max-findings", "1")
 
 
-@pytest.fixture(scope="module")
-def rolled(tmp_path_factory):
+def _two_accounts(path, unsold: tuple[str, str] | None = None):
     """Two accounts of four channels (eight funnels, all drawn); three of a1's channels fail on
-    their landing pages, so the report says it once, on account a1."""
+    their landing pages. ``unsold``: an (account, channel) that also sells nothing."""
     records = []
     for account in ("a1", "a2"):
         for channel in ("facebook", "google_ads", "instagram", "tiktok"):
             leaky = account == "a1" and channel != "instagram"
             records.append({"date": "2026-07-01", "account": account, "channel": channel,
                             "impressions": 50000 if channel == "google_ads" else 250000, "clicks": 5000, "sessions": 4500,
-                            "bounces": 4500 * (85 if leaky else 30) // 100, "spend": 2000, "purchases": 120})
-    path = tmp_path_factory.mktemp("rolled") / "rolled.json"
+                            "bounces": 4500 * (85 if leaky else 30) // 100, "spend": 2000,
+                            "purchases": 0 if (account, channel) == unsold else 120})
     path.write_text(json.dumps({"client": "Rolled", "business_model": "dtc_ecommerce", "currency": "USD",
                                 "economics": {"customer_value": 100}, "data": [{"records": records}]}), encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="module")
+def rolled(tmp_path_factory):
+    """The landing-page leaks of a1's three channels: the report says it once, on account a1."""
+    return _two_accounts(tmp_path_factory.mktemp("rolled") / "rolled.json")
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
@@ -322,17 +327,7 @@ def test_a_covered_channel_with_findings_of_its_own_names_the_wider_one_too(tmp_
     """a1's Facebook, TikTok and Google Ads fail on their landing pages (rolled up to account a1), and
     Facebook also spends with no order: its funnel lists its own finding and the account's roll-up,
     in every format. The HTML badge of a1's channel with none of its own counts the roll-up."""
-    records = []
-    for account in ("a1", "a2"):
-        for channel in ("facebook", "google_ads", "instagram", "tiktok"):
-            leaky = account == "a1" and channel != "instagram"
-            records.append({"date": "2026-07-01", "account": account, "channel": channel,
-                            "impressions": 50000 if channel == "google_ads" else 250000, "clicks": 5000, "sessions": 4500,
-                            "bounces": 4500 * (85 if leaky else 30) // 100, "spend": 2000,
-                            "purchases": 0 if (account, channel) == ("a1", "facebook") else 120})
-    path = tmp_path / "own_and_wider.json"
-    path.write_text(json.dumps({"client": "Both", "business_model": "dtc_ecommerce", "currency": "USD",
-                                "economics": {"customer_value": 100}, "data": [{"records": records}]}), encoding="utf-8")
+    path = _two_accounts(tmp_path / "own_and_wider.json", unsold=("a1", "facebook"))
     findings = json.loads(run(path, "--format", "json", "--max-findings", "all"))["findings"]
     rolled = [f for f in findings if f["rule"] == "landing-page-leak"]
     assert [(f["scope"], len(f["members"])) for f in rolled] == [({"account": "a1"}, 3)]
