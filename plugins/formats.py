@@ -13,7 +13,7 @@ from .adapters import ADAPTERS
 GENERIC_OPTIONS = ("decimal_comma", "locale", "encoding", "separator", "columns", "ignore")
 
 
-def read_generic(path: Path, options: dict):
+def read_generic(path: Path, options: dict, types: dict | None = None):
     import polars as pl
     from kpi_advisor.data import (
         DIMENSIONS,
@@ -51,9 +51,14 @@ def read_generic(path: Path, options: dict):
                                           f"'{shown}': set options: {{separator: \"{shown}\"}}"))
         if isinstance(target, io.BytesIO):
             target.seek(0)
-        # Everything is read as text and cast by the engine, which names the row and
-        # column of any value that is not a number.
-        frame = pl.scan_csv(target, schema={name: pl.String for name in header}, encoding=encoding, separator=separator)
+        # Everything is read as text and cast by the engine, which names the row and column of
+        # any value that is not a number; or, asked for ``types`` (DataFormat.typed), those
+        # columns are parsed as numbers straight away, and the engine falls back to the text
+        # where a cell does not parse. A decimal-comma file is always cleaned from its text.
+        renamed = {str(k): str(v) for k, v in (options.get("columns") or {}).items()}
+        typed = types if types and not decimal_comma_from(options) else {}
+        schema = {name: typed.get(renamed.get(name, name), pl.String) for name in header}
+        frame = pl.scan_csv(target, schema=schema, encoding=encoding, separator=separator)
     names = frame.collect_schema().names()
     columns = options.get("columns") or {}
     ignore = options.get("ignore") or []
@@ -88,6 +93,7 @@ def kpi_advisor_data_formats():
         DataFormat(
             name="generic",
             read=read_generic,
+            typed=True,
             description="CSV (or Parquet) with canonical snake_case columns: date, channel, impressions, clicks, ...",
             suffixes=(".csv", ".parquet"),
         )

@@ -88,6 +88,46 @@ def test_csv_counts_parsed_in_one_pass_or_cleaned_as_before(tmp_path):
     assert a == b and a["summary"]["rows"] == 3
 
 
+def test_the_generic_reader_parses_the_counts_the_engine_asks_for_and_the_engine_falls_back_to_text(tmp_path, monkeypatch):
+    """DataFormat.typed: the generic CSV reader, given ``types`` by the names its frame gives (after
+    ``options.columns``), parses those columns as numbers while it reads. A file whose count
+    cell does not parse falls back to the text read, which names the cell as before."""
+    from kpi_advisor.data import sources
+
+    generic = get_catalog().formats["generic"]
+    assert generic.typed and not any(f.typed for name, f in get_catalog().formats.items() if name != "generic")
+    path = tmp_path / "ads.csv"
+    path.write_text(HEADER.replace("clicks", "Klicks") + "\n".join(LINES) + "\n")
+    options = {"kind": "csv", "name": "ads.csv", "columns": {"Klicks": "clicks"}}
+    frame, _ = generic.read(path, options, {"clicks": pl.Float64, "impressions": pl.Float64})
+    schema = frame.collect_schema()
+    assert schema["clicks"] == schema["impressions"] == pl.Float64 and schema["sessions"] == schema["channel"] == pl.String
+    assert frame.collect()["clicks"].to_list() == [3600.0, 3300.0, 1400.0]
+    comma, _ = generic.read(path, {**options, "decimal_comma": True}, {"clicks": pl.Float64})
+    assert comma.collect_schema()["clicks"] == pl.String  # cleaned from its text, as "1.234,5" needs
+
+    asked = []
+    real = sources._typed_scan
+
+    def spy(fmt, *args):
+        scan = real(fmt, *args)
+        asked.append(None if scan is None else scan.collect_schema())
+        return scan
+
+    monkeypatch.setattr(sources, "_typed_scan", spy)
+    clean = kpi_advisor.evaluate(config(path, "csv") | {"data": [{"csv": str(path), "options": {"columns": {"Klicks": "clicks"}}}]})
+    assert asked[-1]["clicks"] == asked[-1]["spend"] == pl.Float64 and asked[-1]["ad_id"] == pl.String
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "\n".join(LINES).replace(",3600,", ",36O0,") + "\n")
+    with pytest.raises(kpi_advisor.ConfigError, match=r"bad\.csv:2: clicks: expected a non-negative number, got '36O0'"):
+        kpi_advisor.evaluate(config(bad, "csv"))
+    assert clean.summary.rows == 3
+    # The typed scan is what is collected when it parses (here one whose clicks differ, to tell).
+    text = pl.scan_csv(path, infer_schema=False).rename({"Klicks": "clicks"})
+    doubled = text.with_columns(pl.col("clicks").cast(pl.Float64) * 2)
+    assert _collect_needed(text, get_catalog(), (), doubled)["clicks"].to_list() == [7200.0, 6600.0, 2800.0]
+
+
 def test_bench_generator_makes_consistent_skewed_exports():
     pytest.importorskip("numpy", reason="the bench generator needs numpy: pip install -e '.[bench]'")
     spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")

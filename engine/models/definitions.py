@@ -379,6 +379,11 @@ class DataFormat:
 
     ``read(path, options)`` gets the resolved path and the source's mapping; it
     returns ``(LazyFrame, warnings)`` or just a LazyFrame.
+
+    ``typed``: ``read(path, options, types)`` also takes ``types``, {column: polars dtype} by the
+    names its frame gives, and parses those columns as that type while it reads (counts, as
+    Float64). The engine asks for it after a first read has shown the columns, and falls back to
+    that first frame where a cell does not parse.
     """
 
     name: str
@@ -387,6 +392,7 @@ class DataFormat:
     suffixes: tuple[str, ...] = field(default=(".csv",))
     # The segments analysed when a config names none: the first of these the data has.
     segments: tuple[str, ...] = ()
+    typed: bool = False
 
 
 @dataclass(frozen=True)
