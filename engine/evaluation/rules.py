@@ -25,7 +25,7 @@ from ..language.functions import PEER_FUNCTIONS, TREND_FUNCTIONS, PeerContext, T
 from ..language.rulespec import SOURCE_SUFFIX, RuleSpec, template_fields
 from ..loading.catalog import Catalog
 from ..models.definitions import DIMENSIONS, SEVERITIES, RuleDef
-from ..models.report import Finding, Impact, Significance, significant
+from ..models.report import Finding, significant
 from .attainable import CAPPED, MAX_STEP, MIN_PEERS, PEERS, PEERS_CAPPED, THRESHOLD_NEARER, Keep, attainable_target, inline, sibling_quartile
 from .attainable import targets as attainable_targets
 from .benchmarks import Resolved, resolve
@@ -404,6 +404,7 @@ class _LevelRun:
         self.overrides = overrides
         self.words = words
         self._readers: dict[int, tuple[list[tuple[str, Callable[[dict], str]]], tuple[str, ...]]] = {}
+        self._targets: dict[int, list[tuple[str, str, str, tuple]]] = {}
 
     def findings(self) -> list[Finding]:
         split, plans, collectors = self._compiled()
@@ -767,7 +768,8 @@ class _LevelRun:
         column = self._value_column(plan, name, row)
         return significant(plan.values[name]) if column is None else _rounded(row, shown, column)
 
-    def _significance(self, plan: _Plan, row: dict, shown: dict[str, float | None]) -> Significance | None:
+    def _significance(self, plan: _Plan, row: dict, shown: dict[str, float | None]) -> dict | None:
+        """How sure the finding is: the fields of a :class:`~kpi_advisor.models.report.Significance`."""
         chance = plan.spec.rule.chance
         if chance is None:
             return None
@@ -775,25 +777,25 @@ class _LevelRun:
         if chance.test == "rate_ratio":
             high = _rounded(row, shown, plan.column("ci_high"))
             tested = row.get(plan.column("ci_tested"))
-            return Significance(
-                test="rate-ratio",
-                confidence=self._shown(plan, row, shown, "confidence"),
-                tested=tested,
-                interval=[cell("ci_low"), high],
-                n=cell("ci_n"),
-                successes=cell("ci_k"),
-                bound=cell("ci_bound"),
-                early={"successes": cell("ci_k1"), "trials": cell("ci_e1")},
-                late={"successes": cell("ci_k2"), "trials": cell("ci_e2")},
-            )
-        return Significance(
-            test="wilson" if chance.test == "binomial" else "poisson-score",
-            confidence=plan.values["confidence"],
-            interval=[cell("ci_low"), cell("ci_high")],
-            n=cell("ci_n"),
-            successes=cell("ci_k"),
-            bound=cell("ci_bound"),
-        )
+            return {
+                "test": "rate-ratio",
+                "confidence": self._shown(plan, row, shown, "confidence"),
+                "tested": tested,
+                "interval": [cell("ci_low"), high],
+                "n": cell("ci_n"),
+                "successes": cell("ci_k"),
+                "bound": cell("ci_bound"),
+                "early": {"successes": cell("ci_k1"), "trials": cell("ci_e1")},
+                "late": {"successes": cell("ci_k2"), "trials": cell("ci_e2")},
+            }
+        return {
+            "test": "wilson" if chance.test == "binomial" else "poisson-score",
+            "confidence": plan.values["confidence"],
+            "interval": [cell("ci_low"), cell("ci_high")],
+            "n": cell("ci_n"),
+            "successes": cell("ci_k"),
+            "bound": cell("ci_bound"),
+        }
 
     def _paired_reads(self, plan: _Plan, columns: frozenset[str]) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
         """Paired ratio the rule shows (in its evidence or message) -> (count, column) it was computed
@@ -827,6 +829,8 @@ class _LevelRun:
             value = _read(row, shown, where)
             if value is not None:
                 thresholds[metric_id] = value
+        # One validation builds the finding with its impact and significance (given as mappings):
+        # three models' __init__ each were a tenth of a 44,000-finding run.
         finding = Finding(
             rule=rule.id,
             severity=rule.severity,
@@ -840,12 +844,14 @@ class _LevelRun:
             significance=self._significance(plan, row, shown),
         )
         cells = {key: row.get(column) for key, column in layout.cells}
-        finding._words = functools.partial(_words, rule, layout.readers, cells, current_locale())
+        # Into the private values directly, as Finding.worded() reads them: pydantic's attribute
+        # setter costs a microsecond a finding.
+        finding.__pydantic_private__["_words"] = functools.partial(_words, rule, layout.readers, cells, current_locale())
         return finding.worded() if self.words else finding
 
-    def _impact(self, plan: _Plan, row: dict) -> Impact | None:
+    def _impact(self, plan: _Plan, row: dict) -> dict | None:
         """The gap to the threshold, carried down this scope's own funnel and valued, never above
-        what the scope spends or earns (docs/rules.md, "Money at stake")."""
+        what the scope spends or earns (docs/rules.md, "Money at stake"): the fields of an :class:`~kpi_advisor.models.report.Impact`."""
         impact_def = plan.spec.rule.impact
         units = row.get(plan.column("impact")) if impact_def is not None else None
         if impact_def is None or units is None or units <= 0:
@@ -854,7 +860,7 @@ class _LevelRun:
         units = float(units)
         if self.catalog.metrics[metric].unit == "currency":
             money, basis = self._bounded(units, f"{impact_def.basis} ({self.economy.currency})" + self._target_basis(plan, row), row)
-            return Impact(metric=metric, value=round(units, 2), money=money, basis=basis)
+            return {"metric": metric, "value": round(units, 2), "money": money, "basis": basis}
         if not self.economy.given:
             return None  # no economics in the config: nothing to value the gap with
         label = metric.replace("_", " ")
@@ -889,20 +895,21 @@ class _LevelRun:
             basis += f"; not valued: give economics.micro_conversions a value for {metric}, or data down to purchases or customers"
         if money is not None:
             money, basis = self._bounded(money, basis, row)
-        return Impact(metric=metric, value=round(units, 2), money=money, basis=basis)
+        return {"metric": metric, "value": round(units, 2), "money": money, "basis": basis}
 
     def _target_basis(self, plan: _Plan, row: dict) -> str:
         """Which target the gap was valued against, and its value (engine/evaluation/attainable.py)."""
         parts = []
-        for value, threshold in plan.targets:
-            target, how = row.get(plan.column(f"target_{threshold}")), row.get(plan.column(f"how_{threshold}"))
-            current, limit = self._value(plan, row, value), self._value(plan, row, threshold)
+        for value, threshold, unit, columns in self._target_reads(plan, row):
+            target_at, how_at, now_at, limit_at, peer_at, peers_at = columns
+            target, how = row.get(target_at), row.get(how_at)
+            current = plan.values[value] if now_at is None else row.get(now_at)
+            limit = plan.values[threshold] if limit_at is None else row.get(limit_at)
             if target is None or how is None or current is None or limit is None or target == current:
                 continue
-            unit = self._unit(plan, value)
             fmt = lambda v: format_value(v, unit, self.economy.currency)  # noqa: E731
             name = value.replace("_", " ")
-            peer, peers = row.get(plan.column(f"peer_{threshold}")), int(row.get(plan.column(f"peers_{threshold}")) or 0)
+            peer, peers = row.get(peer_at), int(row.get(peers_at) or 0)
             quartile = "upper" if limit > current else "lower"
             siblings = f"the {peers} {self.table.level}s under the same parent (this one included)"
             if how == PEERS:
@@ -922,6 +929,21 @@ class _LevelRun:
             else:
                 parts.append(f"valued against the threshold {name} {fmt(target)}")
         return "".join("; " + part for part in parts)
+
+    def _target_reads(self, plan: _Plan, row: dict) -> list[tuple[str, str, str, tuple]]:
+        """Per target of a rule: (value, threshold, the value's unit, the columns of the target, how
+        it was chosen, today's value, the threshold, the peers' quartile and their count). Worked
+        out once per rule and level: a rule's fired rows share their columns (``_layout``)."""
+        cached = self._targets.get(plan.index)
+        if cached is None:
+            cached = self._targets[plan.index] = [
+                (value, threshold, self._unit(plan, value),
+                 (plan.column(f"target_{threshold}"), plan.column(f"how_{threshold}"),
+                  self._value_column(plan, value, row), self._value_column(plan, threshold, row),
+                  plan.column(f"peer_{threshold}"), plan.column(f"peers_{threshold}")))
+                for value, threshold in plan.targets
+            ]
+        return cached
 
     def _money_of(self, amount: float) -> str:
         return format_value(amount, "currency", self.economy.currency)

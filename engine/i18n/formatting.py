@@ -5,32 +5,39 @@ English keeps the house style every report and golden file uses (3.2%, EUR 1,250
 languages follow their locale through babel (German: 3,2 %, 1.250 €, 12.400).
 
 The language comes from the ``locale`` argument or, when that is None, from the
-context set by :func:`use_locale`, so rule messages rendered anywhere inside a
+context set by :class:`use_locale`, so rule messages rendered anywhere inside a
 ``with use_locale("de"):`` block come out German without passing it through.
 """
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import datetime as dt
 import functools
 import re
-from typing import Iterator
 
 DEFAULT_LOCALE = "en"
 _LOCALE: contextvars.ContextVar[str] = contextvars.ContextVar("kpi_advisor_locale", default=DEFAULT_LOCALE)
 NOT_AVAILABLE = {"en": "n/a", "de": "k. A.", "da": "i/t", "id": "t/a"}
 
 
-@contextlib.contextmanager
-def use_locale(locale: str) -> Iterator[str]:
-    """Format numbers for ``locale`` inside the block."""
-    token = _LOCALE.set(locale or DEFAULT_LOCALE)
-    try:
-        yield locale
-    finally:
-        _LOCALE.reset(token)
+class use_locale:  # noqa: N801 - used as a function: ``with use_locale("de"):``
+    """Format numbers for ``locale`` inside the block.
+
+    A class, not ``contextlib.contextmanager``: a report words each finding inside one, and the
+    generator's set-up was ~0.7 us of each (tens of thousands of findings in a large report)."""
+
+    __slots__ = ("locale", "_token")
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+
+    def __enter__(self) -> str:
+        self._token = _LOCALE.set(self.locale or DEFAULT_LOCALE)
+        return self.locale
+
+    def __exit__(self, *exc: object) -> None:
+        _LOCALE.reset(self._token)
 
 
 def current_locale() -> str:

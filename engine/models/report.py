@@ -176,7 +176,9 @@ class Finding(_Optional):
         words = private.get("_words") if private else None
         if words is not None:
             private["_words"] = None
-            self.message, self.recommendation = words()
+            # Both are required fields, already among those set: pydantic's setter would only add
+            # them there again, at ~1 us each for each finding of a complete JSON report.
+            self.__dict__["message"], self.__dict__["recommendation"] = words()
         return self
 
 
