@@ -200,6 +200,19 @@ def test_the_locale_context_sets_the_default_and_is_restored():
     assert current_locale() == "en" and format_value(0.5, "ratio") == "50.0%"
 
 
+def test_locale_contexts_nest_and_are_restored_after_an_error():
+    with use_locale("de") as outer:
+        with use_locale("da") as inner:
+            assert (outer, inner, current_locale()) == ("de", "da", "da")
+        assert current_locale() == "de"
+        with pytest.raises(ValueError), use_locale("id"):
+            raise ValueError
+        assert current_locale() == "de"
+    with use_locale(""):  # no language given: the default
+        assert current_locale() == "en"
+    assert current_locale() == "en"
+
+
 def test_language_names_are_checked():
     assert i18n.check_lang("de_DE") == "de" and i18n.check_lang("da-DK") == "da" and i18n.check_lang(None) == "en"
     with pytest.raises(ConfigError, match="unknown language 'fr'; known: en"):

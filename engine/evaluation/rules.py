@@ -829,8 +829,8 @@ class _LevelRun:
             value = _read(row, shown, where)
             if value is not None:
                 thresholds[metric_id] = value
-        # One validation builds the finding with its impact and significance (given as mappings):
-        # three models' __init__ each were a tenth of a 44,000-finding run.
+        # One validation builds the finding with its impact and significance, given as mappings:
+        # ~1.2 us a finding less than three models' __init__ (44,441 findings at agency 1M).
         finding = Finding(
             rule=rule.id,
             severity=rule.severity,
