@@ -147,8 +147,8 @@ def measure(size: str, fmt: str, runs: int, slow_runs: int, shape: str = "campai
         if "kpi-advisor run, 4 rules" in results and "hand-written polars" in results:
             stem = f"ads_{size}" if shape == "campaigns" else f"{shape}_{size}"
             # The same raised limit as the runs (limits_for), through the limit's variable.
-            size = raised_data_bytes(DATA / f"{stem}.{fmt}")
-            raised = {} if size is None else {"KPI_ADVISOR_LIMIT_DATA_BYTES": str(size)}
+            needed = raised_data_bytes(DATA / f"{stem}.{fmt}")
+            raised = {} if needed is None else {"KPI_ADVISOR_LIMIT_DATA_BYTES": str(needed)}
             check = subprocess.run([PYTHON, str(BENCH / "check_same.py"), str(DATA / f"config4_{stem}_{fmt}.yaml"), str(out / "polars.json")],
                                    cwd=BENCH, check=True, capture_output=True, text=True, env={**os.environ, **raised})
             results["kpi-advisor run, 4 rules"].result["same_scopes"] = json.loads(check.stdout)
