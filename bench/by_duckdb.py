@@ -9,12 +9,18 @@ import json
 import sys
 
 import duckdb
-from baseline import COUNTS, DERIVED, DIMS, LEVELS, RULES
+from baseline import COUNTS, DERIVED, DIMS, LEVELS, RULES, SUM_DIGITS
+
+
+def significant(value: str) -> str:
+    """``value`` kept to SUM_DIGITS significant digits, as polars' ``round_sig_figs`` keeps it."""
+    return (f"CASE WHEN {value} = 0 OR NOT isfinite({value}) THEN {value} "
+            f"ELSE round({value}, CAST({SUM_DIGITS - 1} - floor(log10(abs({value}))) AS INTEGER)) END")
 
 
 def table_sql(source: str, dims: tuple[str, ...]) -> str:
     keys = ", ".join(dims)
-    sums = ", ".join(f"SUM({c})::DOUBLE AS {c}" for c in COUNTS)
+    sums = ", ".join(f"{significant(f'SUM({c})::DOUBLE')} AS {c}" for c in COUNTS)
     derived = ", ".join(
         f"{offset} + {scale} * {num} / NULLIF({den}, 0) AS {name}" for name, (num, den, scale, offset) in DERIVED.items()
     )
@@ -37,7 +43,7 @@ def main(path: str, out: str) -> None:
 
     fired = {rule["id"]: dicts(f"SELECT * FROM t_{rule['level']} WHERE {rule['sql']}") for rule in RULES}
     report = {
-        "metrics": dicts("SELECT * FROM t_total") + dicts("SELECT * FROM t_channel ORDER BY channel"),
+        "metrics": dicts("SELECT * FROM t_total") + dicts("SELECT * FROM t_channel ORDER BY account, channel"),
         "findings": fired,
         "counts": {rule: len(found) for rule, found in fired.items()},
     }

@@ -14,7 +14,7 @@ import json
 import sys
 
 import polars as pl
-from baseline import COUNTS, DERIVED, DIMS, LEVELS
+from baseline import COUNTS, DERIVED, DIMS, LEVELS, SUM_DIGITS
 
 
 def scan(path: str) -> pl.LazyFrame:
@@ -26,7 +26,7 @@ def scan(path: str) -> pl.LazyFrame:
 
 
 def table(rows: pl.LazyFrame, dims: tuple[str, ...]) -> pl.LazyFrame:
-    sums = [pl.col(c).sum() for c in COUNTS]
+    sums = [pl.col(c).sum().round_sig_figs(SUM_DIGITS) for c in COUNTS]
     grouped = rows.group_by(dims).agg(sums).sort(dims) if dims else rows.select(sums)
     derived = []
     for name, (num, den, scale, offset) in DERIVED.items():

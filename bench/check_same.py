@@ -32,7 +32,13 @@ def engine_scopes(config: str) -> set[tuple]:
     outcome = evaluate_rules(prepared.specs, tables, catalog, params, economy, cfg.benchmarks)
     levels = {rule["id"]: LEVELS[rule["level"]] for rule in RULES}
     return {(f.rule, *(f.scope.get(d) for d in levels[f.rule])) for f in outcome.findings
-            if f.rule in levels and tuple(d for d in f.scope if d != "account") == levels[f.rule]}
+            if f.rule in levels and _dims(f.scope, levels[f.rule]) == levels[f.rule]}
+
+
+def _dims(scope: dict, level: tuple[str, ...]) -> tuple[str, ...]:
+    """A finding's scope as the script names it: the account only where the script's level keeps
+    it (the channel level; campaign and ad names are unique per account in this data)."""
+    return tuple(d for d in scope if d != "account" or "account" in level)
 
 
 def main(config: str, polars_json: str) -> None:
