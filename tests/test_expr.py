@@ -518,3 +518,65 @@ def test_random_arithmetic_matches_python(tree, rows):
     for got, row in zip(result, df.iter_rows(named=True)):
         want = reference(tree, row)
         assert same(got, want), (source, row, got, want)
+
+
+# ------------------------------------------------------- comparing at 12 significant digits
+
+NEAR = pl.DataFrame({"x": [0.7999999999999999, 0.30000000000000004, 1e-20, float("inf"), None, 0.8019000000000001]})
+
+
+@pytest.mark.parametrize(
+    "source, numbers, expected",
+    [
+        # 0.7 + 0.1 is 0.7999999999999999 in floats: at a report's 12 digits both sides are 0.8
+        ("x > 0.8", {"x"}, [False, False, False, True, None, True]),
+        ("x >= 0.8", {"x"}, [True, False, False, True, None, True]),
+        ("x == 0.7 + 0.1", {"x"}, [True, False, False, False, None, False]),
+        ("x == 1 - 0.7", {"x"}, [False, True, False, False, None, False]),
+        ("x <= 0.3", {"x"}, [False, True, True, False, None, False]),
+        ("x < 0.3", {"x"}, [False, False, True, False, None, False]),
+        ("x != 0.3", {"x"}, [True, False, True, True, None, True]),
+        ("x > 0.8019", {"x"}, [False, False, False, True, None, False]),
+        # the tolerance is relative: a tiny number is not zero, and infinity is near nothing finite
+        ("x > 0", {"x"}, [True, True, True, True, None, True]),
+        ("x == 0", {"x"}, [False, False, False, False, None, False]),
+        ("x > 1e15", {"x"}, [False, False, False, True, None, False]),
+        # a name bound to a Python number is known to be one
+        ("x > ceiling + margin", {"x"}, [False, False, False, True, None, True]),
+        ("ceiling + margin < x", (), [False, False, False, True, None, True]),
+        # two columns nobody said hold numbers compare exactly
+        ("x == y", (), [False, False, False, False, None, False]),
+        ("x == y", {"y"}, [True, False, False, False, None, False]),
+    ],
+)
+def test_numbers_compare_at_twelve_significant_digits(source, numbers, expected):
+    frame = NEAR.with_columns(y=pl.lit(0.8))
+    names = {"x": pl.col("x"), "y": pl.col("y"), "ceiling": 0.7, "margin": 0.1}
+    result = frame.select(compile_expr(parse(source), names, numbers=numbers)).to_series().to_list()
+    assert result == expected
+
+
+def test_text_and_flags_compare_exactly():
+    frame = pl.DataFrame({"channel": ["facebook", "Facebook", None], "paid": [True, False, None]})
+    names = {"channel": pl.col("channel"), "paid": pl.col("paid"), "home": "facebook"}
+    assert frame.select(compile_expr(parse("channel == home"), names)).to_series().to_list() == [True, False, None]
+    assert frame.select(compile_expr(parse("paid == true"), names)).to_series().to_list() == [True, False, None]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(min_value=1e-300, max_value=1e300) | st.floats(min_value=-1e300, max_value=-1e-300),
+       st.integers(min_value=0, max_value=3), st.integers(min_value=1, max_value=4))
+def test_sums_equal_at_twelve_digits_compare_equal(value, noise_ulps, far_digits):
+    # A value a few units in the last place off (the noise of adding floats in another order) is
+    # equal to it; one off in the 11th significant digit or earlier is not.
+    noisy = value
+    for _ in range(noise_ulps):
+        noisy = math.nextafter(noisy, math.inf)
+    far = value * (1 + 10.0 ** -(11 - far_digits))
+    frame = pl.DataFrame({"a": [value], "noisy": [noisy], "far": [far]})
+    names = {column: pl.col(column) for column in frame.columns}
+    row = frame.select(
+        same=compile_expr(parse("noisy == a and noisy >= a and noisy <= a and not noisy > a and not noisy < a"), names, numbers={"a"}),
+        apart=compile_expr(parse("far != a and (far > a or far < a)"), names, numbers={"a"}),
+    ).row(0, named=True)
+    assert row == {"same": True, "apart": True}, (value, noisy, far)

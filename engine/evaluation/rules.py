@@ -529,6 +529,7 @@ class _LevelRun:
         peers = PeerContext(*peer_group(self.table.dims, self.table.level))
         collectors: dict[str, TrendCollector] = {}
         base = _base_names(self.table, self.catalog)
+        metrics = frozenset(self.catalog.metrics)
         channel = pl.col("channel") if "channel" in self.table.dims else None
         columns = _Columns()
         plans: list[_Plan] = []
@@ -539,6 +540,7 @@ class _LevelRun:
             functions = rule_functions(peers, collector)
             names = dict(base)
             names.update(values)
+            numbers = set(metrics)  # the names that hold numbers: comparisons with them allow for float noise
             resolved = {}
             for name, ref in rule.benchmarks.items():
                 resolved[name] = resolve(ref, self.catalog.benchmarks, self.overrides, self.economy.currency)
@@ -547,9 +549,12 @@ class _LevelRun:
                 column = _named(index, name)
                 columns.add(resolved[name].expr(channel, fallback).cast(pl.Float64).alias(column))
                 names[name] = pl.col(column)
+                numbers.add(name)
             inline = _inline_lets(spec)
             for name, parsed in spec.lets:
-                names[name] = expr.compile_expr(parsed, names, functions=functions)
+                names[name] = expr.compile_expr(parsed, names, functions=functions, numbers=numbers)
+                if expr.holds_number(parsed, numbers, functions):
+                    numbers.add(name)
                 if parsed.result_type == "number" and name not in inline:
                     # A column the condition, the impact and later lets read, so it is computed once
                     # (a chance let is a Poisson tail over every scope) and they stay small to plan.
@@ -559,17 +564,17 @@ class _LevelRun:
             plan = _Plan(spec, index, values, resolved, period, fields)
             plans.append(plan)
             keep = columns.keeper(f"__k{index}_")
-            fire = expr.compile_expr(spec.condition, names, functions=functions).fill_null(False)
+            fire = expr.compile_expr(spec.condition, names, functions=functions, numbers=numbers).fill_null(False)
             if spec.chance is not None and rule.chance.test == "rate_ratio":
                 counts = {**base, **values}  # one period's (or scope's) metrics and the params
-                successes, trials = (expr.compile_expr(part, counts, functions=functions) for part in spec.chance[:2])
+                successes, trials = (expr.compile_expr(part, counts, functions=functions, numbers=metrics) for part in spec.chance[:2])
                 if rule.chance.compare == "siblings":
                     window, best = _sibling_window(successes, trials, peers, values["confidence"])
                     columns.add(best.alias(plan.column("ci_best")))
                 else:
                     assert collector is not None  # a rate_ratio rule over periods uses trends: its period is chosen
                     window = collector.window(rule.chance.compare, successes, trials)
-                bound = expr.compile_expr(spec.chance[2], names, functions=functions).cast(pl.Float64)
+                bound = expr.compile_expr(spec.chance[2], names, functions=functions, numbers=numbers).cast(pl.Float64)
                 columns.add((window[0] + window[2]).alias(plan.column("ci_n")), window[2].alias(plan.column("ci_k")), bound.alias(plan.column("ci_bound")))
                 columns.add(*(value.alias(plan.column(f"ci_{name}")) for name, value in zip(("k1", "e1", "k2", "e2"), window)))
                 z = pl.col(plan.column("ci_z")) if _family_tested(spec) else _z(values["confidence"])
@@ -579,7 +584,7 @@ class _LevelRun:
                 beyond = high.fill_null(float("inf")) < bound if rule.chance.below is not None else low > bound
             elif spec.chance is not None:
                 counted = {**names, **self._paired(spec)}
-                successes, trials, bound = (expr.compile_expr(part, counted, functions=functions).cast(pl.Float64) for part in spec.chance)
+                successes, trials, bound = (expr.compile_expr(part, counted, functions=functions, numbers=numbers).cast(pl.Float64) for part in spec.chance)
                 columns.add(trials.alias(plan.column("ci_n")), successes.alias(plan.column("ci_k")), bound.alias(plan.column("ci_bound")))
                 low, high = _interval(spec.rule.chance.test, pl.col(plan.column("ci_k")), pl.col(plan.column("ci_n")), values["confidence"], keep)
                 columns.add(low.alias(plan.column("ci_low")), high.alias(plan.column("ci_high")))
@@ -611,7 +616,7 @@ class _LevelRun:
                     columns.add(*(part.alias(plan.column(f"{key}_{threshold}")) for key, part in found.items()))
                     impact_names[threshold] = pl.col(plan.column(f"target_{threshold}"))
                     plan.targets.append((value, threshold))
-                columns.add(expr.compile_expr(spec.impact, impact_names, functions=functions).cast(pl.Float64).alias(plan.column("impact")))
+                columns.add(expr.compile_expr(spec.impact, impact_names, functions=functions, numbers=numbers).cast(pl.Float64).alias(plan.column("impact")))
             # The lets left as formulas get their column too: messages, evidence and money read it.
             columns.add(*(names[name].cast(pl.Float64).alias(plan.named(name)) for name, parsed in spec.lets
                           if parsed.result_type != "number" or name in inline))

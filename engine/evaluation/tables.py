@@ -391,7 +391,7 @@ def _derived_waves(catalog: Catalog, available: list[str], columns: set[str],
             metric = catalog.metrics[metric_id]
             if metric.formula is not None:
                 inputs = {**mapping, **paired.names(metric_id)} if paired is not None else mapping
-                compiled = expr.compile_expr(_parsed(metric.formula), inputs)
+                compiled = expr.compile_expr(_parsed(metric.formula), inputs, numbers=inputs)  # every input is a number
             else:
                 compiled = polars_metric(metric, mapping, catalog.origins)
             # NaN and infinity never leave the engine: they become null like a zero division.

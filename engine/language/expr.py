@@ -33,7 +33,7 @@ import difflib
 import operator
 import re
 import string
-from collections.abc import Callable, Iterable, Iterator, KeysView, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, KeysView, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache, reduce
@@ -61,6 +61,7 @@ __all__ = [
     "Unary",
     "check_names",
     "compile_expr",
+    "holds_number",
     "parse",
     "parse_cached",
     "walk",
@@ -779,19 +780,27 @@ def compile_expr(
     names: Mapping[str, _Bindable],
     *,
     functions: Mapping[str, FunctionSpec] | None = None,
+    numbers: Container[str] = (),
 ) -> pl.Expr:
     """Compile ``expr`` to a polars expression.
 
     ``names`` binds every identifier to a polars expression (typically a
     column) or a Python literal (typically a rule parameter).  ``functions``
-    must be the same mapping the expression was parsed with.
+    must be the same mapping the expression was parsed with.  ``numbers``
+    names the bound columns that hold numbers (a Python number is known to
+    be one): a comparison with a number on either side treats two values
+    that agree to 12 significant digits as equal (see :func:`_near`).
     """
     if not isinstance(expr, Expr):
         raise TypeError(f"compile_expr() needs an Expr from parse(), got {type(expr).__name__}")
     functions = FUNCTIONS if functions is None else functions
     check_names(expr, names.keys())
     bound = {name: _bind(name, names[name]) for name in expr.names}
-    return _compile(expr.root, bound, functions)
+    numeric = {
+        name for name in expr.names
+        if name in numbers or (isinstance(names[name], (int, float)) and not isinstance(names[name], bool))
+    }
+    return _Compiler(bound, functions, numeric).compile(expr.root)
 
 
 def _bind(name: str, value: object) -> pl.Expr:
@@ -835,39 +844,88 @@ _COMPARE_OPS: dict[str, Callable[[pl.Expr, pl.Expr], pl.Expr]] = {
 }
 
 
-def _compile(node: Node, bound: Mapping[str, pl.Expr], functions: Mapping[str, FunctionSpec]) -> pl.Expr:
-    def compile_(child: Node) -> pl.Expr:
-        return _compile(child, bound, functions)
+# Two numbers that agree to 12 significant digits, the digits a report keeps, are equal: a
+# ceiling of 0.7 + 0.1 is 0.7999999999999999 in floats, and 80.0% abandoned carts must not be
+# "more than 80.0%". Half a unit of the 12th digit of the larger side, written as a quarter of
+# the sum so that no max is needed; strict, so an infinite side is never near a finite one.
+_NEAR = 2.5e-13
 
+
+def _near(left: pl.Expr, right: pl.Expr) -> pl.Expr:
+    return (left - right).abs() < (left.abs() + right.abs()) * _NEAR
+
+
+# A strict comparison holds only where the sides are not near; the others also where they are.
+_NEAR_COMPARE: dict[str, Callable[[pl.Expr, pl.Expr], pl.Expr]] = {
+    "<": lambda a, b: (a < b) & ~_near(a, b),
+    "<=": lambda a, b: (a <= b) | _near(a, b),
+    ">": lambda a, b: (a > b) & ~_near(a, b),
+    ">=": lambda a, b: (a >= b) | _near(a, b),
+    "==": lambda a, b: (a == b) | _near(a, b),
+    "!=": lambda a, b: (a != b) & ~_near(a, b),
+}
+
+
+def _holds_number(node: Node, numbers: Container[str], functions: Mapping[str, FunctionSpec]) -> bool:
     match node:
-        case Number(value=value) | String(value=value) | Bool(value=value):
-            return pl.lit(value)
-        case Null():
-            return pl.lit(None)
         case Name(name=name):
-            return bound[name]
-        case Unary(op="not", operand=operand):
-            return ~_as_bool(compile_(operand))
-        case Unary(op="-", operand=operand):
-            return -_as_number(compile_(operand))
-        case Unary(op="+", operand=operand):
-            return _as_number(compile_(operand))
-        case Binary(op=op, left=left, right=right):
-            return _ARITHMETIC[op](_as_number(compile_(left)), _as_number(compile_(right)))
-        case BoolOp(op=op, operands=operands):
-            combine = operator.and_ if op == "and" else operator.or_
-            return reduce(combine, (_as_bool(compile_(o)) for o in operands))
-        case Compare(ops=ops, operands=operands):
-            compiled = [compile_(o) for o in operands]
-            parts = [_COMPARE_OPS[op](a, b) for op, a, b in zip(ops, compiled, compiled[1:])]
-            return reduce(operator.and_, parts)
-        case Call(name=name, args=args):
-            spec = functions.get(name)
-            if spec is None:
-                raise _unknown_function(name, functions, node.column)
-            _check_arity(spec, len(args), node.column)
-            return spec.compile([compile_(a) for a in args])
-    raise TypeError(f"not an expression node: {node!r}")
+            return name in numbers
+        case Call(name=name, args=args) if name in _SAME_KIND and name in functions and functions[name].returns == "any":
+            return any(_holds_number(a, numbers, functions) for a in args[_SAME_KIND[name]:])
+    return _static_type(node, functions) == "number"
+
+
+def holds_number(expr: Expr, numbers: Container[str], functions: Mapping[str, FunctionSpec] | None = None) -> bool:
+    """Whether ``expr`` gives a number where the names in ``numbers`` hold numbers."""
+    return _holds_number(expr.root, numbers, FUNCTIONS if functions is None else functions)
+
+
+class _Compiler:
+    __slots__ = ("bound", "functions", "numeric")
+
+    def __init__(self, bound: Mapping[str, pl.Expr], functions: Mapping[str, FunctionSpec], numeric: Container[str]) -> None:
+        self.bound = bound
+        self.functions = functions
+        self.numeric = numeric
+
+    def is_number(self, node: Node) -> bool:
+        return _holds_number(node, self.numeric, self.functions)
+
+    def compile(self, node: Node) -> pl.Expr:
+        compile_ = self.compile
+        match node:
+            case Number(value=value) | String(value=value) | Bool(value=value):
+                return pl.lit(value)
+            case Null():
+                return pl.lit(None)
+            case Name(name=name):
+                return self.bound[name]
+            case Unary(op="not", operand=operand):
+                return ~_as_bool(compile_(operand))
+            case Unary(op="-", operand=operand):
+                return -_as_number(compile_(operand))
+            case Unary(op="+", operand=operand):
+                return _as_number(compile_(operand))
+            case Binary(op=op, left=left, right=right):
+                return _ARITHMETIC[op](_as_number(compile_(left)), _as_number(compile_(right)))
+            case BoolOp(op=op, operands=operands):
+                combine = operator.and_ if op == "and" else operator.or_
+                return reduce(combine, (_as_bool(compile_(o)) for o in operands))
+            case Compare(ops=ops, operands=operands):
+                compiled = [compile_(o) for o in operands]
+                numbers = [self.is_number(o) for o in operands]
+                parts = [
+                    _NEAR_COMPARE[op](_as_number(a), _as_number(b)) if a_number or b_number else _COMPARE_OPS[op](a, b)
+                    for op, a, b, a_number, b_number in zip(ops, compiled, compiled[1:], numbers, numbers[1:])
+                ]
+                return reduce(operator.and_, parts)
+            case Call(name=name, args=args):
+                spec = self.functions.get(name)
+                if spec is None:
+                    raise _unknown_function(name, self.functions, node.column)
+                _check_arity(spec, len(args), node.column)
+                return spec.compile([compile_(a) for a in args])
+        raise TypeError(f"not an expression node: {node!r}")
 
 
 # ------------------------------------------------------------------------ built-ins
