@@ -544,16 +544,35 @@ NEAR = pl.DataFrame({"x": [0.7999999999999999, 0.30000000000000004, 1e-20, float
         # a name bound to a Python number is known to be one
         ("x > ceiling + margin", {"x"}, [False, False, False, True, None, True]),
         ("ceiling + margin < x", (), [False, False, False, True, None, True]),
-        # two columns nobody said hold numbers compare exactly
-        ("x == y", (), [False, False, False, False, None, False]),
-        ("x == y", {"y"}, [True, False, False, False, None, False]),
+        ("x * 1 > 0.8", (), [False, False, False, True, None, True]),
     ],
 )
 def test_numbers_compare_at_twelve_significant_digits(source, numbers, expected):
-    frame = NEAR.with_columns(y=pl.lit(0.8))
-    names = {"x": pl.col("x"), "y": pl.col("y"), "ceiling": 0.7, "margin": 0.1}
-    result = frame.select(compile_expr(parse(source), names, numbers=numbers)).to_series().to_list()
+    names = {"x": pl.col("x"), "ceiling": 0.7, "margin": 0.1}
+    result = NEAR.select(compile_expr(parse(source), names, numbers=numbers)).to_series().to_list()
     assert result == expected
+
+
+@pytest.mark.parametrize(
+    "source, numbers, expected",
+    [
+        # two columns: near where they agree to 12 digits, if either is known to hold numbers
+        ("x == y", {"y"}, [True, True, False, False, None]),
+        ("x != y", {"x"}, [False, False, True, True, None]),
+        ("x > y", {"x", "y"}, [False, False, True, False, None]),
+        ("x >= y", {"x"}, [True, True, True, False, None]),
+        ("x < y", {"y"}, [False, False, False, True, None]),
+        ("x <= y", {"y"}, [True, True, False, True, None]),
+        # two columns nobody said hold numbers compare exactly
+        ("x == y", (), [False, False, False, False, None]),
+        ("x > y", (), [False, True, True, False, None]),
+    ],
+)
+def test_two_columns_compare_at_twelve_significant_digits(source, numbers, expected):
+    frame = pl.DataFrame({"x": [0.7999999999999999, 0.30000000000000004, 1e-20, -2.0, None],
+                          "y": [0.8, 0.3, 0.0, 1.0, 1.0]})
+    names = {"x": pl.col("x"), "y": pl.col("y")}
+    assert frame.select(compile_expr(parse(source), names, numbers=numbers)).to_series().to_list() == expected
 
 
 def test_text_and_flags_compare_exactly():

@@ -30,6 +30,7 @@ Runtime semantics (see :func:`compile_expr`):
 from __future__ import annotations
 
 import difflib
+import math
 import operator
 import re
 import string
@@ -789,18 +790,17 @@ def compile_expr(
     must be the same mapping the expression was parsed with.  ``numbers``
     names the bound columns that hold numbers (a Python number is known to
     be one): a comparison with a number on either side treats two values
-    that agree to 12 significant digits as equal (see :func:`_near`).
+    that agree to 12 significant digits as equal (see ``_NEAR``).
     """
     if not isinstance(expr, Expr):
         raise TypeError(f"compile_expr() needs an Expr from parse(), got {type(expr).__name__}")
     functions = FUNCTIONS if functions is None else functions
     check_names(expr, names.keys())
     bound = {name: _bind(name, names[name]) for name in expr.names}
-    numeric = {
-        name for name in expr.names
-        if name in numbers or (isinstance(names[name], (int, float)) and not isinstance(names[name], bool))
-    }
-    return _Compiler(bound, functions, numeric).compile(expr.root)
+    constants = {name: float(value) for name in expr.names
+                 if isinstance(value := names[name], (int, float)) and not isinstance(value, bool)}
+    numeric = {name for name in expr.names if name in numbers} | constants.keys()
+    return _Compiler(bound, functions, numeric, constants).compile(expr.root)
 
 
 def _bind(name: str, value: object) -> pl.Expr:
@@ -846,24 +846,43 @@ _COMPARE_OPS: dict[str, Callable[[pl.Expr, pl.Expr], pl.Expr]] = {
 
 # Two numbers that agree to 12 significant digits, the digits a report keeps, are equal: a
 # ceiling of 0.7 + 0.1 is 0.7999999999999999 in floats, and 80.0% abandoned carts must not be
-# "more than 80.0%". Half a unit of the 12th digit of the larger side, written as a quarter of
-# the sum so that no max is needed; strict, so an infinite side is never near a finite one.
+# "more than 80.0%". They are near where |a - b| <= _NEAR * (|a| + |b|): half a unit of the 12th
+# digit, relative, so a tiny number is still not zero. Numbers in formulas are finite (metrics
+# and divisions by zero become null, params and benchmark figures are checked finite).
 _NEAR = 2.5e-13
 
 
-def _near(left: pl.Expr, right: pl.Expr) -> pl.Expr:
-    return (left - right).abs() < (left.abs() + right.abs()) * _NEAR
+def _band(left: pl.Expr, right: pl.Expr) -> pl.Expr:
+    return (left.abs() + right.abs()) * _NEAR
 
 
-# A strict comparison holds only where the sides are not near; the others also where they are.
+# Each is the plain comparison with "near" folded in: a strict one holds only where the sides
+# are not near, the others also where they are. Two columns: the band is a column too.
 _NEAR_COMPARE: dict[str, Callable[[pl.Expr, pl.Expr], pl.Expr]] = {
-    "<": lambda a, b: (a < b) & ~_near(a, b),
-    "<=": lambda a, b: (a <= b) | _near(a, b),
-    ">": lambda a, b: (a > b) & ~_near(a, b),
-    ">=": lambda a, b: (a >= b) | _near(a, b),
-    "==": lambda a, b: (a == b) | _near(a, b),
-    "!=": lambda a, b: (a != b) & ~_near(a, b),
+    ">": lambda a, b: (a - b) > _band(a, b),
+    ">=": lambda a, b: (a - b) >= -_band(a, b),
+    "<": lambda a, b: (b - a) > _band(a, b),
+    "<=": lambda a, b: (b - a) >= -_band(a, b),
+    "==": lambda a, b: (a - b).abs() <= _band(a, b),
+    "!=": lambda a, b: (a - b).abs() > _band(a, b),
 }
+# Against a constant c the band is c's own, 2 * _NEAR * |c| (the same to within 1e-25): the
+# comparison stays one comparison with a shifted constant, as cheap as the plain one.
+_NEAR_CONSTANT: dict[str, Callable[[pl.Expr, float, float], pl.Expr]] = {
+    ">": lambda x, c, band: x > c + band,
+    ">=": lambda x, c, band: x >= c - band,
+    "<": lambda x, c, band: x < c - band,
+    "<=": lambda x, c, band: x <= c + band,
+    "==": lambda x, c, band: x.is_between(c - band, c + band),
+    "!=": lambda x, c, band: ~x.is_between(c - band, c + band),
+}
+_FLIPPED = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "==": "==", "!=": "!="}
+_FOLD: dict[str, Callable[[float, float], float]] = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
+
+
+def _near_constant(op: str, value: pl.Expr, constant: float) -> pl.Expr:
+    band = 2 * _NEAR * abs(constant) if math.isfinite(constant) else 0.0
+    return _NEAR_CONSTANT[op](value, constant, band)
 
 
 def _holds_number(node: Node, numbers: Container[str], functions: Mapping[str, FunctionSpec]) -> bool:
@@ -881,15 +900,43 @@ def holds_number(expr: Expr, numbers: Container[str], functions: Mapping[str, Fu
 
 
 class _Compiler:
-    __slots__ = ("bound", "functions", "numeric")
+    __slots__ = ("bound", "functions", "numeric", "constants")
 
-    def __init__(self, bound: Mapping[str, pl.Expr], functions: Mapping[str, FunctionSpec], numeric: Container[str]) -> None:
+    def __init__(self, bound: Mapping[str, pl.Expr], functions: Mapping[str, FunctionSpec], numeric: Container[str],
+                 constants: Mapping[str, float]) -> None:
         self.bound = bound
         self.functions = functions
         self.numeric = numeric
+        self.constants = constants
 
     def is_number(self, node: Node) -> bool:
         return _holds_number(node, self.numeric, self.functions)
+
+    def constant(self, node: Node) -> float | None:
+        """The value of a part made of numbers and params alone (``ceiling + margin``), else None."""
+        match node:
+            case Number(value=value):
+                return float(value)
+            case Name(name=name):
+                return self.constants.get(name)
+            case Unary(op="-" | "+" as op, operand=operand):
+                value = self.constant(operand)
+                return None if value is None else (-value if op == "-" else value)
+            case Binary(op=op, left=left, right=right):
+                left_value, right_value = self.constant(left), self.constant(right)
+                if left_value is None or right_value is None or (op == "/" and right_value == 0):
+                    return None
+                return _FOLD[op](left_value, right_value)
+        return None
+
+    def compare(self, op: str, left: Node, right: Node, left_expr: pl.Expr, right_expr: pl.Expr) -> pl.Expr:
+        if (value := self.constant(right)) is not None:
+            return _near_constant(op, left_expr, value)
+        if (value := self.constant(left)) is not None:
+            return _near_constant(_FLIPPED[op], right_expr, value)
+        if self.is_number(left) or self.is_number(right):
+            return _NEAR_COMPARE[op](_as_number(left_expr), _as_number(right_expr))
+        return _COMPARE_OPS[op](left_expr, right_expr)
 
     def compile(self, node: Node) -> pl.Expr:
         compile_ = self.compile
@@ -913,11 +960,8 @@ class _Compiler:
                 return reduce(combine, (_as_bool(compile_(o)) for o in operands))
             case Compare(ops=ops, operands=operands):
                 compiled = [compile_(o) for o in operands]
-                numbers = [self.is_number(o) for o in operands]
-                parts = [
-                    _NEAR_COMPARE[op](_as_number(a), _as_number(b)) if a_number or b_number else _COMPARE_OPS[op](a, b)
-                    for op, a, b, a_number, b_number in zip(ops, compiled, compiled[1:], numbers, numbers[1:])
-                ]
+                parts = [self.compare(op, *pair, *exprs)
+                         for op, pair, exprs in zip(ops, zip(operands, operands[1:]), zip(compiled, compiled[1:]))]
                 return reduce(operator.and_, parts)
             case Call(name=name, args=args):
                 spec = self.functions.get(name)
