@@ -194,6 +194,19 @@ def test_a_ratio_is_judged_by_its_latest_month():
     assert "90% of the way with 100% of the time gone" in note(status, "progress")
 
 
+def test_a_target_met_exactly_is_met_whatever_the_float_noise():
+    # 1 - 7/10 is 0.30000000000000004 in floats: at the 12 digits a report keeps it is 30%, the target.
+    goal = {"objective": "sales", "metric": "cart_abandonment_rate", "channel": "facebook", "baseline": 0.5, "target": 0.3, "by": "2026-09-30"}
+    data = monthly("facebook", {"add_to_cart": [10, 10, 10], "purchases": [5, 6, 7], "sessions": [100, 100, 100]})
+    status = check(goal, data)
+    assert status.current == 0.3 and status.target == 0.3 and status.status == "on_track"
+    assert "reached: 30.0% on 2026-09-30 meets the target of 30.0% due 2026-09-30" in note(status, "reached")
+    assert not note(status, "exceeded")
+    # A flow that adds up to its target exactly has reached it too.
+    flow = check({"objective": "sales", "metric": "purchases", "channel": "facebook", "target": 18, "by": "2026-09-30"}, data)
+    assert flow.current == 18 and note(flow, "reached")
+
+
 def test_status_is_unknown_without_dated_data_in_the_window():
     undated = check({**FOLLOWERS, "baseline": 5000, "change": "+20%"}, INSTAGRAM)
     assert undated.status == "unknown" and "needs dated data for followers" in note(undated, "status")

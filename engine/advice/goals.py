@@ -32,7 +32,7 @@ from ..i18n.formatting import format_value
 from ..loading.catalog import Catalog
 from ..models.config import ClientConfig, Goal
 from ..models.definitions import DIMENSIONS, MetricDef, ProfileDef
-from ..models.report import GoalStatus, SmartCheck
+from ..models.report import GoalStatus, SmartCheck, significant
 from .kpis import default_goals, rank_kpis
 from .wording import goal_label, metric_label, model_noun, tracking_hint
 
@@ -237,11 +237,13 @@ def check_goal(goal: Goal, config: ClientConfig, catalog: Catalog, profile: Prof
 
     series = goal_series(frame, metric, catalog) if metric is not None and frame is not None and measurable else None
     start = config.period.start if config.period else (series.daily.get_column("date")[0] if series is not None else None)
-    baseline, target = goal.baseline, goal.target_value()
+    # Every number is kept to the digits a report keeps before it is compared: a cart abandonment
+    # of 1 - 7/10 is 0.30000000000000004 in floats, and it has reached a target of 30%.
+    baseline, target = goal.baseline, significant(goal.target_value())
     if baseline is None and series is not None and series.kind != "flow":
         first = series.monthly.filter(pl.col("value").is_not_null()).row(0, named=True)
-        baseline = float(first["value"])
-        target = goal.target if goal.target is not None else Goal(id=goal.id, objective=goal.objective, baseline=baseline, change=goal.change).target_value()
+        baseline = significant(float(first["value"]))
+        target = goal.target if goal.target is not None else significant(Goal(id=goal.id, objective=goal.objective, baseline=baseline, change=goal.change).target_value())
         notes.append(f"baseline: {fmt(baseline)} taken from the data of {first['last_date']}")
 
     # A: growth needed a month against typical ranges and the account's own record.
@@ -343,18 +345,18 @@ def _status(series: Series, metric: MetricDef, baseline: float | None, target: f
     last_date = window.get_column("date")[-1]
     expected = min(max(((last_date - start).days + 1) / ((by - start).days + 1), 0.0), 1.0)
     if series.kind == "flow":
-        current = float(window.select(stable(pl.col(metric.id).sum())).item())
+        current = significant(float(window.select(stable(pl.col(metric.id).sum())).item()))
         progress = current / target if target else 1.0
     else:
         if series.kind == "stock":
-            current = float(window.get_column(metric.id)[-1])
+            current = significant(float(window.get_column(metric.id)[-1]))
         else:
             months = series.monthly.filter((pl.col("last_date") >= start) & (pl.col("last_date") <= by) & pl.col("value").is_not_null())
             if months.height == 0:
                 why = "a zero denominator" if series.kind == "ratio" else f"no month whose rows give a {metric.combine}-combined value"
                 notes.append(f"status: {metric.id} is undefined in the goal's window ({why})")
                 return "unknown", None
-            current = float(months.get_column("value")[-1])
+            current = significant(float(months.get_column("value")[-1]))
             if series.kind == "level":
                 # Said once, so nobody reads a month's reach as the window's total.
                 month = months.get_column("month")[-1].strftime("%Y-%m")
@@ -366,7 +368,9 @@ def _status(series: Series, metric: MetricDef, baseline: float | None, target: f
         gap = target - baseline
         better = current <= target if metric.direction == "lower" else current >= target
         progress = 1.0 if better else ((current - baseline) / gap if gap else 0.0)
-    if progress >= 1 and target:
+    if progress >= 1 and target and current == target:
+        notes.append(f"reached: {fmt(current)} on {last_date} meets the target of {fmt(target)} due {by}; set a new target")
+    elif progress >= 1 and target:
         # Said plainly: a target already passed is no longer a goal, it needs a new one.
         over = current / target - 1
         beyond = f"{abs(over):.0%} under" if metric.direction == "lower" else f"{over:+.0%}"
