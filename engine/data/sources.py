@@ -395,15 +395,20 @@ def _columns_in_doubt(frame: pl.DataFrame, numbers: pl.DataFrame, counts: list[s
     (each column's own checks below are several small queries, too many on every warm evaluate)."""
     if not counts:
         return []
-    raw = frame.select([pl.col(c).alias(f"__raw{i}") for i, c in enumerate(counts)])
-    both = pl.concat([numbers.select(counts), raw], how="horizontal")
+    # A cell that is a number already reads as one: only text (and null-typed) cells can be unreadable.
+    texts = [c for c in counts if not frame.schema[c].is_numeric()]
+    raw = frame.select([pl.col(c).alias(f"__raw{i}") for i, c in enumerate(texts)])
+    both = pl.concat([numbers.select(counts), raw], how="horizontal") if texts else numbers.select(counts)
     flags = []
-    for i, column in enumerate(counts):
-        value, cell = pl.col(column), pl.col(f"__raw{i}")
-        unread = value.is_null() & cell.is_not_null()
-        if frame.schema[column] == pl.String:
-            unread = unread & ~cell.str.strip_chars().is_in(NULL_TOKENS)
-        bad = unread | (value.is_nan() | value.is_infinite()).fill_null(False) | (value < 0).fill_null(False)
+    for column in counts:
+        value = pl.col(column)
+        bad = (~value.is_finite() | (value < 0)).fill_null(False)
+        if column in texts:
+            cell = pl.col(f"__raw{texts.index(column)}")
+            unread = value.is_null() & cell.is_not_null()
+            if frame.schema[column] == pl.String:
+                unread = unread & ~cell.str.strip_chars().is_in(NULL_TOKENS)
+            bad = unread | bad
         flags.append(bad.any().alias(column))
     row = both.select(flags).row(0, named=True)
     return [column for column in counts if row[column]]
@@ -692,7 +697,9 @@ def _check_repeats(
         # As many distinct row hashes as rows proves there is no repeat, at a quarter of the time
         # of hashing a struct of the key (0.05 s against 0.19 s, and 19 MiB against 131 MiB, at 1M
         # rows); equal hashes (a repeat, or a rare collision) get the exact count.
-        if frame.select(key).hash_rows().n_unique() == frame.height:
+        # Dimensions are hashed by their category codes, one to one with their names within a
+        # column, and a fifth cheaper to hash than the names (0.021 s against 0.025 s at 1M rows).
+        if frame.select(pl.col(k).to_physical() for k in key).hash_rows().n_unique() == frame.height:
             return
         mask = pl.struct(key).is_duplicated()
         repeats = frame.select(mask.sum()).item()

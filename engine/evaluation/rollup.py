@@ -163,11 +163,16 @@ def _parent(members: list[Finding], dims: tuple[str, ...], above: tuple[str, ...
     one, many = _child_words(own, tr)
     first = members[0]
     worst = sorted(members, key=_severity_of_member, reverse=True)
-    row = rows.row(scope)
+    paired = pairing(rows.table.dataset, catalog) if catalog is not None and rows.table.dataset is not None else None
+    # The parent's row, of the columns its evidence reads: a whole row of a wide table is ~10x dearer.
+    wanted = list(first.evidence)
+    if paired is not None:
+        wanted += [column for _, pairs in paired.columns_in(first.evidence, rows.columns) for _, column in pairs]
+    row = rows.row(scope, tuple(wanted))
     evidence = {name: significant(row.get(name)) for name in first.evidence if name in row}
-    if catalog is not None and rows.table.dataset is not None:
+    if paired is not None:
         # As a rule's own finding does: a paired ratio beside the counts it was computed from.
-        for counts in pairing(rows.table.dataset, catalog).counts_in(list(first.evidence), row).values():
+        for counts in paired.counts_in(list(first.evidence), row).values():
             evidence.update({count: significant(value) for count, value in counts.items() if count in evidence})
     evidence["members_fired"] = float(len(members))
     evidence["members_total"] = float(total)
@@ -274,17 +279,21 @@ class _Rows:
 
     def __init__(self, table: MetricTable) -> None:
         self.table = table
+        self.columns = frozenset(table.frame.columns)
         self._index: dict[tuple, int] | None = None
+        self._narrow: dict[tuple[str, ...], pl.DataFrame] = {}
 
-    def row(self, scope: dict[str, str]) -> dict:
-        frame = self.table.frame
-        if not self.table.dims:
-            return frame.row(0, named=True) if frame.height else {}
-        if self._index is None:
-            keys = frame.select(pl.col(d).cast(pl.String) for d in self.table.dims).to_dict(as_series=False)
+    def row(self, scope: dict[str, str], columns: tuple[str, ...]) -> dict:
+        """The scope's values of those ``columns`` the table has."""
+        table = self.table
+        if table.dims and self._index is None:
+            keys = table.frame.select(pl.col(d).cast(pl.String) for d in table.dims).to_dict(as_series=False)
             # The first row of a scope, as the filter took it.
             self._index = {}
             for at, key in enumerate(zip(*keys.values())):
                 self._index.setdefault(key, at)
-        at = self._index.get(tuple(scope.get(d) for d in self.table.dims))
-        return frame.row(at, named=True) if at is not None else {}
+        at = self._index.get(tuple(scope.get(d) for d in table.dims)) if table.dims else (0 if table.frame.height else None)
+        frame = self._narrow.get(columns)
+        if frame is None:
+            frame = self._narrow[columns] = table.frame.select(c for c in dict.fromkeys(columns) if c in self.columns)
+        return frame.row(at, named=True) if at is not None and frame.width else {}
