@@ -20,6 +20,7 @@ from kpi_advisor.language.expr import (
     Unary,
     check_names,
     compile_expr,
+    holds_number,
     parse,
 )
 
@@ -599,3 +600,16 @@ def test_sums_equal_at_twelve_digits_compare_equal(value, noise_ulps, far_digits
         apart=compile_expr(parse("far != a and (far > a or far < a)"), names, numbers={"a"}),
     ).row(0, named=True)
     assert row == {"same": True, "apart": True}, (value, noisy, far)
+
+
+@pytest.mark.parametrize(
+    "source, holds",
+    [
+        ("ctr", True), ("channel", False), ("clicks / impressions", True), ("-spend", True), ("2%", True),
+        ("coalesce(channel, ctr)", True), ("coalesce(channel, 'x')", False), ("if_else(ctr > 1, 'a', 'b')", False),
+        ("if_else(ctr > 1, ctr, 0)", True), ("ctr > 1", False), ("'text'", False), ("abs(channel)", True),
+    ],
+)
+def test_holds_number(source, holds):
+    # What a let gives, so that a comparison with it allows for float noise (or does not, for text).
+    assert holds_number(parse(source), {"ctr"}) is holds
