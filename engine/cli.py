@@ -31,8 +31,23 @@ _DEBUG_KEY, _VERBOSE_KEY = "kpi_advisor.debug", "kpi_advisor.verbose"
 
 def _fail(lines: list[str], status: int = EXIT_USAGE) -> None:
     for line in lines:
-        click.echo(f"error: {line}", err=True)
+        _error(line)
     sys.exit(status)
+
+
+def _error(line: str) -> None:
+    click.echo(f"error: {_with_limit_hint(line)}", err=True)
+
+
+def _with_limit_hint(line: str) -> str:
+    """A problem that names a limit (docs/limits.md), with how to raise it from the command line."""
+    import re
+
+    found = re.search(r"(?:[(;:] |\()limit ([a-z]+_[a-z_]+)", line)
+    if found is None:
+        return line
+    name = found.group(1)
+    return f"{line}; to allow more: kpi-advisor --limit {name}=N <command>, or KPI_ADVISOR_LIMIT_{name.upper()}=N"
 
 
 def _meta(key: str, default: Any = None) -> Any:
@@ -393,7 +408,7 @@ def _run_portfolio(configs: tuple[str, ...], fmt: str | None, output: str | None
         result = run_portfolio(configs, output, options, jobs=jobs, progress=progress.step, steps=sized)
     for outcome_problems in [problems for _, problems in result.refused] + [o.problems for o in result.outcomes if o.report is None]:
         for line in outcome_problems:
-            click.echo(f"error: {line}", err=True)
+            _error(line)
     ran = [o for o in result.outcomes if o.report is not None]
     if not quiet:
         overview = result.overview
@@ -552,7 +567,7 @@ def validate(files: tuple[str, ...], fmt: str) -> None:
                         "warnings": warnings})
         if fmt == "text":
             for problem in problems:
-                click.echo(f"error: {problem}", err=True)
+                _error(str(problem))
             for warning in warnings:
                 click.echo(f"warning: {name}: {warning}", err=True)
             if not problems:

@@ -87,7 +87,8 @@ def test_command_line_override_applies_to_that_command_only(tmp_path, monkeypatc
     Path("c.yaml").write_text("client: t\nbusiness_model: dtc_ecommerce\ndata: [{records: [{channel: a, clicks: 1}, {channel: b, clicks: 2}]}]\n")
     result = CliRunner().invoke(cli, ["--limit", "data_rows=1", "run", "c.yaml"])
     assert result.exit_code == 2
-    assert result.output == "error: data[0].records: too many rows: 2 (limit data_rows=1)\n"
+    assert result.output == ("error: data[0].records: too many rows: 2 (limit data_rows=1); "
+                             "to allow more: kpi-advisor --limit data_rows=N <command>, or KPI_ADVISOR_LIMIT_DATA_ROWS=N\n")
     assert CliRunner().invoke(cli, ["run", "c.yaml"]).exit_code == 0
     assert limits.current() == limits.DEFAULTS
 
