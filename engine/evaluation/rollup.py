@@ -163,17 +163,15 @@ def _parent(members: list[Finding], dims: tuple[str, ...], above: tuple[str, ...
     one, many = _child_words(own, tr)
     first = members[0]
     worst = sorted(members, key=_severity_of_member, reverse=True)
-    paired = pairing(rows.table.dataset, catalog) if catalog is not None and rows.table.dataset is not None else None
+    # As a rule's own finding does: a paired ratio beside the counts it was computed from, where
+    # the table has them all.
+    reads = (pairing(rows.table.dataset, catalog).columns_in(first.evidence, rows.columns)
+             if catalog is not None and rows.table.dataset is not None else [])
     # The parent's row, of the columns its evidence reads: a whole row of a wide table is ~10x dearer.
-    wanted = list(first.evidence)
-    if paired is not None:
-        wanted += [column for _, pairs in paired.columns_in(first.evidence, rows.columns) for _, column in pairs]
-    row = rows.row(scope, tuple(wanted))
+    row = rows.row(scope, (*first.evidence, *(column for _, pairs in reads for _, column in pairs)))
     evidence = {name: significant(row.get(name)) for name in first.evidence if name in row}
-    if paired is not None:
-        # As a rule's own finding does: a paired ratio beside the counts it was computed from.
-        for counts in paired.counts_in(list(first.evidence), row).values():
-            evidence.update({count: significant(value) for count, value in counts.items() if count in evidence})
+    for _, pairs in reads if row else ():
+        evidence.update({count: significant(row[column]) for count, column in pairs if count in evidence})
     evidence["members_fired"] = float(len(members))
     evidence["members_total"] = float(total)
     locale, shown, fired = current_locale(), worst[:WORST_NAMED], len(members)  # not every member kept alive until then
