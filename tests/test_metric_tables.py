@@ -6,6 +6,8 @@ leave a dimension empty."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -179,3 +181,43 @@ def test_period_tables_of_two_sources_and_of_data_with_no_dimensions(reach):
     assert_same_period_tables(ads, analytics)
     assert_same_period_tables([{"date": f"2026-07-{day:02d}", "impressions": 1000, "reach": 500 + day, "followers": 90 + day,
                                 "clicks": 20 + day, "spend": 10.0} for day in range(1, 30)])
+
+
+def assert_shared_masks_change_nothing(records):
+    """Paired sets that leave out the same rows share their masked columns (``Pairing.alike``): every
+    level's counts and metrics must be those of one mask per set, each naming all its counts."""
+    dataset, catalog = dataset_of(records)
+    paired = pairing(dataset, catalog)
+    shared = metric_tables(dataset, catalog, list(LEVEL_DIMS))
+    alone, _ = dataset_of(records)
+    alone._pairing = (catalog, replace(paired, gaps=None, alike=()))  # the cache ``pairing`` reads
+    separate = metric_tables(alone, catalog, list(LEVEL_DIMS))
+    for level, table in shared.items():
+        if table is None:
+            assert separate[level] is None
+            continue
+        assert table.available == separate[level].available, level
+        public = [*table.dims, *table.available]
+        assert_same_frame(table.frame.select(public), separate[level].frame.select(public))
+    return paired
+
+
+@settings(max_examples=30, deadline=None)
+@given(unique_rows, st.sampled_from([None, "device"]))
+def test_sets_masked_alike_share_columns_without_changing_a_number(rows, segment):
+    records = [{("date" if k == "day" else k): (f"2026-07-0{v}" if k == "day" else v) for k, v in r.items()} for r in rows]
+    assert_shared_masks_change_nothing(with_segment(records, segment))
+
+
+def test_complete_counts_with_unpaid_rows_share_one_mask_and_a_gap_gets_its_own():
+    def rows(clicks_gap):
+        return [{"date": f"2026-07-0{day}", "channel": "facebook", "campaign": "c1", "impressions": 1000 * day,
+                 "clicks": None if clicks_gap and day == 2 else 20 + day, "spend": 0.0 if day == 3 else 9.5 * day,
+                 "purchases": day, "revenue": 30.0 * day} for day in (1, 2, 3, 4)]
+    paired = assert_shared_masks_change_nothing(rows(clicks_gap=False))
+    assert len(paired.sets) > 2 and set(paired.alike) == {0}  # every set is masked by spend > 0 alone
+    assert len(paired.summed_columns()) == len({name for inputs in paired.sets for name in inputs})
+    paired = assert_shared_masks_change_nothing(rows(clicks_gap=True))
+    with_clicks = [i for i, inputs in enumerate(paired.sets) if "clicks" in inputs]
+    assert with_clicks and {paired.alike[i] for i in with_clicks}.isdisjoint(
+        paired.alike[i] for i, inputs in enumerate(paired.sets) if "clicks" not in inputs)
