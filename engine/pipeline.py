@@ -16,8 +16,8 @@ from .evaluation.money import BASIS as MONEY_BASIS
 from .evaluation.money import count_once
 from .evaluation.rollup import roll_up
 from .evaluation.rules import Economy, evaluate_rules
-from .evaluation.tables import (LEVEL_DIMS, MetricTable, level_dims, metric_tables, pairing_notes, scope_of,
-                                significant_rows, undefined_notes)
+from .evaluation.rounding import significant_rows
+from .evaluation.tables import LEVEL_DIMS, MetricTable, level_dims, metric_tables, pairing_notes, scope_of, undefined_notes
 from .i18n.formatting import format_value, use_locale
 from .i18n.messages import Translator, localize_specs
 from .loading.catalog import Catalog

@@ -5,6 +5,7 @@ whatever order the rows and columns of a source come in."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import random
 import subprocess
@@ -16,9 +17,10 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from kpi_advisor.evaluation import tables
-from kpi_advisor.evaluation.tables import significant_rows, stable
-from kpi_advisor.models.report import SIGNIFICANT_DIGITS, significant, significant_array
+from kpi_advisor.evaluation import rounding
+from kpi_advisor.evaluation.rounding import significant_column, significant_rows
+from kpi_advisor.evaluation.tables import stable
+from kpi_advisor.models.report import SIGNIFICANT_DIGITS, significant
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -139,24 +141,32 @@ REPORT_NUMBERS = (st.floats(allow_nan=False, allow_infinity=False) | st.floats(m
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(REPORT_NUMBERS, max_size=60))
-def test_significant_array_gives_significant_of_each_number(values):
-    import numpy as np
-
-    kept = significant_array(np.array(values, dtype=np.float64))
-    for value, got in zip(values, kept.tolist()):
+def test_significant_column_gives_significant_of_each_number(values):
+    kept = significant_column(pl.Series(values, dtype=pl.Float64))
+    for value, got in zip(values, kept.to_list()):
         expected = significant(value)
         assert str(got) == str(expected), value  # the same float, NaN and the sign of zero included
 
 
-@pytest.mark.parametrize("array_from", [0, 10**9])
-def test_significant_rows_are_the_same_from_either_path(monkeypatch, array_from):
-    # Tables of few rows round one number at a time, tables of many as an array.
-    monkeypatch.setattr(tables, "ARRAY_FROM_ROWS", array_from)
-    monkeypatch.setattr(tables, "ARRAY_FROM_CELLS", array_from)
+def test_significant_column_on_many_numbers_of_every_size():
+    # Values across the magnitudes a report holds, decimal ties at the 13th digit and their
+    # neighbours an ulp away: the column must give each one significant() gives.
+    rng = random.Random(11)
+    values = [rng.random() * 10.0 ** rng.randint(-12, 15) * rng.choice((1, -1)) for _ in range(60_000)]
+    ties = [(rng.randint(10**11, 10**12 - 1) + 0.5) * 10.0 ** rng.randint(-20, 20) for _ in range(20_000)]
+    values += ties + [math.nextafter(tie, math.inf) for tie in ties] + [math.nextafter(tie, 0.0) for tie in ties]
+    kept = significant_column(pl.Series(values, dtype=pl.Float64)).to_list()
+    assert [str(value) for value in kept] == [str(significant(value)) for value in values]
+
+
+@pytest.mark.parametrize("column_from", [0, 10**9])
+def test_significant_rows_are_the_same_from_either_path(monkeypatch, column_from):
+    # Tables of few numbers round one number at a time, tables of many as one polars column.
+    monkeypatch.setattr(rounding, "COLUMN_FROM_CELLS", column_from)
     frame = pl.DataFrame({"a": [0.1234567890125, None, 3.0, float("nan")], "b": [1, 2, None, 10**15],
                           "c": [None, None, None, None]}, schema={"a": pl.Float64, "b": pl.Int64, "c": pl.Float64})
     rows = significant_rows(frame, ["a", "b", "c"])
     expected = [[None if v is None else significant(v) for v in row] for row in frame.iter_rows()]
     assert [[str(v) for v in row] for row in rows] == [[str(v) for v in row] for row in expected]
     assert all(type(v) in (float, type(None)) for row in rows for v in row)
-    assert significant_rows(frame, []) == [[], [], [], []]  # a row for every scope, with no metrics
+    assert significant_rows(frame, []) == [(), (), (), ()]  # a row for every scope, with no metrics

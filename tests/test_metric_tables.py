@@ -20,6 +20,7 @@ from kpi_advisor.evaluation.tables import (
     metric_table,
     metric_tables,
     pairing,
+    pairing_notes,
     period_start,
     period_table,
 )
@@ -185,7 +186,8 @@ def test_period_tables_of_two_sources_and_of_data_with_no_dimensions(reach):
 
 def assert_shared_masks_change_nothing(records):
     """Paired sets that leave out the same rows share their masked columns (``Pairing.alike``): every
-    level's counts and metrics must be those of one mask per set, each naming all its counts."""
+    level's counts, metrics and notes on empty counts must be those of one mask per set, each
+    naming all its counts."""
     dataset, catalog = dataset_of(records)
     paired = pairing(dataset, catalog)
     shared = metric_tables(dataset, catalog, list(LEVEL_DIMS))
@@ -199,6 +201,8 @@ def assert_shared_masks_change_nothing(records):
         assert table.available == separate[level].available, level
         public = [*table.dims, *table.available]
         assert_same_frame(table.frame.select(public), separate[level].frame.select(public))
+        # The notes on counts empty on part of a scope count those rows once per distinct count too.
+        assert pairing_notes(dataset, catalog, level, limit=1000) == pairing_notes(alone, catalog, level, limit=1000), level
     return paired
 
 

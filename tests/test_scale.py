@@ -322,15 +322,14 @@ def test_fired_rows_read_only_their_columns_and_report_the_same(example, monkeyp
 
 @pytest.mark.parametrize("example", sorted(p.name for p in (Path(__file__).parent.parent / "examples").glob("*.yaml")))
 def test_numbers_rounded_as_arrays_report_the_same_as_one_at_a_time(example, monkeypatch):
-    """Metrics per scope and the numbers a finding shows are rounded as numpy arrays on large
+    """Metrics per scope and the numbers a finding shows are rounded as polars columns on large
     tables and one at a time on small ones: the report is the same either way, for every example."""
-    from kpi_advisor.evaluation import tables
+    from kpi_advisor.evaluation import rounding
 
     path = Path(__file__).parent.parent / "examples" / example
-    monkeypatch.setattr(tables, "ARRAY_FROM_ROWS", 0)
-    monkeypatch.setattr(tables, "ARRAY_FROM_CELLS", 0)
+    monkeypatch.setattr(rounding, "COLUMN_FROM_CELLS", 0)
     arrays = kpi_advisor.evaluate(path).model_dump_json()
-    monkeypatch.setattr(tables, "ARRAY_FROM_ROWS", 10**12)
+    monkeypatch.setattr(rounding, "COLUMN_FROM_CELLS", 10**12)
     one_at_a_time = kpi_advisor.evaluate(path).model_dump_json()
     assert arrays == one_at_a_time
 

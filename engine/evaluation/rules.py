@@ -29,6 +29,7 @@ from ..models.report import Finding, significant
 from .attainable import CAPPED, MAX_STEP, MIN_PEERS, PEERS, PEERS_CAPPED, THRESHOLD_NEARER, Keep, attainable_target, inline, sibling_quartile
 from .attainable import targets as attainable_targets
 from .benchmarks import Resolved, resolve
+from .rounding import significant_rows
 from .tables import (
     PAID_BY,
     PERIOD_COLUMN,
@@ -39,7 +40,6 @@ from .tables import (
     ROLLING_WEEK,
     period_table,
     scope_of,
-    significant_rows,
     whole_periods,
 )
 

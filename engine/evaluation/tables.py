@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
@@ -15,7 +14,6 @@ from ..data.sources import Dataset
 from ..language import expr
 from ..loading.catalog import Catalog
 from ..models.definitions import SEGMENT_DIMENSIONS
-from ..models.report import significant, significant_array
 from ..plugincalls import polars_metric, with_metric_columns
 
 # Levels a metric table can be built at, and the dimensions each needs.
@@ -834,15 +832,19 @@ def pairing_notes(dataset: Dataset, catalog: Catalog, level: str, limit: int = 1
     paired = pairing(dataset, catalog)
     if dims is None or not paired.sets:
         return []
-    aggs = []
+    counted: dict[str, pl.Expr] = {}
     for index, inputs in enumerate(paired.sets):
-        any_value = pl.any_horizontal([pl.col(name).is_not_null() for name in inputs])
-        aggs += [any_value.sum().alias(f"__any{index}"), paired.mask(index).sum().alias(f"__all{index}")]
-        aggs += [(any_value & pl.col(name).is_null()).sum().alias(f"__empty{index}_{name}") for name in inputs]
+        # A count that is never empty in the data is on every cell: the set has a value on each.
+        gaps = [name for name in inputs if paired.gaps is None or name in paired.gaps]
+        any_value = pl.any_horizontal([pl.col(name).is_not_null() for name in inputs]) if len(gaps) == len(inputs) else pl.lit(True)
+        counted[f"__any{index}"] = any_value.sum() if len(gaps) == len(inputs) else pl.len()
+        counted[f"__all{index}"] = paired.mask(index).sum()
+        counted |= {f"__empty{index}_{name}": (any_value & pl.col(name).is_null()).sum() if name in gaps else pl.lit(0)
+                    for name in inputs}
         if PAID_BY in inputs:
-            aggs.append((any_value & (pl.col(PAID_BY) <= 0)).sum().alias(f"__unpaid{index}"))
+            counted[f"__unpaid{index}"] = (any_value & (pl.col(PAID_BY) <= 0)).sum()
     cells = paired.cells(dataset, list(dims))
-    frame = cells.group_by(list(dims)).agg(aggs) if dims else cells.select(aggs)
+    frame = _counted_once(cells, list(dims), counted)
     # A note per scope and set with some rows left out: counted here, and only the scopes of the
     # notes shown are read in Python (an agency's ad level has hundreds of thousands of scopes).
     partial = [((pl.col(f"__all{i}") > 0) & (pl.col(f"__all{i}") < pl.col(f"__any{i}"))).cast(pl.Int64) for i in range(len(paired.sets))]
@@ -870,6 +872,23 @@ def pairing_notes(dataset: Dataset, catalog: Catalog, level: str, limit: int = 1
     return notes
 
 
+def _counted_once(rows: pl.LazyFrame, keys: list[str], counted: dict[str, pl.Expr]) -> pl.LazyFrame:
+    """``counted`` (name -> a count per scope of ``keys``) with each distinct count computed once:
+    sets that share their counts and their mask (six spend ratios over complete counts) ask for
+    the same few counts, 30 aggregations of 1M rows of which 3 differ."""
+    distinct: list[pl.Expr] = []
+    source: dict[str, str] = {}
+    for name, count in counted.items():
+        same = next((f"__count{i}" for i, known in enumerate(distinct) if known.meta.eq(count)), None)
+        if same is None:
+            same = f"__count{len(distinct)}"
+            distinct.append(count)
+        source[name] = same
+    aggs = [count.cast(pl.Int64).alias(f"__count{i}") for i, count in enumerate(distinct)]
+    frame = rows.group_by(keys).agg(aggs) if keys else rows.select(aggs)
+    return frame.select(*keys, *(pl.col(column).alias(name) for name, column in source.items()))
+
+
 def _share(value: float) -> str:
     """A share as a note says it: '17%', and 'under 1%' rather than a '0%' that hides a row."""
     return "under 1%" if 0 < value < 0.005 else f"{value:.0%}"
@@ -878,33 +897,6 @@ def _share(value: float) -> str:
 # Rows without a value for a dimension (say, traffic with no channel) form a
 # scope of their own, labelled so that it can never be mistaken for the total.
 UNSET = "(none)"
-
-
-# Rounding as one array costs ~100 us a column before its first number (polars to numpy and
-# back), one number at a time ~1 us: arrays pay from about this many rows, where numpy is loaded.
-ARRAY_FROM_ROWS = 100
-# Loading numpy (~0.1-0.2 s) pays only from this many numbers.
-ARRAY_FROM_CELLS = 100_000
-
-
-def significant_rows(frame: pl.DataFrame, columns: list[str]) -> list[list[float | None]]:
-    """Each row's ``columns`` as a report writes them: the floats ``significant`` gives (nulls stay
-    None, NaN stays NaN). A table of many rows is rounded as one array (``significant_array``): an
-    agency's metrics per scope are hundreds of thousands of numbers. The two ways give the same floats."""
-    if not columns:
-        return [[] for _ in range(frame.height)]  # a frame of no columns has no rows either
-    cells = frame.select(columns)
-    arrays = cells.height >= ARRAY_FROM_ROWS and ("numpy" in sys.modules or cells.height * cells.width >= ARRAY_FROM_CELLS)
-    if not arrays:
-        return [[significant(value) for value in row] for row in cells.iter_rows()]
-    import numpy as np
-
-    # Column by column: DataFrame.to_numpy of older polars (1.34) holds the GIL while it waits for
-    # polars' thread pool, which deadlocks against evaluations running in other threads.
-    values = np.column_stack([cells[name].cast(pl.Float64).to_numpy() for name in columns])
-    nulls = np.column_stack([cells[name].is_null().to_numpy() for name in columns])
-    kept = significant_array(values.ravel()).reshape(values.shape).astype(object)
-    return np.where(nulls, None, kept).tolist()
 
 
 def scope_of(row: dict, dims: tuple[str, ...]) -> dict[str, str]:

@@ -31,40 +31,6 @@ def significant(value: float | int | None, digits: int = SIGNIFICANT_DIGITS) -> 
     return round(value, digits - 1 - math.floor(math.log10(abs(value)))) + 0.0
 
 
-def significant_array(values: Any, digits: int = SIGNIFICANT_DIGITS) -> Any:
-    """``significant`` over a float64 numpy array, element for element the same floats (NaN stays
-    NaN: the caller restores its nulls). A report's metrics per scope are hundreds of thousands of
-    numbers, and ``round`` one at a time was a tenth of a large run.
-
-    Scaled by the exact power of ten, a value's kept digits are ``rint`` of one correctly rounded
-    product, which picks the right integer unless the exact product lies within an ulp of a half;
-    dividing that integer by the power of ten is then the nearest float to the decimal, as
-    ``round`` gives. The few values near such a half, near a power of ten (where two log10s may
-    disagree on the exponent) or too large or small for an exact power go through ``significant``
-    itself; tests/test_determinism.py holds the two equal."""
-    import numpy as np
-
-    values = np.asarray(values, dtype=np.float64)
-    out = values + 0.0
-    magnitude = np.abs(values)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        todo = np.isfinite(values) & (values != 0) & ~((np.floor(values) == values) & (magnitude < 10.0**digits))
-        logs = np.log10(np.where(todo, magnitude, 1.0))
-        shift = digits - 1 - np.floor(logs)
-        exact = todo & (np.abs(logs - np.rint(logs)) > 1e-9) & (np.abs(shift) <= 22)
-        # Exact powers of ten from integers: a platform's pow() need not be correctly rounded.
-        power = np.array([float(10**n) for n in range(23)])[np.abs(np.where(exact, shift, 0.0)).astype(np.int64)]
-        up = shift >= 0
-        scaled = np.where(up, values * power, values / power)
-        kept = np.rint(scaled)
-        near_half = np.abs(np.abs(scaled - np.floor(scaled)) - 0.5) <= 4 * np.spacing(np.abs(scaled))
-        exact &= ~near_half
-        out[exact] = np.where(up, kept / power, kept * power)[exact] + 0.0
-    for index in np.flatnonzero(todo & ~exact):
-        out[index] = significant(float(values[index]), digits)
-    return out
-
-
 def to_json(model: BaseModel, *, indent: int | None = 2) -> str:
     """The one JSON writer for reports (CLI, service, Spark): pydantic's serializer, in Rust,
     instead of ``json.dumps`` over ``model_dump()`` (7x faster on a large report, no copy of
