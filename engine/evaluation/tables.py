@@ -488,14 +488,25 @@ def _count_parts(dataset: Dataset, catalog: Catalog) -> list[pl.Expr]:
     """Per scope, what a count's value in any wider scope is made of: its plain sum and how many rows
     carry it, and for a count that combines ``none`` the first and last date it has a value on."""
     dated = "date" in dataset.dims
-    return [part for column in dataset.counts for part in _plain_parts(column, catalog.metrics[column].combine == "none" and dated)]
+    parts = []
+    for column in dataset.counts:
+        how = catalog.metrics[column].combine
+        # Combining over dates (``_combined_over_dates``) empties a latest or best count on its other dates.
+        parts += _plain_parts(column, how == "none" and dated, how not in ("latest", "max") and _complete(dataset, column))
+    return parts
 
 
-def _plain_parts(column: str, snapshot: bool) -> list[pl.Expr]:
+def _complete(dataset: Dataset, column: str) -> bool:
+    """Whether a count has a value on every row of the data (and so on every row of any group)."""
+    return dataset.frame.get_column(column).null_count() == 0
+
+
+def _plain_parts(column: str, snapshot: bool, complete: bool = False) -> list[pl.Expr]:
     """A count's plain sum and how many rows carry it; for a ``snapshot`` (a dated count that
-    combines ``none``) also the first and last date it has a value on."""
+    combines ``none``) also the first and last date it has a value on. A ``complete`` count is
+    on every row: a group's length, not a count of its values (a fifth of grouping 1M rows by ad)."""
     col = pl.col(column)
-    parts = [col.sum().alias(f"__sum_{column}"), col.count().alias(f"__n_{column}")]
+    parts = [col.sum().alias(f"__sum_{column}"), (pl.len() if complete else col.count()).alias(f"__n_{column}")]
     if snapshot:
         on = pl.col("date").filter(col.is_not_null())
         parts += [on.min().alias(f"__first_{column}"), on.max().alias(f"__last_{column}")]
@@ -723,7 +734,7 @@ def _series_parts(dataset: Dataset, catalog: Catalog) -> list[pl.Expr]:
             on_latest = col.filter(pl.col("date") == pl.col("date").filter(col.is_not_null()).max())
             parts += [on_latest.sum().alias(total), on_latest.count().alias(rows)]
         else:
-            parts += _plain_parts(column, how == "none")
+            parts += _plain_parts(column, how == "none", _complete(dataset, column))
     return parts
 
 
