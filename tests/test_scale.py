@@ -321,17 +321,17 @@ def test_fired_rows_read_only_their_columns_and_report_the_same(example, monkeyp
 
 
 @pytest.mark.parametrize("example", sorted(p.name for p in (Path(__file__).parent.parent / "examples").glob("*.yaml")))
-def test_numbers_rounded_as_arrays_report_the_same_as_one_at_a_time(example, monkeypatch):
+def test_numbers_rounded_as_columns_report_the_same_as_one_at_a_time(example, monkeypatch):
     """Metrics per scope and the numbers a finding shows are rounded as polars columns on large
     tables and one at a time on small ones: the report is the same either way, for every example."""
     from kpi_advisor.evaluation import rounding
 
     path = Path(__file__).parent.parent / "examples" / example
     monkeypatch.setattr(rounding, "COLUMN_FROM_CELLS", 0)
-    arrays = kpi_advisor.evaluate(path).model_dump_json()
+    columns = kpi_advisor.evaluate(path).model_dump_json()
     monkeypatch.setattr(rounding, "COLUMN_FROM_CELLS", 10**12)
     one_at_a_time = kpi_advisor.evaluate(path).model_dump_json()
-    assert arrays == one_at_a_time
+    assert columns == one_at_a_time
 
 
 def test_goal_figures_do_not_depend_on_how_the_rows_were_read(tmp_path):
