@@ -199,9 +199,14 @@ class Pairing:
         """The distinct masks, by the first set that has each."""
         return list(dict.fromkeys(self._group(index) for index in range(len(self.sets))))
 
-    def _all_summed(self) -> list[str]:
-        """Every set's paired columns, each once (sets masked alike share theirs)."""
-        return list(dict.fromkeys(column for index in range(len(self.sets)) for _, column in self._summed(index)))
+    def _paired_columns(self) -> list[tuple[int, str, str]]:
+        """(mask, count, its paired column) of every set's counts that add up, each column once:
+        sets masked alike share theirs."""
+        out: dict[str, tuple[int, str, str]] = {}
+        for index in range(len(self.sets)):
+            for name, column in self._summed(index):
+                out.setdefault(column, (self._group(index), name, column))
+        return list(out.values())
 
     def cells(self, dataset: Dataset, keys: list[str]) -> pl.LazyFrame:
         """The rows summed into cells of the grain every row shares, within each scope (``keys``):
@@ -244,19 +249,10 @@ class Pairing:
     def masked(self) -> tuple[list[pl.Expr], list[pl.Expr]]:
         """The columns :meth:`partial` adds to each cell (its masked counts, and whether it carries each
         set), and the aggregations that sum them per scope."""
-        masked, sums, done = [], [], set()
-        for index in range(len(self.sets)):
-            mask = self.mask(index)
-            if self._carried(index) not in done:
-                done.add(self._carried(index))
-                masked.append(mask.alias(self._carried(index)))
-                sums.append(pl.col(self._carried(index)).any())
-            for name, column in self._summed(index):
-                if column not in done:
-                    done.add(column)
-                    masked.append(pl.when(mask).then(pl.col(name)).alias(column))
-                    sums.append(pl.col(column).sum())
-        return masked, sums
+        masks = {group: self.mask(group) for group in self._groups()}
+        masked = [mask.alias(self._carried(group)) for group, mask in masks.items()]
+        masked += [pl.when(masks[group]).then(pl.col(name)).alias(column) for group, name, column in self._paired_columns()]
+        return masked, self.regrouped()
 
     def rows_are_cells(self, dataset: Dataset, dims) -> bool:
         """Whether each row is a cell of a scope of ``dims`` (one row per date and dimensions, every
@@ -265,17 +261,17 @@ class Pairing:
 
     def regrouped(self) -> list[pl.Expr]:
         """The aggregations that add up :meth:`partial`'s columns over a wider scope's narrower ones."""
-        return [pl.col(self._carried(group)).any() for group in self._groups()] + [pl.col(column).sum() for column in self._all_summed()]
+        return ([pl.col(self._carried(group)).any() for group in self._groups()]
+                + [pl.col(column).sum() for _, _, column in self._paired_columns()])
 
     def finished(self, partial: pl.LazyFrame) -> pl.LazyFrame:
         """:meth:`partial`'s sums rounded (``stable``), null where no cell carries the whole set."""
-        kept = {column: pl.when(pl.col(self._carried(index))).then(stable(pl.col(column))).alias(column)
-                for index in range(len(self.sets)) for _, column in self._summed(index)}
-        return partial.with_columns(list(kept.values())).drop([self._carried(group) for group in self._groups()])
+        kept = [pl.when(pl.col(self._carried(group))).then(stable(pl.col(column))).alias(column) for group, _, column in self._paired_columns()]
+        return partial.with_columns(kept).drop([self._carried(group) for group in self._groups()])
 
     def summed_columns(self) -> list[str]:
         """The paired columns a metric table carries, in the order :meth:`table` gives them."""
-        return self._all_summed()
+        return [column for _, _, column in self._paired_columns()]
 
     def _summed(self, index: int) -> list[tuple[str, str]]:
         """(count, its paired column) of a set's counts that add up (not those combined over time)."""
@@ -283,11 +279,6 @@ class Pairing:
 
     def _carried(self, index: int) -> str:
         return f"__carried{self._group(index)}"
-
-    def counts_in(self, names, row: Mapping[str, object]) -> dict[str, dict[str, object]]:
-        """Paired ratio among ``names`` -> the paired counts it was computed from in ``row`` (a scope's
-        metric-table row), so evidence shows those and not the plain sums beside the ratio."""
-        return {name: {count: row[column] for count, column in pairs} for name, pairs in self.columns_in(names, row.keys())}
 
     def columns_in(self, names, columns) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
         """Paired ratio among ``names`` -> (count, column) its paired counts are read from, where a
@@ -847,8 +838,12 @@ def pairing_notes(dataset: Dataset, catalog: Catalog, level: str, limit: int = 1
     for index, inputs in enumerate(paired.sets):
         # A count that is never empty in the data is on every cell: the set has a value on each.
         gaps = [name for name in inputs if paired.gaps is None or name in paired.gaps]
-        any_value = pl.any_horizontal([pl.col(name).is_not_null() for name in inputs]) if len(gaps) == len(inputs) else pl.lit(True)
-        counted[f"__any{index}"] = any_value.sum() if len(gaps) == len(inputs) else pl.len()
+        if len(gaps) == len(inputs):
+            any_value = pl.any_horizontal([pl.col(name).is_not_null() for name in inputs])
+            counted[f"__any{index}"] = any_value.sum()
+        else:
+            any_value = pl.lit(True)
+            counted[f"__any{index}"] = pl.len()
         counted[f"__all{index}"] = paired.mask(index).sum()
         counted |= {f"__empty{index}_{name}": (any_value & pl.col(name).is_null()).sum() if name in gaps else pl.lit(0)
                     for name in inputs}
