@@ -243,7 +243,8 @@ def check_goal(goal: Goal, config: ClientConfig, catalog: Catalog, profile: Prof
     if baseline is None and series is not None and series.kind != "flow":
         first = series.monthly.filter(pl.col("value").is_not_null()).row(0, named=True)
         baseline = significant(float(first["value"]))
-        target = goal.target if goal.target is not None else significant(Goal(id=goal.id, objective=goal.objective, baseline=baseline, change=goal.change).target_value())
+        if goal.target is None:  # a change, taken from the baseline the data gives
+            target = significant(Goal(id=goal.id, objective=goal.objective, baseline=baseline, change=goal.change).target_value())
         notes.append(f"baseline: {fmt(baseline)} taken from the data of {first['last_date']}")
 
     # A: growth needed a month against typical ranges and the account's own record.
