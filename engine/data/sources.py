@@ -396,15 +396,15 @@ def _columns_in_doubt(frame: pl.DataFrame, numbers: pl.DataFrame, counts: list[s
     if not counts:
         return []
     # A cell that is a number already reads as one: only text (and null-typed) cells can be unreadable.
-    texts = [c for c in counts if not frame.schema[c].is_numeric()]
-    raw = frame.select([pl.col(c).alias(f"__raw{i}") for i, c in enumerate(texts)])
-    both = pl.concat([numbers.select(counts), raw], how="horizontal") if texts else numbers.select(counts)
+    raw = {c: f"__raw{i}" for i, c in enumerate(counts) if not frame.schema[c].is_numeric()}
+    cells = frame.select([pl.col(c).alias(name) for c, name in raw.items()])
+    both = pl.concat([numbers.select(counts), cells], how="horizontal") if raw else numbers.select(counts)
     flags = []
     for column in counts:
         value = pl.col(column)
         bad = (~value.is_finite() | (value < 0)).fill_null(False)
-        if column in texts:
-            cell = pl.col(f"__raw{texts.index(column)}")
+        if column in raw:
+            cell = pl.col(raw[column])
             unread = value.is_null() & cell.is_not_null()
             if frame.schema[column] == pl.String:
                 unread = unread & ~cell.str.strip_chars().is_in(NULL_TOKENS)

@@ -28,7 +28,7 @@ def significant_rows(frame: pl.DataFrame, columns: list[str]) -> list[tuple[floa
         return [() for _ in range(frame.height)]  # a frame of no columns has no rows either
     cells = frame.select(columns)
     if cells.height * cells.width < COLUMN_FROM_CELLS:
-        return [tuple(None if value is None else significant(value) for value in row) for row in cells.iter_rows()]
+        return [tuple(map(significant, row)) for row in cells.iter_rows()]
     # One column of every cell (column after column), rounded once, cut back into the columns.
     kept = significant_column(pl.concat([cells.get_column(name).cast(pl.Float64) for name in columns], rechunk=True))
     height = cells.height
