@@ -205,6 +205,9 @@ def test_a_target_met_exactly_is_met_whatever_the_float_noise():
     # A flow that adds up to its target exactly has reached it too.
     flow = check({"objective": "sales", "metric": "purchases", "channel": "facebook", "target": 18, "by": "2026-09-30"}, data)
     assert flow.current == 18 and note(flow, "reached")
+    # A target written with float noise reads the same where the baseline comes from the data.
+    noisy = check({**goal, "baseline": None, "target": 0.1 + 0.2}, data)
+    assert noisy.target == 0.3 and note(noisy, "baseline") and note(noisy, "reached")
 
 
 def test_status_is_unknown_without_dated_data_in_the_window():
