@@ -221,10 +221,15 @@ def _walk(root: Node) -> Iterator[tuple[Node, int]]:
     """Pre-order (source order) walk yielding ``(node, depth)``; iterative so
     that it cannot hit the recursion limit."""
     stack = [(root, 1)]
+    pop, push = stack.pop, stack.append
     while stack:
-        node, depth = stack.pop()
+        node, depth = pop()
         yield node, depth
-        stack.extend((child, depth + 1) for child in reversed(_children(node)))
+        children = _children(node)
+        if children:  # most nodes are leaves: no generator made for them (the walk is half of loading the rule packs)
+            depth += 1
+            for child in reversed(children):
+                push((child, depth))
 
 
 def walk(root: Node) -> Iterator[Node]:

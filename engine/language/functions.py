@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from .chance import poisson_expr
-from .expr import FUNCTIONS, Call, ExprError, FunctionSpec, Name, Node, walk
+from .expr import FUNCTIONS, Call, Expr, ExprError, FunctionSpec, Name, Node, walk
 
 PEER_FUNCTIONS = frozenset({"peer_quantile", "peer_median", "peer_count", "peer_share", "peer_rest"})
 TREND_FUNCTIONS = frozenset(
@@ -262,11 +262,13 @@ def calls(root: Node, kinds: frozenset[str]) -> list[Call]:
     return [node for node in walk(root) if isinstance(node, Call) and node.name in kinds]
 
 
-def nesting_problem(root: Node, lets_with: dict[str, set[str]]) -> str | None:
+def nesting_problem(parsed: Expr, lets_with: dict[str, set[str]]) -> str | None:
     """Why an expression nests peer and trend calls, or None. ``lets_with`` maps a let name
     to the kinds of call its formula holds ("peer", "trend")."""
     special = PEER_FUNCTIONS | TREND_FUNCTIONS
-    for call in calls(root, special):
+    if parsed.functions.isdisjoint(special):  # nothing to nest in: no walk (most formulas)
+        return None
+    for call in calls(parsed.root, special):
         for node in walk(call):
             if node is call:
                 continue
@@ -278,14 +280,14 @@ def nesting_problem(root: Node, lets_with: dict[str, set[str]]) -> str | None:
     return None
 
 
-def kinds_used(root: Node, lets_with: dict[str, set[str]]) -> set[str]:
-    """"peer" and/or "trend", for the calls in an expression and the lets it names."""
+def kinds_used(parsed: Expr, lets_with: dict[str, set[str]]) -> set[str]:
+    """"peer" and/or "trend", for the calls in an expression and the lets it names (read from the
+    names and functions the parse collected, not by walking the tree again)."""
     found = set()
-    for node in walk(root):
-        if isinstance(node, Call) and node.name in PEER_FUNCTIONS:
-            found.add("peer")
-        elif isinstance(node, Call) and node.name in TREND_FUNCTIONS:
-            found.add("trend")
-        elif isinstance(node, Name) and node.name in lets_with:
-            found |= lets_with[node.name]
+    if not parsed.functions.isdisjoint(PEER_FUNCTIONS):
+        found.add("peer")
+    if not parsed.functions.isdisjoint(TREND_FUNCTIONS):
+        found.add("trend")
+    for name in parsed.names & lets_with.keys():
+        found |= lets_with[name]
     return found

@@ -202,10 +202,10 @@ def analyse(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> RuleSpec:
             problems.append(f"{where}: let.{name} {formula!r}: {exc.message}")
             known.add(name)
             continue
-        nesting = nesting_problem(parsed.root, lets_with)
+        nesting = nesting_problem(parsed, lets_with)
         if nesting:
             problems.append(f"{where}: let.{name}: {nesting}")
-        lets_with[name] = kinds_used(parsed.root, lets_with)
+        lets_with[name] = kinds_used(parsed, lets_with)
         units[name] = rule.units.get(name) or _infer_unit(parsed.root, units, metrics)
         lets.append((name, parsed))
         known.add(name)
@@ -222,7 +222,7 @@ def analyse(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> RuleSpec:
         except expr.ExprError as exc:
             problems.append(f"{where}: {field} {formula!r}: {exc.message}")
             return None
-        nesting = nesting_problem(parsed.root, lets_with)
+        nesting = nesting_problem(parsed, lets_with)
         if nesting:
             problems.append(f"{where}: {field}: {nesting}")
         return parsed
@@ -279,7 +279,7 @@ def analyse(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> RuleSpec:
         kinds.add("trend")  # its counts are taken period by period
     for parsed in [condition, impact, *(p for _, p in lets), *(chance or ())]:
         if parsed is not None:
-            kinds |= kinds_used(parsed.root, lets_with)
+            kinds |= kinds_used(parsed, lets_with)
     for parsed in [condition, *(p for _, p in lets), *(chance or ())]:
         if parsed is not None:
             named |= {n for n in parsed.names if n in metrics}
