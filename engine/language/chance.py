@@ -7,11 +7,12 @@ the conservative stand-in for a binomial on a rate (orders out of visits): its v
 never smaller, so it never calls a drop significant that the binomial would not.
 
 Computed exactly through the regularized incomplete gamma function (P(X <= k) = Q(k + 1, mu)):
-its series or its continued fraction, run on whole columns at once, never a Python loop per
-scope; no SciPy needed. Two equal implementations: numpy arrays (each step over the scopes still
-converging; fast) where numpy is already loaded or the column is long enough, or its counts
-large enough (the steps grow with the count), to pay for loading it (~0.2 s, a third of a small
-run's start), else polars Series (each step over every scope).
+its series or its continued fraction; no SciPy needed. Three equal implementations: for a short
+column (``VALUES_UP_TO`` scopes, a client's channels) each value on its own in Python floats;
+for a longer one, whole columns at once, never a Python loop per scope: numpy arrays (each step
+over the scopes still converging; fast) where numpy is already loaded or the column is long
+enough, or its counts large enough (the steps grow with the count), to pay for loading it
+(~0.2 s, a third of a small run's start), else polars Series (each step over every scope).
 """
 
 from __future__ import annotations
@@ -213,16 +214,106 @@ def _series_above(k: pl.Series, mu: pl.Series) -> pl.Series:
     return out.zip_with(~(whole & (k == 0)), pl.Series([1.0] * k.len(), dtype=pl.Float64))
 
 
+def _value_lgamma(a: float) -> float:
+    """:func:`_series_lgamma` for one whole a >= 1, the same table and series."""
+    if a < _SMALL:
+        return _LGAMMA_SMALL[int(a)]
+    inv = 1.0 / a
+    inv2 = inv * inv
+    series = inv * (1 / 12 - inv2 * (1 / 360 - inv2 * (1 / 1260 - inv2 * (1 / 1680 - inv2 / 1188))))
+    return (a - 0.5) * math.log(a) - a + 0.5 * math.log(2 * math.pi) + series
+
+
+def _value_prefactor(a: float, x: float) -> float:
+    return math.exp(-x + a * math.log(x) - _value_lgamma(a))
+
+
+def _value_lower(a: float, x: float) -> float:
+    """:func:`_series_lower` for one value: the same steps in the same order, until it converges."""
+    term = 1.0 / a
+    total = term
+    n = a
+    for _ in range(_MAX_STEPS):
+        n = n + 1.0
+        term = term * x / n
+        total = total + term
+        if not abs(term) >= abs(total) * _EPS:
+            break
+    return total * _value_prefactor(a, x)
+
+
+def _value_upper(a: float, x: float) -> float:
+    """:func:`_series_upper` for one value: the same steps in the same order, until it converges."""
+    b = x + 1.0 - a
+    c = 1.0 / _TINY
+    d = 1.0 / b
+    h = d
+    for i in range(1, _MAX_STEPS):
+        an = (a - i) * i
+        b = b + 2.0
+        d = an * d + b
+        d = d if abs(d) >= _TINY else _TINY
+        c = b + an / c
+        c = c if abs(c) >= _TINY else _TINY
+        d = 1.0 / d
+        step = d * c
+        h = h * step
+        if not abs(step - 1.0) >= _EPS:
+            break
+    return _value_prefactor(a, x) * h
+
+
+def _clip01(value: float) -> float:
+    return value if value != value else min(max(value, 0.0), 1.0)  # NaN stays NaN, as polars clips it
+
+
+def _value_cdf(k: float | None, mu: float | None) -> float | None:
+    """:func:`_series_cdf` for one pair."""
+    if k is None or mu is None or not (math.isfinite(k) and math.isfinite(mu) and k >= 0 and mu >= 0):
+        return None
+    if mu == 0:
+        return 1.0
+    a = math.floor(k) + 1.0
+    if mu < a + 1.0:
+        return _clip01(1.0 - _value_lower(a, mu))
+    return _clip01(_value_upper(a, mu))
+
+
+def _value_above(k: float | None, mu: float | None) -> float | None:
+    """:func:`_series_above` for one pair."""
+    if k is None or not (math.isfinite(k) and k >= 0):
+        return None
+    k = math.ceil(k)
+    if k == 0:
+        return 1.0
+    below = _value_cdf(k - 1.0, mu)
+    if below is None:
+        return None
+    out = 1.0 - below
+    return out if out != out else max(out, 0.0)
+
+
 def _cdf(k: pl.Series, mu: pl.Series) -> pl.Series:
+    if k.len() <= VALUES_UP_TO:
+        return pl.Series([_value_cdf(a, b) for a, b in zip(k.to_list(), mu.to_list())], dtype=pl.Float64)
     if _numpy(k, mu):
         return pl.Series(poisson_cdf_array(k.to_numpy(), mu.to_numpy()), dtype=pl.Float64, nan_to_null=True)
     return _series_cdf(k, mu)
 
 
 def _above(k: pl.Series, mu: pl.Series) -> pl.Series:
+    if k.len() <= VALUES_UP_TO:
+        return pl.Series([_value_above(a, b) for a, b in zip(k.to_list(), mu.to_list())], dtype=pl.Float64)
     if _numpy(k, mu):
         return pl.Series(poisson_above_array(k.to_numpy(), mu.to_numpy()), dtype=pl.Float64, nan_to_null=True)
     return _series_above(k, mu)
+
+
+# Up to this many scopes each value is stepped on its own in Python floats (~7 us a value), as a
+# Series step costs ~10 us per operation however short the column (~7 ms a chance test on a
+# client's two channels, a sixth of a warm evaluate) and numpy ~0.2 s to load. A count in the
+# millions takes ~0.1 ms a value, so even this many stay within a few ms.
+VALUES_UP_TO = 128
 
 
 # From this many scopes numpy's arrays repay loading numpy (measured: ~0.2 s to load; the polars
