@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 LARGE_INPUT_BYTES = 20_000_000
 ROW_BYTES = 80  # an inline record is about as big as a CSV line
-STEPS = ("reading data", "computing metrics", "evaluating rules", "checking goals", "rendering", "writing")
+STEPS = ("reading data", "computing metrics", "checking goals", "evaluating rules", "rendering", "writing")
 
 
 def large_input_bytes() -> int:

@@ -94,7 +94,39 @@ class Dataset:
 
     @property
     def rows(self) -> int:
-        return self.frame.height
+        let_go = self.__dict__.get("_rows_let_go")
+        return self.frame.height if let_go is None else let_go
+
+    def let_go(self) -> None:
+        """Drop the rows (and what shares them: its views of fewer counts, the tables' caches)
+        once nothing reads them: the level tables are built, the notes and goals that read rows
+        are written, the rules have fired. The pairing and the row count stay; reading the rows
+        afterwards is a mistake in the pipeline's order, and says so."""
+        rows = self.rows
+        for view in self.__dict__.get("_views", {}).values():
+            view.let_go()
+        # What the tables keep beside a dataset is rows too (the cells summed from them, the rows
+        # combined over dates) or answers held with the rows they came from (_memo, shared with
+        # the views): all go but the pairing, which is what the findings still read.
+        self.__dict__.get("_memo", {}).clear()
+        for name in [name for name in self.__dict__ if name.startswith("_") and name not in _KEPT]:
+            del self.__dict__[name]
+        self.__dict__["_rows_let_go"] = rows
+        self.frame = _RowsLetGo()  # type: ignore[assignment]
+
+
+_KEPT = frozenset({"_pairing"})
+
+
+class _RowsLetGo:
+    """Where a dataset's rows were before :meth:`Dataset.let_go`."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)  # copy, pickle and hasattr() probe these: they find nothing
+        raise AttributeError(f"the dataset's rows were let go (Dataset.let_go); read them (frame.{name}) before that")
 
 
 @dataclass

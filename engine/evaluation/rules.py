@@ -124,6 +124,7 @@ def evaluate_rules(
     benchmarks: Mapping[str, Mapping[str, float]] | None = None,
     *,
     words: bool = True,
+    rows_read: Callable[[], None] | None = None,
 ) -> RuleOutcome:
     """Evaluate analysed rules (``Prepared.specs``, ``Catalog.specs``) on their levels' tables.
 
@@ -132,6 +133,9 @@ def evaluate_rules(
     :param words: write each finding's message and recommendation now; when false, each is written
         by ``Finding.worded()`` (as :func:`~kpi_advisor.pipeline.run_pipeline` and ``render_report``
         do for the findings a report shows), in the locale current here.
+    :param rows_read: called once nothing here reads the data's rows any more, before the findings
+        are built (``Dataset.let_go``): at once where no rule reads trends, else once every level's
+        rules have fired. Every level fires first, then the findings are built.
     """
     overrides = benchmarks or {}
     by_level: dict[str, list[RuleSpec]] = {}
@@ -153,13 +157,22 @@ def evaluate_rules(
                     if _skip_reason(spec, tables[other], catalog, overrides, economy.currency) is None:
                         by_level.setdefault(other, []).append(spec)
 
-    findings: list[Finding] = []
+    trends = any(spec.uses_trends for level_specs in by_level.values() for spec in level_specs)
+    if rows_read is not None and not trends:
+        rows_read()
+    runs: list[tuple[_LevelRun, _Fired | None]] = []
     evaluated: list[str] = []
     for level, level_specs in by_level.items():
         table = tables[level]
         assert table is not None
-        findings += _LevelRun(level_specs, table, catalog, params, economy, overrides, words).findings()
+        run = _LevelRun(level_specs, table, catalog, params, economy, overrides, words)
+        runs.append((run, run.fire()))
         evaluated += [spec.rule.id for spec in level_specs]
+    if rows_read is not None and trends:
+        rows_read()
+    findings: list[Finding] = []
+    for run, fired in runs:
+        findings += run.findings(fired)
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: (rank[f.severity], -_impact_key(f), f.rule, sorted(f.scope.items())))
     return RuleOutcome(findings=findings, evaluated=sorted(evaluated), skipped=dict(sorted(skipped.items())))
@@ -389,6 +402,16 @@ class _Plan:
         return _named(self.index, name)
 
 
+@dataclass
+class _Fired:
+    """A level's rows where its rules fired (``_LevelRun.fire``): the rules that held somewhere,
+    how many rows each fired on, and the rows."""
+
+    plans: list[_Plan]
+    counts: tuple
+    frame: pl.DataFrame
+
+
 def _named(index: int, name: str) -> str:
     # Apart from the engine's own columns (``column``): a rule may call a let value ``impact``.
     return f"__r{index}_:{name}"
@@ -406,20 +429,29 @@ class _LevelRun:
         self._readers: dict[int, tuple[list[tuple[str, Callable[[dict], str]]], tuple[str, ...]]] = {}
         self._targets: dict[int, list[tuple[str, str, str, tuple]]] = {}
 
-    def findings(self) -> list[Finding]:
+    def fire(self) -> _Fired | None:
+        """The level's rows where a rule fires, with every column its findings read; None where none fires.
+        The trends are read from the data's rows here, and nowhere after."""
         split, plans, collectors = self._compiled()
         frame = self._run(self._with_trends(self.table.frame, collectors), split.first, plans)
         held = frozenset(plan.index for plan, count in zip(plans, frame.select(pl.col(c).sum() for c in split.conditions).row(0)) if count)
         if not held:
-            return []
+            return None
         queries, after = split.fire(held)
         frame = self._run(frame, queries, plans)
         plans = [plan for plan in plans if plan.index in held]
         counts = frame.select(pl.col(plan.column("fire")).sum() for plan in plans).row(0)
         if not any(counts):
-            return []
+            return None
         frame = self._run(frame, split.rest(after, frozenset(plan.index for plan, count in zip(plans, counts) if count)), plans)
         fired = frame.filter(pl.any_horizontal([plan.column("fire") for plan, count in zip(plans, counts) if count]))
+        return _Fired(plans, counts, fired)
+
+    def findings(self, fired: _Fired | None) -> list[Finding]:
+        """The findings of the rows :meth:`fire` gave."""
+        if fired is None:
+            return []
+        plans, counts, fired = fired.plans, fired.counts, fired.frame
         # Each rule's rows read the table's own columns and that rule's, not the other rules'
         # (with the whole pack, ~15 columns a rule: most of a row).
         owned: dict[str, list[str]] = {plan.column(""): [] for plan in plans}

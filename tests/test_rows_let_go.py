@@ -1,0 +1,86 @@
+"""The data's rows are let go before the findings are built beside them (at 10M rows the rows are
+~1.9 GiB and the findings as many again): at once where no rule reads trends, else once every
+level's rules have fired. What reads rows (the notes on empty counts, the goals, the KPIs' latest
+periods) runs before; the report is the same."""
+
+from __future__ import annotations
+
+import weakref
+from pathlib import Path
+
+import pytest
+from kpi_advisor import pipeline
+from kpi_advisor.data.sources import Dataset
+from kpi_advisor.evaluation import rules
+from kpi_advisor.loading.prepare import load_config, prepare
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+# Plain data (acme_outdoor), cells summed per grain and counts combined over dates (brightwire_sensors),
+# and an agency client with trends on a single view.
+CONFIGS = ["acme_outdoor.yaml", "brightwire_sensors.yaml", "agency/clients/coastline_motors.yaml"]
+
+
+def _traced(monkeypatch) -> list:
+    """Events of a run, in order: each level firing, the rows let go (and whether the frame they were
+    in was then freed: nothing else may hold it), each level's findings built."""
+    events: list = []
+    original = pipeline.evaluate_rules
+
+    def evaluate(*args, rows_read, **kwargs):
+        dataset = rows_read.__self__
+
+        def let_go():
+            frame = weakref.ref(dataset.frame)
+            rows_read()
+            events.append(("let go", frame() is None))
+
+        return original(*args, rows_read=let_go, **kwargs)
+
+    fire, findings = rules._LevelRun.fire, rules._LevelRun.findings
+    monkeypatch.setattr(pipeline, "evaluate_rules", evaluate)
+    monkeypatch.setattr(rules._LevelRun, "fire", lambda self: events.append("fire") or fire(self))
+    monkeypatch.setattr(rules._LevelRun, "findings", lambda self, fired: events.append("findings") or findings(self, fired))
+    return events
+
+
+def _prepared(config: str, trends: bool):
+    loaded = load_config(EXAMPLES / config)
+    prepared = prepare(loaded)
+    if not trends:
+        loaded.config.rules.disable = sorted({*loaded.config.rules.disable, *(s.rule.id for s in prepared.specs if s.uses_trends)})
+        prepared = prepare(loaded)
+    assert any(s.uses_trends for s in prepared.specs) == trends
+    return prepared
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+@pytest.mark.parametrize("trends", [True, False], ids=["trends", "no-trends"])
+def test_the_rows_are_freed_before_any_finding_is_built(monkeypatch, config, trends):
+    expected = pipeline.run_pipeline(_prepared(config, trends), words=True)
+    events = _traced(monkeypatch)
+    report = pipeline.run_pipeline(_prepared(config, trends), words=True)
+    assert events.count(("let go", True)) == 1, events  # once, and the frame it held is gone
+    stages = [event for event in events if event != ("let go", True)]
+    built = stages.index("findings")
+    assert set(stages[:built]) == {"fire"} and set(stages[built:]) == {"findings"}  # every level fires first
+    # Without trends the rules' own queries already run without the rows beside them; with
+    # trends the rows go once the last level has fired.
+    assert events.index(("let go", True)) == (events.index("findings") - 1 if trends else 0)
+    assert report.model_dump() == expected.model_dump()
+    assert report.summary.rows == expected.summary.rows > 0
+
+
+def test_reading_rows_after_let_go_says_what_happened():
+    prepared = prepare(load_config(EXAMPLES / "brightwire_sensors.yaml"))
+    dataset = pipeline.load_dataset(prepared.loaded.config, prepared.catalog, prepared.loaded.base_dir)
+    pipeline.build_tables(dataset, prepared)
+    rows, pairing = dataset.rows, dataset.__dict__["_pairing"]
+    assert {"_cells", "_combined"} <= set(dataset.__dict__)  # what the tables keep beside the rows
+    dataset.let_go()
+    assert dataset.rows == rows
+    assert dataset.__dict__["_pairing"] is pairing  # the findings still read it
+    assert not {"_cells", "_combined", "_memo", "_views"} & set(dataset.__dict__)
+    with pytest.raises(AttributeError, match=r"rows were let go \(Dataset.let_go\); read them \(frame.height\) before that"):
+        dataset.frame.height  # noqa: B018
+    assert not hasattr(dataset.frame, "__deepcopy__")  # probes find nothing, they do not fail
+    assert isinstance(dataset, Dataset)
