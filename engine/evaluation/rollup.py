@@ -17,7 +17,7 @@ from ..i18n import phrases
 from ..i18n.formatting import current_locale, use_locale
 from ..i18n.messages import Translator
 from ..models.definitions import SEVERITIES
-from ..models.report import Finding, Impact, significant
+from ..models.report import Finding, Impact, share_given_fields, significant
 from .tables import MetricTable, pairing
 
 if TYPE_CHECKING:
@@ -207,7 +207,7 @@ def _parent(members: list[Finding], dims: tuple[str, ...], above: tuple[str, ...
         members=[_member(m) for m in worst],
     )
     parent._words = words
-    return parent
+    return share_given_fields(parent)
 
 
 def _severity_of_member(finding: Finding) -> tuple[float, float]:

@@ -25,7 +25,7 @@ from ..language.functions import PEER_FUNCTIONS, TREND_FUNCTIONS, PeerContext, T
 from ..language.rulespec import SOURCE_SUFFIX, RuleSpec, template_fields
 from ..loading.catalog import Catalog
 from ..models.definitions import DIMENSIONS, SEVERITIES, RuleDef
-from ..models.report import Finding, significant
+from ..models.report import Finding, share_given_fields, significant
 from .attainable import CAPPED, MAX_STEP, MIN_PEERS, PEERS, PEERS_CAPPED, THRESHOLD_NEARER, Keep, attainable_target, inline, sibling_quartile
 from .attainable import targets as attainable_targets
 from .benchmarks import Resolved, resolve
@@ -884,6 +884,7 @@ class _LevelRun:
         # Into the private values directly, as Finding.worded() reads them: pydantic's attribute
         # setter costs a microsecond a finding.
         finding.__pydantic_private__["_words"] = functools.partial(_words, rule, layout.readers, cells, current_locale())
+        share_given_fields(finding)
         return finding.worded() if self.words else finding
 
     def _impact(self, plan: _Plan, row: dict) -> dict | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, Callable, ClassVar, Literal
 
@@ -146,6 +147,27 @@ class Finding(_Optional):
             # them there again, at ~1 us each for each finding of a complete JSON report.
             self.__dict__["message"], self.__dict__["recommendation"] = words()
         return self
+
+
+@functools.cache
+def _every_field(cls: type[BaseModel]) -> set[str]:
+    return set(cls.model_fields)
+
+
+def share_given_fields(finding: Finding) -> Finding:
+    """``finding``, its impact and its significance, each holding its class's one set of given
+    field names: every field, so that setting one later (``status``, ``impact.overlaps``) adds
+    nothing to a set the others share.
+
+    pydantic makes that set anew for every instance: for a finding's ten fields a 728-byte table,
+    with its impact's and significance's ~30% of what an engine's finding holds (agency 1M:
+    174 -> 123 MiB for 44,441 findings). Reports never ask which fields were given: a report is
+    written whole, its optional fields left out by value (``exclude_if``), not by
+    ``exclude_unset``."""
+    for model in (finding, finding.impact, finding.significance):
+        if model is not None:
+            object.__setattr__(model, "__pydantic_fields_set__", _every_field(type(model)))
+    return finding
 
 
 class ResolvedFinding(Model):
