@@ -18,6 +18,7 @@ enough, or its counts large enough (the steps grow with the count), to pay for l
 from __future__ import annotations
 
 import math
+import operator
 import sys
 
 import polars as pl
@@ -145,9 +146,11 @@ def _series_prefactor(a: pl.Series, x: pl.Series) -> pl.Series:
     return (-x + a * x.log() - _series_lgamma(a)).exp()
 
 
-def _series_lower(a: pl.Series, x: pl.Series) -> pl.Series:
-    """P(a, x), the regularized lower incomplete gamma, by its series (x < a + 1). Every value
-    steps until the slowest has converged: a converged sum only gains terms below 1e-15 of it."""
+def _lower_steps(a, x, none_left):
+    """The sum of the series of P(a, x), the regularized lower incomplete gamma (x < a + 1), on
+    Series or on floats alike: one order of steps for both. Every value steps until the slowest
+    has converged (``none_left`` of the values still gaining): a converged sum only gains terms
+    below 1e-15 of it."""
     term = 1.0 / a
     total = term
     n = a
@@ -155,9 +158,39 @@ def _series_lower(a: pl.Series, x: pl.Series) -> pl.Series:
         n = n + 1.0
         term = term * x / n
         total = total + term
-        if not (term.abs() >= total.abs() * _EPS).any():
+        if none_left(abs(term) >= abs(total) * _EPS):
             break
-    return total * _series_prefactor(a, x)
+    return total
+
+
+def _upper_steps(a, x, none_left, not_tiny):
+    """The continued fraction of Q(a, x), the regularized upper incomplete gamma (x >= a + 1,
+    modified Lentz), on Series or on floats alike. Every value steps until the slowest has
+    converged (a converged value's steps stay 1 to within 1e-15)."""
+    b = x + 1.0 - a
+    c = 1.0 / _TINY
+    d = 1.0 / b
+    h = d
+    for i in range(1, _MAX_STEPS):
+        an = (a - i) * i
+        b = b + 2.0
+        d = not_tiny(an * d + b)
+        c = not_tiny(b + an / c)
+        d = 1.0 / d
+        step = d * c
+        h = h * step
+        if none_left(abs(step - 1.0) >= _EPS):
+            break
+    return h
+
+
+def _series_none(still: pl.Series) -> bool:
+    return not still.any()
+
+
+def _series_lower(a: pl.Series, x: pl.Series) -> pl.Series:
+    """P(a, x) over Series."""
+    return _lower_steps(a, x, _series_none) * _series_prefactor(a, x)
 
 
 def _series_not_tiny(value: pl.Series) -> pl.Series:
@@ -165,24 +198,8 @@ def _series_not_tiny(value: pl.Series) -> pl.Series:
 
 
 def _series_upper(a: pl.Series, x: pl.Series) -> pl.Series:
-    """Q(a, x), the regularized upper incomplete gamma, by its continued fraction (x >= a + 1,
-    modified Lentz). Every value steps until the slowest has converged (a converged value's
-    steps stay 1 to within 1e-15)."""
-    b = x + 1.0 - a
-    c = pl.Series([1.0 / _TINY] * a.len(), dtype=pl.Float64)
-    d = 1.0 / b
-    h = d
-    for i in range(1, _MAX_STEPS):
-        an = (a - i) * i
-        b = b + 2.0
-        d = _series_not_tiny(an * d + b)
-        c = _series_not_tiny(b + an / c)
-        d = 1.0 / d
-        step = d * c
-        h = h * step
-        if not ((step - 1.0).abs() >= _EPS).any():
-            break
-    return _series_prefactor(a, x) * h
+    """Q(a, x) over Series."""
+    return _series_prefactor(a, x) * _upper_steps(a, x, _series_none, _series_not_tiny)
 
 
 def _series_cdf(k: pl.Series, mu: pl.Series) -> pl.Series:
@@ -229,38 +246,17 @@ def _value_prefactor(a: float, x: float) -> float:
 
 
 def _value_lower(a: float, x: float) -> float:
-    """:func:`_series_lower` for one value: the same steps in the same order, until it converges."""
-    term = 1.0 / a
-    total = term
-    n = a
-    for _ in range(_MAX_STEPS):
-        n = n + 1.0
-        term = term * x / n
-        total = total + term
-        if not abs(term) >= abs(total) * _EPS:
-            break
-    return total * _value_prefactor(a, x)
+    """:func:`_series_lower` for one value: the same steps, until it converges."""
+    return _lower_steps(a, x, operator.not_) * _value_prefactor(a, x)
+
+
+def _value_not_tiny(value: float) -> float:
+    return value if abs(value) >= _TINY else _TINY
 
 
 def _value_upper(a: float, x: float) -> float:
-    """:func:`_series_upper` for one value: the same steps in the same order, until it converges."""
-    b = x + 1.0 - a
-    c = 1.0 / _TINY
-    d = 1.0 / b
-    h = d
-    for i in range(1, _MAX_STEPS):
-        an = (a - i) * i
-        b = b + 2.0
-        d = an * d + b
-        d = d if abs(d) >= _TINY else _TINY
-        c = b + an / c
-        c = c if abs(c) >= _TINY else _TINY
-        d = 1.0 / d
-        step = d * c
-        h = h * step
-        if not abs(step - 1.0) >= _EPS:
-            break
-    return _value_prefactor(a, x) * h
+    """:func:`_series_upper` for one value: the same steps, until it converges."""
+    return _value_prefactor(a, x) * _upper_steps(a, x, operator.not_, _value_not_tiny)
 
 
 def _clip01(value: float) -> float:
