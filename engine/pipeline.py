@@ -161,7 +161,6 @@ def _run_pipeline(prepared: Prepared, data: Any, lang: str, progress: Callable[[
 
         kpis, comparison, compared = compare(dataset, catalog, kpis)
     goal_statuses = [goals_mod.check_goal(goal, config, catalog, profile, dataset, available) for goal in config.goals]
-    rows = dataset.rows
 
     step("evaluating rules")
     # Only rule messages speak the report's language; the rest of the report is English.
@@ -214,7 +213,7 @@ def _run_pipeline(prepared: Prepared, data: Any, lang: str, progress: Callable[[
         by_severity={s: by_severity[s] for s in SEVERITIES if s in by_severity},
         rules_evaluated=len(outcome.evaluated),
         rules_skipped=outcome.skipped,
-        rows=rows,
+        rows=dataset.rows,  # kept when the rows were let go
         money_at_stake=money,
         money_basis=MONEY_BASIS if money is not None else None,
     )
