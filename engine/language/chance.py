@@ -39,12 +39,17 @@ def _lgamma(a):
     out = np.empty_like(a)
     small = a < _SMALL
     out[small] = np.asarray(_LGAMMA_SMALL)[a[small].astype(np.int64)]
-    big = a[~small]
+    out[~small] = _stirling(a[~small], np.log)
+    return out
+
+
+def _stirling(big, log):
+    """ln Gamma(big) by Stirling's series, for big >= 20 (a float, numpy array or Series, with
+    ``log`` for it): one form for the three implementations."""
     inv = 1.0 / big
     inv2 = inv * inv
     series = inv * (1 / 12 - inv2 * (1 / 360 - inv2 * (1 / 1260 - inv2 * (1 / 1680 - inv2 / 1188))))
-    out[~small] = (big - 0.5) * np.log(big) - big + 0.5 * math.log(2 * math.pi) + series
-    return out
+    return (big - 0.5) * log(big) - big + 0.5 * math.log(2 * math.pi) + series
 
 
 def _lower_series(a, x):
@@ -134,12 +139,7 @@ def _series_lgamma(a: pl.Series) -> pl.Series:
     omitted term is under 1e-17 there)."""
     small = a < _SMALL
     table = pl.Series(_LGAMMA_SMALL, dtype=pl.Float64).gather(a.clip(upper_bound=_SMALL - 1).cast(pl.Int64))
-    big = a.clip(lower_bound=_SMALL)
-    inv = 1.0 / big
-    inv2 = inv * inv
-    series = inv * (1 / 12 - inv2 * (1 / 360 - inv2 * (1 / 1260 - inv2 * (1 / 1680 - inv2 / 1188))))
-    stirling = (big - 0.5) * big.log() - big + 0.5 * math.log(2 * math.pi) + series
-    return table.zip_with(small, stirling)
+    return table.zip_with(small, _stirling(a.clip(lower_bound=_SMALL), pl.Series.log))
 
 
 def _series_prefactor(a: pl.Series, x: pl.Series) -> pl.Series:
@@ -235,10 +235,7 @@ def _value_lgamma(a: float) -> float:
     """:func:`_series_lgamma` for one whole a >= 1, the same table and series."""
     if a < _SMALL:
         return _LGAMMA_SMALL[int(a)]
-    inv = 1.0 / a
-    inv2 = inv * inv
-    series = inv * (1 / 12 - inv2 * (1 / 360 - inv2 * (1 / 1260 - inv2 * (1 / 1680 - inv2 / 1188))))
-    return (a - 0.5) * math.log(a) - a + 0.5 * math.log(2 * math.pi) + series
+    return _stirling(a, math.log)
 
 
 def _value_prefactor(a: float, x: float) -> float:
