@@ -1,7 +1,7 @@
 """The data's rows are let go before the findings are built beside them (at 10M rows the rows are
-~1.9 GiB and the findings as many again): at once where no rule reads trends, else once every
-level's rules have fired. What reads rows (the notes on empty counts, the goals, the KPIs' latest
-periods) runs before; the report is the same."""
+~1.9 GiB and the findings as many again), and before any level's rules fire: the rules read
+the rows only for their trends, which every level takes first. What reads rows (the notes on
+empty counts, the goals, the KPIs' latest periods) runs before; the report is the same."""
 
 from __future__ import annotations
 
@@ -37,8 +37,9 @@ def _traced(monkeypatch) -> list:
 
         return original(*args, rows_read=let_go, **kwargs)
 
-    fire, findings = rules._LevelRun.fire, rules._LevelRun.findings
+    read, fire, findings = rules._LevelRun.read_trends, rules._LevelRun.fire, rules._LevelRun.findings
     monkeypatch.setattr(pipeline, "evaluate_rules", evaluate)
+    monkeypatch.setattr(rules._LevelRun, "read_trends", lambda self: events.append("trends") or read(self))
     monkeypatch.setattr(rules._LevelRun, "fire", lambda self: events.append("fire") or fire(self))
     monkeypatch.setattr(rules._LevelRun, "findings", lambda self, fired: events.append("findings") or findings(self, fired))
     return events
@@ -77,12 +78,12 @@ def test_the_rows_are_freed_before_any_finding_is_built(monkeypatch, config, tre
     events = _traced(monkeypatch)
     report = pipeline.run_pipeline(_prepared(config, trends), words=True)
     assert events.count(("let go", True)) == 1, events  # once, and the frame it held is gone
-    stages = [event for event in events if event != ("let go", True)]
-    built = stages.index("findings")
-    assert set(stages[:built]) == {"fire"} and set(stages[built:]) == {"findings"}  # every level fires first
-    # Without trends the rules' own queries already run without the rows beside them; with
-    # trends the rows go once the last level has fired.
-    assert events.index(("let go", True)) == (events.index("findings") - 1 if trends else 0)
+    # Every level's trends are read, the rows go, every level fires, then the findings are built:
+    # no level's rule queries run with the rows beside them, trends or not.
+    gone = events.index(("let go", True))
+    levels = events.count("trends")
+    assert levels > 0 and events[:gone] == ["trends"] * levels, events
+    assert events[gone + 1:] == ["fire"] * levels + ["findings"] * levels, events
     assert report.model_dump() == expected.model_dump()
     assert report.summary.rows == expected.summary.rows > 0
 

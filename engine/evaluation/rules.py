@@ -133,9 +133,9 @@ def evaluate_rules(
     :param words: write each finding's message and recommendation now; when false, each is written
         by ``Finding.worded()`` (as :func:`~kpi_advisor.pipeline.run_pipeline` and ``render_report``
         do for the findings a report shows), in the locale current here.
-    :param rows_read: called once nothing here reads the data's rows any more, before the findings
-        are built (``Dataset.let_go``): at once where no rule reads trends, else once every level's
-        rules have fired. Every level fires first, then the findings are built.
+    :param rows_read: called once nothing here reads the data's rows any more (``Dataset.let_go``):
+        after every level's trends are read from them, before any level's rules fire. Every level
+        fires, then the findings are built.
     """
     overrides = benchmarks or {}
     by_level: dict[str, list[RuleSpec]] = {}
@@ -157,22 +157,18 @@ def evaluate_rules(
                     if _skip_reason(spec, tables[other], catalog, overrides, economy.currency) is None:
                         by_level.setdefault(other, []).append(spec)
 
-    trends = any(spec.uses_trends for level_specs in by_level.values() for spec in level_specs)
-    if rows_read is not None and not trends:
+    levels = [_LevelRun(level_specs, tables[level], catalog, params, economy, overrides, words) for level, level_specs in by_level.items()]
+    # The trends are the rules' only reads of the rows: every level's are taken (a row per scope)
+    # before the rows are let go, so no level's queries run with the rows beside them.
+    for run in levels:
+        run.read_trends()
+    if rows_read is not None:
         rows_read()
-    runs: list[tuple[_LevelRun, _Fired | None]] = []
-    evaluated: list[str] = []
-    for level, level_specs in by_level.items():
-        table = tables[level]
-        assert table is not None
-        run = _LevelRun(level_specs, table, catalog, params, economy, overrides, words)
-        runs.append((run, run.fire()))
-        evaluated += [spec.rule.id for spec in level_specs]
-    if rows_read is not None and trends:
-        rows_read()
+    fired = [run.fire() for run in levels]
+    evaluated = [spec.rule.id for run in levels for spec in run.specs]
     findings: list[Finding] = []
-    for run, fired in runs:
-        findings += run.findings(fired)
+    for run, rows in zip(levels, fired):
+        findings += run.findings(rows)
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: (rank[f.severity], -_impact_key(f), f.rule, sorted(f.scope.items())))
     return RuleOutcome(findings=findings, evaluated=sorted(evaluated), skipped=dict(sorted(skipped.items())))
@@ -412,6 +408,12 @@ class _Fired:
     frame: pl.DataFrame
 
 
+# A level's rules as polars expressions (``_LevelRun._compiled``), and one period's trend columns:
+# the dims they join on (none on the total level) and a row per scope.
+_Compiled = tuple[_Split, list[_Plan], dict[str, TrendCollector]]
+_Trend = tuple[list[str], pl.DataFrame]
+
+
 def _named(index: int, name: str) -> str:
     # Apart from the engine's own columns (``column``): a rule may call a let value ``impact``.
     return f"__r{index}_:{name}"
@@ -428,12 +430,27 @@ class _LevelRun:
         self.words = words
         self._readers: dict[int, tuple[list[tuple[str, Callable[[dict], str]]], tuple[str, ...]]] = {}
         self._targets: dict[int, list[tuple[str, str, str, tuple]]] = {}
+        self._ready: tuple[_Compiled, list[_Trend]] | None = None  # read_trends: the compiled rules and the trends
+
+    def read_trends(self) -> None:
+        """Compile the level's rules and read their trends from the data's rows: the last reads of
+        the rows here (the periods a rule compares are chosen from the rows' dates too)."""
+        if self._ready is None:
+            compiled = self._compiled()
+            self._ready = compiled, self._trends(compiled[2])
 
     def fire(self) -> _Fired | None:
-        """The level's rows where a rule fires, with every column its findings read; None where none fires.
-        The trends are read from the data's rows here, and nowhere after."""
-        split, plans, collectors = self._compiled()
-        frame = self._run(self._with_trends(self.table.frame, collectors), split.first, plans)
+        """The level's rows where a rule fires, with every column its findings read; None where none
+        fires. Reads no rows of the data once :meth:`read_trends` has run; called once."""
+        if self._ready is None:
+            self.read_trends()
+        assert self._ready is not None
+        (split, plans, _), trends = self._ready
+        self._ready = self._ready[0], []  # joined here: the trends are held no longer than the level's frame
+        frame = self.table.frame
+        for dims, values in trends:
+            frame = frame.join(values, on=dims, how="left", nulls_equal=True) if dims else frame.join(values, how="cross")
+        frame = self._run(frame, split.first, plans)
         held = frozenset(plan.index for plan, count in zip(plans, frame.select(pl.col(c).sum() for c in split.conditions).row(0)) if count)
         if not held:
             return None
@@ -521,7 +538,7 @@ class _LevelRun:
         shown.update(plan.column(name) for name in ("ci_low", "ci_high", "ci_n", "ci_k", "ci_bound", "ci_k1", "ci_e1", "ci_k2", "ci_e2"))
         return {column for column in shown if column in columns}
 
-    def _compiled(self) -> tuple[_Split, list[_Plan], dict[str, TrendCollector]]:
+    def _compiled(self) -> _Compiled:
         """The level's rules as polars expressions; the same rules, params, benchmarks and
         data shape compile to the same expressions, so a warm run reuses them."""
         periods = tuple(
@@ -551,7 +568,7 @@ class _LevelRun:
             _COMPILED[key] = (origin, compiled)
         return compiled
 
-    def _compile(self, periods: tuple[str | None, ...]) -> tuple[_Split, list[_Plan], dict[str, TrendCollector]]:
+    def _compile(self, periods: tuple[str | None, ...]) -> _Compiled:
         """The level's columns, in the queries :meth:`_Columns.stages` orders them into: the
         benchmark figures per row; the rules' values, counts and conditions, reading those
         figures' columns; the chance intervals, read from the counts' columns; then whether each
@@ -703,8 +720,10 @@ class _LevelRun:
         index = paired.sets.index(tuple(counts))
         return {name: pl.col(column) for name, column in paired.reads(index).items()}
 
-    def _with_trends(self, frame: pl.DataFrame, collectors: dict[str, TrendCollector]) -> pl.DataFrame:
+    def _trends(self, collectors: dict[str, TrendCollector]) -> list[_Trend]:
+        """Each period's trend columns, a row per scope (none without dims), and the dims they join on."""
         dims = list(self.table.dims)
+        found = []
         for period, collector in collectors.items():
             if not collector.aggregations:
                 continue
@@ -717,12 +736,8 @@ class _LevelRun:
             source = source.with_columns([value.alias(name) for name, value in collector.inputs])
             aggregations = [aggregation.alias(name) for name, aggregation in collector.aggregations]
             aggregations += [pl.col(PERIOD_COLUMN).min().alias(f"__from_{period}"), pl.col(PERIOD_COLUMN).max().alias(f"__to_{period}")]
-            if dims:
-                trends = source.group_by(dims, maintain_order=True).agg(aggregations)
-                frame = frame.join(trends, on=dims, how="left", nulls_equal=True)
-            else:
-                frame = frame.join(source.select(aggregations), how="cross")
-        return frame
+            found.append((dims, source.group_by(dims, maintain_order=True).agg(aggregations) if dims else source.select(aggregations)))
+        return found
 
     # --- rendering the rows that fired -------------------------------------------------
 
