@@ -309,7 +309,7 @@ def run(configs: tuple[str, ...], fmt: str | None, output: str | None, fail_on: 
     from .commands.progress import Progress
     from .loading.prepare import load_config, load_config_text, prepare
     from .pipeline import run_pipeline
-    from .plugincalls import render_report
+    from .plugincalls import render_pieces, render_report
     from .plugins.reports.branding import report_options
 
     loaded = load_config_text(raw) if raw is not None else load_config(config)
@@ -354,11 +354,14 @@ def run(configs: tuple[str, ...], fmt: str | None, output: str | None, fail_on: 
 
         show_at_most(report, max_findings, fmt)
         step("rendering")
-        text = render_report(catalog, fmt, report, {"color": use_color(output), "lang": lang, "catalog": catalog, **report_options(loaded, audience)})
-        del report
+        options = {"color": use_color(output), "lang": lang, "catalog": catalog, **report_options(loaded, audience)}
         if output:
+            # In pieces where the format makes them: a large JSON report is written as it is made.
             step("writing")
-            write_output(output, text, inputs=inputs)
+            write_output(output, render_pieces(catalog, fmt, report, options), inputs=inputs)
+        else:
+            text = render_report(catalog, fmt, report, options)
+        del report
         getattr(step, "finish", lambda: None)()
     if output and not is_stdout(output):
         if not quiet:

@@ -82,6 +82,7 @@ def kpi_advisor_report_formats():
     """Renderers for reports (``--format`` on the command line).
 
     :return: a list of :class:`kpi_advisor.ReportFormat` objects (or mappings
-        with ``name``, ``description``, ``render`` and optionally ``extension``).
-        ``render(report, options)`` returns ``str``.
+        with ``name``, ``description``, ``render`` and optionally ``extension`` and ``pieces``).
+        ``render(report, options)`` returns ``str``; ``pieces(report, options)``, where given,
+        yields the same text in pieces, which ``run -o FILE`` writes as they are made.
     """

@@ -9,7 +9,7 @@ readers in data.py, where the reader's failure is reported with its file.)
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -23,19 +23,48 @@ def _who(origins: Mapping[str, str], key: str) -> str:
 
 def render_report(catalog: Any, fmt: str, report: Any, options: Mapping[str, Any]) -> str:
     """The report rendered by the ``fmt`` reporter; it must return text."""
-    reporter = catalog.reporters[fmt]
-    plugin = _who(catalog.origins, f"report format:{fmt}")
-    for finding in getattr(report, "findings", None) or ():
-        finding.worded()  # those the report shows, where the run left their words for later
-    if fmt != "json":  # JSON escapes control characters itself, and keeps the names as they are
-        report = printable_report(report)
+    reporter, plugin, report = _reporter(catalog, fmt, report)
     try:
         text = reporter.render(report, dict(options))
     except Exception as exc:  # noqa: BLE001 - a plugin's failure must name the plugin
-        raise PluginError(f"plugin '{plugin}': report format '{fmt}' raised {type(exc).__name__}: {_first_line(exc)}") from None
+        raise _raised(plugin, fmt, exc) from None
     if not isinstance(text, str):
         raise PluginError(f"plugin '{plugin}': report format '{fmt}' returned {type(text).__name__}; render() must return str")
     return text
+
+
+def render_pieces(catalog: Any, fmt: str, report: Any, options: Mapping[str, Any]) -> Iterator[str]:
+    """:func:`render_report`'s text in the pieces the reporter makes it in (``ReportFormat.pieces``),
+    or whole where it gives none. A failure while the pieces are made names the plugin, as there."""
+    reporter = catalog.reporters[fmt]
+    if reporter.pieces is None:
+        yield render_report(catalog, fmt, report, options)
+        return
+    reporter, plugin, report = _reporter(catalog, fmt, report)
+    try:
+        for piece in reporter.pieces(report, dict(options)):
+            if not isinstance(piece, str):
+                raise PluginError(f"plugin '{plugin}': report format '{fmt}' gave a piece of {type(piece).__name__}; pieces() must yield str")
+            yield piece
+    except PluginError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a plugin's failure must name the plugin
+        raise _raised(plugin, fmt, exc) from None
+
+
+def _reporter(catalog: Any, fmt: str, report: Any) -> tuple[Any, str, Any]:
+    """The ``fmt`` reporter, the plugin it comes from, and the report as it gets it: every finding
+    worded (where the run left their words for later), and for every format but JSON with control
+    characters made visible."""
+    for finding in getattr(report, "findings", None) or ():
+        finding.worded()  # those the report shows
+    if fmt != "json":  # JSON escapes control characters itself, and keeps the names as they are
+        report = printable_report(report)
+    return catalog.reporters[fmt], _who(catalog.origins, f"report format:{fmt}"), report
+
+
+def _raised(plugin: str, fmt: str, exc: BaseException) -> PluginError:
+    return PluginError(f"plugin '{plugin}': report format '{fmt}' raised {type(exc).__name__}: {_first_line(exc)}")
 
 
 def _printable(value: Any) -> Any:

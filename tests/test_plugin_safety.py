@@ -46,21 +46,35 @@ def test_a_failing_installed_plugin_is_named_and_the_rest_still_build():
     assert build_catalog(local).rules.keys() == get_catalog().rules.keys()
 
 
-def _with_reporter(monkeypatch, render):
+def _with_reporter(monkeypatch, render, pieces=None):
     catalog = get_catalog()
-    reporters = {**catalog.reporters, "boom": ReportFormat(name="boom", render=render, description="test", extension=".boom")}
+    reporters = {**catalog.reporters, "boom": ReportFormat(name="boom", render=render, description="test", extension=".boom", pieces=pieces)}
     patched = dataclasses.replace(catalog, reporters=reporters, origins={**catalog.origins, "report format:boom": "acme-reports"})
     monkeypatch.setattr(catalog_mod, "_installed_catalog", lambda: patched)
     return patched
 
 
+def _half_written(report, options):
+    yield "the first half"
+    raise RuntimeError("the second half failed")
+
+
+def _bytes_pieces(report, options):
+    yield "text"
+    yield b"bytes"
+
+
 @pytest.mark.parametrize(
-    ("render", "message"),
-    [(lambda report, options: 1 / 0, "plugin 'acme-reports': report format 'boom' raised ZeroDivisionError: division by zero"),
-     (lambda report, options: b"bytes", "plugin 'acme-reports': report format 'boom' returned bytes; render() must return str")],
+    ("render", "pieces", "message"),
+    [(lambda report, options: 1 / 0, None, "plugin 'acme-reports': report format 'boom' raised ZeroDivisionError: division by zero"),
+     (lambda report, options: b"bytes", None, "plugin 'acme-reports': report format 'boom' returned bytes; render() must return str"),
+     # A file is written piece by piece: a failure after the first piece still leaves the old file whole.
+     (str, _half_written, "plugin 'acme-reports': report format 'boom' raised RuntimeError: the second half failed"),
+     (str, _bytes_pieces, "plugin 'acme-reports': report format 'boom' gave a piece of bytes; pieces() must yield str")],
+    ids=["raises", "bytes", "pieces-raise", "pieces-bytes"],
 )
-def test_a_failing_reporter_is_named_and_writes_nothing(tmp_path, monkeypatch, write, render, message):
-    _with_reporter(monkeypatch, render)
+def test_a_failing_reporter_is_named_and_writes_nothing(tmp_path, monkeypatch, write, render, pieces, message):
+    _with_reporter(monkeypatch, render, pieces)
     config = write("c.yaml", "client: t\nbusiness_model: dtc_ecommerce\ndata: [{records: [{clicks: 1, impressions: 10}]}]\n")
     (tmp_path / "old.boom").write_text("old report")
     result = CliRunner().invoke(cli, ["run", str(config), "-o", str(tmp_path / "old.boom")])

@@ -254,6 +254,20 @@ def test_the_command_line_starts_with_the_collector_off_until_the_catalogue_is_b
         gc.unfreeze()
 
 
+def _pieces_seen(monkeypatch, plugincalls, gc) -> list[bool]:
+    """Whether the collector was on as each piece of a report written to a file was made."""
+    seen: list[bool] = []
+    original = plugincalls.render_pieces
+
+    def traced(*args, **kwargs):
+        for piece in original(*args, **kwargs):
+            seen.append(gc.isenabled())
+            yield piece
+
+    monkeypatch.setattr(plugincalls, "render_pieces", traced)
+    return seen
+
+
 def test_the_command_line_lets_the_report_go_before_the_collector_comes_back(monkeypatch, tmp_path):
     """`kpi-advisor run` renders and writes while the collector still waits, and lets the report go
     first: the collection that follows never walks the report's objects only to find them alive."""
@@ -263,13 +277,11 @@ def test_the_command_line_lets_the_report_go_before_the_collector_comes_back(mon
     from click.testing import CliRunner
     from kpi_advisor.cli import cli
 
-    seen = []
-    original = plugincalls.render_report
-    monkeypatch.setattr(plugincalls, "render_report", lambda *a, **k: seen.append(gc.isenabled()) or original(*a, **k))
+    seen = _pieces_seen(monkeypatch, plugincalls, gc)
     out = tmp_path / "report.json"
     result = CliRunner().invoke(cli, ["run", str(ROOT / "examples" / "acme_outdoor.yaml"), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert seen == [False] and gc.isenabled()
+    assert seen and not any(seen) and gc.isenabled()
     assert out.read_text().startswith("{")
 
 
@@ -282,13 +294,11 @@ def test_a_portfolio_renders_each_report_while_the_collector_waits(monkeypatch, 
     from click.testing import CliRunner
     from kpi_advisor.cli import cli
 
-    seen = []
-    original = plugincalls.render_report
-    monkeypatch.setattr(plugincalls, "render_report", lambda *a, **k: seen.append(gc.isenabled()) or original(*a, **k))
+    seen = _pieces_seen(monkeypatch, plugincalls, gc)
     configs = [str(ROOT / "examples" / name) for name in ("acme_outdoor.yaml", "tallyo.yaml")]
     result = CliRunner().invoke(cli, ["run", *configs, "-o", str(tmp_path / "reports"), "--jobs", "1", "--format", "json"])
     assert result.exit_code == 0, result.output
-    assert seen == [False, False] and gc.isenabled()
+    assert len(seen) == 4 and not any(seen) and gc.isenabled()  # each report's text and its closing line break
     assert len(list((tmp_path / "reports").glob("*.json"))) == 3  # two reports and the overview
 
 

@@ -82,10 +82,15 @@ def _reason(exc: OSError) -> str:
     return (exc.strerror or str(exc) or type(exc).__name__).lower()
 
 
-def write_output(target: str | os.PathLike, text: str, *, inputs: Iterable[Path] = (), stdout: TextIO | None = None) -> None:
-    """Write ``text`` to what ``-o`` names (see the module docstring)."""
+def write_output(target: str | os.PathLike, text: str | Iterable[str], *, inputs: Iterable[Path] = (), stdout: TextIO | None = None) -> None:
+    """Write ``text`` to what ``-o`` names (see the module docstring). ``text`` may come in pieces
+    (``render_pieces``): a file is written piece by piece as they are made, through its temporary
+    file; a stream gets the whole text at once, so that a failure while the pieces are made
+    leaves nothing written to it."""
     name = os.fspath(target)
     inputs = list(inputs)
+    if not isinstance(text, str) and is_stream(name):
+        text = "".join(text)
     if name in STDOUT_NAMES:
         stream = stdout or sys.stdout
         write_text(stream, text)
@@ -142,8 +147,8 @@ def _write_stream(path: Path, text: str) -> None:
         raise _fail(f"cannot write {path}: {_reason(exc)}") from None
 
 
-def write_atomic(path: Path, text: str, *, inputs: Iterable[Path] = (), mode: int | None = None) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder.
+def write_atomic(path: Path, text: str | Iterable[str], *, inputs: Iterable[Path] = (), mode: int | None = None) -> None:
+    """Write ``text`` (or its pieces) to ``path`` through a temporary file in the same folder.
 
     A reader never sees a half-written file, and a failure leaves the old file
     (or no file) in place and no temporary file. ``mode`` defaults to 0666 less the umask.
@@ -167,7 +172,8 @@ def write_atomic(path: Path, text: str, *, inputs: Iterable[Path] = (), mode: in
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             # mkstemp makes 0600 files; a report is an ordinary file, so it gets the usual mode.
             os.fchmod(stream.fileno(), (0o666 & ~_umask()) if mode is None else mode)
-            write_text(stream, text)
+            for piece in [text] if isinstance(text, str) else text:
+                write_text(stream, piece)
         os.replace(temp, target)
     except OSError as exc:
         Path(temp).unlink(missing_ok=True)

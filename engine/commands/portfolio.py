@@ -136,7 +136,7 @@ def _client(outcome: Outcome, path: str, target: str, options: RunOptions, confi
             report: "Report | None", peers: "PeerBenchmark | None", write: bool) -> None:
     from ..loading.prepare import load_config, prepare
     from ..pipeline import run_pipeline
-    from ..plugincalls import render_report
+    from ..plugincalls import render_pieces
     from ..plugins.reports.branding import report_options
     from .output import write_output
 
@@ -161,8 +161,8 @@ def _client(outcome: Outcome, path: str, target: str, options: RunOptions, confi
     outcome.report = report
     if write:
         catalog = prepared.catalog
-        text = render_report(catalog, options.fmt, report, {"color": False, "lang": options.lang, "catalog": catalog, **options_for_render})
-        write_output(target, text, inputs=inputs)
+        pieces = render_pieces(catalog, options.fmt, report, {"color": False, "lang": options.lang, "catalog": catalog, **options_for_render})
+        write_output(target, pieces, inputs=inputs)
         outcome.target = target
 
 

@@ -167,8 +167,10 @@ def evaluate_rules(
     fired = [run.fire() for run in levels]
     evaluated = [spec.rule.id for run in levels for spec in run.specs]
     findings: list[Finding] = []
-    for run, rows in zip(levels, fired):
+    for index, run in enumerate(levels):
+        rows, fired[index] = fired[index], None  # each level's fired rows go once its findings are built
         findings += run.findings(rows)
+        del rows
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: (rank[f.severity], -_impact_key(f), f.rule, sorted(f.scope.items())))
     return RuleOutcome(findings=findings, evaluated=sorted(evaluated), skipped=dict(sorted(skipped.items())))

@@ -7,6 +7,7 @@ The declarative ones are pydantic models (their JSON Schemas live in
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Callable, Literal, get_args
 
@@ -397,9 +398,13 @@ class DataFormat:
 
 @dataclass(frozen=True)
 class ReportFormat:
-    """Renders a :class:`kpi_advisor.Report` to text. ``render(report, options)``."""
+    """Renders a :class:`kpi_advisor.Report` to text. ``render(report, options)``.
+
+    ``pieces(report, options)``, where given, yields the same text in pieces: the command line
+    writes a report to a file piece by piece as they are made, never the whole text at once."""
 
     name: str
     render: Callable[..., str]
     description: str = ""
     extension: str = ".txt"
+    pieces: Callable[..., Iterable[str]] | None = None
