@@ -167,10 +167,8 @@ def evaluate_rules(
     fired = [run.fire() for run in levels]
     evaluated = [spec.rule.id for run in levels for spec in run.specs]
     findings: list[Finding] = []
-    for index, run in enumerate(levels):
-        rows, fired[index] = fired[index], None  # each level's fired rows go once its findings are built
-        findings += run.findings(rows)
-        del rows
+    for run in levels:
+        findings += run.findings(fired.pop(0))  # each level's fired rows go once its findings are built
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: (rank[f.severity], -_impact_key(f), f.rule, sorted(f.scope.items())))
     return RuleOutcome(findings=findings, evaluated=sorted(evaluated), skipped=dict(sorted(skipped.items())))
@@ -410,10 +408,8 @@ class _Fired:
     frame: pl.DataFrame
 
 
-# A level's rules as polars expressions (``_LevelRun._compiled``), and one period's trend columns:
-# the dims they join on (none on the total level) and a row per scope.
+# A level's rules as polars expressions (``_LevelRun._compiled``).
 _Compiled = tuple[_Split, list[_Plan], dict[str, TrendCollector]]
-_Trend = tuple[list[str], pl.DataFrame]
 
 
 def _named(index: int, name: str) -> str:
@@ -432,7 +428,7 @@ class _LevelRun:
         self.words = words
         self._readers: dict[int, tuple[list[tuple[str, Callable[[dict], str]]], tuple[str, ...]]] = {}
         self._targets: dict[int, list[tuple[str, str, str, tuple]]] = {}
-        self._ready: tuple[_Compiled, list[_Trend]] | None = None  # read_trends: the compiled rules and the trends
+        self._ready: tuple[_Compiled, list[pl.DataFrame]] | None = None  # read_trends: the compiled rules and the trends
 
     def read_trends(self) -> None:
         """Compile the level's rules and read their trends from the data's rows: the last reads of
@@ -449,8 +445,8 @@ class _LevelRun:
         assert self._ready is not None
         (split, plans, _), trends = self._ready
         self._ready = self._ready[0], []  # joined here: the trends are held no longer than the level's frame
-        frame = self.table.frame
-        for dims, values in trends:
+        frame, dims = self.table.frame, list(self.table.dims)
+        for values in trends:
             frame = frame.join(values, on=dims, how="left", nulls_equal=True) if dims else frame.join(values, how="cross")
         frame = self._run(frame, split.first, plans)
         held = frozenset(plan.index for plan, count in zip(plans, frame.select(pl.col(c).sum() for c in split.conditions).row(0)) if count)
@@ -722,8 +718,8 @@ class _LevelRun:
         index = paired.sets.index(tuple(counts))
         return {name: pl.col(column) for name, column in paired.reads(index).items()}
 
-    def _trends(self, collectors: dict[str, TrendCollector]) -> list[_Trend]:
-        """Each period's trend columns, a row per scope (none without dims), and the dims they join on."""
+    def _trends(self, collectors: dict[str, TrendCollector]) -> list[pl.DataFrame]:
+        """Each period's trend columns: a row per scope of the level (one row on the total level)."""
         dims = list(self.table.dims)
         found = []
         for period, collector in collectors.items():
@@ -738,7 +734,7 @@ class _LevelRun:
             source = source.with_columns([value.alias(name) for name, value in collector.inputs])
             aggregations = [aggregation.alias(name) for name, aggregation in collector.aggregations]
             aggregations += [pl.col(PERIOD_COLUMN).min().alias(f"__from_{period}"), pl.col(PERIOD_COLUMN).max().alias(f"__to_{period}")]
-            found.append((dims, source.group_by(dims, maintain_order=True).agg(aggregations) if dims else source.select(aggregations)))
+            found.append(source.group_by(dims, maintain_order=True).agg(aggregations) if dims else source.select(aggregations))
         return found
 
     # --- rendering the rows that fired -------------------------------------------------
