@@ -7,12 +7,13 @@ the conservative stand-in for a binomial on a rate (orders out of visits): its v
 never smaller, so it never calls a drop significant that the binomial would not.
 
 Computed exactly through the regularized incomplete gamma function (P(X <= k) = Q(k + 1, mu)):
-its series or its continued fraction; no SciPy needed. Three equal implementations: for a short
-column (``VALUES_UP_TO`` scopes, a client's channels) each value on its own in Python floats;
-for a longer one, whole columns at once, never a Python loop per scope: numpy arrays (each step
-over the scopes still converging; fast) where numpy is already loaded or the column is long
-enough, or its counts large enough (the steps grow with the count), to pay for loading it
-(~0.2 s, a third of a small run's start), else polars Series (each step over every scope).
+its series or its continued fraction; no SciPy needed. Three equal implementations (to ~1e-15:
+a whole column steps until its slowest value has converged): each value on its own in Python
+floats, for a column shorter than ``NUMPY_FROM`` scopes (a client's channels, an agency's
+accounts) with counts under ``NUMPY_FROM_COUNT``; numpy arrays, where numpy is loaded already or a
+column is long enough, or its counts large enough, to repay loading it; polars Series steps (each
+step over every scope, never a Python loop per scope) for a long column where numpy is not
+installed.
 """
 
 from __future__ import annotations
@@ -287,35 +288,49 @@ def _value_above(k: float | None, mu: float | None) -> float | None:
 
 
 def _cdf(k: pl.Series, mu: pl.Series) -> pl.Series:
-    if k.len() <= VALUES_UP_TO:
+    way = _way(k, mu)
+    if way == "values":
         return pl.Series([_value_cdf(a, b) for a, b in zip(k.to_list(), mu.to_list())], dtype=pl.Float64)
-    if _numpy(k, mu):
+    if way == "numpy":
         return pl.Series(poisson_cdf_array(k.to_numpy(), mu.to_numpy()), dtype=pl.Float64, nan_to_null=True)
     return _series_cdf(k, mu)
 
 
 def _above(k: pl.Series, mu: pl.Series) -> pl.Series:
-    if k.len() <= VALUES_UP_TO:
+    way = _way(k, mu)
+    if way == "values":
         return pl.Series([_value_above(a, b) for a, b in zip(k.to_list(), mu.to_list())], dtype=pl.Float64)
-    if _numpy(k, mu):
+    if way == "numpy":
         return pl.Series(poisson_above_array(k.to_numpy(), mu.to_numpy()), dtype=pl.Float64, nan_to_null=True)
     return _series_above(k, mu)
 
 
-# Up to this many scopes each value is stepped on its own in Python floats (~7 us a value), as a
-# Series step costs ~10 us per operation however short the column (~7 ms a chance test on a
-# client's two channels, a sixth of a warm evaluate) and numpy ~0.2 s to load. A count in the
-# millions takes ~0.1 ms a value, so even this many stay within a few ms.
+def _way(k: pl.Series, mu: pl.Series) -> str:
+    """How a column is stepped: ``values`` one by one in Python floats, ``numpy`` on arrays, or
+    ``series`` on polars Series (a long column where numpy is not installed)."""
+    if k.len() <= VALUES_UP_TO:
+        return "values"
+    if _numpy(k, mu):
+        return "numpy"
+    # Below NUMPY_FROM scopes, value by value beats the Series steps at every count: a Series step
+    # costs the same ~10 us per operation however short the column, so 612 channels with orders
+    # in the hundreds took 40 ms on Series steps and 7 ms value by value (1,999 near 1,000: 46
+    # against 23 ms).
+    return "values" if k.len() < NUMPY_FROM else "series"
+
+
+# Up to this many scopes each value is stepped on its own in Python floats (~10 us a value) even
+# where numpy is loaded: its arrays repay their set-up only on a longer column. A count near a
+# million takes ~40 us a value, so even this many stay within a few ms.
 VALUES_UP_TO = 128
 
 
-# From this many scopes numpy's arrays repay loading numpy (measured: ~0.2 s to load; the polars
-# Series steps cost ~5 ms more per thousand scopes and step).
+# From this many scopes numpy's arrays repay loading numpy (measured: +48 ms to a process that
+# has loaded polars), and so do counts from NUMPY_FROM_COUNT. A value's steps grow slowly with its
+# count where k is near mu: ~10 us a value near 100, 15 near 1,000, 32 near 100,000, 57 near 10M
+# (so 1,999 values near 100,000 cost about what loading numpy does).
 NUMPY_FROM = 2000
-# From counts this large too: the steps grow with the count where k is near mu, and the Series
-# steps cost ~10 us each whatever the length (600 channels near 1,000 orders: 0.14 s; near
-# 10,000: 0.42 s; a campaigns export with leads in the millions: 1.8 s, against 0.1 s on numpy).
-NUMPY_FROM_COUNT = 1000.0
+NUMPY_FROM_COUNT = 100000.0
 
 
 def _numpy(k: pl.Series, mu: pl.Series) -> bool:
