@@ -37,10 +37,8 @@ def close(new, old, k=0.0, mu=0.0):
 
 @pytest.fixture(params=["values", "numpy", "polars"])
 def backend(request, monkeypatch):
-    monkeypatch.setattr(chance, "VALUES_UP_TO", 10**9 if request.param == "values" else -1)
-    monkeypatch.setattr(chance, "_numpy", lambda k, mu: request.param == "numpy")
-    if request.param == "polars":
-        monkeypatch.setattr(chance, "NUMPY_FROM", 0)  # every column "long": the Series steps, as without numpy
+    way = {"values": "values", "numpy": "numpy", "polars": "series"}[request.param]
+    monkeypatch.setattr(chance, "_way", lambda k, mu: way)
     return request.param
 
 
@@ -69,20 +67,21 @@ def test_a_long_column_uses_numpy_and_a_short_one_need_not_load_it(monkeypatch):
 
     monkeypatch.setattr(chance, "sys", types.SimpleNamespace(modules={}))  # as if numpy were not loaded
     few = pl.Series([3.0, 40.0, None, float("inf")])
-    assert not chance._numpy(few, few)
-    many = pl.Series([3.0] * chance.NUMPY_FROM)
-    assert chance._numpy(many, many)
+    assert chance._way(few, few) == "values"
+    many = pl.Series([3.0] * 5000)  # ~50 ms value by value: more than loading numpy
+    assert chance._way(many, many) == "numpy"
 
 
 def test_large_counts_use_numpy_as_the_steps_grow_with_the_count(monkeypatch):
-    """Where k is near mu the steps grow with the count: 600 channels with leads in the millions
-    took 1.8 s on Series steps, 0.1 s on numpy's arrays."""
+    """Where k is near mu the steps grow with the count (~10 us a value near 100, ~57 near 10M):
+    600 channels near 10M orders still cost less value by value than loading numpy; 1,500 do not."""
     import types
 
     monkeypatch.setattr(chance, "sys", types.SimpleNamespace(modules={}))
-    small, large = pl.Series([12.0, 30.0]), pl.Series([12.0, chance.NUMPY_FROM_COUNT])
-    assert not chance._numpy(small, small)
-    assert chance._numpy(large, small) and chance._numpy(small, large)
+    huge = 1e7
+    assert chance._way(pl.Series([12.0] * 600 + [huge]), pl.Series([12.0] * 601)) == "values"
+    assert chance._way(pl.Series([12.0] * 1500), pl.Series([12.0] * 1499 + [huge])) == "numpy"
+    assert chance._way(pl.Series([12.0] * 1500), pl.Series([12.0] * 1500)) == "values"
 
 
 @settings(max_examples=200, deadline=None)
@@ -100,9 +99,9 @@ def test_one_value_takes_the_series_steps_exactly(k, mu):
 
 def test_the_way_a_column_is_stepped(monkeypatch):
     """Value by value up to VALUES_UP_TO scopes; then numpy where it is loaded; else value by value
-    below NUMPY_FROM scopes and NUMPY_FROM_COUNT (the Series steps were ~6x slower there: 612
-    channels with orders in the hundreds, 40 ms against 7); numpy for a long column or large
-    counts; the Series steps only for a long column where numpy is not installed."""
+    while that costs less than loading numpy (the Series steps were ~6x slower there: 612 channels
+    with orders in the hundreds, 40 ms against 7); numpy beyond; the Series steps only where numpy
+    is not installed."""
     import types
 
     def series(n, value=300.0):
@@ -111,17 +110,32 @@ def test_the_way_a_column_is_stepped(monkeypatch):
     monkeypatch.setattr(chance, "sys", types.SimpleNamespace(modules={}))  # numpy not loaded
     assert chance._way(series(chance.VALUES_UP_TO), series(chance.VALUES_UP_TO)) == "values"
     assert chance._way(series(612), series(612)) == "values"
-    assert chance._way(series(chance.NUMPY_FROM - 1), series(chance.NUMPY_FROM - 1)) == "values"
-    assert chance._way(series(chance.NUMPY_FROM), series(chance.NUMPY_FROM)) == "numpy"
-    big = series(612, chance.NUMPY_FROM_COUNT)
-    assert chance._way(big, series(612)) == "numpy" and chance._way(series(612), big) == "numpy"
+    assert chance._values_ms(series(612), series(612)) < 10
+    assert chance._way(series(10000), series(10000)) == "numpy"
     monkeypatch.setattr(chance, "sys", types.SimpleNamespace(modules={"numpy": object()}))  # loaded
     assert chance._way(series(chance.VALUES_UP_TO), series(chance.VALUES_UP_TO)) == "values"
     assert chance._way(series(chance.VALUES_UP_TO + 1), series(chance.VALUES_UP_TO + 1)) == "numpy"
     monkeypatch.setattr(chance, "sys", types.SimpleNamespace(modules={}))
     monkeypatch.setattr(chance, "_numpy_installed", lambda: False)
-    assert chance._way(series(612, 10 * chance.NUMPY_FROM_COUNT), series(612)) == "values"
-    assert chance._way(series(chance.NUMPY_FROM), series(chance.NUMPY_FROM)) == "series"
+    assert chance._way(series(612), series(612)) == "values"
+    assert chance._way(series(10000), series(10000)) == "series"
+
+
+def test_numpy_finishes_its_last_values_one_by_one(monkeypatch):
+    """The last STRAGGLERS values still stepping on numpy's arrays (a count in the millions near its
+    expectation takes thousands of steps, ~15 us each on arrays however few values they hold) are
+    finished value by value, and still agree with the scalar algorithm."""
+    finished: list[float] = []
+    for name in ("_lower_steps", "_upper_steps"):
+        steps = getattr(chance, name)
+        monkeypatch.setattr(chance, name, lambda a, x, *rest, steps=steps: finished.append(a) or steps(a, x, *rest))
+    k = [5.0, 60.0, 999_000.0, 3_000_000.0, 2_999_000.0, 80.0] * 4
+    mu = [7.0, 72.0, 1_000_000.0, 3_000_100.0, 3_000_000.0, 79.0] * 4
+    got_below, got_above = chance.poisson_cdf_array(k, mu), chance.poisson_above_array(k, mu)
+    assert {999_001.0, 3_000_001.0, 2_999_001.0} <= set(finished)  # a = k + 1
+    assert len(finished) <= 2 * 2 * chance.STRAGGLERS
+    for (a, b), below, above in zip(zip(k, mu), got_below, got_above):
+        assert close(float(below), old_cdf(a, b), a, b) and close(float(above), old_above(a, b), a, b)
 
 
 def test_a_column_of_a_few_hundred_scopes_is_stepped_value_by_value(monkeypatch):

@@ -7,13 +7,13 @@ the conservative stand-in for a binomial on a rate (orders out of visits): its v
 never smaller, so it never calls a drop significant that the binomial would not.
 
 Computed exactly through the regularized incomplete gamma function (P(X <= k) = Q(k + 1, mu)):
-its series or its continued fraction; no SciPy needed. Three equal implementations (to ~1e-15:
-a whole column steps until its slowest value has converged): each value on its own in Python
-floats, for a column shorter than ``NUMPY_FROM`` scopes (a client's channels, an agency's
-accounts) with counts under ``NUMPY_FROM_COUNT``; numpy arrays, where numpy is loaded already or a
-column is long enough, or its counts large enough, to repay loading it; polars Series steps (each
-step over every scope, never a Python loop per scope) for a long column where numpy is not
-installed.
+its series or its continued fraction; no SciPy needed. Three equal implementations (to ~1e-15):
+each value on its own in Python floats, for a short column (a client's channels, an agency's
+accounts) or wherever that costs less than loading numpy; numpy arrays (each step over the
+values still converging, the last few finished value by value) where numpy is loaded already or
+the column is long enough, or its counts large enough, to repay loading it; polars Series steps
+(each step over every scope, never a Python loop per scope) for such a column where numpy is
+not installed.
 """
 
 from __future__ import annotations
@@ -53,6 +53,13 @@ def _stirling(big, log):
     return (big - 0.5) * log(big) - big + 0.5 * math.log(2 * math.pi) + series
 
 
+# Once this few values are still stepping, each is finished on its own in Python floats (from its
+# first step: the per-value path's very numbers): a numpy step costs ~15 us however few values it
+# steps, and a count in the millions near its expectation takes thousands of steps (612 channels
+# with orders in the millions: 31 ms on arrays to the end, 7 ms so).
+STRAGGLERS = 16
+
+
 def _lower_series(a, x):
     """P(a, x), the regularized lower incomplete gamma, by its series (x < a + 1); numpy arrays."""
     import numpy as np
@@ -62,7 +69,9 @@ def _lower_series(a, x):
     n = a.copy()
     active = np.arange(a.size)
     for _ in range(_MAX_STEPS):
-        if active.size == 0:
+        if active.size <= STRAGGLERS:
+            for i in active.tolist():
+                total[i] = _lower_steps(float(a[i]), float(x[i]), operator.not_)
             break
         n[active] += 1.0
         term[active] *= x[active] / n[active]
@@ -82,7 +91,9 @@ def _upper_fraction(a, x):
     h = d.copy()
     active = np.arange(a.size)
     for i in range(1, _MAX_STEPS):
-        if active.size == 0:
+        if active.size <= STRAGGLERS:
+            for j in active.tolist():
+                h[j] = _upper_steps(float(a[j]), float(x[j]), operator.not_, _value_not_tiny)
             break
         aa = a[active]
         an = -i * (i - aa)
@@ -307,39 +318,35 @@ def _above(k: pl.Series, mu: pl.Series) -> pl.Series:
 
 def _way(k: pl.Series, mu: pl.Series) -> str:
     """How a column is stepped: ``values`` one by one in Python floats, ``numpy`` on arrays, or
-    ``series`` on polars Series (a long column where numpy is not installed)."""
+    ``series`` on polars Series (a column too long for ``values`` where numpy is not installed)."""
     if k.len() <= VALUES_UP_TO:
         return "values"
-    if _numpy(k, mu):
+    if "numpy" in sys.modules:
         return "numpy"
-    # Below NUMPY_FROM scopes, value by value beats the Series steps at every count: a Series step
-    # costs the same ~10 us per operation however short the column, so 612 channels with orders
-    # in the hundreds took 40 ms on Series steps and 7 ms value by value (1,999 near 1,000: 46
-    # against 23 ms).
-    return "values" if k.len() < NUMPY_FROM else "series"
+    # Value by value while that costs less than loading numpy: a Series step costs ~10 us per
+    # operation however short the column (612 channels with orders in the hundreds: 40 ms on
+    # Series steps, 7 ms value by value; with orders in the millions 11 ms, where loading numpy
+    # and stepping its arrays took ~80).
+    if _values_ms(k, mu) <= NUMPY_LOAD_MS:
+        return "values"
+    return "numpy" if _numpy_installed() else "series"
 
 
-# Up to this many scopes each value is stepped on its own in Python floats (~10 us a value) even
-# where numpy is loaded: its arrays repay their set-up only on a longer column. A count near a
-# million takes ~40 us a value, so even this many stay within a few ms.
+# Up to this many scopes each value is stepped on its own in Python floats even where numpy is
+# loaded: its arrays repay their set-up only on a longer column.
 VALUES_UP_TO = 128
 
-
-# From this many scopes numpy's arrays repay loading numpy (measured: +48 ms to a process that
-# has loaded polars), and so do counts from NUMPY_FROM_COUNT. A value's steps grow slowly with its
-# count where k is near mu: ~10 us a value near 100, 15 near 1,000, 32 near 100,000, 57 near 10M
-# (so 1,999 values near 100,000 cost about what loading numpy does).
-NUMPY_FROM = 2000
-NUMPY_FROM_COUNT = 100000.0
+# What loading numpy adds to a process that has loaded polars (measured: 48 ms).
+NUMPY_LOAD_MS = 45.0
 
 
-def _numpy(k: pl.Series, mu: pl.Series) -> bool:
-    if "numpy" in sys.modules:
-        return True
-    if k.len() >= NUMPY_FROM:
-        return _numpy_installed()
+def _values_ms(k: pl.Series, mu: pl.Series) -> float:
+    """About what stepping the column value by value costs: a value's steps grow slowly with its
+    count where k is near mu (measured: ~10 us a value near 100, 15 near 1,000, 32 near 100,000,
+    57 near 10M), so the largest count prices every value."""
     largest = max((s.filter(s.is_finite()).max() or 0.0) for s in (k, mu))  # type: ignore[type-var]
-    return largest >= NUMPY_FROM_COUNT and _numpy_installed()
+    per_value_us = 10.0 + 8.0 * max(0.0, math.log10(max(float(largest), 1.0) / 100.0))
+    return k.len() * per_value_us / 1000.0
 
 
 def _numpy_installed() -> bool:
