@@ -404,6 +404,23 @@ def test_same_count_from_two_sources_is_an_error():
         run(source(META_EN, "meta_ads"), source(GA4_DAILY, "ga4", recode=GA4_FIXED["recode"]))
 
 
+def test_two_accounts_exports_of_the_same_campaigns_are_one_line_that_points_at_account(tmp_path):
+    # Two clients' Meta exports, same campaign names: every count overlaps, and the way out is
+    # telling the files apart by account, not dropping columns.
+    second = tmp_path / "second_account.csv"
+    shutil.copy(META_EN, second)
+    with pytest.raises(ConfigError) as raised:
+        run(source(META_EN, "meta_ads"), source(second, "meta_ads"))
+    lines = str(raised.value).splitlines()
+    assert len(lines) == 1, lines
+    given = lines[0].split(" both give ", 1)[1].split(" for ", 1)[0].split(", ")
+    assert {"impressions", "clicks", "spend", "purchases", "revenue"} <= set(given)
+    assert "count them twice" in lines[0] and "{account: <name>}" in lines[0]
+    report = run(source(META_EN, "meta_ads", account="first"), source(second, "meta_ads", account="second"))
+    accounts = {m.scope.get("account") for m in report.metrics} - {None}
+    assert accounts == {"first", "second"}
+
+
 def test_sources_with_no_common_channel_are_a_warning():
     report = run(source(META_EN, "meta_ads"), source(GA4_CHANNELS, "ga4", ignore=["Total revenue"]))
     assert any("share no channel" in w and "paid_social" in w for w in report.warnings)

@@ -334,3 +334,46 @@ def test_a_rolled_up_finding_shows_the_paired_counts_of_its_ratio_too():
     assert leak.members and "campaign" not in leak.scope  # rolled up onto the channel
     assert leak.evidence["sessions"] == 11 * 550 and leak.evidence["bounces"] == 11 * 470
     assert leak.evidence["bounce_rate"] == pytest.approx(leak.evidence["bounces"] / leak.evidence["sessions"])
+
+
+# --- the config's period --------------------------------------------------------------------------
+
+MONTHS = [
+    {"date": day, "channel": "facebook", "impressions": 10000 * n, "clicks": 100 * n, "spend": 100.0 * n, "sessions": 90 * n,
+     "purchases": n, "revenue": 80.0 * n}
+    for n, day in enumerate(["2026-06-30", "2026-07-31", "2026-08-31", "2026-09-30"], start=1)
+]
+
+
+def test_totals_are_over_the_config_period_only():
+    # The report says which period it covers; its totals, findings and money are over that period.
+    report = run(MONTHS, period={"start": "2026-07-01", "end": "2026-08-31"})
+    assert values(report)["all"]["impressions"] == 20000 + 30000
+    assert values(report)["all"]["purchases"] == 2 + 3
+    warning = next(w for w in report.warnings if "outside the period" in w)
+    assert "2 of 4 rows" in warning and "1 before 2026-07-01" in warning and "1 after 2026-08-31" in warning
+    # Without a period every row counts, and nothing is said.
+    plain = run(MONTHS)
+    assert values(plain)["all"]["impressions"] == 100000
+    assert not any("outside the period" in w for w in plain.warnings)
+
+
+def test_a_period_inside_the_data_changes_nothing_and_says_nothing():
+    report = run(MONTHS, period={"start": "2026-06-01", "end": "2026-09-30"})
+    assert values(report)["all"]["impressions"] == 100000
+    assert not any("outside the period" in w for w in report.warnings)
+
+
+def test_undated_rows_stay_and_a_source_wholly_outside_is_left_out_with_its_dates():
+    undated = [{"channel": "email", "clicks": 500, "sessions": 450, "purchases": 9, "revenue": 700.0}]
+    config = {"client": "X", "business_model": "dtc_ecommerce", "currency": "USD", "period": {"start": "2026-07-01", "end": "2026-07-31"},
+              "data": [{"records": MONTHS[2:]}, {"records": MONTHS[1:2]}, {"records": undated}]}
+    report = kpi_advisor.evaluate(config)
+    assert values(report)["all"]["purchases"] == 2 + 9
+    assert any("data[0].records: all 2 rows are dated outside the period 2026-07-01 to 2026-07-31" in w
+               and "2026-08-31 to 2026-09-30" in w for w in report.warnings)
+
+
+def test_a_period_no_row_falls_in_is_an_error_naming_the_period():
+    with pytest.raises(kpi_advisor.ConfigError, match=r"no data in the period 2027-01-01 to 2027-03-31"):
+        run(MONTHS, period={"start": "2027-01-01", "end": "2027-03-31"})

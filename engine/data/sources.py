@@ -21,8 +21,9 @@ by one on the error path, to name them.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -836,6 +837,8 @@ def load_dataset(
         )
         warnings += source_warnings
         sources.append(prepared)
+    if config.period is not None and sources:
+        sources = _within_period(sources, config.period.start, config.period.end, warnings)
     if not sources:
         if empty:
             raise ConfigError(Problem(f"no data: {', '.join(empty)} {'has' if len(empty) == 1 else 'have'} a header but no data rows", path="data"))
@@ -860,6 +863,42 @@ def load_dataset(
     warnings += _missing_segments(config.segments, dims)
     return Dataset(frame=frame, dims=dims, counts=counts, warnings=warnings, currency=currency, segments=tuple(config.segments),
                    default_segments=tuple(dict.fromkeys(defaults + list(SEGMENT_DIMENSIONS))), unique_rows=len(frames) == 1)
+
+
+def _within_period(sources: list[Source], start: dt.date, end: dt.date, warnings: list[str]) -> list[Source]:
+    """The sources' rows dated inside the config's period: the report states the period, so its
+    totals, findings and money are over that period and no other. Rows outside it are left out
+    with a warning naming how many and their dates; undated rows cannot be placed and stay (the
+    undated-source warning says so). A period no row falls in is an error, not an empty report."""
+    kept: list[Source] = []
+    outside: list[str] = []
+    for source in sources:
+        if "date" not in source.dims:
+            kept.append(source)
+            continue
+        date = pl.col("date")
+        early, late, first, last = source.frame.select(
+            (date < start).sum().alias("early"), (date > end).sum().alias("late"), date.min().alias("first"), date.max().alias("last")
+        ).row(0)
+        if early or late:
+            outside.append(source.name)
+            span = f"{first} to {last}" if first is not None else "no dates"
+            left = f"{early} before {start}" if early else ""
+            left += (" and " if left and late else "") + (f"{late} after {end}" if late else "")
+            if early + late == source.frame.height:
+                warnings.append(f"{source.name}: all {source.frame.height} rows are dated outside the period {start} to {end} "
+                                f"(its rows run from {span}): left out")
+                continue
+            warnings.append(f"{source.name}: {early + late} of {source.frame.height} rows are dated outside the period "
+                            f"{start} to {end} ({left}); left out, so the report covers the period only")
+            frame = source.frame.filter(date.is_null() | date.is_between(start, end))
+            source = replace(source, frame=frame)
+        kept.append(source)
+    if not kept and outside:
+        raise ConfigError(Problem(
+            f"no data in the period {start} to {end}: every row of {', '.join(outside)} is dated outside it; "
+            "change period: in the config, or give data for it", path="period"))
+    return kept
 
 
 def _missing_segments(segments: Iterable[str], dims: list[str]) -> list[str]:
@@ -906,6 +945,10 @@ def _check_overlaps(sources: list[Source]) -> None:
                 # money twice even when their campaign names differ: compare on the dimensions
                 # that do not depend on naming.
                 shared = [d for d in shared if d not in NAMED_DIMENSIONS]
+            # One line per pair of sources, naming every count they both give and the scopes of the
+            # count that overlaps most (two accounts' exports overlap on all of them).
+            twice: list[str] = []
+            widest = (-1, "")
             for count in (c for c in a.counts if c in b.counts):
                 keys_a = a.frame.filter(pl.col(count).is_not_null()).select(shared).unique() if shared else None
                 keys_b = b.frame.filter(pl.col(count).is_not_null()).select(shared).unique() if shared else None
@@ -913,21 +956,30 @@ def _check_overlaps(sources: list[Source]) -> None:
                     both = keys_a.join(keys_b, on=shared, how="inner", nulls_equal=True)
                     if both.is_empty():
                         continue
-                    first = _scope_text(both.sort(shared, nulls_last=True).row(0, named=True), shared)
-                    more = f" and {both.height - 1} more" if both.height > 1 else ""
+                    if both.height > widest[0]:
+                        first = _scope_text(both.sort(shared, nulls_last=True).row(0, named=True), shared)
+                        widest = (both.height, first + (f" and {both.height - 1} more" if both.height > 1 else ""))
                 else:
                     has_a = a.frame.get_column(count).null_count() < a.frame.height
                     has_b = b.frame.get_column(count).null_count() < b.frame.height
                     if not (has_a and has_b):
                         continue
-                    first, more = "all data (they share no dimension)", ""
-                problems.append(
-                    Problem(
-                        f"{a.name} and {b.name} both give {count} for {first}{more}: adding them up would count it twice. "
-                        f"Keep it in one source (options: {{ignore: [<its column>]}} on the other), or split the sources by "
-                        f"a dimension such as channel or date"
-                    )
+                    widest = (0, "all data (they share no dimension)")
+                twice.append(count)
+            if not twice:
+                continue
+            if "account" in shared or _complementary(a, b):
+                apart = "or split the sources by a dimension such as channel or date"
+            else:  # two accounts' exports of the same campaigns: the usual way this happens
+                apart = "or, if they are different accounts, give each its own (options: {account: <name>})"
+            one = len(twice) == 1
+            problems.append(
+                Problem(
+                    f"{a.name} and {b.name} both give {', '.join(twice)} for {widest[1]}: adding them up would count "
+                    f"{'it' if one else 'them'} twice. Keep {'it' if one else 'each'} in one source "
+                    f"(options: {{ignore: [<its column>]}} on the other), {apart}"
                 )
+            )
     if problems:
         raise ConfigError(problems)
 
