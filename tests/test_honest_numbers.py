@@ -377,3 +377,35 @@ def test_undated_rows_stay_and_a_source_wholly_outside_is_left_out_with_its_date
 def test_a_period_no_row_falls_in_is_an_error_naming_the_period():
     with pytest.raises(kpi_advisor.ConfigError, match=r"no data in the period 2027-01-01 to 2027-03-31"):
         run(MONTHS, period={"start": "2027-01-01", "end": "2027-03-31"})
+
+
+def _daily(first: str, days: int) -> list[dict]:
+    import datetime as dt
+
+    start = dt.date.fromisoformat(first)
+    return [{"date": (start + dt.timedelta(days=i)).isoformat(), "channel": "facebook", "impressions": 1000, "clicks": 20, "spend": 10.0}
+            for i in range(days)]
+
+
+def test_data_that_stops_short_of_the_period_says_which_dates_the_numbers_cover():
+    report = run(_daily("2026-07-11", 14), period={"start": "2026-07-01", "end": "2026-09-30"})
+    warning = next(w for w in report.warnings if w.startswith("period: the data's dates run from 2026-07-11 to 2026-07-24"))
+    assert "starting 10 days after" in warning and "ending 68 days before" in warning
+    assert "cover 2026-07-11 to 2026-07-24 only" in warning
+
+
+@pytest.mark.parametrize("dates", [
+    ["2026-07-31", "2026-08-31", "2026-09-30"],  # monthly, dated at the month's end
+    ["2026-07-01", "2026-08-01", "2026-09-01"],  # monthly, dated at the month's start
+    ["2026-07-06", "2026-07-13", "2026-07-20", "2026-07-27", "2026-08-03", "2026-08-10", "2026-08-17", "2026-08-24",
+     "2026-08-31", "2026-09-07", "2026-09-14", "2026-09-21", "2026-09-28"],  # weekly, Mondays
+])
+def test_data_that_covers_the_period_in_its_own_steps_says_nothing(dates):
+    rows = [{"date": d, "channel": "facebook", "impressions": 1000, "clicks": 20, "spend": 10.0} for d in dates]
+    report = run(rows, period={"start": "2026-07-01", "end": "2026-09-30"})
+    assert not any(w.startswith("period:") for w in report.warnings)
+
+
+def test_daily_data_over_the_whole_period_says_nothing():
+    report = run(_daily("2026-07-01", 92), period={"start": "2026-07-01", "end": "2026-09-30"})
+    assert not any(w.startswith("period:") for w in report.warnings)

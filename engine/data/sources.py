@@ -898,7 +898,33 @@ def _within_period(sources: list[Source], start: dt.date, end: dt.date, warnings
         raise ConfigError(Problem(
             f"no data in the period {start} to {end}: every row of {', '.join(outside)} is dated outside it; "
             "change period: in the config, or give data for it", path="period"))
+    warnings += _coverage(kept, start, end)
     return kept
+
+
+def _coverage(sources: list[Source], start: dt.date, end: dt.date) -> list[str]:
+    """Said where the data's dates stop well short of the period's ends: the report states the
+    period, but its totals and money cover only the dates the data has. "Well short" is more than
+    the data's own step between dates (a day, a week, a month), so monthly rows dated at the
+    month's end or start cover the period without a word."""
+    dated = [s.frame.get_column("date").drop_nulls().unique() for s in sources if "date" in s.dims]
+    if not dated:
+        return []
+    dates = pl.concat(dated).unique().sort()
+    if dates.len() < 2:
+        return []
+    step = dates.diff().dt.total_days().median()
+    first, last = dates[0], dates[-1]
+    late, early = (first - start).days > step, (end - last).days > step
+    if not (late or early):
+        return []
+    period = f"the period ({start} to {end})"
+    short = " and ".join(
+        ([f"starting {(first - start).days} days after {period} begins"] if late else [])
+        + ([f"ending {(end - last).days} days before {'it' if late else period} ends"] if early else [])
+    )
+    return [f"period: the data's dates run from {first} to {last}, {short}: totals, findings and money at stake "
+            f"cover {first} to {last} only"]
 
 
 def _missing_segments(segments: Iterable[str], dims: list[str]) -> list[str]:
