@@ -134,6 +134,8 @@ def _run_pipeline(prepared: Prepared, data: Any, lang: str, progress: Callable[[
     step = progress or (lambda name: None)
     step("reading data")
     dataset = load_dataset(config, catalog, loaded.base_dir, locate_record=_locator(prepared), extra=extra_frame(data))
+    # The period the report covers: the config's (its rows are the period's), else the data's dates.
+    covered = (config.period.start, config.period.end) if config.period else dataset.dates()
     step("computing metrics")
     tables = build_tables(dataset, prepared)
     warnings = list(dataset.warnings)
@@ -217,7 +219,7 @@ def _run_pipeline(prepared: Prepared, data: Any, lang: str, progress: Callable[[
         money_at_stake=money,
         money_basis=MONEY_BASIS if money is not None else None,
     )
-    period = {"start": config.period.start.isoformat(), "end": config.period.end.isoformat()} if config.period else None
+    period = {"start": covered[0].isoformat(), "end": covered[1].isoformat()} if covered else None
     return Report(
         client=config.client,
         business_model=config.business_model,

@@ -409,3 +409,9 @@ def test_data_that_covers_the_period_in_its_own_steps_says_nothing(dates):
 def test_daily_data_over_the_whole_period_says_nothing():
     report = run(_daily("2026-07-01", 92), period={"start": "2026-07-01", "end": "2026-09-30"})
     assert not any(w.startswith("period:") for w in report.warnings)
+
+
+def test_the_report_states_the_dates_it_covers():
+    assert run(MONTHS, period={"start": "2026-07-01", "end": "2026-08-31"}).period == {"start": "2026-07-01", "end": "2026-08-31"}
+    assert run(MONTHS).period == {"start": "2026-06-30", "end": "2026-09-30"}  # no period given: the data's dates
+    assert run(SHOP).period is None  # no row is dated

@@ -98,6 +98,14 @@ class Dataset:
         let_go = self.__dict__.get("_rows_let_go")
         return self.frame.height if let_go is None else let_go
 
+    def dates(self) -> tuple[dt.date, dt.date] | None:
+        """The first and last date of the dated rows; None where no row is dated."""
+        if "date" not in self.dims:
+            return None
+        date = pl.col("date")
+        first, last = self.frame.select(date.min().alias("first"), date.max().alias("last")).row(0)
+        return None if first is None else (first, last)
+
     def let_go(self) -> None:
         """Drop the rows (and what shares them: its views of fewer counts, the tables' caches)
         once nothing reads them: the level tables are built, the notes and goals that read rows

@@ -309,7 +309,8 @@ class Report(_Optional):
     client: str
     business_model: str
     currency: str
-    period: dict[str, str] | None = None
+    period: dict[str, str] | None = Field(default=None, description="the dates the report covers (start, end): the config's period, "
+                                          "whose rows are the only ones counted, else the first and last date of the data; null where no row is dated")
     kpis: list[Kpi] = Field(default_factory=new_list)
     findings: list[Finding] = Field(default_factory=new_list)
     goals: list[GoalStatus] = Field(default_factory=new_list)
