@@ -415,3 +415,24 @@ def test_the_report_states_the_dates_it_covers():
     assert run(MONTHS, period={"start": "2026-07-01", "end": "2026-08-31"}).period == {"start": "2026-07-01", "end": "2026-08-31"}
     assert run(MONTHS).period == {"start": "2026-06-30", "end": "2026-09-30"}  # no period given: the data's dates
     assert run(SHOP).period is None  # no row is dated
+
+
+def test_money_by_rule_counts_a_rule_s_nested_findings_once_and_leaves_overlaps_alone():
+    from kpi_advisor.evaluation.money import money_by_rule
+    from kpi_advisor.models.report import Finding
+
+    def finding(rule, scope, money):
+        impact = None if money is None else {"metric": "purchases", "value": 1.0, "money": money, "basis": "b", "overlaps": ["kept"]}
+        return Finding(rule=rule, severity="high", stage="purchase", scope=scope, evidence={}, thresholds={}, message="",
+                       recommendation="", impact=impact)
+
+    findings = [
+        finding("landing-page-leak", {"channel": "facebook"}, 500.0),
+        finding("landing-page-leak", {"channel": "facebook", "campaign": "a"}, 300.0),  # inside the channel's
+        finding("landing-page-leak", {"channel": "facebook", "campaign": "b"}, 400.0),  # 300 + 400 > 500
+        finding("landing-page-leak", {"channel": "google_ads"}, 100.0),
+        finding("budget-move", {"channel": "facebook"}, 50.0),  # another rule: not inside this one's
+        finding("weak-call-to-action", {"channel": "facebook"}, None),
+    ]
+    assert money_by_rule(findings) == {"landing-page-leak": (4, 800.0), "budget-move": (1, 50.0), "weak-call-to-action": (1, None)}
+    assert all(f.impact.overlaps == ["kept"] for f in findings if f.impact)

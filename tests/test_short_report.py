@@ -56,6 +56,27 @@ def test_the_short_list_keeps_the_most_money_at_stake(config):
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
+def test_the_line_under_a_short_list_says_what_the_rest_is_about(config, fmt):
+    # Recomputed from the full JSON: the findings not among the N shown, per rule, and their money.
+    from kpi_advisor.evaluation.money import top_findings
+    from kpi_advisor.models.report import Finding
+
+    full = [Finding.model_validate(f) for f in json.loads(run(config, "--format", "json"))["findings"]]
+    kept = {id(f) for f in top_findings(full, 3)}
+    left = [f for f in full if id(f) not in kept]
+    by_rule: dict[str, list] = {}
+    for finding in left:
+        by_rule.setdefault(finding.rule, []).append(finding)
+    assert by_rule, "the fixture leaves findings out"
+    text = " ".join(re.sub(r"<[^>]+>", " ", run(config, "--format", fmt, "--max-findings", "3")).split())
+    among = text.split("Among them: ", 1)[1]
+    for rule, findings in by_rule.items():
+        money = sum(f.impact.money for f in findings if f.impact and f.impact.money)  # one campaign each: nothing nests
+        title = "Clicks arrive, but the landing page does not keep them"
+        assert f"{len(findings)} × {title} (USD {money:,.0f} at stake)" in among, among
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
 def test_all_shows_every_finding_and_zero_none(config, fmt):
     total = json.loads(run(config, "--format", "json"))["summary"]["findings_total"]
     assert "Not shown" not in run(config, "--format", fmt, "--max-findings", "all")

@@ -191,7 +191,7 @@ SHORT_FORMATS = ("text", "markdown", "html")
 def show_at_most(report, max_findings: int | str | None, fmt: str) -> None:
     """Keep the N findings with the most money at stake, then the most severe (in their report
     order); the summary still counts every one. ``None`` is the format's default, ``'all'`` every one."""
-    from ..evaluation.money import top_findings
+    from ..evaluation.money import money_by_rule, top_findings
 
     if max_findings is None and fmt in SHORT_FORMATS:
         max_findings = DEFAULT_MAX_FINDINGS
@@ -201,6 +201,11 @@ def show_at_most(report, max_findings: int | str | None, fmt: str) -> None:
         left_out = [finding for finding in report.findings if id(finding) not in shown]
         report._not_shown = report._not_shown + [finding.scope for finding in left_out]
         report._not_shown_inside = report._not_shown_inside + [(finding.scope, finding.members) for finding in left_out if finding.members]
+        by_rule = dict(report._not_shown_by_rule)
+        for rule, (count, money) in money_by_rule(left_out).items():
+            before, before_money = by_rule.get(rule, (0, None))
+            by_rule[rule] = (before + count, money if before_money is None else before_money + (money or 0.0))
+        report._not_shown_by_rule = by_rule
         report.findings = kept
     report.summary.findings_shown = len(report.findings)
     for finding in report.findings:

@@ -47,12 +47,7 @@ def count_once(findings: list[Finding]) -> float | None:
         impact = finding.impact
         if impact is None or impact.money is None:
             continue
-        scope = finding.scope
-        keys = tuple(scope)
-        order = orders.get(keys)
-        if order is None:
-            order = orders[keys] = sorted(keys, key=lambda key: (_ORDER.get(key, len(_ORDER)), key))
-        path = tuple([(key, scope[key]) for key in order])
+        path = _path(finding.scope, orders)
         group = by_path.get(path)
         if group is None:
             by_path[path] = [(finding.rule, impact)]
@@ -63,8 +58,7 @@ def count_once(findings: list[Finding]) -> float | None:
     if not by_path:
         return None
 
-    # Nearest first; worked out once per scope, as every finding on it shares them.
-    ancestors = {path: [path[:cut] for cut in range(len(path) - 1, -1, -1) if path[:cut] in by_path] for path in by_path}
+    ancestors = _ancestors(by_path)
     named: dict[tuple, list[str]] = {}
     for above in {above for paths in ancestors.values() for above in paths}:
         where = ", ".join(f"{key}={value}" for key, value in above) or "all data"
@@ -77,11 +71,56 @@ def count_once(findings: list[Finding]) -> float | None:
         for at, (_, impact) in enumerate(group):
             impact.overlaps = sorted({other for index, (other, _) in enumerate(group) if index != at}) + outer
 
-    # Innermost scopes first: a scope's worth is max(its own largest finding, what the scopes inside it add up to).
+    return _worth(largest, ancestors)
+
+
+def money_by_rule(findings: list[Finding]) -> dict[str, tuple[int, float | None]]:
+    """Per rule: how many findings, and their money at stake counted once among that rule's own
+    findings (one on a campaign and one on an ad inside it count as the larger); None where none
+    of them is valued. Reads the findings only: their ``overlaps`` stay as they are."""
+    orders: dict[tuple[str, ...], list[str]] = {}
+    counts: dict[str, int] = {}
+    largest: dict[str, dict[tuple, float]] = {}
+    for finding in findings:
+        counts[finding.rule] = counts.get(finding.rule, 0) + 1
+        impact = finding.impact
+        if impact is None or impact.money is None:
+            continue
+        path = _path(finding.scope, orders)
+        own = largest.setdefault(finding.rule, {})
+        own[path] = max(own.get(path, 0.0), impact.money)
+    money: dict[str, float] = {}
+    for rule, paths in largest.items():
+        if len({len(path) for path in paths}) == 1:  # all on one level: none contains another
+            money[rule] = round(sum(paths.values()), 2)
+        else:
+            money[rule] = _worth(paths, _ancestors(paths))
+    return {rule: (count, money.get(rule)) for rule, count in counts.items()}
+
+
+def _path(scope: dict[str, str], orders: dict[tuple[str, ...], list[str]]) -> tuple:
+    """A scope as (dimension, value) pairs from the widest dimension down: a scope inside another
+    starts with the other's path."""
+    keys = tuple(scope)
+    order = orders.get(keys)
+    if order is None:
+        order = orders[keys] = sorted(keys, key=lambda key: (_ORDER.get(key, len(_ORDER)), key))
+    return tuple([(key, scope[key]) for key in order])
+
+
+def _ancestors(paths: dict[tuple, object]) -> dict[tuple, list[tuple]]:
+    """Each path's paths among ``paths`` that contain it, nearest first; worked out once per
+    scope, as every finding on it shares them."""
+    return {path: [path[:cut] for cut in range(len(path) - 1, -1, -1) if path[:cut] in paths] for path in paths}
+
+
+def _worth(largest: dict[tuple, float], ancestors: dict[tuple, list[tuple]]) -> float:
+    """The money of scopes counted once: innermost first, a scope's worth is max(its own largest
+    finding, what the scopes inside it add up to), and only the outermost scopes are added."""
     worth: dict[tuple, float] = {}
     inside: dict[tuple, float] = {}
     roots = 0.0
-    for path in sorted(by_path, key=len, reverse=True):
+    for path in sorted(largest, key=len, reverse=True):
         worth[path] = max(largest[path], inside.get(path, 0.0))
         parents = ancestors[path]
         if parents:

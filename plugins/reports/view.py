@@ -55,6 +55,7 @@ SMART_LABELS = (
 )
 # Channel funnels a report draws before it draws only those holding a shown finding (ReportView.funnels).
 MAX_FUNNELS = 10
+NOT_SHOWN_RULES = 5  # rules named in the line under a short list of findings; the rest are counted
 # TRANSLATORS: a funnel step: the visits that did not bounce
 STAYED_LABEL = N_("Visits without bounce")
 # How a client reads a channel id; ids not listed are written out (google_shopping -> Google shopping).
@@ -377,13 +378,34 @@ class ReportView:
             return ""
         hidden = summary.findings_total - shown
         if self.for_client:
-            return self.ngettext("Not shown: {n} more finding, with less at stake.",
+            line = self.ngettext("Not shown: {n} more finding, with less at stake.",
                                  "Not shown: {n} more findings, with less at stake.", hidden).format(n=self.count(hidden))
-        return self.ngettext(
-            "Not shown: {n} more finding. Run with --max-findings all to show every finding, or --max-findings N to show the N with the most at stake.",
-            "Not shown: {n} more findings. Run with --max-findings all to show every finding, or --max-findings N to show the N with the most at stake.",
-            hidden,
-        ).format(n=self.count(hidden))
+        else:
+            line = self.ngettext(
+                "Not shown: {n} more finding. Run with --max-findings all to show every finding, or --max-findings N to show the N with the most at stake.",
+                "Not shown: {n} more findings. Run with --max-findings all to show every finding, or --max-findings N to show the N with the most at stake.",
+                hidden,
+            ).format(n=self.count(hidden))
+        among = self._not_shown_rules()
+        return f"{line} {among}" if among else line
+
+    def _not_shown_rules(self) -> str:
+        """What the findings a short report left out are about: per rule, how many and their money
+        at stake (counted once within the rule), the most money first: a rule that fired on 2,000
+        campaigns with one among the ten shown still reads as 2,000 campaigns."""
+        by_rule = getattr(self.report, "_not_shown_by_rule", None) or {}
+        ranked = sorted(by_rule.items(), key=lambda item: (-(item[1][1] or 0.0), -item[1][0], item[0]))
+        parts = []
+        for rule, (count, money) in ranked[:NOT_SHOWN_RULES]:
+            title = self.rule_title(rule)
+            if money:
+                parts.append(self._("{n} × {title} ({money} at stake)").format(n=self.count(count), title=title, money=self.money(money)))
+            else:
+                parts.append(self._("{n} × {title}").format(n=self.count(count), title=title))
+        rest = len(ranked) - NOT_SHOWN_RULES
+        if rest > 0:
+            parts.append(self.ngettext("{n} more rule", "{n} more rules", rest).format(n=self.count(rest)))
+        return self._("Among them: {rules}.").format(rules="; ".join(parts)) if parts else ""
 
     def goals_on_track(self) -> str:
         goals = self.report.goals
