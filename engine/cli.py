@@ -490,9 +490,15 @@ def _run_spark(loaded, catalog, fmt: str, output: str | None, fail_on: str | Non
     With --since, each group's findings are marked against the earlier run's same group."""
     from .commands.output import write_output
     from .plugincalls import render_report
+    from .problems import ConfigError, Problem
     from .spark import group_label, run_config
 
-    reports = run_config(loaded)
+    skipped: list[str] = []
+    reports = run_config(loaded, skipped)
+    if not reports and skipped:  # every group: no row in the period
+        raise ConfigError([Problem(line) for line in skipped])
+    for line in skipped:
+        click.echo(f"warning: {line}", err=True)
     keys = [] if not reports else list(loaded.config.spark.group_by)
     if previous is not None:
         from .evaluation.since import mark_since

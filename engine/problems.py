@@ -76,6 +76,11 @@ class ConfigError(ProblemsError, ValueError):
     """Bad input from a user: config, rule pack, profile, data. The public API raises this."""
 
 
+class NoDataInPeriod(ConfigError):
+    """No row of the data falls in the config's period. One client's run stops on it; Spark skips
+    the group (an account paused all quarter) and says so, where a bad group fails the run."""
+
+
 class PluginError(ProblemsError):
     """A plugin failed to import, raised inside a hook, or returned a bad definition."""
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from .loading.prepare import LoadedConfig, Prepared, load_config, prepare
 from .models.config import ClientConfig, SparkSettings, SparkSource
-from .problems import ConfigError, Problem
+from .problems import ConfigError, NoDataInPeriod, Problem
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -159,6 +159,10 @@ def _evaluate_group(job: _Job):
             report = run_pipeline(_prepared(job), data=frame)
             text = to_json(report, indent=None)
             count = report.summary.findings_total
+        except NoDataInPeriod as exc:
+            # Nothing to report for the period (an account paused all quarter): skipped, not failed.
+            text = json.dumps({"skipped": [str(p) for p in exc.problems]})
+            count = 0
         except ConfigError as exc:
             # A group whose data is bad fails alone, with the same lines the CLI would print.
             text = json.dumps({"errors": [str(p) for p in exc.problems]})
@@ -218,8 +222,11 @@ def evaluate_spark(config: Any, df: "DataFrame", *, group_by: Sequence[str] | No
     return grouped.drop(ALL_GROUP) if keys == (ALL_GROUP,) else grouped
 
 
-def reports(config: Any, df: "DataFrame", *, group_by: Sequence[str] | None = None) -> dict[tuple[str | None, ...], "Report"]:
+def reports(config: Any, df: "DataFrame", *, group_by: Sequence[str] | None = None,
+            skipped: list[str] | None = None) -> dict[tuple[str | None, ...], "Report"]:
     """Every group's report, collected to the driver, keyed by the group's values in order.
+    A group with no row in the config's period has no report; ``skipped`` (if given) gets a
+    line naming it and why.
 
     :raises ConfigError: naming the group, for a group whose rows are bad.
     """
@@ -232,9 +239,13 @@ def reports(config: Any, df: "DataFrame", *, group_by: Sequence[str] | None = No
     for row in out.toArrow().to_pylist():
         key = tuple(row[k] for k in keys)
         text = row[REPORT_COLUMN]
+        label = ", ".join(f"{k}={v}" for k, v in zip(keys, key)) or "all data"
         if text.startswith('{"errors":'):
-            label = ", ".join(f"{k}={v}" for k, v in zip(keys, key)) or "all data"
             problems += [Problem(f"{label}: {line}") for line in json.loads(text)["errors"]]
+            continue
+        if text.startswith('{"skipped":'):
+            if skipped is not None:
+                skipped += [f"{label}: {line}; no report for this group" for line in json.loads(text)["skipped"]]
             continue
         result[key] = Report.model_validate_json(text)  # parsed in Rust, not through json.loads
     if problems:
@@ -253,10 +264,10 @@ def findings(config: Any, df: "DataFrame", *, group_by: Sequence[str] | None = N
     return out.where(F.col(FINDINGS_COLUMN) > 0).select(*keys, F.explode(parsed).alias("f")).select(*keys, "f.*")
 
 
-def run_config(loaded: LoadedConfig) -> dict[tuple[str | None, ...], "Report"]:
+def run_config(loaded: LoadedConfig, skipped: list[str] | None = None) -> dict[tuple[str | None, ...], "Report"]:
     """``kpi-advisor run CONFIG --engine spark``: the config's sources read by Spark, every group's report."""
     spark = spark_session(loaded.config.spark)
-    return reports(loaded, read_sources(spark, loaded))
+    return reports(loaded, read_sources(spark, loaded), skipped=skipped)
 
 
 def group_label(keys: Iterable[str], values: Iterable[str | None]) -> str:

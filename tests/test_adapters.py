@@ -404,21 +404,34 @@ def test_same_count_from_two_sources_is_an_error():
         run(source(META_EN, "meta_ads"), source(GA4_DAILY, "ga4", recode=GA4_FIXED["recode"]))
 
 
-def test_two_accounts_exports_of_the_same_campaigns_are_one_line_that_points_at_account(tmp_path):
+def test_two_accounts_exports_of_the_same_campaigns_name_their_counts_together_and_point_at_account(tmp_path):
     # Two clients' Meta exports, same campaign names: every count overlaps, and the way out is
-    # telling the files apart by account, not dropping columns.
+    # telling the files apart by account, not dropping columns. Counts overlapping on the same
+    # scopes share a line; each line names scopes where all of its counts overlap.
     second = tmp_path / "second_account.csv"
     shutil.copy(META_EN, second)
     with pytest.raises(ConfigError) as raised:
         run(source(META_EN, "meta_ads"), source(second, "meta_ads"))
     lines = str(raised.value).splitlines()
-    assert len(lines) == 1, lines
-    given = lines[0].split(" both give ", 1)[1].split(" for ", 1)[0].split(", ")
-    assert {"impressions", "clicks", "spend", "purchases", "revenue"} <= set(given)
-    assert "count them twice" in lines[0] and "{account: <name>}" in lines[0]
+    given = [line.split(" both give ", 1)[1].split(" for ", 1)[0].split(", ") for line in lines]
+    assert {"impressions", "clicks", "spend", "purchases", "revenue"} <= {c for counts in given for c in counts}
+    assert len(lines) < sum(len(counts) for counts in given)  # not one line per count
+    assert all("{account: <name>}" in line for line in lines)
     report = run(source(META_EN, "meta_ads", account="first"), source(second, "meta_ads", account="second"))
     accounts = {m.scope.get("account") for m in report.metrics} - {None}
     assert accounts == {"first", "second"}
+
+
+def test_an_overlap_names_each_count_with_its_own_scopes():
+    rows_a = [{"date": "2026-07-01", "channel": "facebook", "clicks": 10}, {"date": "2026-07-01", "channel": "google_ads", "revenue": 5.0}]
+    rows_b = [{"date": "2026-07-01", "channel": "facebook", "clicks": 12}, {"date": "2026-07-01", "channel": "google_ads", "revenue": 7.0}]
+    with pytest.raises(ConfigError) as raised:
+        evaluate({"client": "t", "business_model": "dtc_ecommerce", "currency": "USD", "data": [{"records": rows_a}, {"records": rows_b}]})
+    lines = str(raised.value).splitlines()
+    assert any("both give clicks for date=2026-07-01, channel=facebook:" in line for line in lines), lines
+    assert any("both give revenue for date=2026-07-01, channel=google_ads:" in line for line in lines), lines
+    # Records take no options: the hint is an account on each row.
+    assert all("give each row its account" in line and "options: {account" not in line for line in lines)
 
 
 def test_sources_with_no_common_channel_are_a_warning():

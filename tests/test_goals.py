@@ -213,10 +213,14 @@ def test_a_target_met_exactly_is_met_whatever_the_float_noise():
 def test_status_is_unknown_without_dated_data_in_the_window():
     undated = check({**FOLLOWERS, "baseline": 5000, "change": "+20%"}, INSTAGRAM)
     assert undated.status == "unknown" and "needs dated data for followers" in note(undated, "status")
-    # Followers counted only before the period (that row is left out); the period has other data.
+    # Followers dated in the period, but none between the start and the goal's date.
+    after = check({**FOLLOWERS, "baseline": 5000, "change": "+20%", "by": "2026-08-15"},
+                  [{"date": "2026-09-30", "channel": "instagram", "followers": 5200}])
+    assert after.status == "unknown" and "no dated data for followers between 2026-07-01 and 2026-08-15" in note(after, "status")
+    # Followers counted only before the period: that row is left out, and the period has no followers.
     before = check({**FOLLOWERS, "baseline": 5000, "change": "+20%"}, [{"date": "2026-06-30", "channel": "instagram", "followers": 5200},
                                                                        {"date": "2026-07-31", "channel": "instagram", "impressions": 9000}])
-    assert before.status == "unknown" and "dated data for followers between" in note(before, "status")
+    assert before.status == "unknown" and "needs dated data for followers between the start and the date" in note(before, "status")
     # No row at all in the period: the report would have nothing to say for it.
     with pytest.raises(kpi_advisor.ConfigError, match="no data in the period 2026-07-01 to 2026-09-30"):
         check({**FOLLOWERS, "baseline": 5000, "change": "+20%"}, [{"date": "2026-06-30", "channel": "instagram", "followers": 5200}])

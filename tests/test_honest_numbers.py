@@ -436,3 +436,21 @@ def test_money_by_rule_counts_a_rule_s_nested_findings_once_and_leaves_overlaps_
     ]
     assert money_by_rule(findings) == {"landing-page-leak": (4, 800.0), "budget-move": (1, 50.0), "weak-call-to-action": (1, None)}
     assert all(f.impact.overlaps == ["kept"] for f in findings if f.impact)
+
+
+@pytest.mark.parametrize("period, dates", [
+    ({"start": "2026-01-01", "end": "2026-03-31"}, ["2026-01-31", "2026-02-28", "2026-03-31"]),  # February's short month
+    ({"start": "2026-01-01", "end": "2026-03-31"}, ["2026-01-01", "2026-02-01", "2026-03-01"]),
+    ({"start": "2026-08-01", "end": "2026-08-31"},  # weekday rows; the period starts on a Saturday
+     [f"2026-08-{d:02d}" for d in range(3, 32) if d % 7 not in (1, 2)]),
+])
+def test_months_of_any_length_and_weekday_rows_cover_their_period(period, dates):
+    rows = [{"date": d, "channel": "facebook", "impressions": 1000, "clicks": 20, "spend": 10.0} for d in dates]
+    assert not any(w.startswith("period:") for w in run(rows, period=period).warnings)
+
+
+def test_a_monthly_source_beside_a_daily_one_covers_its_months():
+    monthly = [{"date": d, "channel": "email", "sessions": 900, "purchases": 9} for d in ("2026-07-31", "2026-08-31", "2026-09-30")]
+    config = {"client": "X", "business_model": "dtc_ecommerce", "currency": "USD", "period": {"start": "2026-07-01", "end": "2026-09-30"},
+              "data": [{"records": monthly}, {"records": _daily("2026-09-01", 30)}]}
+    assert not any(w.startswith("period:") for w in kpi_advisor.evaluate(config).warnings)

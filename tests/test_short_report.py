@@ -69,7 +69,7 @@ def test_the_line_under_a_short_list_says_what_the_rest_is_about(config, fmt):
         by_rule.setdefault(finding.rule, []).append(finding)
     assert by_rule, "the fixture leaves findings out"
     text = " ".join(re.sub(r"<[^>]+>", " ", run(config, "--format", fmt, "--max-findings", "3")).split())
-    among = text.split("Among them: ", 1)[1]
+    among = text.split("Not shown, by rule: ", 1)[1]
     for rule, findings in by_rule.items():
         money = sum(f.impact.money for f in findings if f.impact and f.impact.money)  # one campaign each: nothing nests
         title = "Clicks arrive, but the landing page does not keep them"

@@ -192,6 +192,46 @@ def test_a_bad_account_fails_alone_and_is_named(spark, rows):
         kspark.reports(CONFIG, frame)
 
 
+def test_an_account_with_no_row_in_the_period_is_skipped_and_named(spark, rows):
+    # acct-c's rows all lie a year before the period: its group has nothing to report for the
+    # period, which is no reason to fail the other accounts' reports.
+    period = {"start": "2026-04-01", "end": "2026-07-29"}
+    shifted = rows.with_columns(
+        pl.when(pl.col("account") == "acct-c").then(pl.col("date") - dt.timedelta(days=365)).otherwise(pl.col("date")).alias("date")
+    )
+    frame = spark.createDataFrame(shifted.to_arrow())
+    config = {**CONFIG, "period": period}
+    out = {r["account"]: r for r in kspark.evaluate_spark(config, frame).toArrow().to_pylist()}
+    assert out["acct-c"]["findings_total"] == 0 and "no data in the period" in json.loads(out["acct-c"]["report"])["skipped"][0]
+    skipped: list[str] = []
+    reports = kspark.reports(config, frame, skipped=skipped)
+    assert sorted(key for key, in reports) == ["acct-a", "acct-b"]
+    assert skipped and skipped[0].startswith("account=acct-c: ") and "no report for this group" in skipped[0]
+    # The accounts that have rows in the period get the embedded engine's report of those rows.
+    assert reports[("acct-a",)].model_dump(mode="json") == kpi_advisor.evaluate(
+        config, data=shifted.filter(pl.col("account") == "acct-a")).model_dump(mode="json")
+
+
+def test_cli_engine_spark_warns_of_a_skipped_account_and_fails_when_all_are(spark, rows, tmp_path):
+    lake = tmp_path / "lake" / "ads"
+    lake.mkdir(parents=True)
+    shifted = rows.with_columns(
+        pl.when(pl.col("account") == "acct-c").then(pl.col("date") - dt.timedelta(days=365)).otherwise(pl.col("date")).alias("date")
+    )
+    shifted.write_parquet(lake / "part-0.parquet")
+    path = tmp_path / "agency.json"
+    config = dict(CONFIG, data=[{"spark": {"path": "lake/ads"}}], spark={"group_by": ["account"]})
+    path.write_text(json.dumps({**config, "period": {"start": "2026-04-01", "end": "2026-07-29"}}))
+    result = CliRunner().invoke(cli, ["run", str(path), "--engine", "spark", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert [g["group"] for g in json.loads(result.stdout)["groups"]] == [{"account": "acct-a"}, {"account": "acct-b"}]
+    assert "warning: account=acct-c: " in result.stderr and "no data in the period" in result.stderr
+    path.write_text(json.dumps({**config, "period": {"start": "2030-01-01", "end": "2030-03-31"}}))
+    result = CliRunner().invoke(cli, ["run", str(path), "--engine", "spark", "--format", "json"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.count("no data in the period 2030-01-01 to 2030-03-31") == 3
+
+
 def test_accounts_with_equal_campaign_names_agree_across_engines(spark):
     """Two clients both run a campaign "c01" (and report reach monthly): shop-a's page leaks, shop-b's
     does not. Spark per account and the embedded engine over all rows find the same leak, on

@@ -201,6 +201,7 @@ def show_at_most(report, max_findings: int | str | None, fmt: str) -> None:
         left_out = [finding for finding in report.findings if id(finding) not in shown]
         report._not_shown = report._not_shown + [finding.scope for finding in left_out]
         report._not_shown_inside = report._not_shown_inside + [(finding.scope, finding.members) for finding in left_out if finding.members]
+        # A report is cut once; a second cut adds its own (its money may then count a nested pair twice).
         by_rule = dict(report._not_shown_by_rule)
         for rule, (count, money) in money_by_rule(left_out).items():
             before, before_money = by_rule.get(rule, (0, None))

@@ -33,7 +33,7 @@ from ..limits import check_count, current
 from ..loading.catalog import Catalog
 from ..models.config import ClientConfig, FileSource, RecordsSource, SparkSource
 from ..models.definitions import DIMENSIONS, SEGMENT_DIMENSIONS
-from ..problems import ConfigError, PluginError, Problem, printable
+from ..problems import ConfigError, NoDataInPeriod, PluginError, Problem, printable
 from . import files, plausibility
 from .fallbacks import derive_counts
 
@@ -148,6 +148,7 @@ class Source:
     counts: list[str]
     currency: str | None = None
     currency_from: str = ""
+    from_file: bool = True  # a file, which takes options; records and API rows do not
 
 
 # --- numbers and names ----------------------------------------------------------------
@@ -836,7 +837,7 @@ def load_dataset(
         prepared, source_warnings = prepare_source(frame, catalog, locate, name, options, repeats=repeats, cells_as_written=as_written,
                                                    extra_dims=extra_dims)
         warnings += source_warnings
-        sources.append(prepared)
+        sources.append(prepared if not isinstance(source, RecordsSource) else replace(prepared, from_file=False))
     if extra is not None:
         files.check_row_count(extra.height, rows, "data")
         prepared, source_warnings = prepare_source(
@@ -844,7 +845,7 @@ def load_dataset(
             extra_dims=extra_dims,
         )
         warnings += source_warnings
-        sources.append(prepared)
+        sources.append(replace(prepared, from_file=False))
     if config.period is not None and sources:
         sources = _within_period(sources, config.period.start, config.period.end, warnings)
     if not sources:
@@ -898,17 +899,18 @@ def _within_period(sources: list[Source], start: dt.date, end: dt.date, warnings
             left = f"{early} before {start}" if early else ""
             left += (" and " if left and late else "") + (f"{late} after {end}" if late else "")
             if early + late == source.frame.height:
-                warnings.append(f"{source.name}: all {source.frame.height} rows are dated outside the period {start} to {end} "
-                                f"(its rows run from {span}): left out")
+                rows = "its row is" if source.frame.height == 1 else f"all {source.frame.height} rows are"
+                warnings.append(f"{source.name}: {rows} dated outside the period {start} to {end} (from {span}): left out")
                 continue
             warnings.append(f"{source.name}: {early + late} of {source.frame.height} rows are dated outside the period "
-                            f"{start} to {end} ({left}); left out, so the report covers the period only")
+                            f"{start} to {end} ({left}); left out, so totals, trends and comparisons cover the period only "
+                            f"(widen period: to compare with earlier months)")
             source = replace(source, frame=source.frame.filter(date.is_null() | date.is_between(start, end)))
         if first_in is not None:
             spans.append((first_in, last_in, step))
         kept.append(source)
     if not kept and outside:
-        raise ConfigError(Problem(
+        raise NoDataInPeriod(Problem(
             f"no data in the period {start} to {end}: every row of {', '.join(outside)} is dated outside it; "
             "change period: in the config, or give data for it", path="period"))
     warnings += _coverage(spans, start, end)
@@ -918,14 +920,16 @@ def _within_period(sources: list[Source], start: dt.date, end: dt.date, warnings
 def _coverage(spans: list[tuple[dt.date, dt.date, float | None]], start: dt.date, end: dt.date) -> list[str]:
     """Said where the data's dates stop well short of the period's ends: the report states the
     period, but its totals and money cover only the dates the data has. "Well short" is more than
-    the data's own step between dates (a day, a week, a month: the finest of the sources'), so
-    monthly rows dated at the month's end or start cover the period without a word."""
+    the data's own step between dates (a day, a week, a month: the coarsest of the sources', as a
+    monthly source covers a month however finely another is dated), with a tenth and a day to
+    spare: months run 28-31 days, and weekday-only rows skip a weekend. So monthly rows dated at
+    the month's end or start cover the period without a word."""
     steps = [step for _, _, step in spans if step is not None]
     if not steps:
         return []  # no source has two dates: no step to judge by
-    step = min(steps)
+    allowed = max(steps) * 1.1 + 1
     first, last = min(span[0] for span in spans), max(span[1] for span in spans)
-    late, early = (first - start).days > step, (end - last).days > step
+    late, early = (first - start).days > allowed, (end - last).days > allowed
     if not (late or early):
         return []
     period = f"the period ({start} to {end})"
@@ -981,10 +985,9 @@ def _check_overlaps(sources: list[Source]) -> None:
                 # money twice even when their campaign names differ: compare on the dimensions
                 # that do not depend on naming.
                 shared = [d for d in shared if d not in NAMED_DIMENSIONS]
-            # One line per pair of sources, naming every count they both give and the scopes of the
-            # count that overlaps most (two accounts' exports overlap on all of them).
-            twice: list[str] = []
-            widest = (-1, "")
+            # One line per pair of sources and scopes: the counts they both give for the same scopes
+            # are named together (two accounts' exports overlap on all of them).
+            twice: dict[str, list[str]] = {}
             for count in (c for c in a.counts if c in b.counts):
                 keys_a = a.frame.filter(pl.col(count).is_not_null()).select(shared).unique() if shared else None
                 keys_b = b.frame.filter(pl.col(count).is_not_null()).select(shared).unique() if shared else None
@@ -992,30 +995,30 @@ def _check_overlaps(sources: list[Source]) -> None:
                     both = keys_a.join(keys_b, on=shared, how="inner", nulls_equal=True)
                     if both.is_empty():
                         continue
-                    if both.height > widest[0]:
-                        first = _scope_text(both.sort(shared, nulls_last=True).row(0, named=True), shared)
-                        widest = (both.height, first + (f" and {both.height - 1} more" if both.height > 1 else ""))
+                    first = _scope_text(both.sort(shared, nulls_last=True).row(0, named=True), shared)
+                    where = first + (f" and {both.height - 1} more" if both.height > 1 else "")
                 else:
                     has_a = a.frame.get_column(count).null_count() < a.frame.height
                     has_b = b.frame.get_column(count).null_count() < b.frame.height
                     if not (has_a and has_b):
                         continue
-                    widest = (0, "all data (they share no dimension)")
-                twice.append(count)
-            if not twice:
-                continue
+                    where = "all data (they share no dimension)"
+                twice.setdefault(where, []).append(count)
             if "account" in shared or _complementary(a, b):
                 apart = "or split the sources by a dimension such as channel or date"
-            else:  # two accounts' exports of the same campaigns: the usual way this happens
+            elif a.from_file and b.from_file:  # two accounts' exports of the same campaigns: the usual way this happens
                 apart = "or, if they are different accounts, give each its own (options: {account: <name>})"
-            one = len(twice) == 1
-            problems.append(
-                Problem(
-                    f"{a.name} and {b.name} both give {', '.join(twice)} for {widest[1]}: adding them up would count "
-                    f"{'it' if one else 'them'} twice. Keep {'it' if one else 'each'} in one source "
-                    f"(options: {{ignore: [<its column>]}} on the other), {apart}"
+            else:  # records and API rows take no options: the account goes on each row
+                apart = "or, if they are different accounts, give each row its account (an account key or column)"
+            for where, counts in twice.items():
+                one = len(counts) == 1
+                problems.append(
+                    Problem(
+                        f"{a.name} and {b.name} both give {', '.join(counts)} for {where}: adding them up would count "
+                        f"{'it' if one else 'them'} twice. Keep {'it' if one else 'each'} in one source "
+                        f"(options: {{ignore: [<its column>]}} on the other), {apart}"
+                    )
                 )
-            )
     if problems:
         raise ConfigError(problems)
 

@@ -405,7 +405,7 @@ class ReportView:
         rest = len(ranked) - NOT_SHOWN_RULES
         if rest > 0:
             parts.append(self.ngettext("{n} more rule", "{n} more rules", rest).format(n=self.count(rest)))
-        return self._("Among them: {rules}.").format(rules="; ".join(parts)) if parts else ""
+        return self._("Not shown, by rule: {rules}.").format(rules="; ".join(parts)) if parts else ""
 
     def goals_on_track(self) -> str:
         goals = self.report.goals
