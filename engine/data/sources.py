@@ -878,7 +878,8 @@ def _within_period(sources: list[Source], start: dt.date, end: dt.date, warnings
     """The sources' rows dated inside the config's period: the report states the period, so its
     totals, findings and money are over that period and no other. Rows outside it are left out
     with a warning naming how many and their dates; undated rows cannot be placed and stay (the
-    undated-source warning says so). A period no row falls in is an error, not an empty report."""
+    undated-source warning says so). A period that leaves no row is an error, not an empty report
+    (:class:`NoDataInPeriod`, which Spark turns into a skipped group)."""
     kept: list[Source] = []
     outside: list[str] = []
     spans: list[tuple[dt.date, dt.date, float | None]] = []  # per dated source kept: its first and last date inside, its step
@@ -909,7 +910,7 @@ def _within_period(sources: list[Source], start: dt.date, end: dt.date, warnings
         if first_in is not None:
             spans.append((first_in, last_in, step))
         kept.append(source)
-    if not kept and outside:
+    if not kept:  # every source was dated, and wholly outside
         raise NoDataInPeriod(Problem(
             f"no data in the period {start} to {end}: every row of {', '.join(outside)} is dated outside it; "
             "change period: in the config, or give data for it", path="period"))
