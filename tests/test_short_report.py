@@ -74,6 +74,12 @@ def test_the_line_under_a_short_list_says_what_the_rest_is_about(config, fmt):
         money = sum(f.impact.money for f in findings if f.impact and f.impact.money)  # one campaign each: nothing nests
         title = "Clicks arrive, but the landing page does not keep them"
         assert f"{len(findings)} × {title} (USD {money:,.0f} at stake)" in among, among
+    # One finding left out of a rule: named by its scope rather than "1 ×".
+    last = [f for f in full if id(f) not in {id(k) for k in top_findings(full, len(full) - 1)}][0]
+    text = " ".join(re.sub(r"<[^>]+>", " ", run(config, "--format", fmt, "--max-findings", str(len(full) - 1))).split())
+    scope = " / ".join(last.scope.values())  # HTML is for the client, who reads "Facebook"
+    expected = f"Not shown, by rule: Clicks arrive, but the landing page does not keep them ({scope}, USD {last.impact.money:,.0f} at stake)."
+    assert expected.lower() in text.lower(), text
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "html"])

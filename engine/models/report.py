@@ -330,9 +330,9 @@ class Report(_Optional):
     # Of those left out that speak for members (roll-ups): their scope and their members, so the
     # channels a left-out account roll-up covers say so too.
     _not_shown_inside: list[tuple[dict[str, str], list[dict]]] = PrivateAttr(default_factory=list)
-    # Of those left out, per rule: how many and their money at stake (counted once within the
-    # rule), so the short report's last line says what the rest is about.
-    _not_shown_by_rule: dict[str, tuple[int, float | None]] = PrivateAttr(default_factory=dict)
+    # Of those left out, per rule: how many, their money at stake (counted once within the rule)
+    # and, where it is one, its scope, so the short report's last line says what the rest is about.
+    _not_shown_by_rule: dict[str, tuple[int, float | None, dict[str, str] | None]] = PrivateAttr(default_factory=dict)
 
 
 class GroupReport(Model):

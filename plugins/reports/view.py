@@ -396,9 +396,13 @@ class ReportView:
         by_rule = getattr(self.report, "_not_shown_by_rule", None) or {}
         ranked = sorted(by_rule.items(), key=lambda item: (-(item[1][1] or 0.0), -item[1][0], item[0]))
         parts = []
-        for rule, (count, money) in ranked[:NOT_SHOWN_RULES]:
+        for rule, (count, money, scope) in ranked[:NOT_SHOWN_RULES]:
             title = self.rule_title(rule)
-            if money:
+            if scope is not None:  # one finding: where it is says more than "1 ×"
+                where = self.scope(scope)
+                parts.append(self._("{title} ({scope}, {money} at stake)").format(title=title, scope=where, money=self.money(money))
+                             if money else self._("{title} ({scope})").format(title=title, scope=where))
+            elif money:
                 parts.append(self._("{n} × {title} ({money} at stake)").format(n=self.count(count), title=title, money=self.money(money)))
             else:
                 parts.append(self._("{n} × {title}").format(n=self.count(count), title=title))
