@@ -201,14 +201,9 @@ def show_at_most(report, max_findings: int | str | None, fmt: str) -> None:
         left_out = [finding for finding in report.findings if id(finding) not in shown]
         report._not_shown = report._not_shown + [finding.scope for finding in left_out]
         report._not_shown_inside = report._not_shown_inside + [(finding.scope, finding.members) for finding in left_out if finding.members]
-        # A report is cut once; a second cut adds its own (its money may then count a nested pair twice).
-        by_rule = dict(report._not_shown_by_rule)
         scopes = {finding.rule: finding.scope for finding in left_out}  # the scope of a rule's one finding left out
-        for rule, (count, money) in money_by_rule(left_out).items():
-            before, before_money, _ = by_rule.get(rule, (0, None, None))
-            total = before + count
-            by_rule[rule] = (total, money if before_money is None else before_money + (money or 0.0), scopes[rule] if total == 1 else None)
-        report._not_shown_by_rule = by_rule
+        report._not_shown_by_rule = {rule: (count, money, scopes[rule] if count == 1 else None)
+                                     for rule, (count, money) in money_by_rule(left_out).items()}
         report.findings = kept
     report.summary.findings_shown = len(report.findings)
     for finding in report.findings:

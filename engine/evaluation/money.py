@@ -89,13 +89,7 @@ def money_by_rule(findings: list[Finding]) -> dict[str, tuple[int, float | None]
         path = _path(finding.scope, orders)
         own = largest.setdefault(finding.rule, {})
         own[path] = max(own.get(path, 0.0), impact.money)
-    money: dict[str, float] = {}
-    for rule, paths in largest.items():
-        if len({len(path) for path in paths}) == 1:  # all on one level: none contains another
-            money[rule] = round(sum(paths.values()), 2)
-        else:
-            money[rule] = _worth(paths, _ancestors(paths))
-    return {rule: (count, money.get(rule)) for rule, count in counts.items()}
+    return {rule: (count, _worth(largest[rule], _ancestors(largest[rule])) if rule in largest else None) for rule, count in counts.items()}
 
 
 def _path(scope: dict[str, str], orders: dict[tuple[str, ...], list[str]]) -> tuple:
