@@ -31,8 +31,12 @@ ENTRY_POINT_GROUP = "kpi_advisor"
 @dataclass(frozen=True)
 class PluginInfo:
     name: str
-    origin: str  # distribution name and version, or a file path
     hooks: tuple[str, ...]
+
+    @property
+    def origin(self) -> str:
+        """The distribution's name and version, or a file path."""
+        return _origin_of(self.name)
 
 
 def _env_names(variable: str) -> set[str] | None:
@@ -79,7 +83,6 @@ def _load_entry_points(pm: pluggy.PluginManager) -> None:
     only = _env_names("KPI_ADVISOR_LOAD_PLUGINS")
     skip = _env_names("KPI_ADVISOR_DISABLE_PLUGINS") or set()
     seen: set[str] = set()
-    origins: dict[object, str] = {}
     for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         if ep.name in seen or ep.name in skip or (only is not None and ep.name not in only):
             continue
@@ -89,23 +92,32 @@ def _load_entry_points(pm: pluggy.PluginManager) -> None:
         except Exception as exc:  # noqa: BLE001 - any import failure is the plugin's, and must name it
             raise PluginError(f"plugin '{ep.name}' ({ep.value}) failed to import: {type(exc).__name__}: {exc}") from None
         _register(pm, plugin, ep.name)
-        _ORIGINS[ep.name] = _origin(ep, origins)
+        _ORIGINS[ep.name] = ep
 
 
-_ORIGINS: dict[str, str] = {}
+# A plugin's origin: a file path, or the entry point it was loaded from. An entry point's
+# distribution is read only when asked (``kpi-advisor plugins``): its METADATA is parsed with the
+# email package, ~8 ms of a run's start-up that no report reads.
+_ORIGINS: dict[str, "str | importlib.metadata.EntryPoint"] = {}
 
 
-def _origin(ep: importlib.metadata.EntryPoint, seen: dict[object, str]) -> str:
-    """"name version" of the distribution an entry point comes from, its metadata read once per
-    distribution (each read parses the METADATA file: ~1 ms, for each of our ten entry points)."""
-    dist = getattr(ep, "dist", None)
+_DISTRIBUTIONS: dict[object, str] = {}
+
+
+def _origin_of(name: str) -> str:
+    """"name version" of the distribution a plugin comes from, its metadata read once per
+    distribution; a local plugin's file path; "registered" for one registered in code."""
+    origin = _ORIGINS.get(name, "registered")
+    if isinstance(origin, str):
+        return origin
+    dist = getattr(origin, "dist", None)
     if dist is None:
-        return ep.value
+        return origin.value
     key = getattr(dist, "_path", None) or id(dist)
-    if key not in seen:
+    if key not in _DISTRIBUTIONS:
         metadata = dist.metadata
-        seen[key] = f"{metadata['Name']} {metadata['Version']}"
-    return seen[key]
+        _DISTRIBUTIONS[key] = f"{metadata['Name']} {metadata['Version']}"
+    return _DISTRIBUTIONS[key]
 
 
 @functools.cache
@@ -175,5 +187,5 @@ def plugin_infos(pm: pluggy.PluginManager) -> list[PluginInfo]:
     infos = []
     for name, plugin in pm.list_name_plugin():
         hooks = tuple(sorted(caller.name for caller in pm.get_hookcallers(plugin) or ()))
-        infos.append(PluginInfo(name=str(name), origin=_ORIGINS.get(str(name), "registered"), hooks=hooks))
+        infos.append(PluginInfo(name=str(name), hooks=hooks))
     return sorted(infos, key=lambda info: info.name)
