@@ -646,4 +646,18 @@ def test_a_header_is_looked_for_near_the_top_only(tmp_path, monkeypatch):
     path.write_text("\n\n".join(rows) + "\n")
     with pytest.raises(ConfigError):
         evaluate({"client": "X", "business_model": "dtc_ecommerce", "data": [{"csv": str(path), "format": "meta_ads"}]})
-    assert len(calls) <= 3 * reading.HEADER_SEARCH_FIRST_LINES
+    assert len(calls) <= 3 * reading.HEADER_SEARCH_BLOCKS + 1  # each candidate's separators, and the chosen header once more
+
+
+def test_the_main_table_after_a_year_of_chart_rows_is_found(tmp_path):
+    """GA4's download of a year: the chart's table (a row per day and channel) comes first."""
+    channels = ["Organic Search", "Paid Social", "Direct", "Referral", "Email"]
+    chart = ["Nth day,Session primary channel group (Default Channel Group),Sessions"]
+    chart += [f"{day:04d},{channel},100" for day in range(365) for channel in channels]
+    main = ["Session primary channel group (Default Channel Group),Sessions,Engaged sessions,Key events,Total revenue"]
+    main += [f"{channel},36500,18250,{100 + i},{1000 * (i + 1)}" for i, channel in enumerate(channels)]
+    path = tmp_path / "ga4.csv"
+    path.write_text("# Start date: 20250701\n# End date: 20260630\n" + "\n".join(chart) + "\n\n" + "\n".join(main) + "\n")
+    report = run(source(path, "ga4"))
+    total = scopes(report)["all"]
+    assert total["sessions"] == 5 * 36500 and total["revenue"] == 15000 and total["conversions"] == 510

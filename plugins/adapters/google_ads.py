@@ -27,7 +27,7 @@ FIELDS = (
     Field("campaign", ("Campaign", "Campaign name", "Kampagne")),
     Field("ad_set", ("Ad group", "Ad group name", "Anzeigengruppe")),
     Field("ad", ("Ad", "Ad name", "Anzeige")),
-    Field("_campaign_type", ("Campaign type", "Kampagnentyp", "Advertising channel type")),
+    Field("_campaign_type", ("Campaign type", "Kampagnentyp", "Advertising channel type"), names=True),
     Field("device", ("Device", "Gerät")),
     Field("age", ("Age", "Age range", "Alter", "Altersgruppe")),
     Field("gender", ("Gender", "Geschlecht")),

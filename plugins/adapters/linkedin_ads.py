@@ -13,7 +13,9 @@ names them under ``segments:`` by their snake_case name (``job_function``).
 
 from __future__ import annotations
 
-from .reading import Field, Layout
+import polars as pl
+
+from .reading import Context, Field, Layout, header_key
 
 FIELDS = (
     Field("date", ("Start Date (in UTC)", "Start Date", "Date")),
@@ -58,6 +60,25 @@ UNUSED = (
 BREAKDOWNS = ("Job Function", "Job Title", "Seniority", "Company Size", "Company Industry", "Industry", "Company Name", "Member Country",
               "County", "Region")
 
+LANDING_PAGE_CLICKS = ("Clicks to Landing Page", "Landing Page Clicks")
+
+
+def finish(ctx: Context, frame: pl.LazyFrame) -> pl.LazyFrame:
+    """A Lead Gen Form campaign sends no one to a landing page: its 0 clicks to a landing page
+    beside its clicks and leads are not a click-through rate of 0, and are read as not given."""
+    landing = ctx.found.get("clicks")
+    if landing is None or header_key(landing) not in {header_key(h) for h in LANDING_PAGE_CLICKS} or not (ctx.has("clicks_all") and ctx.has("leads")):
+        return frame
+    form = (ctx.number("clicks") == 0) & (ctx.number("clicks_all") > 0) & (ctx.number("leads") > 0)
+    rows = frame.select(form.fill_null(False).sum()).collect().item()
+    if rows:
+        ctx.warnings.append(f"{ctx.source}: {rows} row{'s' if rows != 1 else ''} with leads and clicks but 0 {landing} "
+                            f"(Lead Gen Form campaigns): read as sending no one to a landing page, so no landing-page "
+                            f"click-through rate is judged on {'them' if rows != 1 else 'it'}")
+        frame = frame.with_columns(pl.when(form.fill_null(False)).then(None).otherwise(pl.col("clicks")).alias("clicks"))
+    return frame
+
+
 LAYOUT = Layout(
     name="linkedin_ads",
     description="LinkedIn Campaign Manager campaign or creative performance export",
@@ -68,5 +89,6 @@ LAYOUT = Layout(
     required=(("impressions",), ("spend",), ("clicks",)),
     date_formats=("%m/%d/%Y", "%Y-%m-%d"),
     channel="linkedin",
+    finish=finish,
     segments=("country", "region", "job_function", "seniority", "company_size", "company_industry"),
 )

@@ -24,7 +24,7 @@ FIELDS = (
     Field("campaign", ("Campaign name", "Kampagnenname", "Name der Kampagne")),
     Field("ad_set", ("Ad set name", "Anzeigengruppenname", "Name der Anzeigengruppe")),
     Field("ad", ("Ad name", "Anzeigenname", "Name der Anzeige")),
-    Field("_platform", ("Platform", "Plattform", "Publisher platform")),
+    Field("_platform", ("Platform", "Plattform", "Publisher platform"), names=True),
     Field("age", ("Age", "Alter")),
     Field("gender", ("Gender", "Geschlecht")),
     Field("placement", ("Placement", "Platzierung", "Platform position", "Plattformposition")),
@@ -44,7 +44,10 @@ FIELDS = (
                       "Conversion-Wert der Käufe", "Conversion-Wert für Käufe")),
     Field("_roas", ("Purchase ROAS (return on ad spend)", "Website purchase ROAS (return on advertising spend)",
                     "Purchase ROAS", "ROAS (Return on Ad Spend) für Käufe", "Kauf-ROAS (Return on Ad Spend)"), number=True),
-    Field("leads", ("Leads", "Website leads", "Meta leads")),
+    Field("leads", ("Leads",)),
+    # "Leads" is both; an export without it may carry either part or both, which add up.
+    Field("_website_leads", ("Website leads",), number=True),
+    Field("_meta_leads", ("Meta leads", "On-Facebook leads"), number=True),
     Field("add_to_cart", ("Adds to cart", "Website adds to cart", "Artikel in den Warenkorb gelegt", "Hinzufügungen zum Warenkorb")),
     Field("checkouts", ("Checkouts initiated", "Website checkouts initiated", "Eingeleitete Bezahlvorgänge")),
     Field("engagements", ("Post engagement", "Post engagements", "Beitragsinteraktionen", "Interaktionen mit dem Beitrag")),
@@ -99,6 +102,13 @@ def finish(ctx: Context, frame: pl.LazyFrame) -> pl.LazyFrame:
             frame = frame.with_columns(ctx.breakdown("_platform"))
         else:
             frame = frame.with_columns(snake_value(pl.col("_platform")).replace(PLATFORMS).alias("channel"))
+    parts = [target for target in ("_website_leads", "_meta_leads") if ctx.has(target)]
+    if parts and ctx.has("leads"):
+        ctx.recomputed.extend(ctx.found[target] for target in parts)
+    elif parts:
+        numbers = [ctx.number(target) for target in parts]
+        value = pl.when(pl.any_horizontal([n.is_not_null() for n in numbers])).then(pl.sum_horizontal(numbers))
+        frame = frame.with_columns(derived_text(value, *parts).alias("leads"))
     if ctx.has("_roas") and not ctx.has("revenue"):
         # An export without a conversion-value column still says what purchases earned: ROAS x spend.
         value = ctx.number("_roas") * ctx.number("spend")

@@ -41,9 +41,16 @@ from kpi_advisor.models.definitions import DIMENSIONS, SEGMENT_DIMENSIONS
 from kpi_advisor.problems import ConfigError, Problem
 
 HEADER_SEARCH_LINES = 12  # per block: banner lines above a header are few
-HEADER_SEARCH_FIRST_LINES = 1000  # a header is within the file's first lines
+HEADER_SEARCH_BLOCKS = 50  # a header opens one of the file's first blocks (GA4 writes a few tables)
 SEPARATORS = (",", ";", "\t")
-TOTAL_ROW = r"(?i)^\s*(total|totals|grand total|gesamt|gesamtsumme|summe|insgesamt)\b"
+# A platform's own total label fills the whole cell: "Total", "Grand total", "Total: Account",
+# "Gesamt: Konto", "Total - Search", "Total of 6 results". A campaign named "Total Wine - Brand" or
+# "Summe Kampagne" is a campaign.
+TOTAL_ROW = (r"(?i)^\s*(total|totals|grand total|gesamt|gesamtsumme|gesamtergebnis|summe|insgesamt)"
+             r"(\s*:.*|\s+[-\u2013]\s.*|\s+of\s+\d.*)?\s*$")
+# Counts that add up over rows on every platform: a row with no name whose counts are the sum of
+# the named rows' is the export's summary row (Meta's, GA4's), not a scope of its own.
+SUMMED_COUNTS = ("spend", "impressions", "clicks", "sessions", "conversions", "purchases", "leads", "revenue")
 ADAPTER_OPTIONS = ("date_format",)
 _CURRENCY_IN_HEADER = re.compile(r"\s*[\(\[]([A-Z]{3})[\)\]]")
 
@@ -54,12 +61,14 @@ class Field:
 
     ``target`` is a dimension, a metric id, ``currency``, or a helper name that
     starts with ``_`` and is only used by the adapter's ``finish`` step.
-    ``number`` marks helper columns that hold numbers (cleaned like counts).
+    ``number`` marks helper columns that hold numbers (cleaned like counts); ``names`` a helper
+    that names a scope, as a dimension does (a source, a platform).
     """
 
     target: str
     headers: tuple[str, ...]
     number: bool = False
+    names: bool = False
 
 
 @dataclass(frozen=True)
@@ -174,10 +183,12 @@ def find_table(path: Path, options: Mapping[str, Any], layout: Layout, source: s
         pl.col("boundary").cum_sum().alias("block"),
     ).with_columns((~pl.col("boundary")).cum_sum().over("block").alias("rank"))
     comments = lines.filter(text.str.starts_with("#")).get_column("text").to_list()
-    # Headers are near the top: a file whose rows are separated by blank lines (each row a
-    # block of its own) would otherwise make every row a header candidate, tried in Python.
-    candidates = lines.filter(
-        ~pl.col("boundary") & (pl.col("rank") <= HEADER_SEARCH_LINES) & (pl.col("n") <= HEADER_SEARCH_FIRST_LINES)
+    # A header opens one of the first blocks: a file whose rows are separated by blank lines
+    # (each row a block of its own) would otherwise make every row a header candidate, tried in
+    # Python. Counted in blocks, not lines: a year of GA4's chart table (1,825 lines) comes
+    # before the main table's header.
+    candidates = lines.filter(~pl.col("boundary") & (pl.col("rank") <= HEADER_SEARCH_LINES)).filter(
+        pl.col("block").rank("dense") <= HEADER_SEARCH_BLOCKS
     ).select("n", "block", "text")
 
     known = layout.known_keys()
@@ -197,6 +208,7 @@ def find_table(path: Path, options: Mapping[str, Any], layout: Layout, source: s
         )
     _, header_n, block, separator = best
     body = lines.filter((pl.col("block") == block) & ~pl.col("boundary") & (pl.col("n") >= header_n))
+    _check_field_counts(body, header_n, separator, source)
     text_block = body.select(text.str.join("\n")).item()
     frame = pl.read_csv(
         io.BytesIO(text_block.encode("utf-8")), separator=separator, infer_schema=False,
@@ -208,6 +220,28 @@ def find_table(path: Path, options: Mapping[str, Any], layout: Layout, source: s
     # else: a quoted cell spans lines; row numbers then stand in for line numbers.
     headers = [c for c in frame.columns if c != LINE_COLUMN]
     return Table(frame=frame.lazy(), headers=headers, comments=comments, header_line=header_n, data=frame)
+
+
+def _check_field_counts(body: pl.DataFrame, header_n: int, separator: str, source: str) -> None:
+    """A data line with more cells than the header: an unquoted "1,234.56" splits one number in
+    two and moves every cell after it one column on (polars would drop the last cell and read the
+    rest into the wrong columns). Counted outside quoted cells; not where a quoted cell spans
+    lines, as a line then is not a row. Empty cells at a line's end are not cells."""
+    text = pl.col("text")
+    if body.select((text.str.count_matches('"', literal=True) % 2 == 1).any()).item():
+        return
+    cells = text.str.replace_all(r'"[^"]*"', "").str.strip_chars_end(separator + " \r").str.count_matches(separator, literal=True) + 1
+    counted = body.select("n", cells.alias("cells"))
+    header = counted.filter(pl.col("n") == header_n).get_column("cells").item()
+    header = max(header, len(_split(body.filter(pl.col("n") == header_n).get_column("text").item(), separator)))
+    over = counted.filter((pl.col("n") > header_n) & (pl.col("cells") > header)).head(5)
+    if over.height:
+        name = {",": "comma", ";": "semicolon", "\t": "tab"}.get(separator, repr(separator))
+        raise ConfigError([
+            Problem(f"{source}:{n}: {cells} cells where the header has {header}: a number written with a {name} "
+                    f"(1{separator}234.56) must be quoted, or the cells are shifted")
+            for n, cells in over.iter_rows()
+        ])
 
 
 # --- mapping -------------------------------------------------------------------------
@@ -308,6 +342,11 @@ def read_export(layout: Layout, path: Path, options: Mapping[str, Any]) -> tuple
     frame = frame.filter(~total)
     # A blank line inside the table comes back as a row without any value.
     frame = frame.filter(~pl.all_horizontal([pl.col(h).is_null() for h in table.headers]))
+    if table.header_line is not None:
+        summary = _summary_rows(frame, layout, found, comma)
+        if summary is not None:
+            frame = frame.filter(~summary.expr)
+            skipped += summary.count
 
     schema = frame.collect_schema()
     targets = {header: target for target, header in found.items()}
@@ -339,6 +378,8 @@ def read_export(layout: Layout, path: Path, options: Mapping[str, Any]) -> tuple
     if currencies and CURRENCY_COLUMN not in found:
         exprs.append(pl.lit(currencies[0]).alias(CURRENCY_COLUMN))
     frame = frame.select(exprs)
+    if table.header_line is not None:
+        frame = _untracked_value(frame, found, source, warnings)
 
     context = Context(layout=layout, source=source, options=options, found=found, comments=table.comments, decimal_comma=comma)
     if layout.finish is not None:
@@ -361,6 +402,62 @@ def read_export(layout: Layout, path: Path, options: Mapping[str, Any]) -> tuple
     if notes:
         warnings.append(f"{source} ({layout.name}): " + "; ".join(notes))
     return frame, warnings + context.warnings
+
+
+def _untracked_value(frame: pl.LazyFrame, found: Mapping[str, str], source: str, warnings: list[str]) -> pl.LazyFrame:
+    """A conversion value that is 0 on every row while conversions are counted is a value the
+    account does not track (LinkedIn writes 0, not an empty cell): read as 0 it would show ads
+    that "bring in nothing" and put their whole spend at stake. It is read as not given."""
+    outcomes = [target for target in ("purchases", "conversions") if target in found]
+    if "revenue" not in found or not outcomes:
+        return frame
+    value = pl.col("revenue").cast(pl.Float64, strict=False)
+    sums = frame.select(
+        [(value.is_not_null().sum() > 0).alias("given"), (value.fill_null(0).abs().max() == 0).alias("zero")]
+        + [pl.col(t).cast(pl.Float64, strict=False).sum().alias(t) for t in outcomes]
+    ).collect().row(0, named=True)
+    counted = {t: sums[t] for t in outcomes if sums[t]}
+    if not (sums["given"] and sums["zero"] and counted):
+        return frame
+    target, count = next(iter(counted.items()))
+    warnings.append(f"{source}: {found['revenue']} is 0 on every row while {count:g} {target} are counted: read as not "
+                    f"tracked, so no return on ad spend is judged from it (track conversion values, or give "
+                    f"economics.customer_value)")
+    return frame.with_columns(pl.lit(None, dtype=pl.String).alias("revenue"))
+
+
+@dataclass(frozen=True)
+class _Summary:
+    expr: pl.Expr
+    count: int
+
+
+def _summary_rows(frame: pl.LazyFrame, layout: Layout, found: Mapping[str, str], comma: bool) -> _Summary | None:
+    """The rows that name no scope (every name column empty) and hold the sum of the rows that do:
+    Meta's and GA4's summary row, which carries no "Total" label. Left in, every total would count
+    twice. Checked on the counts that add up (not reach, not a rate); a nameless row whose counts
+    are not that sum stays, to be named or reported as it is."""
+    names = [header for target, header in found.items()
+             if (target in DIMENSIONS and target != "date") or ((spec := layout.field_for(target)) is not None and spec.names)]
+    counts = [found[c] for c in SUMMED_COUNTS if c in found]
+    if not names or not counts:
+        return None
+    nameless = pl.all_horizontal([pl.col(h).cast(pl.String).str.strip_chars().fill_null("") == "" for h in names])
+    values = {h: number_text(pl.col(h), decimal_comma=comma).cast(pl.Float64, strict=False) for h in counts}
+    sums = frame.select(
+        [nameless.sum().alias("__n"), (~nameless).sum().alias("__named")]
+        + [values[h].filter(nameless).sum().alias(f"a{i}") for i, h in enumerate(counts)]
+        + [values[h].filter(~nameless).sum().alias(f"b{i}") for i, h in enumerate(counts)]
+        + [values[h].filter(nameless).is_not_null().any().alias(f"c{i}") for i, h in enumerate(counts)]
+    ).collect().row(0, named=True)
+    if not sums["__n"] or not sums["__named"]:
+        return None
+    checked = [i for i in range(len(counts)) if sums[f"c{i}"]]
+    # Platforms round a summary's money to the cent and its counts not at all: half a percent, or a cent.
+    same = all(abs(sums[f"a{i}"] - sums[f"b{i}"]) <= max(0.005 * max(abs(sums[f"a{i}"]), abs(sums[f"b{i}"])), 0.01) for i in checked)
+    if not checked or not same or not any(sums[f"a{i}"] for i in checked):
+        return None
+    return _Summary(nameless, sums["__n"])
 
 
 def _convert(column: pl.Expr, dtype: pl.DataType, target: str, layout: Layout, comma: bool, options: Mapping[str, Any]) -> pl.Expr:

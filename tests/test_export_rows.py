@@ -1,0 +1,158 @@
+"""An export's rows read the way the platforms write them: total rows (labelled, or a nameless
+summary that is the sum of the rest), leads split in parts, a conversion value the account does
+not track, and a row whose cells are shifted. Each case has its must-not twin."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from kpi_advisor import ConfigError, evaluate
+
+META_HEADER = '"Reporting starts","Reporting ends","Campaign name","Reach","Amount spent (EUR)","Impressions","Link clicks"\n'
+
+
+def run(tmp_path: Path, name: str, text: str, fmt: str, currency: str = "EUR", model: str = "dtc_ecommerce", encoding: str = "utf-8"):
+    path = tmp_path / name
+    path.write_text(text, encoding=encoding)
+    return evaluate({"client": "t", "business_model": model, "currency": currency, "data": [{"csv": str(path), "format": fmt}]})
+
+
+def total(report) -> dict:
+    return next(m.values for m in report.metrics if not m.scope)
+
+
+def test_meta_summary_row_without_a_name_is_not_counted_twice(tmp_path):
+    text = META_HEADER + (
+        '2026-07-01,2026-07-31,,"15,000","3,412.55","84,512","1,903"\n'  # Meta's summary row: no name, the sum
+        '2026-07-01,2026-07-31,Prospecting,"10,000","2,000.00","50,000","1,200"\n'
+        '2026-07-01,2026-07-31,Retargeting,"6,000","1,412.55","34,512",703\n'
+    )
+    report = run(tmp_path, "meta.csv", text, "meta_ads")
+    assert total(report)["spend"] == pytest.approx(3412.55)
+    assert total(report)["impressions"] == 84512 and total(report)["clicks"] == 1903
+    assert report.summary.rows == 2
+    assert any("meta.csv (meta_ads)" in w and "skipped 1 total row" in w for w in report.warnings)
+
+
+def test_a_nameless_row_that_is_not_the_sum_stays(tmp_path):
+    text = META_HEADER + (
+        '2026-07-01,2026-07-31,,"1,000",50.00,"4,000",40\n'  # no name, but not the others' sum: data, kept
+        '2026-07-01,2026-07-31,Prospecting,"10,000","2,000.00","50,000","1,200"\n'
+        '2026-07-01,2026-07-31,Retargeting,"6,000","1,412.55","34,512",703\n'
+    )
+    report = run(tmp_path, "meta.csv", text, "meta_ads")
+    assert total(report)["spend"] == pytest.approx(3462.55)
+    assert report.summary.rows == 3
+    assert not any("total row" in w for w in report.warnings)
+
+
+def test_ga4_totals_row_with_empty_dimensions_is_skipped(tmp_path):
+    text = (
+        "Session default channel group,Sessions,Engaged sessions,Bounce rate,Key events,Total revenue\n"
+        ",1800,1000,0.4444,30,2000\n"
+        "Organic Search,1000,600,0.4,20,1400\n"
+        "Paid Social,800,400,0.5,10,600\n"
+    )
+    report = run(tmp_path, "ga4.csv", text, "ga4")
+    assert total(report)["sessions"] == 1800 and total(report)["revenue"] == 2000
+    assert {m.scope.get("channel") for m in report.metrics if m.scope} == {"organic_search", "paid_social"}
+
+
+@pytest.mark.parametrize("name", ["Total Wine - Brand", "Totals Reset Promo", "Summe Kampagne", "Gesamt-Sortiment"])
+def test_a_campaign_whose_name_starts_like_a_total_is_a_campaign(tmp_path, name):
+    text = (
+        "Campaign report\n\"July 1, 2026 - July 31, 2026\"\n"
+        "Campaign,Currency code,Impr.,Clicks,Cost,Conversions,Conv. value\n"
+        f"{name},EUR,\"12,345\",\"1,234\",\"1,000.50\",45.50,\"2,275.00\"\n"
+        "Generic,EUR,\"45,678\",\"1,500\",\"2,250.00\",12.33,616.50\n"
+        "Total: Account,EUR,\"58,023\",\"2,734\",\"3,250.50\",57.83,\"2,891.50\"\n"
+        "Total - Search,EUR,\"58,023\",\"2,734\",\"3,250.50\",57.83,\"2,891.50\"\n"
+    )
+    report = run(tmp_path, "gads.csv", text, "google_ads")
+    assert report.summary.rows == 2
+    assert total(report)["spend"] == pytest.approx(3250.50) and total(report)["impressions"] == 58023
+    assert any("skipped 2 total rows" in w for w in report.warnings)
+
+
+def test_meta_website_and_meta_leads_add_up_where_no_leads_column(tmp_path):
+    header = '"Reporting starts","Reporting ends","Campaign name","Amount spent (EUR)","Impressions","Link clicks","Website leads","Meta leads"\n'
+    text = header + (
+        "2026-07-01,2026-07-31,Forms,500.00,50000,600,,120\n"
+        "2026-07-01,2026-07-31,Site,1000.00,100000,1200,30,\n"
+    )
+    report = run(tmp_path, "meta.csv", text, "meta_ads", model="b2b")
+    assert total(report)["leads"] == 150 and total(report)["cost_per_lead"] == pytest.approx(1500 / 150)
+
+
+def test_meta_leads_column_is_the_whole_and_its_parts_are_not_added(tmp_path):
+    header = '"Reporting starts","Reporting ends","Campaign name","Amount spent (EUR)","Impressions","Link clicks","Leads","Website leads","Meta leads"\n'
+    text = header + "2026-07-01,2026-07-31,Forms,500.00,50000,600,150,30,120\n"
+    report = run(tmp_path, "meta.csv", text, "meta_ads", model="b2b")
+    assert total(report)["leads"] == 150
+
+
+LINKEDIN_HEADER = "Start Date (in UTC),Account Name,Campaign Name,Currency,Total Spent,Impressions,Clicks,Leads,Conversions,Total Conversion Value\n"
+
+
+def test_a_conversion_value_of_zero_everywhere_is_not_tracked(tmp_path):
+    text = LINKEDIN_HEADER + (
+        "7/1/2026,Acme,Ops Managers,USD,1200.00,60000,300,20,8,0\n"
+        "7/1/2026,Acme,Plant Engineers,USD,1035.00,62320,250,18,4,0\n"
+    )
+    report = run(tmp_path, "linkedin.csv", text, "linkedin_ads", currency="USD", model="b2b")
+    assert total(report).get("revenue") is None
+    assert not [f for f in report.findings if f.rule == "roas-below-break-even"]
+    assert any("Total Conversion Value is 0 on every row while 12 conversions are counted" in w for w in report.warnings)
+
+
+def test_a_conversion_value_of_zero_with_no_conversions_is_zero(tmp_path):
+    text = LINKEDIN_HEADER + "7/1/2026,Acme,Ops Managers,USD,1200.00,60000,300,20,0,0\n"
+    report = run(tmp_path, "linkedin.csv", text, "linkedin_ads", currency="USD", model="b2b")
+    assert total(report)["revenue"] == 0
+    assert not any("not tracked" in w for w in report.warnings)
+
+
+TIKTOK_HEADER = "Campaign name,Date,Currency,Cost,Impressions,Clicks (destination),Conversions,Video views\n"
+
+
+def test_a_row_with_more_cells_than_the_header_is_an_error_naming_its_line(tmp_path):
+    text = TIKTOK_HEADER + (
+        "Summer Sale,2026-07-01,EUR,250.40,100000,1200,45,\"30,500\"\n"
+        "Summer Sale,2026-07-02,EUR,250.40,100000,1200,45,30,500\n"  # unquoted: 30 and 500 are two cells
+    )
+    with pytest.raises(ConfigError, match=r"/tiktok.csv:3: 9 cells where the header has 8: a number written with a comma \(1,234.56\) must be quoted"):
+        run(tmp_path, "tiktok.csv", text, "tiktok_ads")
+
+
+def test_quoted_commas_and_empty_trailing_cells_are_not_extra_cells(tmp_path):
+    text = TIKTOK_HEADER + (
+        "\"Sale, summer\",2026-07-01,EUR,250.40,\"100,000\",1200,45,\"30,500\",,\n"
+        "Sale,2026-07-02,EUR,250.40,100000,1200,45,\n"
+    )
+    report = run(tmp_path, "tiktok.csv", text, "tiktok_ads")
+    assert total(report)["impressions"] == 200000 and total(report)["video_views"] == 30500
+
+
+LEAD_GEN_HEADER = "Start Date (in UTC),Account Name,Campaign Name,Currency,Total Spent,Impressions,Clicks,Clicks to Landing Page,Leads\n"
+
+
+def test_a_lead_gen_form_campaign_has_no_landing_page_click_through_rate(tmp_path):
+    text = LEAD_GEN_HEADER + (
+        "7/1/2026,Acme,Sponsored Content,USD,1200.00,80320,440,390,24\n"
+        "7/1/2026,Acme,Lead Gen,USD,1035.00,42000,250,0,14\n"  # a form, no landing page: 0 is not a CTR
+    )
+    report = run(tmp_path, "linkedin.csv", text, "linkedin_ads", currency="USD", model="b2b")
+    assert total(report)["ctr"] == pytest.approx(390 / 80320)
+    assert not [f for f in report.findings if f.rule == "creative-not-resonating"]
+    assert any("1 row with leads and clicks but 0 Clicks to Landing Page" in w for w in report.warnings)
+
+
+def test_zero_landing_page_clicks_without_leads_stay_zero(tmp_path):
+    text = LEAD_GEN_HEADER + (
+        "7/1/2026,Acme,Sponsored Content,USD,1200.00,80320,440,390,24\n"
+        "7/1/2026,Acme,Awareness,USD,1035.00,42000,250,0,0\n"
+    )
+    report = run(tmp_path, "linkedin.csv", text, "linkedin_ads", currency="USD", model="b2b")
+    assert total(report)["ctr"] == pytest.approx(390 / (80320 + 42000))
+    assert not any("Lead Gen Form" in w for w in report.warnings)
