@@ -66,12 +66,29 @@ def verbosity() -> int:
 def _stdout_gone() -> None:
     """The reader of stdout went away: point stdout at /dev/null so that Python's own
     flush at exit cannot fail again, and exit without a word."""
+    _stdout_to_devnull()
+    sys.exit(EXIT_BROKEN_PIPE)
+
+
+def _stdout_to_devnull() -> None:
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError, AttributeError):
         pass  # stdout is not a real file (a test runner's buffer): nothing to protect
-    sys.exit(EXIT_BROKEN_PIPE)
+
+
+# A full disk or quota while the report is written: the output is what failed, not the program.
+_WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def _internal(exc: Exception) -> None:
+    if debugging():
+        import traceback
+
+        click.echo(traceback.format_exc(), err=True, nl=False)
+        sys.exit(EXIT_INTERNAL)
+    _fail([f"internal error: {type(exc).__name__}: {exc} (run again with --debug for details; please report it)"], EXIT_INTERNAL)
 
 
 def guarded(func: Callable) -> Callable:
@@ -90,13 +107,13 @@ def guarded(func: Callable) -> Callable:
             _stdout_gone()
         except KeyboardInterrupt:
             _fail(["interrupted"], EXIT_INTERRUPTED)
+        except OSError as exc:
+            if exc.errno not in _WRITE_ERRNOS:
+                _internal(exc)
+            _stdout_to_devnull()  # what is left in stdout's buffer would fail again at exit
+            _fail([f"cannot write the report: {(exc.strerror or str(exc)).lower()}"])
         except Exception as exc:  # noqa: BLE001 - the contract promises no tracebacks
-            if debugging():
-                import traceback
-
-                click.echo(traceback.format_exc(), err=True, nl=False)
-                sys.exit(EXIT_INTERNAL)
-            _fail([f"internal error: {type(exc).__name__}: {exc} (run again with --debug for details; please report it)"], EXIT_INTERNAL)
+            _internal(exc)
 
     return wrapper
 

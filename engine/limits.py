@@ -140,6 +140,9 @@ _SUFFIXES = {"": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": _MIB, "mb": _MIB, "
 _NUMBER = re.compile(r"^\s*([0-9][0-9_]*(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
 
 
+_NO_LIMIT = 2**62
+
+
 def _parse_value(name: str, text: Any, where: str) -> int | float:
     """A limit's value from text such as ``64``, ``10M`` or ``1e15``; ConfigError naming ``where``."""
     if isinstance(text, bool):
@@ -159,7 +162,8 @@ def _parse_value(name: str, text: Any, where: str) -> int | float:
         return float(value)
     if value != int(value):
         raise ConfigError(Problem(f"{where}: expected a whole number, got {text!r}"))
-    return int(value)
+    # Past 2**62 a limit is no limit; beyond 2**63 it would not fit where a size is passed on.
+    return min(int(value), _NO_LIMIT)
 
 
 def _check_names(names: Any, where: str) -> None:

@@ -17,6 +17,7 @@ def read_generic(path: Path, options: dict, types: dict | None = None):
     import polars as pl
     from kpi_advisor.data import (
         DIMENSIONS,
+        check_column_names,
         check_options,
         decimal_comma_from,
         number_text,
@@ -26,7 +27,7 @@ def read_generic(path: Path, options: dict, types: dict | None = None):
     source = str(options.get("name") or path.name)
     warnings = check_options(options, GENERIC_OPTIONS, source)
     if options.get("kind") == "parquet":
-        frame = pl.scan_parquet(path)
+        frame = pl.scan_parquet(path, glob=False)  # a name with * or [ ] is one file
     else:
         separator = str(options.get("separator") or ",")
         encoding = str(options.get("encoding") or _bom_encoding(path) or "utf8")
@@ -42,7 +43,7 @@ def read_generic(path: Path, options: dict, types: dict | None = None):
             except UnicodeDecodeError as exc:
                 raise ConfigError(Problem(f"{source}: is not {encoding} text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})")) from None
             target, encoding = io.BytesIO(text.removeprefix("\ufeff").encode("utf-8")), "utf8"
-        header = pl.read_csv(target, infer_schema=False, encoding=encoding, separator=separator, n_rows=0).columns
+        header = pl.read_csv(target, infer_schema=False, encoding=encoding, separator=separator, n_rows=0, glob=False).columns
         if len(header) == 1 and not options.get("separator"):
             used = next((sep for sep in (";", "\t", "|") if sep in header[0]), None)
             if used is not None:
@@ -58,7 +59,7 @@ def read_generic(path: Path, options: dict, types: dict | None = None):
         renamed = {str(k): str(v) for k, v in (options.get("columns") or {}).items()}
         typed = types if types and not decimal_comma_from(options) else {}
         schema = {name: typed.get(renamed.get(name, name), pl.String) for name in header}
-        frame = pl.scan_csv(target, schema=schema, encoding=encoding, separator=separator)
+        frame = pl.scan_csv(target, schema=schema, encoding=encoding, separator=separator, glob=False)
     names = frame.collect_schema().names()
     columns = options.get("columns") or {}
     ignore = options.get("ignore") or []
@@ -70,6 +71,7 @@ def read_generic(path: Path, options: dict, types: dict | None = None):
         warnings.append(f"{source}: not used (options.ignore): {', '.join(ignore)}")
     if columns:
         frame = frame.rename({str(k): str(v) for k, v in columns.items()})
+    check_column_names(frame.collect_schema().names(), source)
     if decimal_comma_from(options):
         schema = frame.collect_schema()
         frame = frame.with_columns(

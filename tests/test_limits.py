@@ -93,6 +93,15 @@ def test_command_line_override_applies_to_that_command_only(tmp_path, monkeypatc
     assert limits.current() == limits.DEFAULTS
 
 
+def test_a_limit_raised_past_any_size_is_no_limit(tmp_path, monkeypatch):
+    """Nine quintillion bytes: no buffer of that size is set aside before the config is read."""
+    assert limits.parse_assignment("yaml_bytes=9999999999999999999") == ("yaml_bytes", 2**62)
+    monkeypatch.chdir(tmp_path)
+    Path("c.yaml").write_text("client: t\nbusiness_model: dtc_ecommerce\ndata: [{records: [{channel: a, clicks: 1}]}]\n")
+    result = CliRunner().invoke(cli, ["--limit", "yaml_bytes=9999999999999999999", "run", "c.yaml"])
+    assert result.exit_code == 0, result.output
+
+
 def test_list_limits_shows_values_in_force():
     result = CliRunner().invoke(cli, ["--limit", "data-rows=5e7", "list", "limits"])
     assert result.exit_code == 0

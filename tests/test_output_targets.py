@@ -153,6 +153,16 @@ def test_a_device_node_is_refused_and_never_replaced(work, device):
     assert stat.S_ISCHR(after.st_mode) and (after.st_ino, after.st_rdev) == (before.st_ino, before.st_rdev)
 
 
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_full_disk_on_stdout_is_one_line_and_exit_2(work, fmt):
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full")
+    with open("/dev/full", "w") as full:
+        result = kpi("run", "acme.yaml", "--format", fmt, cwd=work, stdout=full)
+    assert result.returncode == 2
+    assert result.stderr == "error: cannot write the report: no space left on device\n"
+
+
 def test_a_folder_or_a_missing_folder_is_one_line(work):
     (work / "out.json").mkdir()
     for target in ("out.json", "missing/report.json"):

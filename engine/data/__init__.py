@@ -14,6 +14,7 @@ _HELPERS = (
     "CURRENCY_COLUMN",
     "DIMENSIONS",
     "LINE_COLUMN",
+    "check_column_names",
     "check_options",
     "decimal_comma_from",
     "number_text",

@@ -107,7 +107,7 @@ def _parquet_shape(path: Path, display: str) -> None:
     limits = current()
     try:
         schema = pl.read_parquet_schema(path)
-        rows = pl.scan_parquet(path).select(pl.len()).collect().item()
+        rows = pl.scan_parquet(path, glob=False).select(pl.len()).collect().item()
     except Exception as exc:  # noqa: BLE001 - any failure to read the footer is a broken file
         raise ConfigError(Problem(f"is not a readable Parquet file: {_first_line(exc)}", file=display)) from None
     check_columns(list(schema), display)

@@ -230,6 +230,15 @@ def check_options(options: Mapping[str, Any], allowed: Iterable[str], source: st
     return warnings
 
 
+def check_column_names(names: Iterable[Any], source: str) -> None:
+    """Refuse a column whose name starts with ``__``: such names are the engine's own (``__line``
+    gives each row's line in messages), and a client's column of that name would be read as one."""
+    own = [str(name) for name in names if str(name).startswith("__")]
+    if own:
+        raise ConfigError(Problem(f"{source}: column {own[0]!r}: names that start with __ are kpi-advisor's own; rename the "
+                                  f"column, or leave it out"))
+
+
 def _close(a: str, b: str) -> bool:
     import difflib
 
@@ -367,13 +376,16 @@ def _text_dimension(column: str) -> pl.Expr:
 
 def _dimension(frame: pl.DataFrame, column: str, locate: Locator, problems: list[Problem]) -> pl.Expr:
     dtype = frame.schema[column]
+    if dtype == pl.Binary:  # bytes need not be text: cast, a name that is not UTF-8 stops the run
+        problems.append(_at(locate(0, column), "holds bytes (a binary column), not text: write the names as a string column"))
+        return pl.lit(None, dtype=pl.String).alias(column)
     if column != "date":
         # Categorical, as every text dimension is kept (and read: _collect_needed).
         return _text_dimension(column).cast(pl.Categorical).alias(column)
     if dtype == pl.Date:
-        return pl.col(column)
+        return _plausible_days(frame, pl.col(column), column, locate, problems)
     if dtype == pl.Datetime:
-        return pl.col(column).dt.date()
+        return _plausible_days(frame, pl.col(column).dt.date(), column, locate, problems)
     text = pl.col(column).cast(pl.String).str.strip_chars()
     # A timestamp such as 2026-07-01 00:00:00 or 2026-07-01T00:00:00Z counts for its day.
     day = pl.when(text.str.contains(r"^\d{4}-\d{2}-\d{2}[ T]")).then(text.str.slice(0, 10)).otherwise(text)
@@ -381,7 +393,24 @@ def _dimension(frame: pl.DataFrame, column: str, locate: Locator, problems: list
     mask = parsed.is_null() & text.is_not_null() & (text != "")
     for row, value in _bad_rows(frame, mask, column):
         problems.append(_at(locate(row, column), f"expected a date like 2026-07-01, got {value!r}"))
-    return parsed.alias(column)
+    return _plausible_days(frame, parsed, column, locate, problems)
+
+
+# Dates a marketing export can hold. Polars keeps any day of ±5 million years, Python's dates
+# only years 1 to 9999: a row dated 12026 would stop the run where a date is read back.
+FIRST_DAY, LAST_DAY = (dt.date(1900, 1, 1) - dt.date(1970, 1, 1)).days, (dt.date(9999, 12, 31) - dt.date(1970, 1, 1)).days
+
+
+def _plausible_days(frame: pl.DataFrame, day: pl.Expr, column: str, locate: Locator, problems: list[Problem]) -> pl.Expr:
+    """``day``, with a problem for each row dated outside the years 1900 to 9999 (compared as
+    days since 1970, which no date can overflow)."""
+    days = day.cast(pl.Int32)
+    out = days.is_not_null() & ((days < FIRST_DAY) | (days > LAST_DAY))
+    bad = frame.with_row_index("__row").filter(out).select("__row", days.alias("__days")).head(MAX_ROW_PROBLEMS)
+    for row, count in bad.iter_rows():
+        year = 1970 + int(count // 365.2425)
+        problems.append(_at(locate(int(row), column), f"a date in the year {year} is not plausible: expected a year from 1900 to 9999"))
+    return day.alias(column)
 
 
 def plain_numbers(frame: pl.DataFrame, columns: Sequence[str]) -> set[str]:
@@ -507,6 +536,8 @@ def check_record_keys(records: Sequence[Any], locate: Locator) -> None:
             continue
         for key in record:
             if key not in keys:
+                if str(key).startswith("__"):
+                    raise ConfigError(_at(locate(row, str(key)), "names that start with __ are kpi-advisor's own; rename the key"))
                 keys.add(key)
                 if len(keys) > limit:
                     raise ConfigError(_at(locate(row, str(key)), f"too many columns: the records name more than {limit} different keys (limit data_columns={limit})"))

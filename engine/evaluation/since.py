@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +41,14 @@ def read_previous(path: str | Path) -> list[dict[str, Any]]:
     path = Path(path)
     name = str(path)
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        size = info.st_size
     except FileNotFoundError:
         raise ConfigError(Problem(f"{name}: no such file (--since needs an earlier report written with --format json)", path="--since")) from None
     except OSError as exc:
         raise ConfigError(Problem(f"{name}: cannot be read: {exc.strerror or exc}", path="--since")) from None
+    if not stat.S_ISREG(info.st_mode):  # a device or a pipe has no size to check: /dev/zero never ends
+        raise ConfigError(Problem(f"{name}: not a file (--since needs an earlier report written with --format json)", path="--since"))
     limit = _byte_limit()
     if size > limit:
         raise ConfigError(Problem(f"{name}: {size} bytes, more than the {limit} a report may have (limit yaml_bytes)", path="--since"))
@@ -56,6 +60,8 @@ def read_previous(path: str | Path) -> list[dict[str, Any]]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(Problem(f"{name}: line {exc.lineno}: not JSON ({exc.msg}); --since needs a report written with --format json", path="--since")) from None
+    except RecursionError:
+        raise ConfigError(Problem(f"{name}: nested too deep for a report (--since needs a report written with --format json)", path="--since")) from None
     if isinstance(data, dict) and isinstance(data.get("groups"), list):
         # A Spark run's document: one report per group; each finding keeps its group.
         out = []

@@ -14,7 +14,7 @@ from ..language import expr
 from ..language.rulespec import RuleSpec
 from ..limits import check_count
 from ..models.config import ClientConfig
-from ..models.definitions import RuleDef
+from ..models.definitions import DIMENSIONS, RuleDef
 from ..problems import ConfigError, Problem, format_path
 from .catalog import Catalog, get_catalog, read_rule_pack
 from .validation import known_fields_for, problems_from_validation_error, validate_document
@@ -121,6 +121,9 @@ def _check_config_metrics(loaded: LoadedConfig, catalog: Catalog) -> list[Proble
         if metric.id in catalog.metrics:
             where = catalog.origins.get("metric:" + metric.id)
             problems.append(loaded.problem(("metrics", index, "id"), f"metric '{metric.id}' is already defined by {where}; choose another id"))
+        if metric.id in DIMENSIONS or metric.id == "currency":
+            problems.append(loaded.problem(("metrics", index, "id"), f"'{metric.id}' is a column that names a scope (a dimension), "
+                                           "not a metric; choose another id"))
         if metric.formula is None:
             # A new base count read from data says how it combines over dates (docs/custom-metrics.md).
             if "combine" not in metric.model_fields_set:
@@ -170,6 +173,11 @@ def check_config(loaded: LoadedConfig, catalog: Catalog) -> list[Problem]:
             if name not in rule.params:
                 known = ", ".join(sorted(rule.params)) or "none"
                 problems.append(loaded.problem(("rules", "params", rule_id, name), f"rule '{rule_id}' has no param '{name}'{catalog.suggest(name, rule.params)}; its params: {known}"))
+    metrics = set(catalog.metrics) | {m.id for m in config.metrics}
+    for index, segment in enumerate(config.segments):
+        if segment in metrics:
+            problems.append(loaded.problem(("segments", index), f"'{segment}' is a metric, not a breakdown; name a column that splits "
+                                           "the rows, such as age, gender, placement, device, country or region"))
     for metric_id in config.benchmarks:
         if metric_id not in catalog.metrics:
             problems.append(loaded.problem(("benchmarks", metric_id), f"unknown metric '{metric_id}'{catalog.suggest(metric_id, catalog.metrics)}"))

@@ -53,10 +53,25 @@ def _current_limits() -> YamlLimits:
     return current().yaml()
 
 
+def read_at_most(stream: typing.BinaryIO, count: int) -> bytes:
+    """Up to ``count`` bytes, read a MiB at a time: ``read(count)`` sets aside ``count`` bytes
+    first, which for a limit raised to "no limit" is more memory than there is."""
+    if count <= 1 << 20:
+        return stream.read(count)
+    parts, left = [], count
+    while left > 0:
+        part = stream.read(min(left, 1 << 20))
+        if not part:
+            break
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
+
+
 def read_limited(stream: typing.BinaryIO, *, file: str = "<stdin>", limits: YamlLimits | None = None) -> bytes:
     """Read a config from a stream (stdin) without holding more than the size limit in memory."""
     limits = limits or _current_limits()
-    raw = stream.read(limits.max_bytes + 1)
+    raw = read_at_most(stream, limits.max_bytes + 1)
     if len(raw) > limits.max_bytes:
         raise _too_large(f"more than {limits.max_bytes}", limits, file)
     return raw
@@ -530,7 +545,7 @@ def load_yaml_file(
             raise _too_large(size, limits, name)
         with open(path, "rb") as handle:
             # Read one byte past the limit: the file may have grown, or be a device with st_size 0.
-            raw = handle.read(limits.max_bytes + 1)
+            raw = read_at_most(handle, limits.max_bytes + 1)
     except OSError as exc:
         raise ConfigError(Problem(f"cannot read file: {exc.strerror or exc}", name)) from None
     if len(raw) > limits.max_bytes:
@@ -608,6 +623,10 @@ def _load(raw: bytes, file: str, limits: YamlLimits, loader_class: type | None =
         except (yaml.YAMLError, ValueError, TypeError) as exc:  # pragma: no cover - the walk checks first
             raise ConfigError(Problem(_one_line(str(exc)), file, _line(root.start_mark))) from None
         return Document(data=data, file=file, lines=walker.lines)
+    except RecursionError:
+        # Only where yaml_depth is raised far past its default: Python's stack ends first.
+        raise ConfigError(Problem(f"nested too deep to read: Python's stack ends before yaml_depth ({limits.max_depth}) does; "
+                                  "lower yaml_depth, or the nesting", file)) from None
     finally:
         if loader is not None:
             loader.dispose()

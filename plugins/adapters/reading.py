@@ -32,6 +32,7 @@ from kpi_advisor.data import (
     BREAKDOWN_PREFIX,
     CURRENCY_COLUMN,
     LINE_COLUMN,
+    check_column_names,
     check_options,
     decimal_comma_from,
     number_text,
@@ -170,9 +171,13 @@ def _split(line: str, separator: str) -> list[str]:
 
 def find_table(path: Path, options: Mapping[str, Any], layout: Layout, source: str, warnings: list[str]) -> Table:
     if options.get("kind") == "parquet":
-        frame = pl.scan_parquet(path)
+        frame = pl.scan_parquet(path, glob=False)  # a name with * or [ ] is one file
         return Table(frame=frame, headers=frame.collect_schema().names(), comments=[], header_line=None)
     data = _decode(path.read_bytes(), options, source, warnings)
+    unit = data.find(b"\x1f")  # the byte the lines are split on below: a cell holding it would lose its line's rest
+    if unit != -1:
+        line = data.count(b"\n", 0, unit) + 1
+        raise ConfigError(Problem(f"{source}:{line}: holds the control character \\x1f, which no export writes; check the file"))
     lines = pl.read_csv(
         io.BytesIO(data), has_header=False, separator="\x1f", quote_char=None, infer_schema=False,
         new_columns=["text"], truncate_ragged_lines=True,
@@ -322,6 +327,7 @@ def read_export(layout: Layout, path: Path, options: Mapping[str, Any]) -> tuple
     warnings = check_options(options, layout.options + ADAPTER_OPTIONS, source)
     table = find_table(path, options, layout, source, warnings)
     found, ignored = _match(layout, table.headers, options, source)
+    check_column_names([h for h in table.headers if h not in ignored], source)
     _check_required(layout, found, table.headers, source)
 
     comma = decimal_comma_from(options)
