@@ -1,6 +1,7 @@
 """An export's rows read the way the platforms write them: total rows (labelled, or a nameless
-summary that is the sum of the rest), leads split in parts, a conversion value the account does
-not track, and a row whose cells are shifted. Each case has its must-not twin."""
+summary that is the sum of the rest), leads split in parts, results of different kinds, a
+conversion value the account does not track, a lead-gen form, and a row whose cells are shifted.
+Each case has its must-not twin."""
 
 from __future__ import annotations
 
@@ -156,3 +157,27 @@ def test_zero_landing_page_clicks_without_leads_stay_zero(tmp_path):
     report = run(tmp_path, "linkedin.csv", text, "linkedin_ads", currency="USD", model="b2b")
     assert total(report)["ctr"] == pytest.approx(390 / (80320 + 42000))
     assert not any("Lead Gen Form" in w for w in report.warnings)
+
+
+RESULTS_HEADER = '"Reporting starts","Reporting ends","Campaign name","Results","Result indicator","Amount spent (EUR)","Impressions","Link clicks"\n'
+
+
+def test_results_of_different_kinds_are_not_added_up_and_purchases_are_read_from_theirs(tmp_path):
+    text = RESULTS_HEADER + (
+        "2026-07-01,2026-07-31,Traffic,1234,actions:link_click,1049.90,18765,1234\n"
+        "2026-07-01,2026-07-31,Sales,12,actions:offsite_conversion.fb_pixel_purchase,99.00,2580,101\n"
+    )
+    report = run(tmp_path, "meta.csv", text, "meta_ads")
+    assert total(report).get("results") is None and total(report)["purchases"] == 12
+    assert not [f for f in report.findings if f.rule == "conversions-not-tracked"]
+    assert any("Results count 2 different things" in w for w in report.warnings)
+
+
+def test_results_of_one_kind_add_up(tmp_path):
+    text = RESULTS_HEADER + (
+        "2026-07-01,2026-07-31,Traffic,1234,actions:link_click,1049.90,18765,1234\n"
+        "2026-07-01,2026-07-31,More traffic,100,actions:link_click,99.00,2580,100\n"
+    )
+    report = run(tmp_path, "meta.csv", text, "meta_ads")
+    assert total(report)["results"] == 1334 and total(report).get("purchases") is None
+    assert not any("different things" in w for w in report.warnings)

@@ -406,6 +406,8 @@ def _plausible_days(frame: pl.DataFrame, day: pl.Expr, column: str, locate: Loca
     days since 1970, which no date can overflow)."""
     days = day.cast(pl.Int32)
     out = days.is_not_null() & ((days < FIRST_DAY) | (days > LAST_DAY))
+    if not frame.select(out.any()).item():  # one pass, no row numbers, on every dated source
+        return day.alias(column)
     bad = frame.with_row_index("__row").filter(out).select("__row", days.alias("__days")).head(MAX_ROW_PROBLEMS)
     for row, count in bad.iter_rows():
         year = 1970 + int(count // 365.2425)

@@ -39,6 +39,7 @@ FIELDS = (
     Field("clicks_all", ("Clicks (all)", "Klicks (alle)")),
     Field("landing_page_views", ("Landing page views", "Website landing page views", "Aufrufe der Landingpage", "Landingpage-Aufrufe")),
     Field("results", ("Results", "Ergebnisse")),
+    Field("_result_kind", ("Result indicator", "Ergebnisindikator", "Result type", "Ergebnistyp")),
     Field("purchases", ("Purchases", "Website purchases", "Käufe", "Website-Käufe")),
     Field("revenue", ("Purchases conversion value", "Website purchases conversion value", "Purchase conversion value",
                       "Conversion-Wert der Käufe", "Conversion-Wert für Käufe")),
@@ -70,7 +71,7 @@ RECOMPUTED = (
 )
 UNUSED = (
     "Reporting starts", "Reporting ends", "Berichtsbeginn", "Berichtsende", "Ad delivery", "Ad set delivery", "Campaign delivery",
-    "Delivery", "Auslieferung", "Result indicator", "Result type", "Ergebnisindikator", "Ergebnistyp", "Attribution setting",
+    "Delivery", "Auslieferung", "Attribution setting",
     "Attributionseinstellung", "Bid", "Bid type", "Gebot", "Ad set budget", "Ad set budget type", "Budget", "Campaign budget",
     "Budget der Anzeigengruppe", "Ends", "Starts", "Endet", "Beginnt", "Objective", "Ziel", "Campaign ID", "Ad set ID", "Ad ID",
     "Account ID", "Kampagnen-ID", "Anzeigengruppen-ID", "Anzeigen-ID", "Quality ranking", "Engagement rate ranking",
@@ -96,7 +97,36 @@ PLATFORMS = {"facebook": "facebook", "instagram": "instagram", "audience_network
              "messenger": "messenger", "threads": "threads"}
 
 
+# What a row's Results count, by its Result indicator ("actions:offsite_conversion.fb_pixel_purchase")
+# or Result type ("Website purchases"): read as that count where the export has no column for it.
+RESULT_COUNTS = (("purchases", "purchase"), ("leads", "lead"))
+
+
+def _results(ctx: Context, frame: pl.LazyFrame) -> pl.LazyFrame:
+    """Results are one number of different things, row by row: link clicks on one campaign,
+    purchases on the next. Added up they mean nothing, so where rows name more than one kind
+    they are left out; a row whose results are purchases (or leads) gives that count, where the
+    export has no column of its own for it."""
+    kind = pl.col("_result_kind").cast(pl.String).str.strip_chars().str.to_lowercase()
+    kinds = sorted(frame.select(kind.drop_nulls().unique()).collect().to_series().to_list())
+    for target, word in RESULT_COUNTS:
+        rows = kind.str.contains(word).fill_null(False)
+        if not ctx.has(target) and any(word in k for k in kinds):
+            frame = frame.with_columns(pl.when(rows).then(pl.col("results")).otherwise(None).alias(target))
+            ctx.warnings.append(f"{ctx.source}: {target} read from Results where the {ctx.found['_result_kind']} names "
+                                f"{target} (the export has no {target} column)")
+    if len(kinds) > 1:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias("results"))
+        ctx.warnings.append(f"{ctx.source}: Results count {len(kinds)} different things ({', '.join(kinds[:4])}"
+                            f"{', ...' if len(kinds) > 4 else ''}): not added up; each is read from its own column")
+    return frame
+
+
 def finish(ctx: Context, frame: pl.LazyFrame) -> pl.LazyFrame:
+    if ctx.has("_result_kind") and ctx.has("results"):
+        frame = _results(ctx, frame)
+    elif ctx.has("_result_kind"):
+        ctx.unused.append(ctx.found["_result_kind"])
     if ctx.has("_platform"):
         if ctx.options.get("channel"):
             frame = frame.with_columns(ctx.breakdown("_platform"))
