@@ -96,8 +96,8 @@ def _load_entry_points(pm: pluggy.PluginManager) -> None:
 
 
 # A plugin's origin: a file path, or the entry point it was loaded from. An entry point's
-# distribution is read only when asked (``kpi-advisor plugins``): its METADATA is parsed with the
-# email package, ~8 ms of a run's start-up that no report reads.
+# distribution is read only when asked (``kpi-advisor list plugins``): parsing the METADATA of the
+# ten shipped entry points was ~3 ms of every run's start-up, which no report reads.
 _ORIGINS: dict[str, "str | importlib.metadata.EntryPoint"] = {}
 
 

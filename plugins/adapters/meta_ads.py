@@ -109,9 +109,10 @@ def _results(ctx: Context, frame: pl.LazyFrame) -> pl.LazyFrame:
     export has no column of its own for it."""
     kind = pl.col("_result_kind").cast(pl.String).str.strip_chars().str.to_lowercase()
     kinds = sorted(frame.select(kind.drop_nulls().unique()).collect().to_series().to_list())
+    columns = frame.collect_schema().names()  # leads may come from Website and Meta leads (finish)
     for target, word in RESULT_COUNTS:
         rows = kind.str.contains(word).fill_null(False)
-        if not ctx.has(target) and any(word in k for k in kinds):
+        if target not in columns and any(word in k for k in kinds):
             frame = frame.with_columns(pl.when(rows).then(pl.col("results")).otherwise(None).alias(target))
             ctx.warnings.append(f"{ctx.source}: {target} read from Results where the {ctx.found['_result_kind']} names "
                                 f"{target} (the export has no {target} column)")
@@ -123,10 +124,6 @@ def _results(ctx: Context, frame: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def finish(ctx: Context, frame: pl.LazyFrame) -> pl.LazyFrame:
-    if ctx.has("_result_kind") and ctx.has("results"):
-        frame = _results(ctx, frame)
-    elif ctx.has("_result_kind"):
-        ctx.unused.append(ctx.found["_result_kind"])
     if ctx.has("_platform"):
         if ctx.options.get("channel"):
             frame = frame.with_columns(ctx.breakdown("_platform"))
@@ -139,6 +136,10 @@ def finish(ctx: Context, frame: pl.LazyFrame) -> pl.LazyFrame:
         numbers = [ctx.number(target) for target in parts]
         value = pl.when(pl.any_horizontal([n.is_not_null() for n in numbers])).then(pl.sum_horizontal(numbers))
         frame = frame.with_columns(derived_text(value, *parts).alias("leads"))
+    if ctx.has("_result_kind") and ctx.has("results"):
+        frame = _results(ctx, frame)
+    elif ctx.has("_result_kind"):
+        ctx.unused.append(ctx.found["_result_kind"])
     if ctx.has("_roas") and not ctx.has("revenue"):
         # An export without a conversion-value column still says what purchases earned: ROAS x spend.
         value = ctx.number("_roas") * ctx.number("spend")
