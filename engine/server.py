@@ -176,15 +176,26 @@ def public_text(text: str) -> str:
     return _SERVER_PATH.sub(r"\1", printable(text, one_line=True))
 
 
+# Problems an answer lists: 50,000 unknown fields (650 KB sent) made a 5.7 MB answer.
+MAX_PROBLEMS_SHOWN = 50
+
+
+def _shown(problems: list[Problem]) -> list[Problem]:
+    if len(problems) <= MAX_PROBLEMS_SHOWN:
+        return problems
+    rest = len(problems) - MAX_PROBLEMS_SHOWN
+    return [*problems[:MAX_PROBLEMS_SHOWN], Problem(f"and {rest} more problem{'s' if rest != 1 else ''} like these")]
+
+
 def problem_items(problems: list[Problem]) -> list[ProblemItem]:
     return [
         ProblemItem(detail=public_text(p.message), field=public_text(p.path) or None, pointer=json_pointer(p.path), line=p.line)
-        for p in problems
+        for p in _shown(problems)
     ]
 
 
 def problems_detail(problems: list[Problem]) -> str:
-    return "\n".join(public_text(str(p)) for p in problems)
+    return "\n".join(public_text(str(p)) for p in _shown(problems))
 
 
 # --- reading a request ---------------------------------------------------------------
@@ -283,7 +294,7 @@ def check_request_config(doc: Any, limits: ServiceLimits) -> None:
         )
     refused = file_references(data)
     if refused:
-        raise ProblemResponse(422, "invalid-config", "\n".join(str(p) for p in refused), problem_items(refused))
+        raise ProblemResponse(422, "invalid-config", problems_detail(refused), problem_items(refused))
     sources = data.get("data")
     tables = []
     if isinstance(sources, list):
@@ -298,7 +309,7 @@ def check_request_config(doc: Any, limits: ServiceLimits) -> None:
         )
     nested = [problem for index, records in tables for problem in _nested_values(index, records)]
     if nested:
-        raise ProblemResponse(422, "invalid-config", "\n".join(str(p) for p in nested), problem_items(nested))
+        raise ProblemResponse(422, "invalid-config", problems_detail(nested), problem_items(nested))
 
 
 _NESTED = (list, dict)

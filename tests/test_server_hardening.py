@@ -125,15 +125,28 @@ def test_json_is_read_as_the_cli_reads_it(client):
     assert response.status_code == 200
 
 
+def test_a_flood_of_problems_gets_a_short_answer(client):
+    body = {**config(), **{f"unknown_{i}": 1 for i in range(50_000)}}
+    response = client.post("/v1/evaluate", content=json.dumps(body).encode(), headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert len(response.content) < 20_000  # 5.7 MB before
+    detail = response.json()["detail"].splitlines()
+    assert len(detail) == 51 and detail[-1] == "and 49950 more problems like these"
+
+
 @pytest.mark.parametrize(
     "bad",
     [
+        config(metrics=[{"id": "channel", "formula": "clicks", "stage": "interest", "unit": "count"}]),
+        config(segments=["clicks"]),
+        config(data=[{"records": [{**ROW, "date": "+12026-01-01"}]}]),
+        config(data=[{"records": [{**ROW, "__line": "abc"}]}]),
         config(metrics=[{"id": "odd", "formula": "if_else(clicks > 1, 'a', 1)", "stage": "interest"}]),
         config(metrics=[{"id": "odd", "formula": "if_else(clicks > 1, 'a', 'b')", "stage": "interest"}]),
         config(data=[{"records": [{**ROW, "channel": "face\ud800book"}]}]),
         config(data=[{"records": [{**ROW, "camp\udfffaign": "x"}]}]),
     ],
-    ids=["mixed-if-else", "text-metric", "surrogate-value", "surrogate-key"],
+    ids=["metric-named-channel", "segment-is-metric", "year-12026", "engine-column", "mixed-if-else", "text-metric", "surrogate-value", "surrogate-key"],
 )
 def test_no_input_is_a_server_error(client, bad):
     body = json.dumps(bad).encode()  # lone surrogates as \ud800 escapes, as a client would send them

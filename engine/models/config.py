@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
@@ -41,6 +42,8 @@ class Goal(Model):
     def _one_target(self) -> "Goal":
         if self.target is not None and self.change is not None:
             raise ValueError("give either target or change, not both")
+        if self.change is not None and not math.isfinite(float(self.change.rstrip("%"))):
+            raise ValueError(f"change {self.change[:12]}... is too large a number to make a target")
         return self
 
     def target_value(self) -> float | None:
