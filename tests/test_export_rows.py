@@ -1,7 +1,7 @@
 """An export's rows read the way the platforms write them: total rows (labelled, or a nameless
 summary that is the sum of the rest), leads split in parts, results of different kinds, a
-conversion value the account does not track, a lead-gen form, and a row whose cells are shifted.
-Each case has its must-not twin."""
+conversion value the account does not track, a lead-gen form, a row whose cells are shifted, and
+ad copy over several lines. Each case has its must-not twin."""
 
 from __future__ import annotations
 
@@ -181,3 +181,25 @@ def test_results_of_one_kind_add_up(tmp_path):
     report = run(tmp_path, "meta.csv", text, "meta_ads")
     assert total(report)["results"] == 1334 and total(report).get("purchases") is None
     assert not any("different things" in w for w in report.warnings)
+
+
+BODY_HEADER = '"Reporting starts","Reporting ends","Campaign name","Ad name","Body","Amount spent (EUR)","Impressions","Link clicks"\n'
+
+
+def test_ad_copy_over_several_lines_with_a_blank_line_and_a_hashtag_is_one_cell(tmp_path):
+    text = BODY_HEADER + (
+        '2026-07-01,2026-07-31,A,Ad 1,"Summer is here!\n\n#summer #sale\n50% off",100.00,10000,100\n'
+        '2026-07-01,2026-07-31,A,Ad 2,"Plain",50.00,5000,50\n'
+    )
+    report = run(tmp_path, "meta.csv", text, "meta_ads")
+    assert total(report)["spend"] == 150 and total(report)["impressions"] == 15000
+    assert report.summary.rows == 2
+
+
+def test_a_bad_cell_after_ad_copy_over_several_lines_names_its_own_line(tmp_path):
+    text = BODY_HEADER + (
+        '2026-07-01,2026-07-31,A,Ad 1,"Summer is here!\n\n50% off",100.00,10000,100\n'
+        '2026-07-01,2026-07-31,A,Ad 2,"Plain",xx,5000,50\n'
+    )
+    with pytest.raises(ConfigError, match=r"/meta.csv:5: spend: expected a non-negative number, got 'xx'"):
+        run(tmp_path, "meta.csv", text, "meta_ads")

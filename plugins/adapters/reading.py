@@ -6,7 +6,8 @@ purpose, and which breakdowns it sums over. :func:`read_export` does the rest
 for all of them, with polars and without a Python loop over rows:
 
 * the file is read as lines once; banner lines above the header, ``#`` comment
-  lines and blank lines are found with vectorized string tests, and the header
+  lines and blank lines (outside a quoted cell: ad copy may hold both) are found
+  with vectorized string tests, and the header
   is the line (among the first few of each block) that matches the most known
   headers, so GA4 files with several tables pick the main one;
 * the chosen block is parsed as CSV (comma, semicolon or tab), with a
@@ -183,16 +184,20 @@ def find_table(path: Path, options: Mapping[str, Any], layout: Layout, source: s
         new_columns=["text"], truncate_ragged_lines=True,
     ).with_row_index("n", offset=1)
     text = pl.col("text")
-    boundary = text.is_null() | (text.str.strip_chars() == "") | text.str.starts_with("#")
-    lines = lines.with_columns(boundary.alias("boundary")).with_columns(
+    # A line inside a quoted cell (ad copy over several lines) is no boundary, even when blank or
+    # starting with # (a hashtag): before it, an odd number of quotes has been opened.
+    quotes = text.str.count_matches('"', literal=True).fill_null(0)
+    inside = (quotes.cum_sum() - quotes) % 2 == 1
+    boundary = (text.is_null() | (text.str.strip_chars() == "") | text.str.starts_with("#")) & ~inside
+    lines = lines.with_columns(boundary.alias("boundary"), inside.alias("inside")).with_columns(
         pl.col("boundary").cum_sum().alias("block"),
     ).with_columns((~pl.col("boundary")).cum_sum().over("block").alias("rank"))
-    comments = lines.filter(text.str.starts_with("#")).get_column("text").to_list()
+    comments = lines.filter(text.str.starts_with("#") & ~pl.col("inside")).get_column("text").to_list()
     # A header opens one of the first blocks: a file whose rows are separated by blank lines
     # (each row a block of its own) would otherwise make every row a header candidate, tried in
     # Python. Counted in blocks, not lines: a year of GA4's chart table (1,825 lines) comes
     # before the main table's header.
-    candidates = lines.filter(~pl.col("boundary") & (pl.col("rank") <= HEADER_SEARCH_LINES)).filter(
+    candidates = lines.filter(~pl.col("boundary") & ~pl.col("inside") & (pl.col("rank") <= HEADER_SEARCH_LINES)).filter(
         pl.col("block").rank("dense") <= HEADER_SEARCH_BLOCKS
     ).select("n", "block", "text")
 
@@ -214,15 +219,16 @@ def find_table(path: Path, options: Mapping[str, Any], layout: Layout, source: s
     _, header_n, block, separator = best
     body = lines.filter((pl.col("block") == block) & ~pl.col("boundary") & (pl.col("n") >= header_n))
     _check_field_counts(body, header_n, separator, source)
-    text_block = body.select(text.str.join("\n")).item()
+    text_block = body.select(text.fill_null("").str.join("\n")).item()
     frame = pl.read_csv(
         io.BytesIO(text_block.encode("utf-8")), separator=separator, infer_schema=False,
         truncate_ragged_lines=True, raise_if_empty=False,
     )
-    data_lines = body.get_column("n").slice(1)
+    # A row starts on a line that is not inside a quoted cell: its number is the row's line.
+    data_lines = body.filter(~pl.col("inside")).get_column("n").slice(1)
     if data_lines.len() == frame.height:
         frame = frame.with_columns(data_lines.alias(LINE_COLUMN))
-    # else: a quoted cell spans lines; row numbers then stand in for line numbers.
+    # else: rows and lines do not pair up (a quote left open); row numbers then stand in for line numbers.
     headers = [c for c in frame.columns if c != LINE_COLUMN]
     return Table(frame=frame.lazy(), headers=headers, comments=comments, header_line=header_n, data=frame)
 
