@@ -1,7 +1,8 @@
 """An export's rows read the way the platforms write them: total rows (labelled, or a nameless
 summary that is the sum of the rest), leads split in parts, results of different kinds, a
-conversion value the account does not track, a lead-gen form, a row whose cells are shifted, and
-ad copy over several lines. Each case has its must-not twin."""
+conversion value the account does not track, a lead-gen form, a row whose cells are shifted, ad
+copy over several lines, and Display campaigns under search benchmarks. Each case has its
+must-not twin."""
 
 from __future__ import annotations
 
@@ -203,3 +204,19 @@ def test_a_bad_cell_after_ad_copy_over_several_lines_names_its_own_line(tmp_path
     )
     with pytest.raises(ConfigError, match=r"/meta.csv:5: spend: expected a non-negative number, got 'xx'"):
         run(tmp_path, "meta.csv", text, "meta_ads")
+
+
+TYPES_HEADER = "Campaign,Campaign type,Currency code,Impr.,Clicks,Cost\n"
+
+
+def test_display_campaigns_under_search_benchmarks_are_pointed_out(tmp_path):
+    text = TYPES_HEADER + "Brand,Search,EUR,10000,640,500.00\nBanner,Display,EUR,200000,600,300.00\n"
+    report = run(tmp_path, "gads.csv", text, "google_ads")
+    assert any("gads.csv: display campaigns share the channel google_ads with search" in w and "channel_from: campaign_type" in w
+               for w in report.warnings)
+
+
+def test_search_campaigns_alone_need_no_word(tmp_path):
+    text = TYPES_HEADER + "Brand,Search,EUR,10000,640,500.00\nGeneric,Search,EUR,20000,600,300.00\n"
+    report = run(tmp_path, "gads.csv", text, "google_ads")
+    assert not any("share the channel" in w for w in report.warnings)

@@ -94,7 +94,19 @@ def finish(ctx: Context, frame: pl.LazyFrame) -> pl.LazyFrame:
         )
     elif ctx.has("_campaign_type"):
         ctx.unused.append(ctx.found["_campaign_type"])
+        if not ctx.options.get("channel"):
+            _other_types_warning(ctx, frame)
     return frame
+
+
+def _other_types_warning(ctx: Context, frame: pl.LazyFrame) -> None:
+    """google_ads' benchmarks (CTR, CPC, conversion rate) are search figures: Display, Video or
+    Performance Max campaigns held against them look broken when they are not."""
+    kind = snake_value(pl.col("_campaign_type"))
+    others = sorted(frame.select(kind.filter(kind.is_not_null() & (kind != "search")).unique()).collect().to_series().to_list())
+    if others:
+        ctx.warnings.append(f"{ctx.source}: {', '.join(others)} campaigns share the channel google_ads with search, whose "
+                            f"benchmarks are search figures; options: {{channel_from: campaign_type}} judges each type on its own")
 
 
 LAYOUT = Layout(
