@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from .reading import Context, Field, Layout, header_key
+from .reading import Context, Field, Layout
 
 FIELDS = (
     Field("date", ("Start Date (in UTC)", "Start Date", "Date")),
@@ -60,15 +60,14 @@ UNUSED = (
 BREAKDOWNS = ("Job Function", "Job Title", "Seniority", "Company Size", "Company Industry", "Industry", "Company Name", "Member Country",
               "County", "Region")
 
-LANDING_PAGE_CLICKS = ("Clicks to Landing Page", "Landing Page Clicks")
-
-
 def finish(ctx: Context, frame: pl.LazyFrame) -> pl.LazyFrame:
     """A Lead Gen Form campaign sends no one to a landing page: its 0 clicks to a landing page
-    beside its clicks and leads are not a click-through rate of 0, and are read as not given."""
-    landing = ctx.found.get("clicks")
-    if landing is None or header_key(landing) not in {header_key(h) for h in LANDING_PAGE_CLICKS} or not (ctx.has("clicks_all") and ctx.has("leads")):
+    beside its clicks and leads are not a click-through rate of 0, and are read as not given.
+    ``clicks_all`` is found only where ``clicks`` is the landing-page column: otherwise LinkedIn's
+    ``Clicks`` is ``clicks`` itself."""
+    if not (ctx.has("clicks") and ctx.has("clicks_all") and ctx.has("leads")):
         return frame
+    landing = ctx.found["clicks"]
     form = (ctx.number("clicks") == 0) & (ctx.number("clicks_all") > 0) & (ctx.number("leads") > 0)
     rows = frame.select(form.fill_null(False).sum()).collect().item()
     if rows:

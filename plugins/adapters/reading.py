@@ -243,8 +243,8 @@ def _check_field_counts(body: pl.DataFrame, header_n: int, separator: str, sourc
         return
     cells = text.str.replace_all(r'"[^"]*"', "").str.strip_chars_end(separator + " \r").str.count_matches(separator, literal=True) + 1
     counted = body.select("n", cells.alias("cells"))
-    header = counted.filter(pl.col("n") == header_n).get_column("cells").item()
-    header = max(header, len(_split(body.filter(pl.col("n") == header_n).get_column("text").item(), separator)))
+    # The header's own cells, read as CSV: never fewer than the count above gives it.
+    header = len(_split(body.filter(pl.col("n") == header_n).get_column("text").item(), separator))
     over = counted.filter((pl.col("n") > header_n) & (pl.col("cells") > header)).head(5)
     if over.height:
         name = {",": "comma", ";": "semicolon", "\t": "tab"}.get(separator, repr(separator))
