@@ -354,17 +354,17 @@ def read_export(layout: Layout, path: Path, options: Mapping[str, Any]) -> tuple
     frame = frame.filter(~total)
     # A blank line inside the table comes back as a row without any value.
     frame = frame.filter(~pl.all_horizontal([pl.col(h).is_null() for h in table.headers]))
-    if table.header_line is not None:
-        summary = _summary_rows(frame, layout, found, comma)
-        if summary is not None:
-            frame = frame.filter(~summary.expr)
-            skipped += summary.count
 
     schema = frame.collect_schema()
     targets = {header: target for target, header in found.items()}
     # Columns that already hold plain numbers skip the text cleaning (not with decimal commas,
     # where 1.234 means a thousand).
     plain = set() if comma or table.data is None else plain_numbers(table.data, [h for h in targets if schema[h] == pl.String])
+    if table.header_line is not None:
+        summary = _summary_rows(frame, layout, found, comma, plain)
+        if summary is not None:
+            frame = frame.filter(~summary.expr)
+            skipped += summary.count
     breakdowns = {header_key(h) for h in layout.breakdowns}
     recomputed_keys = {header_key(h) for h in layout.recomputed}
     unused_keys = {header_key(h) for h in layout.unused}
@@ -444,7 +444,7 @@ class _Summary:
     count: int
 
 
-def _summary_rows(frame: pl.LazyFrame, layout: Layout, found: Mapping[str, str], comma: bool) -> _Summary | None:
+def _summary_rows(frame: pl.LazyFrame, layout: Layout, found: Mapping[str, str], comma: bool, plain: set[str]) -> _Summary | None:
     """The rows that name no scope (every name column empty) and hold the sum of the rows that do:
     Meta's and GA4's summary row, which carries no "Total" label. Left in, every total would count
     twice. Checked on the counts that add up (not reach, not a rate); a nameless row whose counts
@@ -455,21 +455,27 @@ def _summary_rows(frame: pl.LazyFrame, layout: Layout, found: Mapping[str, str],
     if not names or not counts:
         return None
     nameless = pl.all_horizontal([pl.col(h).cast(pl.String).str.strip_chars().fill_null("") == "" for h in names])
-    values = {h: number_text(pl.col(h), decimal_comma=comma).cast(pl.Float64, strict=False) for h in counts}
-    sums = frame.select(
-        [nameless.sum().alias("__n"), (~nameless).sum().alias("__named")]
-        + [values[h].filter(nameless).sum().alias(f"a{i}") for i, h in enumerate(counts)]
-        + [values[h].filter(~nameless).sum().alias(f"b{i}") for i, h in enumerate(counts)]
-        + [values[h].filter(nameless).is_not_null().any().alias(f"c{i}") for i, h in enumerate(counts)]
-    ).collect().row(0, named=True)
-    if not sums["__n"] or not sums["__named"]:
+    found_rows = frame.select(nameless.sum().alias("__n"), (~nameless).sum().alias("__named")).collect().row(0, named=True)
+    if not found_rows["__n"] or not found_rows["__named"]:  # the usual export: no count is read here
         return None
+    # Each count read once (the text cleaning only where a column needs it), then added up per side.
+    values = frame.select(
+        nameless.alias("__nameless"),
+        *[(pl.col(h) if h in plain else number_text(pl.col(h), decimal_comma=comma)).cast(pl.Float64, strict=False).alias(f"v{i}")
+          for i, h in enumerate(counts)],
+    )
+    side = pl.col("__nameless")
+    sums = values.select(
+        [pl.col(f"v{i}").filter(side).sum().alias(f"a{i}") for i in range(len(counts))]
+        + [pl.col(f"v{i}").filter(~side).sum().alias(f"b{i}") for i in range(len(counts))]
+        + [pl.col(f"v{i}").filter(side).is_not_null().any().alias(f"c{i}") for i in range(len(counts))]
+    ).collect().row(0, named=True)
     checked = [i for i in range(len(counts)) if sums[f"c{i}"]]
     # Platforms round a summary's money to the cent and its counts not at all: half a percent, or a cent.
     same = all(abs(sums[f"a{i}"] - sums[f"b{i}"]) <= max(0.005 * max(abs(sums[f"a{i}"]), abs(sums[f"b{i}"])), 0.01) for i in checked)
     if not checked or not same or not any(sums[f"a{i}"] for i in checked):
         return None
-    return _Summary(nameless, sums["__n"])
+    return _Summary(nameless, found_rows["__n"])
 
 
 def _convert(column: pl.Expr, dtype: pl.DataType, target: str, layout: Layout, comma: bool, options: Mapping[str, Any]) -> pl.Expr:
