@@ -1,8 +1,8 @@
 """An export's rows read the way the platforms write them: total rows (labelled, or a nameless
 summary that is the sum of the rest), leads split in parts, results of different kinds, a
 conversion value the account does not track, a lead-gen form, a row whose cells are shifted, ad
-copy over several lines, and Display campaigns under search benchmarks. Each case has its
-must-not twin."""
+copy over several lines, Display campaigns under search benchmarks, and dates written day first
+(01/07/2026 in British English). Each case has its must-not twin."""
 
 from __future__ import annotations
 
@@ -220,3 +220,32 @@ def test_search_campaigns_alone_need_no_word(tmp_path):
     text = TYPES_HEADER + "Brand,Search,EUR,10000,640,500.00\nGeneric,Search,EUR,20000,600,300.00\n"
     report = run(tmp_path, "gads.csv", text, "google_ads")
     assert not any("share the channel" in w for w in report.warnings)
+
+
+SLASH_HEADER = "Day,Campaign name,Amount spent (GBP),Impressions,Link clicks\n"
+
+
+def test_a_day_over_12_in_front_makes_every_date_of_the_file_day_first(tmp_path):
+    text = SLASH_HEADER + "01/07/2026,Summer,100.50,10000,200\n02/07/2026,Summer,110.00,11000,210\n13/07/2026,Summer,90.00,9000,150\n"
+    report = run(tmp_path, "meta.csv", text, "meta_ads", currency="GBP")
+    assert report.period == {"start": "2026-07-01", "end": "2026-07-13"}  # 1 July, not 7 January
+    assert not any("read either way" in w for w in report.warnings)
+
+
+def test_a_day_over_12_in_second_place_keeps_the_month_first(tmp_path):
+    text = SLASH_HEADER + "07/01/2026,Summer,100.50,10000,200\n07/13/2026,Summer,90.00,9000,150\n"
+    report = run(tmp_path, "meta.csv", text, "meta_ads", currency="GBP")
+    assert report.period == {"start": "2026-07-01", "end": "2026-07-13"}
+    assert not any("read either way" in w for w in report.warnings)
+
+
+def test_dates_that_read_both_ways_keep_the_platforms_order_and_say_how_to_switch(tmp_path):
+    text = SLASH_HEADER + "01/07/2026,Summer,100.50,10000,200\n02/07/2026,Summer,110.00,11000,210\n"
+    report = run(tmp_path, "meta.csv", text, "meta_ads", currency="GBP")
+    assert report.period == {"start": "2026-01-07", "end": "2026-02-07"}
+    assert any("dates such as 01/07/2026 read either way" in w and 'date_format: "%d/%m/%Y"' in w for w in report.warnings)
+    path = tmp_path / "meta.csv"
+    switched = evaluate({"client": "t", "business_model": "dtc_ecommerce", "currency": "GBP",
+                         "data": [{"csv": str(path), "format": "meta_ads", "options": {"date_format": "%d/%m/%Y"}}]})
+    assert switched.period == {"start": "2026-07-01", "end": "2026-07-02"}
+    assert not any("read either way" in w for w in switched.warnings)

@@ -22,6 +22,7 @@ for all of them, with polars and without a Python loop over rows:
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from dataclasses import dataclass, field
@@ -322,6 +323,43 @@ def parse_dates(column: pl.Expr, formats: Iterable[str]) -> pl.Expr:
     return pl.when(parsed.is_not_null()).then(parsed.dt.to_string("%Y-%m-%d")).otherwise(column.cast(pl.String))
 
 
+MONTH_FIRST, DAY_FIRST = "%m/%d/%Y", "%d/%m/%Y"
+# 01/07/2026 with the day or the month first: the two parts before the year.
+SLASH_DATE = r"^\s*(\d{1,2})/(\d{1,2})/\d{4}\s*$"
+
+
+def _slash_order(frame: pl.LazyFrame, header: str, formats: tuple[str, ...], source: str, platform: str,
+                 warnings: list[str]) -> tuple[str, ...]:
+    """The date formats to read a file's dates with: a platform writes 01/07/2026 in its user's
+    language, month first in US English and day first in British, Australian or Indian English.
+    Decided once for the whole column, never cell by cell: a day over 12 in the first part (13/07)
+    means every date of the file is day first, so 01/07/2026 is 1 July, not 7 January. Where every
+    date reads both ways, the platform's own order stays and a warning says how to switch."""
+    if MONTH_FIRST not in formats and DAY_FIRST not in formats:
+        return formats
+    text = pl.col(header).cast(pl.String)
+    first = text.str.extract(SLASH_DATE, 1).cast(pl.Int32, strict=False)
+    second = text.str.extract(SLASH_DATE, 2).cast(pl.Int32, strict=False)
+    seen = frame.select(
+        (first > 12).any().alias("day_first"), (second > 12).any().alias("month_first"),
+        text.filter(first.is_not_null()).n_unique().alias("dates"), text.filter(first.is_not_null()).first().alias("example"),
+    ).collect().row(0, named=True)
+    if seen["day_first"] == seen["month_first"]:
+        if not seen["day_first"] and seen["dates"] > 1:
+            order, other = (MONTH_FIRST, DAY_FIRST) if MONTH_FIRST in formats else (DAY_FIRST, MONTH_FIRST)
+            example = str(seen["example"]).strip()
+            try:
+                read = f" ({example} = {dt.datetime.strptime(example, order).date().isoformat()})"
+            except ValueError:  # 02/30/2026: no such day, named when the dates are read
+                read = ""
+            warnings.append(f"{source}: dates such as {example} read either way; read {'month' if order == MONTH_FIRST else 'day'} "
+                            f"first{read}, as {platform} writes them by default. If the file writes the "
+                            f"{'day' if order == MONTH_FIRST else 'month'} first, set options: {{date_format: \"{other}\"}}")
+        return formats  # both orders in one file: the dates that fit neither are named as they are read
+    wanted, unwanted = (DAY_FIRST, MONTH_FIRST) if seen["day_first"] else (MONTH_FIRST, DAY_FIRST)
+    return tuple(dict.fromkeys(wanted if f == unwanted else f for f in formats))
+
+
 def derived_text(value: pl.Expr, *inputs: str) -> pl.Expr:
     """A number the adapter computes, as text; where an input is not a number, that input's raw text, so it gets named."""
     fallback = pl.coalesce([pl.when(pl.col(c).cast(pl.Float64, strict=False).is_null()).then(pl.col(c).cast(pl.String)) for c in inputs])
@@ -357,6 +395,9 @@ def read_export(layout: Layout, path: Path, options: Mapping[str, Any]) -> tuple
 
     schema = frame.collect_schema()
     targets = {header: target for target, header in found.items()}
+    date_formats = (options["date_format"],) if options.get("date_format") else layout.date_formats
+    if "date" in found and schema[found["date"]] == pl.String and not options.get("date_format"):
+        date_formats = _slash_order(frame, found["date"], date_formats, source, layout.name, warnings)
     # Columns that already hold plain numbers skip the text cleaning (not with decimal commas,
     # where 1.234 means a thousand).
     plain = set() if comma or table.data is None else plain_numbers(table.data, [h for h in targets if schema[h] == pl.String])
@@ -374,7 +415,7 @@ def read_export(layout: Layout, path: Path, options: Mapping[str, Any]) -> tuple
         key = header_key(header)
         if header in targets:
             dtype = pl.Float64 if header in plain else schema[header]
-            exprs.append(_convert(pl.col(header), dtype, targets[header], layout, comma, options).alias(targets[header]))
+            exprs.append(_convert(pl.col(header), dtype, targets[header], layout, comma, date_formats).alias(targets[header]))
         elif header in ignored:
             unused.append(header)
         elif key in breakdowns:
@@ -478,12 +519,11 @@ def _summary_rows(frame: pl.LazyFrame, layout: Layout, found: Mapping[str, str],
     return _Summary(nameless, found_rows["__n"])
 
 
-def _convert(column: pl.Expr, dtype: pl.DataType, target: str, layout: Layout, comma: bool, options: Mapping[str, Any]) -> pl.Expr:
+def _convert(column: pl.Expr, dtype: pl.DataType, target: str, layout: Layout, comma: bool, date_formats: tuple[str, ...]) -> pl.Expr:
     if dtype.is_temporal():
         return column
     if target == "date":
-        formats = (options["date_format"],) if options.get("date_format") else layout.date_formats
-        return parse_dates(column, formats)
+        return parse_dates(column, date_formats)
     if target in DIMENSIONS or target == CURRENCY_COLUMN:
         return column.cast(pl.String)
     spec = layout.field_for(target)
