@@ -1,8 +1,9 @@
 """An export's rows read the way the platforms write them: total rows (labelled, or a nameless
 summary that is the sum of the rest), leads split in parts, results of different kinds, a
 conversion value the account does not track, a lead-gen form, a row whose cells are shifted, ad
-copy over several lines, Display campaigns under search benchmarks, and dates written day first
-(01/07/2026 in British English). Each case has its must-not twin."""
+copy over several lines, Display campaigns under search benchmarks, dates written day first
+(01/07/2026 in British English), and rows that cover a range of days (Meta's Reporting starts and
+ends). Each case has its must-not twin."""
 
 from __future__ import annotations
 
@@ -249,3 +250,30 @@ def test_dates_that_read_both_ways_keep_the_platforms_order_and_say_how_to_switc
                          "data": [{"csv": str(path), "format": "meta_ads", "options": {"date_format": "%d/%m/%Y"}}]})
     assert switched.period == {"start": "2026-07-01", "end": "2026-07-02"}
     assert not any("read either way" in w for w in switched.warnings)
+
+
+RANGE_TEXT = META_HEADER + '2026-07-01,2026-09-30,Prospecting,"10,000","2,000.00","50,000","1,200"\n2026-07-01,2026-09-30,Retargeting,"6,000","1,412.55","34,512",703\n'
+
+
+def test_rows_over_a_range_of_days_give_the_report_the_whole_range(tmp_path):
+    report = run(tmp_path, "meta.csv", RANGE_TEXT, "meta_ads")
+    assert report.period == {"start": "2026-07-01", "end": "2026-09-30"}  # was 2026-07-01 to 2026-07-01
+    assert not any("Reporting ends" in w for w in report.warnings)
+
+
+def test_rows_over_a_range_past_the_periods_end_are_said_to_include_those_days(tmp_path):
+    path = tmp_path / "meta.csv"
+    path.write_text(RANGE_TEXT)
+    config = {"client": "t", "business_model": "dtc_ecommerce", "currency": "EUR", "data": [{"csv": str(path), "format": "meta_ads"}]}
+    july = evaluate({**config, "period": {"start": "2026-07-01", "end": "2026-07-31"}})
+    assert any("2 rows dated inside the period run past its end (2026-07-31) to 2026-09-30" in w for w in july.warnings)
+    quarter = evaluate({**config, "period": {"start": "2026-07-01", "end": "2026-09-30"}})
+    assert not any("past its end" in w for w in quarter.warnings)
+
+
+def test_daily_rows_keep_their_day_whatever_the_exports_range(tmp_path):
+    text = ('"Day","Reporting starts","Reporting ends","Campaign name","Amount spent (EUR)","Impressions","Link clicks"\n'
+            '2026-07-01,2026-07-01,2026-09-30,Prospecting,100.00,5000,120\n2026-07-02,2026-07-01,2026-09-30,Prospecting,90.00,4000,100\n')
+    report = run(tmp_path, "meta.csv", text, "meta_ads")
+    assert report.period == {"start": "2026-07-01", "end": "2026-07-02"}
+    assert any("not used:" in w and "Reporting ends" in w for w in report.warnings)

@@ -13,6 +13,7 @@ _HELPERS = (
     "BREAKDOWN_PREFIX",
     "CURRENCY_COLUMN",
     "DIMENSIONS",
+    "LAST_DAY_COLUMN",
     "LINE_COLUMN",
     "check_column_names",
     "check_options",

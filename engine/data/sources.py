@@ -43,6 +43,9 @@ MAX_EXAMPLES = 3
 # Helper columns a reader may add; they never reach the metric tables.
 LINE_COLUMN = "__line"  # the source line of each row, for messages
 BREAKDOWN_PREFIX = "__breakdown__"  # a breakdown to sum over, e.g. "__breakdown__Age"
+# The last day a row's counts cover, where a row spans several days (Meta's "Reporting ends"
+# beside the "Reporting starts" it is dated by): the report's period runs to it.
+LAST_DAY_COLUMN = "__last_day"
 CURRENCY_COLUMN = "currency"  # ISO code of the money columns, per row
 
 # Cells that mean "no value" in exports (Google Ads writes --); anything else that is not a number is an error.
@@ -92,6 +95,8 @@ class Dataset:
     default_segments: tuple[str, ...] = ()  # the sources' formats' defaults, in order, then the known segment dimensions
     # At most one row per date and dimensions: a single source, whose repeats were refused or added up.
     unique_rows: bool = False
+    last_day: dt.date | None = None  # where rows span several days: the last day any covers
+
 
     @property
     def rows(self) -> int:
@@ -104,7 +109,9 @@ class Dataset:
             return None
         date = pl.col("date")
         first, last = self.frame.select(date.min().alias("first"), date.max().alias("last")).row(0)
-        return None if first is None else (first, last)
+        if first is None:
+            return None
+        return first, max(last, self.last_day) if self.last_day is not None else last
 
     def let_go(self) -> None:
         """Drop the rows (and what shares them: its views of fewer counts, the tables' caches)
@@ -666,6 +673,7 @@ def prepare_source(
     frame, warnings = normalise(frame, catalog, locate, name, decimal_stated=not cells_as_written or decimal_comma_from(options) is not None,
                                 extra_dims=extra_dims)
     warnings += plausibility.check_rows(frame, [c for c in frame.columns if c in catalog.metrics], locate, name)
+    frame = _last_days(frame)
     frame = _recode(frame, options, name)
     # Counts derived from their parts (engagements, replies within the hour), before repeats add up.
     frame, derived = derive_counts(frame)
@@ -678,14 +686,30 @@ def prepare_source(
 
     frame = _drop_subtotals(frame, dims, [d for d in dims if d in SEGMENT_DIMENSIONS or d in extra_dims], name, warnings)
     _check_repeats(frame, dims + breakdowns, locate, name, options, warnings)
+    spans = [LAST_DAY_COLUMN] if LAST_DAY_COLUMN in frame.columns else []
     if options.get("duplicates") == "sum" or breakdowns:
         before = frame.height
-        frame = frame.group_by(dims, maintain_order=True).agg(_aggregations(counts, catalog)) if dims else frame.select(_aggregations(counts, catalog))
+        aggregations = _aggregations(counts, catalog) + [pl.col(c).max() for c in spans]
+        frame = frame.group_by(dims, maintain_order=True).agg(aggregations) if dims else frame.select(aggregations)
         if breakdowns and frame.height < before:
             labels = ", ".join(b.removeprefix(BREAKDOWN_PREFIX) for b in breakdowns)
             warnings.append(f"{name}: summed {before} rows into {frame.height} over {labels} (a breakdown kpi-advisor does not report)")
-    frame = frame.select(dims + counts)
+    frame = frame.select(dims + counts + spans)
     return Source(name=name, frame=frame, dims=dims, counts=counts, currency=currency, currency_from=currency_from), warnings
+
+
+def _last_days(frame: pl.DataFrame) -> pl.DataFrame:
+    """A reader's last day of each row (``LAST_DAY_COLUMN``) as a date, never before the row's own:
+    a cell that is no plausible date says nothing, and the row's own date stands. Without dated
+    rows there is nothing for it to extend."""
+    if LAST_DAY_COLUMN not in frame.columns:
+        return frame
+    if "date" not in frame.columns:
+        return frame.drop(LAST_DAY_COLUMN)
+    raw = pl.col(LAST_DAY_COLUMN)
+    day = raw if frame.schema[LAST_DAY_COLUMN] == pl.Date else raw.cast(pl.String).str.strip_chars().str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+    plausible = pl.when(day.cast(pl.Int32).is_between(FIRST_DAY, LAST_DAY)).then(day)
+    return frame.with_columns(pl.max_horizontal(plausible, pl.col("date")).alias(LAST_DAY_COLUMN))
 
 
 def _drop_subtotals(frame: pl.DataFrame, dims: list[str], segments: list[str], name: str, warnings: list[str]) -> pl.DataFrame:
@@ -889,6 +913,8 @@ def load_dataset(
     _check_overlaps(sources)
     warnings += alignment_warnings(sources)
     warnings += plausibility.undated_sources([(s.name, "date" in s.dims) for s in sources])
+    ends = [s.frame.get_column(LAST_DAY_COLUMN).max() for s in sources if LAST_DAY_COLUMN in s.frame.columns]
+    last_day = max((day for day in ends if day is not None), default=None)
     frames = [s.frame for s in sources]
     frame = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
     dims = [d for d in DIMENSIONS + extra_dims if d in frame.columns]
@@ -904,7 +930,8 @@ def load_dataset(
     counts = [c for c in frame.columns if c not in dims]
     warnings += _missing_segments(config.segments, dims)
     return Dataset(frame=frame, dims=dims, counts=counts, warnings=warnings, currency=currency, segments=tuple(config.segments),
-                   default_segments=tuple(dict.fromkeys(defaults + list(SEGMENT_DIMENSIONS))), unique_rows=len(frames) == 1)
+                   default_segments=tuple(dict.fromkeys(defaults + list(SEGMENT_DIMENSIONS))), unique_rows=len(frames) == 1,
+                   last_day=last_day)
 
 
 def _within_period(sources: list[Source], start: dt.date, end: dt.date, warnings: list[str]) -> list[Source]:
@@ -922,11 +949,22 @@ def _within_period(sources: list[Source], start: dt.date, end: dt.date, warnings
         if "date" not in source.dims:
             kept.append(source)
             continue
-        early, late, first, last, first_in, last_in, step = source.frame.select(  # one query per source: a service's warm path
+        ranged = LAST_DAY_COLUMN in source.frame.columns
+        ends = pl.col(LAST_DAY_COLUMN).filter(date.is_between(start, end)) if ranged else pl.lit(None, dtype=pl.Date)
+        early, late, first, last, first_in, last_in, step, beyond, last_end = source.frame.select(  # one query per source: a service's warm path
             (date < start).sum().alias("early"), (date > end).sum().alias("late"), date.min().alias("first"), date.max().alias("last"),
             inside.min().alias("first_in"), inside.max().alias("last_in"),
             inside.unique().sort().diff().dt.total_days().median().alias("step"),
+            (ends > end).sum().alias("beyond"), ends.max().alias("last_end"),
         ).row(0)
+        if beyond:
+            # A row dated inside that runs past the end (Meta's Reporting starts and ends): its counts
+            # cannot be split by day, so they stay whole, and the report says so.
+            warnings.append(f"{source.name}: {beyond} row{'s' if beyond != 1 else ''} dated inside the period run{'s' if beyond == 1 else ''} "
+                            f"past its end ({end}) to {last_end}: {'its' if beyond == 1 else 'their'} counts include those days. "
+                            "Export the period's days alone (a day breakdown, or reporting dates within the period)")
+        if last_end is not None and last_in is not None:
+            last_in = max(last_in, min(last_end, end))
         if early or late:
             outside.append(source.name)
             span = f"{first} to {last}" if first is not None else "no dates"

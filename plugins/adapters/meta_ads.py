@@ -16,10 +16,17 @@ from __future__ import annotations
 
 import polars as pl
 
-from .reading import Context, Field, Layout, derived_text, snake_value
+from kpi_advisor.data import LAST_DAY_COLUMN
+
+from .reading import Context, Field, Layout, derived_text, header_key, snake_value
+
+# A row dated by "Reporting starts" covers the days up to its "Reporting ends" (a month, or the
+# whole range when the export has no day breakdown).
+RANGE_STARTS, RANGE_ENDS = ("Reporting starts", "Berichtsbeginn"), ("Reporting ends", "Berichtsende")
 
 FIELDS = (
     Field("date", ("Day", "Tag", "Reporting starts", "Berichtsbeginn")),
+    Field(LAST_DAY_COLUMN, RANGE_ENDS),
     Field("account", ("Account name", "Kontoname", "Name des Werbekontos")),
     Field("campaign", ("Campaign name", "Kampagnenname", "Name der Kampagne")),
     Field("ad_set", ("Ad set name", "Anzeigengruppenname", "Name der Anzeigengruppe")),
@@ -124,6 +131,10 @@ def _results(ctx: Context, frame: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def finish(ctx: Context, frame: pl.LazyFrame) -> pl.LazyFrame:
+    if ctx.has(LAST_DAY_COLUMN) and header_key(ctx.found.get("date", "")) not in {header_key(h) for h in RANGE_STARTS}:
+        # Rows dated by the day: the range is the export's, not the row's.
+        ctx.unused.append(ctx.found[LAST_DAY_COLUMN])
+        frame = frame.drop(LAST_DAY_COLUMN)
     if ctx.has("_platform"):
         if ctx.options.get("channel"):
             frame = frame.with_columns(ctx.breakdown("_platform"))

@@ -33,6 +33,7 @@ import polars as pl
 from kpi_advisor.data import (
     BREAKDOWN_PREFIX,
     CURRENCY_COLUMN,
+    LAST_DAY_COLUMN,
     LINE_COLUMN,
     check_column_names,
     check_options,
@@ -522,7 +523,7 @@ def _summary_rows(frame: pl.LazyFrame, layout: Layout, found: Mapping[str, str],
 def _convert(column: pl.Expr, dtype: pl.DataType, target: str, layout: Layout, comma: bool, date_formats: tuple[str, ...]) -> pl.Expr:
     if dtype.is_temporal():
         return column
-    if target == "date":
+    if target in ("date", LAST_DAY_COLUMN):
         return parse_dates(column, date_formats)
     if target in DIMENSIONS or target == CURRENCY_COLUMN:
         return column.cast(pl.String)
