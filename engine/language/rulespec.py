@@ -83,17 +83,29 @@ def template_fields(template: str) -> list[str]:
         raise ValueError(f"bad template {template!r}: {exc}") from None
 
 
+# The shipped packs' longest template is 436 characters with 13 placeholders.
+MAX_TEMPLATE_CHARS = 2_000
+MAX_TEMPLATE_FIELDS = 40
+
+
 def template_problems(template: str) -> list[str]:
     """What makes a message template more than text with plain ``{name}`` placeholders.
 
     A format spec or conversion (``{scope:>150000000}``, ``{scope!r}``, ``{scope:{ctr}}``)
-    would let a rule pack size, pad or re-type the report's text; only names are allowed.
+    would let a rule pack size, pad or re-type the report's text; only names are allowed, and a
+    template's length and placeholders are bounded, as every finding writes it.
     """
+    if len(template) > MAX_TEMPLATE_CHARS:
+        # Written once a finding: a pack's long template times an account's findings was gigabytes.
+        return [f"{len(template):,} characters; a template is at most {MAX_TEMPLATE_CHARS:,} (a sentence or two a finding)"]
     problems = []
     try:
         parts = list(string.Formatter().parse(template))
     except ValueError as exc:
         return [f"bad template {_clip(template)!r}: {exc}"]
+    named = sum(1 for _, name, _, _ in parts if name is not None)
+    if named > MAX_TEMPLATE_FIELDS:
+        return [f"{named} placeholders; a template has at most {MAX_TEMPLATE_FIELDS}"]
     for _, name, spec, conversion in parts:
         if name is None:
             continue
