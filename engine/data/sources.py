@@ -45,7 +45,7 @@ LINE_COLUMN = "__line"  # the source line of each row, for messages
 BREAKDOWN_PREFIX = "__breakdown__"  # a breakdown to sum over, e.g. "__breakdown__Age"
 # The last day a row's counts cover, where a row spans several days (Meta's "Reporting ends"
 # beside the "Reporting starts" it is dated by): the report's period runs to it.
-LAST_DAY_COLUMN = "__last_day"
+LAST_DAY_COLUMN = "__range_end"
 CURRENCY_COLUMN = "currency"  # ISO code of the money columns, per row
 
 # Cells that mean "no value" in exports (Google Ads writes --); anything else that is not a number is an error.
