@@ -80,6 +80,17 @@ def scope_gaps(dataset: Dataset, catalog: Catalog) -> list[str]:
     return pairing_notes(dataset, catalog, finest)
 
 
+def _moved_notes(moved: dict[str, tuple[str, str]]) -> list[str]:
+    """Rules judged on a coarser level than their first, because what each needs meets on no
+    scope of the finer one (ad clicks by campaign beside analytics sessions by channel)."""
+    by_levels: dict[tuple[str, str], list[str]] = {}
+    for rule, levels in moved.items():
+        by_levels.setdefault(levels, []).append(rule)
+    return [f"{', '.join(rules)}: judged per {level}, as the metrics {'it needs' if len(rules) == 1 else 'each needs'} meet on no "
+            f"{first} (the sources give them at different levels: by {first} in one, only by {level} in another)"
+            for (first, level), rules in by_levels.items()]
+
+
 def data_warnings(prepared: Prepared) -> list[str]:
     """What ``validate`` says about a config's data without evaluating it: the warnings reading the
     data gives (repeated rows added up, ...) and the counts empty on part of a scope's rows."""
@@ -180,7 +191,7 @@ def _run_pipeline(prepared: Prepared, data: Any, lang: str, progress: Callable[[
         scopes = table.frame.select(table.dims).rows(named=True) if table.dims else [{}] * table.frame.height
         for row, cells in zip(scopes, significant_rows(table.frame, table.available), strict=True):
             metrics_out.append(ScopeMetrics(scope=scope_of(row, table.dims), values=dict(zip(table.available, cells))))
-    warnings += gaps + compared
+    warnings += gaps + compared + _moved_notes(outcome.moved)
 
     questions = {spec.rule.id: frozenset(spec.rule.questions) for spec in prepared.specs if spec.rule.questions}
     titles = {spec.rule.id: spec.rule.title for spec in localize_specs(prepared.specs, lang)}

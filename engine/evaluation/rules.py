@@ -79,13 +79,55 @@ class RuleOutcome:
     findings: list[Finding]
     evaluated: list[str]
     skipped: dict[str, str]
+    # rule id -> (the first of its levels the data has, the coarser one it was judged on instead)
+    moved: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
-def rule_level(rule: RuleDef, tables: Mapping[str, MetricTable | None]) -> str:
-    for level in rule.levels:
-        if tables.get(level) is not None:
-            return level
-    return "total"
+def rule_level(rule: RuleDef, tables: Mapping[str, MetricTable | None], needs: Iterable[str] = (),
+               met: dict[tuple[str, tuple[str, ...]], bool] | None = None) -> str:
+    """The level a rule is judged on: the first of its levels the data has where the metrics it
+    ``needs`` meet on one scope, else the first the data has. Ad clicks by campaign beside analytics
+    sessions by channel meet on no campaign, only on the channel: judged per campaign, a landing
+    page that loses the clicks was never seen. ``met`` keeps the answers for the next rule."""
+    present = [level for level in rule.levels if tables.get(level) is not None]
+    if not present:
+        return "total"
+    needs = tuple(sorted(set(needs)))
+    if len(present) > 1 and needs:
+        for level in present:
+            if _inputs_meet(level, tables[level], needs, met if met is not None else {}):  # type: ignore[arg-type]
+                return level
+    return present[0]
+
+
+def _inputs_met(specs: Iterable[RuleSpec], tables: Mapping[str, MetricTable | None]) -> dict[tuple[str, tuple[str, ...]], bool]:
+    """:func:`_inputs_meet` of every rule with a choice of levels, on its first level, in one query
+    per level: a service asks it of a few dozen rules on every evaluate."""
+    wanted: dict[str, set[tuple[str, ...]]] = {}
+    for spec in specs:
+        present = [level for level in spec.rule.levels if tables.get(level) is not None]
+        if len(present) > 1 and spec.requires:
+            wanted.setdefault(present[0], set()).add(tuple(sorted(set(spec.requires))))
+    met: dict[tuple[str, tuple[str, ...]], bool] = {}
+    for level, sets in wanted.items():
+        frame = tables[level].frame  # type: ignore[union-attr]
+        askable = sorted(needs for needs in sets if all(n in frame.columns for n in needs))
+        met.update({(level, needs): False for needs in sets if needs not in askable})
+        if askable:
+            row = frame.select([pl.all_horizontal([pl.col(n).is_not_null() for n in needs]).any().alias(str(i))
+                                for i, needs in enumerate(askable)]).row(0)
+            met.update({(level, needs): bool(value) for needs, value in zip(askable, row)})
+    return met
+
+
+def _inputs_meet(level: str, table: MetricTable, needs: tuple[str, ...], met: dict[tuple[str, tuple[str, ...]], bool]) -> bool:
+    """Whether one scope of ``table`` has a value for every metric of ``needs``."""
+    key = (level, needs)
+    if key not in met:
+        columns = table.frame.columns
+        met[key] = all(n in columns for n in needs) and bool(
+            table.frame.select(pl.all_horizontal([pl.col(n).is_not_null() for n in needs]).any()).item())
+    return met[key]
 
 
 def _channels(table: MetricTable) -> list[str | None]:
@@ -140,9 +182,14 @@ def evaluate_rules(
     overrides = benchmarks or {}
     by_level: dict[str, list[RuleSpec]] = {}
     skipped: dict[str, str] = {}
+    moved: dict[str, tuple[str, str]] = {}
+    met = _inputs_met(specs, tables)
     for spec in specs:
         rule = spec.rule
-        level = rule_level(rule, tables)
+        level = rule_level(rule, tables, spec.requires, met)
+        first = rule_level(rule, tables)
+        if level != first:
+            moved[rule.id] = (first, level)
         table = tables[level]
         assert table is not None  # the total table always exists
         reason = _skip_reason(spec, table, catalog, overrides, economy.currency)
@@ -171,7 +218,8 @@ def evaluate_rules(
         findings += run.findings(fired.pop(0))  # each level's fired rows go once its findings are built
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: (rank[f.severity], -_impact_key(f), f.rule, sorted(f.scope.items())))
-    return RuleOutcome(findings=findings, evaluated=sorted(evaluated), skipped=dict(sorted(skipped.items())))
+    moved = {rule: levels for rule, levels in moved.items() if rule not in skipped}
+    return RuleOutcome(findings=findings, evaluated=sorted(evaluated), skipped=dict(sorted(skipped.items())), moved=dict(sorted(moved.items())))
 
 
 def _impact_key(finding: Finding) -> float:

@@ -1,0 +1,41 @@
+"""A rule is judged on the first of its levels where what it needs meets on one scope: ad clicks by
+campaign beside analytics sessions by channel meet only per channel, and a landing page that loses
+the clicks is found there, with a warning that says why. Where they meet on a campaign, the rule
+stays per campaign and nothing is said."""
+
+from __future__ import annotations
+
+from kpi_advisor import evaluate
+
+ADS = [  # an ad platform's rows, by campaign: clicks, no visits
+    {"channel": "facebook", "campaign": "Prospecting", "impressions": 100000, "clicks": 2500, "spend": 500},
+    {"channel": "facebook", "campaign": "Retargeting", "impressions": 40000, "clicks": 1200, "spend": 300},
+]
+
+
+def config(visits: list[dict]) -> dict:
+    return {"client": "t", "business_model": "dtc_ecommerce", "currency": "USD",
+            "data": [{"records": ADS, "name": "ads"}, {"records": visits, "name": "analytics"}]}
+
+
+def leaks(report) -> list[dict]:
+    return [f.scope for f in report.findings if f.rule == "landing-page-leak"]
+
+
+def test_inputs_that_meet_only_per_channel_are_judged_per_channel():
+    report = evaluate(config([{"channel": "facebook", "sessions": 3400, "bounces": 2500}]))
+    assert leaks(report) == [{"channel": "facebook"}]
+    assert any("landing-page-leak" in w.split(":")[0] and "judged per channel" in w and "meet on no campaign" in w for w in report.warnings)
+
+
+def test_inputs_that_meet_on_a_campaign_stay_per_campaign():
+    visits = [{"channel": "facebook", "campaign": "Prospecting", "sessions": 2300, "bounces": 1800},
+              {"channel": "facebook", "campaign": "Retargeting", "sessions": 1100, "bounces": 300}]
+    report = evaluate(config(visits))
+    assert leaks(report) == [{"channel": "facebook", "campaign": "Prospecting"}]
+    assert not any("judged per" in w for w in report.warnings)
+
+
+def test_a_channel_that_keeps_its_visits_is_not_a_leak_on_any_level():
+    report = evaluate(config([{"channel": "facebook", "sessions": 3400, "bounces": 900}]))
+    assert leaks(report) == []
