@@ -928,13 +928,24 @@ def app_from_environment() -> FastAPI:
     return create_app(advisor, limits=ServiceLimits(**settings["limits"]))
 
 
-class _NoDelay:
-    """Send each answer at once (TCP_NODELAY) on every connection.
+# A request's line and headers must arrive within this many seconds of its first byte. uvicorn
+# times out idle keep-alive connections and the body has its own limit (ServiceLimits), but a
+# client that trickles a header a byte at a time held its connection, and one of the
+# 1,000 concurrent connections, for ever.
+HEADER_TIMEOUT_SECONDS = 10.0
 
-    asyncio sets it only on sockets that say they are TCP, and uvicorn's worker
-    processes listen on a socket that does not; a keep-alive client then waits
-    about 40 ms per answer (Nagle's algorithm against delayed ACKs).
+
+class _NoDelay:
+    """Every connection: each answer sent at once, and each request's headers in time.
+
+    TCP_NODELAY: asyncio sets it only on sockets that say they are TCP, and uvicorn's worker
+    processes listen on a socket that does not; a keep-alive client then waits about 40 ms per
+    answer (Nagle's algorithm against delayed ACKs). The header deadline
+    (``HEADER_TIMEOUT_SECONDS``) starts at the first byte of a request and is not moved by
+    later bytes; uvicorn starts a request's cycle once its headers are complete.
     """
+
+    _header_deadline: Any = None
 
     def connection_made(self, transport: Any) -> None:
         sock = transport.get_extra_info("socket")
@@ -942,6 +953,28 @@ class _NoDelay:
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         super().connection_made(transport)  # type: ignore[misc]
+
+    def data_received(self, data: bytes) -> None:
+        before = getattr(self, "cycle", None)
+        super().data_received(data)  # type: ignore[misc]
+        cycle = getattr(self, "cycle", None)
+        waiting = cycle is before and (cycle is None or cycle.response_complete)  # no request begun: its headers are due
+        if waiting and self._header_deadline is None and not self.transport.is_closing():  # type: ignore[attr-defined]
+            self._header_deadline = asyncio.get_running_loop().call_later(HEADER_TIMEOUT_SECONDS, self._headers_too_slow, cycle)
+        elif not waiting and self._header_deadline is not None:
+            self._header_deadline.cancel()
+            self._header_deadline = None
+
+    def _headers_too_slow(self, cycle: Any) -> None:
+        self._header_deadline = None
+        if getattr(self, "cycle", None) is cycle and not self.transport.is_closing():  # type: ignore[attr-defined]
+            self.transport.close()  # type: ignore[attr-defined]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._header_deadline is not None:
+            self._header_deadline.cancel()
+            self._header_deadline = None
+        super().connection_lost(exc)  # type: ignore[misc]
 
 
 def _http_protocol() -> str:

@@ -175,3 +175,69 @@ def test_public_text():
     assert public_text("rule 'r' in /opt/venv/lib/kpi_advisor/rules/funnel.yaml: bad") == "rule 'r' in funnel.yaml: bad"
     assert public_text("ratio 3/4 and https://example.com/a/b stay") == "ratio 3/4 and https://example.com/a/b stay"
     assert public_text("name 'a\x1b]0;x\x07'\nnext") == "name 'a\\x1b]0;x\\x07'\\x0anext"
+
+
+@pytest.fixture()
+def listening(monkeypatch):
+    """The service on a real socket, through the same uvicorn protocol ``serve`` uses, with a
+    header deadline short enough to test."""
+    import socket as socketlib
+    import threading
+
+    import uvicorn
+    from kpi_advisor import server
+
+    monkeypatch.setattr(server, "HEADER_TIMEOUT_SECONDS", 0.5)
+    with socketlib.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(create_app(limits=ServiceLimits(isolation="thread")), host="127.0.0.1", port=port,
+                            log_level="error", http=server._http_protocol())
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not running.started:
+        assert time.monotonic() < deadline and thread.is_alive()
+        time.sleep(0.02)
+    yield port
+    running.should_exit = True
+    thread.join(10)
+
+
+def _connect(port: int):
+    import socket as socketlib
+
+    connection = socketlib.create_connection(("127.0.0.1", port), timeout=5)
+    return connection
+
+
+def test_a_trickling_header_is_cut_off(listening):
+    """A header sent a byte at a time held its connection for ever."""
+    with _connect(listening) as connection:
+        connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        started = time.monotonic()
+        closed = False
+        while time.monotonic() - started < 4:
+            try:
+                connection.sendall(b"X")  # one byte of a header that never ends
+                connection.settimeout(0.15)
+                closed = connection.recv(1024) == b""
+            except TimeoutError:
+                continue
+            except OSError:  # reset by the server: closed too
+                closed = True
+            if closed:
+                break
+        assert closed and time.monotonic() - started < 2
+
+
+def test_headers_in_time_and_an_idle_keep_alive_are_answered(listening):
+    with _connect(listening) as connection:
+        for part in (b"GET /healthz HTTP/1.1\r\n", b"Host: x\r\n", b"\r\n"):  # slow, but within the deadline
+            connection.sendall(part)
+            time.sleep(0.1)
+        assert connection.recv(65536).startswith(b"HTTP/1.1 200")
+        time.sleep(1.0)  # idle between requests: uvicorn's keep-alive timeout (5 s) applies, not the header deadline
+        connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert connection.recv(65536).startswith(b"HTTP/1.1 200")
