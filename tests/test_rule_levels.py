@@ -39,3 +39,23 @@ def test_inputs_that_meet_on_a_campaign_stay_per_campaign():
 def test_a_channel_that_keeps_its_visits_is_not_a_leak_on_any_level():
     report = evaluate(config([{"channel": "facebook", "sessions": 3400, "bounces": 900}]))
     assert leaks(report) == []
+
+
+META_ADS = [{"channel": "facebook", "campaign": "Prospecting", "ad": f"ad {i}", "impressions": 50000, "clicks": 1000, "spend": 400}
+            for i in range(3)]
+
+
+def creative(report) -> list[dict]:
+    return [f.scope for f in report.findings if f.rule == "creative-not-resonating"]
+
+
+def test_a_campaign_no_source_breaks_down_by_ad_is_named_as_the_campaign():
+    display = {"channel": "google_ads", "campaign": "Remarketing Display", "impressions": 900000, "clicks": 3000, "spend": 2500}
+    report = evaluate({"client": "t", "business_model": "dtc_ecommerce", "currency": "USD", "data": [{"records": META_ADS + [display]}]})
+    assert creative(report) == [{"channel": "google_ads", "campaign": "Remarketing Display"}]  # was ad: "(none)"
+
+
+def test_the_unnamed_rest_of_a_campaign_with_named_ads_stays_unnamed():
+    rest = {"channel": "facebook", "campaign": "Prospecting", "impressions": 900000, "clicks": 900, "spend": 2500}  # no ad name
+    report = evaluate({"client": "t", "business_model": "dtc_ecommerce", "currency": "USD", "data": [{"records": META_ADS + [rest]}]})
+    assert creative(report) == [{"channel": "facebook", "campaign": "Prospecting", "ad": "(none)"}]

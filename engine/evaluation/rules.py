@@ -526,18 +526,40 @@ class _LevelRun:
             elif not column.startswith("__trend_"):
                 shared.append(column)
         out = []
+        scope = self._scoper(fired)
         for plan, count in zip(plans, counts):
             if not count:
                 continue
             reads = self._paired_reads(plan, frozenset(shared + owned[plan.column("")]))
             wanted = self._row_columns(plan, fired.columns, reads)
             rows = fired.filter(pl.col(plan.column("fire"))).select([c for c in shared if c in wanted] + owned[plan.column("")])
-            dims = self.table.dims
             shown = [c for c in self._shown_columns(plan, rows.columns, reads) if rows.schema[c].is_numeric()]
             layout = self._layout(plan, rows.columns, reads, set(shown))
-            out += [self._finding(plan, row, scope_of(row, dims), layout, dict(zip(shown, cells)))
+            trim = not plan.spec.rule.every_level  # judged on the campaign level too: the campaign's own finding is there
+            out += [self._finding(plan, row, scope(row, trim), layout, dict(zip(shown, cells)))
                     for row, cells in zip(rows.iter_rows(named=True), significant_rows(rows, shown), strict=True)]
         return out
+
+    def _scoper(self, fired: pl.DataFrame) -> Callable[[dict, bool], dict[str, str]]:
+        """A fired row's scope. On the ad level, a campaign that no source breaks down by ad (a Google
+        Ads campaign beside Meta's ads) is named as the campaign it is, not as an ad set and ad
+        "(none)"; the unnamed rest of a campaign that has named ads stays "(none)"."""
+        dims = self.table.dims
+        below = [d for d in ("ad_set", "ad") if d in dims]
+        above = [d for d in dims if d not in below]
+        if self.table.level != "ad" or not below or not fired.select(pl.col("ad").is_null().any()).item():
+            return lambda row, trim: scope_of(row, dims)
+        frame = self.table.frame
+        unnamed = frame.filter(pl.all_horizontal([pl.col(d).is_null() for d in below])).select(above).unique()
+        named = frame.filter(pl.col("ad").is_not_null()).select(above).unique()
+        whole = set(unnamed.join(named, on=above, how="anti", nulls_equal=True).iter_rows())
+
+        def scope(row: dict, trim: bool) -> dict[str, str]:
+            if trim and all(row[d] is None for d in below) and tuple(row[d] for d in above) in whole:
+                return scope_of(row, tuple(above))
+            return scope_of(row, dims)
+
+        return scope
 
     def _run(self, frame: pl.DataFrame, queries: _Staged, plans: list[_Plan]) -> pl.DataFrame:
         stages, barrier, drops = queries
