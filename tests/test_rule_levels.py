@@ -1,7 +1,8 @@
 """A rule is judged on the first of its levels where what it needs meets on one scope: ad clicks by
 campaign beside analytics sessions by channel meet only per channel, and a landing page that loses
 the clicks is found there, with a warning that says why. Where they meet on a campaign, the rule
-stays per campaign and nothing is said."""
+stays per campaign and nothing is said. A source without an account (GA4) joins the one account
+the others name, so the account does not split the ads from their visits either."""
 
 from __future__ import annotations
 
@@ -59,3 +60,29 @@ def test_the_unnamed_rest_of_a_campaign_with_named_ads_stays_unnamed():
     rest = {"channel": "facebook", "campaign": "Prospecting", "impressions": 900000, "clicks": 900, "spend": 2500}  # no ad name
     report = evaluate({"client": "t", "business_model": "dtc_ecommerce", "currency": "USD", "data": [{"records": META_ADS + [rest]}]})
     assert creative(report) == [{"channel": "facebook", "campaign": "Prospecting", "ad": "(none)"}]
+
+
+LINKEDIN = [{"account": "Acme", "channel": "linkedin", "campaign": "C1", "impressions": 100000, "clicks": 2500, "spend": 900},
+            {"account": "Acme", "channel": "linkedin", "campaign": "C2", "impressions": 40000, "clicks": 1200, "spend": 500}]
+VISITS = [{"channel": "linkedin", "sessions": 3400, "bounces": 2600}]
+
+
+def accounts(report) -> list[str]:
+    return [m.scope["account"] for m in report.metrics if list(m.scope) == ["account"]]
+
+
+def test_a_source_without_an_account_joins_the_one_account_the_others_name():
+    report = evaluate({"client": "t", "business_model": "b2b", "currency": "USD",
+                       "data": [{"records": LINKEDIN, "name": "linkedin"}, {"records": VISITS, "name": "ga4"}]})
+    assert accounts(report) == ["Acme"]  # was Acme and (none): the clicks and the visits never met
+    assert leaks(report) == [{"account": "Acme", "channel": "linkedin"}]
+    assert "ga4: no account; its rows join Acme, the one account the other sources name" in report.warnings
+
+
+def test_a_source_without_an_account_beside_several_stays_apart_and_says_how_to_place_it():
+    rows = LINKEDIN + [{**LINKEDIN[0], "account": "Beta"}]
+    report = evaluate({"client": "t", "business_model": "b2b", "currency": "USD",
+                       "data": [{"records": rows, "name": "linkedin"}, {"records": VISITS, "name": "ga4"}]})
+    assert sorted(accounts(report)) == ["(none)", "Acme", "Beta"]
+    assert any(w.startswith("ga4: no account, while linkedin names 2 (Acme, Beta)") and "options: {account: <name>}" in w
+               for w in report.warnings)

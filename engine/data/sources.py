@@ -909,6 +909,7 @@ def load_dataset(
         if empty:
             raise ConfigError(Problem(f"no data: {', '.join(empty)} {'has' if len(empty) == 1 else 'have'} a header but no data rows", path="data"))
         raise ConfigError(Problem("no data: add rows under data: (records, csv or parquet)", path="data"))
+    sources = _join_the_only_account(sources, warnings)
     currency = _check_currencies(sources, config)
     _check_overlaps(sources)
     warnings += alignment_warnings(sources)
@@ -987,6 +988,31 @@ def _within_period(sources: list[Source], start: dt.date, end: dt.date, warnings
             "change period: in the config, or give data for it", path="period"))
     warnings += _coverage(spans, start, end)
     return kept
+
+
+def _join_the_only_account(sources: list[Source], warnings: list[str]) -> list[Source]:
+    """Sources without an account (a GA4 property, a CRM export) beside sources that name one
+    (an ad platform's Account name): every level under the account would split them from the
+    ads, the campaign's clicks under "Acme" and its visits under account "(none)", and no ratio
+    across them would meet. Where the others name exactly one account, the rows join it, with a
+    note; where they name several, the rows cannot be placed, and a warning says how to."""
+    named = [s for s in sources if "account" in s.dims]
+    unnamed = [s for s in sources if "account" not in s.dims]
+    if not named or not unnamed:
+        return sources
+    accounts = sorted({str(a) for s in named for a in s.frame.get_column("account").drop_nulls().unique().to_list()})
+    names = ", ".join(s.name for s in unnamed)
+    one = len(unnamed) == 1
+    if len(accounts) != 1:
+        shown = ", ".join(accounts[:3]) + (", ..." if len(accounts) > 3 else "")
+        warnings.append(f"{names}: no account, while {', '.join(s.name for s in named)} name{'s' if len(named) == 1 else ''} {len(accounts)} "
+                        f"({shown}): {'its' if one else 'their'} rows stand as account (none), apart from every account's channels and "
+                        "campaigns; give each source its account (options: {account: <name>}, or an account key on each record)")
+        return sources
+    account = accounts[0]
+    warnings.append(f"{names}: no account; {'its' if one else 'their'} rows join {account}, the one account the other sources name")
+    value = pl.lit(account, dtype=pl.String).cast(pl.Categorical).alias("account")
+    return [s if "account" in s.dims else replace(s, frame=s.frame.with_columns(value), dims=["account", *s.dims]) for s in sources]
 
 
 def _coverage(spans: list[tuple[dt.date, dt.date, float | None]], start: dt.date, end: dt.date) -> list[str]:
