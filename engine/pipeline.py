@@ -210,7 +210,8 @@ def _run_pipeline(prepared: Prepared, data: Any, lang: str, progress: Callable[[
         return metric_name(name, translator)
 
     with use_locale(lang):
-        findings = roll_up(outcome.findings, tables, titles, describe, questions, label, prepared.catalog)
+        needs = {spec.rule.id: spec.requires for spec in prepared.specs}
+        findings = roll_up(outcome.findings, tables, titles, describe, questions, label, prepared.catalog, needs)
         if words:
             for finding in findings:
                 finding.worded()

@@ -59,3 +59,26 @@ def test_a_roll_up_is_worded_only_when_shown_and_then_in_its_own_language():
     message = finding.worded().message.replace("\xa0", " ")
     assert "bei 5 von 6 Anzeigen (83 %)" in message and "(Impressionen 60.000" in message
     assert finding.recommendation == rolled(evaluate(config(), lang="de"))[0].recommendation != ""
+
+
+def _losing_campaigns(extra_ads: list[dict]) -> list:
+    ads = [{"channel": "facebook", "campaign": f"C{n}", "impressions": 50000, "clicks": 900, "spend": 1000, "revenue": 1200}
+           for n in range(3)] + extra_ads
+    visits = [{"channel": "facebook", "sessions": 3000, "bounces": 900}]  # analytics: the channel's visits, no campaign
+    report = evaluate({"client": "t", "business_model": "dtc_ecommerce", "currency": "USD",
+                       "data": [{"records": ads, "name": "ads"}, {"records": visits, "name": "analytics"}]})
+    return [f for f in report.findings if f.rule == "roas-below-break-even"]
+
+
+def test_a_parent_counts_the_children_a_rule_could_judge():
+    """Analytics visits with no campaign made a fourth campaign, "(none)", with no spend to judge:
+    the channel said "3 of its 4 campaigns"."""
+    [finding] = _losing_campaigns([])
+    assert finding.scope == {"channel": "facebook"}
+    assert (finding.evidence["members_fired"], finding.evidence["members_total"]) == (3, 3)
+
+
+def test_a_child_that_could_be_judged_and_did_not_fire_still_counts():
+    [finding] = _losing_campaigns([{"channel": "facebook", "campaign": "C9", "impressions": 50000, "clicks": 900, "spend": 1000,
+                                    "revenue": 9000}])
+    assert (finding.evidence["members_fired"], finding.evidence["members_total"]) == (3, 4)

@@ -8,7 +8,7 @@ campaign, and campaigns into their channel or account where most of those fire t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -31,7 +31,8 @@ WORST_NAMED = 3
 
 def roll_up(findings: list[Finding], tables: Mapping[str, MetricTable | None], titles: Mapping[str, str],
             describe: Callable[[str, float], str], questions: Mapping[str, frozenset[str]] | None = None,
-            label: Callable[[str], str | None] | None = None, catalog: "Catalog | None" = None) -> list[Finding]:
+            label: Callable[[str], str | None] | None = None, catalog: "Catalog | None" = None,
+            needs: Mapping[str, Collection[str]] | None = None) -> list[Finding]:
     """Findings with those that most children share said once on the parent, and those judged on
     figures a data question doubts folded into that question. The words the roll-up adds are in
     the language of the current locale (``use_locale``), like the rule messages it wraps; the
@@ -41,10 +42,12 @@ def roll_up(findings: list[Finding], tables: Mapping[str, MetricTable | None], t
     :param describe: (metric or let name, value) -> the value as the report writes it, with its unit.
     :param label: metric id -> its name in the report's language, None for a name it does not know.
     :param catalog: where given, a parent's paired ratios show the paired counts they come from.
+    :param needs: rule id -> the metrics it is judged on: a parent's children are those that have
+        them all ("3 of its 3 campaigns", not "of its 4" counting analytics visits with no campaign).
     """
     tr = Translator(current_locale())
     label = label or (lambda name: None)
-    findings = _climb(findings, tables, titles, describe, label, tr, catalog)
+    findings = _climb(findings, tables, titles, describe, label, tr, catalog, needs or {})
     if questions:
         findings = _fold_into_questions(findings, questions, tr)
     rank = {s: i for i, s in enumerate(SEVERITIES)}
@@ -81,10 +84,12 @@ def _fold_into_questions(findings: list[Finding], questions: Mapping[str, frozen
 
 
 def _climb(findings: list[Finding], tables: Mapping[str, MetricTable | None], titles: Mapping[str, str],
-           describe: Callable[[str, float], str], label: Callable[[str], str | None], tr: Translator, catalog: "Catalog | None" = None) -> list[Finding]:
+           describe: Callable[[str, float], str], label: Callable[[str], str | None], tr: Translator, catalog: "Catalog | None" = None,
+           needs: Mapping[str, Collection[str]] | None = None) -> list[Finding]:
     by_dims = {table.dims: table for table in tables.values() if table is not None}
     rows = {dims: _Rows(table) for dims, table in by_dims.items()}
-    counts: dict[tuple[str, ...], dict[tuple, int]] = {}
+    counts: dict[tuple, dict[tuple, int]] = {}
+    needs = needs or {}
     parents: dict[tuple[str, ...], tuple[str, ...] | None] = {}  # a scope's dims -> its parent's
 
     def group_of(finding: Finding) -> tuple | None:
@@ -115,9 +120,11 @@ def _climb(findings: list[Finding], tables: Mapping[str, MetricTable | None], ti
                 continue
             rule, dims, parent = key
             above = parents[dims]
-            if dims not in counts:
-                counts[dims] = _children(by_dims[dims], above)
-            total = counts[dims].get(parent, len(members))
+            judged = tuple(sorted(needs.get(rule, ())))
+            if (dims, judged) not in counts:
+                counts[dims, judged] = _children(by_dims[dims], above, judged)
+            # At least its fired members: a rule may fire on a scope without every metric it reads.
+            total = max(counts[dims, judged].get(parent, 0), len(members))
             if len(members) / total < ROLLUP_SHARE:
                 continue
             members.sort(key=lambda member: place[id(member)])
@@ -146,12 +153,17 @@ def _parent_dims(dims: tuple[str, ...], by_dims: Mapping[tuple[str, ...], Metric
     return next((dims[:n] for n in range(len(dims) - 1, -1, -1) if dims[:n] in by_dims), None)
 
 
-def _children(table: MetricTable, parents_dims: tuple[str, ...]) -> dict[tuple, int]:
-    """How many scopes of a level each parent has (every child with data, fired or not)."""
+def _children(table: MetricTable, parents_dims: tuple[str, ...], needs: tuple[str, ...] = ()) -> dict[tuple, int]:
+    """How many scopes of a level each parent has that a rule could judge (fired or not): those
+    with every metric it ``needs``; every child with data where it names none."""
     parents = list(parents_dims)
+    frame = table.frame
+    present = [name for name in needs if name in frame.columns]
+    if present:
+        frame = frame.filter(pl.all_horizontal([pl.col(name).is_not_null() for name in present]))
     if not parents:
-        return {(): table.frame.height}
-    frame = table.frame.group_by(parents).agg(pl.len().alias("__n"))
+        return {(): frame.height}
+    frame = frame.group_by(parents).agg(pl.len().alias("__n"))
     return {tuple(None if v is None else str(v) for v in row[:-1]): row[-1] for row in frame.iter_rows()}
 
 
