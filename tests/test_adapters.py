@@ -661,3 +661,28 @@ def test_the_main_table_after_a_year_of_chart_rows_is_found(tmp_path):
     report = run(source(path, "ga4"))
     total = scopes(report)["all"]
     assert total["sessions"] == 5 * 36500 and total["revenue"] == 15000 and total["conversions"] == 510
+
+
+def _warnings_of(*sources: list[dict]) -> list[str]:
+    data = [{"records": rows, "name": name} for name, rows in zip(("meta", "google", "ga4"), sources)]
+    return evaluate({"client": "t", "business_model": "dtc_ecommerce", "currency": "USD", "data": data}).warnings
+
+
+META_ROWS = [{"account": "Acme", "channel": "facebook", "campaign": "Summer", "impressions": 5000, "clicks": 90, "spend": 50, "add_to_cart": 4}]
+GOOGLE_ROWS = [{"account": "Acme", "channel": "google_ads", "campaign": "Brand", "impressions": 900, "clicks": 80, "spend": 40, "conversions": 3}]
+
+
+def test_two_ad_platforms_on_channels_of_their_own_are_not_said_to_misalign():
+    """Meta's adds to cart beside Google's conversions made them 'complementary', and each
+    account's facebook and google_ads were said not to line up."""
+    assert not any("line up" in w or "share no channel" in w for w in _warnings_of(META_ROWS, GOOGLE_ROWS))
+
+
+def test_analytics_with_more_channels_than_the_ads_within_one_account_is_no_misalignment():
+    visits = [{"account": "Acme", "channel": c, "sessions": 300, "bounces": 100} for c in ("facebook", "google", "direct")]
+    assert not any("line up on channel" in w for w in _warnings_of(META_ROWS, GOOGLE_ROWS, visits))
+
+
+def test_analytics_sharing_no_channel_with_the_ads_of_its_account_is_a_warning():
+    visits = [{"account": "Acme", "channel": "paid_social", "sessions": 300, "bounces": 100}]
+    assert any(w.startswith("meta and ga4 share no channel") for w in _warnings_of(META_ROWS, GOOGLE_ROWS, visits))

@@ -1122,7 +1122,11 @@ def _check_overlaps(sources: list[Source]) -> None:
 
 
 def _complementary(a: Source, b: Source) -> bool:
-    """Each measures something the other does not (ad clicks vs site sessions): they are meant to meet."""
+    """Each measures something the other does not (ad clicks vs site sessions): they are meant to
+    meet. Two sources that both spend are two ad platforms (Meta's adds to cart beside Google's
+    conversions): side by side, on channels of their own, never meant to meet."""
+    if "spend" in a.counts and "spend" in b.counts:
+        return False
     return bool(set(a.counts) - set(b.counts) and set(b.counts) - set(a.counts))
 
 
@@ -1159,9 +1163,10 @@ def _compare_level(a: Source, b: Source, parents: list[str], dim: str) -> list[s
         keys_b = keys_b.join(common, on=parents, how="semi", nulls_equal=True)
         if common.is_empty():
             return []
-    elif dim == "channel":
-        # Platforms rarely share every channel with analytics; only no common channel at all is a problem.
-        if keys_a.join(keys_b, on=cols, how="inner").is_empty():
+    if dim == "channel":
+        # Platforms rarely share every channel with analytics (which also sees organic, direct and
+        # email visits), within an account as on the whole: only no common channel is a problem.
+        if keys_a.join(keys_b, on=cols, how="inner", nulls_equal=True).is_empty():
             return [
                 f"{a.name} and {b.name} share no channel ({a.name}: {_values(keys_a, dim)}; {b.name}: {_values(keys_b, dim)}), "
                 "so their metrics only meet in the totals; set options: {channel: ...} or recode channel values so they match"
