@@ -1122,12 +1122,15 @@ def _check_overlaps(sources: list[Source]) -> None:
 
 
 def _complementary(a: Source, b: Source) -> bool:
-    """Each measures something the other does not (ad clicks vs site sessions): they are meant to
-    meet. Two sources that both spend are two ad platforms (Meta's adds to cart beside Google's
-    conversions): side by side, on channels of their own, never meant to meet."""
-    if "spend" in a.counts and "spend" in b.counts:
-        return False
+    """Each measures something the other does not (ad clicks vs site sessions): they are meant to meet."""
     return bool(set(a.counts) - set(b.counts) and set(b.counts) - set(a.counts))
+
+
+def _meant_to_meet(a: Source, b: Source) -> bool:
+    """Complementary sources whose scopes should line up. Two that both spend are two ad platforms
+    (Meta's adds to cart beside Google's conversions): side by side, on channels of their own.
+    (Their double counts are still looked for, as complementary: _check_overlaps.)"""
+    return _complementary(a, b) and not ("spend" in a.counts and "spend" in b.counts)
 
 
 # Finer dimensions are compared within the coarser ones both sources have.
@@ -1143,7 +1146,7 @@ def alignment_warnings(sources: list[Source]) -> list[str]:
     warnings = []
     for i, a in enumerate(sources):
         for b in sources[i + 1 :]:
-            if not _complementary(a, b):
+            if not _meant_to_meet(a, b):
                 continue
             shared = [d for d in _ALIGN_ORDER if d in a.dims and d in b.dims]
             for depth, dim in enumerate(shared):
