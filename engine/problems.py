@@ -85,6 +85,21 @@ class PluginError(ProblemsError):
     """A plugin failed to import, raised inside a hook, or returned a bad definition."""
 
 
+_TOO_MANY_DIGITS = re.compile(r"integer string conversion.*?value has (\d+) digits")
+
+
+def value_reason(exc: ValueError) -> str:
+    """Why Python could not read a value, in words for a user: its note on a number too long to
+    read ("use sys.set_int_max_str_digits() to increase the limit") is advice for a programmer."""
+    text = " ".join(str(exc).split())
+    match = _TOO_MANY_DIGITS.search(text)
+    if match:
+        import sys
+
+        return f"a number of {int(match.group(1)):,} digits; numbers have at most {sys.get_int_max_str_digits():,}"
+    return text
+
+
 def format_path(parts: Sequence[str | int]) -> str:
     """("goals", 0, "target") -> "goals[0].target"; odd keys are quoted: data[0]["my key"]."""
     out: list[str] = []

@@ -42,7 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .advisor import Advisor, file_references
-from .problems import ConfigError, Problem, ProblemsError, format_path, printable
+from .problems import ConfigError, Problem, ProblemsError, format_path, printable, value_reason
 from .models.definitions import new_list
 
 __all__ = ["ServiceLimits", "create_app", "PROBLEM_TYPES"]
@@ -278,7 +278,7 @@ def parse_body(body: bytes, media_type: str, limits: ServiceLimits) -> Any:
     except RecursionError:
         raise ProblemResponse(400, "invalid-body", "not accepted: the JSON is nested too deeply") from None
     except ValueError as exc:  # a number out of range, NaN or Infinity
-        raise ProblemResponse(400, "invalid-body", f"not valid JSON: {exc}") from None
+        raise ProblemResponse(400, "invalid-body", f"not valid JSON: {value_reason(exc)}") from None
     return Document(data=data, file="request")
 
 

@@ -125,6 +125,14 @@ def test_json_is_read_as_the_cli_reads_it(client):
     assert response.status_code == 200
 
 
+def test_a_number_too_long_to_read_is_said_in_a_users_words(client):
+    """The 400 carried Python's advice: 'use sys.set_int_max_str_digits() to increase the limit'."""
+    body = json.dumps(config()).replace('"clicks": 3000', '"clicks": ' + "9" * 5000)
+    response = client.post("/v1/evaluate", content=body.encode(), headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["detail"] == "not valid JSON: a number of 5,000 digits; numbers have at most 4,300"
+
+
 def test_a_flood_of_problems_gets_a_short_answer(client):
     body = {**config(), **{f"unknown_{i}": 1 for i in range(50_000)}}
     response = client.post("/v1/evaluate", content=json.dumps(body).encode(), headers={"content-type": "application/json"})

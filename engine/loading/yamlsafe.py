@@ -35,7 +35,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.reader import ReaderError
 
 from ..limits import YamlLimits, current
-from ..problems import ConfigError, Problem, format_path
+from ..problems import ConfigError, Problem, format_path, value_reason
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -492,7 +492,7 @@ class _Walker:
             kind = _tag_name(node.tag).lstrip("!")
             message = f"invalid {kind} value {_short_repr(node.value)}"
             if isinstance(exc, ValueError) and str(exc):
-                message += f" ({_one_line(exc)})"
+                message += f" ({value_reason(exc)})"
             if node.style is None:
                 message += "; quote it to keep it as text"
             raise self.fail(path, message, node.start_mark) from None
