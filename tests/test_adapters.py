@@ -685,4 +685,11 @@ def test_analytics_with_more_channels_than_the_ads_within_one_account_is_no_misa
 
 def test_analytics_sharing_no_channel_with_the_ads_of_its_account_is_a_warning():
     visits = [{"account": "Acme", "channel": "paid_social", "sessions": 300, "bounces": 100}]
-    assert any(w.startswith("meta and ga4 share no channel") for w in _warnings_of(META_ROWS, GOOGLE_ROWS, visits))
+    [warning] = [w for w in _warnings_of(META_ROWS, GOOGLE_ROWS, visits) if w.startswith("meta and ga4 share no channel")]
+    assert "both give" not in warning  # nothing they both count: nothing added up twice
+
+
+def test_counts_both_give_on_channels_that_never_meet_are_said_to_add_up_twice():
+    visits = [{"account": "Acme", "channel": "paid_social", "sessions": 300, "bounces": 100, "add_to_cart": 3}]
+    [warning] = [w for w in _warnings_of(META_ROWS, GOOGLE_ROWS, visits) if w.startswith("meta and ga4 share no channel")]
+    assert "both give add_to_cart, and the totals add both up" in warning and "options: {ignore: [add_to_cart]}" in warning

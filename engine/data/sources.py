@@ -1170,9 +1170,12 @@ def _compare_level(a: Source, b: Source, parents: list[str], dim: str) -> list[s
         # Platforms rarely share every channel with analytics (which also sees organic, direct and
         # email visits), within an account as on the whole: only no common channel is a problem.
         if keys_a.join(keys_b, on=cols, how="inner", nulls_equal=True).is_empty():
+            both = [c for c in a.counts if c in b.counts]
+            twice = (f"; both give {', '.join(both)}, and the totals add both up, twice over where one's channel is the "
+                     f"other's under another name (options: {{ignore: [{', '.join(both)}]}} on one source counts them once)") if both else ""
             return [
                 f"{a.name} and {b.name} share no channel ({a.name}: {_values(keys_a, dim)}; {b.name}: {_values(keys_b, dim)}), "
-                "so their metrics only meet in the totals; set options: {channel: ...} or recode channel values so they match"
+                f"so their metrics only meet in the totals{twice}; set options: {{channel: ...}} or recode channel values so they match"
             ]
         return []
     only_a = keys_a.join(keys_b, on=cols, how="anti", nulls_equal=True)
