@@ -277,3 +277,16 @@ def test_daily_rows_keep_their_day_whatever_the_exports_range(tmp_path):
     report = run(tmp_path, "meta.csv", text, "meta_ads")
     assert report.period == {"start": "2026-07-01", "end": "2026-07-02"}
     assert any("not used:" in w and "Reporting ends" in w for w in report.warnings)
+
+
+LINKEDIN_ALL = ('"Campaign Performance Report"\n"Report Start: 7/1/2026"\n"Report End: 7/31/2026"\n'
+                "Start Date (in UTC),End Date (in UTC),Account Name,Campaign Name,Impressions,Clicks,Clicks to Landing Page,Total Spent\n")
+
+
+def test_linkedin_rows_over_the_whole_report_give_its_range_and_its_end_decides_the_order(tmp_path):
+    text = LINKEDIN_ALL + "7/1/2026,7/31/2026,Acme,Awareness,100000,900,700,1500.00\n7/1/2026,7/31/2026,Acme,Demo,50000,800,650,1200.00\n"
+    report = run(tmp_path, "li.csv", text, "linkedin_ads", currency="USD", model="b2b")
+    assert report.period == {"start": "2026-07-01", "end": "2026-07-31"}  # was 2026-07-01 to 2026-07-01
+    uk = LINKEDIN_ALL + "1/7/2026,31/7/2026,Acme,Awareness,100000,900,700,1500.00\n"  # the end date shows the day comes first
+    report = run(tmp_path, "li_uk.csv", uk, "linkedin_ads", currency="USD", model="b2b")
+    assert report.period == {"start": "2026-07-01", "end": "2026-07-31"}

@@ -15,10 +15,15 @@ from __future__ import annotations
 
 import polars as pl
 
+from kpi_advisor.data import LAST_DAY_COLUMN
+
 from .reading import Context, Field, Layout
 
 FIELDS = (
     Field("date", ("Start Date (in UTC)", "Start Date", "Date")),
+    # A row covers its start to its end date: one day when the export is by day, the whole report
+    # when its time granularity is "All".
+    Field(LAST_DAY_COLUMN, ("End Date (in UTC)", "End Date")),
     Field("account", ("Account Name", "Account")),
     Field("campaign", ("Campaign Name", "Campaign")),
     Field("ad", ("Creative Name", "Ad Name", "Creative")),

@@ -329,16 +329,17 @@ MONTH_FIRST, DAY_FIRST = "%m/%d/%Y", "%d/%m/%Y"
 SLASH_DATE = r"^\s*(\d{1,2})/(\d{1,2})/\d{4}\s*$"
 
 
-def _slash_order(frame: pl.LazyFrame, header: str, formats: tuple[str, ...], source: str, platform: str,
+def _slash_order(frame: pl.LazyFrame, headers: list[str], formats: tuple[str, ...], source: str, platform: str,
                  warnings: list[str]) -> tuple[str, ...]:
     """The date formats to read a file's dates with: a platform writes 01/07/2026 in its user's
     language, month first in US English and day first in British, Australian or Indian English.
-    Decided once for the whole column, never cell by cell: a day over 12 in the first part (13/07)
+    Decided once for the whole file, never cell by cell: a day over 12 in the first part (13/07)
     means every date of the file is day first, so 01/07/2026 is 1 July, not 7 January. Where every
-    date reads both ways, the platform's own order stays and a warning says how to switch."""
+    date reads both ways, the platform's own order stays and a warning says how to switch.
+    ``headers``: the file's date columns (a row's first day, and its last where it spans several)."""
     if MONTH_FIRST not in formats and DAY_FIRST not in formats:
         return formats
-    text = pl.col(header).cast(pl.String)
+    text = pl.concat_list([pl.col(h).cast(pl.String) for h in headers]).explode()
     first = text.str.extract(SLASH_DATE, 1).cast(pl.Int32, strict=False)
     second = text.str.extract(SLASH_DATE, 2).cast(pl.Int32, strict=False)
     seen = frame.select(
@@ -397,8 +398,9 @@ def read_export(layout: Layout, path: Path, options: Mapping[str, Any]) -> tuple
     schema = frame.collect_schema()
     targets = {header: target for target, header in found.items()}
     date_formats = (options["date_format"],) if options.get("date_format") else layout.date_formats
-    if "date" in found and schema[found["date"]] == pl.String and not options.get("date_format"):
-        date_formats = _slash_order(frame, found["date"], date_formats, source, layout.name, warnings)
+    dated = [found[t] for t in ("date", LAST_DAY_COLUMN) if t in found and schema[found[t]] == pl.String]
+    if dated and not options.get("date_format"):
+        date_formats = _slash_order(frame, dated, date_formats, source, layout.name, warnings)
     # Columns that already hold plain numbers skip the text cleaning (not with decimal commas,
     # where 1.234 means a thousand).
     plain = set() if comma or table.data is None else plain_numbers(table.data, [h for h in targets if schema[h] == pl.String])
