@@ -693,3 +693,12 @@ def test_counts_both_give_on_channels_that_never_meet_are_said_to_add_up_twice()
     visits = [{"account": "Acme", "channel": "paid_social", "sessions": 300, "bounces": 100, "add_to_cart": 3}]
     [warning] = [w for w in _warnings_of(META_ROWS, GOOGLE_ROWS, visits) if w.startswith("meta and ga4 share no channel")]
     assert "both give add_to_cart, and the totals add both up" in warning and "options: {ignore: [add_to_cart]}" in warning
+
+
+def test_an_account_whose_channels_meet_none_of_the_analytics_is_named_though_another_account_meets():
+    ads = [{"account": a, "channel": "facebook", "campaign": "S", "impressions": 5000, "clicks": 90, "spend": 50} for a in ("Acme", "Beta")]
+    visits = [{"account": "Acme", "channel": "facebook", "sessions": 80, "bounces": 30},
+              {"account": "Beta", "channel": "paid_social", "sessions": 80, "bounces": 30}]
+    warnings = evaluate({"client": "t", "business_model": "dtc_ecommerce", "currency": "USD",
+                         "data": [{"records": ads, "name": "ads"}, {"records": visits, "name": "ga4"}]}).warnings
+    assert any(w.startswith("ads and ga4 share no channel in account=Beta (ads: facebook; ga4: paid_social)") for w in warnings)

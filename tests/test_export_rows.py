@@ -261,14 +261,19 @@ def test_rows_over_a_range_of_days_give_the_report_the_whole_range(tmp_path):
     assert not any("Reporting ends" in w for w in report.warnings)
 
 
-def test_rows_over_a_range_past_the_periods_end_are_said_to_include_those_days(tmp_path):
+def test_rows_over_a_range_across_the_periods_edges_stay_and_are_said_to_include_those_days(tmp_path):
     path = tmp_path / "meta.csv"
     path.write_text(RANGE_TEXT)
     config = {"client": "t", "business_model": "dtc_ecommerce", "currency": "EUR", "data": [{"csv": str(path), "format": "meta_ads"}]}
     july = evaluate({**config, "period": {"start": "2026-07-01", "end": "2026-07-31"}})
-    assert any("2 rows dated inside the period run past its end (2026-07-31) to 2026-09-30" in w for w in july.warnings)
+    assert any("2 rows run across the period's end (2026-07-01 to 2026-09-30): their counts include days outside 2026-07-01 to 2026-07-31"
+               in w for w in july.warnings)
     quarter = evaluate({**config, "period": {"start": "2026-07-01", "end": "2026-09-30"}})
-    assert not any("past its end" in w for w in quarter.warnings)
+    assert not any("across the period" in w for w in quarter.warnings)
+    # A period that starts inside the rows keeps them too (they were left out, and no data was left).
+    august = evaluate({**config, "period": {"start": "2026-08-01", "end": "2026-09-30"}})
+    assert total(august)["spend"] == pytest.approx(3412.55)
+    assert any("2 rows run across the period's start" in w for w in august.warnings)
 
 
 def test_daily_rows_keep_their_day_whatever_the_exports_range(tmp_path):

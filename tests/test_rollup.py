@@ -82,3 +82,29 @@ def test_a_child_that_could_be_judged_and_did_not_fire_still_counts():
     [finding] = _losing_campaigns([{"channel": "facebook", "campaign": "C9", "impressions": 50000, "clicks": 900, "spend": 1000,
                                     "revenue": 9000}])
     assert (finding.evidence["members_fired"], finding.evidence["members_total"]) == (3, 4)
+
+
+def test_members_fired_on_a_missing_figure_count_beside_the_children_that_have_it(tmp_path):
+    """A rule that fires where a figure is missing (is_null) counted only the children that had
+    it: "3 of its 5 campaigns (60%)" where 3 of 8 fired, and a roll-up that should not be."""
+    import yaml
+
+    rule = {"id": "untracked-campaign", "title": "Campaign without conversion tracking", "stage": "purchase", "severity": "medium",
+            "levels": ["campaign", "channel"], "when": "clicks >= 100 and is_null(conversions)",
+            "message": "{scope}: {clicks} clicks and no conversions tracked", "recommendation": "tag it", "rationale": "r", "source": "s"}
+    pack = tmp_path / "pack.yaml"
+    pack.write_text(yaml.safe_dump({"pack": "t", "rules": [rule]}))
+    ads = [{"channel": "facebook", "campaign": f"C{i}", "impressions": 10000, "clicks": 500, "spend": 100, **({"conversions": 10} if i >= 3 else {})}
+           for i in range(8)]
+    report = evaluate({"client": "t", "business_model": "dtc_ecommerce", "currency": "USD", "data": [{"records": ads}],
+                       "rules": {"packs": [str(pack)]}})
+    assert sorted(f.scope["campaign"] for f in report.findings if f.rule == "untracked-campaign") == ["C0", "C1", "C2"]  # 3 of 8: no roll-up
+
+
+def test_a_parent_without_a_name_counts_its_children():
+    """A channel "(none)" was looked up as None: its 10 campaigns counted as the 3 that fired."""
+    ads = [{"campaign": f"C{n}", "impressions": 50000, "clicks": 900, "spend": 1000, "revenue": 1200 if n < 3 else 9000} for n in range(10)]
+    ads.append({"channel": "facebook", "campaign": "F", "impressions": 50000, "clicks": 900, "spend": 1000, "revenue": 9000})
+    report = evaluate({"client": "t", "business_model": "dtc_ecommerce", "currency": "USD", "data": [{"records": ads}]})
+    losing = [f for f in report.findings if f.rule == "roas-below-break-even"]
+    assert sorted(f.scope["campaign"] for f in losing) == ["C0", "C1", "C2"]  # 3 of 10: said per campaign

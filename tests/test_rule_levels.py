@@ -86,3 +86,22 @@ def test_a_source_without_an_account_beside_several_stays_apart_and_says_how_to_
     assert sorted(accounts(report)) == ["(none)", "Acme", "Beta"]
     assert any(w.startswith("ga4: no account, while linkedin names 2 (Acme, Beta)") and "options: {account: <name>}" in w
                for w in report.warnings)
+
+
+def test_a_source_whose_rows_leave_the_account_empty_in_part_is_not_joined():
+    rows = [{**LINKEDIN[0]}, {**LINKEDIN[1], "account": None}]
+    report = evaluate({"client": "t", "business_model": "b2b", "currency": "USD",
+                       "data": [{"records": rows, "name": "linkedin"}, {"records": VISITS, "name": "ga4"}]})
+    assert any(w.startswith("ga4: no account, while linkedin names 1 (Acme) and leaves it empty on some rows") for w in report.warnings)
+    assert not any("join Acme" in w for w in report.warnings)
+
+
+def test_a_findings_words_are_bounded_whatever_the_names_in_the_data():
+    """A template's placeholders take scope names of any length: 2,000 of them 6,000 characters
+    long wrote 385 MB of messages."""
+    name = "c" * 6000
+    ads = [{"channel": "google_ads", "campaign": name, "impressions": 900000, "clicks": 3000, "spend": 2500}]
+    report = evaluate({"client": "t", "business_model": "dtc_ecommerce", "currency": "USD", "data": [{"records": ads}]})
+    [finding] = [f for f in report.findings if f.rule == "creative-not-resonating"]
+    assert len(finding.message) == 4000 and finding.message.endswith("\u2026")
+    assert finding.scope["campaign"] == name  # the scope itself is the data's, whole

@@ -945,27 +945,31 @@ def _within_period(sources: list[Source], start: dt.date, end: dt.date, warnings
     outside: list[str] = []
     spans: list[tuple[dt.date, dt.date, float | None]] = []  # per dated source kept: its first and last date inside, its step
     date = pl.col("date")
-    inside = date.filter(date.is_between(start, end))
     for source in sources:
         if "date" not in source.dims:
             kept.append(source)
             continue
-        ranged = LAST_DAY_COLUMN in source.frame.columns
-        ends = pl.col(LAST_DAY_COLUMN).filter(date.is_between(start, end)) if ranged else pl.lit(None, dtype=pl.Date)
-        early, late, first, last, first_in, last_in, step, beyond, last_end = source.frame.select(  # one query per source: a service's warm path
-            (date < start).sum().alias("early"), (date > end).sum().alias("late"), date.min().alias("first"), date.max().alias("last"),
-            inside.min().alias("first_in"), inside.max().alias("last_in"),
-            inside.unique().sort().diff().dt.total_days().median().alias("step"),
-            (ends > end).sum().alias("beyond"), ends.max().alias("last_end"),
+        # A row covers its date to its last day (LAST_DAY_COLUMN, where a reader gives it): it
+        # belongs to the period when the two overlap, and one that runs across an edge stays whole.
+        last_day = pl.col(LAST_DAY_COLUMN) if LAST_DAY_COLUMN in source.frame.columns else date
+        overlaps = (date <= end) & (last_day >= start)
+        across = overlaps & ((date < start) | (last_day > end))
+        (early, late, first, last, first_in, last_in, step, spanning, span_from, span_to, before, after) = source.frame.select(  # one query per source: a service's warm path
+            (last_day < start).sum().alias("early"), (date > end).sum().alias("late"), date.min().alias("first"), last_day.max().alias("last"),
+            pl.max_horizontal(date, pl.lit(start)).filter(overlaps).min().alias("first_in"),
+            pl.min_horizontal(last_day, pl.lit(end)).filter(overlaps).max().alias("last_in"),
+            date.filter(overlaps).unique().sort().diff().dt.total_days().median().alias("step"),
+            across.sum().alias("spanning"), date.filter(across).min().alias("span_from"), last_day.filter(across).max().alias("span_to"),
+            (across & (date < start)).any().alias("before"), (across & (last_day > end)).any().alias("after"),
         ).row(0)
-        if beyond:
-            # A row dated inside that runs past the end (Meta's Reporting starts and ends): its counts
+        if spanning:
+            # Meta's Reporting starts and ends over a quarter, and a period of one month: the counts
             # cannot be split by day, so they stay whole, and the report says so.
-            warnings.append(f"{source.name}: {beyond} row{'s' if beyond != 1 else ''} dated inside the period run{'s' if beyond == 1 else ''} "
-                            f"past its end ({end}) to {last_end}: {'its' if beyond == 1 else 'their'} counts include those days. "
-                            "Export the period's days alone (a day breakdown, or reporting dates within the period)")
-        if last_end is not None and last_in is not None:
-            last_in = max(last_in, min(last_end, end))
+            edge = "edges" if before and after else "start" if before else "end"
+            one = spanning == 1
+            warnings.append(f"{source.name}: {spanning} row{'' if one else 's'} run{'s' if one else ''} across the period's {edge} "
+                            f"({span_from} to {span_to}): {'its' if one else 'their'} counts include days outside {start} to {end}, "
+                            "which cannot be split off. Export the period's days alone (a day breakdown, or reporting dates within the period)")
         if early or late:
             outside.append(source.name)
             span = f"{first} to {last}" if first is not None else "no dates"
@@ -978,7 +982,7 @@ def _within_period(sources: list[Source], start: dt.date, end: dt.date, warnings
             warnings.append(f"{source.name}: {early + late} of {source.frame.height} rows are dated outside the period "
                             f"{start} to {end} ({left}); left out, so totals, trends and comparisons cover the period only "
                             f"(widen period: to compare with earlier months)")
-            source = replace(source, frame=source.frame.filter(date.is_null() | date.is_between(start, end)))
+            source = replace(source, frame=source.frame.filter(date.is_null() | overlaps))
         if first_in is not None:
             spans.append((first_in, last_in, step))
         kept.append(source)
@@ -1003,10 +1007,14 @@ def _join_the_only_account(sources: list[Source], warnings: list[str]) -> list[S
     accounts = sorted({str(a) for s in named for a in s.frame.get_column("account").drop_nulls().unique().to_list()})
     names = ", ".join(s.name for s in unnamed)
     one = len(unnamed) == 1
-    if len(accounts) != 1:
+    # Rows of the named sources without an account are one more account ("(none)"): which of
+    # the two the others' rows belong to cannot be told.
+    blank = any(s.frame.get_column("account").null_count() for s in named)
+    if len(accounts) != 1 or blank:
         shown = ", ".join(accounts[:3]) + (", ..." if len(accounts) > 3 else "")
+        empty = f" and leave{'s' if len(named) == 1 else ''} it empty on some rows" if blank else ""
         warnings.append(f"{names}: no account, while {', '.join(s.name for s in named)} name{'s' if len(named) == 1 else ''} {len(accounts)} "
-                        f"({shown}): {'its' if one else 'their'} rows stand as account (none), apart from every account's channels and "
+                        f"({shown}){empty}: {'its' if one else 'their'} rows stand as account (none), apart from every account's channels and "
                         "campaigns; give each source its account (options: {account: <name>}, or an account key on each record)")
         return sources
     account = accounts[0]
@@ -1149,10 +1157,17 @@ def alignment_warnings(sources: list[Source]) -> list[str]:
             if not _meant_to_meet(a, b):
                 continue
             shared = [d for d in _ALIGN_ORDER if d in a.dims and d in b.dims]
+            if "date" in shared and (_spans_days(a) or _spans_days(b)):
+                shared.remove("date")  # a row over a quarter is dated by its first day: no day of it to line up
             for depth, dim in enumerate(shared):
                 parents = shared[:depth]
                 warnings += _compare_level(a, b, parents, dim)
     return warnings
+
+
+def _spans_days(source: Source) -> bool:
+    """Whether a row of the source covers several days (LAST_DAY_COLUMN past its date)."""
+    return LAST_DAY_COLUMN in source.frame.columns and bool(source.frame.select((pl.col(LAST_DAY_COLUMN) > pl.col("date")).any()).item())
 
 
 def _compare_level(a: Source, b: Source, parents: list[str], dim: str) -> list[str]:
@@ -1168,16 +1183,25 @@ def _compare_level(a: Source, b: Source, parents: list[str], dim: str) -> list[s
             return []
     if dim == "channel":
         # Platforms rarely share every channel with analytics (which also sees organic, direct and
-        # email visits), within an account as on the whole: only no common channel is a problem.
-        if keys_a.join(keys_b, on=cols, how="inner", nulls_equal=True).is_empty():
-            both = [c for c in a.counts if c in b.counts]
-            twice = (f"; both give {', '.join(both)}, and the totals add both up, twice over where one's channel is the "
-                     f"other's under another name (options: {{ignore: [{', '.join(both)}]}} on one source counts them once)") if both else ""
-            return [
-                f"{a.name} and {b.name} share no channel ({a.name}: {_values(keys_a, dim)}; {b.name}: {_values(keys_b, dim)}), "
-                f"so their metrics only meet in the totals{twice}; set options: {{channel: ...}} or recode channel values so they match"
-            ]
-        return []
+        # email visits): only no common channel, on the whole or within an account, is a problem.
+        met = keys_a.join(keys_b, on=cols, how="inner", nulls_equal=True)
+        if not parents and not met.is_empty():
+            return []
+        lonely = common.join(met.select(parents).unique(), on=parents, how="anti", nulls_equal=True) if parents else None
+        if lonely is not None and lonely.is_empty():
+            return []
+        if lonely is not None:
+            keys_a = keys_a.join(lonely, on=parents, how="semi", nulls_equal=True)
+            keys_b = keys_b.join(lonely, on=parents, how="semi", nulls_equal=True)
+        where = "" if lonely is None else " in " + "; ".join(_scope_text(row, parents) for row in lonely.sort(parents).head(MAX_EXAMPLES).iter_rows(named=True))
+        more = f" and {lonely.height - MAX_EXAMPLES} more" if lonely is not None and lonely.height > MAX_EXAMPLES else ""
+        both = [c for c in a.counts if c in b.counts]
+        twice = (f"; both give {', '.join(both)}, and the totals add both up, twice over where one's channel is the "
+                 f"other's under another name (options: {{ignore: [{', '.join(both)}]}} on one source counts them once)") if both else ""
+        return [
+            f"{a.name} and {b.name} share no channel{where}{more} ({a.name}: {_values(keys_a, dim)}; {b.name}: {_values(keys_b, dim)}), "
+            f"so their metrics only meet in the totals{twice}; set options: {{channel: ...}} or recode channel values so they match"
+        ]
     only_a = keys_a.join(keys_b, on=cols, how="anti", nulls_equal=True)
     only_b = keys_b.join(keys_a, on=cols, how="anti", nulls_equal=True)
     if only_a.is_empty() and only_b.is_empty():

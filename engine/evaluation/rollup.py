@@ -18,7 +18,7 @@ from ..i18n.formatting import current_locale, use_locale
 from ..i18n.messages import Translator
 from ..models.definitions import SEVERITIES
 from ..models.report import Finding, Impact, share_given_fields, significant
-from .tables import MetricTable, pairing
+from .tables import UNSET, MetricTable, pairing
 
 if TYPE_CHECKING:
     from ..loading.catalog import Catalog
@@ -123,8 +123,10 @@ def _climb(findings: list[Finding], tables: Mapping[str, MetricTable | None], ti
             judged = tuple(sorted(needs.get(rule, ())))
             if (dims, judged) not in counts:
                 counts[dims, judged] = _children(by_dims[dims], above, judged)
-            # At least its fired members: a rule may fire on a scope without every metric it reads.
-            total = max(counts[dims, judged].get(parent, 0), len(members))
+            # The children with every metric the rule needs, and its fired members without one (a
+            # rule may fire on a missing figure: is_null(conversions)), which those leave out.
+            total = counts[dims, judged].get(parent, 0) + sum(1 for member in members if _lacks(member, judged))
+            total = max(total, len(members))
             if len(members) / total < ROLLUP_SHARE:
                 continue
             members.sort(key=lambda member: place[id(member)])
@@ -164,7 +166,14 @@ def _children(table: MetricTable, parents_dims: tuple[str, ...], needs: tuple[st
     if not parents:
         return {(): frame.height}
     frame = frame.group_by(parents).agg(pl.len().alias("__n"))
-    return {tuple(None if v is None else str(v) for v in row[:-1]): row[-1] for row in frame.iter_rows()}
+    # Keyed as a finding's scope names its parent: rows without a name are "(none)" there.
+    return {tuple(UNSET if v is None else str(v) for v in row[:-1]): row[-1] for row in frame.iter_rows()}
+
+
+def _lacks(member: Finding, needs: tuple[str, ...]) -> bool:
+    """Whether a fired member shows no value for a metric its rule needs (its evidence names it)."""
+    evidence = member.evidence
+    return any(name in evidence and evidence[name] is None for name in needs)
 
 
 def _parent(members: list[Finding], dims: tuple[str, ...], above: tuple[str, ...], parent: tuple, total: int, rows: _Rows,
@@ -297,7 +306,8 @@ class _Rows:
         """The scope's values of those ``columns`` the table has."""
         table = self.table
         if table.dims and self._index is None:
-            keys = table.frame.select(pl.col(d).cast(pl.String) for d in table.dims).to_dict(as_series=False)
+            # Keyed as scopes name them: a row without a name is "(none)" (scope_of).
+            keys = table.frame.select(pl.col(d).cast(pl.String).fill_null(UNSET) for d in table.dims).to_dict(as_series=False)
             # The first row of a scope, as the filter took it.
             self._index = {}
             for at, key in enumerate(zip(*keys.values())):

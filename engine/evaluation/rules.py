@@ -22,7 +22,7 @@ from ..i18n.formatting import current_locale, format_value, use_locale
 from ..i18n.messages import Translator
 from ..language import expr
 from ..language.functions import PEER_FUNCTIONS, TREND_FUNCTIONS, PeerContext, TrendCollector, calls, rule_functions
-from ..language.rulespec import SOURCE_SUFFIX, RuleSpec, template_fields
+from ..language.rulespec import MAX_WORDS_CHARS, SOURCE_SUFFIX, RuleSpec, template_fields
 from ..loading.catalog import Catalog
 from ..models.definitions import DIMENSIONS, SEVERITIES, RuleDef
 from ..models.report import Finding, share_given_fields, significant
@@ -1163,7 +1163,11 @@ def _words(rule: RuleDef, readers: list[tuple[str, Callable[[dict], str]]], cell
     """A fired rule's message and recommendation, its numbers written for ``locale``."""
     with use_locale(locale):
         placeholders = {name: read(cells) for name, read in readers}
-    return rule.message.format(**placeholders), rule.recommendation.format(**placeholders)
+    return _bounded_words(rule.message.format(**placeholders)), _bounded_words(rule.recommendation.format(**placeholders))
+
+
+def _bounded_words(text: str) -> str:
+    return text if len(text) <= MAX_WORDS_CHARS else text[: MAX_WORDS_CHARS - 1] + "\u2026"
 
 
 def _metric_of(action: str, catalog: Catalog) -> str | None:

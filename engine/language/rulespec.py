@@ -86,6 +86,10 @@ def template_fields(template: str) -> list[str]:
 # The shipped packs' longest template is 436 characters with 13 placeholders.
 MAX_TEMPLATE_CHARS = 2_000
 MAX_TEMPLATE_FIELDS = 40
+MAX_TITLE_CHARS = 200  # the shipped longest: 90
+# A finding's message or recommendation as written: a template's placeholders take data (scope
+# names) of any length, so the words are cut here, with an ellipsis.
+MAX_WORDS_CHARS = 4_000
 
 
 def template_problems(template: str) -> list[str]:
@@ -309,6 +313,11 @@ def analyse(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> RuleSpec:
         chance=chance,  # type: ignore[arg-type]  # only returned without problems
     )
 
+    # Every finding (and every roll-up's message) copies these: bounded like the templates.
+    if len(rule.title) > MAX_TITLE_CHARS:
+        problems.append(f"{where}: title: {len(rule.title):,} characters; a title is at most {MAX_TITLE_CHARS}")
+    if rule.impact is not None and len(rule.impact.basis) > MAX_TEMPLATE_CHARS:
+        problems.append(f"{where}: impact.basis: {len(rule.impact.basis):,} characters; a basis is at most {MAX_TEMPLATE_CHARS:,}")
     placeholders = spec.placeholders(metrics)
     for key in ("message", "recommendation"):
         bad = template_problems(getattr(rule, key))
@@ -347,4 +356,4 @@ def check_rule(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> list[str]:
     return []
 
 
-__all__ = ["PEER_FUNCTIONS", "TREND_FUNCTIONS", "RuleSpec", "analyse", "check_rule", "template_fields", "template_problems"]
+__all__ = ["MAX_WORDS_CHARS", "PEER_FUNCTIONS", "TREND_FUNCTIONS", "RuleSpec", "analyse", "check_rule", "template_fields", "template_problems"]

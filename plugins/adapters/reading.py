@@ -339,13 +339,15 @@ def _slash_order(frame: pl.LazyFrame, headers: list[str], formats: tuple[str, ..
     ``headers``: the file's date columns (a row's first day, and its last where it spans several)."""
     if MONTH_FIRST not in formats and DAY_FIRST not in formats:
         return formats
-    text = pl.concat_list([pl.col(h).cast(pl.String) for h in headers]).explode()
+    # Asked of the distinct dates (a year has 365), not of every row.
+    dates = frame.select(pl.concat_list([pl.col(h).cast(pl.String) for h in headers]).explode().unique().alias("d")).collect()
+    text = pl.col("d")
     first = text.str.extract(SLASH_DATE, 1).cast(pl.Int32, strict=False)
     second = text.str.extract(SLASH_DATE, 2).cast(pl.Int32, strict=False)
-    seen = frame.select(
+    seen = dates.select(
         (first > 12).any().alias("day_first"), (second > 12).any().alias("month_first"),
-        text.filter(first.is_not_null()).n_unique().alias("dates"), text.filter(first.is_not_null()).first().alias("example"),
-    ).collect().row(0, named=True)
+        text.filter(first.is_not_null()).n_unique().alias("dates"), text.filter(first.is_not_null()).sort().first().alias("example"),
+    ).row(0, named=True)
     if seen["day_first"] == seen["month_first"]:
         if not seen["day_first"] and seen["dates"] > 1:
             order, other = (MONTH_FIRST, DAY_FIRST) if MONTH_FIRST in formats else (DAY_FIRST, MONTH_FIRST)
