@@ -97,7 +97,6 @@ class Dataset:
     unique_rows: bool = False
     last_day: dt.date | None = None  # where rows span several days: the last day any covers
 
-
     @property
     def rows(self) -> int:
         let_go = self.__dict__.get("_rows_let_go")
