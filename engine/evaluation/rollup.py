@@ -161,11 +161,12 @@ def _children(table: MetricTable, parents_dims: tuple[str, ...], needs: tuple[st
     parents = list(parents_dims)
     frame = table.frame
     present = [name for name in needs if name in frame.columns]
-    if present:
-        frame = frame.filter(pl.all_horizontal([pl.col(name).is_not_null() for name in present]))
+    # Counted in the group-by, not filtered first: a filter copies every column of the table
+    # (at agency 10M, a 1M-row campaign table per rule, ~150 MiB more at the peak).
+    judged = pl.all_horizontal([pl.col(name).is_not_null() for name in present]).sum() if present else pl.len()
     if not parents:
-        return {(): frame.height}
-    frame = frame.group_by(parents).agg(pl.len().alias("__n"))
+        return {(): int(frame.select(judged).item())}
+    frame = frame.group_by(parents).agg(judged.alias("__n"))
     # Keyed as a finding's scope names its parent: rows without a name are "(none)" there.
     return {tuple(UNSET if v is None else str(v) for v in row[:-1]): row[-1] for row in frame.iter_rows()}
 
