@@ -295,3 +295,31 @@ def test_linkedin_rows_over_the_whole_report_give_its_range_and_its_end_decides_
     uk = LINKEDIN_ALL + "1/7/2026,31/7/2026,Acme,Awareness,100000,900,700,1500.00\n"  # the end date shows the day comes first
     report = run(tmp_path, "li_uk.csv", uk, "linkedin_ads", currency="USD", model="b2b")
     assert report.period == {"start": "2026-07-01", "end": "2026-07-31"}
+
+
+GA4_DAILY = "Date,Session source / medium,Sessions,Engaged sessions\n"
+
+
+def _meta_and_ga4(tmp_path: Path, meta: str, ga4: str):
+    (tmp_path / "meta.csv").write_text(meta)
+    (tmp_path / "ga4.csv").write_text(ga4)
+    return evaluate({"client": "t", "business_model": "dtc_ecommerce", "currency": "EUR",
+                     "data": [{"csv": str(tmp_path / "meta.csv"), "format": "meta_ads"}, {"csv": str(tmp_path / "ga4.csv"), "format": "ga4"}]})
+
+
+def test_a_quarters_clicks_meet_the_quarters_visits_not_its_first_days(tmp_path):
+    """Meta's rows over a quarter are dated by its first day: paired by day, its 1,903 clicks met
+    July 1's 100 visits alone, and click-to-visit-loss fired on a 5% rate that was 95%."""
+    ga4 = GA4_DAILY + "".join(f"202607{d:02d},facebook / paid,100,60\n" for d in range(1, 19))  # 1,800 visits
+    report = _meta_and_ga4(tmp_path, RANGE_TEXT.replace("2026-09-30", "2026-07-18"), ga4)
+    assert total(report)["click_to_session_rate"] == pytest.approx(1800 / 1903)
+    assert not any(f.rule == "click-to-visit-loss" for f in report.findings)
+    assert not any("rows that carry clicks, sessions" in w for w in report.warnings)
+
+
+def test_daily_clicks_still_meet_visits_day_by_day(tmp_path):
+    meta = ('"Day","Campaign name","Amount spent (EUR)","Impressions","Link clicks"\n'
+            "2026-07-01,Prospecting,100.00,50000,1000\n2026-07-02,Prospecting,100.00,50000,1000\n")
+    report = _meta_and_ga4(tmp_path, meta, GA4_DAILY + "20260701,facebook / paid,900,600\n")  # no visits on July 2
+    assert total(report)["click_to_session_rate"] == pytest.approx(0.9)  # July 1's clicks alone
+    assert any("click_to_session_rate uses the 1 of 2 rows that carry clicks, sessions" in w for w in report.warnings)

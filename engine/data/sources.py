@@ -96,6 +96,9 @@ class Dataset:
     # At most one row per date and dimensions: a single source, whose repeats were refused or added up.
     unique_rows: bool = False
     last_day: dt.date | None = None  # where rows span several days: the last day any covers
+    # Some row covers several days (a quarter's export without a day breakdown): its day is not a
+    # cell another source's day can meet in (Pairing.grain).
+    spans_days: bool = False
 
     @property
     def rows(self) -> int:
@@ -915,6 +918,7 @@ def load_dataset(
     warnings += plausibility.undated_sources([(s.name, "date" in s.dims) for s in sources])
     ends = [s.frame.get_column(LAST_DAY_COLUMN).max() for s in sources if LAST_DAY_COLUMN in s.frame.columns]
     last_day = max((day for day in ends if day is not None), default=None)
+    spans = any(_spans_days(s) for s in sources)
     frames = [s.frame for s in sources]
     frame = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
     dims = [d for d in DIMENSIONS + extra_dims if d in frame.columns]
@@ -931,7 +935,7 @@ def load_dataset(
     warnings += _missing_segments(config.segments, dims)
     return Dataset(frame=frame, dims=dims, counts=counts, warnings=warnings, currency=currency, segments=tuple(config.segments),
                    default_segments=tuple(dict.fromkeys(defaults + list(SEGMENT_DIMENSIONS))), unique_rows=len(frames) == 1,
-                   last_day=last_day)
+                   last_day=last_day, spans_days=spans)
 
 
 def _within_period(sources: list[Source], start: dt.date, end: dt.date, warnings: list[str]) -> list[Source]:

@@ -329,7 +329,9 @@ def pairing(dataset: Dataset, catalog: Catalog) -> Pairing:
         gaps = dataset.frame.select(checks).row(0, named=True)
         needed = {m: inputs for m, inputs in wanted.items() if any(gaps[n] for n in inputs) or (PAID_BY in inputs and gaps["__unpaid"])}
         sets = tuple(sorted(set(needed.values())))
-        grain = tuple(d for d in dataset.dims if d == "date" or not gaps[f"__dim_{d}"])
+        # The date is a cell's where a row stands for its day; where some row covers a quarter,
+        # a day of another source would meet the quarter's counts: the cells are then the scopes'.
+        grain = tuple(d for d in dataset.dims if (d == "date" and not dataset.spans_days) or (d != "date" and not gaps[f"__dim_{d}"]))
         combined = frozenset(n for inputs in sets for n in inputs if catalog.metrics[n].combine != "sum")
         gaps_in = frozenset(n for n in used if gaps[n])
         masks = [(frozenset(inputs) & gaps_in, PAID_BY in inputs) for inputs in sets]
@@ -740,7 +742,8 @@ def _period_frame_from_combined(dataset: Dataset, catalog: Catalog, rows: pl.Laz
     plan = source.group_by(keys).agg(_base_aggregations(dataset, catalog) + days)
     if paired.sets:
         bucket = period_start(period, last).alias(PERIOD_COLUMN)
-        cells = paired.cells(dataset, keys[:-1]).filter(pl.col("date").is_not_null()).with_columns(bucket)
+        # By day, to bucket into periods, whether or not the date is in the grain.
+        cells = paired.cells(dataset, keys[:-1] + ["date"]).filter(pl.col("date").is_not_null()).with_columns(bucket)
         plan = plan.join(paired.table(dataset, keys, cells), on=keys, how="left", nulls_equal=True)
     return plan.collect(engine="streaming").sort(keys, nulls_last=True)
 
