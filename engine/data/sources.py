@@ -914,11 +914,12 @@ def load_dataset(
     sources = _join_the_only_account(sources, warnings)
     currency = _check_currencies(sources, config)
     _check_overlaps(sources)
-    warnings += alignment_warnings(sources)
+    spanning = [_spans_days(s) for s in sources]  # asked once a source, not once a pair
+    warnings += alignment_warnings(sources, spanning)
     warnings += plausibility.undated_sources([(s.name, "date" in s.dims) for s in sources])
     ends = [s.frame.get_column(LAST_DAY_COLUMN).max() for s in sources if LAST_DAY_COLUMN in s.frame.columns]
     last_day = max((day for day in ends if day is not None), default=None)
-    spans = any(_spans_days(s) for s in sources)
+    spans = any(spanning)
     frames = [s.frame for s in sources]
     frame = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
     dims = [d for d in DIMENSIONS + extra_dims if d in frame.columns]
@@ -1148,19 +1149,21 @@ def _meant_to_meet(a: Source, b: Source) -> bool:
 _ALIGN_ORDER = ("account", "channel", "region", "campaign", "ad", "date")
 
 
-def alignment_warnings(sources: list[Source]) -> list[str]:
+def alignment_warnings(sources: list[Source], spanning: Sequence[bool]) -> list[str]:
     """Where two sources measure different things (ad clicks, site sessions) but their scopes differ.
 
     Only pairs that complement each other are compared: two exports with the
     same columns (two ad accounts, two months) are expected not to overlap.
+    ``spanning``: per source, whether a row covers several days (:func:`_spans_days`).
     """
     warnings = []
     for i, a in enumerate(sources):
-        for b in sources[i + 1 :]:
+        for j in range(i + 1, len(sources)):
+            b = sources[j]
             if not _meant_to_meet(a, b):
                 continue
             shared = [d for d in _ALIGN_ORDER if d in a.dims and d in b.dims]
-            if "date" in shared and (_spans_days(a) or _spans_days(b)):
+            if "date" in shared and (spanning[i] or spanning[j]):
                 shared.remove("date")  # a row over a quarter is dated by its first day: no day of it to line up
             for depth, dim in enumerate(shared):
                 parents = shared[:depth]

@@ -18,7 +18,7 @@ from ..i18n.formatting import current_locale, use_locale
 from ..i18n.messages import Translator
 from ..models.definitions import SEVERITIES
 from ..models.report import Finding, Impact, share_given_fields, significant
-from .tables import UNSET, MetricTable, pairing
+from .tables import UNSET, MetricTable, has_all, pairing
 
 if TYPE_CHECKING:
     from ..loading.catalog import Catalog
@@ -163,7 +163,7 @@ def _children(table: MetricTable, parents_dims: tuple[str, ...], needs: tuple[st
     present = [name for name in needs if name in frame.columns]
     # Counted in the group-by, not filtered first: a filter copies every column of the table
     # (at agency 10M, a 1M-row campaign table per rule, ~150 MiB more at the peak).
-    judged = pl.all_horizontal([pl.col(name).is_not_null() for name in present]).sum() if present else pl.len()
+    judged = has_all(present).sum() if present else pl.len()
     if not parents:
         return {(): int(frame.select(judged).item())}
     frame = frame.group_by(parents).agg(judged.alias("__n"))

@@ -34,6 +34,7 @@ from .tables import (
     PAID_BY,
     PERIOD_COLUMN,
     MetricTable,
+    has_all,
     choose_period,
     pairing,
     peer_group,
@@ -114,7 +115,7 @@ def _inputs_met(specs: Iterable[RuleSpec], tables: Mapping[str, MetricTable | No
         askable = sorted(needs for needs in sets if all(n in frame.columns for n in needs))
         met.update({(level, needs): False for needs in sets if needs not in askable})
         if askable:
-            row = frame.select([pl.all_horizontal([pl.col(n).is_not_null() for n in needs]).any().alias(str(i))
+            row = frame.select([has_all(needs).any().alias(str(i))
                                 for i, needs in enumerate(askable)]).row(0)
             met.update({(level, needs): bool(value) for needs, value in zip(askable, row)})
     return met
@@ -126,7 +127,7 @@ def _inputs_meet(level: str, table: MetricTable, needs: tuple[str, ...], met: di
     if key not in met:
         columns = table.frame.columns
         met[key] = all(n in columns for n in needs) and bool(
-            table.frame.select(pl.all_horizontal([pl.col(n).is_not_null() for n in needs]).any()).item())
+            table.frame.select(has_all(needs).any()).item())
     return met[key]
 
 

@@ -63,6 +63,11 @@ class MetricTable:
     dataset: Dataset | None = None  # the rows it was built from, for trend (period) tables
 
 
+def has_all(names: Iterable[str]) -> pl.Expr:
+    """Whether a scope has a value for each metric of ``names``: where a rule's metrics meet."""
+    return pl.all_horizontal([pl.col(name).is_not_null() for name in names])
+
+
 def level_dims(level: str, dataset: Dataset) -> tuple[str, ...] | None:
     """The grouping for a level (parents first), or None when the data lacks one of its dimensions."""
     if level == "segment":
