@@ -611,6 +611,18 @@ def test_ga4_channel_group_and_source_medium_together_are_summed(tmp_path):
     assert any("summed 3 rows into 2 over Session source / medium" in w for w in report.warnings)
 
 
+def test_ga4_engaged_sessions_above_sessions_are_said_in_the_files_own_columns(tmp_path):
+    """The file has no bounces column: "bounces: counts cannot be negative" named one it lacks."""
+    path = tmp_path / "ga4.csv"
+    path.write_text("Date,Session source / medium,Sessions,Engaged sessions\n20260701,google / cpc,100,120\n20260702,google / cpc,100,60\n")
+    with pytest.raises(ConfigError) as info:
+        run(source(path, "ga4"))
+    assert str(info.value).endswith("ga4.csv:2: engaged_sessions: 120 engaged_sessions but only 100 sessions on this row "
+                                    "(session_engagement_rate over 100%); engaged sessions are sessions")
+    path.write_text("Date,Session source / medium,Sessions,Engaged sessions\n20260701,google / cpc,100,100\n20260702,google / cpc,100,60.5\n")
+    assert scopes(run(source(path, "ga4")))["all"]["bounces"] == pytest.approx(39.5)
+
+
 def test_ga4_hours_are_summed_into_days(tmp_path):
     path = tmp_path / "hourly.csv"
     path.write_text("Date + hour (YYYYMMDDHH),Session source,Sessions,Engaged sessions\n2026070109,facebook,10,4\n2026070110,facebook,12,6\n2026070209,facebook,7,1\n")

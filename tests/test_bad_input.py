@@ -60,3 +60,26 @@ def test_api_raises_config_error_naming_the_field():
     with pytest.raises(kpi_advisor.ConfigError, match=r"business_model: missing required field") as info:
         kpi_advisor.evaluate({"client": "x"})
     assert isinstance(info.value, ValueError)
+
+
+def test_every_kind_of_problem_in_a_file_is_said_in_one_run(tmp_path, monkeypatch):
+    """A bad date does not hide the bad counts beside it, nor one file the next one's problems:
+    a user fixes every file in one pass, top to bottom."""
+    monkeypatch.chdir(tmp_path)
+    rows = "date,channel,impressions,clicks,spend\n2026-07-01,facebook,1000,abc,10\n2026-07-02,facebook,1000,10,10\n2026-13-03,facebook,-5,10,xyz\n"
+    (tmp_path / "a.csv").write_text(rows)
+    (tmp_path / "b.csv").write_text("date,channel,impressions,clicks\n2026-07-01,facebook,12%,3\n2026-07-02,facebook,1.200,3\n")
+    (tmp_path / "c.yaml").write_text(GOOD_HEAD + "data:\n  - {csv: a.csv}\n  - {csv: nowhere.csv}\n  - {csv: b.csv}\n")
+    result = CliRunner().invoke(cli, ["run", "c.yaml"])
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines() == [
+        "error: a.csv:2: clicks: expected a non-negative number, got 'abc'",
+        "error: a.csv:4: date: expected a date like 2026-07-01, got '2026-13-03'",
+        "error: a.csv:4: impressions: counts cannot be negative, got '-5'",
+        "error: a.csv:4: spend: expected a non-negative number, got 'xyz'",
+        f"error: nowhere.csv: no such file ({tmp_path / 'nowhere.csv'})",
+        # A count refused as a percentage or as ambiguous is said once, not again as unreadable.
+        "error: b.csv:2: impressions: expected a count, got a percentage '12%'; is this a rate in the wrong column?",
+        "error: b.csv:3: impressions: '1.200' is ambiguous in a count: 1200 with a thousands dot, or 1.2? "
+        "set options: {decimal_comma: true} if the file writes 1.234,5, or {decimal_comma: false} if it writes 1,234.5",
+    ]

@@ -276,6 +276,35 @@ def test_rows_over_a_range_across_the_periods_edges_stay_and_are_said_to_include
     assert any("2 rows run across the period's start" in w for w in august.warnings)
 
 
+def test_an_end_date_that_is_no_date_or_before_the_start_is_a_problem_naming_its_row(tmp_path):
+    """Read as the row's own day, a quarter's counts would fall on July 1: the row is named instead."""
+    text = (META_HEADER + '2026-07-01,2026-09-30,Prospecting,"10,000","2,000.00","50,000","1,200"\n'
+            '2026-07-01,2026-06-30,Retargeting,"6,000","1,412.55","34,512",703\n'
+            '2026-07-01,soon,Brand,"6,000","1,412.55","34,512",703\n'
+            '2026-07-01,,Search,"6,000","1,412.55","34,512",703\n')  # blank: the row's own day
+    path = tmp_path / "meta.csv"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        evaluate({"client": "t", "business_model": "dtc_ecommerce", "currency": "EUR", "data": [{"csv": str(path), "format": "meta_ads"}]})
+    assert [str(p).removeprefix(f"{tmp_path}/") for p in info.value.problems] == [
+        "meta.csv:3: end date: 2026-06-30 is before the row's first day 2026-07-01; expected the last day it covers",
+        "meta.csv:4: end date: expected a date like 2026-07-01, got 'soon'",
+    ]
+    fixed = text.replace("2026-06-30", "2026-09-30").replace(",soon,", ",2026-09-30,")
+    report = run(tmp_path, "meta.csv", fixed, "meta_ads")
+    assert report.period == {"start": "2026-07-01", "end": "2026-09-30"}
+
+
+def test_a_row_dated_after_today_is_said_to_be_a_likely_typo(tmp_path):
+    typo = RANGE_TEXT.replace("2026-09-30,Retargeting", "2099-09-30,Retargeting")
+    report = run(tmp_path, "meta.csv", typo, "meta_ads")
+    assert report.period == {"start": "2026-07-01", "end": "2099-09-30"}  # what the export says, and the warning says why
+    assert any("meta.csv: 1 row is dated after today (" in w and "up to 2099-09-30" in w and "mistyped year" in w
+               for w in report.warnings)
+    report = run(tmp_path, "meta.csv", RANGE_TEXT, "meta_ads")
+    assert not any("dated after today" in w for w in report.warnings)
+
+
 def test_daily_rows_keep_their_day_whatever_the_exports_range(tmp_path):
     text = ('"Day","Reporting starts","Reporting ends","Campaign name","Amount spent (EUR)","Impressions","Link clicks"\n'
             '2026-07-01,2026-07-01,2026-09-30,Prospecting,100.00,5000,120\n2026-07-02,2026-07-01,2026-09-30,Prospecting,90.00,4000,100\n')

@@ -25,7 +25,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Collection, Iterable, Mapping, Sequence
 
 import polars as pl
 
@@ -325,13 +325,14 @@ def normalise(
         else:
             unknown.append(column)
     warnings += _unknown_columns(unknown, catalog, source)
-    if not decimal_stated:
-        _locale_ambiguous(frame, [c for c in counts if catalog.metrics[c].unit == "count"], locate, problems)
-    _percent_counts(frame, [c for c in counts if catalog.metrics[c].unit in ("count", "currency")], locate, problems)
+    # Every kind of problem is said at once (a bad date beside a bad count), a column's cells once:
+    # a count refused as ambiguous or as a percentage is not also read as a number.
+    doubtful = set() if decimal_stated else _locale_ambiguous(frame, [c for c in counts if catalog.metrics[c].unit == "count"], locate, problems)
+    doubtful |= _percent_counts(frame, [c for c in counts if catalog.metrics[c].unit in ("count", "currency")], locate, problems)
+    numbers = _numbers(frame, counts, locate, problems, skip=doubtful)
     if problems:
-        raise ConfigError(problems)
-    numbers = _numbers(frame, counts, locate, problems)
-    if problems:
+        # Top to bottom, as a user fixes a file; a line's problems in the order they were found.
+        problems.sort(key=lambda problem: problem.line or 0)
         raise ConfigError(problems)
     if not counts:
         raise ConfigError(Problem(f"{source}: no metric columns found; expected counts such as impressions, clicks, sessions"))
@@ -444,32 +445,44 @@ def plain_numbers(frame: pl.DataFrame, columns: Sequence[str]) -> set[str]:
 THOUSANDS_DOT = r"^[+-]?\d{1,3}(\.\d{3})+$"
 
 
-def _locale_ambiguous(frame: pl.DataFrame, counts: list[str], locate: Locator, problems: list[Problem]) -> None:
+def _locale_ambiguous(frame: pl.DataFrame, counts: list[str], locate: Locator, problems: list[Problem]) -> set[str]:
+    """Counts written ``1.200``, which a file could mean either way; the columns that have one."""
     text = [c for c in counts if frame.schema[c] == pl.String]
     if not text:
-        return
+        return set()
     masks = frame.select([pl.col(c).str.strip_chars().str.contains(THOUSANDS_DOT).fill_null(False).alias(c) for c in text])
+    flagged = set()
     for column in text:
         mask = masks.get_column(column)
-        for row in mask.arg_true().head(MAX_ROW_PROBLEMS).to_list():
+        rows = mask.arg_true().head(MAX_ROW_PROBLEMS).to_list()
+        if rows:
+            flagged.add(column)
+        for row in rows:
             value = str(frame.get_column(column)[row]).strip()
             as_thousands = value.replace(".", "")
             problems.append(_at(locate(row, column), (
                 f"{value!r} is ambiguous in a count: {int(as_thousands)} with a thousands dot, or {float(value):g}? "
                 "set options: {decimal_comma: true} if the file writes 1.234,5, or {decimal_comma: false} if it writes 1,234.5"
             )))
+    return flagged
 
 
-def _percent_counts(frame: pl.DataFrame, counts: list[str], locate: Locator, problems: list[Problem]) -> None:
-    """"50%" in a count or money column is a ratio in the wrong column, not 0.5 clicks."""
+def _percent_counts(frame: pl.DataFrame, counts: list[str], locate: Locator, problems: list[Problem]) -> set[str]:
+    """"50%" in a count or money column is a ratio in the wrong column, not 0.5 clicks; the columns
+    that have one."""
     text = [c for c in counts if frame.schema[c] == pl.String]
     if not text:
-        return
+        return set()
     masks = frame.select([pl.col(c).str.strip_chars().str.ends_with("%").fill_null(False).alias(c) for c in text])
+    flagged = set()
     for column in text:
-        for row in masks.get_column(column).arg_true().head(MAX_ROW_PROBLEMS).to_list():
+        rows = masks.get_column(column).arg_true().head(MAX_ROW_PROBLEMS).to_list()
+        if rows:
+            flagged.add(column)
+        for row in rows:
             value = str(frame.get_column(column)[row]).strip()
             problems.append(_at(locate(row, column), f"expected a count, got a percentage {value!r}; is this a rate in the wrong column?"))
+    return flagged
 
 
 def _columns_in_doubt(frame: pl.DataFrame, numbers: pl.DataFrame, counts: list[str]) -> list[str]:
@@ -496,8 +509,9 @@ def _columns_in_doubt(frame: pl.DataFrame, numbers: pl.DataFrame, counts: list[s
     return [column for column in counts if row[column]]
 
 
-def _numbers(frame: pl.DataFrame, counts: list[str], locate: Locator, problems: list[Problem]) -> pl.DataFrame:
-    """All count columns as Float64 in one pass, checked: numeric, finite, non-negative."""
+def _numbers(frame: pl.DataFrame, counts: list[str], locate: Locator, problems: list[Problem], skip: Collection[str] = ()) -> pl.DataFrame:
+    """All count columns as Float64 in one pass, checked: numeric, finite, non-negative; the
+    columns in ``skip`` already have their problems said, and are not checked again."""
     plain = plain_numbers(frame, counts)
     exprs = []
     for column in counts:
@@ -508,7 +522,7 @@ def _numbers(frame: pl.DataFrame, counts: list[str], locate: Locator, problems: 
             exprs.append(col.cast(pl.Float64, strict=False).alias(column))
     numbers = frame.select(exprs)
     checks = []
-    for column in _columns_in_doubt(frame, numbers, counts):
+    for column in _columns_in_doubt(frame, numbers, [c for c in counts if c not in skip]):
         value = numbers.get_column(column)
         raw = frame.get_column(column)
         unread = value.is_null() & raw.is_not_null()
@@ -675,7 +689,7 @@ def prepare_source(
     frame, warnings = normalise(frame, catalog, locate, name, decimal_stated=not cells_as_written or decimal_comma_from(options) is not None,
                                 extra_dims=extra_dims)
     warnings += plausibility.check_rows(frame, [c for c in frame.columns if c in catalog.metrics], locate, name)
-    frame = _last_days(frame)
+    frame = _last_days(frame, locate)
     frame = _recode(frame, options, name)
     # Counts derived from their parts (engagements, replies within the hour), before repeats add up.
     frame, derived = derive_counts(frame)
@@ -700,18 +714,35 @@ def prepare_source(
     return Source(name=name, frame=frame, dims=dims, counts=counts, currency=currency, currency_from=currency_from), warnings
 
 
-def _last_days(frame: pl.DataFrame) -> pl.DataFrame:
-    """A reader's last day of each row (``LAST_DAY_COLUMN``) as a date, never before the row's own:
-    a cell that is no plausible date says nothing, and the row's own date stands. Without dated
-    rows there is nothing for it to extend."""
+def _last_days(frame: pl.DataFrame, locate: Locator) -> pl.DataFrame:
+    """A reader's last day of each row (``LAST_DAY_COLUMN``) as a date, never before the row's own;
+    a blank cell says the row covers its own day. A last day that is no date, or is before the
+    row's own, is a problem naming the row: read as the row's day, a quarter's counts would fall
+    on one day. Without dated rows there is nothing for it to extend."""
     if LAST_DAY_COLUMN not in frame.columns:
         return frame
     if "date" not in frame.columns:
         return frame.drop(LAST_DAY_COLUMN)
     raw = pl.col(LAST_DAY_COLUMN)
-    day = raw if frame.schema[LAST_DAY_COLUMN] == pl.Date else raw.cast(pl.String).str.strip_chars().str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
-    plausible = pl.when(day.cast(pl.Int32).is_between(FIRST_DAY, LAST_DAY)).then(day)
-    return frame.with_columns(pl.max_horizontal(plausible, pl.col("date")).alias(LAST_DAY_COLUMN))
+    problems: list[Problem] = []
+    name = "end date"  # the column a user knows it by: Reporting ends (Meta), End Date (LinkedIn)
+    if frame.schema[LAST_DAY_COLUMN] == pl.Date:
+        day = raw
+    else:
+        text = raw.cast(pl.String).str.strip_chars()
+        day = text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+        unread = day.is_null() & text.is_not_null() & (text != "")
+        for row, value in _bad_rows(frame, unread, LAST_DAY_COLUMN):
+            problems.append(_at(locate(row, name), f"expected a date like 2026-07-01, got {value!r}"))
+    day = _plausible_days(frame, day, name, locate, problems)
+    before = (day < pl.col("date")).fill_null(False)
+    if frame.select(before.any()).item():
+        bad = frame.with_row_index("__row").filter(before).select("__row", "date", day.alias("__end")).head(MAX_ROW_PROBLEMS)
+        for row, start, end in bad.iter_rows():
+            problems.append(_at(locate(int(row), name), f"{end} is before the row's first day {start}; expected the last day it covers"))
+    if problems:
+        raise ConfigError(sorted(problems, key=lambda problem: problem.line or 0))
+    return frame.with_columns(pl.max_horizontal(day, pl.col("date")).alias(LAST_DAY_COLUMN))
 
 
 def _drop_subtotals(frame: pl.DataFrame, dims: list[str], segments: list[str], name: str, warnings: list[str]) -> pl.DataFrame:
@@ -860,43 +891,50 @@ def load_dataset(
     defaults: list[str] = []
     rows = 0
     empty: list[str] = []
+    problems: list[Problem] = []
     for index, source in enumerate(config.data):
-        if isinstance(source, RecordsSource):
-            name = source.name or f"data[{index}].records"
-            if not source.records:
-                continue
-            options: Mapping[str, Any] = {}
+        # A bad source does not hide the next one's problems: every file's are said in one run.
+        try:
+            if isinstance(source, RecordsSource):
+                name = source.name or f"data[{index}].records"
+                if not source.records:
+                    continue
+                options: Mapping[str, Any] = {}
 
-            def locate(row: int, column: str, index=index) -> Problem:
-                if locate_record is not None:
-                    return locate_record(index, row, column)
-                return Problem("", path=f"data[{index}].records[{row}].{column}")
+                def locate(row: int, column: str, index=index) -> Problem:
+                    if locate_record is not None:
+                        return locate_record(index, row, column)
+                    return Problem("", path=f"data[{index}].records[{row}].{column}")
 
-            check_record_keys(source.records, locate)
-            frame = records_frame(source.records, name, locate)
+                check_record_keys(source.records, locate)
+                frame = records_frame(source.records, name, locate)
 
-        elif isinstance(source, SparkSource):
-            raise ConfigError(Problem("a spark source is read by the Spark engine: run with --engine spark, or use kpi_advisor.spark", path=f"data[{index}].spark"))
-        else:
-            budget = max(current().data_rows - rows, 0)
-            frame, name, locate, source_warnings, options = _read_file(source, catalog, base_dir, budget, extra_dims)
-            defaults += getattr(catalog.formats[source.format], "segments", ())
+            elif isinstance(source, SparkSource):
+                raise ConfigError(Problem("a spark source is read by the Spark engine: run with --engine spark, or use kpi_advisor.spark", path=f"data[{index}].spark"))
+            else:
+                budget = max(current().data_rows - rows, 0)
+                frame, name, locate, source_warnings, options = _read_file(source, catalog, base_dir, budget, extra_dims)
+                defaults += getattr(catalog.formats[source.format], "segments", ())
+                warnings += source_warnings
+                if frame.height == 0:
+                    # A header without rows: an export of a paused account, say. Nothing to add up.
+                    warnings.append(f"{name}: no data rows below the header; skipped")
+                    empty.append(name)
+                    continue
+            files.check_row_count(frame.height, rows, name, partial=not isinstance(source, RecordsSource))
+            rows += frame.height
+            # Hand-written records and API frames are often assembled from parts: their repeats are
+            # summed, with a warning. An export never repeats a row, so a repeat there is an error.
+            repeats = "sum" if isinstance(source, RecordsSource) else "error"
+            as_written = isinstance(source, RecordsSource) or catalog.origins.get(f"format:{source.format}") == "formats" and source.format == "generic"
+            prepared, source_warnings = prepare_source(frame, catalog, locate, name, options, repeats=repeats, cells_as_written=as_written,
+                                                       extra_dims=extra_dims)
             warnings += source_warnings
-            if frame.height == 0:
-                # A header without rows: an export of a paused account, say. Nothing to add up.
-                warnings.append(f"{name}: no data rows below the header; skipped")
-                empty.append(name)
-                continue
-        files.check_row_count(frame.height, rows, name, partial=not isinstance(source, RecordsSource))
-        rows += frame.height
-        # Hand-written records and API frames are often assembled from parts: their repeats are
-        # summed, with a warning. An export never repeats a row, so a repeat there is an error.
-        repeats = "sum" if isinstance(source, RecordsSource) else "error"
-        as_written = isinstance(source, RecordsSource) or catalog.origins.get(f"format:{source.format}") == "formats" and source.format == "generic"
-        prepared, source_warnings = prepare_source(frame, catalog, locate, name, options, repeats=repeats, cells_as_written=as_written,
-                                                   extra_dims=extra_dims)
-        warnings += source_warnings
-        sources.append(prepared if not isinstance(source, RecordsSource) else replace(prepared, from_file=False))
+            sources.append(prepared if not isinstance(source, RecordsSource) else replace(prepared, from_file=False))
+        except ConfigError as exc:
+            problems += exc.problems
+    if problems:
+        raise ConfigError(problems)
     if extra is not None:
         files.check_row_count(extra.height, rows, "data")
         prepared, source_warnings = prepare_source(
@@ -917,6 +955,7 @@ def load_dataset(
     spanning = [_spans_days(s) for s in sources]  # asked once a source, not once a pair
     warnings += alignment_warnings(sources, spanning)
     warnings += plausibility.undated_sources([(s.name, "date" in s.dims) for s in sources])
+    warnings += _future_rows(sources, dt.date.today())
     ends = [s.frame.get_column(LAST_DAY_COLUMN).max() for s in sources if LAST_DAY_COLUMN in s.frame.columns]
     last_day = max((day for day in ends if day is not None), default=None)
     spans = any(spanning)
@@ -937,6 +976,25 @@ def load_dataset(
     return Dataset(frame=frame, dims=dims, counts=counts, warnings=warnings, currency=currency, segments=tuple(config.segments),
                    default_segments=tuple(dict.fromkeys(defaults + list(SEGMENT_DIMENSIONS))), unique_rows=len(frames) == 1,
                    last_day=last_day, spans_days=spans)
+
+
+def _future_rows(sources: list[Source], today: dt.date) -> list[str]:
+    """A warning per source with rows dated (or running) past ``today``: an export holds days
+    that have passed, so such a date is mistyped (2099 for 2026), and it stretches the report's
+    period and its trends to it. One pass over the dates where the latest is in the future."""
+    warnings = []
+    for source in sources:
+        ends = [c for c in ("date", LAST_DAY_COLUMN) if c in source.frame.columns]
+        if not ends:
+            continue
+        last = pl.max_horizontal([pl.col(c) for c in ends])
+        latest = source.frame.select(last.max()).item()
+        if latest is None or latest <= today:
+            continue
+        count = source.frame.select((last > today).sum()).item()
+        warnings.append(f"{source.name}: {count} row{'s' if count != 1 else ''} {'are' if count != 1 else 'is'} dated after today "
+                        f"({today}), up to {latest}: an export holds days that have passed; check those dates (a mistyped year?)")
+    return warnings
 
 
 def _within_period(sources: list[Source], start: dt.date, end: dt.date, warnings: list[str]) -> list[Source]:

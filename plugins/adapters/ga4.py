@@ -122,7 +122,11 @@ def finish(ctx: Context, frame: pl.LazyFrame) -> pl.LazyFrame:
         columns.append(pl.when(campaign.is_in(NO_CAMPAIGN)).then(None).otherwise(campaign).alias("campaign"))
     sessions = ctx.number("sessions")
     if ctx.has("engaged_sessions"):
-        columns.append(derived_text(sessions - ctx.number("engaged_sessions"), "sessions", "engaged_sessions").alias("bounces"))
+        engaged = ctx.number("engaged_sessions")
+        # More engaged sessions than sessions leaves no bounces to count; the row check then says
+        # what is wrong in the file's own columns (the file has no bounces column to name).
+        bounces = derived_text(sessions - engaged, "sessions", "engaged_sessions")
+        columns.append(pl.when(engaged > sessions).then(None).otherwise(bounces).alias("bounces"))
         ctx.recomputed += [ctx.found[t] for t in ("_engagement_rate", "_bounce_rate") if ctx.has(t)]
     elif ctx.has("_engagement_rate") or ctx.has("_bounce_rate"):
         # GA4 defines a bounce as a session without engagement: bounce rate = 1 - engagement rate.
