@@ -67,6 +67,19 @@ def test_conversions_may_exceed_clicks_and_sessions_may_exceed_clicks(tmp_path):
     assert not [w for w in report.warnings if "but only" in w]
 
 
+def test_a_fraction_in_a_whole_count_is_said_with_the_decimal_comma_hint(tmp_path):
+    """A Meta or Google export with English headers is read with decimal points: a German
+    thousands dot makes 1,234 impressions 1.234, and nothing else would say so."""
+    report = run_csv(tmp_path, "date,channel,impressions,clicks,purchases\n2026-07-01,facebook,1.234,20,0.5\n"
+                     "2026-07-02,facebook,1.25,10,1\n2026-07-03,facebook,900,10,1\n", options={"decimal_comma": False})
+    [warning] = [w for w in report.warnings if "not a whole number" in w]
+    assert warning == ("ads.csv:2: impressions: 1.234 is not a whole number (1 more row like it), and impressions are counted whole; "
+                       "if the file writes thousands with a dot (1.234 for 1,234), set options: {decimal_comma: true}")
+    # A modelled conversion may be a fraction (Google's data-driven attribution), and whole counts are quiet.
+    quiet = run_csv(tmp_path, "date,channel,impressions,clicks,purchases\n2026-07-01,facebook,1234,20,0.5\n", options={"decimal_comma": False})
+    assert not [w for w in quiet.warnings if "not a whole number" in w]
+
+
 def test_records_and_api_frames_are_checked_too():
     config = {"client": "t", "business_model": "dtc_ecommerce", "data": []}
     with pytest.raises(ConfigError, match=r"data row 0, column bounces: 5 bounces but only 4 sessions on this row"):

@@ -74,6 +74,12 @@ BOUNDS: tuple[Bound, ...] = (
 )
 
 
+# Counts no platform reports in fractions (a modelled conversion may be 0.5, an impression not).
+# A fraction in one is a thousands dot read as a decimal point (1.234 impressions for 1,234) or a
+# column mix-up; bounces and engaged sessions are left out: GA4's are computed from a rate.
+WHOLE_COUNTS = ("impressions", "reach", "clicks", "clicks_all", "sessions", "pageviews", "video_views", "likes", "comments", "shares")
+
+
 def _number(value: float) -> str:
     if abs(value) >= MAX_VALUE:
         return f"{value:g}"
@@ -96,6 +102,8 @@ def check_rows(frame: pl.DataFrame, counts: list[str], locate: Locator, name: st
     checks: dict[str, pl.Expr] = {f"max:{c}": (pl.col(c) > MAX_VALUE).fill_null(False) for c in counts}
     for index, bound in enumerate(bounds):
         checks[f"bound:{index}"] = (pl.col(bound.part) > pl.col(bound.whole)).fill_null(False)
+    for column in (c for c in WHOLE_COUNTS if c in present):
+        checks[f"fraction:{column}"] = (pl.col(column) != pl.col(column).floor()).fill_null(False)
     if "date" in frame.columns and frame.height:
         checks["undated"] = pl.col("date").is_null()
     if not checks or frame.height == 0:
@@ -131,6 +139,15 @@ def check_rows(frame: pl.DataFrame, counts: list[str], locate: Locator, name: st
             part, whole = frame.get_column(bound.part)[row], frame.get_column(bound.whole)[row]
             others = f" ({count - 1} more row{'s' if count != 2 else ''} like it)" if count > 1 else ""
             where = _at(locate(row, bound.part), f"{_number(part)} {bound.part} but only {_number(whole)} {bound.whole}{ratio}{others}; {bound.why}")
+            warnings.append(_with_file(where, name))
+
+    for column in (c for c in WHOLE_COUNTS if c in present):
+        count = hits[f"fraction:{column}"]
+        if count:
+            row = rows(f"fraction:{column}")[0]
+            others = f" ({count - 1} more row{'s' if count != 2 else ''} like it)" if count > 1 else ""
+            where = _at(locate(row, column), f"{frame.get_column(column)[row]:g} is not a whole number{others}, and {column} are "
+                        "counted whole; if the file writes thousands with a dot (1.234 for 1,234), set options: {decimal_comma: true}")
             warnings.append(_with_file(where, name))
 
     undated = hits.get("undated", 0)
