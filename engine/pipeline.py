@@ -20,6 +20,7 @@ from .evaluation.rounding import significant_rows
 from .evaluation.tables import LEVEL_DIMS, MetricTable, level_dims, metric_tables, pairing_notes, scope_of, undefined_notes
 from .i18n.formatting import format_value, use_locale
 from .i18n.messages import Translator, localize_specs
+from .language.rulespec import RuleSpec
 from .loading.catalog import Catalog
 from .loading.prepare import Prepared, load_config, prepare
 from .models.definitions import SEVERITIES
@@ -98,9 +99,35 @@ def data_warnings(prepared: Prepared) -> list[str]:
     return list(dataset.warnings) + scope_gaps(dataset, prepared.catalog)
 
 
-def build_tables(dataset: Dataset, prepared: Prepared) -> dict[str, MetricTable | None]:
+def build_tables(dataset: Dataset, prepared: Prepared, rows_kept: set[str] | None = None) -> dict[str, MetricTable | None]:
     levels = set(REPORTED_LEVELS) | {level for rule in prepared.rules for level in rule.levels}
-    return metric_tables(dataset, prepared.catalog, [level for level in LEVEL_DIMS if level in levels])
+    return metric_tables(dataset, prepared.catalog, [level for level in LEVEL_DIMS if level in levels], rows_kept)
+
+
+def _rows_read_later(prepared: Prepared, compare_previous: bool) -> set[str] | None:
+    """The counts read from the rows once the tables are built: those of the metrics a trend rule
+    names (its trends are read from the rows per period). None, every count, where the goals or
+    the KPIs' comparison read the rows too (a goal's note names the counts the data has)."""
+    if compare_previous or prepared.loaded.config.goals:
+        return None
+    catalog = prepared.catalog
+    named = set()
+    for spec in prepared.specs:
+        if spec.uses_trends:
+            named.update(spec.metrics)
+            named.update(name for part in (spec.impact, *(spec.chance or ())) if part is not None for name in part.names)
+    return {count for name in named if name in catalog.metrics for count in catalog.base_inputs(name)}
+
+
+def _narrow_unreported(tables: dict[str, MetricTable | None], specs: list[RuleSpec]) -> None:
+    """The tables of levels the report does not list (campaign, ad), once the rules have fired:
+    only what the roll-ups read of them (each rule's needed metrics, which children a parent has;
+    each rule's evidence, a parent's own numbers; the paired counts) is kept while the findings
+    are built. At agency 10M these are two tables of 1M scopes and ~50 columns."""
+    keep = {name for spec in specs for name in (*spec.requires, *spec.evidence)}
+    for level, table in tables.items():
+        if table is not None and level not in REPORTED_LEVELS:
+            table.frame = table.frame.select(c for c in table.frame.columns if c in table.dims or c in keep or c.startswith("__pair"))
 
 
 def _economy(prepared: Prepared) -> tuple[Economy, list[ActionValue]]:
@@ -147,17 +174,19 @@ def _run_pipeline(prepared: Prepared, data: Any, lang: str, progress: Callable[[
     dataset = load_dataset(config, catalog, loaded.base_dir, locate_record=_locator(prepared), extra=extra_frame(data))
     # The period the report covers: the config's (its rows are the period's), else the data's dates.
     covered = (config.period.start, config.period.end) if config.period else dataset.dates()
+    # What reads the rows themselves is worked out first, or with the trends (the notes on empty
+    # counts here; the KPIs' latest periods and the goals, which keep every count of the rows), so
+    # that the rows can be narrowed (build_tables' rows_kept) and let go (evaluate_rules'
+    # rows_read) before the tables and the findings are built beside them: at 10M rows they are
+    # ~1.5 GiB.
+    gaps = scope_gaps(dataset, catalog)
     step("computing metrics")
-    tables = build_tables(dataset, prepared)
+    tables = build_tables(dataset, prepared, _rows_read_later(prepared, compare_previous))
     warnings = list(dataset.warnings)
     if config.economics.micro_conversions and config.economics.value_of_customer() is None:
         warnings.append("economics: micro_conversions are given but no customer_value, so actions cannot be valued")
 
     economy, values = _economy(prepared)
-    # What reads the rows themselves (the notes on empty counts, the KPIs' latest periods, the
-    # goals) is worked out before the rules run, so that the rows can be let go before the findings
-    # are built beside them (evaluate_rules' rows_read): at 10M rows they are ~1.9 GiB.
-    gaps = scope_gaps(dataset, catalog)
     step("checking goals")
     total = tables["total"]
     assert total is not None
@@ -180,7 +209,7 @@ def _run_pipeline(prepared: Prepared, data: Any, lang: str, progress: Callable[[
     with use_locale(lang):
         params = with_economics(prepared.specs, config.economics, config.rules.params, catalog.aliases)
         outcome = evaluate_rules(localize_specs(prepared.specs, lang), tables, catalog, params, economy, config.benchmarks, words=False,
-                                 rows_read=dataset.let_go)
+                                 rows_read=dataset.let_go, tables_read=lambda: _narrow_unreported(tables, prepared.specs))
 
     metrics_out: list[ScopeMetrics] = []
     for level in REPORTED_LEVELS:

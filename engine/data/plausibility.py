@@ -36,6 +36,10 @@ from ..problems import ConfigError, Problem
 # overflow to infinity, which JSON cannot carry.
 MAX_VALUE = 1e15
 MAX_NAMED = 5  # rows named per check
+# From this many rows a source's checks run in the streaming engine, a slice at a time: the fraction
+# checks make a column per count in memory (~100 MB at the peak of reading 10M rows, 40 ms); below
+# it the in-memory engine is faster (~0.25 ms a source, on every warm evaluate).
+STREAMED_FROM = 1_000_000
 
 Locator = Callable[[int, str], Problem]
 
@@ -108,7 +112,8 @@ def check_rows(frame: pl.DataFrame, counts: list[str], locate: Locator, name: st
         checks["undated"] = pl.col("date").is_null()
     if not checks or frame.height == 0:
         return []
-    hits = frame.select([mask.sum().alias(key) for key, mask in checks.items()]).row(0, named=True)
+    counted = frame.lazy().select([mask.sum().alias(key) for key, mask in checks.items()])
+    hits = counted.collect(engine="streaming" if frame.height >= STREAMED_FROM else "in-memory").row(0, named=True)
 
     problems: list[Problem] = []
     warnings: list[str] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 import polars as pl
@@ -448,19 +448,24 @@ def _finished_table(dataset: Dataset, catalog: Catalog, level: str, dims: tuple[
     return MetricTable(level=level, dims=dims, frame=frame, available=available, dataset=dataset)
 
 
-def metric_tables(dataset: Dataset, catalog: Catalog, levels: Iterable[str]) -> dict[str, MetricTable | None]:
+def metric_tables(dataset: Dataset, catalog: Catalog, levels: Iterable[str], rows_kept: Collection[str] | None = None) -> dict[str, MetricTable | None]:
     """The metric tables of ``levels``. The rows are grouped once, by the finest of the levels the
     others nest in (the ad, with its campaign, channel and account above it); those levels add
     up the finest level's per-scope sums instead of grouping every row again (five group-bys of
     1M rows were a quarter of a four-rule run). A level that nests in no finer one (a region) is
     added up from its own grouping, and so is one whose paired counts would meet in other cells
     than the finer level's (``_finer_than``). Segment tables, and data with no dimensions, are
-    grouped from the rows by ``metric_table``."""
+    grouped from the rows by ``metric_table``.
+
+    ``rows_kept``: the counts read from the rows once the tables are built (the trends'); the
+    others are let go from the rows (``Dataset.keep_counts``) once every grouping of the rows is
+    done, before the levels are added up beside them. None keeps them all."""
     paired = pairing(dataset, catalog)
     dims_of = {level: level_dims(level, dataset) for level in levels}
     nested = [dims for level, dims in dims_of.items() if dims is not None and level != "segment"]
     partials: dict[tuple[str, ...], pl.DataFrame] = {}
     out: dict[str, MetricTable | None] = {}
+    added_up: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}  # level -> its dims, the finer grouping it adds up
     for level, dims in dims_of.items():
         finer = _finer_than(dims, nested, paired) if level != "segment" and dims is not None else ()
         if not finer:  # a segment, a level the data lacks, or the total alone: one pass over the rows either way
@@ -468,8 +473,12 @@ def metric_tables(dataset: Dataset, catalog: Catalog, levels: Iterable[str]) -> 
             continue
         if finer not in partials:
             partials[finer] = _partial_sums(dataset, catalog, finer, paired)
+        added_up[level] = (dims, finer)
+    if rows_kept is not None:
+        dataset.keep_counts(rows_kept)
+    for level, (dims, finer) in added_up.items():
         out[level] = _finished_table(dataset, catalog, level, dims, _regrouped(dataset, catalog, dims, partials[finer], paired), paired)
-    return out
+    return {level: out[level] for level in dims_of}
 
 
 def _finer_than(dims: tuple[str, ...], candidates: list[tuple[str, ...]], paired: Pairing) -> tuple[str, ...]:
