@@ -106,9 +106,9 @@ def build_tables(dataset: Dataset, prepared: Prepared, rows_kept: set[str] | Non
 
 def _rows_read_later(prepared: Prepared, compare_previous: bool) -> set[str] | None:
     """The counts read from the rows once the tables are built: those of the metrics a trend rule
-    names (its trends are read from the rows per period). None, every count, where the goals or
-    the KPIs' comparison read the rows too (a goal's note names the counts the data has)."""
-    if compare_previous or prepared.loaded.config.goals:
+    names (its trends are read from the rows per period). None, every count, where the KPIs'
+    comparison reads the rows too (with ``--compare-previous``)."""
+    if compare_previous:
         return None
     catalog = prepared.catalog
     named = set()
@@ -174,12 +174,14 @@ def _run_pipeline(prepared: Prepared, data: Any, lang: str, progress: Callable[[
     dataset = load_dataset(config, catalog, loaded.base_dir, locate_record=_locator(prepared), extra=extra_frame(data))
     # The period the report covers: the config's (its rows are the period's), else the data's dates.
     covered = (config.period.start, config.period.end) if config.period else dataset.dates()
-    # What reads the rows themselves is worked out first, or with the trends (the notes on empty
-    # counts here; the KPIs' latest periods and the goals, which keep every count of the rows), so
-    # that the rows can be narrowed (build_tables' rows_kept) and let go (evaluate_rules'
-    # rows_read) before the tables and the findings are built beside them: at 10M rows they are
-    # ~1.5 GiB.
+    # What reads the rows themselves is worked out first (the notes on empty counts, the goals), or
+    # with the trends (the KPIs' latest periods keep every count of the rows), so that the rows can
+    # be narrowed (build_tables' rows_kept) and let go (evaluate_rules' rows_read) before the
+    # tables and the findings are built beside them: at 10M rows they are ~1.5 GiB.
     gaps = scope_gaps(dataset, catalog)
+    step("checking goals")
+    profile = kpis_mod.resolve_profile(catalog, config.business_model)
+    goal_statuses = [goals_mod.check_goal(goal, config, catalog, profile, dataset) for goal in config.goals]
     step("computing metrics")
     tables = build_tables(dataset, prepared, _rows_read_later(prepared, compare_previous))
     warnings = list(dataset.warnings)
@@ -187,11 +189,9 @@ def _run_pipeline(prepared: Prepared, data: Any, lang: str, progress: Callable[[
         warnings.append("economics: micro_conversions are given but no customer_value, so actions cannot be valued")
 
     economy, values = _economy(prepared)
-    step("checking goals")
     total = tables["total"]
     assert total is not None
     available = set(total.available)
-    profile = kpis_mod.resolve_profile(catalog, config.business_model)
     # A goal the model has no use for ranks no KPIs (its goal check says so).
     objectives = list(dict.fromkeys(goal.objective for goal in config.goals if profile.relevance(goal.objective) != "none"))
     tracked = [goal.metric for goal in config.goals if goal.metric]
@@ -202,7 +202,6 @@ def _run_pipeline(prepared: Prepared, data: Any, lang: str, progress: Callable[[
         from .evaluation.since import compare_previous as compare
 
         kpis, comparison, compared = compare(dataset, catalog, kpis)
-    goal_statuses = [goals_mod.check_goal(goal, config, catalog, profile, dataset, available) for goal in config.goals]
 
     step("evaluating rules")
     # Only rule messages speak the report's language; the rest of the report is English.

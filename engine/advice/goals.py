@@ -174,7 +174,7 @@ def _monthly_rate(series: Series, metric_id: str) -> float | None:
     return per_row * DAYS_PER_MONTH / series.cadence
 
 
-def check_goal(goal: Goal, config: ClientConfig, catalog: Catalog, profile: ProfileDef, dataset: Dataset | None, available: set[str]) -> GoalStatus:
+def check_goal(goal: Goal, config: ClientConfig, catalog: Catalog, profile: ProfileDef, dataset: Dataset | None) -> GoalStatus:
     notes: list[str] = []
     metric = catalog.metrics.get(goal.metric) if goal.metric else None
     label = metric_label(metric) if metric is not None else goal.metric
