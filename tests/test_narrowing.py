@@ -90,3 +90,15 @@ def test_the_rows_keep_every_count_where_the_kpi_comparison_reads_them(compare_p
     else:
         # falling-conversion-rate and the other trend rules read these; the reach and likes no trend reads
         assert {"purchases", "sessions", "spend"} <= read and not {"likes", "comments"} & read
+
+
+def test_findings_hold_what_they_share_once():
+    """An agency's findings repeat their account's and channel's names and a rule's thresholds:
+    each is held once, not once a finding (bench/NOTES.md, session 24)."""
+    rows = [{"channel": "facebook", "campaign": f"C{c}", "impressions": 50000, "clicks": 1000, "spend": 500.0, "sessions": 900,
+             "bounces": 800 if c in (1, 3) else 300} for c in range(6)]  # two of six campaigns leak: no roll-up
+    report = evaluate({"client": "t", "business_model": "dtc_ecommerce", "currency": "EUR", "data": [{"records": rows}]})
+    first, second = [f for f in report.findings if f.rule == "landing-page-leak"]
+    assert (first.scope["campaign"], second.scope["campaign"]) in {("C1", "C3"), ("C3", "C1")}
+    assert first.thresholds == second.thresholds and first.thresholds is second.thresholds
+    assert first.scope["channel"] is second.scope["channel"]

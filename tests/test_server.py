@@ -113,8 +113,8 @@ def test_evaluate_request_words_only_what_it_shows(monkeypatch):
     from kpi_advisor.server import evaluate_request
 
     worded = []
-    words = rules._words
-    monkeypatch.setattr(rules, "_words", lambda rule, *args: worded.append(rule.id) or words(rule, *args))
+    words = rules._Words.__call__
+    monkeypatch.setattr(rules._Words, "__call__", lambda self: worded.append(self.rule.id) or words(self))
     config = (ROOT / "examples" / "northwind_coffee.yaml").read_bytes()
     body = json.loads(evaluate_request(Advisor(), ServiceLimits(), config, "application/yaml", 2))
     assert len(body["findings"]) == 2 and len(worded) == 2 < body["summary"]["findings_total"]

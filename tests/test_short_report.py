@@ -169,8 +169,8 @@ def test_a_short_report_words_only_the_findings_it_shows(config, monkeypatch):
     from kpi_advisor.evaluation import rules
 
     worded = []
-    real = rules._words
-    monkeypatch.setattr(rules, "_words", lambda rule, *args: worded.append(rule.id) or real(rule, *args))
+    real = rules._Words.__call__
+    monkeypatch.setattr(rules._Words, "__call__", lambda words: worded.append(words.rule.id) or real(words))
     text = run(config, "--max-findings", "3")
     assert len(worded) == 3 and text.count("-> ") == 3
     total = json.loads(run(config, "--format", "json"))["summary"]["findings_total"]

@@ -922,8 +922,12 @@ def _share(value: float) -> str:
 UNSET = "(none)"
 
 
-def scope_of(row: dict, dims: tuple[str, ...]) -> dict[str, str]:
-    return {d: UNSET if row[d] is None else str(row[d]) for d in dims}
+def scope_of(row: dict, dims: tuple[str, ...], names: dict[str, str] | None = None) -> dict[str, str]:
+    """A row's scope; with ``names``, each name held once however many scopes name it (an
+    account's name in each of its thousands of findings is one string, not one a finding)."""
+    if names is None:
+        return {d: UNSET if row[d] is None else str(row[d]) for d in dims}
+    return {d: UNSET if row[d] is None else names.setdefault(str(row[d]), str(row[d])) for d in dims}
 
 
 def scope_label(scope: dict[str, object]) -> str:
