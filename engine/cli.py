@@ -10,6 +10,7 @@ program killed by SIGPIPE reports it, and silently.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 import sys
@@ -18,7 +19,7 @@ from typing import Any, Callable
 
 import click
 
-from .problems import ProblemsError
+from .problems import ConfigError, ProblemsError
 from .commands import output as output_defaults
 
 SEVERITY_CHOICES = ["critical", "high", "medium", "low", "info"]
@@ -710,7 +711,10 @@ def init(model: str, path: str | None) -> None:
     target = Path(path)
     if target.exists() and target.is_file():
         raise click.UsageError(f"{path} exists; choose another name")
-    write_output(target, text)
+    try:
+        write_output(target, text)
+    except ConfigError as exc:  # init names its output as an argument, not as -o
+        raise ConfigError([dataclasses.replace(p, path="PATH") if p.path == "-o" else p for p in exc.problems]) from None
     click.echo(f"wrote {path}; try: kpi-advisor run {path}")
 
 

@@ -286,3 +286,11 @@ def test_validate_dash_knows_rule_packs_and_profiles(work):
     assert result.returncode == 2
     [entry] = json.loads(result.stdout)
     assert entry["kind"] == "rules" and not entry["ok"] and "clickz" in entry["problems"][0]["text"]
+
+
+def test_init_names_its_path_argument_not_an_option_it_does_not_have(tmp_path):
+    result = CliRunner().invoke(cli, ["init", "/dev/null"])
+    assert result.exit_code == 2
+    assert result.output.strip() == "error: PATH: output /dev/null is a device; give a file name, or - for stdout"
+    result = CliRunner().invoke(cli, ["init", str(tmp_path / "missing" / "c.yaml")])
+    assert result.output.strip() == f"error: PATH: output folder {tmp_path / 'missing'} does not exist"
