@@ -93,6 +93,7 @@ class Limits:
     data_columns: int = 1_000
     data_rows: int = 20_000_000
     data_unpack_ratio: int = 100
+    data_name_chars: int = 1_000
 
     def yaml(self) -> YamlLimits:
         return YamlLimits(
@@ -132,6 +133,7 @@ PURPOSE: dict[str, str] = {
     "data_columns": "columns in one data source: per-column checks and wide-file blow-ups",
     "data_rows": "rows of all sources together: memory and time of grouping and rules",
     "data_unpack_ratio": "unpacked over packed size of a Parquet file that unpacks to more than 64 MiB: compression bombs",
+    "data_name_chars": "characters in one name (account, channel, campaign, ad, a segment's value): every finding of a scope repeats its names",
 }
 
 _override: contextvars.ContextVar[Mapping[str, Any] | None] = contextvars.ContextVar("kpi_advisor_limits", default=None)

@@ -83,3 +83,17 @@ def test_every_kind_of_problem_in_a_file_is_said_in_one_run(tmp_path, monkeypatc
         "error: b.csv:3: impressions: '1.200' is ambiguous in a count: 1200 with a thousands dot, or 1.2? "
         "set options: {decimal_comma: true} if the file writes 1.234,5, or {decimal_comma: false} if it writes 1,234.5",
     ]
+
+
+def test_a_name_the_size_of_a_file_is_refused_naming_its_row(tmp_path, monkeypatch):
+    """Every finding on a scope writes its names into the report: a 1 MB campaign name in 800
+    findings was 800 MB of JSON. A longer limit is one option away."""
+    monkeypatch.chdir(tmp_path)
+    long = "Summer sale " * 100  # 1,200 characters
+    (tmp_path / "ads.csv").write_text(f"channel,campaign,impressions,clicks\nfacebook,Brand,1000,20\nfacebook,{long},1000,20\n")
+    (tmp_path / "c.yaml").write_text(GOOD_HEAD + "data:\n  - {csv: ads.csv}\n")
+    result = CliRunner().invoke(cli, ["run", "c.yaml"])
+    assert result.exit_code == 2, result.output
+    assert result.output.strip().startswith("error: ads.csv:3: campaign: a name of 1,200 characters (limit data_name_chars=1,000): "
+                                            "Summer sale Summer sale Summer sale Summ...; is this the right column?")
+    assert CliRunner().invoke(cli, ["--limit", "data_name_chars=2000", "run", "c.yaml"]).exit_code == 0

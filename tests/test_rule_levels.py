@@ -97,11 +97,14 @@ def test_a_source_whose_rows_leave_the_account_empty_in_part_is_not_joined():
 
 
 def test_a_findings_words_are_bounded_whatever_the_names_in_the_data():
-    """A template's placeholders take scope names of any length: 2,000 of them 6,000 characters
-    long wrote 385 MB of messages."""
+    """A template's placeholders take scope names as long as the data_name_chars limit lets them
+    (raised here: 2,000 names 6,000 characters long wrote 385 MB of messages)."""
+    from kpi_advisor.limits import override
+
     name = "c" * 6000
     ads = [{"channel": "google_ads", "campaign": name, "impressions": 900000, "clicks": 3000, "spend": 2500}]
-    report = evaluate({"client": "t", "business_model": "dtc_ecommerce", "currency": "USD", "data": [{"records": ads}]})
+    with override(data_name_chars=10_000):
+        report = evaluate({"client": "t", "business_model": "dtc_ecommerce", "currency": "USD", "data": [{"records": ads}]})
     [finding] = [f for f in report.findings if f.rule == "creative-not-resonating"]
     assert len(finding.message) == 4000 and finding.message.endswith("\u2026")
     assert finding.scope["campaign"] == name  # the scope itself is the data's, whole

@@ -315,7 +315,7 @@ def normalise(
     keep: dict[str, pl.Expr] = {}
     counts: list[str] = []
     unknown: list[str] = []
-    tidy = _tidy_text(frame, [c for c in frame.columns if c in dimensions and c != "date"])
+    tidy = _tidy_text(frame, [c for c in frame.columns if c in dimensions and c != "date"], locate, problems)
     for column in frame.columns:
         if column.startswith("__"):
             keep[column] = pl.col(column)
@@ -375,20 +375,27 @@ def _unknown_columns(columns: list[str], catalog: Catalog, source: str) -> list[
     return warnings
 
 
-def _tidy_text(frame: pl.DataFrame, columns: list[str]) -> set[str]:
+def _tidy_text(frame: pl.DataFrame, columns: list[str], locate: Locator, problems: list[Problem]) -> set[str]:
     """The text columns among ``columns`` that :func:`_text_dimension` would leave as they are: no
     value with spaces around it, none empty. Asked of each column's distinct values (a few thousand
     campaigns in 10M rows), so a clean export is never copied: stripping every row of four
-    dimensions was 1-2 s and a second copy of their text at 10M rows."""
+    dimensions was 1-2 s and a second copy of their text at 10M rows. A name longer than the
+    ``data_name_chars`` limit is a problem naming its first row."""
     text = [c for c in columns if frame.schema[c] in (pl.String, pl.Categorical)]
     if not text or not frame.height:
         return set(text)
     distinct = frame.select(pl.col(c).unique().cast(pl.String).implode() for c in text)
+    limit = current().data_name_chars
     tidy = set()
     for column in text:
         values = distinct.select(pl.col(column).explode())
-        if values.select(_text_dimension(column).eq_missing(pl.col(column)).all()).item():
+        tidy_now, longest = values.select(_text_dimension(column).eq_missing(pl.col(column)).all(), pl.col(column).str.len_chars().max()).row(0)
+        if tidy_now:
             tidy.add(column)
+        if longest is not None and longest > limit:
+            for row, value in _bad_rows(frame, pl.col(column).cast(pl.String).str.len_chars() > limit, column)[:1]:
+                problems.append(_at(locate(row, column), f"a name of {len(value):,} characters (limit data_name_chars={limit:,}): "
+                                                         f"{printable(value[:40], one_line=True)}...; is this the right column?"))
     return tidy
 
 
