@@ -119,12 +119,14 @@ def _rows_read_later(prepared: Prepared, compare_previous: bool) -> set[str] | N
     return {count for name in named if name in catalog.metrics for count in catalog.base_inputs(name)}
 
 
-def _narrow_unreported(tables: dict[str, MetricTable | None], specs: list[RuleSpec]) -> None:
+def _narrow_unreported(tables: dict[str, MetricTable | None], specs: list[RuleSpec], catalog: Catalog) -> None:
     """The tables of levels the report does not list (campaign, ad), once the rules have fired:
     only what the roll-ups read of them (each rule's needed metrics, which children a parent has;
-    each rule's evidence, a parent's own numbers; the paired counts) is kept while the findings
-    are built. At agency 10M these are two tables of 1M scopes and ~50 columns."""
+    each rule's evidence, a parent's own numbers, with the counts its ratios are made of and
+    their paired sums) is kept while the findings are built. At agency 10M these are two tables
+    of 1M scopes and ~50 columns."""
     keep = {name for spec in specs for name in (*spec.requires, *spec.evidence)}
+    keep.update(count for name in list(keep) if name in catalog.metrics for count in catalog.base_inputs(name))
     for level, table in tables.items():
         if table is not None and level not in REPORTED_LEVELS:
             table.frame = table.frame.select(c for c in table.frame.columns if c in table.dims or c in keep or c.startswith("__pair"))
@@ -208,7 +210,7 @@ def _run_pipeline(prepared: Prepared, data: Any, lang: str, progress: Callable[[
     with use_locale(lang):
         params = with_economics(prepared.specs, config.economics, config.rules.params, catalog.aliases)
         outcome = evaluate_rules(localize_specs(prepared.specs, lang), tables, catalog, params, economy, config.benchmarks, words=False,
-                                 rows_read=dataset.let_go, tables_read=lambda: _narrow_unreported(tables, prepared.specs))
+                                 rows_read=dataset.let_go, tables_read=lambda: _narrow_unreported(tables, prepared.specs, catalog))
 
     metrics_out: list[ScopeMetrics] = []
     for level in REPORTED_LEVELS:

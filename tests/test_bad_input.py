@@ -97,3 +97,34 @@ def test_a_name_the_size_of_a_file_is_refused_naming_its_row(tmp_path, monkeypat
     assert result.output.strip().startswith("error: ads.csv:3: campaign: a name of 1,200 characters (limit data_name_chars=1,000): "
                                             "Summer sale Summer sale Summer sale Summ...; is this the right column?")
     assert CliRunner().invoke(cli, ["--limit", "data_name_chars=2000", "run", "c.yaml"]).exit_code == 0
+
+
+def test_a_files_row_problems_come_with_its_cells_and_none_twice(tmp_path, monkeypatch):
+    """A percentage does not hide the bad cells below it in its column; a part above its whole and
+    an end date before its start are said in the same run; a date past 9999 once."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pct.csv").write_text("channel,impressions,clicks,sessions,bounces\nfacebook,12%,5,100,50\nfacebook,abc,5,100,150\n"
+                                      "facebook,-7,5,100,50\n")
+    (tmp_path / "meta.csv").write_text('"Reporting starts","Reporting ends","Campaign name","Amount spent (EUR)","Impressions","Link clicks"\n'
+                                       "2026-07-01,2026-06-30,Summer,100.00,5000,120\n2026-07-01,1826-09-30,Winter,100.00,5000,120\n")
+    (tmp_path / "c.yaml").write_text(GOOD_HEAD + "currency: EUR\ndata:\n  - {csv: pct.csv}\n  - {csv: meta.csv, format: meta_ads}\n")
+    result = CliRunner().invoke(cli, ["run", "c.yaml"])
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines() == [
+        "error: pct.csv:2: impressions: expected a count, got a percentage '12%'; is this a rate in the wrong column?",
+        "error: pct.csv:3: impressions: expected a non-negative number, got 'abc'",
+        "error: pct.csv:3: bounces: 150 bounces but only 100 sessions on this row (bounce_rate over 100%); every bounce is a session",
+        "error: pct.csv:4: impressions: counts cannot be negative, got '-7'",
+        "error: meta.csv:2: end date: 2026-06-30 is before the row's first day 2026-07-01; expected the last day it covers",
+        "error: meta.csv:3: end date: a date in the year 1826 is not plausible: expected a year from 1900 to 9999",
+    ]
+
+
+def test_records_problems_come_in_the_order_of_their_rows():
+    import kpi_advisor
+
+    rows = [{"channel": "fb", "impressions": 100, "clicks": 1}, {"channel": "fb", "impressions": "abc", "clicks": 1},
+            {"channel": "fb", "impressions": 100, "clicks": 1}, {"channel": "fb", "impressions": 100, "clicks": "1.200"}]
+    with pytest.raises(kpi_advisor.ConfigError) as info:
+        kpi_advisor.evaluate({"client": "x", "business_model": "dtc_ecommerce", "data": [{"records": rows}]})
+    assert [p.path for p in info.value.problems] == ["data[0].records[1].impressions", "data[0].records[3].clicks"]

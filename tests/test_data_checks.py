@@ -80,6 +80,16 @@ def test_a_fraction_in_a_whole_count_is_said_with_the_decimal_comma_hint(tmp_pat
     assert not [w for w in quiet.warnings if "not a whole number" in w]
 
 
+def test_float_noise_is_whole_and_a_fraction_is_shown_as_it_is():
+    """3 x 0.1 x 10,000 is 3000.0000000000005 in floats: a count computed upstream, not a fraction.
+    Records take no options: their hint names none."""
+    rows = [{"channel": "fb", "impressions": 3 * 0.1 * 10000, "clicks": 10}, {"channel": "ig", "impressions": 123456.5, "clicks": 10}]
+    report = kpi_advisor.evaluate({"client": "t", "business_model": "dtc_ecommerce", "data": [{"records": rows}]})
+    [warning] = [w for w in report.warnings if "not a whole number" in w]
+    assert "records[1].impressions: 123456.5 is not a whole number" in warning
+    assert warning.endswith("check the values: a thousands dot read as a decimal point (1.234 for 1,234)?")
+
+
 def test_records_and_api_frames_are_checked_too():
     config = {"client": "t", "business_model": "dtc_ecommerce", "data": []}
     with pytest.raises(ConfigError, match=r"data row 0, column bounces: 5 bounces but only 4 sessions on this row"):

@@ -299,10 +299,20 @@ def test_a_row_dated_after_today_is_said_to_be_a_likely_typo(tmp_path):
     typo = RANGE_TEXT.replace("2026-09-30,Retargeting", "2099-09-30,Retargeting")
     report = run(tmp_path, "meta.csv", typo, "meta_ads")
     assert report.period == {"start": "2026-07-01", "end": "2099-09-30"}  # what the export says, and the warning says why
-    assert any("meta.csv: 1 row is dated after today (" in w and "up to 2099-09-30" in w and "mistyped year" in w
+    assert any("meta.csv: 1 row is dated after " in w and "up to 2099-09-30" in w and "mistyped year" in w
                for w in report.warnings)
     report = run(tmp_path, "meta.csv", RANGE_TEXT, "meta_ads")
-    assert not any("dated after today" in w for w in report.warnings)
+    assert not any("is dated after" in w for w in report.warnings)
+
+
+def test_tomorrow_is_a_day_an_account_ahead_of_this_machine_may_export(tmp_path):
+    import datetime as dt
+
+    tomorrow, later = dt.date.today() + dt.timedelta(days=1), dt.date.today() + dt.timedelta(days=3)
+    text = RANGE_TEXT.replace("2026-09-30,Retargeting", f"{tomorrow},Retargeting")
+    assert not any("is dated after" in w for w in run(tmp_path, "meta.csv", text, "meta_ads").warnings)
+    text = RANGE_TEXT.replace("2026-09-30,Retargeting", f"{later},Retargeting")
+    assert any(f"is dated after {tomorrow}, up to {later}" in w for w in run(tmp_path, "meta.csv", text, "meta_ads").warnings)
 
 
 def test_daily_rows_keep_their_day_whatever_the_exports_range(tmp_path):

@@ -5,6 +5,7 @@ every level has fired (bench/NOTES.md, session 24). Letting go must not change a
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import kpi_advisor.pipeline as pipeline
 import pytest
@@ -48,9 +49,9 @@ def test_letting_go_of_what_is_no_longer_read_changes_no_report(monkeypatch):
         keep_counts(self, counts)
         kept.append([c for c in self.frame.columns if c not in self.dims])
 
-    def record_narrow(tables, specs):
+    def record_narrow(tables, specs, catalog):
         before = {level: table.frame.width for level, table in tables.items() if table is not None}
-        narrow(tables, specs)
+        narrow(tables, specs, catalog)
         narrowed.extend((level, before[level], table.frame.width) for level, table in tables.items() if table is not None)
 
     monkeypatch.setattr(Dataset, "keep_counts", record_keep)
@@ -70,7 +71,7 @@ def test_letting_go_of_what_is_no_longer_read_changes_no_report(monkeypatch):
     assert widths["channel"][0] == widths["channel"][1]
 
     monkeypatch.setattr(Dataset, "keep_counts", lambda self, counts: None)
-    monkeypatch.setattr(pipeline, "_narrow_unreported", lambda tables, specs: None)
+    monkeypatch.setattr(pipeline, "_narrow_unreported", lambda tables, specs, catalog: None)
     for finding in report.findings:
         finding.worded()
     whole = evaluate(CONFIG)
@@ -102,3 +103,55 @@ def test_findings_hold_what_they_share_once():
     assert (first.scope["campaign"], second.scope["campaign"]) in {("C1", "C3"), ("C3", "C1")}
     assert first.thresholds == second.thresholds and first.thresholds is second.thresholds
     assert first.scope["channel"] is second.scope["channel"]
+
+
+def _same_with_and_without_letting_go(monkeypatch, config) -> dict:
+    """The report's JSON with the rows and tables narrowed, checked against it without; the report."""
+    narrowed = evaluate(config)
+    with monkeypatch.context() as patched:
+        patched.setattr(Dataset, "keep_counts", lambda self, counts: None)
+        patched.setattr(pipeline, "_narrow_unreported", lambda tables, specs, catalog: None)
+        whole = evaluate(config)
+    assert to_json(narrowed) == to_json(whole)
+    return json.loads(to_json(narrowed))
+
+
+PACK_HEAD = "pack: custom\ndescription: test\nrules:\n"
+RULE_TAIL = "    message: \"{scope}: {video_view_rate} view rate.\"\n    recommendation: Fix it.\n    rationale: test\n    source: test\n"
+
+
+def test_a_roll_up_keeps_the_counts_of_a_paired_ratio_in_its_evidence(tmp_path, monkeypatch):
+    """A custom rule showing only a ratio: its campaign roll-up shows the counts the ratio is
+    paired from (C0-X has no video views), which no rule names; they must stay in the ad table."""
+    (tmp_path / "pack.yaml").write_text(PACK_HEAD + "  - id: ad-video-rate\n    title: Low video views\n    stage: awareness\n"
+                                        "    severity: medium\n    levels: [ad, campaign]\n    when: video_view_rate <= max_rate\n"
+                                        "    params: {max_rate: 0.2}\n    thresholds: {video_view_rate: max_rate}\n"
+                                        "    evidence: [video_view_rate]\n" + RULE_TAIL)
+    rows = [{"channel": "facebook", "campaign": f"C{c}", "ad": f"C{c}-A{a}", "impressions": 10000, "clicks": 300,
+             "video_views": 1000 if c == 0 else 5000} for c in range(2) for a in range(5)]
+    rows.append({"channel": "facebook", "campaign": "C0", "ad": "C0-X", "impressions": 40000, "clicks": 10})
+    config = {"client": "t", "business_model": "dtc_ecommerce", "currency": "EUR", "rules": {"packs": [str(tmp_path / "pack.yaml")]},
+              "data": [{"records": rows}]}
+    report = _same_with_and_without_letting_go(monkeypatch, config)
+    [rolled] = [f for f in report["findings"] if f["rule"] == "ad-video-rate"]
+    assert rolled["scope"] == {"channel": "facebook", "campaign": "C0"} and rolled["members"]
+    assert rolled["evidence"]["video_views"] == 5000.0 and rolled["evidence"]["impressions"] == 50000.0
+
+
+def test_a_trend_that_names_a_dimension_reads_the_rows_it_kept(tmp_path, monkeypatch):
+    (tmp_path / "pack.yaml").write_text(PACK_HEAD + "  - id: dim-trend\n    title: A trend that names the channel\n"
+                                        "    stage: interest\n    severity: medium\n    levels: [channel]\n"
+                                        "    when: change(if_else(one_of(channel, \"facebook\"), ctr, cpc)) > 0.1\n"
+                                        "    message: \"{scope}: rising.\"\n    recommendation: Fix it.\n    rationale: test\n    source: test\n")
+    rows = [{"date": (dt.date(2026, 1, 1) + dt.timedelta(d)).isoformat(), "channel": channel, "impressions": 10000,
+             "clicks": 100 + d, "spend": 50.0, "likes": 5, "sessions": 90} for channel in ("facebook", "instagram") for d in range(120)]
+    config = {"client": "t", "business_model": "dtc_ecommerce", "currency": "EUR", "rules": {"packs": [str(tmp_path / "pack.yaml")]},
+              "data": [{"records": rows}]}
+    report = _same_with_and_without_letting_go(monkeypatch, config)
+    assert "dim-trend" in report["summary"]["by_rule"]
+
+
+def test_data_without_dimensions_keeps_its_row_count(monkeypatch):
+    report = _same_with_and_without_letting_go(monkeypatch, {"client": "t", "business_model": "dtc_ecommerce", "currency": "EUR",
+                                                             "data": [{"records": [{"likes": 10, "comments": 2, "shares": 1}]}]})
+    assert report["summary"]["rows"] == 1

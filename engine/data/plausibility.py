@@ -95,11 +95,15 @@ def _more(count: int) -> str:
     return f" (and {extra} more row{'s' if extra != 1 else ''})" if extra else ""
 
 
-def check_rows(frame: pl.DataFrame, counts: list[str], locate: Locator, name: str) -> list[str]:
-    """Warnings for odd rows of one source; ConfigError naming every row that cannot be right.
+def check_rows(frame: pl.DataFrame, counts: list[str], locate: Locator, name: str, *, problems: list[Problem] | None = None,
+               undated: bool = True, takes_options: bool = True) -> list[str]:
+    """Warnings for odd rows of one source; ConfigError naming every row that cannot be right, or
+    those problems added to ``problems`` where it is given.
 
     ``frame`` holds the source's canonical columns with counts as Float64;
-    ``locate(row, column)`` gives the file, line and column of a cell.
+    ``locate(row, column)`` gives the file, line and column of a cell. ``undated``: check for
+    rows without a date beside dated ones (not where a date could not be read: it is said).
+    ``takes_options``: the source is a file, whose ``options:`` can say how it writes numbers.
     """
     present = set(counts)
     bounds = [b for b in BOUNDS if b.part in present and b.whole in present]
@@ -107,15 +111,18 @@ def check_rows(frame: pl.DataFrame, counts: list[str], locate: Locator, name: st
     for index, bound in enumerate(bounds):
         checks[f"bound:{index}"] = (pl.col(bound.part) > pl.col(bound.whole)).fill_null(False)
     for column in (c for c in WHOLE_COUNTS if c in present):
-        checks[f"fraction:{column}"] = (pl.col(column) != pl.col(column).floor()).fill_null(False)
-    if "date" in frame.columns and frame.height:
+        # Not float noise (3 x 0.1 x 10,000 is 3000.0000000000005): a fraction a file could write.
+        value = pl.col(column)
+        checks[f"fraction:{column}"] = ((value - value.round()).abs() > 1e-9 * value.abs().clip(lower_bound=1.0)).fill_null(False)
+    if undated and "date" in frame.columns and frame.height:
         checks["undated"] = pl.col("date").is_null()
     if not checks or frame.height == 0:
         return []
     counted = frame.lazy().select([mask.sum().alias(key) for key, mask in checks.items()])
     hits = counted.collect(engine="streaming" if frame.height >= STREAMED_FROM else "in-memory").row(0, named=True)
 
-    problems: list[Problem] = []
+    collected = problems
+    problems = []
     warnings: list[str] = []
 
     def rows(key: str) -> list[int]:
@@ -151,8 +158,10 @@ def check_rows(frame: pl.DataFrame, counts: list[str], locate: Locator, name: st
         if count:
             row = rows(f"fraction:{column}")[0]
             others = f" ({count - 1} more row{'s' if count != 2 else ''} like it)" if count > 1 else ""
-            where = _at(locate(row, column), f"{frame.get_column(column)[row]:g} is not a whole number{others}, and {column} are "
-                        "counted whole; if the file writes thousands with a dot (1.234 for 1,234), set options: {decimal_comma: true}")
+            hint = ("if the file writes thousands with a dot (1.234 for 1,234), set options: {decimal_comma: true}" if takes_options
+                    else "check the values: a thousands dot read as a decimal point (1.234 for 1,234)?")
+            where = _at(locate(row, column), f"{frame.get_column(column)[row]:.12g} is not a whole number{others}, and {column} are "
+                        f"counted whole; {hint}")
             warnings.append(_with_file(where, name))
 
     undated = hits.get("undated", 0)
@@ -162,7 +171,9 @@ def check_rows(frame: pl.DataFrame, counts: list[str], locate: Locator, name: st
             problems.append(_at(locate(row, "date"), f"this row has no date but other rows of {name} have one; give every row a date, or none"))
         problems[-1] = _suffix(problems[-1], _more(undated))
 
-    if problems:
+    if collected is not None:
+        collected += problems
+    elif problems:
         raise ConfigError(problems)
     return warnings
 

@@ -132,7 +132,7 @@ class Dataset:
         are summed from them: what reads the rows afterwards (the trends) reads those alone. At
         10M rows each count let go is 76 MB, and the level tables are added up beside the rows."""
         kept = [c for c in self.counts if c in counts]
-        if len(kept) == len(self.counts):
+        if len(kept) == len(self.counts) or not self.dims:  # without dimensions: one row a source, and a row count to keep
             return
         self._forget_rows()
         # ``counts`` still names every count: the tables hold them all; only the rows are narrower.
@@ -278,7 +278,7 @@ def _bad_rows(frame: pl.DataFrame, mask: pl.Expr, column: str) -> list[tuple[int
 
 def normalise(
     frame: pl.DataFrame, catalog: Catalog, locate: Locator, source: str, *, decimal_stated: bool = False,
-    extra_dims: tuple[str, ...] = (),
+    extra_dims: tuple[str, ...] = (), problems: list[Problem] | None = None,
 ) -> tuple[pl.DataFrame, list[str]]:
     """Canonical dimensions and counts, or a ConfigError naming rows and columns.
 
@@ -286,10 +286,13 @@ def normalise(
     an adapter would sum becomes a dimension when ``extra_dims`` (the config's other segments)
     names it. ``decimal_stated``: the source says how it writes decimals (``decimal_comma`` or
     ``locale``), so a count written ``1.200`` is read as it says, not refused as ambiguous.
+    ``problems``: where the cells' problems go, the frame then read on (an unreadable cell empty)
+    so that the row checks can add theirs; without it they are raised here.
     """
     dimensions = DIMENSIONS + tuple(d for d in extra_dims if d not in DIMENSIONS)
     warnings: list[str] = []
-    problems: list[Problem] = []
+    collected = problems
+    problems = []
     renames: dict[str, str] = {}
     claimed: dict[str, str] = {}
     for column in frame.columns:
@@ -339,15 +342,16 @@ def normalise(
         else:
             unknown.append(column)
     warnings += _unknown_columns(unknown, catalog, source)
-    # Every kind of problem is said at once (a bad date beside a bad count), a column's cells once:
-    # a count refused as ambiguous or as a percentage is not also read as a number.
-    doubtful = set() if decimal_stated else _locale_ambiguous(frame, [c for c in counts if catalog.metrics[c].unit == "count"], locate, problems)
-    doubtful |= _percent_counts(frame, [c for c in counts if catalog.metrics[c].unit in ("count", "currency")], locate, problems)
-    numbers = _numbers(frame, counts, locate, problems, skip=doubtful)
-    if problems:
-        # Top to bottom, as a user fixes a file; a line's problems in the order they were found.
-        problems.sort(key=lambda problem: problem.line or 0)
-        raise ConfigError(problems)
+    # Every kind of problem is said at once (a bad date beside a bad count). A cell refused as an
+    # ambiguous count or a percentage still reads as a number (1.2, 0.12): it is said once.
+    if not decimal_stated:
+        _locale_ambiguous(frame, [c for c in counts if catalog.metrics[c].unit == "count"], locate, problems)
+    _percent_counts(frame, [c for c in counts if catalog.metrics[c].unit in ("count", "currency")], locate, problems)
+    numbers = _numbers(frame, counts, locate, problems)
+    if problems and (collected is None or not counts):  # without counts there are no rows to check on
+        raise ConfigError(in_row_order(problems))
+    if collected is not None:
+        collected += problems
     if not counts:
         raise ConfigError(Problem(f"{source}: no metric columns found; expected counts such as impressions, clicks, sessions"))
     order = [c for c in frame.columns if c in keep or c in counts]
@@ -409,7 +413,7 @@ def _dimension(frame: pl.DataFrame, column: str, locate: Locator, problems: list
     dtype = frame.schema[column]
     if dtype == pl.Binary:  # bytes need not be text: cast, a name that is not UTF-8 stops the run
         problems.append(_at(locate(0, column), "holds bytes (a binary column), not text: write the names as a string column"))
-        return pl.lit(None, dtype=pl.String).alias(column)
+        return pl.repeat(None, pl.len(), dtype=pl.String).alias(column)  # a row each: the row checks read on
     if column != "date":
         # Categorical, as every text dimension is kept (and read: _collect_needed).
         return _text_dimension(column).cast(pl.Categorical).alias(column)
@@ -466,44 +470,32 @@ def plain_numbers(frame: pl.DataFrame, columns: Sequence[str]) -> set[str]:
 THOUSANDS_DOT = r"^[+-]?\d{1,3}(\.\d{3})+$"
 
 
-def _locale_ambiguous(frame: pl.DataFrame, counts: list[str], locate: Locator, problems: list[Problem]) -> set[str]:
-    """Counts written ``1.200``, which a file could mean either way; the columns that have one."""
+def _locale_ambiguous(frame: pl.DataFrame, counts: list[str], locate: Locator, problems: list[Problem]) -> None:
     text = [c for c in counts if frame.schema[c] == pl.String]
     if not text:
-        return set()
+        return
     masks = frame.select([pl.col(c).str.strip_chars().str.contains(THOUSANDS_DOT).fill_null(False).alias(c) for c in text])
-    flagged = set()
     for column in text:
         mask = masks.get_column(column)
-        rows = mask.arg_true().head(MAX_ROW_PROBLEMS).to_list()
-        if rows:
-            flagged.add(column)
-        for row in rows:
+        for row in mask.arg_true().head(MAX_ROW_PROBLEMS).to_list():
             value = str(frame.get_column(column)[row]).strip()
             as_thousands = value.replace(".", "")
             problems.append(_at(locate(row, column), (
                 f"{value!r} is ambiguous in a count: {int(as_thousands)} with a thousands dot, or {float(value):g}? "
                 "set options: {decimal_comma: true} if the file writes 1.234,5, or {decimal_comma: false} if it writes 1,234.5"
             )))
-    return flagged
 
 
-def _percent_counts(frame: pl.DataFrame, counts: list[str], locate: Locator, problems: list[Problem]) -> set[str]:
-    """"50%" in a count or money column is a ratio in the wrong column, not 0.5 clicks; the columns
-    that have one."""
+def _percent_counts(frame: pl.DataFrame, counts: list[str], locate: Locator, problems: list[Problem]) -> None:
+    """"50%" in a count or money column is a ratio in the wrong column, not 0.5 clicks."""
     text = [c for c in counts if frame.schema[c] == pl.String]
     if not text:
-        return set()
+        return
     masks = frame.select([pl.col(c).str.strip_chars().str.ends_with("%").fill_null(False).alias(c) for c in text])
-    flagged = set()
     for column in text:
-        rows = masks.get_column(column).arg_true().head(MAX_ROW_PROBLEMS).to_list()
-        if rows:
-            flagged.add(column)
-        for row in rows:
+        for row in masks.get_column(column).arg_true().head(MAX_ROW_PROBLEMS).to_list():
             value = str(frame.get_column(column)[row]).strip()
             problems.append(_at(locate(row, column), f"expected a count, got a percentage {value!r}; is this a rate in the wrong column?"))
-    return flagged
 
 
 def _columns_in_doubt(frame: pl.DataFrame, numbers: pl.DataFrame, counts: list[str]) -> list[str]:
@@ -530,9 +522,8 @@ def _columns_in_doubt(frame: pl.DataFrame, numbers: pl.DataFrame, counts: list[s
     return [column for column in counts if row[column]]
 
 
-def _numbers(frame: pl.DataFrame, counts: list[str], locate: Locator, problems: list[Problem], skip: Collection[str] = ()) -> pl.DataFrame:
-    """All count columns as Float64 in one pass, checked: numeric, finite, non-negative; the
-    columns in ``skip`` already have their problems said, and are not checked again."""
+def _numbers(frame: pl.DataFrame, counts: list[str], locate: Locator, problems: list[Problem]) -> pl.DataFrame:
+    """All count columns as Float64 in one pass, checked: numeric, finite, non-negative."""
     plain = plain_numbers(frame, counts)
     exprs = []
     for column in counts:
@@ -543,7 +534,7 @@ def _numbers(frame: pl.DataFrame, counts: list[str], locate: Locator, problems: 
             exprs.append(col.cast(pl.Float64, strict=False).alias(column))
     numbers = frame.select(exprs)
     checks = []
-    for column in _columns_in_doubt(frame, numbers, [c for c in counts if c not in skip]):
+    for column in _columns_in_doubt(frame, numbers, counts):
         value = numbers.get_column(column)
         raw = frame.get_column(column)
         unread = value.is_null() & raw.is_not_null()
@@ -564,7 +555,22 @@ def _numbers(frame: pl.DataFrame, counts: list[str], locate: Locator, problems: 
                 if mask is unread and re.fullmatch(r"[\d.]*\d,\d+", str(value).strip()):
                     hint = "; for decimal commas set options: {decimal_comma: true}"
                 problems.append(_at(locate(row, column), message.format(value=value) + hint))
+    if checks:
+        # A cell said here is no value to the row checks that read on (a negative count is not
+        # also "below" its part).
+        numbers = numbers.with_columns(pl.when(pl.lit(invalid.fill_null(False) | negative)).then(None).otherwise(pl.col(column)).alias(column)
+                                       for column, _, invalid, negative in checks)
     return numbers
+
+
+def in_row_order(problems: list[Problem]) -> list[Problem]:
+    """Top to bottom, as a user fixes a file (records and API rows by their place, as their paths
+    say: ``data[0].records[3]``); a row's problems in the order they were found."""
+    def place(problem: Problem) -> tuple:
+        if problem.line is not None:
+            return (problem.line,)
+        return tuple(int(n) for n in re.findall(r"\d+", problem.path))
+    return sorted(problems, key=place)
 
 
 def _at(problem: Problem, message: str) -> Problem:
@@ -693,13 +699,15 @@ def prepare_source(
     repeats: str = "error",
     cells_as_written: bool = True,
     extra_dims: tuple[str, ...] = (),
+    takes_options: bool = True,
 ) -> tuple[Source, list[str]]:
     """Normalise one source, sum its breakdowns, and refuse repeated scopes (``repeats="error"``)
     or add them up with a warning (``"sum"``; ``options.duplicates`` overrides).
 
     ``cells_as_written``: the count cells are text as the file or record wrote it, so a count
     written ``1.200`` is ambiguous; a platform adapter reads its own locale and may compute
-    counts (GA4's bounces from its rate), and says False."""
+    counts (GA4's bounces from its rate), and says False. ``takes_options``: a file, whose
+    ``options:`` a message may point to (records and API rows have none)."""
     options = dict(options or {})
     options.setdefault("duplicates", repeats)
     if options["duplicates"] not in ("error", "sum"):
@@ -707,10 +715,17 @@ def prepare_source(
     frame = _with_constants(frame, options)
     if LINE_COLUMN in frame.columns:
         locate = _by_line(frame.get_column(LINE_COLUMN), locate, name)
+    # Every problem of the source in one run: its cells', then its rows' (a part above its whole,
+    # an end date before its start), read on past an unreadable cell (no value there).
+    problems: list[Problem] = []
     frame, warnings = normalise(frame, catalog, locate, name, decimal_stated=not cells_as_written or decimal_comma_from(options) is not None,
-                                extra_dims=extra_dims)
-    warnings += plausibility.check_rows(frame, [c for c in frame.columns if c in catalog.metrics], locate, name)
-    frame = _last_days(frame, locate)
+                                extra_dims=extra_dims, problems=problems)
+    # A date that could not be read is no date: the check for undated rows waits until it is.
+    warnings += plausibility.check_rows(frame, [c for c in frame.columns if c in catalog.metrics], locate, name, problems=problems,
+                                        undated=not problems, takes_options=takes_options)
+    frame = _last_days(frame, locate, problems)
+    if problems:
+        raise ConfigError(in_row_order(problems))
     frame = _recode(frame, options, name)
     # Counts derived from their parts (engagements, replies within the hour), before repeats add up.
     frame, derived = derive_counts(frame)
@@ -735,7 +750,7 @@ def prepare_source(
     return Source(name=name, frame=frame, dims=dims, counts=counts, currency=currency, currency_from=currency_from), warnings
 
 
-def _last_days(frame: pl.DataFrame, locate: Locator) -> pl.DataFrame:
+def _last_days(frame: pl.DataFrame, locate: Locator, problems: list[Problem]) -> pl.DataFrame:
     """A reader's last day of each row (``LAST_DAY_COLUMN``) as a date, never before the row's own;
     a blank cell says the row covers its own day. A last day that is no date, or is before the
     row's own, is a problem naming the row: read as the row's day, a quarter's counts would fall
@@ -745,7 +760,6 @@ def _last_days(frame: pl.DataFrame, locate: Locator) -> pl.DataFrame:
     if "date" not in frame.columns:
         return frame.drop(LAST_DAY_COLUMN)
     raw = pl.col(LAST_DAY_COLUMN)
-    problems: list[Problem] = []
     name = "end date"  # the column a user knows it by: Reporting ends (Meta), End Date (LinkedIn)
     if frame.schema[LAST_DAY_COLUMN] == pl.Date:
         day = raw
@@ -756,13 +770,12 @@ def _last_days(frame: pl.DataFrame, locate: Locator) -> pl.DataFrame:
         for row, value in _bad_rows(frame, unread, LAST_DAY_COLUMN):
             problems.append(_at(locate(row, name), f"expected a date like 2026-07-01, got {value!r}"))
     day = _plausible_days(frame, day, name, locate, problems)
-    before = (day < pl.col("date")).fill_null(False)
+    # A day outside the years 1900-9999 is said once, above, not again as before its row's first day.
+    before = ((day < pl.col("date")) & day.cast(pl.Int32).is_between(FIRST_DAY, LAST_DAY)).fill_null(False)
     if frame.select(before.any()).item():
         bad = frame.with_row_index("__row").filter(before).select("__row", "date", day.alias("__end")).head(MAX_ROW_PROBLEMS)
         for row, start, end in bad.iter_rows():
             problems.append(_at(locate(int(row), name), f"{end} is before the row's first day {start}; expected the last day it covers"))
-    if problems:
-        raise ConfigError(sorted(problems, key=lambda problem: problem.line or 0))
     return frame.with_columns(pl.max_horizontal(day, pl.col("date")).alias(LAST_DAY_COLUMN))
 
 
@@ -949,7 +962,7 @@ def load_dataset(
             repeats = "sum" if isinstance(source, RecordsSource) else "error"
             as_written = isinstance(source, RecordsSource) or catalog.origins.get(f"format:{source.format}") == "formats" and source.format == "generic"
             prepared, source_warnings = prepare_source(frame, catalog, locate, name, options, repeats=repeats, cells_as_written=as_written,
-                                                       extra_dims=extra_dims)
+                                                       extra_dims=extra_dims, takes_options=not isinstance(source, RecordsSource))
             warnings += source_warnings
             sources.append(prepared if not isinstance(source, RecordsSource) else replace(prepared, from_file=False))
         except ConfigError as exc:
@@ -960,7 +973,7 @@ def load_dataset(
         files.check_row_count(extra.height, rows, "data")
         prepared, source_warnings = prepare_source(
             extra, catalog, lambda row, column: Problem("", path=f"data row {row}, column {column}"), "data", repeats="sum",
-            extra_dims=extra_dims,
+            extra_dims=extra_dims, takes_options=False,
         )
         warnings += source_warnings
         sources.append(replace(prepared, from_file=False))
@@ -976,7 +989,8 @@ def load_dataset(
     spanning = [_spans_days(s) for s in sources]  # asked once a source, not once a pair
     warnings += alignment_warnings(sources, spanning)
     warnings += plausibility.undated_sources([(s.name, "date" in s.dims) for s in sources])
-    warnings += _future_rows(sources, dt.date.today())
+    # A day's grace: an account in a time zone ahead of this machine's exports its today as tomorrow.
+    warnings += _future_rows(sources, dt.date.today() + dt.timedelta(days=1))
     ends = [s.frame.get_column(LAST_DAY_COLUMN).max() for s in sources if LAST_DAY_COLUMN in s.frame.columns]
     last_day = max((day for day in ends if day is not None), default=None)
     spans = any(spanning)
@@ -1000,9 +1014,10 @@ def load_dataset(
 
 
 def _future_rows(sources: list[Source], today: dt.date) -> list[str]:
-    """A warning per source with rows dated (or running) past ``today``: an export holds days
-    that have passed, so such a date is mistyped (2099 for 2026), and it stretches the report's
-    period and its trends to it. One pass over the dates where the latest is in the future."""
+    """A warning per source with rows dated (or running) past ``today`` (the caller's, with its
+    grace): an export holds days that have passed, so such a date is mistyped (2099 for 2026), and
+    it stretches the report's period and its trends to it. One pass over the dates where the
+    latest is in the future."""
     warnings = []
     for source in sources:
         ends = [c for c in ("date", LAST_DAY_COLUMN) if c in source.frame.columns]
@@ -1013,8 +1028,8 @@ def _future_rows(sources: list[Source], today: dt.date) -> list[str]:
         if latest is None or latest <= today:
             continue
         count = source.frame.select((last > today).sum()).item()
-        warnings.append(f"{source.name}: {count} row{'s' if count != 1 else ''} {'are' if count != 1 else 'is'} dated after today "
-                        f"({today}), up to {latest}: an export holds days that have passed; check those dates (a mistyped year?)")
+        warnings.append(f"{source.name}: {count} row{'s' if count != 1 else ''} {'are' if count != 1 else 'is'} dated after "
+                        f"{today}, up to {latest}: an export holds days that have passed; check those dates (a mistyped year?)")
     return warnings
 
 

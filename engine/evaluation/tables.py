@@ -763,11 +763,16 @@ def _period_frame_from_combined(dataset: Dataset, catalog: Catalog, rows: pl.Laz
 
 
 def _counts_read(dataset: Dataset, catalog: Catalog, metrics: Iterable[str]) -> list[str]:
-    """The dataset's counts that ``metrics`` are computed from; all of them where a name is no metric."""
+    """The dataset's counts that ``metrics`` are computed from (a dimension reads none); all of
+    those its rows still hold where a name is neither (``Dataset.keep_counts`` kept those a trend
+    rule names)."""
     read: set[str] = set()
     for name in metrics:
+        if name in dataset.dims:
+            continue
         if name not in catalog.metrics:
-            return list(dataset.counts)
+            held = set(dataset.frame.columns)
+            return [c for c in dataset.counts if c in held]
         read.update(catalog.base_inputs(name))
     return [c for c in dataset.counts if c in read]
 
