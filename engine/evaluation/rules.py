@@ -484,8 +484,8 @@ class _LevelRun:
         self._readers: dict[int, tuple[list[tuple[str, Callable[[dict], str]]], tuple[str, ...]]] = {}
         self._targets: dict[int, list[tuple[str, str, str, tuple]]] = {}
         self._ready: tuple[_Compiled, list[pl.DataFrame]] | None = None  # read_trends: the compiled rules and the trends
-        # What many findings hold alike, held once: the scopes' names, and the thresholds a rule's
-        # findings share where they are params (an agency's 10M rows: 283,000 findings).
+        # What many findings hold alike, held once: the scopes' names, and the thresholds their rules
+        # share (an agency's 10M rows: 283,000 findings).
         self._names: dict[str, str] = {}
         self._thresholds: dict[tuple, dict[str, float]] = {}
 
@@ -990,8 +990,15 @@ class _LevelRun:
             significance=self._significance(plan, row, shown),
         )
         if thresholds:
-            shared = self._thresholds.setdefault(tuple(thresholds.items()), finding.thresholds)
-            finding.__dict__["thresholds"] = shared  # never changed once made: every reader copies or reads it
+            # Thresholds repeat (a param, a channel's benchmark): equal ones are one dict, never
+            # changed once made (every reader copies or reads it). The first few kinds are kept,
+            # so thresholds of a row's own (a trend's past value) add no entry a finding.
+            key = tuple(thresholds.items())
+            shared = self._thresholds.get(key)
+            if shared is not None:
+                finding.__dict__["thresholds"] = shared
+            elif len(self._thresholds) < SHARED_THRESHOLDS:
+                self._thresholds[key] = finding.thresholds
         # Into the private values directly, as Finding.worded() reads them: pydantic's attribute
         # setter costs a microsecond a finding.
         finding.__pydantic_private__["_words"] = _Words(rule, layout, tuple(row.get(column) for _, column in layout.cells), current_locale())
@@ -1185,6 +1192,11 @@ def _benchmark_source(plan: _Plan, row: dict, name: str) -> str:
     fallback = plan.spec.rule.benchmarks[name].fallback
     # In the message's language: this runs while its words are written (_words, use_locale).
     return Translator(current_locale()).gettext(phrases.BENCHMARK_DEFAULT if fallback else phrases.NO_BENCHMARK)
+
+
+# Kinds of thresholds a level's findings share (``_LevelRun._finding``): a rule's params and a
+# benchmark per channel are a few; past them, thresholds are a row's own and are not looked for.
+SHARED_THRESHOLDS = 256
 
 
 class _Words:
