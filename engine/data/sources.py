@@ -417,18 +417,26 @@ def _dimension(frame: pl.DataFrame, column: str, locate: Locator, problems: list
     if column != "date":
         # Categorical, as every text dimension is kept (and read: _collect_needed).
         return _text_dimension(column).cast(pl.Categorical).alias(column)
+    return _days(frame, column, locate, problems)
+
+
+def _days(frame: pl.DataFrame, column: str, locate: Locator, problems: list[Problem], name: str | None = None) -> pl.Expr:
+    """A column of dates (a row's first day, or its last) as Date, named ``name`` (the column's own
+    by default, also in problems), with a problem for each cell that is no date or no plausible one."""
+    name = name or column
+    dtype = frame.schema[column]
     if dtype == pl.Date:
-        return _plausible_days(frame, pl.col(column), column, locate, problems)
+        return _plausible_days(frame, pl.col(column), name, locate, problems)
     if dtype == pl.Datetime:
-        return _plausible_days(frame, pl.col(column).dt.date(), column, locate, problems)
+        return _plausible_days(frame, pl.col(column).dt.date(), name, locate, problems)
     text = pl.col(column).cast(pl.String).str.strip_chars()
     # A timestamp such as 2026-07-01 00:00:00 or 2026-07-01T00:00:00Z counts for its day.
     day = pl.when(text.str.contains(r"^\d{4}-\d{2}-\d{2}[ T]")).then(text.str.slice(0, 10)).otherwise(text)
     parsed = day.str.to_date("%Y-%m-%d", strict=False)
     mask = parsed.is_null() & text.is_not_null() & (text != "")
     for row, value in _bad_rows(frame, mask, column):
-        problems.append(_at(locate(row, column), f"expected a date like 2026-07-01, got {value!r}"))
-    return _plausible_days(frame, parsed, column, locate, problems)
+        problems.append(_at(locate(row, name), f"expected a date like 2026-07-01, got {value!r}"))
+    return _plausible_days(frame, parsed, name, locate, problems)
 
 
 # Dates a marketing export can hold. Polars keeps any day of ±5 million years, Python's dates
@@ -759,17 +767,8 @@ def _last_days(frame: pl.DataFrame, locate: Locator, problems: list[Problem]) ->
         return frame
     if "date" not in frame.columns:
         return frame.drop(LAST_DAY_COLUMN)
-    raw = pl.col(LAST_DAY_COLUMN)
     name = "end date"  # the column a user knows it by: Reporting ends (Meta), End Date (LinkedIn)
-    if frame.schema[LAST_DAY_COLUMN] == pl.Date:
-        day = raw
-    else:
-        text = raw.cast(pl.String).str.strip_chars()
-        day = text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
-        unread = day.is_null() & text.is_not_null() & (text != "")
-        for row, value in _bad_rows(frame, unread, LAST_DAY_COLUMN):
-            problems.append(_at(locate(row, name), f"expected a date like 2026-07-01, got {value!r}"))
-    day = _plausible_days(frame, day, name, locate, problems)
+    day = _days(frame, LAST_DAY_COLUMN, locate, problems, name)
     # A day outside the years 1900-9999 is said once, above, not again as before its row's first day.
     before = ((day < pl.col("date")) & day.cast(pl.Int32).is_between(FIRST_DAY, LAST_DAY)).fill_null(False)
     if frame.select(before.any()).item():
