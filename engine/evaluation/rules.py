@@ -456,11 +456,13 @@ class _Plan:
 @dataclass
 class _Fired:
     """A level's rows where its rules fired (``_LevelRun.fire``): the rules that held somewhere,
-    how many rows each fired on, and the rows."""
+    how many rows each fired on, the rows, and per rule that fired (by its index) the paired
+    ratios it shows (``_paired_reads``) and the columns its rows are read for."""
 
     plans: list[_Plan]
     counts: tuple
     frame: pl.DataFrame
+    reads: dict[int, tuple[list, list[str]]]
 
 
 # A level's rules as polars expressions (``_LevelRun._compiled``).
@@ -522,13 +524,14 @@ class _LevelRun:
         # Held until every level has fired: only what the findings read (_row_columns and the rules'
         # own), not the whole width of the level (at agency 10M, ~100 columns of 283,000 rows).
         shared, owned = self._split_columns(fired.columns, plans)
-        wanted: set[str] = set()
+        reads: dict[int, tuple[list, list[str]]] = {}
         for plan, count in zip(plans, counts):
             if count:
-                wanted |= self._row_columns(plan, fired.columns, self._paired_reads(plan, frozenset(shared + owned[plan.column("")])))
-        kept = [c for c in shared if c in wanted]
-        kept += [c for plan, count in zip(plans, counts) if count for c in owned[plan.column("")]]
-        return _Fired(plans, counts, fired.select(kept))
+                paired = self._paired_reads(plan, frozenset(shared + owned[plan.column("")]))
+                wanted = self._row_columns(plan, fired.columns, paired)
+                reads[plan.index] = paired, [c for c in shared if c in wanted] + owned[plan.column("")]
+        kept = list(dict.fromkeys(c for _, columns in reads.values() for c in columns))
+        return _Fired(plans, counts, fired.select(kept), reads)
 
     def _split_columns(self, columns: list[str], plans: list[_Plan]) -> tuple[list[str], dict[str, list[str]]]:
         """A fired frame's columns: the level's own (shared by its rules), and each rule's (by its
@@ -548,16 +551,14 @@ class _LevelRun:
         """The findings of the rows :meth:`fire` gave."""
         if fired is None:
             return []
-        plans, counts, fired = fired.plans, fired.counts, fired.frame
-        shared, owned = self._split_columns(fired.columns, plans)
+        plans, counts, read, fired = fired.plans, fired.counts, fired.reads, fired.frame
         out = []
         scope = self._scoper(fired)
         for plan, count in zip(plans, counts):
             if not count:
                 continue
-            reads = self._paired_reads(plan, frozenset(shared + owned[plan.column("")]))
-            wanted = self._row_columns(plan, fired.columns, reads)
-            rows = fired.filter(pl.col(plan.column("fire"))).select([c for c in shared if c in wanted] + owned[plan.column("")])
+            reads, columns = read[plan.index]
+            rows = fired.filter(pl.col(plan.column("fire"))).select(columns)
             shown = [c for c in self._shown_columns(plan, rows.columns, reads) if rows.schema[c].is_numeric()]
             layout = self._layout(plan, rows.columns, reads, set(shown))
             trim = not plan.spec.rule.every_level  # judged on the campaign level too: the campaign's own finding is there
