@@ -29,8 +29,10 @@ def test_unused_columns_are_not_read_but_still_named(tmp_path):
     pl.read_csv((HEADER + "\n".join(LINES)).encode()).write_parquet(path)
     frame = _collect_needed(pl.scan_parquet(path), get_catalog())
     assert frame.schema["ad_id"] == pl.Null  # never read from the file
-    # Whole-number counts are Float64 as they are read: the integers are never held beside them.
-    assert frame.schema["clicks"] == pl.Float64 and frame.schema["ctr"] == pl.Float64  # ctr is read to be named
+    # Whole-number counts are floats as they are read (Float32, each exact in it; money Float64):
+    # the integers are never held beside them.
+    assert frame.schema["clicks"] == pl.Float32 and frame.schema["spend"] == pl.Float64
+    assert frame.schema["ctr"] == pl.Float64  # ctr is read to be named
     report = kpi_advisor.evaluate(config(path, "parquet"))
     assert any("column 'ad_id' is not a known metric or dimension and is ignored" in w for w in report.warnings)
     assert any("column 'ctr' is ignored" in w for w in report.warnings)
@@ -76,7 +78,7 @@ def test_csv_counts_parsed_in_one_pass_or_cleaned_as_before(tmp_path):
     clean = tmp_path / "clean.csv"
     clean.write_text(HEADER + "\n".join(LINES) + "\n")
     frame = _collect_needed(pl.scan_csv(clean, infer_schema=False), get_catalog())
-    assert frame.schema["clicks"] == pl.Float64 and frame.schema["channel"] == pl.Categorical
+    assert frame.schema["clicks"] == pl.Float32 and frame.schema["channel"] == pl.Categorical
     # Cells a plain parse refuses (padding, thousands separators) take the cleaning path, same report.
     messy = tmp_path / "messy.csv"
     messy.write_text(HEADER + "\n".join(LINES).replace(",120000,", ',"120,000",').replace(",3600,", ", 3600,") + "\n")

@@ -41,7 +41,7 @@ def test_every_source_keeps_its_text_dimensions_as_categorical_stripped_with_bla
     dataset = dataset_of([source], files, segments=["device"])
     frame = dataset.frame
     assert {d: frame.schema[d] for d in TEXT} == dict.fromkeys(TEXT, pl.Categorical)
-    assert frame.schema["date"] == pl.Date and frame.schema["clicks"] == pl.Float64
+    assert frame.schema["date"] == pl.Date and frame.schema["clicks"] == pl.Float32  # whole, exact in Float32
     assert frame.sort("date", "account")["channel"].to_list() == ["facebook", "google_ads", "facebook"]
     assert sorted(frame["campaign"].to_list(), key=str) == [None, "Summer", "Summer"]
 
@@ -55,7 +55,7 @@ def test_a_file_reads_its_text_dimensions_straight_into_categoricals_and_leaves_
     frame = _collect_needed(pl.scan_csv(files / "ads.csv", infer_schema=False), get_catalog())
     assert frame.schema["campaign"] == frame.schema["channel"] == pl.Categorical
     assert frame.schema["note"] == pl.Null  # not needed: an empty column, so normalise can name it
-    assert frame.schema["clicks"] == pl.Float64 and frame.schema["date"] == pl.Date
+    assert frame.schema["clicks"] == pl.Float32 and frame.schema["date"] == pl.Date
 
 
 def test_two_sources_with_categorical_dimensions_meet_on_the_same_names(tmp_path):

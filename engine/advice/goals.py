@@ -26,6 +26,7 @@ from typing import Callable
 
 import polars as pl
 
+from ..data.held import number
 from ..data.sources import Dataset
 from ..evaluation.tables import add_derived, combined_over_dates, stable
 from ..i18n.formatting import format_value
@@ -117,7 +118,7 @@ def goal_series(frame: pl.DataFrame, metric: MetricDef, catalog: Catalog) -> Ser
     bases = catalog.base_inputs(metric.id)
     if "date" not in frame.columns or not all(b in frame.columns for b in bases):
         return None
-    dated = frame.filter(pl.col("date").is_not_null()).select([d for d in frame.columns if d in DIMENSIONS] + list(bases))
+    dated = frame.filter(pl.col("date").is_not_null()).select([d for d in frame.columns if d in DIMENSIONS] + [number(b) for b in bases])
     # Several rows on one date (accounts, campaigns) add up; a stock adds up across its series too.
     # Sums rounded as the metric tables round theirs (``stable``): the same data, however its rows
     # were read in parts and added up by threads, gives the same goal figures to the last digit.

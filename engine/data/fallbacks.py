@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from .held import number
+
 # count -> the parts it is the sum of
 FALLBACKS: dict[str, tuple[str, ...]] = {
     "engagements": ("likes", "comments", "shares", "saves"),
@@ -31,7 +33,7 @@ def derive_counts(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
         if not present:
             continue
         any_part = pl.any_horizontal([pl.col(p).is_not_null() for p in present])
-        derived = pl.sum_horizontal([pl.col(p) for p in present])
+        derived = pl.sum_horizontal([number(p) for p in present])
         had_column = target in frame.columns
         missing = (pl.col(target).is_null() & any_part) if had_column else any_part
         filled = int(frame.select(missing.sum()).item())
@@ -55,10 +57,10 @@ def _first_response(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
     if "first_response_minutes" not in frame.columns:
         return frame, []
     notes = []
-    minutes = pl.col("first_response_minutes")
-    requests = pl.col("support_requests") if "support_requests" in frame.columns else pl.lit(None, dtype=pl.Float64)
+    minutes = number("first_response_minutes")
+    requests = number("support_requests") if "support_requests" in frame.columns else pl.lit(None, dtype=pl.Float64)
     single = minutes.is_not_null() & (requests.is_null() | (requests == 1))
-    replied = pl.col("support_replied_within_1h") if "support_replied_within_1h" in frame.columns else pl.lit(None, dtype=pl.Float64)
+    replied = number("support_replied_within_1h") if "support_replied_within_1h" in frame.columns else pl.lit(None, dtype=pl.Float64)
     per_request = int(frame.select((single & replied.is_null()).sum()).item())
     updates = []
     if per_request:
@@ -67,7 +69,7 @@ def _first_response(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
         updates.append(pl.when(single & requests.is_null()).then(pl.lit(1.0)).otherwise(requests).cast(pl.Float64).alias("support_requests"))
         notes.append(f"support_replied_within_1h derived from first_response_minutes on {per_request} "
                      f"request{'s' if per_request != 1 else ''} (a reply within {REPLY_LIMIT_MINUTES} minutes)")
-    total = pl.col("first_response_minutes_total") if "first_response_minutes_total" in frame.columns else pl.lit(None, dtype=pl.Float64)
+    total = number("first_response_minutes_total") if "first_response_minutes_total" in frame.columns else pl.lit(None, dtype=pl.Float64)
     weighted = minutes * pl.when(requests.is_null()).then(pl.lit(1.0)).otherwise(requests)
     updates.append(pl.when(total.is_null() & minutes.is_not_null()).then(weighted).otherwise(total).cast(pl.Float64)
                    .alias("first_response_minutes_total"))

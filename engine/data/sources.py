@@ -34,7 +34,7 @@ from ..loading.catalog import Catalog
 from ..models.config import ClientConfig, FileSource, RecordsSource, SparkSource
 from ..models.definitions import DIMENSIONS, SEGMENT_DIMENSIONS
 from ..problems import ConfigError, NoDataInPeriod, PluginError, Problem, printable
-from . import files, plausibility
+from . import files, held, plausibility
 from .fallbacks import derive_counts
 
 MAX_ROW_PROBLEMS = 5
@@ -85,7 +85,7 @@ Locator = Callable[[int, str], Problem]
 @dataclass
 class Dataset:
     # Text dimensions are Categorical (each name held once, not once a row); dates are Date and
-    # counts Float64.
+    # counts Float64, or Float32 for a whole count exact in it (held.py: read them with held.number).
     frame: pl.DataFrame
     dims: list[str]
     counts: list[str]
@@ -531,13 +531,16 @@ def _columns_in_doubt(frame: pl.DataFrame, numbers: pl.DataFrame, counts: list[s
 
 
 def _numbers(frame: pl.DataFrame, counts: list[str], locate: Locator, problems: list[Problem]) -> pl.DataFrame:
-    """All count columns as Float64 in one pass, checked: numeric, finite, non-negative."""
+    """All count columns as Float64 (or Float32, as held.py holds whole counts) in one pass,
+    checked: numeric, finite, non-negative."""
     plain = plain_numbers(frame, counts)
     exprs = []
     for column in counts:
         col = pl.col(column)
         if frame.schema[column] == pl.String and column not in plain:
             exprs.append(number_text(col).cast(pl.Float64, strict=False).alias(column))
+        elif frame.schema[column] == held.HELD:
+            exprs.append(col)  # read as Float32, each value exact in it (held.py)
         else:
             exprs.append(col.cast(pl.Float64, strict=False).alias(column))
     numbers = frame.select(exprs)
@@ -679,7 +682,7 @@ def _aggregations(counts: list[str], catalog: Catalog) -> list[pl.Expr]:
     for column in counts:
         # Breakdowns of one scope and date are disjoint parts of it: they add up, whatever the count
         # combines like across dates (docs/custom-metrics.md); only a per-row average is averaged.
-        col = pl.col(column)
+        col = held.number(column)
         value = col.mean() if catalog.metrics[column].combine == "mean" else col.sum()
         aggs.append(pl.when(col.count() > 0).then(value).otherwise(None).alias(column))
     return aggs
@@ -754,7 +757,7 @@ def prepare_source(
         if breakdowns and frame.height < before:
             labels = ", ".join(b.removeprefix(BREAKDOWN_PREFIX) for b in breakdowns)
             warnings.append(f"{name}: summed {before} rows into {frame.height} over {labels} (a breakdown kpi-advisor does not report)")
-    frame = frame.select(dims + counts + spans)
+    frame = held.hold(frame.select(dims + counts + spans), counts, {c: catalog.metrics[c].unit for c in counts})
     return Source(name=name, frame=frame, dims=dims, counts=counts, currency=currency, currency_from=currency_from), warnings
 
 
@@ -1459,22 +1462,35 @@ def _collect_needed(scan: pl.LazyFrame, catalog: Catalog, extra_dims: tuple[str,
             # Read straight into a Categorical, as the engine keeps text dimensions: each name is
             # then held once, not once a row (at 10M rows, ~0.5 GiB less at the peak of reading).
             keep[column] = pl.col(column).cast(pl.Categorical)
-    typed = {}
+    typed: dict[str, pl.Expr] = {}
+    kept_small: list[str] = []
     for column, dtype in schema.items():
-        if (dtype == pl.String or (dtype.is_numeric() and dtype != pl.Float64)) and _base_count(column, catalog):
+        count = _base_count(column, catalog)
+        if count and (dtype == pl.String or dtype.is_numeric()) and held.holdable(catalog.metrics[canonical_name(column, catalog)].unit):
+            # A whole count is read straight into Float32 where each value is exact in it (at 10M
+            # rows the Float64 columns are never all made: ~0.4 GiB less at the peak of reading).
+            kept_small.append(column)
+        elif (dtype == pl.String or (dtype.is_numeric() and dtype != pl.Float64)) and count:
             # Whole-number counts become Float64 as they are read, so the integers are never
             # held beside their floats (a second copy of every count while a file is checked).
             typed[column] = pl.col(column).cast(pl.Float64)
         elif dtype == pl.String and canonical_name(column, catalog) == "date":
             typed[column] = pl.col(column).str.to_date("%Y-%m-%d", strict=True)
-    if typed:
+    if typed or kept_small:
+        source = typed_scan if typed_scan is not None else scan
+        chosen = []
+        for column, expr in keep.items():
+            chosen += held.held_and_checked(column, pl.col(column).cast(pl.Float64)) if column in kept_small else [typed.get(column, expr)]
         try:
-            frame = (typed_scan if typed_scan is not None else scan).select([typed.get(c, e) for c, e in keep.items()]).collect()
+            frame = source.select(chosen).collect()
+            frame, lost = held.inexact_after(frame, kept_small)
+            if lost:  # a value Float32 would round (above 2**24, a fraction): that count is read again as it is
+                frame = frame.with_columns(source.select(pl.col(c).cast(pl.Float64) for c in lost).collect().get_columns())
         except (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError):
             frame = None
         # A count that is negative, "inf" or "nan" still parses as a float; such a file takes
         # the text path, which names the cell as it was written.
-        counts = [c for c in typed if frame is not None and frame.schema[c] == pl.Float64]
+        counts = [c for c in [*typed, *kept_small] if frame is not None and frame.schema[c].is_float()]
         # A fraction in a count may be "1.200" written with a thousands dot: the text path decides.
         whole = [c for c in counts if catalog.metrics[canonical_name(c, catalog)].unit == "count"]
         # Whole numbers read as integers are finite and whole: only their sign is in doubt.

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 
 import polars as pl
 
+from ..data.held import number
 from ..data.sources import Dataset
 from ..language import expr
 from ..loading.catalog import Catalog
@@ -124,7 +125,7 @@ def combined_over_dates(frame: pl.DataFrame | pl.LazyFrame, catalog: Catalog, co
     elif best:
         # A series may have several rows on one date (two sources): those add up first.
         cell = series + ["date"]
-        frame = frame.with_columns([pl.when(over(pl.col(c).count(), cell) > 0).then(over(pl.col(c).sum(), cell)).alias(f"__cell_{c}")
+        frame = frame.with_columns([pl.when(over(pl.col(c).count(), cell) > 0).then(over(number(c).sum(), cell)).alias(f"__cell_{c}")
                                     for c in best])
     first = over(pl.int_range(pl.len()), series) == 0
     masked = []
@@ -157,7 +158,7 @@ def _base_aggregations(dataset: Dataset, catalog: Catalog) -> list[pl.Expr]:
     dated = "date" in dataset.dims
     for column in dataset.counts:
         how = catalog.metrics[column].combine
-        col = pl.col(column)
+        col = number(column)
         value = stable(col.mean() if how == "mean" else col.sum())
         # A scope with no value at all for a count has no data, which is not zero.
         has = col.count() > 0
@@ -228,7 +229,7 @@ class Pairing:
             if dataset.unique_rows and set(by) == set(dataset.dims):
                 cache[key] = dataset.frame.select(by + used)  # a row per cell already
             else:
-                sums = [pl.when(pl.col(n).count() > 0).then(stable(pl.col(n).sum())).otherwise(None).alias(n) for n in used]
+                sums = [pl.when(pl.col(n).count() > 0).then(stable(number(n).sum())).otherwise(None).alias(n) for n in used]
                 frame = dataset.frame.lazy()
                 cache[key] = (frame.group_by(by).agg(sums) if by else frame.select(sums)).collect(engine="streaming")
         return cache[key].lazy()
@@ -256,7 +257,7 @@ class Pairing:
         set), and the aggregations that sum them per scope."""
         masks = {group: self.mask(group) for group in self._groups()}
         masked = [mask.alias(self._carried(group)) for group, mask in masks.items()]
-        masked += [pl.when(masks[group]).then(pl.col(name)).alias(column) for group, name, column in self._paired_columns()]
+        masked += [pl.when(masks[group]).then(number(name)).alias(column) for group, name, column in self._paired_columns()]
         return masked, self.regrouped()
 
     def rows_are_cells(self, dataset: Dataset, dims) -> bool:
@@ -512,7 +513,7 @@ def _plain_parts(column: str, snapshot: bool, complete: bool = False) -> list[pl
     """A count's plain sum and how many rows carry it; for a ``snapshot`` (a dated count that
     combines ``none``) also the first and last date it has a value on. A ``complete`` count is
     on every row: a group's length, not a count of its values (a fifth of grouping 1M rows by ad)."""
-    col = pl.col(column)
+    col = number(column)
     parts = [col.sum().alias(f"__sum_{column}"), (pl.len() if complete else col.count()).alias(f"__n_{column}")]
     if snapshot:
         on = pl.col("date").filter(col.is_not_null())
@@ -733,7 +734,7 @@ def _series_parts(dataset: Dataset, catalog: Catalog) -> list[pl.Expr]:
         return _count_parts(dataset, catalog)
     parts = []
     for column in dataset.counts:
-        col, how = pl.col(column), catalog.metrics[column].combine
+        col, how = number(column), catalog.metrics[column].combine
         total, rows = f"__sum_{column}", f"__n_{column}"
         if how == "max":
             parts += [col.max().alias(total), (col.count() > 0).cast(pl.UInt32).alias(rows)]
