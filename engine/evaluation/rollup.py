@@ -9,6 +9,7 @@ campaign, and campaigns into their channel or account where most of those fire t
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
+from itertools import chain
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -44,6 +45,9 @@ def roll_up(findings: list[Finding], tables: Mapping[str, MetricTable | None], t
     :param catalog: where given, a parent's paired ratios show the paired counts they come from.
     :param needs: rule id -> the metrics it is judged on: a parent's children are those that have
         them all ("3 of its 3 campaigns", not "of its 4" counting analytics visits with no campaign).
+
+    ``findings`` is handed over: the list is emptied, so that a finding rolled up into its parent
+    is let go as soon as the parent holds its numbers (at agency 10M, most of 283,000).
     """
     tr = Translator(current_locale())
     label = label or (lambda name: None)
@@ -53,8 +57,11 @@ def roll_up(findings: list[Finding], tables: Mapping[str, MetricTable | None], t
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     money = lambda f: f.impact.money if f.impact is not None and f.impact.money is not None else 0.0  # noqa: E731
     # Nothing is worded here: a member's message is never read, and a short report words only the
-    # findings it shows (run_pipeline, render_report).
-    return sorted(findings, key=lambda f: (rank[f.severity], -money(f), f.rule, sorted(f.scope.items())))
+    # findings it shows (run_pipeline, render_report). The scope's (name, value) pairs in name
+    # order, flattened into the key: the same order as a list of the pairs, in one tuple a
+    # finding instead of a list and a tuple per pair (~110 MB of keys at 375,000 findings).
+    findings.sort(key=lambda f: (rank[f.severity], -money(f), f.rule, *chain.from_iterable(sorted(f.scope.items()))))
+    return findings
 
 
 def _fold_into_questions(findings: list[Finding], questions: Mapping[str, frozenset[str]], tr: Translator) -> list[Finding]:
@@ -111,6 +118,7 @@ def _climb(findings: list[Finding], tables: Mapping[str, MetricTable | None], ti
         if group is not None:
             groups.setdefault(group, []).append(finding)
     live: list[Finding | None] = list(findings)  # by place; None where a member was rolled up
+    findings.clear()  # handed over (roll_up): a rolled-up member is then held by its group alone
     pending = dict.fromkeys(groups)
     while pending:
         made: list[Finding] = []

@@ -569,7 +569,12 @@ def _regrouped(dataset: Dataset, catalog: Catalog, dims: tuple[str, ...] | list[
     if paired.sets:
         again += paired.regrouped()
     plan = partials.lazy()
-    plan = plan.group_by(list(dims)).agg(again) if dims else plan.select(again)
+    if dims and set(dims) != {c for c in partials.columns if not c.startswith("__") or c == PERIOD_COLUMN}:
+        plan = plan.group_by(list(dims)).agg(again)
+    elif not dims:
+        plan = plan.select(again)
+    # else the partials are the level's own scopes, one row each (the ad level at agency 10M: a
+    # group-by of 1M rows that added nothing up, and a copy of every partial sum beside them).
     values = []
     for column in dataset.counts:
         total, rows = pl.col(f"__sum_{column}"), pl.col(f"__n_{column}")
