@@ -31,7 +31,10 @@ def _traced(monkeypatch) -> list:
         dataset = rows_read.__self__
 
         def let_go():
-            frame = weakref.ref(dataset.frame)
+            held = dataset.frame
+            # Already let go once the tables were built where no trend rule reads the rows again.
+            frame = weakref.ref(held) if isinstance(held, pl.DataFrame) else (lambda: None)
+            del held
             rows_read()
             events.append(("let go", frame() is None and not _frames_in(dataset.__dict__)))
 
@@ -102,3 +105,23 @@ def test_reading_rows_after_let_go_says_what_happened():
         dataset.frame.height  # noqa: B018
     assert not hasattr(dataset.frame, "__deepcopy__")  # probes find nothing, they do not fail
     assert isinstance(dataset, Dataset)
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_without_trends_the_rows_go_before_the_levels_are_added_up(monkeypatch, config):
+    """No rule reads the rows again once they are grouped: they are not kept beside the levels."""
+    from kpi_advisor.evaluation import tables
+
+    held_then = []
+    original = tables._regrouped
+
+    def regrouped(dataset, *args, **kwargs):
+        held_then.append(isinstance(dataset.frame, pl.DataFrame))
+        return original(dataset, *args, **kwargs)
+
+    monkeypatch.setattr(tables, "_regrouped", regrouped)
+    pipeline.run_pipeline(_prepared(config, trends=False), words=True)
+    assert held_then and not any(held_then)
+    held_then.clear()
+    pipeline.run_pipeline(_prepared(config, trends=True), words=True)
+    assert held_then and all(held_then)  # the trends read them after

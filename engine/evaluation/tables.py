@@ -460,7 +460,8 @@ def metric_tables(dataset: Dataset, catalog: Catalog, levels: Iterable[str], row
 
     ``rows_kept``: the counts read from the rows once the tables are built (the trends'); the
     others are let go from the rows (``Dataset.keep_counts``) once every grouping of the rows is
-    done, before the levels are added up beside them. None keeps them all."""
+    done, before the levels are added up beside them; none of them: the rows are let go there
+    (``Dataset.let_go``). None keeps them all."""
     paired = pairing(dataset, catalog)
     dims_of = {level: level_dims(level, dataset) for level in levels}
     nested = [dims for level, dims in dims_of.items() if dims is not None and level != "segment"]
@@ -475,7 +476,9 @@ def metric_tables(dataset: Dataset, catalog: Catalog, levels: Iterable[str], row
         if finer not in partials:
             partials[finer] = _partial_sums(dataset, catalog, finer, paired)
         added_up[level] = (dims, finer)
-    if rows_kept is not None:
+    if rows_kept is not None and not rows_kept:
+        dataset.let_go()  # nothing reads the rows again (no trend rule): at agency 10M, 0.2 GiB of dimensions
+    elif rows_kept is not None:
         dataset.keep_counts(rows_kept)
     for level, (dims, finer) in added_up.items():
         out[level] = _finished_table(dataset, catalog, level, dims, _regrouped(dataset, catalog, dims, partials[finer], paired), paired)
