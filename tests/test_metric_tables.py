@@ -225,3 +225,16 @@ def test_complete_counts_with_unpaid_rows_share_one_mask_and_a_gap_gets_its_own(
     with_clicks = [i for i, inputs in enumerate(paired.sets) if "clicks" in inputs]
     assert with_clicks and {paired.alike[i] for i in with_clicks}.isdisjoint(
         paired.alike[i] for i, inputs in enumerate(paired.sets) if "clicks" not in inputs)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["b", "a", "c", None]), st.one_of(st.none(), st.integers(-3, 3)), st.floats(allow_nan=False)),
+                max_size=30))
+def test_a_level_sorted_a_column_at_a_time_is_the_frame_sorted(rows):
+    """``sorted_by`` holds one column twice at a time, never the level; the order is sort()'s."""
+    from kpi_advisor.evaluation.tables import sorted_by
+
+    frame = pl.DataFrame(rows, schema={"campaign": pl.String, "ad": pl.Int64, "clicks": pl.Float64}, orient="row").with_columns(
+        pl.col("campaign").cast(pl.Categorical))
+    frame = frame.unique(["campaign", "ad"], keep="first", maintain_order=True)  # a level's scopes are unique
+    assert sorted_by(frame, ["campaign", "ad"]).equals(frame.sort(["campaign", "ad"], nulls_last=True))

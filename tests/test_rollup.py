@@ -108,3 +108,33 @@ def test_a_parent_without_a_name_counts_its_children():
     report = evaluate({"client": "t", "business_model": "dtc_ecommerce", "currency": "USD", "data": [{"records": ads}]})
     losing = [f for f in report.findings if f.rule == "roas-below-break-even"]
     assert sorted(f.scope["campaign"] for f in losing) == ["C0", "C1", "C2"]  # 3 of 10: said per campaign
+
+
+def test_roll_up_takes_the_findings_over_and_lets_rolled_up_members_go(monkeypatch):
+    """At agency 10M most of 283,000 findings are rolled up: each goes once its parent holds its
+    numbers, not at the end of the run (the parent keeps the few it names in its words)."""
+    import gc
+    import weakref
+
+    from kpi_advisor import pipeline
+    from kpi_advisor.evaluation import rollup
+
+    seen = {}
+    original = rollup.roll_up
+
+    def roll_up(findings, *args, **kwargs):
+        given = findings
+        seen["ads"] = [weakref.ref(f) for f in findings if f.rule == "creative-not-resonating" and "ad" in f.scope]
+        out = original(findings, *args, **kwargs)
+        seen["emptied"] = given == []
+        gc.collect()
+        seen["kept"] = [ref for ref in seen["ads"] if ref() is not None]  # while the run goes on
+        return out
+
+    monkeypatch.setattr(pipeline, "roll_up", roll_up)
+    report = evaluate(config())
+    assert seen["emptied"] and len(seen["ads"]) == 5
+    kept = seen["kept"]
+    assert len(kept) < 5, "every rolled-up member is still held"
+    assert len(kept) <= rollup.WORST_NAMED + 1  # the members its words name, and its first
+    assert rolled(report)[0].evidence["members_fired"] == 5

@@ -433,7 +433,7 @@ def metric_table(dataset: Dataset, catalog: Catalog, level: str, *, extra_dims: 
         plan = source.lazy().group_by(list(dims)).agg(aggs)
         if sums is not None:
             plan = plan.join(sums, on=list(dims), how="left", nulls_equal=True)
-        frame = plan.collect(engine="streaming").sort(list(dims), nulls_last=True)
+        frame = sorted_by(plan.collect(engine="streaming"), list(dims))
     else:
         frame = source.select(aggs)
         if sums is not None:
@@ -590,7 +590,18 @@ def _regrouped(dataset: Dataset, catalog: Catalog, dims: tuple[str, ...] | list[
     if paired.sets:
         plan = paired.finished(plan)
     frame = plan.select([*dims, *dataset.counts, *days, *paired.summed_columns()]).collect()
-    return frame.sort(list(dims), nulls_last=True) if dims else frame
+    return sorted_by(frame, list(dims)) if dims else frame
+
+
+def sorted_by(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """``frame.sort(keys, nulls_last=True)``, one column at a time: a level of 1M scopes is then
+    never held twice, sorted beside unsorted (~0.2 GiB at agency 10M)."""
+    order = frame.select(pl.arg_sort_by(keys, nulls_last=True)).to_series()
+    columns = []
+    for name in frame.columns:
+        columns.append(frame.get_column(name).gather(order))
+        frame = frame.drop(name)
+    return pl.DataFrame(columns)
 
 
 def _memo(dataset: Dataset, key: tuple, compute):
@@ -768,7 +779,7 @@ def _period_frame_from_combined(dataset: Dataset, catalog: Catalog, rows: pl.Laz
         # By day, to bucket into periods, whether or not the date is in the grain.
         cells = paired.cells(dataset, keys[:-1] + ["date"]).filter(pl.col("date").is_not_null()).with_columns(bucket)
         plan = plan.join(paired.table(dataset, keys, cells), on=keys, how="left", nulls_equal=True)
-    return plan.collect(engine="streaming").sort(keys, nulls_last=True)
+    return sorted_by(plan.collect(engine="streaming"), keys)
 
 
 def _counts_read(dataset: Dataset, catalog: Catalog, metrics: Iterable[str]) -> list[str]:
