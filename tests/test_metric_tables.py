@@ -238,3 +238,23 @@ def test_a_level_sorted_a_column_at_a_time_is_the_frame_sorted(rows):
         pl.col("campaign").cast(pl.Categorical))
     frame = frame.unique(["campaign", "ad"], keep="first", maintain_order=True)  # a level's scopes are unique
     assert sorted_by(frame, ["campaign", "ad"]).equals(frame.sort(["campaign", "ad"], nulls_last=True))
+
+
+def test_partial_sums_count_rows_only_where_a_count_is_missing_somewhere_or_averaged():
+    """A count on every row is on every row of every scope: its row count is not kept beside its
+    sum (at agency 10M, 17 columns of 1M scopes); a count missing on a row, or a per-row average,
+    keeps it. The levels come out the same either way (the examples' reports are unchanged)."""
+    from kpi_advisor.data.sources import load_dataset
+    from kpi_advisor.evaluation.tables import _partial_sums
+    from kpi_advisor.loading.prepare import load_config
+
+    records = [{"date": f"2026-07-0{d}", "channel": "facebook", "campaign": c, "impressions": 1000 * d, "clicks": None if d == 2 else 10 * d,
+                "first_response_minutes": 30.0 + d, "spend": 5.0 * d} for d in (1, 2, 3) for c in ("spring", "summer")]
+    prepared = prepare(load_config({"client": "c", "business_model": "dtc_ecommerce", "data": [{"records": records}]}))
+    dataset = load_dataset(prepared.loaded.config, prepared.catalog, prepared.loaded.base_dir)
+    partials = _partial_sums(dataset, prepared.catalog, ("channel", "campaign"), pairing(dataset, prepared.catalog))
+    assert {"__sum_impressions", "__sum_clicks", "__n_clicks", "__n_first_response_minutes"} <= set(partials.columns)
+    assert "__n_impressions" not in partials.columns and "__n_spend" not in partials.columns
+    tables = metric_tables(dataset, prepared.catalog, ["total", "channel", "campaign"])
+    assert tables["total"].frame["impressions"].to_list() == [12000.0]
+    assert tables["total"].frame["first_response_minutes"].to_list() == [32.0]  # the mean of its rows
