@@ -7,6 +7,7 @@ Errors collect every problem they can find so a user fixes a file in one pass.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -113,3 +114,13 @@ def format_path(parts: Sequence[str | int]) -> str:
         else:
             out.append(f"[{json.dumps(part, ensure_ascii=False)}]")
     return "".join(out)
+
+
+def not_a_file(path: str | os.PathLike[str], what: str = "file") -> str:
+    """What to tell a user about a ``path`` that is no regular file: missing, a folder, or a pipe,
+    socket or device (reading a pipe would wait for a writer for ever)."""
+    if os.path.isdir(path):
+        return f"{path} is a folder; name a {what}"
+    if os.path.exists(path):
+        return f"{path} is not a regular file (a pipe, socket or device); name a {what}"
+    return f"no such {what}: {path}"

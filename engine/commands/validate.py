@@ -6,7 +6,7 @@ import typing
 from pathlib import Path
 
 from ..loading.yamlsafe import Document, load_yaml_file
-from ..problems import Problem, ProblemsError
+from ..problems import Problem, ProblemsError, not_a_file
 
 
 def kind_of(data: object) -> str:
@@ -31,7 +31,7 @@ def validate_file(path: Path, *, with_kind: bool = False, warnings: list[str] | 
     kind, problems = "unknown", []
     try:
         if not path.is_file():
-            problems = [Problem(f"no such file: {path}")]
+            problems = [Problem(not_a_file(path))]
         else:
             doc = load_yaml_file(path)
             kind = kind_of(doc.data)

@@ -33,7 +33,7 @@ from ..limits import check_count, current
 from ..loading.catalog import Catalog
 from ..models.config import ClientConfig, FileSource, RecordsSource, SparkSource
 from ..models.definitions import DIMENSIONS, SEGMENT_DIMENSIONS
-from ..problems import ConfigError, NoDataInPeriod, PluginError, Problem, printable
+from ..problems import ConfigError, NoDataInPeriod, PluginError, Problem, not_a_file, printable
 from . import files, held, plausibility
 from .fallbacks import derive_counts
 
@@ -1375,7 +1375,8 @@ def _read_file(source: FileSource, catalog: Catalog, base_dir: Path, budget: int
     if path.is_dir():
         raise ConfigError(Problem(f"{display}: is a folder; name a file ({path})"))
     if not path.is_file():
-        raise ConfigError(Problem(f"{display}: no such file ({path})"))
+        missing = not path.exists()
+        raise ConfigError(Problem(f"{display}: no such file ({path})" if missing else f"{display}: {not_a_file(path)}"))
     builtin = catalog.origins.get(f"format:{source.format}") == "formats"
     files.before_read(path, source.kind, display, sniff=builtin)
     options = {**source.options, "kind": source.kind, "name": display}

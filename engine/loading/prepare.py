@@ -15,7 +15,7 @@ from ..language.rulespec import RuleSpec
 from ..limits import check_count
 from ..models.config import ClientConfig
 from ..models.definitions import DIMENSIONS, RuleDef
-from ..problems import ConfigError, Problem, format_path
+from ..problems import ConfigError, Problem, format_path, not_a_file
 from .catalog import Catalog, get_catalog, read_rule_pack
 from .validation import known_fields_for, problems_from_validation_error, validate_document
 from .yamlsafe import Document, load_yaml_file, load_yaml_text
@@ -51,7 +51,7 @@ def load_config(source: Any) -> LoadedConfig:
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if not path.is_file():
-            raise ConfigError(Problem(f"no such config file: {path}"))
+            raise ConfigError(Problem(not_a_file(path, "config file")))
         return config_from_document(load_yaml_file(path), path.resolve().parent)
     if isinstance(source, Mapping):
         try:
@@ -94,7 +94,7 @@ def prepare(loaded: LoadedConfig, catalog: Catalog | None = None) -> Prepared:
     for index, pack_path in enumerate(config.rules.packs):
         path = _resolve(loaded.base_dir, pack_path)
         if not path.is_file():
-            raise ConfigError(loaded.problem(("rules", "packs", index), f"no such rule pack: {path}"))
+            raise ConfigError(loaded.problem(("rules", "packs", index), not_a_file(path, "rule pack")))
         catalog, pack_specs = read_rule_pack(path, catalog)
         check_count("rules", len(rules) + len(pack_specs), "rules in this run", file=str(path))
         for spec in pack_specs:
