@@ -1261,10 +1261,28 @@ def alignment_warnings(sources: list[Source], spanning: Sequence[bool]) -> list[
             shared = [d for d in _ALIGN_ORDER if d in a.dims and d in b.dims]
             if "date" in shared and (spanning[i] or spanning[j]):
                 shared.remove("date")  # a row over a quarter is dated by its first day: no day of it to line up
+                warnings += _span_gap(a, b)  # but the days each covers as a whole can be
             for depth, dim in enumerate(shared):
                 parents = shared[:depth]
                 warnings += _compare_level(a, b, parents, dim)
     return warnings
+
+
+def _covered(source: Source) -> tuple[dt.date | None, dt.date | None]:
+    """The first and last day a source's rows cover (a row over several days to its last)."""
+    last = pl.max_horizontal("date", LAST_DAY_COLUMN) if LAST_DAY_COLUMN in source.frame.columns else pl.col("date")
+    return source.frame.select(pl.col("date").min(), last.max().alias("last")).row(0)
+
+
+def _span_gap(a: Source, b: Source) -> list[str]:
+    """Where rows span several days, sources that complement each other are compared on the days
+    each covers as a whole: sessions over a month beside a week of clicks are no visit rate."""
+    (first_a, last_a), (first_b, last_b) = _covered(a), _covered(b)
+    if None in (first_a, last_a, first_b, last_b) or (first_a, last_a) == (first_b, last_b):
+        return []
+    return [f"{a.name} ({first_a} to {last_a}) and {b.name} ({first_b} to {last_b}) do not cover the same days, and a row "
+            f"over several days cannot be split: ratios that combine both (such as sessions per click) set one's days "
+            f"against the other's; export both for the same dates"]
 
 
 def _spans_days(source: Source) -> bool:

@@ -147,6 +147,7 @@ class Table:
     comments: list[str]
     header_line: int | None
     data: pl.DataFrame | None = None  # the parsed CSV, when it is in memory anyway
+    banner: list[str] = field(default_factory=list)  # the lines above the header (a report's name, its dates)
 
 
 def _decode(raw: bytes, options: Mapping[str, Any], source: str, warnings: list[str]) -> bytes:
@@ -232,7 +233,9 @@ def find_table(path: Path, options: Mapping[str, Any], layout: Layout, source: s
         frame = frame.with_columns(data_lines.alias(LINE_COLUMN))
     # else: rows and lines do not pair up (a quote left open); row numbers then stand in for line numbers.
     headers = [c for c in frame.columns if c != LINE_COLUMN]
-    return Table(frame=frame.lazy(), headers=headers, comments=comments, header_line=header_n, data=frame)
+    banner = lines.filter((pl.col("n") < header_n) & ~pl.col("boundary") & ~pl.col("inside")).head(HEADER_SEARCH_LINES)
+    return Table(frame=frame.lazy(), headers=headers, comments=comments, header_line=header_n, data=frame,
+                 banner=banner.get_column("text").to_list())
 
 
 def _check_field_counts(body: pl.DataFrame, header_n: int, separator: str, source: str) -> None:
@@ -436,6 +439,8 @@ def read_export(layout: Layout, path: Path, options: Mapping[str, Any]) -> tuple
     if currencies and CURRENCY_COLUMN not in found:
         exprs.append(pl.lit(currencies[0]).alias(CURRENCY_COLUMN))
     frame = frame.select(exprs)
+    if "date" not in found and LAST_DAY_COLUMN not in found:
+        frame = _dated_by_banner(frame, table, date_formats, source, warnings)
     if table.header_line is not None:
         frame = _untracked_value(frame, found, source, warnings)
 
@@ -460,6 +465,58 @@ def read_export(layout: Layout, path: Path, options: Mapping[str, Any]) -> tuple
     if notes:
         warnings.append(f"{source} ({layout.name}): " + "; ".join(notes))
     return frame, warnings + context.warnings
+
+
+# The days an export without a date column covers, as its banner or comment lines name them:
+# Google Ads "July 1, 2026 - July 31, 2026"; LinkedIn "Report Start: 7/1/2026" and "Report End:
+# 7/31/2026, 11:59 PM"; GA4 "# Start date: 20260701" and "# End date: 20260731".
+_RANGE_LINE = re.compile(r"^(?P<start>.+?\d)\s+[-\u2013\u2014]\s+(?P<end>.+\d)$")
+_RANGE_END = re.compile(r"^(?:report\s+)?(?P<which>start|end)(?:\s+date)?\s*:\s*(?P<day>.+)$", re.IGNORECASE)
+_CLOCK = re.compile(r",?\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AP]M)?$", re.IGNORECASE)  # "7/1/2026, 12:00 AM"
+_BANNER_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%d. %B %Y", "%d.%m.%Y")
+_GERMAN_MONTHS = {"januar": "January", "jänner": "January", "februar": "February", "märz": "March", "mai": "May", "juni": "June",
+                  "juli": "July", "oktober": "October", "dezember": "December"}
+
+
+def banner_day(text: str, formats: Iterable[str]) -> dt.date | None:
+    """A day as an export's banner writes it (the platform's formats first, then month names in
+    English or German), None where it is no day."""
+    text = _CLOCK.sub("", text.strip().strip('"').strip())
+    text = re.sub(r"[A-Za-zäÄ]+", lambda word: _GERMAN_MONTHS.get(word.group().lower(), word.group()), text)
+    for fmt in dict.fromkeys((*formats, *_BANNER_FORMATS)):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def banner_range(lines: Iterable[str], formats: Iterable[str]) -> tuple[dt.date, dt.date] | None:
+    """The first and last day the lines above an export's header say it covers, where they say both."""
+    formats = tuple(formats)
+    ends: dict[str, dt.date] = {}
+    for line in lines:
+        text = line.strip().lstrip("#").strip().strip('"').strip()
+        if (match := _RANGE_END.match(text)) and (day := banner_day(match["day"], formats)):
+            ends.setdefault(match["which"].lower(), day)
+        elif (match := _RANGE_LINE.match(text)) and (start := banner_day(match["start"], formats)) and (end := banner_day(match["end"], formats)):
+            ends.setdefault("start", start)
+            ends.setdefault("end", end)
+    start, end = ends.get("start"), ends.get("end")
+    return (start, end) if start is not None and end is not None and start <= end else None
+
+
+def _dated_by_banner(frame: pl.LazyFrame, table: Table, formats: tuple[str, ...], source: str, warnings: list[str]) -> pl.LazyFrame:
+    """An export without a date column covers the days its banner names: every row is dated by the
+    first and runs to the last (as a Meta row by "Reporting starts" and "Reporting ends"), so the
+    report has its period, and a config period inside those days is told its rows cannot be split."""
+    days = banner_range([*table.banner, *table.comments], formats)
+    if days is None:
+        return frame
+    start, end = days
+    warnings.append(f"{source}: no date column; every row covers {start.isoformat()} to {end.isoformat()}, "
+                    f"the days named above the header")
+    return frame.with_columns(pl.lit(start.isoformat()).alias("date"), pl.lit(end.isoformat()).alias(LAST_DAY_COLUMN))
 
 
 def _untracked_value(frame: pl.LazyFrame, found: Mapping[str, str], source: str, warnings: list[str]) -> pl.LazyFrame:
