@@ -17,7 +17,16 @@ from .evaluation.money import count_once
 from .evaluation.rollup import roll_up
 from .evaluation.rules import Economy, evaluate_rules
 from .evaluation.rounding import significant_rows
-from .evaluation.tables import LEVEL_DIMS, MetricTable, level_dims, metric_tables, pairing_notes, scope_of, undefined_notes
+from .evaluation.tables import (
+    LEVEL_DIMS,
+    MetricTable,
+    best_date_notes,
+    level_dims,
+    metric_tables,
+    pairing_notes,
+    scope_of,
+    undefined_notes,
+)
 from .i18n.formatting import format_value, use_locale
 from .i18n.messages import Translator, localize_specs
 from .language.rulespec import RuleSpec
@@ -78,7 +87,7 @@ def scope_gaps(dataset: Dataset, catalog: Catalog) -> list[str]:
     """Counts empty on part of a scope's rows, named at the finest reported level the data has
     (channel, else account, else all data): the same for ``run`` and ``validate``."""
     finest = next((level for level in ("channel", "account") if level_dims(level, dataset) is not None), "total")
-    return pairing_notes(dataset, catalog, finest)
+    return pairing_notes(dataset, catalog, finest) + best_date_notes(dataset, catalog)
 
 
 def _moved_notes(moved: dict[str, tuple[str, str]]) -> list[str]:

@@ -376,7 +376,9 @@ def test_meta_and_ga4_join_on_date_channel_and_campaign():
     facebook = scopes(report)["channel=facebook"]
     # Clicks and spend from Meta, sessions and bounces from GA4, on the same scope.
     assert facebook["clicks"] == 1773 and facebook["sessions"] == 1765
-    assert facebook["click_to_session_rate"] == pytest.approx(1765 / 1773, abs=1e-6)
+    # Visits per ad click pairs the campaigns' visits with their clicks: the 88 + 52 visits from
+    # facebook.com referrals (no campaign: nobody clicked an ad) are the channel's, not the ads'.
+    assert facebook["click_to_session_rate"] == pytest.approx((1765 - 88 - 52) / 1773, abs=1e-6)
     assert facebook["bounce_rate"] == pytest.approx(1118 / 1765, abs=1e-6)
     assert not any("line up" in w for w in report.warnings)
 
@@ -693,6 +695,23 @@ def test_two_ad_platforms_on_channels_of_their_own_are_not_said_to_misalign():
 def test_analytics_with_more_channels_than_the_ads_within_one_account_is_no_misalignment():
     visits = [{"account": "Acme", "channel": c, "sessions": 300, "bounces": 100} for c in ("facebook", "google", "direct")]
     assert not any("line up on channel" in w for w in _warnings_of(META_ROWS, GOOGLE_ROWS, visits))
+
+
+def test_exports_per_account_are_not_said_to_misalign():
+    """LinkedIn's EU account beside GA4's US property and a CRM of both: an account one file lacks
+    is another file's. Seven such warnings on a two-account client said ratios were undefined where
+    they were not."""
+    ads = [{**META_ROWS[0], "account": "Ledgerly EU"}]
+    visits = [{"account": "Ledgerly US", "channel": "facebook", "campaign": "Summer", "sessions": 80, "bounces": 30}]
+    crm = [{"account": a, "channel": "facebook", "campaign": "Summer", "leads": 5} for a in ("Ledgerly EU", "Ledgerly US")]
+    assert not any("line up on account" in w for w in _warnings_of(ads, visits, crm))
+
+
+def test_account_names_that_only_look_different_are_a_warning():
+    ads = [{**META_ROWS[0], "account": "Ledgerly EU"}]
+    visits = [{"account": "ledgerly-eu", "channel": "facebook", "campaign": "Summer", "sessions": 80, "bounces": 30}]
+    warning = next(w for w in _warnings_of(ads, visits) if "line up on account" in w)
+    assert "'Ledgerly EU' = 'ledgerly-eu'" in warning
 
 
 def test_analytics_sharing_no_channel_with_the_ads_of_its_account_is_a_warning():

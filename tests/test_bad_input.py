@@ -27,6 +27,10 @@ CASES = {
     "bad date": (GOOD_HEAD + "data:\n  - records:\n      - {date: 31/07/2026, clicks: 3}\n", r"bad.yaml:5: data\[0\]\.records\[0\]\.date: expected a date like 2026-07-01, got '31/07/2026'"),
     "list instead of mapping": ("- client: X\n", r"bad.yaml:1: expected a mapping"),
     "duplicate key": (GOOD_HEAD + "client: Y\n", r"bad.yaml:3: client: duplicate key 'client'"),
+    "change in words": (GOOD_HEAD + "goals:\n  - {id: g, objective: sales, baseline: 60, change: 25 percent}\n",
+                        r"bad.yaml:4: goals\[0\]\.change: expected a change such as \"\+20%\", \"-15%\" or \"\+500\" .*\(got '25 percent'\)"),
+    "currency in lower case": ("client: X\nbusiness_model: dtc_ecommerce\ncurrency: eur\n",
+                               r"bad.yaml:3: currency: expected a three-letter currency code in capitals, such as EUR or USD \(got 'eur'\)"),
 }
 
 
@@ -128,3 +132,21 @@ def test_records_problems_come_in_the_order_of_their_rows():
     with pytest.raises(kpi_advisor.ConfigError) as info:
         kpi_advisor.evaluate({"client": "x", "business_model": "dtc_ecommerce", "data": [{"records": rows}]})
     assert [p.path for p in info.value.problems] == ["data[0].records[1].impressions", "data[0].records[3].clicks"]
+
+
+def test_every_pattern_a_user_can_break_is_said_in_words():
+    """A field whose value must match a pattern (a change, an id, a colour, a currency) says what it
+    expects in words (validation.PATTERN_WORDS), never the regular expression: every model a user
+    writes (config, rule pack, profile, plugin definitions) is walked for its patterns."""
+    import json
+
+    from kpi_advisor.loading.validation import PATTERN_WORDS
+    from kpi_advisor.models import config, definitions
+
+    models = [config.ClientConfig, definitions.RulePack, definitions.ProfileDef, definitions.MetricDef]
+    found = set()
+    for model in models:
+        text = json.dumps(model.model_json_schema())
+        found |= set(re.findall(r'"pattern": "((?:[^"\\\\]|\\\\.)*)"', text))
+    patterns = {json.loads(f'"{p}"') for p in found}
+    assert patterns and patterns <= set(PATTERN_WORDS), patterns - set(PATTERN_WORDS)

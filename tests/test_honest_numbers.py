@@ -60,6 +60,40 @@ def test_sources_at_different_grains_still_pair_on_the_cells_they_share():
     assert values(run(rows))["channel=facebook"]["click_to_session_rate"] == pytest.approx(0.95)
 
 
+ADS = [{"date": "2026-07-01", "channel": "linkedin", "campaign": c, "clicks": n, "spend": 400} for c, n in (("c1", 300), ("c2", 200))]
+VISITS = [{"date": "2026-07-01", "channel": "linkedin", "campaign": "c1", "sessions": 270},
+          {"date": "2026-07-01", "channel": "linkedin", "campaign": "c2", "sessions": 180},
+          {"date": "2026-07-01", "channel": "linkedin", "sessions": 120}]  # linkedin.com referrals: no campaign, no ad click
+
+
+def run_sources(*sources):
+    return kpi_advisor.evaluate({"client": "X", "business_model": "b2b", "currency": "USD",
+                                 "data": [{"records": rows, "name": name} for name, rows in sources]})
+
+
+def test_visits_without_a_campaign_do_not_pair_with_the_campaigns_clicks():
+    """Analytics that name campaigns leave a visit without one (an organic referral) out of the
+    visits per ad click: nobody clicked an ad for it. The channel still counts all its visits."""
+    linkedin = values(run_sources(("ads", ADS), ("analytics", VISITS)))["channel=linkedin"]
+    assert linkedin["sessions"] == 570
+    assert linkedin["click_to_session_rate"] == pytest.approx((270 + 180) / 500)  # not 570 / 500 = 114%
+
+
+def test_visits_from_analytics_without_campaigns_meet_the_clicks_on_the_channel():
+    """The must-not twin: analytics that name no campaign at all meet the ads on the channel and day."""
+    visits = [{key: value for key, value in row.items() if key != "campaign"} for row in VISITS]
+    linkedin = values(run_sources(("ads", ADS), ("analytics", visits)))["channel=linkedin"]
+    assert linkedin["click_to_session_rate"] == pytest.approx(570 / 500)
+
+
+def test_clicks_that_name_no_campaign_meet_the_visits_on_the_channel():
+    """An ads export without campaigns (an account-level export) beside analytics that name them:
+    the clicks have no campaign to meet in, so both meet on the channel and day."""
+    clicks = [{"date": "2026-07-01", "channel": "linkedin", "clicks": 500, "spend": 800}]
+    linkedin = values(run_sources(("ads", clicks), ("analytics", VISITS)))["channel=linkedin"]
+    assert linkedin["click_to_session_rate"] == pytest.approx(570 / 500)
+
+
 def test_accounts_are_never_merged():
     rows = [
         {"account": "shop-a", "channel": "facebook", "campaign": "c01", "impressions": 100000, "clicks": 3000, "sessions": 2800, "bounces": 2492},
@@ -454,3 +488,20 @@ def test_a_monthly_source_beside_a_daily_one_covers_its_months():
     config = {"client": "X", "business_model": "dtc_ecommerce", "currency": "USD", "period": {"start": "2026-07-01", "end": "2026-09-30"},
               "data": [{"records": monthly}, {"records": _daily("2026-09-01", 30)}]}
     assert not any(w.startswith("period:") for w in kpi_advisor.evaluate(config).warnings)
+
+
+def test_reach_over_several_dates_is_said_to_be_a_lower_bound_and_frequency_an_upper_one():
+    rows = [{"date": f"2026-07-0{day}", "channel": "facebook", "impressions": 5000, "reach": 2000 + day} for day in range(1, 4)]
+    report = run(rows)
+    assert values(report)["channel=facebook"]["frequency"] == pytest.approx(15000 / 2003)  # the best date's reach
+    note = next(w for w in report.warnings if w.startswith("reach:"))
+    assert note.startswith("reach: given on 3 dates; over several dates a scope's reach is each series' best date, at most the people reached")
+    assert "frequency divides by it, so the real frequency is at most the figure shown" in note
+
+
+@pytest.mark.parametrize("rows", [
+    [{"date": "2026-07-01", "channel": "facebook", "impressions": 5000, "reach": 2000}],  # one date: the platform's own reach
+    [{"channel": "facebook", "impressions": 5000, "reach": 2000}],  # an export of the period, without a day breakdown
+], ids=["one date", "undated"])
+def test_reach_of_one_date_or_of_the_period_is_not_said_to_be_a_bound(rows):
+    assert not any(w.startswith("reach:") for w in run(rows).warnings)

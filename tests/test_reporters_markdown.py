@@ -61,3 +61,14 @@ def test_languages(lang):
     text = render("markdown", acme(lang), lang=lang)
     title = {"en": "# Marketing KPI report", "de": "# Marketing-KPI-Bericht", "da": "# Marketing-KPI-rapport", "id": "# Laporan KPI pemasaran"}[lang]
     assert text.startswith(title)
+
+
+def test_a_rule_that_leaks_on_several_campaigns_is_named_once_on_the_step():
+    import kpi_advisor
+
+    rows = [{"channel": "linkedin", "campaign": c, "impressions": 100000, "clicks": 2000, "sessions": 1900, "bounces": 1500}
+            for c in ("c1", "c2")]
+    report = kpi_advisor.evaluate({"client": "X", "business_model": "b2b", "currency": "USD", "data": [{"records": rows}]})
+    assert [f.scope.get("campaign") for f in report.findings if f.rule == "landing-page-leak"] == ["c1", "c2"]
+    flags = [line for line in render("markdown", report).splitlines() if "⚠ leak" in line and "landing-page-leak" in line]
+    assert flags and all(line.count("`landing-page-leak`") == 1 for line in flags), flags

@@ -133,3 +133,13 @@ def test_vectorized_lookup_matches_the_python_one():
     resolved = resolve(BenchmarkRef(metric="cpc"), SHIPPED, {"cpc": {"google_search": 4.0}}, "USD")
     values = frame.select(resolved.expr(pl.col("channel"), fallback=9.0).alias("v"))["v"].to_list()
     assert values == [1.5, 1.5, 4.0, 4.0, 9.0, 9.0, 9.0, 9.0]
+
+
+@pytest.mark.parametrize(("count", "label", "written"), [
+    ("1", "customers", "1 customer"), ("3", "customers", "3 customers"), ("0.50", "customers", "0.50 customers"),
+    ("1", "content downloads", "1 content download"), ("1", "sales", "1 sale"), ("1", "glass", "1 glass"),
+])
+def test_a_counted_metric_reads_as_its_count(count, label, written):
+    from kpi_advisor.evaluation.rules import _one_of
+
+    assert f"{count} {_one_of(count, label)}" == written

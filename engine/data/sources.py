@@ -99,6 +99,11 @@ class Dataset:
     # Some row covers several days (a quarter's export without a day breakdown): its day is not a
     # cell another source's day can meet in (Pairing.grain).
     spans_days: bool = False
+    # Dimension -> the counts some source gives on no row that names it (a GA4 export without
+    # campaigns, a row of sessions per campaign beside clicks per ad): only those meet other rows
+    # above that dimension (Pairing.grain). Where a source gives a count on named rows too, its rows
+    # without a name are no such scope (GA4's organic visits under no campaign), not a parent.
+    unnamed: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def rows(self) -> int:
@@ -1012,7 +1017,31 @@ def load_dataset(
     warnings += _missing_segments(config.segments, dims)
     return Dataset(frame=frame, dims=dims, counts=counts, warnings=warnings, currency=currency, segments=tuple(config.segments),
                    default_segments=tuple(dict.fromkeys(defaults + list(SEGMENT_DIMENSIONS))), unique_rows=len(frames) == 1,
-                   last_day=last_day, spans_days=spans)
+                   last_day=last_day, spans_days=spans, unnamed=_unnamed(sources, dims))
+
+
+def _unnamed(sources: list[Source], dims: list[str]) -> dict[str, frozenset[str]]:
+    """:attr:`Dataset.unnamed`: per dimension, the counts a source gives only on rows without it.
+    A source that names a dimension on every row (most exports) costs no pass over its rows."""
+    out: dict[str, set[str]] = {d: set() for d in dims}
+    for source in sources:
+        frame = source.frame
+        nulls = frame.select(pl.col(c).null_count() for c in [*source.dims, *source.counts]).row(0) if frame.width else ()
+        partly = [d for d, empty in zip(source.dims, nulls) if empty]
+        given = [c for c, empty in zip(source.counts, nulls[len(source.dims):]) if empty < frame.height]  # a column of no values gives nothing
+        for d in dims:
+            if d not in source.dims:
+                out[d].update(given)
+        if not partly or not given:
+            continue
+        named = frame.select(
+            (pl.col(c).is_not_null() & pl.col(d).is_not_null()).any().alias(f"{d}\0{c}") for d in partly for c in given
+        ).row(0, named=True)
+        for key, seen in named.items():
+            if not seen:
+                d, c = key.split("\0")
+                out[d].add(c)
+    return {d: frozenset(counts) for d, counts in out.items()}
 
 
 def _future_rows(sources: list[Source], today: dt.date) -> list[str]:
@@ -1325,6 +1354,10 @@ def _compare_level(a: Source, b: Source, parents: list[str], dim: str) -> list[s
     only_a = keys_a.join(keys_b, on=cols, how="anti", nulls_equal=True)
     only_b = keys_b.join(keys_a, on=cols, how="anti", nulls_equal=True)
     if only_a.is_empty() and only_b.is_empty():
+        return []
+    if dim == "account" and not _near_matches(only_a, only_b, dim):
+        # Exports per account are the norm (LinkedIn EU beside GA4 US, a CRM of both): an account one
+        # source lacks is another file's, not a mismatch. Only names that look alike are one account.
         return []
     if dim == "date":
         return [_date_gap(a, b, only_a, only_b, keys_a, keys_b)]

@@ -1032,7 +1032,7 @@ class _LevelRun:
         elif per_unit is not None:
             money = units * per_unit
             source = "the customer value" if metric in OUTCOMES else "economics.micro_conversions"
-            basis += f"; {count} {label} at {money_of(per_unit)} each ({source})"
+            basis += f"; {count} {_one_of(count, label)} at {money_of(per_unit)} each ({source})"
         elif self.catalog.metrics[metric].stage == "loyalty":
             # Support replies and other loyalty counts do not lead to a sale: they are never carried down.
             money = None
@@ -1233,11 +1233,18 @@ def _metric_of(action: str, catalog: Catalog) -> str | None:
 
 
 def _count(value: float) -> str:
+    """A number of units in a money basis, with the decimals that let "n at EUR x each" recompute the
+    money to the cent or so: 1.05 purchases at EUR 80 is EUR 84, where "1" said EUR 80 of EUR 83.83."""
     if value >= 100:
         return f"{value:,.0f}"
     if value >= 1:
-        return f"{value:.1f}".rstrip("0").rstrip(".")
+        return f"{value:.2f}".rstrip("0").rstrip(".")
     return f"{value:.2f}"
+
+
+def _one_of(count: str, label: str) -> str:
+    """A counted metric's name as a count of it reads: "1 customer", "3 customers", "0.5 customers"."""
+    return label[:-1] if count == "1" and label.endswith("s") and not label.endswith("ss") else label
 
 
 def _scope_label(row: dict, dims: tuple[str, ...]) -> str:

@@ -337,7 +337,12 @@ def pairing(dataset: Dataset, catalog: Catalog) -> Pairing:
         sets = tuple(sorted(set(needed.values())))
         # The date is a cell's where a row stands for its day; where some row covers a quarter,
         # a day of another source would meet the quarter's counts: the cells are then the scopes'.
-        grain = tuple(d for d in dataset.dims if (d == "date" and not dataset.spans_days) or (d != "date" and not gaps[f"__dim_{d}"]))
+        # A dimension empty on some rows is still a cell's where every source gives each of its counts on
+        # rows that name it too: an empty value is then no such scope (GA4's organic visits beside
+        # LinkedIn's campaigns), not a coarser row to meet the others above it (Dataset.unnamed).
+        # Asked of every count, not only the paired ones: a view of a few counts pairs in the same cells.
+        grain = tuple(d for d in dataset.dims if (d == "date" and not dataset.spans_days)
+                      or (d != "date" and (not gaps[f"__dim_{d}"] or dataset.unnamed.get(d) == frozenset())))
         combined = frozenset(n for inputs in sets for n in inputs if catalog.metrics[n].combine != "sum")
         gaps_in = frozenset(n for n in used if gaps[n])
         masks = [(frozenset(inputs) & gaps_in, PAID_BY in inputs) for inputs in sets]
@@ -870,6 +875,36 @@ def undefined_notes(table: MetricTable, catalog: Catalog, limit: int = 3) -> lis
         formula = catalog.metrics[metric_id].formula or "its plugin formula"
         notes.append(f"{metric_id} is undefined for {scopes}{more}: {formula} divides by zero")
     return notes
+
+
+def best_date_notes(dataset: Dataset, catalog: Catalog) -> list[str]:
+    """A count of people (reach, users) given on several dates: over a period it is each series' best
+    date (a person reached on two dates counts once), a lower bound on the people reached, and a
+    ratio over it (frequency) a value it is at most. Said once per count, as the tables show it bare."""
+    if "date" not in dataset.dims:
+        return []
+    people = [c for c in dataset.counts if catalog.metrics[c].combine == "max"]
+    if not people:
+        return []
+    dates = dataset.frame.select(pl.col("date").filter(pl.col(c).is_not_null()).n_unique().alias(c) for c in people).row(0, named=True)
+    notes = []
+    for count in people:
+        if dates[count] < 2:
+            continue
+        over = [m for m in catalog.order if catalog.metrics[m].derived and catalog.metrics[m].formula
+                and set(catalog.base_inputs(m)) <= set(dataset.counts) and count in _divisors(catalog.metrics[m].formula)]
+        bound = (f"; {', '.join(over)} divide{'s' if len(over) == 1 else ''} by it, so the real "
+                 f"{' and '.join(over)} {'is' if len(over) == 1 else 'are'} at most the figure shown") if over else ""
+        notes.append(f"{count}: given on {dates[count]} dates; over several dates a scope's {count} is each series' best date, at "
+                     f"most the people reached (someone seen on two dates is counted once){bound}. The platform's own {count} "
+                     f"for a period comes from an export of that period without a day breakdown")
+    return notes
+
+
+def _divisors(formula: str) -> frozenset[str]:
+    """The names a formula divides by (``impressions / reach``: reach)."""
+    return frozenset(name.name for node in expr.walk(_parsed(formula).root) if isinstance(node, expr.Binary) and node.op == "/"
+                     for name in expr.walk(node.right) if isinstance(name, expr.Name))
 
 
 def pairing_notes(dataset: Dataset, catalog: Catalog, level: str, limit: int = 10) -> list[str]:

@@ -16,10 +16,23 @@ from typing import Any
 
 import pydantic
 
+from ..models.config import CHANGE_PATTERN, COLOUR_PATTERN, CONFIG_ID_PATTERN
+from ..models.definitions import CURRENCY_PATTERN, ID_PATTERN, RULE_ID_PATTERN
 from ..problems import ConfigError, Problem, format_path
 from .yamlsafe import Document, _one_line, _short_repr
 
 __all__ = ["known_fields_for", "problems_from_validation_error", "validate_document"]
+
+# What a field's pattern asks for, in words: a user reads "expected a change such as ...", not a regex.
+PATTERN_WORDS = {
+    CHANGE_PATTERN: 'a change such as "+20%", "-15%" or "+500" (a number, with % for a share of the baseline)',
+    CONFIG_ID_PATTERN: "an id of lower-case letters, digits, - and _, starting with a letter (such as more-demos)",
+    ID_PATTERN: "a snake_case name: lower-case letters, digits and _, starting with a letter (such as ebook_download)",
+    RULE_ID_PATTERN: "a rule id: lower-case words joined by - (such as landing-page-leak)",
+    ID_PATTERN + "|" + RULE_ID_PATTERN: "a pack name: lower-case words joined by _ or - (such as my_pack)",
+    COLOUR_PATTERN: 'a colour such as "#1f6feb" or "#abc"',
+    CURRENCY_PATTERN: "a three-letter currency code in capitals, such as EUR or USD",
+}
 
 
 def validate_document(
@@ -65,6 +78,8 @@ def problems_from_validation_error(
                     message += f" (did you mean {close[0]!r}?)"
         elif kind == "missing":
             message = f"missing required field {_short_repr(name)}"
+        elif kind == "string_pattern_mismatch" and (words := PATTERN_WORDS.get(str((error.get("ctx") or {}).get("pattern")))):
+            message = f"expected {words} (got {_short_repr(error.get('input'))})"  # not the regular expression itself
         else:
             message = _one_line(error.get("msg", "invalid value"))
             value = error.get("input")

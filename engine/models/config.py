@@ -8,9 +8,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
-from .definitions import ID_PATTERN, NOT_SEGMENTS, MetricDef, Segment, new_list
+from .definitions import CURRENCY_PATTERN, ID_PATTERN, NOT_SEGMENTS, MetricDef, Segment, new_list
 
 CHANGE_PATTERN = r"^[+-]?\d+(\.\d+)?%?$"
+CONFIG_ID_PATTERN = r"^[a-z][a-z0-9_-]*$"
 
 
 class Model(BaseModel):
@@ -29,7 +30,7 @@ class Period(Model):
 
 
 class Goal(Model):
-    id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    id: str = Field(pattern=CONFIG_ID_PATTERN)
     objective: str = Field(description="awareness engagement traffic reputation leads community sales support app_installs loyalty (+ plugins)")
     metric: str | None = None
     channel: str | None = None
@@ -207,7 +208,7 @@ class PortfolioSettings(Model):
 class ClientConfig(Model):
     client: str = Field(min_length=1)
     business_model: str
-    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    currency: str = Field(default="EUR", pattern=CURRENCY_PATTERN)
     period: Period | None = None
     goals: list[Goal] = Field(default_factory=new_list)
     economics: Economics = Field(default_factory=Economics)

@@ -19,6 +19,9 @@ STAGES: tuple[str, ...] = ("awareness", "interest", "evaluation", "purchase", "l
 Severity = Literal["critical", "high", "medium", "low", "info"]
 SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low", "info")
 Unit = Literal["count", "ratio", "currency", "seconds", "number"]
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+RULE_ID_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
+CURRENCY_PATTERN = r"^[A-Z]{3}$"
 # Audience and delivery breakdowns an export may carry; `segments:` in a config says which to analyse.
 KnownSegment = Literal["age", "gender", "placement", "device", "country", "interest", "landing_page"]
 SEGMENT_DIMENSIONS: tuple[str, ...] = get_args(KnownSegment)
@@ -26,14 +29,11 @@ DIMENSIONS: tuple[str, ...] = ("date", "account", "channel", "campaign", "ad_set
 # What `segments:` may name: a segment dimension above, ad_set or region, or any other column of the
 # data by its snake_case name (a generic CSV's `job_function`); not the scope path itself.
 NOT_SEGMENTS: tuple[str, ...] = ("date", "account", "channel", "campaign", "ad")
-Segment = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", description="a segment dimension (age, gender, placement, device, country, "
+Segment = Annotated[str, Field(pattern=ID_PATTERN, description="a segment dimension (age, gender, placement, device, country, "
                                 "interest, landing_page, ad_set, region) or another column's snake_case name")]
 # Scope levels a rule can be evaluated on; "total" is the whole data set; "segment" the analysed
 # segments within each channel (and account).
 Level = Literal["total", "account", "channel", "campaign", "ad", "region", "segment"]
-
-ID_PATTERN = r"^[a-z][a-z0-9_]*$"
-RULE_ID_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
 
 
 def new_list() -> list:
@@ -126,7 +126,7 @@ class RuleExample(Strict):
     benchmarks: dict[str, dict[str, float]] = Field(
         default_factory=dict, description="benchmark overrides, as a client config would give them: metric -> platform -> value"
     )
-    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$", description="the example client's currency")
+    currency: str = Field(default="USD", pattern=CURRENCY_PATTERN, description="the example client's currency")
     skipped: bool = Field(
         default=False, description="quiet examples only: the rule cannot run on this data at all (say, no dates for a trend)"
     )

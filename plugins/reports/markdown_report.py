@@ -84,7 +84,7 @@ def _funnel_rows(view: ReportView, funnel: Funnel) -> list[list[str]]:
         flag = ""
         if step.leaking:
             conversion = f"**{conversion}**"
-            flag = "⚠ " + _("leak") + ("" if view.for_client else ": " + ", ".join(f"`{f.rule}`" for f in step.leaks))
+            flag = "⚠ " + _("leak") + ("" if view.for_client else ": " + ", ".join(f"`{rule}`" for rule in dict.fromkeys(f.rule for f in step.leaks)))  # a rule once, on however many campaigns
         rows.append([view.step_name(step, funnel), view.count(step.value), conversion, flag])
     return rows
 
