@@ -259,6 +259,20 @@ def test_impact_is_never_extrapolated_from_other_scopes():
     assert "its spend of USD 700 is what is at risk" in found[0].impact.basis
 
 
+def test_impact_without_orders_is_valued_at_the_scopes_own_revenue_per_unit():
+    """A shop's till revenue beside its ads, no orders counted: the visits lost bring in what this
+    scope's visits bring in, not its whole spend; another scope's revenue never counts."""
+    records = [
+        {"channel": "facebook", "clicks": 4000, "sessions": 1900, "spend": 700, "revenue": 3800},
+        {"channel": "google_search", "clicks": 4000, "sessions": 1900, "spend": 700},
+    ]
+    found = {f.scope["channel"]: f for f in by_rule(report(records, economics={"average_order_value": 55}), "click-to-visit-loss")}
+    facebook = found["facebook"].impact
+    assert facebook.money == pytest.approx(facebook.value * 3800 / 1900)  # the visits kept at USD 2.00 a visit here
+    assert "USD 2.00 of revenue per session on this scope" in facebook.basis
+    assert found["google_search"].impact.money == pytest.approx(700)  # no revenue of its own: its spend is at risk
+
+
 def test_money_never_exceeds_what_the_scope_spends_or_earns():
     records = [{"channel": "facebook", "clicks": 40000, "sessions": 1900, "purchases": 38, "spend": 500, "revenue": 1200}]
     impact = by_rule(report(records, economics={"customer_value": 5000}), "click-to-visit-loss")[0].impact
@@ -411,3 +425,15 @@ def test_findings_left_unworded_get_the_same_words_later(monkeypatch):
     assert [f.worded().model_dump() for f in later] == [f.model_dump() for f in now]
     assert any("3.0" in f.message for f in now)
     assert later[0].worded() is later[0] and later[0].message == now[0].message
+
+
+@pytest.mark.parametrize(("lang", "words"), [("de", "465 × Link-Klicks zu je EUR 4.27 Umsatz, wie in diesem Bereich"),  # the money as the run wrote it
+                                              ("da", "i omsætning stykket, som i dette udsnit"),
+                                              ("id", "dengan pendapatan")])
+def test_a_basis_at_revenue_per_unit_reads_in_the_reports_language(lang, words):
+    from kpi_advisor.i18n.messages import Translator
+    from kpi_advisor.i18n.phrases import translate_basis
+
+    basis = "clicks gained had the CTR stayed at its first-period level; 465 clicks x EUR 4.27 of revenue per click on this scope"
+    text = translate_basis(basis, Translator(lang))
+    assert words in text and "of revenue per" not in text, text

@@ -1043,6 +1043,11 @@ class _LevelRun:
             target_label = target.replace("_", " ")
             basis += (f"; {count} {label} x {format_value(rate, 'ratio')} of {label} becoming {target_label} on this scope = "
                       f"{_count(reached)} {target_label} at {money_of(value)} each")
+        elif (per_unit_earned := self._earned_per(metric, row)) is not None:
+            # No orders or valued actions to carry the gap down to, but money this scope's units bring in
+            # (till revenue beside the ads of a shop): each unit at what one brings here, no other scope's.
+            money = units * per_unit_earned
+            basis += f"; {count} {_one_of(count, label)} x {money_of(per_unit_earned)} of revenue per {_one_of('1', label)} on this scope"
         elif (spend := row.get(PAID_BY)) is not None and spend > 0:
             money = float(spend)
             basis += (f"; no valued result on this scope to carry the gap down to (no extrapolation from other scopes): "
@@ -1138,6 +1143,15 @@ class _LevelRun:
         """Base counts of money coming in (revenue, ad revenue): currency counts at the purchase stage."""
         return tuple(m.id for m in self.catalog.metrics.values()
                      if not m.derived and m.unit == "currency" and m.stage == "purchase" and m.id != PAID_BY)
+
+    def _earned_per(self, metric: str, row: dict) -> float | None:
+        """The revenue this scope brings in per unit of ``metric`` (its revenue over its clicks), where
+        it has both; a count of money itself has none."""
+        base = row.get(metric)
+        if not base or base <= 0 or self.catalog.metrics[metric].unit == "currency":
+            return None
+        revenue = sum(row.get(m) or 0.0 for m in self._earnings)
+        return revenue / base if revenue > 0 else None
 
     def _carry_down(self, metric: str, units: float, row: dict) -> tuple[float, str, float, float] | None:
         """Units of a funnel metric -> the first valued result after it (orders or customers at the

@@ -119,6 +119,7 @@ LEVEL_WORDS = {"campaign": N_("campaigns"), "channel": N_("channels"), "ad": N_(
                "account": N_("accounts"), "region": N_("regions")}
 BASIS_CAPPED_SPENDS = N_("at most what this scope spends ({money})")
 BASIS_CAPPED_EARNS = N_("at most what this scope earns ({money})")
+BASIS_EARNED_PER = N_("{count} × {metric} at {money} of revenue each, as on this scope")
 BASIS_SPEND_AT_RISK = N_("no valued result on this scope to carry the gap down to (no extrapolation from other scopes): its spend of {money} is what is at risk")
 BASIS_NONE_TODAY = N_("not valued: this scope has no {metric} today, so its own funnel cannot size the gain")
 BASIS_NO_BOUND = N_("not valued: this scope has no spend or revenue to bound it")
@@ -466,6 +467,11 @@ def _basis_target(m, p):
 @frame(r"at most what this scope (?P<verb>spends|earns) \((?P<money>.+)\)")
 def _basis_capped_bound(m, p):
     return _fill(p, BASIS_CAPPED_SPENDS if m["verb"] == "spends" else BASIS_CAPPED_EARNS, money=m["money"])
+
+
+@frame(rf"(?P<count>{NUMBER}) (?P<label>[a-z0-9_ ]+?) x (?P<money>.+?) of revenue per [a-z0-9_ ]+? on this scope")
+def _basis_earned_per(m, p):
+    return _fill(p, BASIS_EARNED_PER, count=p.number(m["count"]), metric=p.metric(m["label"]) or m["label"], money=m["money"])
 
 
 @frame(r"no valued result on this scope to carry the gap down to \(no extrapolation from other scopes\): its spend of (?P<money>.+) is what is at risk")
