@@ -15,7 +15,7 @@ from .evaluation.economics import with_economics
 from .evaluation.money import BASIS as MONEY_BASIS
 from .evaluation.money import count_once
 from .evaluation.rollup import roll_up
-from .evaluation.rules import Economy, evaluate_rules
+from .evaluation.rules import Economy, evaluate_rules, metric_of
 from .evaluation.rounding import significant_rows
 from .evaluation.tables import (
     LEVEL_DIMS,
@@ -74,6 +74,13 @@ def _from_pandas(data: Any) -> pl.DataFrame:
                 values = column.astype(object).where(column.notna(), None).tolist()
                 columns.append(pl.Series(str(name), values, strict=False))
         return pl.DataFrame(columns)
+
+
+def _actions(action: str, catalog: Catalog) -> str:
+    """A micro action in the plural, as a share of them reads ("0.5% of ebook downloads"): the metric
+    it counts where the catalogue knows it, else the config's own word."""
+    name = (metric_of(action, catalog) or action).replace("_", " ")
+    return name if name.endswith("s") else name + "s"
 
 
 def _locator(prepared: Prepared):
@@ -155,7 +162,7 @@ def _economy(prepared: Prepared) -> tuple[Economy, list[ActionValue]]:
                     action=micro.action,
                     value=value,
                     currency=config.currency,
-                    basis=f"{micro.to_customer_rate:.1%} of {micro.action.replace('_', ' ')} lead to a customer worth "
+                    basis=f"{micro.to_customer_rate:.1%} of {_actions(micro.action, prepared.catalog)} lead to a customer worth "
                     f"{format_value(customer_value, 'currency', config.currency)}",
                 )
             )

@@ -132,3 +132,22 @@ def test_banner_range_reads_back_what_a_banner_writes(first, days, pattern):
         return pattern.format(day, day.day, day) if pattern.startswith("{:") else pattern.format(day.day, day, day)
 
     assert banner_range([f"{written(first)} - {written(last)}"], ()) == (first, last)
+
+
+@pytest.mark.parametrize("lang", ["de", "da", "id"])
+def test_the_notes_on_days_read_in_the_reports_language(lang):
+    """The notes this reading adds (and the one on reach over several dates) are translated, their
+    dates written the language's way, as every other note of a translated report."""
+    import re
+
+    from kpi_advisor.i18n.messages import Translator
+    from kpi_advisor.i18n.phrases import translate
+
+    report = run(source(META, "meta_ads"), source(GA4, "ga4", ignore=["Total revenue", "Key events"]))
+    notes = [w for w in report.warnings if "no date column" in w or "do not cover the same days" in w]
+    notes += [w for w in run({"records": [{"date": f"2026-07-0{d}", "impressions": 900, "reach": 300 + d} for d in (1, 2)]}).warnings
+              if w.startswith("reach:")]
+    assert len(notes) == 3, report.warnings
+    for note in notes:
+        text = translate(note, Translator(lang))
+        assert text != note and not re.search(r"\d{4}-\d{2}-\d{2}", text), text

@@ -496,7 +496,7 @@ def test_reach_over_several_dates_is_said_to_be_a_lower_bound_and_frequency_an_u
     assert values(report)["channel=facebook"]["frequency"] == pytest.approx(15000 / 2003)  # the best date's reach
     note = next(w for w in report.warnings if w.startswith("reach:"))
     assert note.startswith("reach: given on dates from 2026-07-01 to 2026-07-03; over several dates a scope's reach is each series' best date, at most the people reached")
-    assert "frequency divides by it, so the real frequency is at most the figure shown" in note
+    assert "ratios over it (frequency) are at most the figures shown" in note
 
 
 @pytest.mark.parametrize("rows", [

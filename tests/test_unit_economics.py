@@ -382,3 +382,16 @@ def test_compare_previous_without_dates_says_so():
     report = json.loads(invoke("run", str(EXAMPLES / "acme_outdoor.yaml"), "--format", "json", "--compare-previous").output)
     if "comparison" not in report:
         assert any("--compare-previous" in w for w in report["warnings"])
+
+
+@pytest.mark.parametrize(("action", "words"), [
+    ("ebook_download", "0.5% of content downloads lead to a customer worth USD 1,000"),  # the metric it counts
+    ("test_drive_booking", "0.5% of test drive bookings lead to a customer worth USD 1,000"),
+    ("podcast_listen", "0.5% of podcast listens lead to a customer worth USD 1,000"),  # no such metric: the config's word
+])
+def test_a_micro_actions_value_reads_as_a_share_of_them(action, words):
+    import kpi_advisor
+
+    report = kpi_advisor.evaluate({"client": "X", "business_model": "b2b", "currency": "USD", "data": [{"records": [{"clicks": 1}]}],
+                                   "economics": {"customer_value": 1000, "micro_conversions": [{"action": action, "to_customer_rate": 0.005}]}})
+    assert [value.basis for value in report.values] == [words]

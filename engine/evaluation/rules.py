@@ -960,7 +960,7 @@ class _LevelRun:
         names = {*plan.spec.evidence, *plan.spec.rule.thresholds.values(), *(n for pair in plan.targets for n in pair)}
         wanted = {*self.table.dims, "channel", PAID_BY, *self._earnings, *OUTCOMES}
         wanted.update(self._value_column(plan, name, columns) or name for name in names)
-        wanted.update(_metric_of(action, self.catalog) or action for action in self.economy.action_values)
+        wanted.update(metric_of(action, self.catalog) or action for action in self.economy.action_values)
         if plan.spec.rule.impact is not None:
             wanted.add(plan.spec.rule.impact.metric)
         wanted.update(self._field_readers(plan, columns)[1])
@@ -1133,7 +1133,7 @@ class _LevelRun:
                 return outcome * self.economy.customer_value
         micro = 0.0
         for action, value in self.economy.action_values.items():
-            metric = _metric_of(action, self.catalog)
+            metric = metric_of(action, self.catalog)
             if metric is not None and metric not in OUTCOMES:
                 micro += (row.get(metric) or 0.0) * value
         return micro
@@ -1159,7 +1159,7 @@ class _LevelRun:
         them. A scope that converts none gets no revenue extrapolated from other scopes."""
         targets = [(o, self.economy.customer_value) for o in OUTCOMES if self.economy.customer_value is not None]
         for action, value in self.economy.action_values.items():
-            target = _metric_of(action, self.catalog)
+            target = metric_of(action, self.catalog)
             if target is not None and target != metric and target not in OUTCOMES:
                 targets.append((target, value))
         for target, value in targets:
@@ -1236,7 +1236,7 @@ def _bounded_words(text: str) -> str:
     return text if len(text) <= MAX_WORDS_CHARS else text[: MAX_WORDS_CHARS - 1] + "\u2026"
 
 
-def _metric_of(action: str, catalog: Catalog) -> str | None:
+def metric_of(action: str, catalog: Catalog) -> str | None:
     """The metric a micro action of the economics counts: its id, an alias, or either in the plural."""
     for name in (action, action + "s"):
         if name in catalog.metrics:

@@ -898,8 +898,7 @@ def best_date_notes(dataset: Dataset, catalog: Catalog) -> list[str]:
             continue
         over = [m for m in catalog.order if catalog.metrics[m].derived and catalog.metrics[m].formula
                 and set(catalog.base_inputs(m)) <= set(dataset.counts) and count in _divisors(catalog.metrics[m].formula)]
-        bound = (f"; {', '.join(over)} divide{'s' if len(over) == 1 else ''} by it, so the real "
-                 f"{' and '.join(over)} {'is' if len(over) == 1 else 'are'} at most the figure shown") if over else ""
+        bound = f"; ratios over it ({', '.join(over)}) are at most the figures shown" if over else ""
         notes.append(f"{count}: given on dates from {first} to {last}; over several dates a scope's {count} is each series' best date, at "
                      f"most the people reached (someone seen on two dates is counted once){bound}. The platform's own {count} "
                      f"for a period comes from an export of that period without a day breakdown")

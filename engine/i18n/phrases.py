@@ -99,6 +99,17 @@ NOTE_PROGRESS = N_("Progress: {value} on {date}, {progress} of the way with {ela
 NOTE_PROGRESS_BELOW = N_("Progress: {value} on {date}, below the baseline of {baseline} with {elapsed} of the time gone ({status}).")
 # TRANSLATORS: {metric} is a count of people (reach); {month} is YYYY-MM.
 NOTE_MEASURED_BEST = N_("Measured: {metric} in the latest month ({month}): each series' best date, added up across series, as {metric} does not add up over time.")
+NOTE_BANNER_DAYS = N_("{source}: no date column; every row covers {first} to {last}, the days named above the header")
+NOTE_SPAN_GAP = N_("{a} ({a_first} to {a_last}) and {b} ({b_first} to {b_last}) do not cover the same days, and a row over several "
+                   "days cannot be split: ratios that combine both (such as sessions per click) set one's days against the other's; "
+                   "export both for the same dates")
+NOTE_BEST_DATE = N_("{metric}: given on dates from {first} to {last}; over several dates a scope's {metric} is each series' best date, "
+                    "at most the people reached (someone seen on two dates is counted once). The platform's own {metric} for a "
+                    "period comes from an export of that period without a day breakdown.")
+NOTE_BEST_DATE_RATIOS = N_("{metric}: given on dates from {first} to {last}; over several dates a scope's {metric} is each series' best "
+                           "date, at most the people reached (someone seen on two dates is counted once); ratios over it ({ratios}) are "
+                           "at most the figures shown. The platform's own {metric} for a period comes from an export of that period "
+                           "without a day breakdown.")
 NOTE_MEASURED = N_("Measured: {metric} in the latest month ({month}), as {metric} does not add up over time.")
 # The part of a finding's impact basis that says how the units were valued.
 BASIS_EACH = N_("{count} × {metric} at {money} each ({source})")
@@ -214,7 +225,8 @@ class _Parts:
     def metric(self, label: str) -> str | None:
         """A metric's name inside a sentence: German keeps its capital (nouns), the others
         write it lower case unless it starts with a name or an abbreviation (Google, ROAS)."""
-        title = next((self.metrics[k] for k in (label, label + "s", label.replace(" ", "_") + "s") if k in self.metrics), None)
+        snake = label.replace(" ", "_")
+        title = next((self.metrics[k] for k in (label, label + "s", snake, snake + "s") if k in self.metrics), None)
         if not title:
             return None
         text = self._(title)
@@ -664,6 +676,29 @@ def _progress_below(m, p):
 @frame(r"measured: (?P<metric>\w+) in the latest month \((?P<month>\d{4}-\d{2})\)(?P<best>: each series' best date, added up across series)?, as (?P=metric) does not add up over time")
 def _measured(m, p):
     return _fill(p, NOTE_MEASURED_BEST if m["best"] else NOTE_MEASURED, metric=p.metric(m["metric"]) or m["metric"], month=m["month"])
+
+
+@frame(rf"(?P<metric>\w+): given on dates from (?P<first>{DATE}) to (?P<last>{DATE}); over several dates a scope's (?P=metric) is each "
+       rf"series' best date, at most the people reached \(someone seen on two dates is counted once\)(?:; ratios over it "
+       rf"\((?P<ratios>[a-z0-9_, ]+)\) are at most the figures shown)?\. The platform's own (?P=metric) for a period comes from an "
+       rf"export of that period without a day breakdown")
+def _best_date(m, p):
+    values = {"metric": p.metric(m["metric"]) or m["metric"], "first": p.number(m["first"]), "last": p.number(m["last"])}
+    if m["ratios"]:
+        return _fill(p, NOTE_BEST_DATE_RATIOS, ratios=p.metric_list(m["ratios"]), **values)
+    return _fill(p, NOTE_BEST_DATE, **values)
+
+
+@frame(rf"(?P<source>.+?): no date column; every row covers (?P<first>{DATE}) to (?P<last>{DATE}), the days named above the header")
+def _banner_days(m, p):
+    return _fill(p, NOTE_BANNER_DAYS, source=m["source"], first=p.number(m["first"]), last=p.number(m["last"]))
+
+
+@frame(rf"(?P<a>.+?) \((?P<a_first>{DATE}) to (?P<a_last>{DATE})\) and (?P<b>.+?) \((?P<b_first>{DATE}) to (?P<b_last>{DATE})\) do not "
+       r"cover the same days, and a row over several days cannot be split: ratios that combine both \(such as sessions per click\) "
+       r"set one's days against the other's; export both for the same dates")
+def _span_gap(m, p):
+    return _fill(p, NOTE_SPAN_GAP, a=m["a"], b=m["b"], **{k: p.number(m[k]) for k in ("a_first", "a_last", "b_first", "b_last")})
 
 
 def translate(text: str, tr: "Translator") -> str:
