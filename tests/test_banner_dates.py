@@ -151,3 +151,25 @@ def test_the_notes_on_days_read_in_the_reports_language(lang):
     for note in notes:
         text = translate(note, Translator(lang))
         assert text != note and not re.search(r"\d{4}-\d{2}-\d{2}", text), text
+
+
+def test_range_rows_of_another_account_are_not_compared_on_their_days(tmp_path):
+    """GA4's July for the EU account beside two days of Meta's US account: they never meet."""
+    report = run(source(META, "meta_ads", account="Acme US"),
+                 source(GA4, "ga4", account="Acme EU", ignore=["Total revenue", "Key events"]))
+    assert not any("do not cover the same days" in w for w in report.warnings), report.warnings
+
+
+def test_a_date_the_adapter_makes_wins_over_the_banner(tmp_path):
+    """GA4's 'Nth day' (or 'Date + hour') column gives each row its day: the comment lines' range
+    does not turn the rows into rows over the whole report."""
+    path = tmp_path / "nth_day.csv"
+    path.write_text("# Start date: 20260701\n# End date: 20260703\nNth day,Session source / medium,Sessions,Engaged sessions\n"
+                    "0000,facebook / cpc,100,60\n0001,facebook / cpc,120,70\n0002,facebook / cpc,90,50\n", encoding="utf-8")
+    from kpi_advisor.data.sources import load_dataset
+    from kpi_advisor.loading.prepare import load_config, prepare
+
+    prepared = prepare(load_config({"client": "t", "business_model": "dtc_ecommerce", "currency": "USD", "data": [source(path, "ga4")]}))
+    dataset = load_dataset(prepared.loaded.config, prepared.catalog, Path.cwd())
+    assert not dataset.spans_days and dataset.dates() == (dt.date(2026, 7, 1), dt.date(2026, 7, 3))
+    assert not any("no date column" in w for w in dataset.warnings)

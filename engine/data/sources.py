@@ -1306,6 +1306,9 @@ def _covered(source: Source) -> tuple[dt.date | None, dt.date | None]:
 def _span_gap(a: Source, b: Source) -> list[str]:
     """Where rows span several days, sources that complement each other are compared on the days
     each covers as a whole: sessions over a month beside a week of clicks are no visit rate."""
+    if "account" in a.dims and "account" in b.dims and a.frame.select("account").unique().join(
+            b.frame.select("account").unique(), on="account", how="semi").is_empty():
+        return []  # exports of different accounts never meet, whatever days each covers
     (first_a, last_a), (first_b, last_b) = _covered(a), _covered(b)
     if None in (first_a, last_a, first_b, last_b) or (first_a, last_a) == (first_b, last_b):
         return []

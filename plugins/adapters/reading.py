@@ -439,8 +439,6 @@ def read_export(layout: Layout, path: Path, options: Mapping[str, Any]) -> tuple
     if currencies and CURRENCY_COLUMN not in found:
         exprs.append(pl.lit(currencies[0]).alias(CURRENCY_COLUMN))
     frame = frame.select(exprs)
-    if "date" not in found and LAST_DAY_COLUMN not in found:
-        frame = _dated_by_banner(frame, table, date_formats, source, warnings)
     if table.header_line is not None:
         frame = _untracked_value(frame, found, source, warnings)
 
@@ -448,6 +446,8 @@ def read_export(layout: Layout, path: Path, options: Mapping[str, Any]) -> tuple
     if layout.finish is not None:
         frame = layout.finish(context, frame)
     names = frame.collect_schema().names()
+    if "date" not in names:  # nor did the adapter make one (GA4 from its hours or its Nth day)
+        frame = _dated_by_banner(frame, table, date_formats, source, warnings)
     if "channel" not in names and not options.get("channel") and layout.channel:
         frame = frame.with_columns(pl.lit(layout.channel).alias("channel"))
     helpers = [c for c in frame.collect_schema().names() if c.startswith("_") and not c.startswith("__")]
