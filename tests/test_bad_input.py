@@ -150,3 +150,17 @@ def test_every_pattern_a_user_can_break_is_said_in_words():
         found |= set(re.findall(r'"pattern": "((?:[^"\\\\]|\\\\.)*)"', text))
     patterns = {json.loads(f'"{p}"') for p in found}
     assert patterns and patterns <= set(PATTERN_WORDS), patterns - set(PATTERN_WORDS)
+
+
+@pytest.mark.parametrize(("bad", "counted"), [(7, True), (5, False), (2, False)])
+def test_bad_dates_past_the_listed_ones_are_counted(tmp_path, monkeypatch, bad, counted):
+    """Five bad dates are listed; where there are more, how many in all: one mistyped row, or the whole file?"""
+    monkeypatch.chdir(tmp_path)
+    rows = "".join(f"{'3/2/26' if i < bad else '2026-03-02'},{i},10\n" for i in range(9))
+    (tmp_path / "d.csv").write_text("date,campaign,clicks\n" + rows)
+    (tmp_path / "c.yaml").write_text(GOOD_HEAD + "data:\n  - {csv: d.csv}\n")
+    result = CliRunner().invoke(cli, ["run", "c.yaml"])
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len([line for line in lines if "expected a date like 2026-07-01, got '3/2/26'" in line]) == min(bad, 5)
+    assert any(f"d.csv:6: date: {bad} rows in all with a date not like 2026-07-01; the first 5 are listed" in line for line in lines) == counted

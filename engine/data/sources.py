@@ -439,8 +439,13 @@ def _days(frame: pl.DataFrame, column: str, locate: Locator, problems: list[Prob
     day = pl.when(text.str.contains(r"^\d{4}-\d{2}-\d{2}[ T]")).then(text.str.slice(0, 10)).otherwise(text)
     parsed = day.str.to_date("%Y-%m-%d", strict=False)
     mask = parsed.is_null() & text.is_not_null() & (text != "")
-    for row, value in _bad_rows(frame, mask, column):
+    bad = _bad_rows(frame, mask, column)
+    for row, value in bad:
         problems.append(_at(locate(row, name), f"expected a date like 2026-07-01, got {value!r}"))
+    if len(bad) == MAX_ROW_PROBLEMS and (total := frame.select(mask.sum()).item()) > len(bad):
+        # How far it goes: one row mistyped, or the whole file written another way. Said after the
+        # last row listed, where a reader of the list arrives.
+        problems.append(_at(locate(bad[-1][0], name), f"{total:,} rows in all with a date not like 2026-07-01; the first {len(bad)} are listed"))
     return _plausible_days(frame, parsed, name, locate, problems)
 
 
