@@ -1124,7 +1124,7 @@ class _LevelRun:
     def _earned(self, row: dict) -> float:
         """What a scope earns: its revenue (sales and ad revenue), else its orders or customers at
         the customer value, else its micro actions at the values the economics gives them."""
-        revenue = sum(row.get(m) or 0.0 for m in self._earnings)
+        revenue = self._revenue(row)
         if revenue > 0:
             return revenue
         if self.economy.customer_value is not None:
@@ -1150,8 +1150,12 @@ class _LevelRun:
         base = row.get(metric)
         if not base or base <= 0 or self.catalog.metrics[metric].unit == "currency":
             return None
-        revenue = sum(row.get(m) or 0.0 for m in self._earnings)
+        revenue = self._revenue(row)
         return revenue / base if revenue > 0 else None
+
+    def _revenue(self, row: dict) -> float:
+        """The money a scope brings in: its sales and ad revenue added up."""
+        return sum(row.get(m) or 0.0 for m in self._earnings)
 
     def _carry_down(self, metric: str, units: float, row: dict) -> tuple[float, str, float, float] | None:
         """Units of a funnel metric -> the first valued result after it (orders or customers at the
