@@ -89,6 +89,25 @@ def test_every_kind_of_problem_in_a_file_is_said_in_one_run(tmp_path, monkeypatc
     ]
 
 
+def test_an_unknown_business_model_is_said_beside_the_schemas_problems(tmp_path, monkeypatch):
+    """A misspelt model is not hidden behind a bad goal: both are said in one run, top to bottom.
+    Where the config loads plugins of its own, one may add the model, so it waits for them."""
+    monkeypatch.chdir(tmp_path)
+    goal = "goals:\n  - {id: g, objective: leads, metric: leads, baseline: 10, change: 25 percent, by: 2026-06-30}\n"
+    (tmp_path / "c.yaml").write_text("client: X\nbusiness_model: b2bb\n" + goal + "data: [{records: [{clicks: 1}]}]\n")
+    for command in ("run", "validate"):
+        result = CliRunner().invoke(cli, [command, "c.yaml"])
+        assert result.exit_code == 2, result.output
+        lines = result.output.splitlines()
+        assert lines[0].startswith("error: c.yaml:2: business_model: unknown business model 'b2bb' (did you mean 'b2b'?)"), lines
+        assert lines[1].startswith("error: c.yaml:4: goals[0].change: expected a change such as"), lines
+        assert len(lines) == 2
+    (tmp_path / "p.py").write_text("")
+    (tmp_path / "c.yaml").write_text("client: X\nbusiness_model: b2bb\nplugins: [p.py]\n" + goal + "data: [{records: [{clicks: 1}]}]\n")
+    result = CliRunner().invoke(cli, ["validate", "c.yaml"])
+    assert result.exit_code == 2 and "business model" not in result.output and "goals[0].change" in result.output, result.output
+
+
 def test_a_name_the_size_of_a_file_is_refused_naming_its_row(tmp_path, monkeypatch):
     """Every finding on a scope writes its names into the report: a 1 MB campaign name in 800
     findings was 800 MB of JSON. A longer limit is one option away."""

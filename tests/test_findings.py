@@ -219,19 +219,49 @@ def test_impact_in_customers_times_customer_value():
     # 3,300 visits x (80.3% - 60%) kept, buying like the 650 visits that stay (13 orders): 13.4 more
     # orders. The 60% limit is within half today's 80.3% bounce rate (no many-fold jump), so it is the
     # target; the money stops at what the scope earns today (13 orders at 80).
-    assert impact.metric == "purchases"
-    assert impact.value == pytest.approx(3300 * (2650 / 3300 - 0.6) * 13 / 650, abs=0.01)
+    assert impact.metric == "sessions"
+    assert impact.value == pytest.approx(3300 * (2650 / 3300 - 0.6), abs=0.01)  # visits kept
     assert impact.money == pytest.approx(13 * 80, abs=0.01)
+    assert "670 sessions x 2.0% of (sessions - bounces) becoming purchases on this scope = 13.4 purchases" in impact.basis
     assert "valued against the threshold bounce rate 60.0%" in impact.basis
-    assert "at USD 80.00 each (the customer value)" in impact.basis and "at most what this scope earns (USD 1,040)" in impact.basis
+    assert "at USD 80.00 each" in impact.basis and "at most what this scope earns (USD 1,040)" in impact.basis
 
 
 def test_a_gain_within_a_doubling_is_valued_as_computed():
     records = [{"channel": "facebook", "impressions": 120000, "clicks": 3600, "sessions": 3300, "bounces": 2100, "purchases": 40}]
     impact = by_rule(report(records, economics={"customer_value": 80}), "landing-page-leak")[0].impact
     # 3,300 visits x (63.6% - 60%) kept, buying like the 1,200 visits that stay (40 orders): 4 orders.
-    assert impact.value == pytest.approx(3300 * (2100 / 3300 - 0.6) * 40 / 1200, abs=0.01)
+    assert impact.value == pytest.approx(3300 * (2100 / 3300 - 0.6), abs=0.01)
+    assert impact.money == pytest.approx(3300 * (2100 / 3300 - 0.6) * 40 / 1200 * 80, abs=0.01)
     assert "at most" not in impact.basis
+
+
+def test_kept_visits_convert_like_the_visits_that_stay_down_to_customers():
+    """B2B: no orders, customers from the CRM. The visits a landing page keeps are carried down to
+    customers at the rate of the visits that stay today (customers / (sessions - bounces)), not at the
+    rate of all visits, bounces included, and not left unvalued for want of purchases."""
+    records = [{"channel": "google_ads", "impressions": 190000, "clicks": 10700, "sessions": 9800, "bounces": 6400,
+                "leads": 360, "customers": 5, "spend": 60000}]
+    impact = by_rule(report(records, economics={"customer_value": 18000}), "landing-page-leak")[0].impact
+    kept = 9800 * (6400 / 9800 - 0.6)
+    assert impact.metric == "sessions" and impact.value == pytest.approx(kept, abs=0.01)
+    assert impact.money == pytest.approx(kept * 5 / (9800 - 6400) * 18000, abs=0.01)
+    assert "of (sessions - bounces) becoming customers on this scope" in impact.basis
+    # Without customers either: nothing to carry down to, so the spend is what is at risk (bounded, stated).
+    del records[0]["customers"]
+    impact = by_rule(report(records, economics={"customer_value": 18000}), "landing-page-leak")[0].impact
+    assert impact.money == pytest.approx(60000) and "its spend of USD 60,000 is what is at risk" in impact.basis
+
+
+def test_kept_visits_at_the_revenue_of_the_visits_that_stay():
+    """Revenue but no orders (a shop's till beside its ads): each kept visit brings in what a visit
+    that stays brings in today, revenue / (sessions - bounces)."""
+    records = [{"channel": "facebook", "impressions": 120000, "clicks": 3600, "sessions": 3300, "bounces": 2650,
+                "spend": 2000, "revenue": 6500}]
+    impact = by_rule(report(records, economics={"average_order_value": 55}), "landing-page-leak")[0].impact
+    kept = 3300 * (2650 / 3300 - 0.6)
+    assert impact.money == pytest.approx(min(kept * 6500 / 650, 6500), abs=0.01)
+    assert "USD 10.00 of revenue per (sessions - bounces) on this scope" in impact.basis
 
 
 def test_impact_is_carried_down_the_funnel_at_the_scope_rate():
@@ -425,6 +455,19 @@ def test_findings_left_unworded_get_the_same_words_later(monkeypatch):
     assert [f.worded().model_dump() for f in later] == [f.model_dump() for f in now]
     assert any("3.0" in f.message for f in now)
     assert later[0].worded() is later[0] and later[0].message == now[0].message
+
+
+@pytest.mark.parametrize(("lang", "words"), [("de", "670 × Sitzungen, die wie (Sitzungen - Absprünge) konvertieren: davon werden 2.0%"),  # the rate as the run wrote it
+                                              ("da", "konverterer som (sessioner - afvisninger)"),
+                                              ("id", "berkonversi seperti (sesi - pentalan)")])
+def test_a_basis_carried_at_another_base_reads_in_the_reports_language(lang, words):
+    from kpi_advisor.i18n.messages import Translator
+    from kpi_advisor.i18n.phrases import translate_basis
+
+    basis = ("visits kept if the bounce rate fell to the limit, converting like the visits that stay today; 670 sessions x 2.0% "
+             "of (sessions - bounces) becoming purchases on this scope = 13.4 purchases at USD 80.00 each")
+    text = translate_basis(basis, Translator(lang))
+    assert words in text and "becoming" not in text and "bounces" not in text, text
 
 
 @pytest.mark.parametrize(("lang", "words"), [("de", "465 × Link-Klicks zu je EUR 4.27 Umsatz, wie in diesem Bereich"),  # the money as the run wrote it

@@ -49,7 +49,7 @@ def test_kpi_table_findings_goals_and_values(page):
         assert f'<section id="{section}">' in page
     assert page.count('<article class="card finding high">') == len(acme().findings) == 2
     finding = page[page.index('<article class="card finding'):page.index("</article>")]
-    for part in ("Evidence", "Recommendation", "At stake per period", "EUR 11,370 (Purchases: about 140)"):
+    for part in ("Evidence", "Recommendation", "At stake per period", "EUR 11,370 (Sessions: about 2,574)"):
         assert part in finding
     assert '<span class="over">81.6%</span>' in finding  # bounce rate past its maximum
     assert '<span class="over">2.9%</span>' not in finding  # a high CTR is not the problem

@@ -44,7 +44,7 @@ def test_sections_funnel_and_leak():
     assert "| Visits without bounce | 2,190 | **18.4%** | ⚠ leak: `landing-page-leak` |" in text
     assert "**Leak:** Sessions → Visits without bounce: 18.4% went on." in text
     assert "> **Recommendation:** Make the landing page keep the ad's promise" in text
-    assert "**At stake per period:** EUR 11,370 (Purchases: 139.9)" in text
+    assert "**At stake per period:** EUR 11,370 (Sessions: 2,574)" in text
     assert "| grow-instagram (Followers) | ✓ | ✓ | ✓ | ✓ | ✓ | on track | 13,350 / 14,400 |" in text
 
 

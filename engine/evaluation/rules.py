@@ -761,6 +761,8 @@ class _LevelRun:
                     impact_names[threshold] = pl.col(plan.column(f"target_{threshold}"))
                     plan.targets.append((value, threshold))
                 columns.add(expr.compile_expr(spec.impact, impact_names, functions=functions, numbers=numbers).cast(pl.Float64).alias(plan.column("impact")))
+                if spec.impact_per is not None:
+                    columns.add(expr.compile_expr(spec.impact_per, names, functions=functions, numbers=numbers).cast(pl.Float64).alias(plan.column("per")))
             # The lets left as formulas get their column too: messages, evidence and money read it.
             columns.add(*(names[name].cast(pl.Float64).alias(plan.named(name)) for name, parsed in spec.lets
                           if parsed.result_type != "number" or name in inline))
@@ -1023,6 +1025,8 @@ class _LevelRun:
         label = metric.replace("_", " ")
         basis = impact_def.basis + self._target_basis(plan, row)
         today = row.get(metric)
+        # What the units convert like (impact.per): the visits that stay, where a bounced visit buys nothing.
+        base, per_words = (row.get(plan.column("per")), _per_words(impact_def.per)) if impact_def.per is not None else (today, None)
         count = _count(units)
         money_of = self._money_of
         per_unit = self.economy.unit_value(metric, self.catalog.aliases)
@@ -1037,17 +1041,17 @@ class _LevelRun:
             # Support replies and other loyalty counts do not lead to a sale: they are never carried down.
             money = None
             basis += f"; not valued: give economics.micro_conversions a value for {metric}"
-        elif (carried := self._carry_down(metric, units, row)) is not None:
+        elif (carried := self._carry_down(metric, units, row, base)) is not None:
             reached, target, rate, value = carried
             money = reached * value
             target_label = target.replace("_", " ")
-            basis += (f"; {count} {label} x {format_value(rate, 'ratio')} of {label} becoming {target_label} on this scope = "
+            basis += (f"; {count} {label} x {format_value(rate, 'ratio')} of {per_words or label} becoming {target_label} on this scope = "
                       f"{_count(reached)} {target_label} at {money_of(value)} each")
-        elif (per_unit_earned := self._earned_per(metric, row)) is not None:
+        elif (per_unit_earned := self._earned_per(metric, row, base)) is not None:
             # No orders or valued actions to carry the gap down to, but money this scope's units bring in
             # (till revenue beside the ads of a shop): each unit at what one brings here, no other scope's.
             money = units * per_unit_earned
-            basis += f"; {count} {_one_of(count, label)} x {money_of(per_unit_earned)} of revenue per {_one_of('1', label)} on this scope"
+            basis += f"; {count} {_one_of(count, label)} x {money_of(per_unit_earned)} of revenue per {per_words or _one_of('1', label)} on this scope"
         elif (spend := row.get(PAID_BY)) is not None and spend > 0:
             money = float(spend)
             basis += (f"; no valued result on this scope to carry the gap down to (no extrapolation from other scopes): "
@@ -1144,10 +1148,9 @@ class _LevelRun:
         return tuple(m.id for m in self.catalog.metrics.values()
                      if not m.derived and m.unit == "currency" and m.stage == "purchase" and m.id != PAID_BY)
 
-    def _earned_per(self, metric: str, row: dict) -> float | None:
-        """The revenue this scope brings in per unit of ``metric`` (its revenue over its clicks), where
-        it has both; a count of money itself has none."""
-        base = row.get(metric)
+    def _earned_per(self, metric: str, row: dict, base: float | None) -> float | None:
+        """The revenue this scope brings in per unit of ``metric`` (its revenue over its clicks, or
+        over ``base``, what the units convert like), where it has both; a count of money itself has none."""
         if not base or base <= 0 or self.catalog.metrics[metric].unit == "currency":
             return None
         revenue = self._revenue(row)
@@ -1157,21 +1160,29 @@ class _LevelRun:
         """The money a scope brings in: its sales and ad revenue added up."""
         return sum(row.get(m) or 0.0 for m in self._earnings)
 
-    def _carry_down(self, metric: str, units: float, row: dict) -> tuple[float, str, float, float] | None:
+    def _carry_down(self, metric: str, units: float, row: dict, base: float | None) -> tuple[float, str, float, float] | None:
         """Units of a funnel metric -> the first valued result after it (orders or customers at the
         customer value, else a micro action the economics values), at the rate this scope converts
-        them. A scope that converts none gets no revenue extrapolated from other scopes."""
+        ``base`` (the metric itself, or what the units convert like). A scope that converts none
+        gets no revenue extrapolated from other scopes."""
         targets = [(o, self.economy.customer_value) for o in OUTCOMES if self.economy.customer_value is not None]
         for action, value in self.economy.action_values.items():
             target = metric_of(action, self.catalog)
             if target is not None and target != metric and target not in OUTCOMES:
                 targets.append((target, value))
         for target, value in targets:
-            base, result = row.get(metric), row.get(target)
-            if base and result is not None and result > 0:
+            result = row.get(target)
+            if base and base > 0 and result is not None and result > 0:
                 rate = result / base
                 return units * rate, target, rate, value
         return None
+
+
+def _per_words(formula: str) -> str:
+    """``impact.per`` as a basis names it: a metric as words (engaged sessions), a formula in brackets
+    as written (sessions - bounces), so the rate can be recomputed from the row's own counts."""
+    text = " ".join(formula.split())
+    return text.replace("_", " ") if text.replace("_", "").isalnum() else f"({text})"
 
 
 # Where a number of a finding is read: (column, whether it is among the rows' rounded columns, the

@@ -131,6 +131,9 @@ LEVEL_WORDS = {"campaign": N_("campaigns"), "channel": N_("channels"), "ad": N_(
 BASIS_CAPPED_SPENDS = N_("at most what this scope spends ({money})")
 BASIS_CAPPED_EARNS = N_("at most what this scope earns ({money})")
 BASIS_EARNED_PER = N_("{count} × {metric} at {money} of revenue each, as on this scope")
+# TRANSLATORS: {per} is what the units convert like, a metric or a formula of metrics: (sessions - bounces).
+BASIS_CARRIED_PER = N_("{count} × {metric}, converting like {per}: {rate} of those become {target} {where}: {reached} × {target} at {money} each")
+BASIS_EARNED_PER_BASE = N_("{count} × {metric} at {money} of revenue each, as each of {per} brings in on this scope")
 BASIS_SPEND_AT_RISK = N_("no valued result on this scope to carry the gap down to (no extrapolation from other scopes): its spend of {money} is what is at risk")
 BASIS_NONE_TODAY = N_("not valued: this scope has no {metric} today, so its own funnel cannot size the gain")
 BASIS_NO_BOUND = N_("not valued: this scope has no spend or revenue to bound it")
@@ -420,11 +423,25 @@ def _basis_each(m, p):
     return _fill(p, BASIS_EACH, count=p.number(m["count"]), metric=p.metric(m["label"]), money=m["money"], source=source)
 
 
-@frame(rf"(?P<count>{NUMBER}) (?P<label>[a-z0-9_ ]+?) x (?P<rate>.+?) of (?P=label) becoming (?P<target>[a-z0-9_ ]+?) (?P<where>on this scope|over all data) = "
+# What an impact's units convert like (rules.py ``_per_words``): a metric in words, or a formula in brackets.
+PER = r"[a-z0-9_ ]+?|\([a-z0-9_ +*/.()-]+?\)"
+
+
+@frame(rf"(?P<count>{NUMBER}) (?P<label>[a-z0-9_ ]+?) x (?P<rate>.+?) of (?P<per>{PER}) becoming (?P<target>[a-z0-9_ ]+?) (?P<where>on this scope|over all data) = "
        rf"(?P<reached>{NUMBER}) (?P=target) at (?P<money>.+?) each")
 def _basis_carried(m, p):
-    return _fill(p, BASIS_CARRIED, count=p.number(m["count"]), metric=p.metric(m["label"]), rate=m["rate"], target=p.metric(m["target"]),
-                 where=p._(WHERE_WORDS[m["where"]]), reached=p.number(m["reached"]), money=m["money"])
+    fields = dict(count=p.number(m["count"]), metric=p.metric(m["label"]), rate=m["rate"], target=p.metric(m["target"]),
+                  where=p._(WHERE_WORDS[m["where"]]), reached=p.number(m["reached"]), money=m["money"])
+    if m["per"] == m["label"]:
+        return _fill(p, BASIS_CARRIED, **fields)
+    return _fill(p, BASIS_CARRIED_PER, per=_per(m["per"], p), **fields)
+
+
+def _per(text: str, p: "_Parts") -> str | None:
+    """What the units convert like, in the language: each metric of a formula by its name."""
+    if not text.startswith("("):
+        return p.metric(text)
+    return re.sub(r"[a-z][a-z0-9_]*", lambda word: p.metric(word[0]) or word[0], text)
 
 
 @frame(r"not valued: give economics\.micro_conversions a value for (?P<metric>\w+)(?P<more>, or data down to purchases or customers)?")
@@ -481,9 +498,12 @@ def _basis_capped_bound(m, p):
     return _fill(p, BASIS_CAPPED_SPENDS if m["verb"] == "spends" else BASIS_CAPPED_EARNS, money=m["money"])
 
 
-@frame(rf"(?P<count>{NUMBER}) (?P<label>[a-z0-9_ ]+?) x (?P<money>.+?) of revenue per [a-z0-9_ ]+? on this scope")
+@frame(rf"(?P<count>{NUMBER}) (?P<label>[a-z0-9_ ]+?) x (?P<money>.+?) of revenue per (?P<per>{PER}) on this scope")
 def _basis_earned_per(m, p):
-    return _fill(p, BASIS_EARNED_PER, count=p.number(m["count"]), metric=p.metric(m["label"]) or m["label"], money=m["money"])
+    fields = dict(count=p.number(m["count"]), metric=p.metric(m["label"]) or m["label"], money=m["money"])
+    if not m["per"].startswith("(") and p.metric(m["per"]) == p.metric(m["label"]):  # per session: as the units themselves
+        return _fill(p, BASIS_EARNED_PER, **fields)
+    return _fill(p, BASIS_EARNED_PER_BASE, per=_per(m["per"], p), **fields)
 
 
 @frame(r"no valued result on this scope to carry the gap down to \(no extrapolation from other scopes\): its spend of (?P<money>.+) is what is at risk")

@@ -52,6 +52,7 @@ class RuleSpec:
     units: Mapping[str, str]  # unit of each param, benchmark and let value
     evidence: tuple[str, ...]
     chance: tuple[expr.Expr, expr.Expr, expr.Expr] | None = None  # successes, trials, bound
+    impact_per: expr.Expr | None = None  # what the impact's units convert like (ImpactDef.per)
 
     @property
     def uses_trends(self) -> bool:
@@ -247,11 +248,15 @@ def analyse(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> RuleSpec:
     if condition is not None and condition.result_type not in ("bool", "any"):
         problems.append(f"{where}: when: must be a true/false condition, got a {condition.result_type}")
 
-    impact = None
+    impact = impact_per = None
     if rule.impact is not None:
         if rule.impact.metric not in metrics:
             problems.append(f"{where}: impact.metric: unknown metric '{rule.impact.metric}'")
         impact = part("impact.formula", rule.impact.formula)
+        if rule.impact.per is not None:
+            impact_per = part("impact.per", rule.impact.per)
+            if impact_per is not None and impact_per.result_type not in ("number", "any"):
+                problems.append(f"{where}: impact.per: must be a number (a count such as sessions - bounces), got a {impact_per.result_type}")
 
     chance = None
     if rule.chance is not None:
@@ -271,7 +276,7 @@ def analyse(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> RuleSpec:
                     problems.append(f"{where}: chance.{key}: a rate_ratio test counts each period's metrics and params only, not {what}")
 
     limit = current().expr_expanded
-    for label, size in _expanded_sizes(lets, [("when", condition), ("impact.formula", impact)]):
+    for label, size in _expanded_sizes(lets, [("when", condition), ("impact.formula", impact), ("impact.per", impact_per)]):
         if size > limit:
             problems.append(f"{where}: {label}: expression is too large with its let values written in ({size} parts; limit expr_expanded={limit})")
             break
@@ -293,7 +298,7 @@ def analyse(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> RuleSpec:
     kinds: set[str] = set()
     if rule.chance is not None and rule.chance.test == "rate_ratio" and rule.chance.compare != "siblings":
         kinds.add("trend")  # its counts are taken period by period
-    for parsed in [condition, impact, *(p for _, p in lets), *(chance or ())]:
+    for parsed in [condition, impact, impact_per, *(p for _, p in lets), *(chance or ())]:
         if parsed is not None:
             kinds |= kinds_used(parsed, lets_with)
     for parsed in [condition, *(p for _, p in lets), *(chance or ())]:
@@ -311,6 +316,7 @@ def analyse(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> RuleSpec:
         units=units,
         evidence=tuple(rule.evidence) if rule.evidence else tuple(n for n in sorted(condition.names) if n in metrics) if condition else (),
         chance=chance,  # type: ignore[arg-type]  # only returned without problems
+        impact_per=impact_per,
     )
 
     # Every finding (and every roll-up's message) copies these: bounded like the templates.

@@ -36,8 +36,30 @@ class LoadedConfig:
 
 
 def config_from_document(doc: Document, base_dir: Path) -> LoadedConfig:
-    config = validate_document(doc, ClientConfig, "a mapping of config fields (client, business_model, data, ...)", CONFIG_FIELDS)
+    try:
+        config = validate_document(doc, ClientConfig, "a mapping of config fields (client, business_model, data, ...)", CONFIG_FIELDS)
+    except ConfigError as exc:
+        extra = _unknown_model_beside(doc, exc.problems)
+        raise ConfigError(sorted(exc.problems + extra, key=lambda p: p.line or 0) if extra else exc.problems) from None
     return LoadedConfig(config=config, base_dir=base_dir, doc=doc)
+
+
+def _unknown_model_beside(doc: Document, problems: list[Problem]) -> list[Problem]:
+    """A business model the installed catalogue does not know, told beside the schema's problems:
+    a misspelt model changes every ranking, and should not wait until a bad goal is fixed. Not
+    where the config loads plugins of its own (one may add the model)."""
+    data = doc.data
+    model = data.get("business_model") if isinstance(data, dict) else None
+    if not isinstance(model, str) or data.get("plugins") or any(p.path.startswith("business_model") for p in problems):
+        return []
+    message = _unknown_model(model, get_catalog(manager_with([])))
+    return [doc.problem(("business_model",), message)] if message else []
+
+
+def _unknown_model(model: str, catalog: Catalog) -> str | None:
+    if model in catalog.profiles:
+        return None
+    return f"unknown business model '{model}'{catalog.suggest(model, catalog.profiles)}; known: {', '.join(sorted(catalog.profiles))}"
 
 
 def load_config(source: Any) -> LoadedConfig:
@@ -149,9 +171,8 @@ def _resolve(base_dir: Path, value: str) -> Path:
 def check_config(loaded: LoadedConfig, catalog: Catalog) -> list[Problem]:
     config = loaded.config
     problems = []
-    if config.business_model not in catalog.profiles:
-        hint = catalog.suggest(config.business_model, catalog.profiles)
-        problems.append(loaded.problem(("business_model",), f"unknown business model '{config.business_model}'{hint}; known: {', '.join(sorted(catalog.profiles))}"))
+    if (unknown := _unknown_model(config.business_model, catalog)) is not None:
+        problems.append(loaded.problem(("business_model",), unknown))
     for index, goal in enumerate(config.goals):
         if goal.objective not in catalog.goals:
             hint = catalog.suggest(goal.objective, catalog.goals)

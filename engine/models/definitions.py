@@ -140,6 +140,12 @@ class RuleExamples(Strict):
 class ImpactDef(Strict):
     metric: str = Field(description="the unit the estimate counts, e.g. purchases, leads, sessions, or spend (money)")
     formula: str = Field(description="expression: extra units of `metric` per period if the leak were fixed (the gap to the threshold)")
+    per: str | None = Field(
+        default=None,
+        description="expression: what the units convert like, where not all of `metric` does (the visits that stay: "
+        "sessions - bounces); the units are then carried down to orders, customers or valued actions at this scope's "
+        "rate per it, not per `metric`",
+    )
     basis: str = Field(description="one sentence on how the estimate is made")
 
 
