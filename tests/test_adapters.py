@@ -133,7 +133,9 @@ def test_google_ads_banner_and_total_rows_skipped():
     assert total["clicks"] == 6022 and total["spend"] == pytest.approx(8622.20)
     assert total["conversions"] == pytest.approx(168.5) and total["revenue"] == pytest.approx(14320.85)
     assert report.summary.rows == 5
-    assert set(scopes(report)) == {"all", "channel=google_ads"}
+    # Search is google_ads; Display, Performance Max and Video are channels of their own.
+    assert set(scopes(report)) == {"all", "channel=google_ads", "channel=google_display", "channel=google_pmax", "channel=youtube"}
+    assert scopes(report)["channel=google_ads"]["clicks"] == 1234 + 2310
     assert any("skipped 3 total rows" in w for w in report.warnings)
 
 
@@ -463,7 +465,8 @@ def test_three_platforms_and_analytics_together():
     )
     values = scopes(report)
     assert values["all"]["spend"] == pytest.approx(1499.10 + 8622.20 + 794.75)
-    assert values["channel=tiktok"]["clicks"] == 1655 and values["channel=google_ads"]["clicks"] == 6022
+    assert values["channel=tiktok"]["clicks"] == 1655 and values["channel=google_ads"]["clicks"] == 1234 + 2310
+    assert sum(values[f"channel={c}"]["clicks"] for c in ("google_ads", "google_display", "google_pmax", "youtube")) == 6022
     assert values["channel=facebook"]["sessions"] == 1765
 
 
@@ -643,8 +646,12 @@ def test_meta_platform_rows_are_summed_when_the_channel_is_given():
     assert {k for k in values if "age=" not in k} == {"all", "channel=meta"} and values["channel=meta"]["clicks"] == 1668
 
 
-def test_google_ads_campaign_type_is_listed_as_not_used():
+def test_google_ads_campaign_type_splits_the_channel_unless_one_is_given():
     report = run(source(GOOGLE, "google_ads"))
+    assert any("not used: Campaign status, Budget, Budget type, Interactions;" in w for w in report.warnings)
+    assert {"channel=google_display", "channel=google_pmax", "channel=youtube"} <= set(scopes(report))
+    report = run(source(GOOGLE, "google_ads", channel="google_ads"))
+    assert set(scopes(report)) == {"all", "channel=google_ads"}
     assert any("not used: Campaign status, Budget, Budget type, Interactions, Campaign type;" in w for w in report.warnings)
 
 
@@ -733,3 +740,80 @@ def test_an_account_whose_channels_meet_none_of_the_analytics_is_named_though_an
     warnings = evaluate({"client": "t", "business_model": "dtc_ecommerce", "currency": "USD",
                          "data": [{"records": ads, "name": "ads"}, {"records": visits, "name": "ga4"}]}).warnings
     assert any(w.startswith("ads and ga4 share no channel in account=Beta (ads: facebook; ga4: paid_social)") for w in warnings)
+
+
+GADS_TYPES = (
+    "Day,Campaign,Campaign type,Currency code,Impr.,Clicks,Cost,Conversions\n"
+    "2026-07-01,Brand,Search,USD,4000,400,300.00,12\n"
+    "2026-07-01,PMax - All,Performance Max,USD,90000,900,700.00,20\n"
+    "2026-07-02,Brand,Search,USD,4200,420,310.00,13\n"
+    "2026-07-02,PMax - All,Performance Max,USD,95000,950,720.00,22\n"
+)
+GA4_CAMPAIGNS = (
+    "Date,Session source / medium,Session campaign,Sessions,Engaged sessions\n"
+    "20260701,google / cpc,Brand,380,250\n"
+    "20260701,google / cpc,PMax - All,810,400\n"
+    "20260701,google / cpc,Old Promo,40,20\n"
+    "20260701,google / organic,(organic),2000,1300\n"
+    "20260702,google / cpc,Brand,400,260\n"
+    "20260702,google / cpc,PMax - All,860,420\n"
+    "20260702,google / organic,(organic),2100,1350\n"
+)
+
+
+def test_ga4_visits_follow_a_campaign_to_its_finer_channel(tmp_path):
+    """GA4 calls every Google Ads campaign google / cpc; Google Ads names Performance Max apart
+    (google_pmax). The PMax campaign's visits follow it there, so its visits per click are its
+    own, and search's are search's; a campaign Google Ads does not name stays google_ads."""
+    (tmp_path / "gads.csv").write_text(GADS_TYPES)
+    (tmp_path / "ga4.csv").write_text(GA4_CAMPAIGNS)
+    report = run(source(tmp_path / "gads.csv", "google_ads"), source(tmp_path / "ga4.csv", "ga4"))
+    values = scopes(report)
+    assert values["channel=google_pmax"]["sessions"] == 810 + 860 and values["channel=google_pmax"]["clicks"] == 900 + 950
+    assert values["channel=google_ads"]["sessions"] == 380 + 400 + 40 and values["channel=google_ads"]["clicks"] == 400 + 420
+    assert any("ga4.csv: 2 rows of 1 campaign that another source names under google_pmax moved there from google_ads" in w
+               for w in report.warnings), report.warnings
+    # Named under two finer channels by the others (a Display and a PMax campaign of one name): not placed.
+    (tmp_path / "gads.csv").write_text(GADS_TYPES + "2026-07-02,PMax - All,Display,USD,1000,10,5.00,0\n")
+    report = run(source(tmp_path / "gads.csv", "google_ads"), source(tmp_path / "ga4.csv", "ga4"))
+    assert scopes(report)["channel=google_ads"]["sessions"] == 380 + 400 + 40 + 810 + 860
+    assert not any("moved there" in w for w in report.warnings)
+
+
+def test_a_finer_channel_is_followed_within_its_account_only():
+    """Two accounts run a campaign of one name: in A it is Performance Max, in B search. Only A's
+    visits follow it to google_pmax; a source's own google_ads rows never move by its own names."""
+    ads = [{"account": "A", "channel": "google_pmax", "campaign": "Always On", "clicks": 500, "impressions": 40000},
+           {"account": "B", "channel": "google_ads", "campaign": "Always On", "clicks": 300, "impressions": 6000},
+           {"account": "A", "channel": "google_ads", "campaign": "Brand", "clicks": 200, "impressions": 3000}]
+    visits = [{"account": "A", "channel": "google_ads", "campaign": "Always On", "sessions": 450},
+              {"account": "B", "channel": "google_ads", "campaign": "Always On", "sessions": 280},
+              {"account": "A", "channel": "google_ads", "campaign": "Brand", "sessions": 190}]
+    report = run({"records": ads, "name": "ads"}, {"records": visits, "name": "analytics"})
+    values = scopes(report)
+    assert values["account=A, channel=google_pmax"]["sessions"] == 450
+    assert values["account=A, channel=google_ads"]["sessions"] == 190
+    assert values["account=B, channel=google_ads"]["sessions"] == 280
+    assert any(w.startswith("analytics: 1 row of 1 campaign that another source names under google_pmax moved there") for w in report.warnings)
+
+
+def test_finer_channels_fold_back_where_visits_come_without_campaigns(tmp_path):
+    """GA4 by source / medium only: its google / cpc visits are every campaign type's. Beside search's
+    clicks alone they would make a visit rate of all visits over some clicks, so the types stay
+    under google_ads, with a note saying how to judge them apart."""
+    (tmp_path / "gads.csv").write_text(GADS_TYPES)
+    (tmp_path / "ga4.csv").write_text(
+        "Date,Session source / medium,Sessions,Engaged sessions\n"
+        "20260701,google / cpc,1230,670\n20260702,google / cpc,1260,680\n")
+    report = run(source(tmp_path / "gads.csv", "google_ads"), source(tmp_path / "ga4.csv", "ga4"))
+    values = scopes(report)
+    assert "channel=google_pmax" not in values
+    assert values["channel=google_ads"]["clicks"] == 400 + 900 + 420 + 950 and values["channel=google_ads"]["sessions"] == 1230 + 1260
+    assert any("gads.csv: its google_pmax campaigns stay under google_ads, as" in w and "ga4.csv gives google_ads rows with no campaign" in w
+               for w in report.warnings), report.warnings
+    # Per account: another account's Performance Max keeps its channel.
+    ads = [{"account": "A", "channel": "google_pmax", "campaign": "P", "clicks": 500},
+           {"account": "B", "channel": "google_pmax", "campaign": "P", "clicks": 300}]
+    visits = [{"account": "A", "channel": "google_ads", "sessions": 450}]
+    values = scopes(run({"records": ads, "name": "ads"}, {"records": visits, "name": "analytics"}))
+    assert values["account=A, channel=google_ads"]["clicks"] == 500 and values["account=B, channel=google_pmax"]["clicks"] == 300

@@ -996,6 +996,7 @@ def load_dataset(
             raise ConfigError(Problem(f"no data: {', '.join(empty)} {'has' if len(empty) == 1 else 'have'} a header but no data rows", path="data"))
         raise ConfigError(Problem("no data: add rows under data: (records, csv or parquet)", path="data"))
     sources = _join_the_only_account(sources, warnings)
+    sources = _follow_finer_channels(sources, {finer: coarse for fmt in catalog.formats.values() for finer, coarse in fmt.channels}, warnings)
     currency = _check_currencies(sources, config)
     _check_overlaps(sources)
     spanning = [_spans_days(s) for s in sources]  # asked once a source, not once a pair
@@ -1155,6 +1156,102 @@ def _join_the_only_account(sources: list[Source], warnings: list[str]) -> list[S
     warnings.append(f"{names}: no account; {'its' if one else 'their'} rows join {account}, the one account the other sources name")
     value = pl.lit(account, dtype=pl.String).cast(pl.Categorical).alias("account")
     return [s if "account" in s.dims else replace(s, frame=s.frame.with_columns(value), dims=["account", *s.dims]) for s in sources]
+
+
+def _follow_finer_channels(sources: list[Source], finer: Mapping[str, str], warnings: list[str]) -> list[Source]:
+    """Rows of a campaign that one source can only name under a coarse channel (GA4's google / cpc
+    is google_ads) where another source names the campaign's finer one (Google Ads' Performance Max
+    campaigns are google_pmax, ``DataFormat.channels``): the rows take the finer channel, so the
+    campaign's visits meet its clicks there, not as a google_ads campaign without clicks. Matched
+    by campaign name, and account where the rows name one; a campaign the other sources name under
+    two finer channels of one coarse one cannot be placed, and stays. Where a source gives the coarse
+    channel with no campaign at all, the finer channels fold back into it first (``_fold_blind_channels``)."""
+    if not finer or len(sources) < 2:
+        return sources
+    sources = _fold_blind_channels(sources, finer, warnings)
+    named = [s for s in sources if "channel" in s.dims and "campaign" in s.dims]
+    if len(named) < 2:
+        return sources
+    names, coarse = list(finer), sorted(set(finer.values()))
+    found = pl.collect_all([
+        s.frame.lazy().filter(pl.col("channel").is_in(names) & pl.col("campaign").is_not_null())
+        .select(pl.col("account").cast(pl.String) if "account" in s.dims else pl.lit(None, dtype=pl.String).alias("account"),
+                pl.col("campaign").cast(pl.String), pl.col("channel").cast(pl.String).alias("__finer")).unique()
+        for s in named
+    ])
+    if not any(part.height for part in found):
+        return sources
+    by_source = {id(s): part for s, part in zip(named, found)}
+    out = []
+    for source in sources:
+        if id(source) not in by_source or not source.frame.select(pl.col("channel").is_in(coarse).any()).item():
+            out.append(source)
+            continue
+        # What the other sources name: a source's own finer campaigns never move its coarse rows.
+        known = pl.concat([part for key, part in by_source.items() if key != id(source)])
+        keys = ["account", "campaign"] if "account" in source.dims else ["campaign"]
+        if "account" in keys:
+            known = known.filter(pl.col("account").is_not_null())
+        known = known.with_columns(pl.col("__finer").replace_strict(finer, return_dtype=pl.String).alias("__coarse"))
+        one = known.group_by([*keys, "__coarse"]).agg(pl.col("__finer").unique())
+        one = one.filter(pl.col("__finer").list.len() == 1).with_columns(pl.col("__finer").list.first(), *(pl.col(k).cast(pl.Categorical) for k in keys))
+        if not one.height:
+            out.append(source)
+            continue
+        frame = source.frame.join(one, on=keys, how="left", maintain_order="left")
+        moved = pl.col("__finer").is_not_null() & pl.any_horizontal([(pl.col("channel") == c) & (pl.col("__coarse") == c) for c in coarse])
+        rows, campaigns, channels = frame.select(moved.sum().alias("rows"), pl.col("campaign").filter(moved).n_unique(),
+                                                 pl.col("__finer").filter(moved).unique().sort().implode()).row(0)
+        if rows:
+            frame = frame.with_columns(pl.when(moved).then(pl.col("__finer").cast(pl.Categorical)).otherwise(pl.col("channel")).alias("channel"))
+            warnings.append(f"{source.name}: {rows} row{'s' if rows != 1 else ''} of {campaigns} campaign{'s' if campaigns != 1 else ''} "
+                            f"that another source names under {', '.join(channels)} moved there from {', '.join(coarse)}, "
+                            "so their visits meet their clicks")
+        out.append(replace(source, frame=frame.drop("__finer", "__coarse")))
+    return out
+
+
+def _fold_blind_channels(sources: list[Source], finer: Mapping[str, str], warnings: list[str]) -> list[Source]:
+    """Finer channels back under their coarse one where a source gives the coarse one's counts with
+    no campaign to follow (GA4 by source / medium only: every Google Ads visit is google / cpc).
+    Its rows could not be told apart, and beside search's clicks alone they would make a visit rate
+    of every type's visits over search's clicks (or a CRM's customers over them). Per account, where
+    that source names them."""
+    names = list(finer)
+    blind: dict[str, set[str | None]] = {}  # coarse channel -> accounts (None: every account)
+    givers: list[str] = []
+    for source in sources:
+        if "channel" not in source.dims or "campaign" in source.dims:
+            continue
+        keys = ["account"] if "account" in source.dims else []
+        found = source.frame.lazy().filter(pl.col("channel").is_in(list(set(finer.values())))).select(
+            pl.col("channel").cast(pl.String), *(pl.col(k).cast(pl.String) for k in keys)).unique().collect()
+        for row in found.iter_rows():
+            blind.setdefault(row[0], set()).add(row[1] if keys else None)
+        givers += [source.name] if found.height else []
+    if not blind:
+        return sources
+    out = []
+    for source in sources:
+        if "channel" not in source.dims or not source.frame.select(pl.col("channel").is_in(names).any()).item():
+            out.append(source)
+            continue
+        channel = pl.col("channel")
+        for coarse, accounts in blind.items():
+            these = pl.col("channel").is_in([f for f, c in finer.items() if c == coarse])
+            if None not in accounts and "account" in source.dims:
+                these = these & pl.col("account").is_in(sorted(accounts))
+            channel = pl.when(these.fill_null(False)).then(pl.lit(coarse, dtype=pl.String).cast(pl.Categorical)).otherwise(channel)
+        folded = source.frame.select(pl.col("channel").filter(channel != pl.col("channel")).cast(pl.String).unique().sort().implode()).item().to_list()
+        if not folded:
+            out.append(source)
+            continue
+        coarse_names = ", ".join(sorted({finer[f] for f in folded}))
+        warnings.append(f"{source.name}: its {', '.join(folded)} campaigns stay under {coarse_names}, as {', '.join(givers)} "
+                        f"give{'s' if len(givers) == 1 else ''} {coarse_names} rows with no campaign to tell them apart; they are judged "
+                        f"as {coarse_names} campaigns: give those rows by campaign to judge each channel on its own")
+        out.append(replace(source, frame=source.frame.with_columns(channel.alias("channel"))))
+    return out
 
 
 def _coverage(spans: list[tuple[dt.date, dt.date, float | None]], start: dt.date, end: dt.date) -> list[str]:

@@ -400,6 +400,10 @@ class DataFormat:
     # The segments analysed when a config names none: the first of these the data has.
     segments: tuple[str, ...] = ()
     typed: bool = False
+    # Channels this format names more finely than other sources can, each with the name they give
+    # it: Google Ads' Performance Max campaigns (google_pmax) are GA4's google / cpc (google_ads).
+    # Another source's rows of a campaign this format names so take its channel (load_dataset).
+    channels: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ class Adapter:
         from kpi_advisor import DataFormat
 
         return DataFormat(name=self.layout.name, read=self.read, description=self.layout.description, suffixes=(".csv", ".parquet"),
-                          segments=self.layout.segments)
+                          segments=self.layout.segments, channels=self.layout.channels)
 
 
 ADAPTERS = tuple(Adapter(module.LAYOUT) for module in (meta_ads, google_ads, ga4, linkedin_ads, tiktok_ads, kaggle_fb_ads))

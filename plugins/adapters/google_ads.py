@@ -4,8 +4,11 @@ The download has banner lines above the header (report name, date range) and
 ``Total: ...`` rows at the bottom; both are skipped. ``Impr.`` is impressions,
 ``Cost`` the spend and ``Conv. value`` the revenue; the currency comes from the
 ``Currency code`` column. All campaigns share the channel ``google_ads`` (what
-GA4 calls ``google / cpc``) unless ``channel_from: campaign_type`` splits them
-into ``google_search``, ``google_display``, ``youtube``, ...
+GA4 calls ``google / cpc``); campaigns of another ``Campaign type`` (Performance
+Max, Display, Video, ...) are channels of their own (``google_pmax``,
+``google_display``, ``youtube``, ...), as the google_ads benchmarks are search
+figures, and GA4's visits of those campaigns follow them. ``channel_from:
+campaign_type`` names search ``google_search`` too.
 
 Segments are kept as dimensions: ``Device``, ``Age`` (or ``Age range``),
 ``Gender``, ``Network`` or ``Placement`` (as ``placement``), ``Country/Territory``,
@@ -85,28 +88,23 @@ def finish(ctx: Context, frame: pl.LazyFrame) -> pl.LazyFrame:
     how = ctx.options.get("channel_from")
     if how not in (None, "campaign_type"):
         raise ConfigError(Problem(f"{ctx.source}: options.channel_from must be 'campaign_type', got {how!r}"))
-    if how == "campaign_type" and not ctx.options.get("channel"):
-        if not ctx.has("_campaign_type"):
-            raise ConfigError(Problem(f"{ctx.source}: channel_from: campaign_type needs the 'Campaign type' column"))
-        kind = snake_value(pl.col("_campaign_type"))
-        frame = frame.with_columns(
-            kind.replace_strict(CAMPAIGN_TYPES, default=pl.lit("google_") + kind, return_dtype=pl.String).alias("channel")
-        )
-    elif ctx.has("_campaign_type"):
-        ctx.unused.append(ctx.found["_campaign_type"])
-        if not ctx.options.get("channel"):
-            _other_types_warning(ctx, frame)
-    return frame
-
-
-def _other_types_warning(ctx: Context, frame: pl.LazyFrame) -> None:
-    """google_ads' benchmarks (CTR, CPC, conversion rate) are search figures: Display, Video or
-    Performance Max campaigns held against them look broken when they are not."""
+    if ctx.options.get("channel"):
+        if ctx.has("_campaign_type"):
+            ctx.unused.append(ctx.found["_campaign_type"])
+        return frame
+    if how == "campaign_type" and not ctx.has("_campaign_type"):
+        raise ConfigError(Problem(f"{ctx.source}: channel_from: campaign_type needs the 'Campaign type' column"))
+    if not ctx.has("_campaign_type"):
+        return frame
     kind = snake_value(pl.col("_campaign_type"))
-    others = sorted(frame.select(kind.filter(kind.is_not_null() & (kind != "search")).unique()).collect().to_series().to_list())
-    if others:
-        ctx.warnings.append(f"{ctx.source}: {', '.join(others)} campaigns share the channel google_ads with search, whose "
-                            f"benchmarks are search figures; options: {{channel_from: campaign_type}} judges each type on its own")
+    typed = kind.replace_strict(CAMPAIGN_TYPES, default=pl.lit("google_") + kind, return_dtype=pl.String)
+    if how == "campaign_type":
+        return frame.with_columns(typed.alias("channel"))
+    # Search stays google_ads, as GA4 names its visits (google / cpc); every other type is a channel of
+    # its own, as google_ads' benchmarks are search figures: a Display or Performance Max campaign held
+    # against a search CTR looks broken when it is not. GA4's visits of such a campaign follow it there.
+    # (Where another source gives google_ads visits with no campaign, load_dataset folds them back.)
+    return frame.with_columns(pl.when(kind.is_null() | (kind == "search")).then(pl.lit("google_ads")).otherwise(typed).alias("channel"))
 
 
 LAYOUT = Layout(
@@ -122,5 +120,6 @@ LAYOUT = Layout(
     comma_headers=GERMAN,
     finish=finish,
     options=("channel_from",),
+    channels=tuple((channel, "google_ads") for channel in sorted(set(CAMPAIGN_TYPES.values()))),
     segments=("device", "age", "gender", "placement", "country", "region", "landing_page"),
 )

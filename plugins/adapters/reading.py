@@ -90,6 +90,7 @@ class Layout:
     finish: Callable[["Context", pl.LazyFrame], pl.LazyFrame] | None = None
     options: tuple[str, ...] = ()
     segments: tuple[str, ...] = ()  # analysed when the config names no `segments:`: the first the data has
+    channels: tuple[tuple[str, str], ...] = ()  # finer channel -> what other sources call it (DataFormat.channels)
 
     def known_keys(self) -> set[str]:
         keys = {header_key(h) for f in self.fields for h in f.headers}
