@@ -134,7 +134,7 @@ def test_google_ads_banner_and_total_rows_skipped():
     assert total["conversions"] == pytest.approx(168.5) and total["revenue"] == pytest.approx(14320.85)
     assert report.summary.rows == 5
     # Search is google_ads; Display, Performance Max and Video are channels of their own.
-    assert set(scopes(report)) == {"all", "channel=google_ads", "channel=google_display", "channel=google_pmax", "channel=youtube"}
+    assert set(scopes(report)) == {"all", "channel=google_ads", "channel=google_display", "channel=google_pmax", "channel=google_video"}
     assert scopes(report)["channel=google_ads"]["clicks"] == 1234 + 2310
     assert any("skipped 3 total rows" in w for w in report.warnings)
 
@@ -142,7 +142,7 @@ def test_google_ads_banner_and_total_rows_skipped():
 def test_google_ads_channel_from_campaign_type():
     values = scopes(run(source(GOOGLE, "google_ads", channel_from="campaign_type")))
     assert values["channel=google_search"]["clicks"] == 1234 + 2310
-    assert values["channel=youtube"]["spend"] == pytest.approx(610.0)
+    assert values["channel=google_video"]["spend"] == pytest.approx(610.0)
     assert {"channel=google_display", "channel=google_pmax"} <= set(values)
 
 
@@ -466,7 +466,7 @@ def test_three_platforms_and_analytics_together():
     values = scopes(report)
     assert values["all"]["spend"] == pytest.approx(1499.10 + 8622.20 + 794.75)
     assert values["channel=tiktok"]["clicks"] == 1655 and values["channel=google_ads"]["clicks"] == 1234 + 2310
-    assert sum(values[f"channel={c}"]["clicks"] for c in ("google_ads", "google_display", "google_pmax", "youtube")) == 6022
+    assert sum(values[f"channel={c}"]["clicks"] for c in ("google_ads", "google_display", "google_pmax", "google_video")) == 6022
     assert values["channel=facebook"]["sessions"] == 1765
 
 
@@ -649,7 +649,7 @@ def test_meta_platform_rows_are_summed_when_the_channel_is_given():
 def test_google_ads_campaign_type_splits_the_channel_unless_one_is_given():
     report = run(source(GOOGLE, "google_ads"))
     assert any("not used: Campaign status, Budget, Budget type, Interactions;" in w for w in report.warnings)
-    assert {"channel=google_display", "channel=google_pmax", "channel=youtube"} <= set(scopes(report))
+    assert {"channel=google_display", "channel=google_pmax", "channel=google_video"} <= set(scopes(report))
     report = run(source(GOOGLE, "google_ads", channel="google_ads"))
     assert set(scopes(report)) == {"all", "channel=google_ads"}
     assert any("not used: Campaign status, Budget, Budget type, Interactions, Campaign type;" in w for w in report.warnings)
@@ -817,3 +817,47 @@ def test_finer_channels_fold_back_where_visits_come_without_campaigns(tmp_path):
     visits = [{"account": "A", "channel": "google_ads", "sessions": 450}]
     values = scopes(run({"records": ads, "name": "ads"}, {"records": visits, "name": "analytics"}))
     assert values["account=A, channel=google_ads"]["clicks"] == 500 and values["account=B, channel=google_pmax"]["clicks"] == 300
+
+
+def test_campaign_types_in_german_unknown_or_blank_keep_search_with_its_visits(tmp_path):
+    """Suchnetzwerk is search: it stays google_ads beside GA4's google / cpc visits. A type not
+    known here stays google_ads too, as before types were read; a blank type is its campaign's."""
+    (tmp_path / "gads.csv").write_text(
+        "Tag,Kampagne,Kampagnentyp,Währungscode,Impressionen,Klicks,Kosten\n"
+        "2026-07-01,Marke,Suchnetzwerk,EUR,4000,400,300\n"
+        "2026-07-01,Banner,Displaynetzwerk,EUR,90000,300,100\n"
+        "2026-07-01,Hotels,Hotel,EUR,5000,100,80\n"
+        "2026-07-02,Banner,,EUR,80000,250,90\n")
+    (tmp_path / "ga4.csv").write_text(
+        "Date,Session source / medium,Session campaign,Sessions,Engaged sessions\n"
+        "20260701,google / cpc,Marke,380,250\n20260701,google / cpc,Banner,200,40\n20260701,google / cpc,Hotels,90,50\n")
+    values = scopes(run(source(tmp_path / "gads.csv", "google_ads"), source(tmp_path / "ga4.csv", "ga4"), currency="EUR"))
+    assert values["channel=google_ads"]["clicks"] == 400 + 100 and values["channel=google_ads"]["sessions"] == 380 + 90
+    assert values["channel=google_display"]["clicks"] == 300 + 250 and values["channel=google_display"]["sessions"] == 200
+    assert set(values) == {"all", "channel=google_ads", "channel=google_display"}
+
+
+def test_organic_youtube_is_no_video_campaign(tmp_path):
+    """Video campaigns are google_video, not youtube: GA4's youtube.com referrals are organic
+    visits, and neither follow a campaign nor fold into google_ads."""
+    (tmp_path / "gads.csv").write_text(GADS_TYPES.replace("PMax - All,Performance Max", "Story,Video"))
+    (tmp_path / "ga4.csv").write_text(
+        "Date,Session source / medium,Sessions,Engaged sessions\n"
+        "20260701,google / cpc,1230,670\n20260701,youtube.com / referral,610,300\n")
+    values = scopes(run(source(tmp_path / "gads.csv", "google_ads"), source(tmp_path / "ga4.csv", "ga4")))
+    assert values["channel=youtube"]["sessions"] == 610 and values["channel=youtube"].get("clicks") is None
+    assert values["channel=google_ads"]["clicks"] == 400 + 900 + 420 + 950  # folded: GA4 has no campaigns
+
+
+def test_a_source_never_folds_or_moves_by_its_own_rows():
+    """A Google Ads report by campaign type only (no campaign) beside an unrelated source keeps its
+    types apart; a campaign that is Performance Max in one account and search in another is not
+    placed for a source that names no account."""
+    ads = [{"channel": "google_ads", "clicks": 400}, {"channel": "google_pmax", "clicks": 900}]
+    values = scopes(run({"records": ads, "name": "ads"}, {"records": [{"channel": "facebook", "clicks": 50}], "name": "meta"}))
+    assert values["channel=google_pmax"]["clicks"] == 900 and values["channel=google_ads"]["clicks"] == 400
+    ads = [{"account": "A", "channel": "google_pmax", "campaign": "X", "clicks": 500},
+           {"account": "B", "channel": "google_ads", "campaign": "X", "clicks": 300}]
+    visits = [{"channel": "google_ads", "campaign": "X", "sessions": 700}]
+    report = run({"records": ads, "name": "ads"}, {"records": visits, "name": "analytics"})
+    assert not any("moved there" in w for w in report.warnings)

@@ -480,3 +480,13 @@ def test_a_basis_at_revenue_per_unit_reads_in_the_reports_language(lang, words):
     basis = "clicks gained had the CTR stayed at its first-period level; 465 clicks x EUR 4.27 of revenue per click on this scope"
     text = translate_basis(basis, Translator(lang))
     assert words in text and "of revenue per" not in text, text
+
+
+def test_kept_visits_are_not_valued_where_no_visit_stays():
+    """Every visit bounced, yet the platform counts purchases (a tracking mismatch): no visit that
+    stays to convert like, so the gap is not sized, and never the whole spend."""
+    records = [{"channel": "facebook", "impressions": 120000, "clicks": 3600, "sessions": 3000, "bounces": 3000,
+                "purchases": 12, "revenue": 1200, "spend": 2500}]
+    impact = by_rule(report(records, economics={"customer_value": 80}), "landing-page-leak")[0].impact
+    assert impact.money is None
+    assert "not valued: this scope has no (sessions - bounces) today" in impact.basis

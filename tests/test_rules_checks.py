@@ -131,3 +131,14 @@ def test_test_rules_runs_the_shipped_packs():
     result = CliRunner().invoke(cli, ["test-rules"])
     assert result.exit_code == 0, result.output
     assert " 0 failed" in result.output
+
+
+@pytest.mark.parametrize("field", ["formula", "per"])
+def test_an_impact_on_a_scope_name_is_refused(field):
+    impact = {"metric": "sessions", "formula": "sessions", "basis": "x", field: "channel"}
+    assert any(f"impact.{field}: 'channel' names a scope (a dimension), not a number" in p for p in problems(impact=impact))
+
+
+def test_a_per_on_money_is_refused():
+    impact = {"metric": "spend", "formula": "spend", "basis": "x", "per": "sessions"}
+    assert any("impact.per: spend is money already, so nothing is carried down" in p for p in problems(impact=impact))

@@ -132,6 +132,8 @@ def explain_rule(catalog: Catalog, r: RuleDef) -> str:
         lines.append("  needs in the data: " + (", ".join(r.requires) or "nothing in particular"))
     if r.impact is not None:
         lines.append(f"  money at stake: {r.impact.metric} = {r.impact.formula}")
+        if r.impact.per is not None:
+            lines.append(f"    converting like {r.impact.per}: carried down at this scope's rate per it")
         lines.append(f"    {r.impact.basis}; valued by the config's economics")
     lines += [f"  rationale: {' '.join(r.rationale.split())}", f"  source: {r.source}"]
     lines.append(f"  examples: {len(r.examples.fire)} must fire, {len(r.examples.quiet)} must stay quiet (kpi-advisor test-rules)")

@@ -1164,22 +1164,23 @@ def _follow_finer_channels(sources: list[Source], finer: Mapping[str, str], warn
     campaigns are google_pmax, ``DataFormat.channels``): the rows take the finer channel, so the
     campaign's visits meet its clicks there, not as a google_ads campaign without clicks. Matched
     by campaign name, and account where the rows name one; a campaign the other sources name under
-    two finer channels of one coarse one cannot be placed, and stays. Where a source gives the coarse
-    channel with no campaign at all, the finer channels fold back into it first (``_fold_blind_channels``)."""
+    more than one channel (two types, or a type in one account and search in another) cannot be
+    placed, and stays. Where a source gives the coarse channel with no campaign at all, the finer
+    channels fold back into it first (``_fold_blind_channels``)."""
     if not finer or len(sources) < 2:
         return sources
     sources = _fold_blind_channels(sources, finer, warnings)
     named = [s for s in sources if "channel" in s.dims and "campaign" in s.dims]
     if len(named) < 2:
         return sources
-    names, coarse = list(finer), sorted(set(finer.values()))
+    coarse = sorted(set(finer.values()))
     found = pl.collect_all([
-        s.frame.lazy().filter(pl.col("channel").is_in(names) & pl.col("campaign").is_not_null())
+        s.frame.lazy().filter(pl.col("channel").is_in([*finer, *coarse]) & pl.col("campaign").is_not_null())
         .select(pl.col("account").cast(pl.String) if "account" in s.dims else pl.lit(None, dtype=pl.String).alias("account"),
                 pl.col("campaign").cast(pl.String), pl.col("channel").cast(pl.String).alias("__finer")).unique()
         for s in named
     ])
-    if not any(part.height for part in found):
+    if not any(part.filter(pl.col("__finer").is_in(list(finer))).height for part in found):
         return sources
     by_source = {id(s): part for s, part in zip(named, found)}
     out = []
@@ -1192,9 +1193,10 @@ def _follow_finer_channels(sources: list[Source], finer: Mapping[str, str], warn
         keys = ["account", "campaign"] if "account" in source.dims else ["campaign"]
         if "account" in keys:
             known = known.filter(pl.col("account").is_not_null())
-        known = known.with_columns(pl.col("__finer").replace_strict(finer, return_dtype=pl.String).alias("__coarse"))
+        known = known.with_columns(pl.col("__finer").replace(finer).alias("__coarse"))
         one = known.group_by([*keys, "__coarse"]).agg(pl.col("__finer").unique())
-        one = one.filter(pl.col("__finer").list.len() == 1).with_columns(pl.col("__finer").list.first(), *(pl.col(k).cast(pl.Categorical) for k in keys))
+        one = one.filter((pl.col("__finer").list.len() == 1) & pl.col("__finer").list.first().is_in(list(finer)))
+        one = one.with_columns(pl.col("__finer").list.first(), *(pl.col(k).cast(pl.Categorical) for k in keys))
         if not one.height:
             out.append(source)
             continue
@@ -1212,32 +1214,31 @@ def _follow_finer_channels(sources: list[Source], finer: Mapping[str, str], warn
 
 
 def _fold_blind_channels(sources: list[Source], finer: Mapping[str, str], warnings: list[str]) -> list[Source]:
-    """Finer channels back under their coarse one where a source gives the coarse one's counts with
-    no campaign to follow (GA4 by source / medium only: every Google Ads visit is google / cpc).
-    Its rows could not be told apart, and beside search's clicks alone they would make a visit rate
-    of every type's visits over search's clicks (or a CRM's customers over them). Per account, where
-    that source names them."""
+    """Finer channels back under their coarse one where another source gives the coarse one's
+    counts with no campaign to follow (GA4 by source / medium only: every Google Ads visit is
+    google / cpc). Its rows could not be told apart, and beside search's clicks alone they would
+    make a visit rate of every type's visits over search's clicks (or a CRM's customers over them).
+    Per account, where that source names them; never by a source's own rows."""
     names = list(finer)
-    blind: dict[str, set[str | None]] = {}  # coarse channel -> accounts (None: every account)
-    givers: list[str] = []
+    blind: list[tuple[int, str, str, str | None]] = []  # (source, coarse channel, its name, account or None: every account)
     for source in sources:
         if "channel" not in source.dims or "campaign" in source.dims:
             continue
         keys = ["account"] if "account" in source.dims else []
         found = source.frame.lazy().filter(pl.col("channel").is_in(list(set(finer.values())))).select(
             pl.col("channel").cast(pl.String), *(pl.col(k).cast(pl.String) for k in keys)).unique().collect()
-        for row in found.iter_rows():
-            blind.setdefault(row[0], set()).add(row[1] if keys else None)
-        givers += [source.name] if found.height else []
+        blind += [(id(source), row[0], source.name, row[1] if keys else None) for row in found.iter_rows()]
     if not blind:
         return sources
     out = []
     for source in sources:
-        if "channel" not in source.dims or not source.frame.select(pl.col("channel").is_in(names).any()).item():
+        others = [entry for entry in blind if entry[0] != id(source)]
+        if not others or "channel" not in source.dims or not source.frame.select(pl.col("channel").is_in(names).any()).item():
             out.append(source)
             continue
         channel = pl.col("channel")
-        for coarse, accounts in blind.items():
+        for coarse in sorted({entry[1] for entry in others}):
+            accounts = {entry[3] for entry in others if entry[1] == coarse}
             these = pl.col("channel").is_in([f for f, c in finer.items() if c == coarse])
             if None not in accounts and "account" in source.dims:
                 these = these & pl.col("account").is_in(sorted(accounts))
@@ -1247,6 +1248,7 @@ def _fold_blind_channels(sources: list[Source], finer: Mapping[str, str], warnin
             out.append(source)
             continue
         coarse_names = ", ".join(sorted({finer[f] for f in folded}))
+        givers = list(dict.fromkeys(entry[2] for entry in others if entry[1] in coarse_names.split(", ")))
         warnings.append(f"{source.name}: its {', '.join(folded)} campaigns stay under {coarse_names}, as {', '.join(givers)} "
                         f"give{'s' if len(givers) == 1 else ''} {coarse_names} rows with no campaign to tell them apart; they are judged "
                         f"as {coarse_names} campaigns: give those rows by campaign to judge each channel on its own")

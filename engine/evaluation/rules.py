@@ -1030,9 +1030,9 @@ class _LevelRun:
         count = _count(units)
         money_of = self._money_of
         per_unit = self.economy.unit_value(metric, self.catalog.aliases)
-        if today is not None and today <= 0 and per_unit is None:
+        if per_unit is None and (today is not None and today <= 0 or per_words is not None and (base is None or base <= 0)):
             money = None
-            basis += f"; not valued: this scope has no {label} today, so its own funnel cannot size the gain"
+            basis += f"; not valued: this scope has no {label if today is not None and today <= 0 else per_words} today, so its own funnel cannot size the gain"
         elif per_unit is not None:
             money = units * per_unit
             source = "the customer value" if metric in OUTCOMES else "economics.micro_conversions"
@@ -1051,7 +1051,7 @@ class _LevelRun:
             # No orders or valued actions to carry the gap down to, but money this scope's units bring in
             # (till revenue beside the ads of a shop): each unit at what one brings here, no other scope's.
             money = units * per_unit_earned
-            basis += f"; {count} {_one_of(count, label)} x {money_of(per_unit_earned)} of revenue per {per_words or _one_of('1', label)} on this scope"
+            basis += f"; {count} {_one_of(count, label)} x {money_of(per_unit_earned)} of revenue per {_one_of('1', per_words or label)} on this scope"
         elif (spend := row.get(PAID_BY)) is not None and spend > 0:
             money = float(spend)
             basis += (f"; no valued result on this scope to carry the gap down to (no extrapolation from other scopes): "

@@ -424,7 +424,7 @@ def _basis_each(m, p):
 
 
 # What an impact's units convert like (rules.py ``_per_words``): a metric in words, or a formula in brackets.
-PER = r"[a-z0-9_ ]+?|\([a-z0-9_ +*/.()-]+?\)"
+PER = r"[a-z0-9_ ]+?|\(.+?\)"
 
 
 @frame(rf"(?P<count>{NUMBER}) (?P<label>[a-z0-9_ ]+?) x (?P<rate>.+?) of (?P<per>{PER}) becoming (?P<target>[a-z0-9_ ]+?) (?P<where>on this scope|over all data) = "
@@ -440,7 +440,7 @@ def _basis_carried(m, p):
 def _per(text: str, p: "_Parts") -> str | None:
     """What the units convert like, in the language: each metric of a formula by its name."""
     if not text.startswith("("):
-        return p.metric(text)
+        return p.metric(text) or text  # a let value's name, or a number, as the rule wrote it
     return re.sub(r"[a-z][a-z0-9_]*", lambda word: p.metric(word[0]) or word[0], text)
 
 
@@ -511,9 +511,9 @@ def _basis_spend_at_risk(m, p):
     return _fill(p, BASIS_SPEND_AT_RISK, money=m["money"])
 
 
-@frame(r"not valued: this scope has no (?P<label>[a-z0-9_ ]+?) today, so its own funnel cannot size the gain")
+@frame(rf"not valued: this scope has no (?P<label>{PER}) today, so its own funnel cannot size the gain")
 def _basis_none_today(m, p):
-    return _fill(p, BASIS_NONE_TODAY, metric=p.metric(m["label"]))
+    return _fill(p, BASIS_NONE_TODAY, metric=_per(m["label"], p))
 
 
 @frame(r"not valued: this scope has no spend or revenue to bound it")

@@ -257,6 +257,13 @@ def analyse(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> RuleSpec:
             impact_per = part("impact.per", rule.impact.per)
             if impact_per is not None and impact_per.result_type not in ("number", "any"):
                 problems.append(f"{where}: impact.per: must be a number (a count such as sessions - bounces), got a {impact_per.result_type}")
+            if rule.impact.metric in metrics and metrics[rule.impact.metric].unit == "currency":
+                problems.append(f"{where}: impact.per: {rule.impact.metric} is money already, so nothing is carried down; leave per out")
+        for field, parsed in (("impact.formula", impact), ("impact.per", impact_per)):
+            # A scope's name is text: counted as a number it stops the run, not the rule.
+            scopes = sorted(n for n in (parsed.names if parsed is not None else ()) if n in DIMENSIONS)
+            if scopes:
+                problems.append(f"{where}: {field}: '{scopes[0]}' names a scope (a dimension), not a number; use metrics, params and let values")
 
     chance = None
     if rule.chance is not None:

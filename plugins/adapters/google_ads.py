@@ -6,7 +6,7 @@ The download has banner lines above the header (report name, date range) and
 ``Currency code`` column. All campaigns share the channel ``google_ads`` (what
 GA4 calls ``google / cpc``); campaigns of another ``Campaign type`` (Performance
 Max, Display, Video, ...) are channels of their own (``google_pmax``,
-``google_display``, ``youtube``, ...), as the google_ads benchmarks are search
+``google_display``, ``google_video``, ...), as the google_ads benchmarks are search
 figures, and GA4's visits of those campaigns follow them. ``channel_from:
 campaign_type`` names search ``google_search`` too.
 
@@ -73,7 +73,8 @@ GERMAN = ("Tag", "Kampagne", "Anzeigengruppe", "Kampagnentyp", "Währungscode", 
 CAMPAIGN_TYPES = {
     "search": "google_search",
     "display": "google_display",
-    "video": "youtube",
+    # Not youtube: GA4 names organic YouTube visits so, and paid video would read them as its own.
+    "video": "google_video",
     "shopping": "google_shopping",
     "performance_max": "google_pmax",
     "demand_gen": "google_demand_gen",
@@ -81,6 +82,12 @@ CAMPAIGN_TYPES = {
     "app": "google_app",
     "smart": "google_smart",
     "local": "google_local",
+}
+# Campaign types as other languages and the API write them -> the names above.
+TYPE_NAMES = {
+    "suchnetzwerk": "search", "search_network": "search", "search_network_only": "search",
+    "displaynetzwerk": "display", "display_network": "display", "display_network_only": "display",
+    "videos": "video", "lokal": "local", "multi_channel": "app", "app_kampagnen": "app",
 }
 
 
@@ -97,14 +104,18 @@ def finish(ctx: Context, frame: pl.LazyFrame) -> pl.LazyFrame:
     if not ctx.has("_campaign_type"):
         return frame
     kind = snake_value(pl.col("_campaign_type"))
-    typed = kind.replace_strict(CAMPAIGN_TYPES, default=pl.lit("google_") + kind, return_dtype=pl.String)
+    kind = kind.replace(TYPE_NAMES)
+    if ctx.has("campaign"):
+        # A campaign is of one type: a row that leaves it blank is the campaign's, not search.
+        kind = kind.fill_null(kind.drop_nulls().first().over("campaign"))
     if how == "campaign_type":
-        return frame.with_columns(typed.alias("channel"))
-    # Search stays google_ads, as GA4 names its visits (google / cpc); every other type is a channel of
-    # its own, as google_ads' benchmarks are search figures: a Display or Performance Max campaign held
-    # against a search CTR looks broken when it is not. GA4's visits of such a campaign follow it there.
-    # (Where another source gives google_ads visits with no campaign, load_dataset folds them back.)
-    return frame.with_columns(pl.when(kind.is_null() | (kind == "search")).then(pl.lit("google_ads")).otherwise(typed).alias("channel"))
+        return frame.with_columns(kind.replace_strict(CAMPAIGN_TYPES, default=pl.lit("google_") + kind, return_dtype=pl.String).alias("channel"))
+    # Search stays google_ads, as GA4 names its visits (google / cpc); every other known type is a
+    # channel of its own, as google_ads' benchmarks are search figures: a Display or Performance Max
+    # campaign held against a search CTR looks broken when it is not. GA4's visits of such a campaign
+    # follow it there (load_dataset); a type not known here stays google_ads, as it did.
+    split = {name: channel for name, channel in CAMPAIGN_TYPES.items() if name != "search"}
+    return frame.with_columns(kind.replace_strict(split, default=pl.lit("google_ads"), return_dtype=pl.String).alias("channel"))
 
 
 LAYOUT = Layout(
