@@ -1174,6 +1174,9 @@ def _follow_finer_channels(sources: list[Source], finer: Mapping[str, str], warn
     if len(named) < 2:
         return sources
     coarse = sorted(set(finer.values()))
+    # Most data names no finer channel: one yes-or-no a source before anything is gathered.
+    if not any(part.item() for part in pl.collect_all([s.frame.lazy().select(pl.col("channel").is_in(list(finer)).any()) for s in named])):
+        return sources
     found = pl.collect_all([
         s.frame.lazy().filter(pl.col("channel").is_in([*finer, *coarse]) & pl.col("campaign").is_not_null())
         .select(pl.col("account").cast(pl.String) if "account" in s.dims else pl.lit(None, dtype=pl.String).alias("account"),
