@@ -1030,9 +1030,11 @@ class _LevelRun:
         count = _count(units)
         money_of = self._money_of
         per_unit = self.economy.unit_value(metric, self.catalog.aliases)
-        if per_unit is None and (today is not None and today <= 0 or per_words is not None and (base is None or base <= 0)):
+        # Nothing of the metric today, or of what it converts like: the scope's own funnel has no rate.
+        lacking = label if today is not None and today <= 0 else per_words if per_words is not None and not (base and base > 0) else None
+        if per_unit is None and lacking is not None:
             money = None
-            basis += f"; not valued: this scope has no {label if today is not None and today <= 0 else per_words} today, so its own funnel cannot size the gain"
+            basis += f"; not valued: this scope has no {lacking} today, so its own funnel cannot size the gain"
         elif per_unit is not None:
             money = units * per_unit
             source = "the customer value" if metric in OUTCOMES else "economics.micro_conversions"

@@ -107,7 +107,7 @@ def finish(ctx: Context, frame: pl.LazyFrame) -> pl.LazyFrame:
     kind = kind.replace(TYPE_NAMES)
     if ctx.has("campaign"):
         # A campaign is of one type: a row that leaves it blank is the campaign's, not search.
-        kind = kind.fill_null(kind.drop_nulls().first().over("campaign"))
+        kind = kind.fill_null(kind.drop_nulls().first().over([c for c in ("account", "campaign") if ctx.has(c)]))
     if how == "campaign_type":
         return frame.with_columns(kind.replace_strict(CAMPAIGN_TYPES, default=pl.lit("google_") + kind, return_dtype=pl.String).alias("channel"))
     # Search stays google_ads, as GA4 names its visits (google / cpc); every other known type is a
