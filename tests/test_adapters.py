@@ -771,7 +771,7 @@ def test_ga4_visits_follow_a_campaign_to_its_finer_channel(tmp_path):
     values = scopes(report)
     assert values["channel=google_pmax"]["sessions"] == 810 + 860 and values["channel=google_pmax"]["clicks"] == 900 + 950
     assert values["channel=google_ads"]["sessions"] == 380 + 400 + 40 and values["channel=google_ads"]["clicks"] == 400 + 420
-    assert any("ga4.csv: 2 rows of 1 campaign that another source names under google_pmax moved there from google_ads" in w
+    assert any("ga4.csv: 2 rows of 1 campaign that " in w and "gads.csv names under google_pmax moved there from google_ads" in w
                for w in report.warnings), report.warnings
     # Named under two finer channels by the others (a Display and a PMax campaign of one name): not placed.
     (tmp_path / "gads.csv").write_text(GADS_TYPES + "2026-07-02,PMax - All,Display,USD,1000,10,5.00,0\n")
@@ -794,7 +794,7 @@ def test_a_finer_channel_is_followed_within_its_account_only():
     assert values["account=A, channel=google_pmax"]["sessions"] == 450
     assert values["account=A, channel=google_ads"]["sessions"] == 190
     assert values["account=B, channel=google_ads"]["sessions"] == 280
-    assert any(w.startswith("analytics: 1 row of 1 campaign that another source names under google_pmax moved there") for w in report.warnings)
+    assert any(w.startswith("analytics: 1 row of 1 campaign that ads names under google_pmax moved there") for w in report.warnings)
 
 
 def test_finer_channels_fold_back_where_visits_come_without_campaigns(tmp_path):
@@ -861,3 +861,38 @@ def test_a_source_never_folds_or_moves_by_its_own_rows():
     visits = [{"channel": "google_ads", "campaign": "X", "sessions": 700}]
     report = run({"records": ads, "name": "ads"}, {"records": visits, "name": "analytics"})
     assert not any("moved there" in w for w in report.warnings)
+
+
+def test_every_source_of_google_ads_rows_by_campaign_follows(tmp_path):
+    """GA4 in two monthly files, and a shop's orders by campaign: each source's google_ads rows of
+    a Performance Max campaign follow it; plain google_ads rows elsewhere make no campaign
+    ambiguous, only another finer name for it does (its type changed), which is said."""
+    (tmp_path / "gads.csv").write_text(GADS_TYPES)
+    (tmp_path / "ga4_a.csv").write_text(GA4_CAMPAIGNS)
+    (tmp_path / "ga4_b.csv").write_text(GA4_CAMPAIGNS.replace("2026070", "2026080"))
+    orders = [{"date": "2026-07-01", "channel": "google_ads", "campaign": "PMax - All", "purchases": 9},
+              {"date": "2026-07-01", "channel": "google_ads", "campaign": "Brand", "purchases": 4}]
+    report = run(source(tmp_path / "gads.csv", "google_ads"), source(tmp_path / "ga4_a.csv", "ga4"), source(tmp_path / "ga4_b.csv", "ga4"),
+                 {"records": orders, "name": "orders"})
+    values = scopes(report)
+    assert values["channel=google_pmax"]["sessions"] == 2 * (810 + 860) and values["channel=google_pmax"]["purchases"] == 9
+    assert values["channel=google_ads"]["sessions"] == 2 * (380 + 400 + 40) and values["channel=google_ads"]["purchases"] == 4
+    assert sum(1 for w in report.warnings if "names under google_pmax moved there" in w) == 3
+    # The campaign ran as Shopping, then as Performance Max: not placed, and said.
+    (tmp_path / "gads.csv").write_text(GADS_TYPES.replace("2026-07-01,PMax - All,Performance Max", "2026-07-01,PMax - All,Shopping"))
+    report = run(source(tmp_path / "gads.csv", "google_ads"), source(tmp_path / "ga4_a.csv", "ga4"))
+    assert any("ga4_a.csv: 1 campaign that" in w and "under more than one channel stays under google_ads (e.g. 'PMax - All': "
+               "google_pmax, google_shopping)" in w for w in report.warnings), report.warnings
+
+
+def test_a_report_by_campaign_type_only_folds_beside_visits_by_campaign(tmp_path):
+    """Google Ads by campaign type (no campaign) beside GA4 by campaign: GA4's visits cannot be
+    matched to a type, so the types fold back under google_ads, where all of them meet."""
+    (tmp_path / "gads.csv").write_text("Day,Campaign type,Currency code,Impr.,Clicks,Cost\n"
+                                       "2026-07-01,Search,USD,4000,400,300\n2026-07-01,Performance Max,USD,90000,900,700\n")
+    (tmp_path / "ga4.csv").write_text(GA4_CAMPAIGNS)
+    report = run(source(tmp_path / "gads.csv", "google_ads"), source(tmp_path / "ga4.csv", "ga4"))
+    values = scopes(report)
+    assert "channel=google_pmax" not in values and values["channel=google_ads"]["clicks"] == 1300
+    assert any("gads.csv: its google_pmax campaigns stay under google_ads, as" in w and "that its campaigns cannot be matched to" in w
+               for w in report.warnings), report.warnings

@@ -1163,98 +1163,124 @@ def _follow_finer_channels(sources: list[Source], finer: Mapping[str, str], warn
     is google_ads) where another source names the campaign's finer one (Google Ads' Performance Max
     campaigns are google_pmax, ``DataFormat.channels``): the rows take the finer channel, so the
     campaign's visits meet its clicks there, not as a google_ads campaign without clicks. Matched
-    by campaign name, and account where the rows name one; a campaign the other sources name under
-    more than one channel (two types, or a type in one account and search in another) cannot be
-    placed, and stays. Where a source gives the coarse channel with no campaign at all, the finer
-    channels fold back into it first (``_fold_blind_channels``)."""
+    by campaign name, and account where the rows name one, against the sources that name finer
+    channels; a campaign they name under more than one channel (its type changed, or a type in one
+    account and search in another) cannot be placed, and stays, with a note. Where a source's
+    coarse rows cannot follow at all (no campaign on one side), the finer channels fold back into
+    the coarse one first (``_fold_blind_channels``)."""
     if not finer or len(sources) < 2:
         return sources
     sources = _fold_blind_channels(sources, finer, warnings)
-    named = [s for s in sources if "channel" in s.dims and "campaign" in s.dims]
-    if len(named) < 2:
+    declaring = _naming_finer(sources, finer)
+    if not declaring:
         return sources
     coarse = sorted(set(finer.values()))
-    # Most data names no finer channel: one yes-or-no a source before anything is gathered.
-    if not any(part.item() for part in pl.collect_all([s.frame.lazy().select(pl.col("channel").is_in(list(finer)).any()) for s in named])):
-        return sources
+    named = [s for s in declaring if "campaign" in s.dims]
     found = pl.collect_all([
         s.frame.lazy().filter(pl.col("channel").is_in([*finer, *coarse]) & pl.col("campaign").is_not_null())
         .select(pl.col("account").cast(pl.String) if "account" in s.dims else pl.lit(None, dtype=pl.String).alias("account"),
                 pl.col("campaign").cast(pl.String), pl.col("channel").cast(pl.String).alias("__finer")).unique()
         for s in named
     ])
-    if not any(part.filter(pl.col("__finer").is_in(list(finer))).height for part in found):
-        return sources
-    by_source = {id(s): part for s, part in zip(named, found)}
+    by_source = {id(s): (s.name, part) for s, part in zip(named, found)}
     out = []
     for source in sources:
-        if id(source) not in by_source or not source.frame.select(pl.col("channel").is_in(coarse).any()).item():
+        others = [(name, part) for key, (name, part) in by_source.items() if key != id(source)]
+        if not others or "campaign" not in source.dims or "channel" not in source.dims \
+                or not source.frame.select(pl.col("channel").is_in(coarse).any()).item():
             out.append(source)
             continue
-        # What the other sources name: a source's own finer campaigns never move its coarse rows.
-        known = pl.concat([part for key, part in by_source.items() if key != id(source)])
+        # What the sources naming finer channels name: a source's own never move its coarse rows.
         keys = ["account", "campaign"] if "account" in source.dims else ["campaign"]
+        known = pl.concat([part for _, part in others])
         if "account" in keys:
             known = known.filter(pl.col("account").is_not_null())
         known = known.with_columns(pl.col("__finer").replace(finer).alias("__coarse"))
-        one = known.group_by([*keys, "__coarse"]).agg(pl.col("__finer").unique())
-        one = one.filter((pl.col("__finer").list.len() == 1) & pl.col("__finer").list.first().is_in(list(finer)))
-        one = one.with_columns(pl.col("__finer").list.first(), *(pl.col(k).cast(pl.Categorical) for k in keys))
-        if not one.height:
-            out.append(source)
-            continue
-        frame = source.frame.join(one, on=keys, how="left", maintain_order="left")
+        grouped = known.group_by([*keys, "__coarse"]).agg(pl.col("__finer").unique().sort())
+        categorical = [pl.col(k).cast(pl.Categorical) for k in keys]
+        one = grouped.filter((pl.col("__finer").list.len() == 1) & pl.col("__finer").list.first().is_in(list(finer)))
+        one = one.with_columns(pl.col("__finer").list.first(), *categorical)
+        frame = source.frame.join(one, on=keys, how="left", maintain_order="left") if one.height else source.frame.with_columns(
+            pl.lit(None, dtype=pl.String).alias("__finer"), pl.lit(None, dtype=pl.String).alias("__coarse"))
         moved = pl.col("__finer").is_not_null() & pl.any_horizontal([(pl.col("channel") == c) & (pl.col("__coarse") == c) for c in coarse])
         rows, campaigns, channels = frame.select(moved.sum().alias("rows"), pl.col("campaign").filter(moved).n_unique(),
                                                  pl.col("__finer").filter(moved).unique().sort().implode()).row(0)
+        givers = ", ".join(name for name, _ in others)
         if rows:
             frame = frame.with_columns(pl.when(moved).then(pl.col("__finer").cast(pl.Categorical)).otherwise(pl.col("channel")).alias("channel"))
             warnings.append(f"{source.name}: {rows} row{'s' if rows != 1 else ''} of {campaigns} campaign{'s' if campaigns != 1 else ''} "
-                            f"that another source names under {', '.join(channels)} moved there from {', '.join(coarse)}, "
-                            "so their visits meet their clicks")
+                            f"that {givers} name{'s' if len(others) == 1 else ''} under {', '.join(channels)} moved there from "
+                            f"{', '.join(coarse)}, so their visits meet their clicks")
+        unplaced = grouped.filter((pl.col("__finer").list.len() > 1) & pl.col("__finer").list.eval(pl.element().is_in(list(finer))).list.any())
+        if unplaced.height:
+            mine = frame.filter(pl.col("channel").is_in(coarse)).select(keys).unique()
+            stuck = mine.join(unplaced.with_columns(categorical), on=keys, how="inner")
+            if stuck.height:
+                example = stuck.row(0, named=True)
+                warnings.append(f"{source.name}: {stuck.height} campaign{'s' if stuck.height != 1 else ''} that {givers} name{'s' if len(others) == 1 else ''} "
+                                f"under more than one channel stay{'s' if stuck.height == 1 else ''} under {', '.join(coarse)} (e.g. "
+                                f"'{example['campaign']}': {', '.join(example['__finer'])}), so {'its' if stuck.height == 1 else 'their'} "
+                                "visits meet no clicks; give the campaign one type, or one name per type")
         out.append(replace(source, frame=frame.drop("__finer", "__coarse")))
     return out
 
 
+def _naming_finer(sources: list[Source], finer: Mapping[str, str]) -> list[Source]:
+    """The sources with a row under a finer channel: one yes-or-no a source (most data names none)."""
+    with_channel = [s for s in sources if "channel" in s.dims]
+    flags = pl.collect_all([s.frame.lazy().select(pl.col("channel").is_in(list(finer)).any()) for s in with_channel])
+    return [s for s, flag in zip(with_channel, flags) if flag.item()]
+
+
 def _fold_blind_channels(sources: list[Source], finer: Mapping[str, str], warnings: list[str]) -> list[Source]:
-    """Finer channels back under their coarse one where another source gives the coarse one's
-    counts with no campaign to follow (GA4 by source / medium only: every Google Ads visit is
-    google / cpc). Its rows could not be told apart, and beside search's clicks alone they would
-    make a visit rate of every type's visits over search's clicks (or a CRM's customers over them).
-    Per account, where that source names them; never by a source's own rows."""
-    names = list(finer)
-    blind: list[tuple[int, str, str, str | None]] = []  # (source, coarse channel, its name, account or None: every account)
-    for source in sources:
-        if "channel" not in source.dims or "campaign" in source.dims:
-            continue
-        keys = ["account"] if "account" in source.dims else []
-        found = source.frame.lazy().filter(pl.col("channel").is_in(list(set(finer.values())))).select(
-            pl.col("channel").cast(pl.String), *(pl.col(k).cast(pl.String) for k in keys)).unique().collect()
-        blind += [(id(source), row[0], source.name, row[1] if keys else None) for row in found.iter_rows()]
-    if not blind:
+    """Finer channels back under their coarse one where another source's coarse rows cannot follow
+    them: that source gives no campaign (GA4 by source / medium only: every Google Ads visit is
+    google / cpc), or the finer source itself gives none (a report by campaign type only). Those
+    rows could not be told apart, and beside search's clicks alone they would make a visit rate of
+    every type's visits over search's clicks (or a CRM's customers over them). Per account, where
+    the other source names them; never by a source's own rows."""
+    declaring = _naming_finer(sources, finer)
+    if not declaring:
         return sources
+    coarse_names = sorted(set(finer.values()))
+    # (source, coarse channel, its name, account or None: every account, whether it names campaigns)
+    holders: list[tuple[int, str, str, str | None, bool]] = []
+    with_coarse = [s for s in sources if "channel" in s.dims]
+    found = pl.collect_all([
+        s.frame.lazy().filter(pl.col("channel").is_in(coarse_names))
+        .select(pl.col("channel").cast(pl.String), pl.col("account").cast(pl.String) if "account" in s.dims else pl.lit(None, dtype=pl.String)).unique()
+        for s in with_coarse
+    ])
+    for source, part in zip(with_coarse, found):
+        holders += [(id(source), channel, source.name, account, "campaign" in source.dims) for channel, account in part.iter_rows()]
+    declared = {id(s) for s in declaring}
     out = []
     for source in sources:
-        others = [entry for entry in blind if entry[0] != id(source)]
-        if not others or "channel" not in source.dims or not source.frame.select(pl.col("channel").is_in(names).any()).item():
+        # Coarse rows elsewhere that cannot follow this source's campaigns.
+        others = [h for h in holders if h[0] != id(source) and (not h[4] or "campaign" not in source.dims)]
+        if id(source) not in declared or not others:
             out.append(source)
             continue
         channel = pl.col("channel")
-        for coarse in sorted({entry[1] for entry in others}):
-            accounts = {entry[3] for entry in others if entry[1] == coarse}
+        for coarse in sorted({h[1] for h in others}):
+            accounts = {h[3] for h in others if h[1] == coarse}
             these = pl.col("channel").is_in([f for f, c in finer.items() if c == coarse])
             if None not in accounts and "account" in source.dims:
                 these = these & pl.col("account").is_in(sorted(accounts))
             channel = pl.when(these.fill_null(False)).then(pl.lit(coarse, dtype=pl.String).cast(pl.Categorical)).otherwise(channel)
-        folded = source.frame.select(pl.col("channel").filter(channel != pl.col("channel")).cast(pl.String).unique().sort().implode()).item().to_list()
-        if not folded:
+        folded = source.frame.filter(channel != pl.col("channel")).select(
+            pl.col("channel").cast(pl.String).unique().sort().implode(),
+            (pl.col("account").cast(pl.String).unique().sort().implode() if "account" in source.dims else pl.lit([], dtype=pl.List(pl.String)))).row(0)
+        if not folded[0]:
             out.append(source)
             continue
-        coarse_names = ", ".join(sorted({finer[f] for f in folded}))
-        givers = list(dict.fromkeys(entry[2] for entry in others if entry[1] in coarse_names.split(", ")))
-        warnings.append(f"{source.name}: its {', '.join(folded)} campaigns stay under {coarse_names}, as {', '.join(givers)} "
-                        f"give{'s' if len(givers) == 1 else ''} {coarse_names} rows with no campaign to tell them apart; they are judged "
-                        f"as {coarse_names} campaigns: give those rows by campaign to judge each channel on its own")
+        coarse_list = ", ".join(sorted({finer[f] for f in folded[0]}))
+        givers = ", ".join(dict.fromkeys(h[2] for h in others if h[1] in coarse_list.split(", ")))
+        where = f" in {', '.join(folded[1])}" if folded[1] else ""
+        give = f"give{'s' if ', ' not in givers else ''} {coarse_list} rows"
+        why = f"{give} with no campaign to tell them apart" if "campaign" in source.dims else f"{give} that its campaigns cannot be matched to (it names none)"
+        warnings.append(f"{source.name}: its {', '.join(folded[0])} campaigns{where} stay under {coarse_list}, as {givers} {why}; "
+                        f"they are judged as {coarse_list} campaigns: give those rows by campaign to judge each channel on its own")
         out.append(replace(source, frame=source.frame.with_columns(channel.alias("channel"))))
     return out
 

@@ -64,7 +64,7 @@ CHANNEL_NAMES = {
     "linkedin": "LinkedIn", "youtube": "YouTube", "pinterest": "Pinterest", "snapchat": "Snapchat", "reddit": "Reddit",
     "threads": "Threads", "whatsapp": "WhatsApp", "meta": "Meta", "google": "Google", "google_ads": "Google Ads",
     "google_search": "Google Search", "google_display": "Google Display", "google_shopping": "Google Shopping",
-    "google_pmax": "Google Performance Max", "google_demand_gen": "Google Demand Gen", "google_video": "Google video ads",
+    "google_pmax": "Google Performance Max", "google_demand_gen": "Google Demand Gen", "google_video": "Google Video",
     "google_business_profile": "Google Business Profile", "gbp": "Google Business Profile",
     "apple_search_ads": "Apple Search Ads", "bing": "Bing", "microsoft_ads": "Microsoft Ads", "ga4": "GA4",
 }
