@@ -1178,8 +1178,7 @@ def _follow_finer_channels(sources: list[Source], finer: Mapping[str, str], warn
     named = [s for s in declaring if "campaign" in s.dims]
     found = pl.collect_all([
         s.frame.lazy().filter(pl.col("channel").is_in([*finer, *coarse]) & pl.col("campaign").is_not_null())
-        .select(pl.col("account").cast(pl.String) if "account" in s.dims else pl.lit(None, dtype=pl.String).alias("account"),
-                pl.col("campaign").cast(pl.String), pl.col("channel").cast(pl.String).alias("__finer")).unique()
+        .select(_account_text(s), pl.col("campaign").cast(pl.String), pl.col("channel").cast(pl.String).alias("__finer")).unique()
         for s in named
     ])
     by_source = {id(s): (s.name, part) for s, part in zip(named, found)}
@@ -1200,17 +1199,19 @@ def _follow_finer_channels(sources: list[Source], finer: Mapping[str, str], warn
         categorical = [pl.col(k).cast(pl.Categorical) for k in keys]
         one = grouped.filter((pl.col("__finer").list.len() == 1) & pl.col("__finer").list.first().is_in(list(finer)))
         one = one.with_columns(pl.col("__finer").list.first(), *categorical)
-        frame = source.frame.join(one, on=keys, how="left", maintain_order="left") if one.height else source.frame.with_columns(
-            pl.lit(None, dtype=pl.String).alias("__finer"), pl.lit(None, dtype=pl.String).alias("__coarse"))
-        moved = pl.col("__finer").is_not_null() & pl.any_horizontal([(pl.col("channel") == c) & (pl.col("__coarse") == c) for c in coarse])
-        rows, campaigns, channels = frame.select(moved.sum().alias("rows"), pl.col("campaign").filter(moved).n_unique(),
-                                                 pl.col("__finer").filter(moved).unique().sort().implode()).row(0)
         givers = ", ".join(name for name, _ in others)
-        if rows:
-            frame = frame.with_columns(pl.when(moved).then(pl.col("__finer").cast(pl.Categorical)).otherwise(pl.col("channel")).alias("channel"))
-            warnings.append(f"{source.name}: {rows} row{'s' if rows != 1 else ''} of {campaigns} campaign{'s' if campaigns != 1 else ''} "
-                            f"that {givers} name{'s' if len(others) == 1 else ''} under {', '.join(channels)} moved there from "
-                            f"{', '.join(coarse)}, so their visits meet their clicks")
+        frame = source.frame
+        if one.height:
+            frame = frame.join(one, on=keys, how="left", maintain_order="left")
+            moved = pl.col("__finer").is_not_null() & pl.any_horizontal([(pl.col("channel") == c) & (pl.col("__coarse") == c) for c in coarse])
+            rows, campaigns, channels = frame.select(moved.sum().alias("rows"), pl.col("campaign").filter(moved).n_unique(),
+                                                     pl.col("__finer").filter(moved).unique().sort().implode()).row(0)
+            if rows:
+                frame = frame.with_columns(pl.when(moved).then(pl.col("__finer").cast(pl.Categorical)).otherwise(pl.col("channel")).alias("channel"))
+                warnings.append(f"{source.name}: {rows} row{'s' if rows != 1 else ''} of {campaigns} campaign{'s' if campaigns != 1 else ''} "
+                                f"that {givers} name{'s' if len(others) == 1 else ''} under {', '.join(channels)} moved there from "
+                                f"{', '.join(coarse)}, so their visits meet their clicks")
+            frame = frame.drop("__finer", "__coarse")
         unplaced = grouped.filter((pl.col("__finer").list.len() > 1) & pl.col("__finer").list.eval(pl.element().is_in(list(finer))).list.any())
         if unplaced.height:
             mine = frame.filter(pl.col("channel").is_in(coarse)).select(keys).unique()
@@ -1221,8 +1222,13 @@ def _follow_finer_channels(sources: list[Source], finer: Mapping[str, str], warn
                                 f"under more than one channel stay{'s' if stuck.height == 1 else ''} under {', '.join(coarse)} (e.g. "
                                 f"'{example['campaign']}': {', '.join(example['__finer'])}), so {'its' if stuck.height == 1 else 'their'} "
                                 "visits meet no clicks; give the campaign one type, or one name per type")
-        out.append(replace(source, frame=frame.drop("__finer", "__coarse")))
+        out.append(replace(source, frame=frame))
     return out
+
+
+def _account_text(source: Source) -> pl.Expr:
+    """A source's account as text, or none where it names no account."""
+    return pl.col("account").cast(pl.String) if "account" in source.dims else pl.lit(None, dtype=pl.String).alias("account")
 
 
 def _naming_finer(sources: list[Source], finer: Mapping[str, str]) -> list[Source]:
@@ -1248,7 +1254,7 @@ def _fold_blind_channels(sources: list[Source], finer: Mapping[str, str], warnin
     with_coarse = [s for s in sources if "channel" in s.dims]
     found = pl.collect_all([
         s.frame.lazy().filter(pl.col("channel").is_in(coarse_names))
-        .select(pl.col("channel").cast(pl.String), pl.col("account").cast(pl.String) if "account" in s.dims else pl.lit(None, dtype=pl.String)).unique()
+        .select(pl.col("channel").cast(pl.String), _account_text(s)).unique()
         for s in with_coarse
     ])
     for source, part in zip(with_coarse, found):
