@@ -512,6 +512,28 @@ BULK_BYTES = 256 * 1024
 BULK_NICE = 10
 
 
+@functools.lru_cache(maxsize=1)
+def _malloc_trim() -> Any:
+    """glibc's malloc_trim, or None (another C library, or not Linux)."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return trim
+
+
+def give_memory_back(size: int) -> None:
+    """After a bulk-sized body, hand the C heap's free pages back to the system. Python frees
+    a large body's objects, but glibc keeps the pages of every thread's arena for later, so a
+    service that once parsed 3 MB of keys would stay that much larger until it is recycled."""
+    if size > BULK_BYTES and (trim := _malloc_trim()) is not None:
+        trim(0)
+
+
 class WorkerLost(Exception):
     """The worker process stopped while evaluating (killed, out of memory)."""
 
@@ -556,6 +578,7 @@ def worker_main() -> None:
         except (EOFError, OSError):
             return
         writer.send(_answer(advisor, limits, request))
+        give_memory_back(len(request[0]))
 
 
 WORKER_SETTINGS = "KPI_ADVISOR_WORKER_SETTINGS"
@@ -846,6 +869,13 @@ def create_app(advisor: Advisor | None = None, *, limits: ServiceLimits = Servic
     ) -> Response:
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         body = await read_body(request, limits.max_body_bytes, limits.body_timeout_seconds)
+        try:
+            return await _evaluate(body, media_type, max_findings)
+        finally:
+            if len(body) > BULK_BYTES:
+                await anyio.to_thread.run_sync(give_memory_back, len(body))
+
+    async def _evaluate(body: bytes, media_type: str, max_findings: int | None) -> Response:
         try:
             if service.pool is not None:
                 payload = await service.run_isolated(body, media_type, max_findings)

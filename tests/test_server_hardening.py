@@ -249,3 +249,29 @@ def test_headers_in_time_and_an_idle_keep_alive_are_answered(listening):
         time.sleep(1.0)  # idle between requests: uvicorn's keep-alive timeout (5 s) applies, not the header deadline
         connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         assert connection.recv(65536).startswith(b"HTTP/1.1 200")
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="reads /proc")
+def test_after_a_bulk_body_the_freed_heap_goes_back_to_the_system():
+    """glibc keeps freed small blocks for later; give_memory_back hands them back, and only
+    after a body as large as the bulk lane's."""
+    from kpi_advisor import server
+
+    if server._malloc_trim() is None:
+        pytest.skip("not glibc")
+
+    def rss_mib() -> float:
+        with open("/proc/self/statm") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    # 1 KiB blocks come from malloc's heap (not mmap); the last one pins the heap's top, so
+    # only a trim of the holes below it gives the pages back.
+    blocks = [bytes(1024) + bytes([i % 256]) for i in range(150_000)]
+    keep = blocks[-1]
+    del blocks
+    before = rss_mib()
+    server.give_memory_back(server.BULK_BYTES)  # a main-lane body: no trim
+    assert rss_mib() > before - 20
+    server.give_memory_back(server.BULK_BYTES + 1)
+    assert rss_mib() < before - 100, (before, rss_mib())
+    assert keep
