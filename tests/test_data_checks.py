@@ -214,3 +214,23 @@ def test_a_negative_whole_number_in_a_parquet_file_is_named_by_its_row(tmp_path)
     config = {"client": "x", "business_model": "dtc_ecommerce", "data": [{"parquet": str(tmp_path / "ads.parquet")}]}
     with pytest.raises(ConfigError, match=r"ads\.parquet:3: clicks: counts cannot be negative, got -3"):
         kpi_advisor.evaluate(config)
+
+
+_cells = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True), st.integers(-5, 10**6).map(float))
+
+
+@given(st.lists(st.lists(_cells, min_size=1, max_size=30), min_size=1, max_size=4), st.sampled_from([pl.Float64, pl.Float32]))
+def test_a_count_column_is_in_doubt_exactly_when_a_cell_is_nan_infinite_or_negative(columns, dtype):
+    """The screen is two reductions (sum and minimum): it must flag every column a cell-by-cell
+    check flags. A clean column it flags (a sum too large to hold) only costs its own checks."""
+    from kpi_advisor.data.sources import _columns_in_doubt
+
+    height = min(len(c) for c in columns)
+    frame = pl.DataFrame({f"c{i}": pl.Series(c[:height], dtype=pl.Float64).cast(dtype) for i, c in enumerate(columns)})
+    flagged = set(_columns_in_doubt(frame, frame, frame.columns))
+    for name in frame.columns:
+        cells = [v for v in frame.get_column(name).to_list() if v is not None]
+        bad = any(math.isnan(v) or math.isinf(v) or v < 0 for v in cells)
+        assert bad <= (name in flagged), (name, cells)
+        if name in flagged and not bad:
+            assert not math.isfinite(sum(cells)), (name, cells)  # only a sum too large to hold

@@ -231,13 +231,16 @@ def test_complete_counts_with_unpaid_rows_share_one_mask_and_a_gap_gets_its_own(
 @given(st.lists(st.tuples(st.sampled_from(["b", "a", "c", None]), st.one_of(st.none(), st.integers(-3, 3)), st.floats(allow_nan=False)),
                 max_size=30))
 def test_a_level_sorted_a_column_at_a_time_is_the_frame_sorted(rows):
-    """``sorted_by`` holds one column twice at a time, never the level; the order is sort()'s."""
+    """``sorted_by`` holds one column twice at a time, never the level; the order is sort()'s.
+    It takes the frame: each column is moved out as its sorted copy is made."""
     from kpi_advisor.evaluation.tables import sorted_by
 
     frame = pl.DataFrame(rows, schema={"campaign": pl.String, "ad": pl.Int64, "clicks": pl.Float64}, orient="row").with_columns(
         pl.col("campaign").cast(pl.Categorical))
     frame = frame.unique(["campaign", "ad"], keep="first", maintain_order=True)  # a level's scopes are unique
-    assert sorted_by(frame, ["campaign", "ad"]).equals(frame.sort(["campaign", "ad"], nulls_last=True))
+    expected = frame.sort(["campaign", "ad"], nulls_last=True)
+    assert sorted_by(frame, ["campaign", "ad"]).equals(expected)
+    assert frame.width == 0
 
 
 def test_partial_sums_count_rows_only_where_a_count_is_missing_somewhere_or_averaged():
