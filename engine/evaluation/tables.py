@@ -603,13 +603,24 @@ def _regrouped(dataset: Dataset, catalog: Catalog, dims: tuple[str, ...] | list[
     return sorted_by(frame, list(dims)) if dims else frame
 
 
+# Cells sorted_by copies in one query: at 1M scopes two columns at a time, a level of a few
+# thousand scopes at once (each query costs ~0.1 ms however small: a warm evaluate made 23).
+SORTED_CELLS = 2_000_000
+
+
 def sorted_by(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
-    """``frame.sort(keys, nulls_last=True)``, one column at a time: a level of 1M scopes is then
-    never held twice, sorted beside unsorted (~0.2 GiB at agency 10M). Takes ``frame``: each
-    column is moved out of it as its sorted copy is made (in place, a third of the time of
-    ``drop()`` on a level of 80 columns), so the caller must not use it again."""
+    """``frame.sort(keys, nulls_last=True)``, a few columns at a time: a level of 1M scopes is then
+    never held twice, sorted beside unsorted (~0.2 GiB at agency 10M). Takes ``frame``: its
+    columns are moved out of it as their sorted copies are made, so the caller must not use it again."""
     order = frame.select(pl.arg_sort_by(keys, nulls_last=True)).to_series()
-    return pl.DataFrame([frame.drop_in_place(name).gather(order) for name in frame.columns])
+    step = max(1, SORTED_CELLS // max(frame.height, 1))
+    names, columns = frame.columns, []
+    for at in range(0, len(names), step):
+        batch = names[at:at + step]
+        columns += frame.select(pl.col(batch).gather(order)).get_columns()
+        for name in batch:
+            frame.drop_in_place(name)
+    return pl.DataFrame(columns)
 
 
 def _memo(dataset: Dataset, key: tuple, compute):
