@@ -780,6 +780,26 @@ def test_ga4_visits_follow_a_campaign_to_its_finer_channel(tmp_path):
     assert not any("moved there" in w for w in report.warnings)
 
 
+def test_a_campaign_written_otherwise_than_its_finer_channel_is_said_with_the_recode_that_moves_it(tmp_path):
+    """A UTM written in lower case ('pmax - all') is not Google Ads' 'PMax - All': its visits stay
+    under google_ads beside search's clicks. The line-up warning cannot say why (the two are under
+    different channels): a note names the pair and the recode, and the recode moves them."""
+    (tmp_path / "gads.csv").write_text(GADS_TYPES)
+    (tmp_path / "ga4.csv").write_text(GA4_CAMPAIGNS.replace("PMax - All", "pmax_all"))
+    report = run(source(tmp_path / "gads.csv", "google_ads"), source(tmp_path / "ga4.csv", "ga4"))
+    assert scopes(report)["channel=google_ads"]["sessions"] == 380 + 400 + 40 + 810 + 860
+    [note] = [w for w in report.warnings if "look" in w and "like one" in w]
+    assert "ga4.csv: 1 campaign under google_ads looks like one that " in note and ("gads.csv names under a channel of its own: "
+                                                                              "'pmax_all' = 'PMax - All' (google_pmax)") in note, note
+    assert "(options: {recode: {campaign: {'pmax_all': 'PMax - All'}}} on " in note and note.endswith("ga4.csv moves them)")
+    report = run(source(tmp_path / "gads.csv", "google_ads"), source(tmp_path / "ga4.csv", "ga4", recode={"campaign": {"pmax_all": "PMax - All"}}))
+    assert scopes(report)["channel=google_pmax"]["sessions"] == 810 + 860
+    assert not any("like one" in w for w in report.warnings)
+    # 'Old Promo' is like nothing Google Ads places: no note for it, and none where the names agree.
+    (tmp_path / "ga4.csv").write_text(GA4_CAMPAIGNS)
+    assert not any("like one" in w for w in run(source(tmp_path / "gads.csv", "google_ads"), source(tmp_path / "ga4.csv", "ga4")).warnings)
+
+
 def test_a_finer_channel_is_followed_within_its_account_only():
     """Two accounts run a campaign of one name: in A it is Performance Max, in B search. Only A's
     visits follow it to google_pmax; a source's own google_ads rows never move by its own names."""
