@@ -791,13 +791,50 @@ def test_a_campaign_written_otherwise_than_its_finer_channel_is_said_with_the_re
     [note] = [w for w in report.warnings if "look" in w and "like one" in w]
     assert "ga4.csv: 1 campaign under google_ads looks like one that " in note and ("gads.csv names under a channel of its own: "
                                                                               "'pmax_all' = 'PMax - All' (google_pmax)") in note, note
-    assert "(options: {recode: {campaign: {'pmax_all': 'PMax - All'}}} on " in note and note.endswith("ga4.csv moves them)")
+    assert '(options: {recode: {campaign: {"pmax_all": "PMax - All"}}} on ' in note and note.endswith("ga4.csv moves it)")
     report = run(source(tmp_path / "gads.csv", "google_ads"), source(tmp_path / "ga4.csv", "ga4", recode={"campaign": {"pmax_all": "PMax - All"}}))
     assert scopes(report)["channel=google_pmax"]["sessions"] == 810 + 860
     assert not any("like one" in w for w in report.warnings)
     # 'Old Promo' is like nothing Google Ads places: no note for it, and none where the names agree.
     (tmp_path / "ga4.csv").write_text(GA4_CAMPAIGNS)
     assert not any("like one" in w for w in run(source(tmp_path / "gads.csv", "google_ads"), source(tmp_path / "ga4.csv", "ga4")).warnings)
+
+
+def test_no_campaign_alike_is_said_where_the_names_meet_as_written_or_share_no_letter():
+    """Search 'brand' meets Google Ads' search 'brand' as written: PMax 'Brand' beside it is no
+    reason to move its visits. Names of other scripts are compared by their letters (Cyrillic is
+    not "no letters"), and a name of no letter or digit is like none."""
+    ads = [{"account": "A", "channel": "google_ads", "campaign": "brand", "clicks": 400, "impressions": 4000},
+           {"account": "A", "channel": "google_pmax", "campaign": "Brand", "clicks": 900, "impressions": 90000},
+           {"account": "A", "channel": "google_pmax", "campaign": "Распродажа", "clicks": 500, "impressions": 50000},
+           {"account": "A", "channel": "google_pmax", "campaign": "★★", "clicks": 50, "impressions": 5000}]
+    visits = [{"account": "A", "channel": "google_ads", "campaign": c, "sessions": 100} for c in ("brand", "Бренд", "Акция", "☆")]
+    warnings = run({"records": ads, "name": "ads"}, {"records": visits, "name": "analytics"}).warnings
+    assert not any("like one" in w for w in warnings), warnings
+
+
+def test_a_campaign_alike_gives_a_recode_that_reads_as_yaml_and_sums_a_name_written_both_ways(tmp_path):
+    """A name with a quote stays one YAML value; where the source also writes the campaign as Google
+    Ads does (auto-tagged rows beside a UTM), the recode adds the two up; a records source, which
+    takes no options, gets the pair named without a recode."""
+    from kpi_advisor.loading.yamlsafe import load_yaml_text
+
+    def safe_load(text: str):
+        return load_yaml_text(text).data
+
+    gads = GADS_TYPES.replace("PMax - All", "Mom's Day - PMax")
+    ga4 = GA4_CAMPAIGNS.replace("20260701,google / cpc,PMax - All", "20260701,google / cpc,moms_day_pmax").replace("PMax - All", "Mom's Day - PMax")
+    (tmp_path / "gads.csv").write_text(gads)
+    (tmp_path / "ga4.csv").write_text(ga4)
+    [note] = [w for w in run(source(tmp_path / "gads.csv", "google_ads"), source(tmp_path / "ga4.csv", "ga4")).warnings if "like one" in w]
+    options = note[note.index("(options: ") + len("(options: "):note.rindex(" on ")]
+    assert safe_load(options) == {"recode": {"campaign": {"moms_day_pmax": "Mom's Day - PMax"}}, "duplicates": "sum"}, note
+    report = run(source(tmp_path / "gads.csv", "google_ads"), source(tmp_path / "ga4.csv", "ga4", **safe_load(options)))
+    assert scopes(report)["channel=google_pmax"]["sessions"] == 810 + 860
+    ads = [{"channel": "google_pmax", "campaign": "PMax - All", "clicks": 900, "impressions": 90000}]
+    [note] = [w for w in run({"records": ads, "name": "ads"}, {"records": [{"channel": "google_ads", "campaign": "pmax_all", "sessions": 800}],
+                                                              "name": "analytics"}).warnings if "like one" in w]
+    assert "'pmax_all' = 'PMax - All' (google_pmax)" in note and "recode" not in note
 
 
 def test_a_finer_channel_is_followed_within_its_account_only():

@@ -22,6 +22,7 @@ by one on the error path, to name them.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -1215,7 +1216,7 @@ def _follow_finer_channels(sources: list[Source], finer: Mapping[str, str], warn
                                 f"that {givers} name{'s' if len(others) == 1 else ''} under {', '.join(channels)} moved there from "
                                 f"{', '.join(coarse)}, so their visits meet their clicks")
             frame = frame.drop("__finer", "__coarse")
-            warnings += _near_finer(source, frame, one, keys, coarse, givers)
+            warnings += _near_finer(source, frame, one, known, keys, coarse, givers, len(others) > 1)
         unplaced = grouped.filter((pl.col("__finer").list.len() > 1) & pl.col("__finer").list.eval(pl.element().is_in(list(finer))).list.any())
         if unplaced.height:
             mine = frame.filter(pl.col("channel").is_in(coarse)).select(keys).unique()
@@ -1230,27 +1231,44 @@ def _follow_finer_channels(sources: list[Source], finer: Mapping[str, str], warn
     return out
 
 
-def _near_finer(source: Source, frame: pl.DataFrame, one: pl.DataFrame, keys: list[str], coarse: list[str], givers: str) -> list[str]:
+def _near_finer(source: Source, frame: pl.DataFrame, one: pl.DataFrame, known: pl.DataFrame, keys: list[str], coarse: list[str],
+                givers: str, plural: bool) -> list[str]:
     """A campaign left under the coarse channel whose name differs only in case or punctuation
     from one the finer sources place ('remarketing display' in GA4, a UTM written in lower case,
-    beside Google Ads' 'Remarketing Display'): its visits meet no clicks, and the line-up warning
-    cannot say why, as the two are under different channels. Said with the recode that moves it."""
-    name_key = _alike("campaign").alias("__key")
-    on = [k for k in keys if k != "campaign"] + ["__key"]
-    left = frame.filter(pl.col("channel").is_in(coarse)).select(*[pl.col(k).cast(pl.String) for k in keys if k != "campaign"],
-                                                                 pl.col("campaign").cast(pl.String).alias("__mine"), name_key).unique()
-    right = one.select(*[pl.col(k).cast(pl.String) for k in keys if k != "campaign"], pl.col("campaign").cast(pl.String), "__finer", name_key)
-    pairs = left.join(right, on=on, how="inner").filter(pl.col("__mine") != pl.col("campaign")).sort("__mine", "campaign")
+    beside Google Ads' 'Remarketing Display'), and that meets no campaign of the coarse channel
+    as written: its visits meet no clicks, and the line-up warning cannot say why, as the two are
+    under different channels. Said with the recode that moves it, where one safely does: the
+    source takes options, the name is like one campaign only, and no account of the source
+    already meets a campaign of that name as written."""
+    scope = [k for k in keys if k != "campaign"]
+    text = [pl.col(k).cast(pl.String) for k in scope]
+    met = known.filter(pl.col("__finer").is_in(coarse)).select(*text, pl.col("campaign").cast(pl.String).alias("__mine")).unique()
+    left = (frame.filter(pl.col("channel").is_in(coarse) & pl.col("campaign").is_not_null())
+            .select(*text, pl.col("campaign").cast(pl.String).alias("__mine"), _alike("campaign").alias("__key")).unique()
+            .join(met, on=[*scope, "__mine"], how="anti", nulls_equal=True))
+    right = one.select(*text, pl.col("campaign").cast(pl.String), "__finer", _alike("campaign").alias("__key"))
+    pairs = (left.filter(pl.col("__key") != "").join(right, on=[*scope, "__key"], how="inner", nulls_equal=True)
+             .filter(pl.col("__mine") != pl.col("campaign")).sort("__mine", "campaign"))
     if pairs.is_empty():
         return []
-    shown = pairs.head(MAX_EXAMPLES)
-    alike = ", ".join(f"'{mine}' = '{theirs}' ({channel})" for mine, theirs, channel in shown.select("__mine", "campaign", "__finer").iter_rows())
-    recode = ", ".join(f"'{mine}': '{theirs}'" for mine, theirs in shown.select("__mine", "campaign").unique(maintain_order=True).iter_rows())
+    campaigns = pairs.select(*scope, "__mine").unique().height
+    alike = ", ".join(f"'{mine}' = '{theirs}' ({channel})" for mine, theirs, channel in pairs.head(MAX_EXAMPLES).select("__mine", "campaign", "__finer").iter_rows())
     more = f" and {pairs.height - MAX_EXAMPLES} more" if pairs.height > MAX_EXAMPLES else ""
-    return [f"{source.name}: {pairs.height} campaign{'s' if pairs.height != 1 else ''} under {', '.join(coarse)} look{'s' if pairs.height == 1 else ''} "
-            f"like one that {givers} name{'s' if ', ' not in givers else ''} under a channel of its own: {alike}{more}; "
-            f"{'its' if pairs.height == 1 else 'their'} visits stay under {', '.join(coarse)} and meet no clicks "
-            f"(options: {{recode: {{campaign: {{{recode}}}}}}} on {source.name} moves them)"]
+    one_each = pairs.group_by("__mine").agg(pl.col("campaign").unique()).filter(pl.col("campaign").list.len() == 1)
+    safe = one_each.join(met.select("__mine").unique(), on="__mine", how="anti").sort("__mine").head(MAX_EXAMPLES)
+    how = ""
+    if source.from_file and safe.height:
+        # JSON strings are YAML's flow scalars: a name with a quote or a colon stays one value.
+        recode = ", ".join(f"{json.dumps(mine, ensure_ascii=False)}: {json.dumps(theirs[0], ensure_ascii=False)}" for mine, theirs in safe.iter_rows())
+        targets = safe.select(pl.col("campaign").list.first()).to_series().to_list()
+        # The source writing the campaign both ways (auto-tagged and by a UTM), or two ways that
+        # become one name: renamed, its rows repeat, and add up.
+        both = len(set(targets)) < len(targets) or frame.select(pl.col("campaign").cast(pl.String).is_in(targets).any()).item()
+        how = f" (options: {{recode: {{campaign: {{{recode}}}}}{', duplicates: sum' if both else ''}}} on {source.name} moves {'it' if safe.height == 1 else 'them'})"
+    one_word = campaigns == 1
+    return [f"{source.name}: {campaigns} campaign{'' if one_word else 's'} under {', '.join(coarse)} look{'s' if one_word else ''} "
+            f"like one that {givers} name{'' if plural else 's'} under a channel of its own: {alike}{more}; "
+            f"{'its' if one_word else 'their'} visits stay under {', '.join(coarse)} and meet no clicks{how}"]
 
 
 def _account_text(source: Source) -> pl.Expr:
@@ -1557,7 +1575,7 @@ def _examples(frame: pl.DataFrame, parents: list[str], dim: str) -> str:
 
 def _alike(dim: str) -> pl.Expr:
     """A name as two sources may both mean it: 'Summer Sale', 'summer_sale' and 'SUMMER-SALE' alike."""
-    return pl.col(dim).cast(pl.String).str.to_lowercase().str.replace_all(r"[^0-9a-z]+", "")
+    return pl.col(dim).cast(pl.String).str.to_lowercase().str.replace_all(r"[^\p{L}\p{N}]+", "")
 
 
 def _near_matches(only_a: pl.DataFrame, only_b: pl.DataFrame, dim: str) -> str:
@@ -1567,7 +1585,7 @@ def _near_matches(only_a: pl.DataFrame, only_b: pl.DataFrame, dim: str) -> str:
     key = _alike(dim)
     left = only_a.select(pl.col(dim).alias("a"), key.alias("k")).unique()
     right = only_b.select(pl.col(dim).alias("b"), key.alias("k")).unique()
-    pairs = left.join(right, on="k").head(MAX_EXAMPLES)
+    pairs = left.filter(pl.col("k") != "").join(right, on="k").head(MAX_EXAMPLES)  # a name of no letter or digit is like none
     if pairs.is_empty():
         return ""
     shown = ", ".join(f"'{a}' = '{b}'" for a, b in pairs.select("a", "b").iter_rows())
