@@ -228,17 +228,6 @@ def _run_pipeline(prepared: Prepared, data: Any, lang: str, progress: Callable[[
         outcome = evaluate_rules(localize_specs(prepared.specs, lang), tables, catalog, params, economy, config.benchmarks, words=False,
                                  rows_read=dataset.let_go, tables_read=lambda: _narrow_unreported(tables, prepared.specs, catalog))
 
-    metrics_out: list[ScopeMetrics] = []
-    for level in REPORTED_LEVELS:
-        table = tables.get(level)
-        if table is None:
-            continue
-        warnings += undefined_notes(table, catalog)
-        scopes = table.frame.select(table.dims).rows(named=True) if table.dims else [{}] * table.frame.height
-        for row, cells in zip(scopes, significant_rows(table.frame, table.available), strict=True):
-            metrics_out.append(ScopeMetrics(scope=scope_of(row, table.dims), values=dict(zip(table.available, cells))))
-    warnings += gaps + compared + _moved_notes(outcome.moved)
-
     questions = {spec.rule.id: frozenset(spec.rule.questions) for spec in prepared.specs if spec.rule.questions}
     titles = {spec.rule.id: spec.rule.title for spec in localize_specs(prepared.specs, lang)}
 
@@ -261,8 +250,21 @@ def _run_pipeline(prepared: Prepared, data: Any, lang: str, progress: Callable[[
         if words:
             for finding in findings:
                 finding.worded()
-    # Nothing reads the tables once the findings are rolled up (roll_up took the rules' findings
-    # over): at agency 10M, two tables of 1M scopes the summary's money is counted beside.
+    # Once the findings are rolled up (roll_up took the rules' findings over), only the levels the
+    # report lists are read: the campaign and ad tables go before those are listed (at agency
+    # 10M, two tables of 1M scopes beside 283,000 findings and the listed scopes' metrics).
+    for level in [level for level in tables if level not in REPORTED_LEVELS]:
+        del tables[level]
+    metrics_out: list[ScopeMetrics] = []
+    for level in REPORTED_LEVELS:
+        table = tables.get(level)
+        if table is None:
+            continue
+        warnings += undefined_notes(table, catalog)
+        scopes = table.frame.select(table.dims).rows(named=True) if table.dims else [{}] * table.frame.height
+        for row, cells in zip(scopes, significant_rows(table.frame, table.available), strict=True):
+            metrics_out.append(ScopeMetrics(scope=scope_of(row, table.dims), values=dict(zip(table.available, cells))))
+    warnings += gaps + compared + _moved_notes(outcome.moved)
     tables.clear()
     by_rule: dict[str, int] = {}
     by_severity: dict[str, int] = {}

@@ -9,7 +9,6 @@ campaign, and campaigns into their channel or account where most of those fire t
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from itertools import chain
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -18,7 +17,7 @@ from ..i18n import phrases
 from ..i18n.formatting import current_locale, use_locale
 from ..i18n.messages import Translator
 from ..models.definitions import SEVERITIES
-from ..models.report import Finding, Impact, share_given_fields, significant
+from ..models.report import Finding, Impact, listing_order, share_given_fields, significant
 from .tables import UNSET, MetricTable, has_all, pairing
 
 if TYPE_CHECKING:
@@ -54,13 +53,9 @@ def roll_up(findings: list[Finding], tables: Mapping[str, MetricTable | None], t
     findings = _climb(findings, tables, titles, describe, label, tr, catalog, needs or {})
     if questions:
         findings = _fold_into_questions(findings, questions, tr)
-    rank = {s: i for i, s in enumerate(SEVERITIES)}
-    money = lambda f: f.impact.money if f.impact is not None and f.impact.money is not None else 0.0  # noqa: E731
     # Nothing is worded here: a member's message is never read, and a short report words only the
-    # findings it shows (run_pipeline, render_report). The scope's (name, value) pairs in name
-    # order, flattened into the key: the same order as a list of the pairs, in one tuple a
-    # finding instead of a list and a tuple per pair (~110 MB of keys at 375,000 findings).
-    findings.sort(key=lambda f: (rank[f.severity], -money(f), f.rule, *chain.from_iterable(sorted(f.scope.items()))))
+    # findings it shows (run_pipeline, render_report).
+    findings.sort(key=listing_order)
     return findings
 
 

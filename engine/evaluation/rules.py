@@ -24,8 +24,8 @@ from ..language import expr
 from ..language.functions import PEER_FUNCTIONS, TREND_FUNCTIONS, PeerContext, TrendCollector, calls, rule_functions
 from ..language.rulespec import MAX_WORDS_CHARS, SOURCE_SUFFIX, RuleSpec, template_fields
 from ..loading.catalog import Catalog
-from ..models.definitions import DIMENSIONS, SEVERITIES, RuleDef
-from ..models.report import Finding, share_given_fields, significant
+from ..models.definitions import DIMENSIONS, RuleDef
+from ..models.report import Finding, listing_order, share_given_fields, significant
 from .attainable import CAPPED, MAX_STEP, MIN_PEERS, PEERS, PEERS_CAPPED, THRESHOLD_NEARER, Keep, attainable_target, inline, sibling_quartile
 from .attainable import targets as attainable_targets
 from .benchmarks import Resolved, resolve
@@ -223,16 +223,9 @@ def evaluate_rules(
     findings: list[Finding] = []
     for run in levels:
         findings += run.findings(fired.pop(0))  # each level's fired rows go once its findings are built
-    rank = {s: i for i, s in enumerate(SEVERITIES)}
-    findings.sort(key=lambda f: (rank[f.severity], -_impact_key(f), f.rule, sorted(f.scope.items())))
+    findings.sort(key=listing_order)
     moved = {rule: levels for rule, levels in moved.items() if rule not in skipped}
     return RuleOutcome(findings=findings, evaluated=sorted(evaluated), skipped=dict(sorted(skipped.items())), moved=dict(sorted(moved.items())))
-
-
-def _impact_key(finding: Finding) -> float:
-    if finding.impact is None:
-        return 0.0
-    return finding.impact.money if finding.impact.money is not None else 0.0
 
 
 def _base_names(table: MetricTable, catalog: Catalog) -> dict[str, Any]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import functools
 import math
+from itertools import chain
 from collections.abc import Iterator
 from typing import Any, Callable, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from .definitions import Severity, Stage, new_list
+from .definitions import SEVERITIES, Severity, Stage, new_list
 
 SCHEMA_VERSION = "1"
 # At least the 9 digits the contract promises; 12 keeps counts exact to a trillion while dropping
@@ -182,6 +183,19 @@ class Finding(_Optional):
             # them there again, at ~1 us each for each finding of a complete JSON report.
             self.__dict__["message"], self.__dict__["recommendation"] = words()
         return self
+
+
+_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
+
+
+def listing_order(finding: Finding) -> tuple:
+    """Where a finding is listed: by severity, then money at stake (most first), rule and scope.
+    The scope's (name, value) pairs in name order are flattened into the key: the same order as a
+    list of the pairs, in one tuple a finding instead of a list and a tuple per pair (~110 MB of
+    keys at 375,000 findings, alive while they sort)."""
+    impact = finding.impact
+    money = impact.money if impact is not None and impact.money is not None else 0.0
+    return (_RANK[finding.severity], -money, finding.rule, *chain.from_iterable(sorted(finding.scope.items())))
 
 
 @functools.cache
