@@ -97,11 +97,14 @@ def test_every_dependency_has_a_lower_bound():
 
 
 def test_polars_floor_allows_streaming_collect():
-    # engine code calls collect(engine="streaming"), which polars accepts from 1.25 on; the floor
-    # is 1.34, as older ones panic on a constant condition inside a peer window
-    # (tests/test_trend_chance.py's account of 30 campaigns without customer counts).
+    # engine code calls collect(engine="streaming") and collect(engine="in-memory") (chosen by
+    # engine_for), which polars accepts from 1.25 on; the floor is 1.34, as older ones panic on a
+    # constant condition inside a peer window (tests/test_trend_chance.py's account of 30
+    # campaigns without customer counts).
     assert names(PROJECT["dependencies"])["polars"] == ">=1.34"
-    uses = [p for p in (ROOT / "engine").rglob("*.py") if 'engine="streaming"' in p.read_text(encoding="utf-8")]
+    chooser = (ROOT / "engine" / "evaluation" / "engines.py").read_text(encoding="utf-8")
+    assert '"streaming"' in chooser and '"in-memory"' in chooser
+    uses = [p for p in (ROOT / "engine").rglob("*.py") if "engine=engine_for(" in p.read_text(encoding="utf-8")]
     assert uses
 
 

@@ -16,6 +16,7 @@ from ..language import expr
 from ..loading.catalog import Catalog
 from ..models.definitions import SEGMENT_DIMENSIONS
 from ..plugincalls import polars_metric, with_metric_columns
+from .engines import engine_for
 
 # Levels a metric table can be built at, and the dimensions each needs.
 LEVEL_DIMS: dict[str, tuple[str, ...]] = {
@@ -231,7 +232,7 @@ class Pairing:
             else:
                 sums = [pl.when(pl.col(n).count() > 0).then(stable(number(n).sum())).otherwise(None).alias(n) for n in used]
                 frame = dataset.frame.lazy()
-                cache[key] = (frame.group_by(by).agg(sums) if by else frame.select(sums)).collect(engine="streaming")
+                cache[key] = (frame.group_by(by).agg(sums) if by else frame.select(sums)).collect(engine=engine_for(dataset.frame.height))
         return cache[key].lazy()
 
     def table(self, dataset: Dataset, keys: list[str], cells: pl.LazyFrame | None = None) -> pl.LazyFrame | None:
@@ -435,15 +436,14 @@ def metric_table(dataset: Dataset, catalog: Catalog, level: str, *, extra_dims: 
     source = _combined_over_dates(dataset, catalog)
     sums = paired.table(dataset, list(dims))
     if dims:
-        # The streaming engine groups several times faster than an eager group_by on 2 cores.
         plan = source.lazy().group_by(list(dims)).agg(aggs)
         if sums is not None:
             plan = plan.join(sums, on=list(dims), how="left", nulls_equal=True)
-        frame = sorted_by(plan.collect(engine="streaming"), list(dims))
+        frame = sorted_by(plan.collect(engine=engine_for(source.height)), list(dims))
     else:
         frame = source.select(aggs)
         if sums is not None:
-            frame = pl.concat([frame, sums.collect()], how="horizontal")
+            frame = pl.concat([frame, sums.collect(engine=engine_for(dataset.frame.height))], how="horizontal")
     return _finished_table(dataset, catalog, level, dims, frame, paired)
 
 
@@ -544,8 +544,7 @@ def _partial_sums(dataset: Dataset, catalog: Catalog, dims: tuple[str, ...], pai
     pairs = paired.partial(dataset, list(dims))
     if pairs is not None:
         plan = plan.join(pairs, on=list(dims), how="left", nulls_equal=True)
-    # The streaming engine groups several times faster than an eager group_by on 2 cores.
-    return plan.collect(engine="streaming")
+    return plan.collect(engine=engine_for(dataset.frame.height))
 
 
 def _grouped_parts(dataset: Dataset, catalog: Catalog, rows: pl.LazyFrame, keys: list[str], days: bool = False) -> pl.DataFrame:
@@ -563,8 +562,7 @@ def _grouped_parts(dataset: Dataset, catalog: Catalog, rows: pl.LazyFrame, keys:
     if days:
         parts += [pl.col("date").min().alias(FIRST_DAY), pl.col("date").max().alias(LAST_DAY)]
     plan = rows.with_columns(masked) if masked else rows
-    # The streaming engine groups several times faster than an eager group_by on 2 cores.
-    return (plan.group_by(by).agg(parts) if by else plan.select(parts)).collect(engine="streaming")
+    return (plan.group_by(by).agg(parts) if by else plan.select(parts)).collect(engine=engine_for(dataset.frame.height))
 
 
 def _regrouped(dataset: Dataset, catalog: Catalog, dims: tuple[str, ...] | list[str], partials: pl.DataFrame, paired: Pairing) -> pl.DataFrame:
@@ -599,7 +597,7 @@ def _regrouped(dataset: Dataset, catalog: Catalog, dims: tuple[str, ...] | list[
     plan = plan.with_columns(values)
     if paired.sets:
         plan = paired.finished(plan)
-    frame = plan.select([*dims, *dataset.counts, *days, *paired.summed_columns()]).collect()
+    frame = plan.select([*dims, *dataset.counts, *days, *paired.summed_columns()]).collect(engine=engine_for(partials.height))
     return sorted_by(frame, list(dims)) if dims else frame
 
 
@@ -798,7 +796,7 @@ def _period_frame_from_combined(dataset: Dataset, catalog: Catalog, rows: pl.Laz
         # By day, to bucket into periods, whether or not the date is in the grain.
         cells = paired.cells(dataset, keys[:-1] + ["date"]).filter(pl.col("date").is_not_null()).with_columns(bucket)
         plan = plan.join(paired.table(dataset, keys, cells), on=keys, how="left", nulls_equal=True)
-    return sorted_by(plan.collect(engine="streaming"), keys)
+    return sorted_by(plan.collect(engine=engine_for(dataset.frame.height)), keys)
 
 
 def _counts_read(dataset: Dataset, catalog: Catalog, metrics: Iterable[str]) -> list[str]:
@@ -950,7 +948,7 @@ def pairing_notes(dataset: Dataset, catalog: Catalog, level: str, limit: int = 1
     # notes shown are read in Python (an agency's ad level has hundreds of thousands of scopes).
     partial = [((pl.col(f"__all{i}") > 0) & (pl.col(f"__all{i}") < pl.col(f"__any{i}"))).cast(pl.Int64) for i in range(len(paired.sets))]
     frame = frame.with_columns(pl.sum_horizontal(partial).alias("__notes")).filter(pl.col("__notes") > 0)
-    frame = (frame.sort(list(dims), nulls_last=True) if dims else frame).collect()
+    frame = (frame.sort(list(dims), nulls_last=True) if dims else frame).collect(engine=engine_for(dataset.frame.height))
     total = int(frame["__notes"].sum()) if frame.height else 0
     shown = frame.filter(pl.col("__notes").cum_sum() - pl.col("__notes") < limit)
     notes = []

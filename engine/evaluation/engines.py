@@ -1,0 +1,20 @@
+"""Which of polars' engines runs a query, by the rows it reads.
+
+The streaming engine groups several times faster than the in-memory one on 2 cores once the
+rows are many, but starts each query ~0.2 ms later. A group-by of 17 counts on 3 dimensions:
+1,000 rows 0.33 ms in memory against 0.58 streaming, 10,000 rows 0.65 against 0.82, 50,000 rows
+2.9 against 2.5, 1M rows 85 against 32. A small config's evaluation runs a few dozen such
+queries (a service's warm path); both engines give the same results.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+# Up to this many rows a query runs in memory.
+IN_MEMORY_ROWS = 20_000
+
+
+def engine_for(rows: int) -> Literal["in-memory", "streaming"]:
+    """The engine for a query over ``rows`` rows."""
+    return "in-memory" if rows <= IN_MEMORY_ROWS else "streaming"
