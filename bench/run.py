@@ -274,8 +274,12 @@ def render(measured: list[Measured], small: dict, started: dt.datetime, load: tu
         if full and size == "1m":
             ratio = full.best / base.best
             lines.append(f"| {shape} 1M rows ({fmt}), full report, within 3x of polars | {ratio:.2f}x | {'yes' if ratio <= 3 else 'no'} |")
-        if full and size == "10m":
-            lines.append(f"| {shape} 10M rows ({fmt}) under 2 GiB | {full.peak_mib / 1024:.2f} GiB | {'yes' if full.peak_mib < 2048 else 'no'} |")
+        # The issue's memory target is the four rules' (beside their 2x); the whole pack's peak is
+        # held to the same line too.
+        for run, what in ((four, "4 rules"), (full, "whole pack")):
+            if run and size == "10m":
+                lines.append(f"| {shape} 10M rows ({fmt}), {what}, under 2 GiB | {run.peak_mib / 1024:.2f} GiB "
+                             f"({run.peak_mib:,.0f} MiB) | {'yes' if run.peak_mib < 2048 else 'no'} |")
     lines.append(f"| warm `Advisor.evaluate` of acme_outdoor under 5 ms (median) | {small['warm_median_ms']:.1f} ms "
                  f"(min {small['warm_min_ms']:.1f} ms, {small['runs']} runs) | {'yes' if small['warm_median_ms'] < 5 else 'no'} |")
     lines.append(f"| `kpi-advisor --help` under 0.3 s | {small['help_s']:.3f} s | {'yes' if small['help_s'] < 0.3 else 'no'} |")
