@@ -758,7 +758,9 @@ for _command in cli.commands.values():
 
 
 def main() -> None:
+    from .allocator import one_arena
     from .collector import pause_for_start
 
+    one_arena()  # before polars is loaded, which reads it once
     pause_for_start()  # ended once the catalogue is built (loading/catalog.py)
     cli(prog_name="kpi-advisor")
