@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import functools
 import math
-from itertools import chain
 from collections.abc import Iterator
+from itertools import chain
 from typing import Any, Callable, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
