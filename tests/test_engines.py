@@ -1,5 +1,5 @@
 """Small data is grouped by polars' in-memory engine, large data by its streaming one
-(engine/evaluation/engines.py): the same report either way."""
+(engine/data/engines.py): the same report either way."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import kpi_advisor
 import pytest
-from kpi_advisor.evaluation import engines
-from kpi_advisor.evaluation.engines import IN_MEMORY_ROWS, engine_for
+from kpi_advisor.data import engines
+from kpi_advisor.data.engines import IN_MEMORY_ROWS, engine_for
 from kpi_advisor.models.report import to_json
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,6 +18,9 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 def test_few_rows_run_in_memory_and_many_stream():
     assert engine_for(0) == engine_for(IN_MEMORY_ROWS) == "in-memory"
     assert engine_for(IN_MEMORY_ROWS + 1) == engine_for(10_000_000) == "streaming"
+    # A query of reductions stays in memory longer (data/plausibility.py's checks).
+    assert engine_for(IN_MEMORY_ROWS + 1, in_memory_up_to=999_999) == "in-memory"
+    assert engine_for(1_000_000, in_memory_up_to=999_999) == "streaming"
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda path: path.stem)

@@ -102,7 +102,7 @@ def test_polars_floor_allows_streaming_collect():
     # constant condition inside a peer window (tests/test_trend_chance.py's account of 30
     # campaigns without customer counts).
     assert names(PROJECT["dependencies"])["polars"] == ">=1.34"
-    chooser = (ROOT / "engine" / "evaluation" / "engines.py").read_text(encoding="utf-8")
+    chooser = (ROOT / "engine" / "data" / "engines.py").read_text(encoding="utf-8")
     assert '"streaming"' in chooser and '"in-memory"' in chooser
     uses = [p for p in (ROOT / "engine").rglob("*.py") if "engine=engine_for(" in p.read_text(encoding="utf-8")]
     assert uses

@@ -30,6 +30,7 @@ from typing import Callable, Literal
 import polars as pl
 
 from ..problems import ConfigError, Problem
+from .engines import engine_for
 
 # Largest value any count or amount may have. Above it a value is an export or unit error
 # (a timestamp in a count column, cents read as exponents), and sums of such values could
@@ -118,7 +119,7 @@ def check_rows(frame: pl.DataFrame, counts: list[str], locate: Locator, name: st
         checks["undated"] = pl.col("date").is_null()
     if not checks or frame.height == 0:
         return []
-    engine = "streaming" if frame.height >= STREAMED_FROM else "in-memory"
+    engine = engine_for(frame.height, in_memory_up_to=STREAMED_FROM - 1)
     hits = frame.lazy().select([mask.sum().alias(key) for key, mask in checks.items()]).collect(engine=engine).row(0, named=True)
     noisy = [c for c in WHOLE_COUNTS if c in present and hits[f"fraction:{c}"]]
     for column in noisy:

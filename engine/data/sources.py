@@ -517,6 +517,16 @@ def _percent_counts(frame: pl.DataFrame, counts: list[str], locate: Locator, pro
             problems.append(_at(locate(row, column), f"expected a count, got a percentage {value!r}; is this a rate in the wrong column?"))
 
 
+def _negative_or_not_finite(column: str, *, finite: bool = False) -> pl.Expr:
+    """Whether a count column has a negative, NaN or infinite cell, as two reductions (a third of
+    the time of a mask a cell): a NaN or an infinity makes the sum NaN or infinite, a negative cell
+    the minimum negative. A finite sum too large to hold only sends a clean column to its own
+    checks, which find nothing. ``finite``: the column cannot hold a NaN or an infinity (integers),
+    so only its sign is asked."""
+    negative = (pl.col(column).min() < 0).fill_null(False)
+    return negative if finite else negative | ~pl.col(column).sum().is_finite()
+
+
 def _columns_in_doubt(frame: pl.DataFrame, numbers: pl.DataFrame, counts: list[str]) -> list[str]:
     """The count columns with a cell that is unreadable, not finite or negative, from one query
     (each column's own checks below are several small queries, too many on every warm evaluate)."""
@@ -528,14 +538,10 @@ def _columns_in_doubt(frame: pl.DataFrame, numbers: pl.DataFrame, counts: list[s
     both = pl.concat([numbers.select(counts), cells], how="horizontal") if raw else numbers.select(counts)
     flags = []
     for column in counts:
-        value = pl.col(column)
-        # Two reductions, a third of the time of a mask a cell: a NaN or an infinity makes the sum
-        # NaN or infinite, a negative cell the minimum negative. A finite sum too large to hold
-        # only sends a clean column to its own checks, which find nothing.
-        bad = ~(value.sum().is_finite() & (value.min() >= 0).fill_null(True))
+        bad = _negative_or_not_finite(column)
         if column in raw:
             cell = pl.col(raw[column])
-            unread = value.is_null() & cell.is_not_null()
+            unread = pl.col(column).is_null() & cell.is_not_null()
             if frame.schema[column] == pl.String:
                 unread = unread & ~cell.str.strip_chars().is_in(NULL_TOKENS)
             bad = unread.any() | bad
@@ -1739,10 +1745,8 @@ def _collect_needed(scan: pl.LazyFrame, catalog: Catalog, extra_dims: tuple[str,
         whole = [c for c in counts if catalog.metrics[canonical_name(c, catalog)].unit == "count"]
         # Whole numbers read as integers are finite and whole: only their sign is in doubt.
         integer = {c for c in counts if schema[c].is_integer()}
-        # Column by column, as reductions where they can be (a NaN or infinity makes the sum so, a
-        # negative cell the minimum negative): a third of the time of a mask a cell.
         bad = pl.any_horizontal(
-            [(pl.col(c).min() < 0).fill_null(False) | (False if c in integer else ~pl.col(c).sum().is_finite()) for c in counts]
+            [_negative_or_not_finite(c, finite=c in integer) for c in counts]
             + [(pl.col(c) != pl.col(c).floor()).any() for c in whole if c not in integer]
         ) if counts else None
         if frame is not None and (bad is None or not frame.select(bad).item()):

@@ -10,13 +10,13 @@ from dataclasses import dataclass, field, replace
 
 import polars as pl
 
+from ..data.engines import engine_for
 from ..data.held import number
 from ..data.sources import Dataset
 from ..language import expr
 from ..loading.catalog import Catalog
 from ..models.definitions import SEGMENT_DIMENSIONS
 from ..plugincalls import polars_metric, with_metric_columns
-from .engines import engine_for
 
 # Levels a metric table can be built at, and the dimensions each needs.
 LEVEL_DIMS: dict[str, tuple[str, ...]] = {
