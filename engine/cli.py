@@ -15,7 +15,7 @@ import errno
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import IO, Any, Callable
 
 import click
 
@@ -323,7 +323,7 @@ def run(configs: tuple[str, ...], fmt: str | None, output: str | None, fail_on: 
     raw = read_limited(sys.stdin.buffer) if config == "-" else None
 
     from .collector import collector_paused
-    from .commands.output import check_not_input, is_stdout, write_output
+    from .commands.output import check_not_input, is_stdout, spooled, write_output
     from .commands.progress import Progress
     from .loading.prepare import load_config, load_config_text, prepare
     from .pipeline import run_pipeline
@@ -373,10 +373,16 @@ def run(configs: tuple[str, ...], fmt: str | None, output: str | None, fail_on: 
         show_at_most(report, max_findings, fmt)
         step("rendering")
         options = {"color": use_color(output), "lang": lang, "catalog": catalog, **report_options(loaded, audience)}
-        if output:
+        text: str | IO[str] | None = None
+        if output and not is_stdout(output):
             # In pieces where the format makes them: a large JSON report is written as it is made.
             step("writing")
             write_output(output, render_pieces(catalog, fmt, report, options), inputs=inputs)
+        elif catalog.reporters[fmt].pieces is not None:
+            # Standard output gets the report once the progress bar is gone (it draws on a
+            # terminal that may be stdout's too); meanwhile its pieces wait in a temporary file,
+            # not in one 700 MB text (an agency's complete JSON report).
+            text = spooled("-", render_pieces(catalog, fmt, report, options))
         else:
             text = render_report(catalog, fmt, report, options)
         del report
@@ -384,9 +390,14 @@ def run(configs: tuple[str, ...], fmt: str | None, output: str | None, fail_on: 
     if output and not is_stdout(output):
         if not quiet:
             click.echo(f"wrote {output}: {summary_line(summary)}", err=True)
-    elif not output:
+    elif isinstance(text, str) and output:
+        write_output(output, text)  # -o -: the text as made, as to any file
+    elif isinstance(text, str):
         # click.echo strips colour codes from anything but a terminal unless told; FORCE_COLOR tells it.
         click.echo(text, nl=False, color=use_color())
+    elif text is not None:
+        with text:
+            write_output("-", text)
     if verbosity() and (not output or is_stdout(output)) and not quiet:
         _say(1, summary_line(summary))
     _say(1, f"done in {time.perf_counter() - started:.2f} s")

@@ -80,3 +80,54 @@ def test_a_large_text_is_written_in_pieces_and_reads_back_the_same(tmp_path, mon
     target = tmp_path / "report.txt"
     output.write_output(target, text)
     assert target.read_text(encoding="utf-8") == text
+
+
+def test_pieces_for_stdout_are_held_in_a_temporary_file_not_joined(monkeypatch):
+    """A stream gets the text once every piece is made, without the pieces joined into one str:
+    past SPOOL_CHARS they wait in a temporary file, and come back the same text."""
+    from kpi_advisor.commands import output
+
+    monkeypatch.setattr(output, "SPOOL_CHARS", 10)
+    monkeypatch.setattr(output, "WRITE_CHUNK", 4)
+    rolled = []
+    real = output.tempfile.SpooledTemporaryFile
+
+    class Watched(real):
+        def rollover(self):
+            rolled.append(True)
+            super().rollover()
+
+    monkeypatch.setattr(output.tempfile, "SpooledTemporaryFile", Watched)
+    pieces = ["Café € 😀 ", "naïve\n" * 5, "end"]
+    stream = io.StringIO()
+    output.write_output("-", iter(pieces), stdout=stream)
+    assert stream.getvalue() == "".join(pieces) and rolled == [True]
+
+
+def test_nothing_reaches_stdout_when_a_later_piece_fails():
+    from kpi_advisor.commands import output
+
+    def pieces():
+        yield "the first half"
+        raise RuntimeError("the second half failed")
+
+    stream = io.StringIO()
+    with pytest.raises(RuntimeError, match="second half"):
+        output.write_output("-", pieces(), stdout=stream)
+    assert stream.getvalue() == ""
+
+
+def test_a_full_temporary_folder_while_holding_pieces_is_one_line(monkeypatch):
+    from kpi_advisor.commands import output
+
+    class Full(io.StringIO):
+        def write(self, piece):
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(output.tempfile, "SpooledTemporaryFile", lambda **kwargs: Full())
+    stream = io.StringIO()
+    with pytest.raises(output.ConfigError) as caught:
+        output.write_output("-", iter(["a", "b"]), stdout=stream)
+    message = str(caught.value)
+    assert "cannot write the report: no space left on device (it waits in" in message and "\n" not in message
+    assert stream.getvalue() == ""

@@ -130,3 +130,6 @@ def test_progress_bar_on_a_terminal_and_never_in_the_report(write):
     assert quiet == b""
     _, small = _run_with_terminal_stderr(["run", config, "--format", "json"], {})
     assert small == b""  # 10 kB is not a long run
+    # -o - as well: the report reaches stdout once the bar is gone, never the bar's terminal.
+    dash, terminal = _run_with_terminal_stderr(["run", config, "--format", "json", "-o", "-"], {"KPI_ADVISOR_PROGRESS_BYTES": "1000"})
+    assert json.loads(dash) == json.loads(stdout) and b'"client"' not in terminal

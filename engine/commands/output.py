@@ -24,7 +24,7 @@ import stat
 import sys
 import tempfile
 from pathlib import Path
-from typing import Iterable, TextIO
+from typing import IO, Iterable, TextIO
 
 from ..problems import ConfigError, Problem
 
@@ -82,39 +82,28 @@ def _reason(exc: OSError) -> str:
     return (exc.strerror or str(exc) or type(exc).__name__).lower()
 
 
-def write_output(target: str | os.PathLike, text: str | Iterable[str], *, inputs: Iterable[Path] = (), stdout: TextIO | None = None) -> None:
+def write_output(target: str | os.PathLike, text: str | Iterable[str] | IO[str], *, inputs: Iterable[Path] = (), stdout: TextIO | None = None) -> None:
     """Write ``text`` to what ``-o`` names (see the module docstring). ``text`` may come in pieces
     (``render_pieces``): a file is written piece by piece as they are made, through its temporary
-    file; a stream gets the whole text at once, so that a failure while the pieces are made
-    leaves nothing written to it."""
+    file; a stream gets the text once every piece is made (:func:`spooled`), so that a failure
+    while the pieces are made leaves nothing written to it."""
     name = os.fspath(target)
     inputs = list(inputs)
-    if not isinstance(text, str) and is_stream(name):
-        text = "".join(text)
-    if name in STDOUT_NAMES:
-        stream = stdout or sys.stdout
-        write_text(stream, text)
-        stream.flush()
+    made = isinstance(text, str) or hasattr(text, "read")  # a text, or pieces already held (spooled)
+    if not made and is_stream(name):
+        with spooled(name, text) as spool:
+            _write_stream_target(name, spool, inputs, stdout)
+        return
+    if made and _write_stream_target(name, text, inputs, stdout):
         return
     path = Path(name)
     check_not_input(path, inputs)
-    match = _FD_NAME.match(name)
-    if match:
-        if match.group(2) == "stderr" or match.group(1) == "2":
-            write_text(sys.stderr, text)
-            sys.stderr.flush()
-            return
-        _write_stream(path, text)
-        return
     try:
         info = os.stat(path)
     except FileNotFoundError:
         info = None
     except OSError as exc:
         raise _fail(f"cannot write {path}: {_reason(exc)}") from None
-    if info is not None and stat.S_ISFIFO(info.st_mode):
-        _write_stream(path, text)
-        return
     if info is not None and stat.S_ISDIR(info.st_mode):
         raise _fail(f"output {path} is a folder; give a file name")
     if info is not None and not stat.S_ISREG(info.st_mode):
@@ -123,13 +112,62 @@ def write_output(target: str | os.PathLike, text: str | Iterable[str], *, inputs
     write_atomic(path, text, inputs=inputs, mode=None if info is None else stat.S_IMODE(info.st_mode))
 
 
+def _write_stream_target(name: str, text: str | IO[str], inputs: list[Path], stdout: TextIO | None) -> bool:
+    """Write to standard output, standard error, a ``/dev/fd/N`` or a FIFO, in place; False where
+    ``name`` is none of those."""
+    if name in STDOUT_NAMES:
+        stream = stdout or sys.stdout
+        write_text(stream, text)
+        stream.flush()
+        return True
+    if not is_stream(name):
+        return False
+    check_not_input(Path(name), inputs)
+    match = _FD_NAME.match(name)
+    if match and (match.group(2) == "stderr" or match.group(1) == "2"):
+        write_text(sys.stderr, text)
+        sys.stderr.flush()
+        return True
+    _write_stream(Path(name), text)
+    return True
+
+
 # A text stream encodes what it is given in one piece: a 500 MB report written whole is another
 # 500 MB of bytes at the moment of writing. In pieces, the encoded copy is one piece.
 WRITE_CHUNK = 1 << 20
 
 
-def write_text(stream: TextIO, text: str) -> None:
-    """``stream.write(text)`` in pieces of WRITE_CHUNK characters."""
+# Pieces made for a stream are held in memory up to this many characters, past it in a temporary file.
+SPOOL_CHARS = 16 * WRITE_CHUNK
+
+
+def spooled(name: str, pieces: Iterable[str]) -> "tempfile.SpooledTemporaryFile[str]":
+    """Every piece, made before any is written, and read back from the start. Not joined into
+    one str: a complete JSON report of 400,000 findings is ~700 MB, which a join holds twice
+    (the pieces and the text) before the stream encodes it; past SPOOL_CHARS the pieces go to
+    a temporary file and the stream is given them back WRITE_CHUNK characters at a time."""
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_CHARS, mode="w+", encoding="utf-8", newline="")
+    try:
+        for piece in pieces:
+            spool.write(piece)
+        spool.seek(0)
+    except OSError as exc:
+        spool.close()
+        where = "the report" if name in STDOUT_NAMES else name
+        raise _fail(f"cannot write {where}: {_reason(exc)} (it waits in {tempfile.gettempdir()} until it is whole)") from None
+    except BaseException:
+        spool.close()
+        raise
+    return spool
+
+
+def write_text(stream: TextIO, text: str | IO[str]) -> None:
+    """``stream.write(text)`` in pieces of WRITE_CHUNK characters; ``text`` may be a file open for
+    reading (:func:`spooled`)."""
+    if not isinstance(text, str):
+        while chunk := text.read(WRITE_CHUNK):
+            stream.write(chunk)
+        return
     if len(text) <= WRITE_CHUNK:
         stream.write(text)
         return
@@ -137,7 +175,7 @@ def write_text(stream: TextIO, text: str) -> None:
         stream.write(text[start:start + WRITE_CHUNK])
 
 
-def _write_stream(path: Path, text: str) -> None:
+def _write_stream(path: Path, text: str | IO[str]) -> None:
     try:
         with open(path, "w", encoding="utf-8", newline="") as stream:
             write_text(stream, text)
