@@ -300,3 +300,18 @@ def test_a_goal_the_model_has_no_use_for_ranks_nothing_and_says_so(catalog):
     # Beside a goal that matters, only that goal's KPIs are ranked.
     both = rank_kpis(catalog, "b2b", ["app_installs", "leads"])
     assert both and all(r.goal == "leads" for r in both)
+
+
+def test_a_ranking_is_remembered_per_catalogue_and_profile_not_per_name():
+    """A warm evaluate ranks the same model and goals again and again: the catalogue remembers the
+    ranking, for the profile it was made for. Another profile of the same id (a config's own
+    model) is ranked for itself, and a caller changing its list changes nobody else's."""
+    catalog = get_catalog()
+    first = rank_kpis(catalog, "saas", ["leads"])
+    first.clear()
+    again = rank_kpis(catalog, "saas", ["leads"])
+    assert again and again == rank_kpis(catalog, "saas", ["leads"])
+    saas = catalog.profiles["saas"]
+    narrower = saas.model_copy(update={"macro_kpis": saas.macro_kpis[:1], "stages": {}})
+    assert [r.metric for r in rank_kpis(catalog, narrower, ["leads"])] != [r.metric for r in again]
+    assert [r.metric for r in rank_kpis(catalog, "saas", ["leads"])] == [r.metric for r in again]

@@ -159,11 +159,20 @@ def rank_kpis(catalog: Catalog, model: str | ProfileDef, goals: list[str] | tupl
     profile = model if isinstance(model, ProfileDef) else resolve_profile(catalog, model)
     goals = list(dict.fromkeys(goals))
     check_goals(catalog, goals)
+    # The same catalogue, model and goals rank alike: a warm evaluate ranked three times a call
+    # (the KPIs, and the goals' paths), ~1.6 ms of its ~26. The entry holds the profile it was
+    # made for, so a config's own model of the same name is never answered from another's.
+    key = ("rank_kpis", profile.id, tuple(goals), limit, tuple(keep))
+    made_for, ranked = catalog.remember(key, lambda: (profile, _rank(catalog, profile, goals, limit, keep)))
+    return list(ranked if made_for is profile else _rank(catalog, profile, goals, limit, keep))
+
+
+def _rank(catalog: Catalog, profile: ProfileDef, goals: list[str], limit: int | None, keep: tuple[str, ...] | list[str]) -> tuple[Ranked, ...]:
     chosen = goals or default_goals(profile)
     # A goal the model has no use for ranks nothing (the command says so instead).
     chosen = [g for g in chosen if profile.relevance(g) != "none"]
     if not chosen:
-        return []
+        return ()
     views = [goal_view(catalog, profile, g) for g in chosen]
     # The more relevant goal leads; the client's order breaks ties.
     views = sorted(views, key=lambda v: -v.weight)
@@ -212,7 +221,7 @@ def rank_kpis(catalog: Catalog, model: str | ProfileDef, goals: list[str] | tupl
         out.append(_ranked(catalog, profile, noun, metric_id, role, view, views, len(out) + 1))
     for metric_id in vanity:
         out.append(_ranked(catalog, profile, noun, metric_id, "vanity", views[0], views, len(out) + 1))
-    return out
+    return tuple(out)
 
 
 def _ranked(catalog: Catalog, profile: ProfileDef, noun: str, metric_id: str, role: str, view: GoalView, views: list[GoalView], rank: int) -> Ranked:
