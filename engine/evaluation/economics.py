@@ -17,7 +17,7 @@ Without the economics, the param keeps the rule's default (0 for the worths: the
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Container, Mapping
 
 from ..language.rulespec import RuleSpec
 from ..models.config import Economics
@@ -41,19 +41,21 @@ def economic_values(economics: Economics, aliases: Mapping[str, str] | None = No
     if worth is not None and worth > 0:
         out["customer_worth"] = worth * factor
         for micro in economics.micro_conversions:
-            metric = _metric_of(micro.action, aliases or {})
+            metric = counted_by(micro.action, ("installs", "leads"), aliases or {})
             if metric in ("installs", "leads"):
                 out[metric[:-1] + "_worth"] = micro.to_customer_rate * economics.value_of_customer() * factor  # type: ignore[operator]
     return out
 
 
-def _metric_of(action: str, aliases: Mapping[str, str]) -> str:
+def counted_by(action: str, metrics: Container[str], aliases: Mapping[str, str]) -> str | None:
+    """The metric a micro action of the economics counts: one of ``metrics``, or an alias of one,
+    as written or in the plural (``ebook_download`` -> ``content_downloads`` by its alias)."""
     for name in (action, action + "s"):
-        if name in ("installs", "leads"):
+        if name in metrics:
             return name
         if name in aliases:
             return aliases[name]
-    return action
+    return None
 
 
 def with_economics(specs: list[RuleSpec], economics: Economics, params: Mapping[str, Mapping[str, float]],

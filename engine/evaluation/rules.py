@@ -29,6 +29,7 @@ from ..models.report import Finding, listing_order, share_given_fields, signific
 from .attainable import CAPPED, MAX_STEP, MIN_PEERS, PEERS, PEERS_CAPPED, THRESHOLD_NEARER, Keep, attainable_target, inline, sibling_quartile
 from .attainable import targets as attainable_targets
 from .benchmarks import Resolved, resolve
+from .economics import counted_by
 from .rounding import significant_rows
 from .tables import (
     PAID_BY,
@@ -1248,12 +1249,7 @@ def _bounded_words(text: str) -> str:
 
 def metric_of(action: str, catalog: Catalog) -> str | None:
     """The metric a micro action of the economics counts: its id, an alias, or either in the plural."""
-    for name in (action, action + "s"):
-        if name in catalog.metrics:
-            return name
-        if name in catalog.aliases:
-            return catalog.aliases[name]
-    return None
+    return counted_by(action, catalog.metrics, catalog.aliases)
 
 
 def _count(value: float) -> str:
