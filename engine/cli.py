@@ -14,6 +14,7 @@ import dataclasses
 import errno
 import os
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, Any, Callable
 
@@ -356,47 +357,49 @@ def run(configs: tuple[str, ...], fmt: str | None, output: str | None, fail_on: 
     if engine == "spark":
         _run_spark(loaded, catalog, fmt, output, fail_on, max_findings, lang, inputs, previous, Path(since).name if since else None)
         return
-    # The report is let go before the collector comes back: it then never walks the report's
-    # objects only to find them all alive (0.23 s for the 455,000 of an agency export of 1M rows).
-    with collector_paused(), Progress.for_run(loaded, quiet=quiet) as progress:
-        step = _timed(progress.step)
-        # Words only for the findings shown: render_report writes them after --max-findings cut the list.
-        report = run_pipeline(prepared, lang=lang, progress=step, compare_previous=compare_previous, words=False)
-        if previous is not None:
-            from .evaluation.since import mark_since, new_at_or_above
+    # A report held for stdout (spooled) is closed however the run ends.
+    with ExitStack() as held:
+        # The report is let go before the collector comes back: it then never walks the report's
+        # objects only to find them all alive (0.23 s for the 455,000 of an agency export of 1M rows).
+        with collector_paused(), Progress.for_run(loaded, quiet=quiet) as progress:
+            step = _timed(progress.step)
+            # Words only for the findings shown: render_report writes them after --max-findings cut the list.
+            report = run_pipeline(prepared, lang=lang, progress=step, compare_previous=compare_previous, words=False)
+            if previous is not None:
+                from .evaluation.since import mark_since, new_at_or_above
 
-            mark_since(report, previous, Path(since).name)
-            new_failing = fail_on is not None and new_at_or_above(report, fail_on)
-        summary = report.summary
-        from .commands.output import show_at_most
+                mark_since(report, previous, Path(since).name)
+                new_failing = fail_on is not None and new_at_or_above(report, fail_on)
+            summary = report.summary
+            from .commands.output import show_at_most
 
-        show_at_most(report, max_findings, fmt)
-        step("rendering")
-        options = {"color": use_color(output), "lang": lang, "catalog": catalog, **report_options(loaded, audience)}
-        text: str | IO[str] | None = None
+            show_at_most(report, max_findings, fmt)
+            step("rendering")
+            options = {"color": use_color(output), "lang": lang, "catalog": catalog, **report_options(loaded, audience)}
+            text: str | IO[str] | None = None
+            if output and not is_stdout(output):
+                # In pieces where the format makes them: a large JSON report is written as it is made.
+                step("writing")
+                write_output(output, render_pieces(catalog, fmt, report, options), inputs=inputs)
+            elif catalog.reporters[fmt].pieces is not None:
+                # Standard output gets the report once the progress bar is gone (it draws on a
+                # terminal that may be stdout's too); meanwhile its pieces wait in a temporary file,
+                # not in one 700 MB text (an agency's complete JSON report).
+                step("writing")
+                text = held.enter_context(spooled(output or "-", render_pieces(catalog, fmt, report, options), option="-o" if output else None))
+            else:
+                text = render_report(catalog, fmt, report, options)
+            del report
+            getattr(step, "finish", lambda: None)()
         if output and not is_stdout(output):
-            # In pieces where the format makes them: a large JSON report is written as it is made.
-            step("writing")
-            write_output(output, render_pieces(catalog, fmt, report, options), inputs=inputs)
-        elif catalog.reporters[fmt].pieces is not None:
-            # Standard output gets the report once the progress bar is gone (it draws on a
-            # terminal that may be stdout's too); meanwhile its pieces wait in a temporary file,
-            # not in one 700 MB text (an agency's complete JSON report).
-            text = spooled("-", render_pieces(catalog, fmt, report, options))
-        else:
-            text = render_report(catalog, fmt, report, options)
-        del report
-        getattr(step, "finish", lambda: None)()
-    if output and not is_stdout(output):
-        if not quiet:
-            click.echo(f"wrote {output}: {summary_line(summary)}", err=True)
-    elif isinstance(text, str) and output:
-        write_output(output, text)  # -o -: the text as made, as to any file
-    elif isinstance(text, str):
-        # click.echo strips colour codes from anything but a terminal unless told; FORCE_COLOR tells it.
-        click.echo(text, nl=False, color=use_color())
-    elif text is not None:
-        with text:
+            if not quiet:
+                click.echo(f"wrote {output}: {summary_line(summary)}", err=True)
+        elif isinstance(text, str) and output:
+            write_output(output, text)  # -o -: the text as made, as to any file
+        elif isinstance(text, str):
+            # click.echo strips colour codes from anything but a terminal unless told; FORCE_COLOR tells it.
+            click.echo(text, nl=False, color=use_color())
+        elif text is not None:
             write_output("-", text)
     if verbosity() and (not output or is_stdout(output)) and not quiet:
         _say(1, summary_line(summary))

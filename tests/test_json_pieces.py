@@ -78,7 +78,7 @@ def test_the_command_line_writes_a_file_in_pieces_with_the_same_text(tmp_path, m
     monkeypatch.setattr(report_module.json_pieces, "__defaults__", (2,))  # pieces of two findings
     target = tmp_path / "report.json"
     written = CliRunner().invoke(cli, ["run", str(SHOP), "--format", "json", "-o", str(target), "-q"])
-    printed = CliRunner().invoke(cli, ["run", str(SHOP), "--format", "json", "-q"])  # stdout: the text rendered whole
+    printed = CliRunner().invoke(cli, ["run", str(SHOP), "--format", "json", "-q"])  # stdout: the same pieces, held until all are made
     assert written.exit_code == printed.exit_code == 0, written.output
     assert target.read_text() == printed.stdout
     catalog = get_catalog()

@@ -306,11 +306,19 @@ def test_a_ranking_is_remembered_per_catalogue_and_profile_not_per_name():
     """A warm evaluate ranks the same model and goals again and again: the catalogue remembers the
     ranking, for the profile it was made for. Another profile of the same id (a config's own
     model) is ranked for itself, and a caller changing its list changes nobody else's."""
+    from kpi_advisor.advice import kpis
+
     catalog = get_catalog()
     first = rank_kpis(catalog, "saas", ["leads"])
     first.clear()
-    again = rank_kpis(catalog, "saas", ["leads"])
-    assert again and again == rank_kpis(catalog, "saas", ["leads"])
+    ranked = []
+    real = kpis._rank
+    kpis._rank = lambda *args: ranked.append(args) or real(*args)
+    try:
+        again = rank_kpis(catalog, "saas", ["leads"])
+        assert again and again == rank_kpis(catalog, "saas", ["leads"]) and ranked == []  # from the catalogue's memo
+    finally:
+        kpis._rank = real
     saas = catalog.profiles["saas"]
     narrower = saas.model_copy(update={"macro_kpis": saas.macro_kpis[:1], "stages": {}})
     assert [r.metric for r in rank_kpis(catalog, narrower, ["leads"])] != [r.metric for r in again]

@@ -84,10 +84,10 @@ def test_a_large_text_is_written_in_pieces_and_reads_back_the_same(tmp_path, mon
 
 def test_pieces_for_stdout_are_held_in_a_temporary_file_not_joined(monkeypatch):
     """A stream gets the text once every piece is made, without the pieces joined into one str:
-    past SPOOL_CHARS they wait in a temporary file, and come back the same text."""
+    past SPOOL_BYTES they wait in a temporary file, and come back the same text."""
     from kpi_advisor.commands import output
 
-    monkeypatch.setattr(output, "SPOOL_CHARS", 10)
+    monkeypatch.setattr(output, "SPOOL_BYTES", 10)
     monkeypatch.setattr(output, "WRITE_CHUNK", 4)
     rolled = []
     real = output.tempfile.SpooledTemporaryFile
@@ -104,19 +104,6 @@ def test_pieces_for_stdout_are_held_in_a_temporary_file_not_joined(monkeypatch):
     assert stream.getvalue() == "".join(pieces) and rolled == [True]
 
 
-def test_nothing_reaches_stdout_when_a_later_piece_fails():
-    from kpi_advisor.commands import output
-
-    def pieces():
-        yield "the first half"
-        raise RuntimeError("the second half failed")
-
-    stream = io.StringIO()
-    with pytest.raises(RuntimeError, match="second half"):
-        output.write_output("-", pieces(), stdout=stream)
-    assert stream.getvalue() == ""
-
-
 def test_a_full_temporary_folder_while_holding_pieces_is_one_line(monkeypatch):
     from kpi_advisor.commands import output
 
@@ -129,5 +116,44 @@ def test_a_full_temporary_folder_while_holding_pieces_is_one_line(monkeypatch):
     with pytest.raises(output.ConfigError) as caught:
         output.write_output("-", iter(["a", "b"]), stdout=stream)
     message = str(caught.value)
-    assert "cannot write the report: no space left on device (it waits in" in message and "\n" not in message
+    assert message.startswith("-o: cannot write the report: no space left on device (it waits in") and "\n" not in message
     assert stream.getvalue() == ""
+    # Without -o the problem names no option; with no temporary folder at all, it still is one line.
+    monkeypatch.setattr(output.tempfile, "gettempdir", lambda: (_ for _ in ()).throw(FileNotFoundError("No usable temporary directory")))
+    with pytest.raises(output.ConfigError) as caught:
+        output.spooled("-", iter(["a"]), option=None)
+    assert str(caught.value).startswith("cannot write the report: no space left on device (it waits in ")
+
+
+def test_a_report_reaches_an_ascii_stdout_as_utf8(tmp_path):
+    """Standard output gets the bytes a file gets, whatever encoding the locale gives it."""
+    import subprocess
+    import sys
+
+    config = tmp_path / "c.yaml"
+    config.write_text("client: Café Ünïcødé\nbusiness_model: dtc_ecommerce\ndata: [{records: [{clicks: 1, impressions: 10}]}]\n",
+                      encoding="utf-8")
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    printed = subprocess.run([sys.executable, "-m", "kpi_advisor", "run", str(config), "--format", "json"],
+                             capture_output=True, env=env, timeout=120)
+    subprocess.run([sys.executable, "-m", "kpi_advisor", "run", str(config), "--format", "json", "-q", "-o", str(tmp_path / "r.json")],
+                   check=True, env=env, timeout=120)
+    assert printed.returncode == 0, printed.stderr
+    assert printed.stdout == (tmp_path / "r.json").read_bytes() and "Café Ünïcødé".encode() in printed.stdout
+
+
+def test_a_fifo_gone_while_the_pieces_are_made_gets_a_file(tmp_path):
+    """The stream is chosen before the pieces are made; where it is no longer one when they are
+    all made, the report is written as a file, never dropped."""
+    from kpi_advisor.commands import output
+
+    target = tmp_path / "out"
+    os.mkfifo(target)
+
+    def pieces():
+        target.unlink()
+        yield "a"
+        yield "b"
+
+    output.write_output(target, pieces())
+    assert target.read_text() == "ab"

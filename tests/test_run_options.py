@@ -125,7 +125,7 @@ def test_progress_bar_on_a_terminal_and_never_in_the_report(write):
     config = str(write("big.yaml", "client: x\nbusiness_model: dtc_ecommerce\ndata: [{csv: big.csv}]\n"))
     stdout, terminal = _run_with_terminal_stderr(["run", config, "--format", "json"], {"KPI_ADVISOR_PROGRESS_BYTES": "1000"})
     assert json.loads(stdout)["client"] == "x"
-    assert b"reading data" in terminal or b"rendering" in terminal or b"checking goals" in terminal, terminal
+    assert any(name.encode() in terminal for name in progress_mod.STEPS), terminal  # which steps are drawn depends on timing
     _, quiet = _run_with_terminal_stderr(["run", config, "--format", "json", "-q"], {"KPI_ADVISOR_PROGRESS_BYTES": "1000"})
     assert quiet == b""
     _, small = _run_with_terminal_stderr(["run", config, "--format", "json"], {})

@@ -23,8 +23,9 @@ import re
 import stat
 import sys
 import tempfile
+from contextlib import ExitStack
 from pathlib import Path
-from typing import IO, Iterable, TextIO
+from typing import IO, Iterable, Iterator, TextIO
 
 from ..problems import ConfigError, Problem
 
@@ -86,39 +87,37 @@ def write_output(target: str | os.PathLike, text: str | Iterable[str] | IO[str],
     """Write ``text`` to what ``-o`` names (see the module docstring). ``text`` may come in pieces
     (``render_pieces``): a file is written piece by piece as they are made, through its temporary
     file; a stream gets the text once every piece is made (:func:`spooled`), so that a failure
-    while the pieces are made leaves nothing written to it."""
+    while the pieces are made leaves nothing written to it. ``text`` may also be a file open for
+    reading, such as :func:`spooled` gives."""
     name = os.fspath(target)
     inputs = list(inputs)
-    made = isinstance(text, str) or hasattr(text, "read")  # a text, or pieces already held (spooled)
-    if not made and is_stream(name):
-        with spooled(name, text) as spool:
-            _write_stream_target(name, spool, inputs, stdout)
-        return
-    if made and _write_stream_target(name, text, inputs, stdout):
-        return
-    path = Path(name)
-    check_not_input(path, inputs)
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        info = None
-    except OSError as exc:
-        raise _fail(f"cannot write {path}: {_reason(exc)}") from None
-    if info is not None and stat.S_ISDIR(info.st_mode):
-        raise _fail(f"output {path} is a folder; give a file name")
-    if info is not None and not stat.S_ISREG(info.st_mode):
-        kind = "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else "not a regular file"
-        raise _fail(f"output {path} is {kind}; give a file name, or - for stdout")
-    write_atomic(path, text, inputs=inputs, mode=None if info is None else stat.S_IMODE(info.st_mode))
+    with ExitStack() as held:
+        if not (isinstance(text, str) or hasattr(text, "read")) and is_stream(name):
+            text = held.enter_context(spooled(name, text))
+        if _write_stream_target(name, text, inputs, stdout):
+            return
+        # Not a stream (any more, where a FIFO went while the pieces were made): a file.
+        path = Path(name)
+        check_not_input(path, inputs)
+        try:
+            info = os.stat(path)
+        except FileNotFoundError:
+            info = None
+        except OSError as exc:
+            raise _fail(f"cannot write {path}: {_reason(exc)}") from None
+        if info is not None and stat.S_ISDIR(info.st_mode):
+            raise _fail(f"output {path} is a folder; give a file name")
+        if info is not None and not stat.S_ISREG(info.st_mode):
+            kind = "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else "not a regular file"
+            raise _fail(f"output {path} is {kind}; give a file name, or - for stdout")
+        write_atomic(path, text, inputs=inputs, mode=None if info is None else stat.S_IMODE(info.st_mode))
 
 
-def _write_stream_target(name: str, text: str | IO[str], inputs: list[Path], stdout: TextIO | None) -> bool:
+def _write_stream_target(name: str, text: str | Iterable[str] | IO[str], inputs: list[Path], stdout: TextIO | None) -> bool:
     """Write to standard output, standard error, a ``/dev/fd/N`` or a FIFO, in place; False where
     ``name`` is none of those."""
     if name in STDOUT_NAMES:
-        stream = stdout or sys.stdout
-        write_text(stream, text)
-        stream.flush()
+        _write_utf8(stdout or sys.stdout, text)
         return True
     if not is_stream(name):
         return False
@@ -132,50 +131,80 @@ def _write_stream_target(name: str, text: str | IO[str], inputs: list[Path], std
     return True
 
 
+def _write_utf8(stream: TextIO, text: str | Iterable[str] | IO[str]) -> None:
+    """``text`` to standard output as UTF-8, as files are written and as click writes a report,
+    whatever encoding the locale gives the stream (``PYTHONIOENCODING=ascii``, a C locale)."""
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+    buffer = getattr(stream, "buffer", None)
+    if encoding == "utf8" or buffer is None:
+        write_text(stream, text)
+        stream.flush()
+        return
+    stream.flush()
+    for chunk in _chunks(text):
+        buffer.write(chunk.encode("utf-8"))
+    buffer.flush()
+
+
 # A text stream encodes what it is given in one piece: a 500 MB report written whole is another
 # 500 MB of bytes at the moment of writing. In pieces, the encoded copy is one piece.
 WRITE_CHUNK = 1 << 20
 
 
-# Pieces made for a stream are held in memory up to this many characters, past it in a temporary file.
-SPOOL_CHARS = 16 * WRITE_CHUNK
+# Pieces made for a stream are held in memory up to this many bytes (UTF-8), past it in a temporary file.
+SPOOL_BYTES = 16 * WRITE_CHUNK
 
 
-def spooled(name: str, pieces: Iterable[str]) -> "tempfile.SpooledTemporaryFile[str]":
+def spooled(name: str, pieces: Iterable[str], option: str | None = "-o") -> "tempfile.SpooledTemporaryFile[str]":
     """Every piece, made before any is written, and read back from the start. Not joined into
     one str: a complete JSON report of 400,000 findings is ~700 MB, which a join holds twice
-    (the pieces and the text) before the stream encodes it; past SPOOL_CHARS the pieces go to
-    a temporary file and the stream is given them back WRITE_CHUNK characters at a time."""
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_CHARS, mode="w+", encoding="utf-8", newline="")
+    (the pieces and the text) before the stream encodes it; past SPOOL_BYTES the pieces go to
+    a temporary file (in ``TMPDIR``) and the stream is given them back WRITE_CHUNK characters at
+    a time. ``option`` is what a problem names: ``-o``, or None where none was given (stdout)."""
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, mode="w+", encoding="utf-8", newline="")
     try:
         for piece in pieces:
-            spool.write(piece)
+            try:
+                spool.write(piece)
+            except OSError as exc:
+                where = "the report" if name in STDOUT_NAMES else name
+                raise ConfigError(Problem(f"cannot write {where}: {_reason(exc)} (it waits in {_temporary_folder()} until it is whole)",
+                                          path=option)) from None
         spool.seek(0)
-    except OSError as exc:
-        spool.close()
-        where = "the report" if name in STDOUT_NAMES else name
-        raise _fail(f"cannot write {where}: {_reason(exc)} (it waits in {tempfile.gettempdir()} until it is whole)") from None
     except BaseException:
         spool.close()
         raise
     return spool
 
 
-def write_text(stream: TextIO, text: str | IO[str]) -> None:
-    """``stream.write(text)`` in pieces of WRITE_CHUNK characters; ``text`` may be a file open for
-    reading (:func:`spooled`)."""
-    if not isinstance(text, str):
+def _temporary_folder() -> str:
+    try:
+        return tempfile.gettempdir()
+    except OSError:  # none usable: what the message can still name
+        return os.environ.get("TMPDIR") or "a temporary folder"
+
+
+def _chunks(text: str | Iterable[str] | IO[str]) -> Iterator[str]:
+    """``text`` in pieces of at most WRITE_CHUNK characters: a str cut up, a file open for reading
+    read a chunk at a time, pieces each cut up in turn."""
+    if isinstance(text, str):
+        for start in range(0, len(text), WRITE_CHUNK):
+            yield text[start:start + WRITE_CHUNK]
+    elif hasattr(text, "read"):
         while chunk := text.read(WRITE_CHUNK):
-            stream.write(chunk)
-        return
-    if len(text) <= WRITE_CHUNK:
-        stream.write(text)
-        return
-    for start in range(0, len(text), WRITE_CHUNK):
-        stream.write(text[start:start + WRITE_CHUNK])
+            yield chunk
+    else:
+        for piece in text:
+            yield from _chunks(piece)
 
 
-def _write_stream(path: Path, text: str | IO[str]) -> None:
+def write_text(stream: TextIO, text: str | Iterable[str] | IO[str]) -> None:
+    """``stream.write(text)`` in pieces of WRITE_CHUNK characters (``_chunks``)."""
+    for chunk in _chunks(text):
+        stream.write(chunk)
+
+
+def _write_stream(path: Path, text: str | Iterable[str] | IO[str]) -> None:
     try:
         with open(path, "w", encoding="utf-8", newline="") as stream:
             write_text(stream, text)
@@ -185,7 +214,7 @@ def _write_stream(path: Path, text: str | IO[str]) -> None:
         raise _fail(f"cannot write {path}: {_reason(exc)}") from None
 
 
-def write_atomic(path: Path, text: str | Iterable[str], *, inputs: Iterable[Path] = (), mode: int | None = None) -> None:
+def write_atomic(path: Path, text: str | Iterable[str] | IO[str], *, inputs: Iterable[Path] = (), mode: int | None = None) -> None:
     """Write ``text`` (or its pieces) to ``path`` through a temporary file in the same folder.
 
     A reader never sees a half-written file, and a failure leaves the old file
@@ -210,8 +239,7 @@ def write_atomic(path: Path, text: str | Iterable[str], *, inputs: Iterable[Path
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             # mkstemp makes 0600 files; a report is an ordinary file, so it gets the usual mode.
             os.fchmod(stream.fileno(), (0o666 & ~_umask()) if mode is None else mode)
-            for piece in [text] if isinstance(text, str) else text:
-                write_text(stream, piece)
+            write_text(stream, text)
         os.replace(temp, target)
     except OSError as exc:
         Path(temp).unlink(missing_ok=True)
