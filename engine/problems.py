@@ -18,6 +18,7 @@ __all__ = [
     "Problem",
     "ProblemsError",
     "format_path",
+    "json_may_hold_control",
     "printable",
 ]
 
@@ -27,6 +28,12 @@ __all__ = [
 # C1 introducers leaves any sequence inert, visible as text.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _CONTROL_OR_NEWLINE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff]")
+# The C1 controls in UTF-8, which pydantic's JSON writes as they are, as it does DEL (it escapes
+# C0 ones); searched in bytes, where a pattern that starts with one byte is found at memchr's pace.
+_C1_UTF8 = re.compile(b"\xc2[\x80-\x9f]")
+# The escapes pydantic's JSON writes for C0 controls but tab and newline (which _CONTROL lets
+# through, and JSON writes as \t and \n).
+_JSON_ESCAPES = (b"\\b", b"\\f", b"\\r", b"\\u00")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -39,6 +46,16 @@ def printable(text: str, *, one_line: bool = False) -> str:
     client's data cannot drive the terminal or break a line. ``one_line``: newlines and tabs too."""
     pattern = _CONTROL_OR_NEWLINE if one_line else _CONTROL
     return pattern.sub(_escape, text) if pattern.search(text) else text
+
+
+def json_may_hold_control(data: bytes) -> bool:
+    """False where JSON that pydantic wrote (UTF-8) holds no text that :func:`printable` would
+    change: a few scans of the whole document for an escape of a control, DEL or a C1 control,
+    instead of a look at each of its strings. True may be wrong (a backslash in a name, then "b"),
+    which costs only that look."""
+    if b"\x7f" in data or any(escape in data for escape in _JSON_ESCAPES):
+        return True
+    return not data.isascii() and _C1_UTF8.search(data) is not None
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from click.testing import CliRunner
 
 import kpi_advisor
@@ -84,3 +86,42 @@ def test_stderr_never_carries_a_control_character_from_data(tmp_path):
     assert result.exit_code == 2
     assert not [c for c in CONTROLS if c in result.stderr]
     assert "\\x1b]0;owned\\x07" in result.stderr
+
+
+# Text that tries the JSON check's edges: escapes JSON writes short (\b, \f, \r, \t, \n), runs of
+# backslashes before letters that would read as an escape, "u00" spelt out, DEL, C1 and plain text.
+_EDGES = st.text(alphabet=st.sampled_from(["\\", "b", "f", "r", "t", "n", "u", "0", "1", "a", '"', "\x00", "\x08", "\t", "\n",
+                                           "\x0b", "\x0c", "\r", "\x1b", "\x1f", " ", "\x7e", "\x7f", "\x80", "\x9f", "\xa0", "é"]),
+                 max_size=12)
+
+
+@settings(max_examples=400, deadline=None)
+@given(texts=st.lists(_EDGES, min_size=1, max_size=4))
+def test_the_json_check_misses_no_text_printable_would_change(texts):
+    import pydantic_core
+
+    from kpi_advisor.problems import json_may_hold_control
+
+    changed = any(printable(text) != text for text in texts)
+    found = json_may_hold_control(pydantic_core.to_json({text: [text] for text in texts}))
+    assert found or not changed
+    if not any("\\" in text for text in texts):  # only a backslash of a name's own can look like an escape
+        assert found is changed
+
+
+def test_a_report_is_walked_and_cleaned_only_where_a_text_needs_it():
+    from kpi_advisor.models.report import Report
+    from kpi_advisor.plugincalls import printable_report
+
+    def report(client: str, left_out: str = "spring") -> Report:
+        made = Report.model_validate({"client": client, "business_model": "dtc_ecommerce", "currency": "EUR", "kpis": [], "findings": [],
+                                      "summary": {"findings_total": 0, "by_rule": {}, "by_severity": {}, "rules_evaluated": 0}})
+        made._not_shown = [{"campaign": left_out}]
+        return made
+
+    for plain in (report("Acme"), report("Acme \\u001b \\b")):  # escapes spelt out in a name are text
+        assert printable_report(plain) is plain
+    for hostile in (report(f"Evil{OSC_TITLE}", f"spring{CSI_C1}"), report(f"Evil{CSI_C1}"), report("Evil\x7f"), report("lone \ud800")):
+        cleaned = printable_report(hostile)
+        assert cleaned is not hostile
+        assert not [c for c in CONTROLS if c in cleaned.client + cleaned._not_shown[0]["campaign"]]
