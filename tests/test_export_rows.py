@@ -109,6 +109,21 @@ def test_a_conversion_value_of_zero_everywhere_is_not_tracked(tmp_path):
     assert any("Total Conversion Value is 0 on every row while 12 conversions are counted" in w for w in report.warnings)
 
 
+def test_a_conversion_value_of_zero_is_not_tracked_where_its_conversions_are_read_as_leads(tmp_path):
+    # A lead-gen account reads Google Ads' Conversions as leads; its Conv. value is 0 on every row.
+    text = "Day,Campaign,Currency code,Cost,Impr.,Clicks,Conversions,Conv. value\n" + (
+        "2026-07-01,Office Chairs,EUR,900.00,40000,800,14,0.00\n"
+        "2026-07-02,Office Chairs,EUR,880.00,39000,790,11,0.00\n"
+    )
+    path = tmp_path / "gads.csv"
+    path.write_text(text)
+    report = evaluate({"client": "t", "business_model": "b2b", "currency": "EUR",
+                       "data": [{"csv": str(path), "format": "google_ads", "options": {"columns": {"Conversions": "leads"}}}]})
+    assert total(report)["leads"] == 25 and total(report).get("revenue") is None
+    assert not [f for f in report.findings if f.rule == "roas-below-break-even"]
+    assert any("Conv. value is 0 on every row while 25 leads are counted" in w for w in report.warnings)
+
+
 def test_a_conversion_value_of_zero_with_no_conversions_is_zero(tmp_path):
     text = LINKEDIN_HEADER + "7/1/2026,Acme,Ops Managers,USD,1200.00,60000,300,20,0,0\n"
     report = run(tmp_path, "linkedin.csv", text, "linkedin_ads", currency="USD", model="b2b")

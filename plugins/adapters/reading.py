@@ -441,7 +441,7 @@ def read_export(layout: Layout, path: Path, options: Mapping[str, Any]) -> tuple
         exprs.append(pl.lit(currencies[0]).alias(CURRENCY_COLUMN))
     frame = frame.select(exprs)
     if table.header_line is not None:
-        frame = _untracked_value(frame, found, source, warnings)
+        frame = _untracked_value(frame, layout, found, source, warnings)
 
     context = Context(layout=layout, source=source, options=options, found=found, comments=table.comments, decimal_comma=comma)
     if layout.finish is not None:
@@ -520,11 +520,18 @@ def _dated_by_banner(frame: pl.LazyFrame, table: Table, formats: tuple[str, ...]
     return frame.with_columns(pl.lit(start.isoformat()).alias("date"), pl.lit(end.isoformat()).alias(LAST_DAY_COLUMN))
 
 
-def _untracked_value(frame: pl.LazyFrame, found: Mapping[str, str], source: str, warnings: list[str]) -> pl.LazyFrame:
+def _untracked_value(frame: pl.LazyFrame, layout: Layout, found: Mapping[str, str], source: str, warnings: list[str]) -> pl.LazyFrame:
     """A conversion value that is 0 on every row while conversions are counted is a value the
     account does not track (LinkedIn writes 0, not an empty cell): read as 0 it would show ads
-    that "bring in nothing" and put their whole spend at stake. It is read as not given."""
-    outcomes = [target for target in ("purchases", "conversions") if target in found]
+    that "bring in nothing" and put their whole spend at stake. It is read as not given.
+
+    The conversions are the columns the format reads as purchases or conversions, also where
+    ``options.columns`` reads one as another count: a lead-gen account's Google Ads
+    ``Conversions`` read as leads are what its ``Conv. value`` values."""
+    valued = {header_key(header) for spec in layout.fields if spec.target in VALUED_COUNTS for header in spec.headers}
+    outcomes = [target for target in VALUED_COUNTS if target in found]
+    outcomes += [target for target, header in found.items()
+                 if target not in VALUED_COUNTS and target != "revenue" and header_key(header) in valued]
     if "revenue" not in found or not outcomes:
         return frame
     value = pl.col("revenue").cast(pl.Float64, strict=False)
@@ -540,6 +547,10 @@ def _untracked_value(frame: pl.LazyFrame, found: Mapping[str, str], source: str,
                     f"tracked, so no return on ad spend is judged from it (track conversion values, or give "
                     f"economics.customer_value)")
     return frame.with_columns(pl.lit(None, dtype=pl.String).alias("revenue"))
+
+
+# The counts a conversion value is the value of, as the formats read them.
+VALUED_COUNTS = ("purchases", "conversions")
 
 
 @dataclass(frozen=True)
