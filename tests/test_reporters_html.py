@@ -4,6 +4,7 @@ every part of the report a client needs (KPI table, findings, goals, values)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from kpi_advisor.loading.catalog import get_catalog
@@ -207,3 +208,14 @@ def test_each_funnel_holds_exactly_the_findings_inside_its_channel_scope():
 
     assert isinstance(report.findings[0], Finding)
     check()
+
+
+def test_the_money_headline_counts_the_findings_it_is_estimated_from_also_those_left_out():
+    # northwind_coffee: 7 of its 8 findings carry money; the summary's money is from all 7, however many are shown.
+    from click.testing import CliRunner
+    from kpi_advisor.cli import cli
+
+    config = str(Path(__file__).resolve().parent.parent / "examples" / "northwind_coffee.yaml")
+    for shown in ("all", "2"):
+        page = CliRunner().invoke(cli, ["run", config, "--format", "html", "--max-findings", shown, "-q"]).stdout
+        assert "per period, estimated from 7 findings" in page, shown

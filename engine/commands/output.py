@@ -270,6 +270,7 @@ def show_at_most(report, max_findings: int | str | None, fmt: str) -> None:
         scopes = {finding.rule: finding.scope for finding in left_out}  # the scope of a rule's one finding left out
         report._not_shown_by_rule = {rule: (count, money, scopes[rule] if count == 1 else None)
                                      for rule, (count, money) in money_by_rule(left_out).items()}
+        report._not_shown_valued += sum(1 for finding in left_out if finding.impact is not None and finding.impact.money is not None)
         report.findings = kept
     report.summary.findings_shown = len(report.findings)
     for finding in report.findings:

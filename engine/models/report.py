@@ -347,6 +347,9 @@ class Report(_Optional):
     # Of those left out, per rule: how many, their money at stake (counted once within the rule)
     # and, where it is one, its scope, so the short report's last line says what the rest is about.
     _not_shown_by_rule: dict[str, tuple[int, float | None, dict[str, str] | None]] = PrivateAttr(default_factory=dict)
+    # How many of those left out carry money at stake: the summary's money is estimated from
+    # them too, not from the shown findings alone.
+    _not_shown_valued: int = PrivateAttr(default=0)
 
 
 class GroupReport(Model):

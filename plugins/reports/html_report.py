@@ -147,7 +147,7 @@ def _stats(view: HtmlView) -> list[dict[str, Any]]:
     if summary.findings_shown is not None and summary.findings_shown < summary.findings_total:
         shown = _("{shown} shown below").format(shown=view.count(summary.findings_shown))
     at_stake = view.money_at_stake
-    leaks = sum(1 for f in report.findings if f.impact is not None)
+    leaks = view.valued_findings()
     stats = [
         {"label": _("Findings"), "big": view.count(summary.findings_total), "chips": chips, "small": shown or ("" if chips else _("nothing fired"))},
         {

@@ -358,6 +358,12 @@ class ReportView:
         """The summary's total: overlapping findings' money counted once, never their plain sum."""
         return self.report.summary.money_at_stake
 
+    def valued_findings(self) -> int:
+        """How many findings the summary's money at stake is estimated from: those with money,
+        shown or left out of a short report."""
+        shown = sum(1 for finding in self.report.findings if finding.impact is not None and finding.impact.money is not None)
+        return shown + (getattr(self.report, "_not_shown_valued", 0) or 0)
+
     def findings_count(self) -> str:
         """"3 findings (1 high, 2 medium)", or "3 findings, 1 shown" when --max-findings cut the list."""
         summary = self.report.summary
