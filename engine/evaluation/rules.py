@@ -1254,9 +1254,11 @@ def metric_of(action: str, catalog: Catalog) -> str | None:
 
 def _count(value: float) -> str:
     """A number of units in a money basis, with the decimals that let "n at EUR x each" recompute the
-    money to the cent or so: 1.05 purchases at EUR 80 is EUR 84, where "1" said EUR 80 of EUR 83.83."""
+    money to the cent or so: 1.05 purchases at EUR 80 is EUR 84, where "1" said EUR 80 of EUR 83.83.
+    From 100 on one decimal (none where it is 0): "167.5 leads at EUR 210 each" is the EUR 35,175
+    that "167" put at EUR 35,070."""
     if value >= 100:
-        return f"{value:,.0f}"
+        return f"{value:,.1f}".removesuffix(".0")
     if value >= 1:
         return f"{value:.2f}".rstrip("0").rstrip(".")
     return f"{value:.2f}"
