@@ -59,3 +59,23 @@ def test_a_finding_off_the_funnel_steps_says_where_it_fired():
     result = CliRunner().invoke(cli, ["run", str(ACME.parent / "northwind_coffee.yaml")])
     assert result.exit_code == 0
     assert "  also flagged (high): The ads bring in less than they cost (competitors)" in result.output.splitlines()
+
+
+def test_a_funnel_share_pairs_its_counts_as_the_findings_do():
+    # Two campaigns' clicks, one campaign's visits: 500 of the 600 clicks that have visits went on
+    # (83%), not 500 of all 1,000 clicks (50%), which would count the other campaign's clicks as lost.
+    from kpi_advisor import evaluate
+    from kpi_advisor.loading.catalog import get_catalog
+    from kpi_advisor.plugins.reports.funnel import build_funnels
+
+    records = [{"channel": "facebook", "campaign": "A", "impressions": 40000, "clicks": 600, "sessions": 500, "bounces": 200},
+               {"channel": "facebook", "campaign": "B", "impressions": 30000, "clicks": 400}]
+    report = evaluate({"client": "t", "business_model": "dtc_ecommerce", "data": [{"records": records}]})
+    (funnel,) = [f for f in build_funnels(report, get_catalog()) if f.scope]
+    sessions = next(step for step in funnel.steps if step.metric == "sessions")
+    assert sessions.value == 500 and sessions.conversion == pytest.approx(500 / 600) and sessions.paired
+    clicks = next(step for step in funnel.steps if step.metric == "clicks")
+    assert clicks.conversion == pytest.approx(1000 / 70000) and not clicks.paired  # every row carries both
+    text = render("text", report)
+    assert "83.3%*" in text and "* of the rows that carry both counts" in text
+    assert "50.0%" not in text

@@ -226,6 +226,8 @@ def _funnels(view: HtmlView) -> list[dict[str, Any]]:
             callouts.append({"kind": "other" if funnel.flagged_elsewhere else "fine", "head": "", "text": line})
         if line := view.wider_line(funnel):
             callouts.append({"kind": "other", "head": "", "text": line})
+        if line := view.pairing_note(funnel):
+            callouts.append({"kind": "other", "head": "", "text": line})
         out.append(
             {
                 "name": view.scope(funnel.scope),

@@ -98,8 +98,9 @@ def _funnels(view: ReportView) -> list[str]:
         out += [f"### {inline(view.scope(funnel.scope))}", ""]
         out += table([_("Step"), _("Count"), _("Share of the step before"), ""], _funnel_rows(view, funnel), right={1, 2})
         out.append("")
-        if view.branch_note(funnel):
-            out += [inline(view.branch_note(funnel)), ""]
+        for note in (view.branch_note(funnel), view.pairing_note(funnel)):
+            if note:
+                out += [inline(note), ""]
         for index in funnel.leak_steps:
             rules = "; ".join(dict.fromkeys(view.finding_label(f, funnel) for f in funnel.steps[index].leaks))
             out += [f"**{inline(_('Leak'))}:** {inline(view.conversion_note(index, funnel))}. {inline(rules)}", ""]

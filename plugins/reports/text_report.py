@@ -113,8 +113,9 @@ def _funnels(console, view: ReportView) -> None:
     lines = []
     for funnel in view.funnels:
         lines += [Text(view.scope(funnel.scope), style="bold"), _indent(_funnel_table(view, funnel))]
-        if view.branch_note(funnel):
-            lines.append(_indent(Text(view.branch_note(funnel), style="dim")))
+        for note in (view.branch_note(funnel), view.pairing_note(funnel)):
+            if note:
+                lines.append(_indent(Text(note, style="dim")))
         for finding in funnel.unplaced:
             # Where it fired, as the Markdown and HTML reports say: eight bare "roas-below-break-even" lines named no account.
             also = Text(_("also flagged") + f" ({view.severity(finding.severity)}): {view.finding_label(finding, funnel)}",

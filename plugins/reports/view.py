@@ -436,10 +436,14 @@ class ReportView:
         return f"┆ {name}" if len(next(row for row in funnel.rows if funnel.steps.index(step) in row)) > 1 else name
 
     def step_share(self, step) -> str:
-        """The share of the step before as a percentage, '–' where it would be over 100% (no share), '' at the top."""
+        """The share of the step before as a percentage, '–' where it would be over 100% (no share)
+        or no row carries both counts, '' at the top; marked * where it is paired (``pairing_note``)."""
         if step.conversion is None:
-            return ""
-        return self.percent(step.share) if step.share is not None else "–"
+            return "–" if step.paired else ""
+        return self._share(step) if step.share is not None else "–"
+
+    def _share(self, step) -> str:
+        return self.percent(step.share) + ("*" if step.paired else "")
 
     def branch_note(self, funnel: Funnel) -> str:
         """What the ┆ mark means, when a funnel has branches."""
@@ -447,11 +451,18 @@ class ReportView:
             return ""
         return self._("┆ steps taken side by side, each measured against the step before them")
 
+    def pairing_note(self, funnel: Funnel) -> str:
+        """What the * mark means, when a share counts only the rows that carry both steps' counts
+        (pair_shares): it then differs from the two counts shown."""
+        if not any(step.paired for step in funnel.steps):
+            return ""
+        return self._("* of the rows that carry both counts, as the findings measure it; the counts are every row's")
+
     def went_on(self, step) -> str:
         """"18.4% went on": the share of the step before that reached this one; "–" where it is no share."""
         if step.share is None:
             return "–"
-        return self._("{share} went on").format(share=self.percent(step.share))
+        return self._("{share} went on").format(share=self._share(step))
 
     def impact_amount(self, impact) -> str:
         """'EUR 13,987 (Purchases: 139.9)', or just the units without economics; for a client 'EUR 13,987 (about 140 purchases)'."""
