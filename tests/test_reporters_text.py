@@ -41,6 +41,15 @@ def test_piped_cli_output_is_plain_and_has_the_funnel_and_the_finding():
     assert "HIGH landing-page-leak [facebook]" in result.output
 
 
+def test_money_at_stake_says_how_it_was_worked_out_and_a_client_gets_its_first_clause():
+    consultant = " ".join(render("text", acme(), width=400).split())
+    assert "Basis: visits kept if the bounce rate fell to the limit" in consultant
+    assert "= 139.9 purchases at EUR 100 each; at most what this scope earns (EUR 11,370)" in consultant
+    client = " ".join(render("text", acme(), width=400, audience="client").split())
+    assert "Basis: Visits kept if the bounce rate fell to the limit, converting like the visits that stay today" in client
+    assert "139.9 purchases" not in client
+
+
 def test_width_option():
     text = render("text", acme(), width=120)
     assert max(len(line) for line in text.splitlines()) > 80

@@ -257,11 +257,7 @@ def _finding(view: HtmlView, finding) -> dict[str, Any]:
         )
     impact = None
     if finding.impact is not None:
-        basis = view.tr.basis(finding.impact.basis)
-        if view.for_client:
-            basis = basis.split(";")[0].strip()
-            basis = basis[:1].upper() + basis[1:]
-        impact = {"amount": view.impact_amount(finding.impact), "basis": basis}
+        impact = {"amount": view.impact_amount(finding.impact), "basis": view.impact_basis(finding.impact)}
     return {
         "severity": finding.severity,
         "severity_label": view.severity(finding.severity),

@@ -142,10 +142,7 @@ def _findings(view: ReportView) -> list[str]:
         out += [f"> **{inline(_('Recommendation'))}:** {inline(view.client_text(finding.recommendation))}", ""]
         if finding.impact is not None:
             amount = view.impact_amount(finding.impact)
-            basis = view.tr.basis(finding.impact.basis)
-            if view.for_client:
-                basis = basis.split(";")[0].strip()
-                basis = basis[:1].upper() + basis[1:]
+            basis = view.impact_basis(finding.impact)
             out += [f"**{inline(_('At stake per period'))}:** {inline(amount)}  ", f"_{inline(_('Basis'))}:_ {inline(basis)}", ""]
     if view.findings_not_shown():
         out += [f"_{inline(view.findings_not_shown())}_", ""]

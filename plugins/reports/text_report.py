@@ -151,6 +151,7 @@ def _findings(console, view: ReportView) -> None:
         if finding.impact is not None:
             amount = view.impact_amount(finding.impact)
             lines.append(_indent(Text(_("at stake: {amount} per period").format(amount=amount), style="yellow")))
+            lines.append(_indent(Text(_("Basis") + ": " + view.impact_basis(finding.impact), style="dim")))
     if lines:  # one print for the list: each print measures the console again (a tenth of a long report's time)
         console.print(Group(*lines))
     if view.findings_not_shown():

@@ -464,6 +464,15 @@ class ReportView:
             return "–"
         return self._("{share} went on").format(share=self._share(step))
 
+    def impact_basis(self, impact) -> str:
+        """How the money at stake was worked out, in the report's language; for a client its first
+        clause (what the gap is), the arithmetic after it left to the consultant's report."""
+        basis = self.tr.basis(impact.basis)
+        if self.for_client:
+            basis = basis.split(";")[0].strip()
+            basis = basis[:1].upper() + basis[1:]
+        return basis
+
     def impact_amount(self, impact) -> str:
         """'EUR 13,987 (Purchases: 139.9)', or just the units without economics; for a client 'EUR 13,987 (about 140 purchases)'."""
         if impact.money is not None and self.unit(impact.metric) == "currency":
