@@ -142,3 +142,18 @@ def test_an_impact_on_a_scope_name_is_refused(field):
 def test_a_per_on_money_is_refused():
     impact = {"metric": "spend", "formula": "spend", "basis": "x", "per": "sessions"}
     assert any("impact.per: spend is money already, so nothing is carried down" in p for p in problems(impact=impact))
+
+
+def test_a_confidence_a_hair_under_one_is_evaluated_not_an_internal_error():
+    # 0.9999999999999999 passes the params' check (under 1), and 1 - (1 - c) / 2 is then 1.0 in floats.
+    import math
+
+    from kpi_advisor import evaluate
+    from kpi_advisor.evaluation.rules import _z
+
+    assert math.isfinite(_z(0.9999999999999999)) and _z(0.9999999999999999) > _z(0.999999)
+    records = [{"channel": "facebook", "impressions": 100000, "clicks": 3000, "sessions": 2900, "bounces": 2500}]
+    for rule in ("landing-page-leak", "sudden-drop"):
+        report = evaluate({"client": "t", "business_model": "dtc_ecommerce", "data": [{"records": records}],
+                           "rules": {"params": {rule: {"confidence": 0.9999999999999999}}}})
+        assert report.summary.rules_evaluated

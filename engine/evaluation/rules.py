@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 import re
 import threading
 from dataclasses import dataclass, field
@@ -1367,8 +1368,10 @@ def _family_tested(spec: RuleSpec) -> bool:
 
 
 def _z(confidence: float) -> float:
-    """The two-sided normal quantile of a confidence level (1.96 at 95%)."""
-    return NormalDist().inv_cdf(1 - (1 - confidence) / 2)
+    """The two-sided normal quantile of a confidence level (1.96 at 95%). A level a hair under 1
+    (0.9999999999999999, which the params' check lets through) puts the quantile's probability at
+    1.0 in floats: it is held at the largest float under 1 (z 8.2)."""
+    return NormalDist().inv_cdf(min(1 - (1 - confidence) / 2, math.nextafter(1.0, 0.0)))
 
 
 def _ratio_interval(k1: pl.Expr, e1: pl.Expr, k2: pl.Expr, e2: pl.Expr, z: pl.Expr | float, keep: Keep = inline) -> tuple[pl.Expr, pl.Expr]:
