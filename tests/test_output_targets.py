@@ -245,6 +245,21 @@ def test_no_input_is_ever_written_over(work, target):
     assert {p.name: p.read_bytes() for p in work.iterdir() if p.is_file()} == before
 
 
+@pytest.mark.parametrize("target", ["logo.svg", "tpl/report.html"])
+def test_the_branding_logo_and_templates_are_inputs_too(work, target):
+    (work / "rows.csv").write_text("channel,impressions,clicks,sessions,bounces\nfacebook,100000,3000,2900,2500\n")
+    (work / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"></svg>')
+    (work / "tpl").mkdir()
+    shutil.copy(Path(__file__).resolve().parent.parent / "plugins" / "reports" / "templates" / "report.html", work / "tpl" / "report.html")
+    (work / "client.yaml").write_text("client: Shop\nbusiness_model: dtc_ecommerce\ndata:\n  - csv: rows.csv\n"
+                                      "branding: {logo: logo.svg, templates: tpl}\n")
+    before = (work / target).read_bytes()
+    result = kpi("run", "client.yaml", "-o", target, "--format", "html", cwd=work)
+    assert result.returncode == 2, result.stderr
+    assert "is an input of this run" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert (work / target).read_bytes() == before
+
+
 def test_no_input_is_written_over_through_a_symlink(work):
     config_with_everything(work)
     (work / "link.json").symlink_to(work / "extra.yaml")
