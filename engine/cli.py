@@ -232,31 +232,6 @@ def cli() -> None:
 cli.params.extend(global_options())
 
 
-def _input_paths(loaded, catalog=None) -> list[Path]:
-    """Every file this run reads, so that -o never writes over one: the config, its data
-    files, plugin files, the rule packs it names (rules.packs), its branding's logo and the
-    files of its template folder, and every rule pack or profile file the plugins loaded (the
-    catalog's origins that are files)."""
-    paths = []
-    if loaded.doc is not None and loaded.doc.file not in ("<stdin>", "<string>"):
-        paths.append(Path(loaded.doc.file))
-    for source in loaded.config.data:
-        path = getattr(source, "path", None)
-        if path:
-            paths.append(loaded.base_dir / path)
-    paths += [loaded.base_dir / p for p in loaded.config.plugins]
-    paths += [loaded.base_dir / p for p in loaded.config.rules.packs]
-    branding = loaded.config.branding
-    if branding.logo:
-        paths.append(loaded.base_dir / branding.logo)
-    if branding.templates and (folder := loaded.base_dir / branding.templates).is_dir():
-        paths += [path for path in folder.rglob("*") if path.is_file()]
-    if catalog is not None:
-        origins = set(catalog.origins.values()) | {plugin.origin for plugin in catalog.plugins}
-        paths += [Path(origin) for origin in sorted(origins) if os.sep in origin and Path(origin).is_file()]
-    return paths
-
-
 LANG_CHOICES = ["en", "de", "da", "id"]
 
 
@@ -330,7 +305,7 @@ def run(configs: tuple[str, ...], fmt: str | None, output: str | None, fail_on: 
     raw = read_limited(sys.stdin.buffer) if config == "-" else None
 
     from .collector import collector_paused
-    from .commands.output import check_not_input, is_stdout, spooled, write_output
+    from .commands.output import check_not_input, input_paths, is_stdout, spooled, write_output
     from .commands.progress import Progress
     from .loading.prepare import load_config, load_config_text, prepare
     from .pipeline import run_pipeline
@@ -343,7 +318,7 @@ def run(configs: tuple[str, ...], fmt: str | None, output: str | None, fail_on: 
     catalog = prepared.catalog
     _say(1, f"config {config}: {len(loaded.config.data)} data source(s), {len(prepared.rules)} rules, "
             f"{len(catalog.plugins)} plugin(s) ({time.perf_counter() - started:.2f} s)")
-    inputs = (_input_paths(loaded, catalog) + ([Path(since)] if since else [])) if output else []
+    inputs = (input_paths(loaded, catalog) + ([Path(since)] if since else [])) if output else []
     if output and not is_stdout(output):
         check_not_input(Path(output), inputs)  # before the extension: `-o client.yaml` is the worse mistake
         if os.path.isdir(output):

@@ -269,11 +269,11 @@ def test_no_input_is_written_over_through_a_symlink(work):
 
 
 def test_a_shipped_rule_pack_or_profile_is_an_input_too(work):
-    from kpi_advisor.cli import _input_paths
+    from kpi_advisor.commands.output import input_paths
     from kpi_advisor.loading.prepare import load_config, prepare
 
     loaded = load_config(str(work / "acme.yaml"))
-    names = {p.name for p in _input_paths(loaded, prepare(loaded).catalog)}
+    names = {p.name for p in input_paths(loaded, prepare(loaded).catalog)}
     assert {"acme.yaml", "funnel.yaml", "dtc_ecommerce.yaml"} <= names
 
 

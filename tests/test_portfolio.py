@@ -168,6 +168,34 @@ def test_a_report_is_never_written_over_an_input(tmp_path):
     assert any("beta.json" in line and "input" in line for line in result.stderr.splitlines())
 
 
+@pytest.mark.parametrize("read", ["gamma.json", "overview.json"])
+def test_no_report_or_overview_is_written_over_another_clients_data(tmp_path, read):
+    # Gamma's data is a CSV that happens to be named like a report of the run (another client's, or the overview).
+    folder, out = tmp_path / "clients", tmp_path / "out"
+    folder.mkdir()
+    out.mkdir()
+    shop(folder, "Alpha", 1)
+    shop(folder, "Gamma", 3)
+    data = out / read
+    data.write_text("channel,impressions,clicks\nfacebook,100000,1200\n")
+    (folder / "beta.yaml").write_text(f"client: Beta\nbusiness_model: dtc_ecommerce\ndata:\n  - csv: ../out/{read}\n")
+    before = data.read_bytes()
+    result = invoke("run", folder, "-o", out, "--format", "json", "-j", "1")
+    assert result.exit_code == 2
+    assert data.read_bytes() == before
+    assert [line for line in result.stderr.splitlines() if read in line and "input of this run" in line]
+    assert not (out / "alpha.json").exists()  # refused before any report is written
+
+
+def test_since_is_never_the_folder_the_run_writes_over(shops, tmp_path):
+    out = tmp_path / "week"
+    assert invoke("run", shops, "-o", out, "--format", "json", "-j", "1").exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    result = invoke("run", shops, "-o", out, "--since", out, "--format", "json", "-j", "1")
+    assert result.exit_code == 2 and "input of this run" in result.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
 def test_since_matches_each_client_to_its_own_earlier_report(shops, tmp_path):
     old = tmp_path / "old"
     assert invoke("run", shops, "-o", old, "--format", "json", "-j", "1", "-q").exit_code == 0

@@ -25,7 +25,7 @@ import sys
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
-from typing import IO, Iterable, Iterator, TextIO
+from typing import IO, Any, Iterable, Iterator, TextIO
 
 from ..problems import ConfigError, Problem
 
@@ -63,6 +63,31 @@ def _same_file(a: Path, b: Path) -> bool:
         return a.resolve() == b.resolve()
     except (OSError, RuntimeError):
         return False
+
+
+def input_paths(loaded: Any, catalog: Any = None) -> list[Path]:
+    """Every file this run reads, so that -o never writes over one: the config, its data
+    files, plugin files, the rule packs it names (rules.packs), its branding's logo and the
+    files of its template folder, and every rule pack or profile file the plugins loaded (the
+    catalog's origins that are files)."""
+    paths = []
+    if loaded.doc is not None and loaded.doc.file not in ("<stdin>", "<string>"):
+        paths.append(Path(loaded.doc.file))
+    for source in loaded.config.data:
+        path = getattr(source, "path", None)
+        if path:
+            paths.append(loaded.base_dir / path)
+    paths += [loaded.base_dir / p for p in loaded.config.plugins]
+    paths += [loaded.base_dir / p for p in loaded.config.rules.packs]
+    branding = loaded.config.branding
+    if branding.logo:
+        paths.append(loaded.base_dir / branding.logo)
+    if branding.templates and (folder := loaded.base_dir / branding.templates).is_dir():
+        paths += [path for path in folder.rglob("*") if path.is_file()]
+    if catalog is not None:
+        origins = set(catalog.origins.values()) | {plugin.origin for plugin in catalog.plugins}
+        paths += [Path(origin) for origin in sorted(origins) if os.sep in origin and Path(origin).is_file()]
+    return paths
 
 
 def check_not_input(path: Path, inputs: Iterable[Path]) -> None:

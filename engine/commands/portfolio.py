@@ -77,15 +77,28 @@ class Outcome:
 
 
 def _inputs(loaded: Any, extra: Iterable[Path]) -> list[Path]:
-    """The files one client's run reads (the config, its data, plugin files and rule packs) and
-    every config of the portfolio, so no report is written over any of them."""
-    paths = list(extra)
-    if loaded is not None:
-        if loaded.doc is not None:
-            paths.append(Path(loaded.doc.file))
-        paths += [loaded.base_dir / source.path for source in loaded.config.data if getattr(source, "path", None)]
-        paths += [loaded.base_dir / p for p in loaded.config.plugins]
-        paths += [loaded.base_dir / p for p in loaded.config.rules.packs]
+    """The files one client's run reads (``input_paths``) and every config of the portfolio, so
+    no report is written over any of them."""
+    from .output import input_paths
+
+    return list(extra) + (input_paths(loaded) if loaded is not None else [])
+
+
+def _every_input(configs: list[tuple[str, str]], since: str | None) -> list[Path]:
+    """Every file the portfolio's clients read (each config's ``input_paths``, a config that does
+    not load adding only itself: its run says why), and the earlier reports ``--since`` names: one
+    client's report or the overview must not replace another client's data before it is read."""
+    from ..loading.prepare import load_config
+
+    paths: list[Path] = []
+    for path, _ in configs:
+        try:
+            paths += _inputs(load_config(path), [Path(path)])
+        except ProblemsError:
+            paths.append(Path(path))
+    if since is not None:
+        folder = Path(since)
+        paths += [folder] if folder.is_file() else [p for p in folder.glob("*.json") if p.is_file()]
     return paths
 
 
@@ -327,6 +340,12 @@ def run_portfolio(paths: Iterable[str], output: str, options: RunOptions, *, job
         steps(len(configs))
     every = tuple(path for path, _ in configs)
     targets = {name: str(out / f"{name}{options.extension}") for _, name in configs}
+    overview_target = out / f"{OVERVIEW_NAME}{options.extension if options.fmt in OVERVIEW_FORMATS else '.json'}"
+    from .output import check_not_input
+
+    inputs = _every_input(configs, options.since)
+    for target in [*targets.values(), overview_target]:
+        check_not_input(Path(target), inputs)
     workers = jobs_for(jobs, len(configs))
     adaptive = jobs is None or jobs == 0
     tick = progress or (lambda name: None)
@@ -355,8 +374,7 @@ def run_portfolio(paths: Iterable[str], output: str, options: RunOptions, *, job
     overview = build_overview(outcomes, refused, options)
     tick(OVERVIEW_NAME)
     fmt = options.fmt if options.fmt in OVERVIEW_FORMATS else "json"
-    extension = options.extension if options.fmt in OVERVIEW_FORMATS else ".json"
-    overview_path = str(out / f"{OVERVIEW_NAME}{extension}")
+    overview_path = str(overview_target)
     from .output import write_output
 
     write_output(overview_path, render_overview(overview, fmt, options.lang), inputs=[Path(c) for c in every])
