@@ -230,6 +230,12 @@ def test_unknown_name_is_a_load_error_naming_the_metric():
         kpi_advisor.evaluate(config_with([{"id": "lead_rate", "formula": "leads / clickz", "stage": "evaluation"}]))
 
 
+def test_a_metric_that_compares_a_count_with_text_is_a_load_error_naming_the_field():
+    # The parser alone sees a name; the metric's inputs are known to be numbers before any data is read.
+    with pytest.raises(kpi_advisor.ConfigError, match=r"metrics\[0\].formula: '==' cannot compare a number with a string"):
+        kpi_advisor.evaluate(config_with([{"id": "odd", "formula": 'clicks == "x"', "stage": "interest"}]))
+
+
 def test_taking_a_built_in_id_is_an_error():
     with pytest.raises(kpi_advisor.ConfigError, match="metric 'ctr' is already defined by metrics"):
         kpi_advisor.evaluate(config_with([{"id": "ctr", "formula": "clicks / impressions", "stage": "interest"}]))

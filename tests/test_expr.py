@@ -1,4 +1,5 @@
 import math
+import re
 import pickle
 import time
 
@@ -613,3 +614,19 @@ def test_sums_equal_at_twelve_digits_compare_equal(value, noise_ulps, far_digits
 def test_holds_number(source, holds):
     # What a let gives, so that a comparison with it allows for float noise (or does not, for text).
     assert holds_number(parse(source), {"ctr"}) is holds
+
+
+def test_kind_of_checks_kinds_once_the_names_are_known():
+    from kpi_advisor.language.expr import kind_of
+
+    kinds = {"clicks": "number", "campaign": "string"}
+    assert kind_of(parse("clicks / 2 > 1 and campaign == 'x'"), kinds) == "bool"
+    assert kind_of(parse("if_else(clicks > 1, campaign, 'none')"), kinds) == "string"
+    assert kind_of(parse("unknown + 1"), kinds) == "number"  # a name of unknown kind stays "any"
+    for source, message in [("campaign + 1", "'+' needs numbers, got a string"),
+                            ("clicks > 'a'", "'>' cannot compare a number with a string"),
+                            ("not clicks", "'not' needs a true/false value, got a number"),
+                            ("clicks or campaign == 'x'", "'or' needs true/false values on both sides, got a number"),
+                            ("if_else(clicks > 1, clicks, campaign)", "the values of if_else() must be of one kind")]:
+        with pytest.raises(ExprError, match=re.escape(message)):
+            kind_of(parse(source), kinds)

@@ -63,6 +63,7 @@ __all__ = [
     "check_names",
     "compile_expr",
     "holds_number",
+    "kind_of",
     "parse",
     "parse_cached",
     "walk",
@@ -263,6 +264,32 @@ _SAME_KIND = {"if_else": 1, "coalesce": 0}
 
 
 _TYPE_WORDS = {"number": "a number", "string": "a string", "bool": "a true/false value"}
+
+
+# The checks of kinds, made by the parser on what it can see (literals, operators, functions) and
+# by kind_of again once the names' kinds are known.
+def _require(actual: str, wanted: str, reason: str, column: int | None) -> None:
+    if actual not in ("any", wanted):
+        raise ExprError(f"{reason}, got {_TYPE_WORDS[actual]}", column)
+
+
+def _check_compare(op: str, left: str, right: str, column: int | None) -> None:
+    if "any" not in (left, right) and left != right:
+        raise ExprError(f"'{op}' cannot compare {_TYPE_WORDS[left]} with {_TYPE_WORDS[right]}", column)
+
+
+def _check_call(spec: FunctionSpec, kinds: list[str], args: tuple[Node, ...] | list[Node], column: int | None) -> None:
+    if spec.arg_types:
+        for index, (arg, kind) in enumerate(zip(args, kinds)):
+            wanted = spec.arg_types[min(index, len(spec.arg_types) - 1)]
+            if wanted != "any":
+                what = "a true/false value" if wanted == "bool" else "a number"
+                _require(kind, wanted, f"argument {index + 1} of {spec.name}() must be {what}", arg.column)
+    if spec.name in _SAME_KIND:
+        found = list(dict.fromkeys(k for k in kinds[_SAME_KIND[spec.name]:] if k != "any"))
+        if len(found) > 1:
+            raise ExprError(f"the values of {spec.name}() must be of one kind, got {_TYPE_WORDS[found[0]]} and {_TYPE_WORDS[found[1]]}",
+                            column)
 
 
 # ----------------------------------------------------------------------- tokenizer
@@ -502,9 +529,7 @@ class _Parser:
         return ExprError(f"unexpected {_describe(token)}", token.column)
 
     def require(self, node: Node, wanted: str, reason: str) -> None:
-        actual = _static_type(node, self.functions)
-        if actual not in ("any", wanted):
-            raise ExprError(f"{reason}, got {_TYPE_WORDS[actual]}", node.column)
+        _require(_static_type(node, self.functions), wanted, reason, node.column)
 
     # -- grammar
 
@@ -560,12 +585,7 @@ class _Parser:
             if isinstance(side, Null):
                 # Like SQL, "x == null" is null for every row -- almost always a bug.
                 raise ExprError(f"comparing with null using '{op}' always gives null; use is_null(...)", side.column)
-        left_type = _static_type(left, self.functions)
-        right_type = _static_type(right, self.functions)
-        if "any" not in (left_type, right_type) and left_type != right_type:
-            raise ExprError(
-                f"'{op}' cannot compare {_TYPE_WORDS[left_type]} with {_TYPE_WORDS[right_type]}", right.column
-            )
+        _check_compare(op, _static_type(left, self.functions), _static_type(right, self.functions), right.column)
 
     def parse_sum(self) -> Node:
         return self.arithmetic_chain(("+", "-"), self.parse_product)
@@ -645,20 +665,7 @@ class _Parser:
         self.expect_close(open_token, f"unclosed '(' in call to {name}()")
         self.leave()
         _check_arity(spec, len(args), name_token.column)
-        if spec.arg_types:
-            for index, arg in enumerate(args):
-                wanted = spec.arg_types[min(index, len(spec.arg_types) - 1)]
-                if wanted != "any":
-                    what = "a true/false value" if wanted == "bool" else "a number"
-                    self.require(arg, wanted, f"argument {index + 1} of {name}() must be {what}")
-        if name in _SAME_KIND:
-            values = args[_SAME_KIND[name]:]
-            kinds = list(dict.fromkeys(k for k in (_static_type(a, self.functions) for a in values) if k != "any"))
-            if len(kinds) > 1:
-                raise ExprError(
-                    f"the values of {name}() must be of one kind, got {_TYPE_WORDS[kinds[0]]} and {_TYPE_WORDS[kinds[1]]}",
-                    name_token.column,
-                )
+        _check_call(spec, [_static_type(a, self.functions) for a in args], args, name_token.column)
         return Call(name, tuple(args), column=name_token.column)
 
     def expect_close(self, open_token: _Token, unclosed: str) -> None:
@@ -779,6 +786,48 @@ def check_names(expr: Expr, known: Iterable[str]) -> None:
 
 
 _Bindable = pl.Expr | int | float | bool | str | None
+
+
+def kind_of(expr: Expr, kinds: Mapping[str, str], functions: Mapping[str, FunctionSpec] | None = None) -> str:
+    """The kind of ``expr``'s value ("number", "string", "bool" or "any") once its names' kinds are
+    known (a metric holds a number, a scope's name is text): the parser's checks of kinds made
+    again on names, which it could not judge (``clicks > "a"``, ``campaign + 1``), so that such a
+    formula is refused where it is written rather than failing on the data. Raises ExprError."""
+    functions = FUNCTIONS if functions is None else functions
+
+    def kind(node: Node) -> str:
+        match node:
+            case Name(name=name):
+                return kinds.get(name, "any")
+            case Unary(op="not", operand=operand):
+                _require(kind(operand), "bool", "'not' needs a true/false value", operand.column)
+                return "bool"
+            case Unary(op=op, operand=operand):
+                _require(kind(operand), "number", f"'{op}' needs a number", operand.column)
+                return "number"
+            case Binary(op=op, left=left, right=right):
+                for side in (left, right):
+                    _require(kind(side), "number", f"'{op}' needs numbers", side.column)
+                return "number"
+            case BoolOp(op=op, operands=operands):
+                for operand in operands:
+                    _require(kind(operand), "bool", f"'{op}' needs true/false values on both sides", operand.column)
+                return "bool"
+            case Compare(ops=ops, operands=operands):
+                found = [kind(operand) for operand in operands]
+                for op, left, right, node_right in zip(ops, found, found[1:], operands[1:]):
+                    _check_compare(op, left, right, node_right.column)
+                return "bool"
+            case Call(name=name, args=args) if name in functions:
+                spec = functions[name]
+                found = [kind(arg) for arg in args]
+                _check_call(spec, found, args, node.column)
+                if name in _SAME_KIND and spec.returns == "any":
+                    return next((k for k in found[_SAME_KIND[name]:] if k != "any"), "any")
+                return spec.returns
+        return _static_type(node, functions)
+
+    return kind(expr.root)
 
 
 def compile_expr(

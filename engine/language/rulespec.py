@@ -179,6 +179,9 @@ def _param_unit(rule: RuleDef, name: str, metrics: Mapping[str, MetricDef]) -> s
     return "ratio" if 0 < abs(value) < 1 else "number"
 
 
+_KIND_WORDS = {"number": "a number", "string": "text", "bool": "a true/false condition"}
+
+
 def analyse(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> RuleSpec:
     """Parse and check a rule; raise :class:`RuleProblems` listing every problem."""
     problems: list[str] = []
@@ -208,6 +211,9 @@ def analyse(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> RuleSpec:
         units[name] = metrics[ref.metric].unit if ref.metric in metrics else "number"
 
     known = set(taken)
+    # What each name holds, for the checks of kinds the parser cannot make on a name.
+    kinds: dict[str, str] = (dict.fromkeys(metrics, "number") | dict.fromkeys(DIMENSIONS, "string")
+                             | dict.fromkeys(rule.benchmarks, "number") | dict.fromkeys(rule.params, "number"))
     lets: list[tuple[str, expr.Expr]] = []
     lets_with: dict[str, set[str]] = {}
     for name, formula in rule.let.items():
@@ -215,6 +221,7 @@ def analyse(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> RuleSpec:
         try:
             parsed = expr.parse(formula, functions=RULE_FUNCTIONS)
             expr.check_names(parsed, known)
+            kinds[name] = expr.kind_of(parsed, kinds, RULE_FUNCTIONS)
         except expr.ExprError as exc:
             problems.append(f"{where}: let.{name} {formula!r}: {exc.message}")
             known.add(name)
@@ -231,22 +238,29 @@ def analyse(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> RuleSpec:
         if name not in rule.params and name not in rule.let:
             problems.append(f"{where}: units: '{name}' is not a param or let value")
 
-    def part(field: str, formula: str) -> expr.Expr | None:
-        """One expression of the rule after its lets: parsed, names checked, nesting checked."""
+    def part(field: str, formula: str, wanted: str = "number", what: str | None = None) -> expr.Expr | None:
+        """One expression of the rule after its lets: parsed, names and kinds checked (it must give
+        ``wanted``, said as ``what``), nesting checked."""
         try:
             parsed = expr.parse(formula, functions=RULE_FUNCTIONS)
             expr.check_names(parsed, known)
+            kind = expr.kind_of(parsed, kinds, RULE_FUNCTIONS)
         except expr.ExprError as exc:
             problems.append(f"{where}: {field} {formula!r}: {exc.message}")
+            return None
+        if kind not in ("any", wanted):
+            scopes = sorted(n for n in parsed.names if n in DIMENSIONS)
+            if wanted == "number" and scopes:
+                problems.append(f"{where}: {field}: '{scopes[0]}' names a scope (a dimension), not a number; use metrics, params and let values")
+            else:
+                problems.append(f"{where}: {field}: must be {what or _KIND_WORDS[wanted]}, got {_KIND_WORDS[kind]}")
             return None
         nesting = nesting_problem(parsed, lets_with)
         if nesting:
             problems.append(f"{where}: {field}: {nesting}")
         return parsed
 
-    condition = part("when", rule.when)
-    if condition is not None and condition.result_type not in ("bool", "any"):
-        problems.append(f"{where}: when: must be a true/false condition, got a {condition.result_type}")
+    condition = part("when", rule.when, "bool")
 
     impact = impact_per = None
     if rule.impact is not None:
@@ -254,9 +268,7 @@ def analyse(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> RuleSpec:
             problems.append(f"{where}: impact.metric: unknown metric '{rule.impact.metric}'")
         impact = part("impact.formula", rule.impact.formula)
         if rule.impact.per is not None:
-            impact_per = part("impact.per", rule.impact.per)
-            if impact_per is not None and impact_per.result_type not in ("number", "any"):
-                problems.append(f"{where}: impact.per: must be a number (a count such as sessions - bounces), got a {impact_per.result_type}")
+            impact_per = part("impact.per", rule.impact.per, what="a number (a count such as sessions - bounces)")
             if rule.impact.metric in metrics and metrics[rule.impact.metric].unit == "currency":
                 problems.append(f"{where}: impact.per: {rule.impact.metric} is money already, so nothing is carried down; leave per out")
         for field, parsed in (("impact.formula", impact), ("impact.per", impact_per)):

@@ -233,10 +233,11 @@ def _metric_order(metrics: Mapping[str, MetricDef], origins: Mapping[str, str]) 
             try:
                 parsed = expr.parse(metric.formula)
                 expr.check_names(parsed, metrics.keys())
+                kind = expr.kind_of(parsed, dict.fromkeys(metrics, "number"))
             except expr.ExprError as exc:
                 problems.append(Problem(f"{where}: formula {metric.formula!r}: {exc.message}"))
                 continue
-            if parsed.result_type == "string":
+            if kind == "string":
                 problems.append(Problem(f"{where}: formula {metric.formula!r}: gives text; a metric must be a number"))
                 continue
             graph[metric.id] = sorted(parsed.names)

@@ -155,10 +155,11 @@ def _check_config_metrics(loaded: LoadedConfig, catalog: Catalog) -> list[Proble
         try:
             parsed = expr.parse(metric.formula)
             expr.check_names(parsed, known)
+            kind = expr.kind_of(parsed, dict.fromkeys(known, "number"))
         except expr.ExprError as exc:
             problems.append(loaded.problem(("metrics", index, "formula"), exc.message))
             continue
-        if parsed.result_type == "string":
+        if kind == "string":
             problems.append(loaded.problem(("metrics", index, "formula"), "gives text; a metric must be a number"))
     return problems
 
