@@ -752,10 +752,27 @@ for _command in cli.commands.values():
     _command.params.extend(global_options())
 
 
+def _interrupt_on_termination() -> None:
+    """SIGTERM and SIGHUP (a job stopped, a terminal closed) end a run as Ctrl-C does: a report
+    being written has its temporary file removed, and the run exits 130 ("interrupted"), where
+    the default stopped the process and left the file beside the target. A signal the caller
+    set to be ignored (nohup) stays ignored; `serve` sets its own."""
+    import signal
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) is signal.SIG_DFL:
+            signal.signal(number, interrupt)
+
+
 def main() -> None:
     from .allocator import one_arena
     from .collector import pause_for_start
 
     one_arena()  # before polars is loaded, which reads it once
     pause_for_start()  # ended once the catalogue is built (loading/catalog.py)
+    _interrupt_on_termination()
     cli(prog_name="kpi-advisor")

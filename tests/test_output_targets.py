@@ -309,3 +309,34 @@ def test_init_names_its_path_argument_not_an_option_it_does_not_have(tmp_path):
     assert result.output.strip() == "error: PATH: output /dev/null is a device; give a file name, or - for stdout"
     result = CliRunner().invoke(cli, ["init", str(tmp_path / "missing" / "c.yaml")])
     assert result.output.strip() == f"error: PATH: output folder {tmp_path / 'missing'} does not exist"
+
+
+_SLOW_WRITER = """
+import sys, time
+from kpi_advisor.commands import output
+original = output._chunks
+def slow(text):
+    for index, chunk in enumerate(original(text)):
+        yield chunk
+        if index == 0:
+            print("WRITING", flush=True)
+            time.sleep(60)
+output._chunks = slow
+from kpi_advisor.cli import main
+sys.argv = ["kpi-advisor", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP"])
+def test_a_run_stopped_while_it_writes_leaves_no_temporary_file(work, name):
+    import signal
+
+    child = subprocess.Popen([sys.executable, "-c", _SLOW_WRITER, "run", "acme.yaml", "-o", "r.json", "--format", "json", "-q"],
+                             cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "WRITING"
+    assert leftovers(work)  # the report is being written through its temporary file
+    child.send_signal(getattr(signal, name))
+    _, stderr = child.communicate(timeout=60)
+    assert child.returncode == 130 and stderr.strip() == "error: interrupted"
+    assert leftovers(work) == [] and not (work / "r.json").exists()
