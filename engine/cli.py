@@ -286,6 +286,8 @@ def run(configs: tuple[str, ...], fmt: str | None, output: str | None, fail_on: 
 
     Several configs, or a folder of them, make a portfolio run: one report per client in -o FOLDER
     and an overview ranking the clients (docs/portfolio.md)."""
+    if output == "":  # an unset shell variable (-o "$OUT"): not stdout by accident
+        raise click.BadParameter("expected a file name (or - for stdout), got an empty one", param_hint="-o")
     if len(configs) > 1 or os.path.isdir(configs[0]):
         _run_portfolio(configs, fmt, output, fail_on, max_findings, lang, quiet, engine, audience, compare_previous, since,
                        portfolio_benchmark, jobs)

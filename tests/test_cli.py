@@ -162,3 +162,17 @@ def test_python_dash_m_and_help_are_fast_enough_to_use():
         capture_output=True, text=True, check=True,
     )
     assert imported.stdout.split() == ["False", "False"], "the CLI must not import heavy modules at start-up"
+
+
+def test_an_empty_output_name_is_refused_not_read_as_stdout():
+    result = CliRunner().invoke(cli, ["run", str(ACME), "-o", ""])
+    assert result.exit_code == 2 and "-o: expected a file name (or - for stdout), got an empty one" in result.output
+
+
+def test_a_validators_own_words_come_without_pydantics_prefix(tmp_path):
+    config = tmp_path / "c.yaml"
+    config.write_text("client: X\nbusiness_model: dtc_ecommerce\ngoals:\n  - {id: a, objective: leads, metric: leads, baseline: 10, "
+                      "target: 20, change: '+20%', by: 2027-01-01}\ndata:\n  - records: [{channel: facebook, impressions: 100, clicks: 3}]\n")
+    result = CliRunner().invoke(cli, ["validate", str(config)])
+    assert result.exit_code == 2
+    assert "goals[0]: give either target or change, not both" in result.output and "Value error" not in result.output

@@ -81,7 +81,8 @@ def problems_from_validation_error(
         elif kind == "string_pattern_mismatch" and (words := PATTERN_WORDS.get(str((error.get("ctx") or {}).get("pattern")))):
             message = f"expected {words} (got {_short_repr(error.get('input'))})"  # not the regular expression itself
         else:
-            message = _one_line(error.get("msg", "invalid value"))
+            # A validator's own ValueError comes as "Value error, <its words>": the words are the message.
+            message = _one_line(error.get("msg", "invalid value")).removeprefix("Value error, ")
             value = error.get("input")
             if value is None or isinstance(value, (str, int, float, date)):
                 message += f" (got {_short_repr(value)})"
