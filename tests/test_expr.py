@@ -623,10 +623,14 @@ def test_kind_of_checks_kinds_once_the_names_are_known():
     assert kind_of(parse("clicks / 2 > 1 and campaign == 'x'"), kinds) == "bool"
     assert kind_of(parse("if_else(clicks > 1, campaign, 'none')"), kinds) == "string"
     assert kind_of(parse("unknown + 1"), kinds) == "number"  # a name of unknown kind stays "any"
+    # Loose where the compiled formula casts: a number as a condition, a condition as a number.
+    assert kind_of(parse("clicks and clicks > 1"), kinds) == "bool"
+    assert kind_of(parse("big + big"), {**kinds, "big": "bool"}) == "number"
+    assert kind_of(parse("if_else(clicks, 1, 2)"), kinds) == "number"
     for source, message in [("campaign + 1", "'+' needs numbers, got a string"),
                             ("clicks > 'a'", "'>' cannot compare a number with a string"),
-                            ("not clicks", "'not' needs a true/false value, got a number"),
-                            ("clicks or campaign == 'x'", "'or' needs true/false values on both sides, got a number"),
+                            ("not campaign", "'not' needs a true/false value, got a string"),
+                            ("campaign or clicks > 1", "'or' needs true/false values on both sides, got a string"),
                             ("if_else(clicks > 1, clicks, campaign)", "the values of if_else() must be of one kind")]:
         with pytest.raises(ExprError, match=re.escape(message)):
             kind_of(parse(source), kinds)

@@ -46,7 +46,7 @@ def test_a_good_rule_has_no_problems():
         ({"when": 'clicks > "aaaa"'}, "'>' cannot compare a number with a string"),
         ({"when": "channel > 1"}, "'>' cannot compare a string with a number"),
         ({"let": {"a": "campaign * 2"}, "when": "a > 1"}, "let.a 'campaign * 2': '*' needs numbers, got a string"),
-        ({"let": {"big": "clicks > 100"}, "when": "big > 1"}, "'>' cannot compare a true/false value with a number"),
+        ({"let": {"name": "campaign"}, "when": "name > 1"}, "'>' cannot compare a string with a number"),
         ({"thresholds": {"ctr": "nothing"}}, "thresholds.ctr: 'nothing' is not a param, benchmark or let value"),
         ({"thresholds": {"nothing": "max_ctr"}}, "thresholds: 'nothing' is not a metric or let value"),
         ({"evidence": ["nothing"]}, "evidence: 'nothing' is not a metric or let value"),
@@ -69,6 +69,16 @@ def test_mistakes_are_named(changes, expected):
     found = problems(**changes)
     assert any(expected in p for p in found), found
     assert all(p.startswith("rule 'test-rule': ") for p in found)
+
+
+@pytest.mark.parametrize("changes", [
+    {"when": "spend and ctr < max_ctr"},  # a number as a condition: cast, as the compiled formula does
+    {"let": {"a": "clicks > 100", "b": "sessions > 100"}, "when": "a + b >= 1"},
+    {"let": {"a": "clicks > 100"}, "impact": {"metric": "clicks", "formula": "clicks * a", "basis": "x"}},
+    {"let": {"x": "if_else(spend, 1, 2)"}, "when": "x > 1"},
+])
+def test_numbers_and_conditions_still_stand_for_each_other_where_the_formula_casts(changes):
+    assert problems(**changes) == []
 
 
 def test_benchmark_and_let_names_are_usable_everywhere():

@@ -267,27 +267,36 @@ _TYPE_WORDS = {"number": "a number", "string": "a string", "bool": "a true/false
 
 
 # The checks of kinds, made by the parser on what it can see (literals, operators, functions) and
-# by kind_of again once the names' kinds are known.
-def _require(actual: str, wanted: str, reason: str, column: int | None) -> None:
-    if actual not in ("any", wanted):
+# by kind_of again once the names' kinds are known. The second is loose (``strict=False``) as the
+# compiled formula is: a named number is cast to true/false where one is wanted and back (``spend
+# and clicks > 100``, ``a + b`` of two conditions), so only text against a number or a condition
+# is refused there, which fails on the data.
+def _mismatch(actual: str, wanted: str, strict: bool) -> bool:
+    if "any" in (actual, wanted) or actual == wanted:
+        return False
+    return strict or "string" in (actual, wanted)
+
+
+def _require(actual: str, wanted: str, reason: str, column: int | None, strict: bool = True) -> None:
+    if _mismatch(actual, wanted, strict):
         raise ExprError(f"{reason}, got {_TYPE_WORDS[actual]}", column)
 
 
-def _check_compare(op: str, left: str, right: str, column: int | None) -> None:
-    if "any" not in (left, right) and left != right:
+def _check_compare(op: str, left: str, right: str, column: int | None, strict: bool = True) -> None:
+    if _mismatch(left, right, strict):
         raise ExprError(f"'{op}' cannot compare {_TYPE_WORDS[left]} with {_TYPE_WORDS[right]}", column)
 
 
-def _check_call(spec: FunctionSpec, kinds: list[str], args: tuple[Node, ...] | list[Node], column: int | None) -> None:
+def _check_call(spec: FunctionSpec, kinds: list[str], args: tuple[Node, ...] | list[Node], column: int | None, strict: bool = True) -> None:
     if spec.arg_types:
         for index, (arg, kind) in enumerate(zip(args, kinds)):
             wanted = spec.arg_types[min(index, len(spec.arg_types) - 1)]
             if wanted != "any":
                 what = "a true/false value" if wanted == "bool" else "a number"
-                _require(kind, wanted, f"argument {index + 1} of {spec.name}() must be {what}", arg.column)
+                _require(kind, wanted, f"argument {index + 1} of {spec.name}() must be {what}", arg.column, strict)
     if spec.name in _SAME_KIND:
         found = list(dict.fromkeys(k for k in kinds[_SAME_KIND[spec.name]:] if k != "any"))
-        if len(found) > 1:
+        if len(found) > 1 and any(_mismatch(found[0], other, strict) for other in found[1:]):
             raise ExprError(f"the values of {spec.name}() must be of one kind, got {_TYPE_WORDS[found[0]]} and {_TYPE_WORDS[found[1]]}",
                             column)
 
@@ -792,7 +801,8 @@ def kind_of(expr: Expr, kinds: Mapping[str, str], functions: Mapping[str, Functi
     """The kind of ``expr``'s value ("number", "string", "bool" or "any") once its names' kinds are
     known (a metric holds a number, a scope's name is text): the parser's checks of kinds made
     again on names, which it could not judge (``clicks > "a"``, ``campaign + 1``), so that such a
-    formula is refused where it is written rather than failing on the data. Raises ExprError."""
+    formula is refused where it is written rather than failing on the data. Loose where the
+    compiled formula casts (a number as a condition, a condition as a number). Raises ExprError."""
     functions = FUNCTIONS if functions is None else functions
 
     def kind(node: Node) -> str:
@@ -800,28 +810,28 @@ def kind_of(expr: Expr, kinds: Mapping[str, str], functions: Mapping[str, Functi
             case Name(name=name):
                 return kinds.get(name, "any")
             case Unary(op="not", operand=operand):
-                _require(kind(operand), "bool", "'not' needs a true/false value", operand.column)
+                _require(kind(operand), "bool", "'not' needs a true/false value", operand.column, False)
                 return "bool"
             case Unary(op=op, operand=operand):
-                _require(kind(operand), "number", f"'{op}' needs a number", operand.column)
+                _require(kind(operand), "number", f"'{op}' needs a number", operand.column, False)
                 return "number"
             case Binary(op=op, left=left, right=right):
                 for side in (left, right):
-                    _require(kind(side), "number", f"'{op}' needs numbers", side.column)
+                    _require(kind(side), "number", f"'{op}' needs numbers", side.column, False)
                 return "number"
             case BoolOp(op=op, operands=operands):
                 for operand in operands:
-                    _require(kind(operand), "bool", f"'{op}' needs true/false values on both sides", operand.column)
+                    _require(kind(operand), "bool", f"'{op}' needs true/false values on both sides", operand.column, False)
                 return "bool"
             case Compare(ops=ops, operands=operands):
                 found = [kind(operand) for operand in operands]
                 for op, left, right, node_right in zip(ops, found, found[1:], operands[1:]):
-                    _check_compare(op, left, right, node_right.column)
+                    _check_compare(op, left, right, node_right.column, False)
                 return "bool"
             case Call(name=name, args=args) if name in functions:
                 spec = functions[name]
                 found = [kind(arg) for arg in args]
-                _check_call(spec, found, args, node.column)
+                _check_call(spec, found, args, node.column, False)
                 if name in _SAME_KIND and spec.returns == "any":
                     return next((k for k in found[_SAME_KIND[name]:] if k != "any"), "any")
                 return spec.returns
