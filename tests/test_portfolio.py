@@ -397,3 +397,31 @@ def test_a_config_the_quick_look_misses_still_gets_its_benchmark(shops, tmp_path
     assert invoke("run", shops, "-o", out, "--format", "json", "-j", "1", "-q").exit_code == 0
     assert json.loads((out / "quillon_shop.json").read_text())["peers"]["comparisons"]
     assert "peers" not in json.loads((out / "corvid_home.json").read_text())
+
+
+def test_a_pooled_run_stopped_by_sigterm_stops_at_once(tmp_path):
+    # Before, the interrupt left the pool's block, which waited for every queued client to be written.
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    folder, out = tmp_path / "clients", tmp_path / "out"
+    folder.mkdir()
+    # Each client loads a local plugin of its own that takes a second: most clients are still queued when the signal comes.
+    for index in range(20):
+        (tmp_path / f"slow_{index}.py").write_text("import time\ntime.sleep(1)\n\ndef kpi_advisor_metrics():\n    return []\n")
+        config = shop(folder, f"Shop {index}", index + 1)
+        config.write_text(config.read_text() + f"plugins: [../slow_{index}.py]\n")
+    child = subprocess.Popen([sys.executable, "-m", "kpi_advisor", "run", str(folder), "-o", str(out), "--format", "json", "-j", "2", "-q"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not (out.is_dir() and any(out.glob("*.json"))) and time.monotonic() < deadline and child.poll() is None:
+        time.sleep(0.05)
+    stopped = time.monotonic()
+    child.send_signal(signal.SIGTERM)
+    _, stderr = child.communicate(timeout=60)
+    assert child.returncode == 130, stderr
+    assert time.monotonic() - stopped < 5  # not the ~9 s the 18 queued clients take
+    assert len(list(out.glob("*.json"))) < 20 and not (out / "overview.json").exists()
+    assert not list(out.glob("*.tmp"))

@@ -299,7 +299,8 @@ def _in_pool(calls: list[tuple], jobs: int, done: Callable[[Outcome], None]) -> 
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["kpi_advisor.pipeline", "kpi_advisor.commands.portfolio", "kpi_advisor.loading.catalog"])
     results: list[Outcome | None] = [None] * len(calls)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+    try:
         futures = {pool.submit(client_job, *call): index for index, call in enumerate(calls)}
         for future in as_completed(futures):
             index = futures[future]
@@ -310,6 +311,15 @@ def _in_pool(calls: list[tuple], jobs: int, done: Callable[[Outcome], None]) -> 
                                   problems=[f"{calls[index][0]}: the worker running it stopped: {type(exc).__name__}: {exc}"])
             results[index] = outcome
             done(outcome)
+    except BaseException:
+        # Interrupted (Ctrl-C, SIGTERM): the clients not started are dropped and the workers
+        # stopped, where leaving the pool's block waited for every queued client to finish.
+        workers = list((getattr(pool, "_processes", None) or {}).values())  # shutdown() lets go of them
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in workers:
+            process.terminate()
+        raise
+    pool.shutdown(wait=True)
     return [r for r in results if r is not None]
 
 
