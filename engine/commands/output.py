@@ -53,16 +53,20 @@ def _fail(message: str) -> ConfigError:
     return ConfigError(Problem(message, path="-o"))
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def _file_keys(path: Path) -> set:
+    """What names a file however it is reached (a link, ``sub/..``): its device and inode where it
+    is there, and its resolved path."""
+    keys: set = set()
     try:
-        if os.path.samefile(a, b):
-            return True
-    except OSError:
+        found = os.stat(path)
+        keys.add((found.st_dev, found.st_ino))
+    except (OSError, ValueError):
         pass
     try:
-        return a.resolve() == b.resolve()
+        keys.add(str(path.resolve()))
     except (OSError, RuntimeError):
-        return False
+        keys.add(str(path))
+    return keys
 
 
 def input_paths(loaded: Any, catalog: Any = None) -> list[Path]:
@@ -92,8 +96,17 @@ def input_paths(loaded: Any, catalog: Any = None) -> list[Path]:
 
 def check_not_input(path: Path, inputs: Iterable[Path]) -> None:
     """Refuse a target that is (a link to) one of the run's inputs."""
+    check_none_is_input([path], inputs)
+
+
+def check_none_is_input(paths: Iterable[Path], inputs: Iterable[Path]) -> None:
+    """Refuse the first target that is (a link to) one of the inputs: each file is looked at once,
+    however many targets and inputs (a portfolio of 1,000 clients)."""
+    known: set = set()
     for source in inputs:
-        if _same_file(Path(source), path):
+        known |= _file_keys(Path(source))
+    for path in paths:
+        if _file_keys(Path(path)) & known:
             raise _fail(f"output {path} is an input of this run; choose another file")
 
 

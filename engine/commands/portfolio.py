@@ -94,7 +94,7 @@ def _every_input(configs: list[tuple[str, str]], since: str | None) -> list[Path
     for path, _ in configs:
         try:
             paths += _inputs(load_config(path), [Path(path)])
-        except ProblemsError:
+        except Exception:  # noqa: BLE001 - a config that does not load is that client's failure, told by its run
             paths.append(Path(path))
     if since is not None:
         folder = Path(since)
@@ -351,11 +351,13 @@ def run_portfolio(paths: Iterable[str], output: str, options: RunOptions, *, job
     every = tuple(path for path, _ in configs)
     targets = {name: str(out / f"{name}{options.extension}") for _, name in configs}
     overview_target = out / f"{OVERVIEW_NAME}{options.extension if options.fmt in OVERVIEW_FORMATS else '.json'}"
-    from .output import check_not_input
+    # Only a file that is there can be written over: into a new or emptied folder there is
+    # nothing to check, and no config is read twice.
+    existing = [Path(target) for target in (*targets.values(), overview_target) if os.path.lexists(target)]
+    if existing:
+        from .output import check_none_is_input
 
-    inputs = _every_input(configs, options.since)
-    for target in [*targets.values(), overview_target]:
-        check_not_input(Path(target), inputs)
+        check_none_is_input(existing, _every_input(configs, options.since))
     workers = jobs_for(jobs, len(configs))
     adaptive = jobs is None or jobs == 0
     tick = progress or (lambda name: None)
