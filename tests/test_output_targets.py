@@ -260,6 +260,15 @@ def test_the_branding_logo_and_templates_are_inputs_too(work, target):
     assert (work / target).read_bytes() == before
 
 
+def test_a_template_folder_that_is_the_configs_own_keeps_its_earlier_reports_writable(work):
+    # Only the files that replace built-in templates are read; an earlier report beside them is not.
+    (work / "rows.csv").write_text("channel,impressions,clicks,sessions,bounces\nfacebook,100000,3000,2900,2500\n")
+    (work / "client.yaml").write_text("client: Shop\nbusiness_model: dtc_ecommerce\ndata:\n  - csv: rows.csv\nbranding: {templates: .}\n")
+    for _ in range(2):
+        result = kpi("run", "client.yaml", "-o", "out.html", cwd=work)
+        assert result.returncode == 0, result.stderr
+
+
 def test_no_input_is_written_over_through_a_symlink(work):
     config_with_everything(work)
     (work / "link.json").symlink_to(work / "extra.yaml")

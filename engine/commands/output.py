@@ -72,7 +72,7 @@ def _file_keys(path: Path) -> set:
 def input_paths(loaded: Any, catalog: Any = None) -> list[Path]:
     """Every file this run reads, so that -o never writes over one: the config, its data
     files, plugin files, the rule packs it names (rules.packs), its branding's logo and the
-    files of its template folder, and every rule pack or profile file the plugins loaded (the
+    templates its folder replaces, and every rule pack or profile file the plugins loaded (the
     catalog's origins that are files)."""
     paths = []
     if loaded.doc is not None and loaded.doc.file not in ("<stdin>", "<string>"):
@@ -87,7 +87,9 @@ def input_paths(loaded: Any, catalog: Any = None) -> list[Path]:
     if branding.logo:
         paths.append(loaded.base_dir / branding.logo)
     if branding.templates and (folder := loaded.base_dir / branding.templates).is_dir():
-        paths += [path for path in folder.rglob("*") if path.is_file()]
+        from ..plugins.reports.branding import template_files
+
+        paths += template_files(folder)
     if catalog is not None:
         origins = set(catalog.origins.values()) | {plugin.origin for plugin in catalog.plugins}
         paths += [Path(origin) for origin in sorted(origins) if os.sep in origin and Path(origin).is_file()]

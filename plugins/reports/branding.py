@@ -93,6 +93,14 @@ def _logo(path: Path, given: str) -> str:
     return f"data:{LOGO_TYPES[suffix]};base64,{base64.b64encode(data).decode('ascii')}"
 
 
+def template_files(folder: Path) -> list[Path]:
+    """The files of a consultant's template folder that the report reads: those named as a
+    built-in template (report.html, style.css, ...), which they replace. Not every file of the
+    folder (which may be the config's own, with earlier reports beside it)."""
+    builtin = Path(__file__).resolve().parent / "templates"
+    return [folder / entry.name for entry in sorted(builtin.iterdir()) if (folder / entry.name).is_file()]
+
+
 def _templates(path: Path, given: str) -> Path:
     if not path.is_dir():
         raise ConfigError(Problem(f"template folder '{given}' not found (looked at {path})", path="branding.templates"))
