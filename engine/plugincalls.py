@@ -78,33 +78,41 @@ def _printable(value: Any) -> Any:
 
 
 def _may_hold_control(report: Any) -> bool:
-    """Whether a text of the report may hold a control character, asked of its JSON as pydantic
-    writes it in Rust: the walk below, of every text of an agency's report (60,000 scopes'
-    metrics), took ~0.1 s at 1M rows to find none. True where the report cannot be written as
-    JSON (a lone surrogate, which the walk escapes)."""
+    """Whether a text of the report, or of its private values (the scopes a short report left
+    out, which its last lines name), may hold a control character, asked of their JSON as
+    pydantic writes it in Rust: the walk below, of every text of an agency's report (60,000
+    scopes' metrics), took ~0.1 s at 1M rows to find none. True where a value cannot be written
+    as JSON (a lone surrogate, which the walk escapes)."""
+    from pydantic import TypeAdapter
+
     try:  # model_dump_json() without its decoding: the check reads the UTF-8 bytes
-        return json_may_hold_control(report.__pydantic_serializer__.to_json(report))
+        if json_may_hold_control(report.__pydantic_serializer__.to_json(report)):
+            return True
+        private = report.__pydantic_private__
+        return bool(private) and json_may_hold_control(TypeAdapter(Any).dump_json(list(private.values())))
     except Exception:  # noqa: BLE001 - what JSON cannot hold, the walk reads as it is
         return True
 
 
 def printable_report(report: Any) -> Any:
     """The report with control characters in every text (a campaign named with an OSC 52
-    clipboard sequence, say) written as visible escapes, for every format but JSON; the same
-    report when there are none."""
+    clipboard sequence, say), its private values' too, written as visible escapes, for every
+    format but JSON; the same report when there are none."""
     from pydantic import BaseModel
 
     if not isinstance(report, BaseModel) or not _may_hold_control(report):
         return report
     data = report.model_dump()
     cleaned = _printable(data)
-    if cleaned == data:
-        return report
-    copy = type(report).model_validate(cleaned)
+    private = report.__pydantic_private__ or {}
     # Private attributes are not dumped (a short report's left-out scopes): cleaned the same way,
     # so they still name the channels the cleaned report names.
-    for name, value in (report.__pydantic_private__ or {}).items():
-        setattr(copy, name, _printable(value))
+    cleaned_private = {name: _printable(value) for name, value in private.items()}
+    if cleaned == data and cleaned_private == private:
+        return report
+    copy = type(report).model_validate(cleaned)
+    for name, value in cleaned_private.items():
+        setattr(copy, name, value)
     return copy
 
 

@@ -121,7 +121,8 @@ def test_a_report_is_walked_and_cleaned_only_where_a_text_needs_it():
 
     for plain in (report("Acme"), report("Acme \\u001b \\b")):  # escapes spelt out in a name are text
         assert printable_report(plain) is plain
-    for hostile in (report(f"Evil{OSC_TITLE}", f"spring{CSI_C1}"), report(f"Evil{CSI_C1}"), report("Evil\x7f"), report("lone \ud800")):
+    for hostile in (report(f"Evil{OSC_TITLE}", f"spring{CSI_C1}"), report(f"Evil{CSI_C1}"), report("Evil\x7f"), report("lone \ud800"),
+                    report("Acme", f"spring{OSC_TITLE}")):  # a left-out scope alone: the short report's last line names it
         cleaned = printable_report(hostile)
         assert cleaned is not hostile
         assert not [c for c in CONTROLS if c in cleaned.client + cleaned._not_shown[0]["campaign"]]
