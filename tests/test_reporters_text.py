@@ -88,3 +88,15 @@ def test_a_funnel_share_pairs_its_counts_as_the_findings_do():
     text = render("text", report)
     assert "83.3%*" in text and "* of the rows that carry both counts" in text
     assert "50.0%" not in text
+
+
+def test_no_row_with_both_counts_shows_no_share_and_no_note():
+    from kpi_advisor import evaluate
+
+    records = [{"channel": "facebook", "campaign": "A", "impressions": 40000, "clicks": 600},
+               {"channel": "facebook", "campaign": "B", "sessions": 500, "bounces": 200}]
+    report = evaluate({"client": "t", "business_model": "dtc_ecommerce", "data": [{"records": records}]})
+    text = render("text", report, width=200)
+    sessions = next(line for line in text.splitlines() if line.strip().startswith("Sessions"))
+    assert sessions.split()[:3] == ["Sessions", "500", "–"]  # not 500 of 600 clicks (83%): no campaign has both
+    assert "* of the rows that carry both counts" not in text

@@ -454,7 +454,7 @@ class ReportView:
     def pairing_note(self, funnel: Funnel) -> str:
         """What the * mark means, when a share counts only the rows that carry both steps' counts
         (pair_shares): it then differs from the two counts shown."""
-        if not any(step.paired for step in funnel.steps):
+        if not any(step.paired and step.share is not None for step in funnel.steps):  # only where a * is shown
             return ""
         return self._("* of the rows that carry both counts, as the findings measure it; the counts are every row's")
 
