@@ -321,7 +321,10 @@ def test_init_names_its_path_argument_not_an_option_it_does_not_have(tmp_path):
 
 
 _SLOW_WRITER = """
-import sys, time
+import signal, sys, time
+# As a shell starts it: a runner under nohup (CI) would pass SIGHUP on ignored, and an ignored signal stays ignored.
+signal.signal(signal.SIGHUP, signal.SIG_DFL)
+signal.signal(signal.SIGTERM, signal.SIG_DFL)
 from kpi_advisor.commands import output
 original = output._chunks
 def slow(text):

@@ -414,7 +414,8 @@ def test_a_pooled_run_stopped_by_sigterm_stops_at_once(tmp_path):
         config = shop(folder, f"Shop {index}", index + 1)
         config.write_text(config.read_text() + f"plugins: [../slow_{index}.py]\n")
     child = subprocess.Popen([sys.executable, "-m", "kpi_advisor", "run", str(folder), "-o", str(out), "--format", "json", "-j", "2", "-q"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL))  # as a shell starts it
     deadline = time.monotonic() + 120
     while not (out.is_dir() and any(out.glob("*.json"))) and time.monotonic() < deadline and child.poll() is None:
         time.sleep(0.05)
