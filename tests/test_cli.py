@@ -176,3 +176,14 @@ def test_a_validators_own_words_come_without_pydantics_prefix(tmp_path):
     result = CliRunner().invoke(cli, ["validate", str(config)])
     assert result.exit_code == 2
     assert "goals[0]: give either target or change, not both" in result.output and "Value error" not in result.output
+
+
+def test_two_goals_with_one_id_are_refused_naming_both(tmp_path):
+    config = tmp_path / "c.yaml"
+    config.write_text("client: X\nbusiness_model: dtc_ecommerce\ngoals:\n"
+                      "  - {id: a, objective: leads, metric: leads, baseline: 10, target: 20, by: 2027-01-01}\n"
+                      "  - {id: a, objective: traffic, metric: sessions, baseline: 10, target: 20, by: 2027-01-01}\n"
+                      "data:\n  - records: [{channel: facebook, impressions: 100, clicks: 3}]\n")
+    result = CliRunner().invoke(cli, ["validate", str(config)])
+    assert result.exit_code == 2
+    assert "goals: goal id 'a' is given twice (goals[0] and goals[1]); give each goal its own id" in result.output

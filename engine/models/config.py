@@ -230,6 +230,17 @@ class ClientConfig(Model):
     report: ReportSettings = Field(default_factory=ReportSettings, description="how the report is written")
     portfolio: PortfolioSettings = Field(default_factory=PortfolioSettings, description="portfolio runs: benchmarks against the agency's other clients")
 
+    @field_validator("goals")
+    @classmethod
+    def _goals(cls, value: list[Goal]) -> list[Goal]:
+        # A report's goal statuses and a later run's --since name goals by id: two with one id are one.
+        seen: dict[str, int] = {}
+        for index, goal in enumerate(value):
+            if goal.id in seen:
+                raise ValueError(f"goal id '{goal.id}' is given twice (goals[{seen[goal.id]}] and goals[{index}]); give each goal its own id")
+            seen[goal.id] = index
+        return value
+
     @field_validator("segments")
     @classmethod
     def _segments(cls, value: list[str]) -> list[str]:
