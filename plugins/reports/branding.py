@@ -18,6 +18,9 @@ from typing import Any, Mapping
 
 from kpi_advisor.problems import ConfigError, Problem
 
+# The built-in HTML templates, which a consultant's folder (``branding.templates``) replaces by file name.
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
 AUDIENCES = ("client", "consultant")
 LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp", ".svg": "image/svg+xml"}
 LOGO_MAX_BYTES = 1_000_000
@@ -97,8 +100,7 @@ def template_files(folder: Path) -> list[Path]:
     """The files of a consultant's template folder that the report reads: those named as a
     built-in template (report.html, style.css, ...), which they replace. Not every file of the
     folder (which may be the config's own, with earlier reports beside it)."""
-    builtin = Path(__file__).resolve().parent / "templates"
-    return [folder / entry.name for entry in sorted(builtin.iterdir()) if (folder / entry.name).is_file()]
+    return [folder / entry.name for entry in sorted(TEMPLATES.iterdir()) if (folder / entry.name).is_file()]
 
 
 def _templates(path: Path, given: str) -> Path:

@@ -28,12 +28,11 @@ from typing import Any
 
 from kpi_advisor import ReportFormat, __version__, hookimpl
 
-from .branding import Brand, resolve_branding
+from .branding import TEMPLATES, Brand, resolve_branding
 from .funnel import Funnel, Step, wrong_side
 from .view import MAX_FUNNELS, ReportView
 from .peers import html_context as peer_context
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
 STAGE_COLOURS = {
     "awareness": "#7f97c9",
     "interest": "#3b8fae",
