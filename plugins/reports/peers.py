@@ -73,29 +73,27 @@ def markdown_lines(view: ReportView) -> list[str]:
                        right={2, 3, 4, 5}) + [""]
 
 
-def print_text(console, view: ReportView, heading, indent) -> None:
-    """The section on a rich console (the text report's own heading and indent functions)."""
-    from rich import box
-    from rich.table import Table
-    from rich.text import Text
+def print_text(page, view: ReportView, heading) -> None:
+    """The section on the text report's page (with its heading function)."""
+    from .terminal import Table, Text
 
     if view.report.peers is None:
         return
     _ = view._
-    heading(console, title(view))
-    console.print(indent(Text(lead(view), style="dim")))
+    heading(page, title(view))
+    page.print(lead(view), style="dim", indent=2)
     rows = peer_rows(view)
     if not rows:
-        console.print(indent(Text(empty_note(view))))
+        page.print(empty_note(view), indent=2)
         return
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    table = Table()
     for name, right in ((_("Scope"), False), (_("Figure"), False), (_("You"), True), (_("Median"), True),
                         (_("Middle half"), True), (_("Clients"), True), (_("Verdict"), False)):
         table.add_column(name, justify="right" if right else "left", overflow="fold")
     styles = {"better": "green", "worse": "red"}
     for r in rows:
-        table.add_row(r["scope"], r["metric"], r["value"], r["median"], r["range"], r["n"], Text(r["verdict_label"], style=styles.get(r["verdict"], "")))
-    console.print(table)
+        table.add_row(r["scope"], r["metric"], r["value"], r["median"], r["range"], r["n"], Text.of(r["verdict_label"], styles.get(r["verdict"], "")))
+    page.print(table)
 
 
 def html_context(view: ReportView) -> dict[str, Any] | None:

@@ -1,187 +1,136 @@
-"""The terminal report, through rich: colour only when the output is a terminal
-(the command line passes ``color``), plain text when piped, 80 columns wide."""
+"""The terminal report: colour only when the output is a terminal (the command line passes
+``color``), plain text when piped, 80 columns wide (``width``)."""
 
 from __future__ import annotations
-
-import io
-import re
 
 from kpi_advisor import ReportFormat, hookimpl
 
 from .funnel import Funnel
-from .view import ReportView
 from .peers import print_text as print_peers
+from .terminal import Page, Table, Text
+from .view import ReportView
 
 SEVERITY_STYLES = {"critical": "bold white on red", "high": "bold red", "medium": "bold yellow", "low": "cyan", "info": "blue"}
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
-TRAILING = re.compile(r"(?:\s|\x1b\[[0-9;]*m)+$")
 STATUS_STYLES = {"on_track": "green", "at_risk": "yellow", "off_track": "red", "unknown": "dim"}
 
 
 def render_text(report, options=None) -> str:
-    from rich.console import Console
-
     view = ReportView(report, options)
-    color = bool(view.options.get("color"))
-    buffer = io.StringIO()
-    console = Console(
-        file=buffer,
-        width=int(view.options.get("width") or 80),
-        force_terminal=color,
-        no_color=not color,
-        color_system="standard" if color else None,
-        highlight=False,
-        emoji=False,
-        markup=False,
-        legacy_windows=False,
-    )
-    _header(console, view)
-    _funnels(console, view)
-    _findings(console, view)
-    _resolved(console, view)
-    print_peers(console, view, _heading, _indent)
-    _kpis(console, view)
-    _goals(console, view)
-    _values(console, view)
-    _notes(console, view)
-    # Trailing spaces are rich padding lines to the width (before any closing colour code); nobody wants them.
-    def strip(line: str) -> str:
-        return TRAILING.sub(lambda tail: "".join(ANSI.findall(tail.group(0))), line)
-
-    return "\n".join(strip(line) for line in buffer.getvalue().splitlines()) + "\n"
+    page = Page(width=int(view.options.get("width") or 80), color=bool(view.options.get("color")))
+    _header(page, view)
+    _funnels(page, view)
+    _findings(page, view)
+    _resolved(page, view)
+    print_peers(page, view, _heading)
+    _kpis(page, view)
+    _goals(page, view)
+    _values(page, view)
+    _notes(page, view)
+    return page.render()
 
 
-def _indent(text, left: int = 2):
-    from rich.padding import Padding
-
-    return Padding(text, (0, 0, 0, left))
-
-
-def _heading(console, text: str) -> None:
-    from rich.text import Text
-
-    console.print()
-    console.print(Text(text, style="bold underline"))
+def _heading(page: Page, text: str) -> None:
+    page.blank()
+    page.print(text, style="bold underline")
 
 
-def _header(console, view: ReportView) -> None:
-    from rich.text import Text
-
+def _header(page: Page, view: ReportView) -> None:
     _ = view._
     report = view.report
-    title = Text(report.client, style="bold")
+    title = Text.of(report.client, "bold")
     meta = [view.model_name()] + ([view.period()] if view.period() else []) + [report.currency]
     title.append(" · " + " · ".join(m for m in meta if m))
-    console.print(title)
+    page.print(title)
     line = [view.findings_count()]
     if view.money_at_stake is not None:
         line.append(_("{amount} at stake per period").format(amount=view.money(view.money_at_stake)))
     if report.goals:
         line.append(_("goals: {on_track}").format(on_track=view.goals_on_track()))
-    console.print(" · ".join(line))
+    page.print(" · ".join(line))
 
 
-def _funnel_table(view: ReportView, funnel: Funnel):
-    from rich.table import Table
-    from rich.text import Text
-
+def _funnel_table(view: ReportView, funnel: Funnel) -> Table:
     _ = view._
-    grid = Table.grid(padding=(0, 2))
+    grid = Table(grid=True)
     grid.add_column(min_width=24, max_width=30, no_wrap=True, overflow="ellipsis")
     grid.add_column(justify="right")
     grid.add_column(justify="right")
     grid.add_column(overflow="fold")
     for step in funnel.steps:
         share = view.step_share(step)
-        flag = Text("")
+        flag = Text()
         style = ""
         if step.leaking:
             style = "bold red"
-            flag = Text("◀ " + _("leak") + ": " + ", ".join(sorted({f.rule for f in step.leaks})), style="bold red")
-        grid.add_row(Text(view.step_name(step, funnel)), Text(view.count(step.value), style=style), Text(share, style=style), flag)
+            flag = Text.of("◀ " + _("leak") + ": " + ", ".join(sorted({f.rule for f in step.leaks})), style)
+        grid.add_row(view.step_name(step, funnel), Text.of(view.count(step.value), style), Text.of(share, style), flag)
     return grid
 
 
-def _funnels(console, view: ReportView) -> None:
-    from rich.console import Group
-    from rich.text import Text
-
+def _funnels(page: Page, view: ReportView) -> None:
     _ = view._
     if not view.funnels and not view.funnels_not_drawn():
         return
-    _heading(console, _("Where the funnel leaks") + " " + _("(share of the step before)"))
-    lines = []
+    _heading(page, _("Where the funnel leaks") + " " + _("(share of the step before)"))
     for funnel in view.funnels:
-        lines += [Text(view.scope(funnel.scope), style="bold"), _indent(_funnel_table(view, funnel))]
+        page.print(Text.of(view.scope(funnel.scope), "bold"))
+        page.print(_funnel_table(view, funnel), indent=2)
         for note in (view.branch_note(funnel), view.pairing_note(funnel)):
             if note:
-                lines.append(_indent(Text(note, style="dim")))
+                page.print(note, style="dim", indent=2)
         for finding in funnel.unplaced:
             # Where it fired, as the Markdown and HTML reports say: eight bare "roas-below-break-even" lines named no account.
-            also = Text(_("also flagged") + f" ({view.severity(finding.severity)}): {view.finding_label(finding, funnel)}",
-                        style=SEVERITY_STYLES.get(finding.severity, ""))
-            lines.append(_indent(also))
+            also = _("also flagged") + f" ({view.severity(finding.severity)}): {view.finding_label(finding, funnel)}"
+            page.print(also, style=SEVERITY_STYLES.get(finding.severity, ""), indent=2)
         if line := view.no_finding_line(funnel):
-            lines.append(_indent(Text(line, style="dim" if funnel.flagged_elsewhere else "green")))
+            page.print(line, style="dim" if funnel.flagged_elsewhere else "green", indent=2)
         if line := view.wider_line(funnel):
-            lines.append(_indent(Text(line, style="dim")))
+            page.print(line, style="dim", indent=2)
     if view.funnels_not_drawn():
-        lines.append(Text(view.funnels_not_drawn(), style="dim"))
-    if lines:
-        console.print(Group(*lines))
+        page.print(view.funnels_not_drawn(), style="dim")
 
 
-def _findings(console, view: ReportView) -> None:
-    from rich.console import Group
-    from rich.text import Text
-
+def _findings(page: Page, view: ReportView) -> None:
     _ = view._
     report = view.report
-    _heading(console, _("Findings") + f": {view.findings_count()}")
+    _heading(page, _("Findings") + f": {view.findings_count()}")
     if not report.summary.findings_total:
-        console.print(_("No rule fired on this data."))
-    lines = []
+        page.print(_("No rule fired on this data."))
     for finding in report.findings:
-        head = Text(view.severity(finding.severity).upper(), style=SEVERITY_STYLES.get(finding.severity, ""))
-        head.append(f" {finding.rule} [{view.scope(finding.scope)}]", style="bold")
+        head = Text.of(view.severity(finding.severity).upper(), SEVERITY_STYLES.get(finding.severity, ""))
+        head.append(f" {finding.rule} [{view.scope(finding.scope)}]", "bold")
         if finding.status is not None:
             head.append(" (" + (_("new") if finding.status == "new" else _("still open")) + ")")
-        lines += [head, _indent(Text(view.rule_title(finding.rule), style="italic")), _indent(Text(finding.message)),
-                  _indent(Text("-> " + finding.recommendation, style="cyan"))]
+        page.print(head)
+        page.print(view.rule_title(finding.rule), style="italic", indent=2)
+        page.print(finding.message, indent=2)
+        page.print("-> " + finding.recommendation, style="cyan", indent=2)
         if finding.impact is not None:
             amount = view.impact_amount(finding.impact)
-            lines.append(_indent(Text(_("at stake: {amount} per period").format(amount=amount), style="yellow")))
-            lines.append(_indent(Text(_("Basis") + ": " + view.impact_basis(finding.impact), style="dim")))
-    if lines:  # one print for the list: each print measures the console again (a tenth of a long report's time)
-        console.print(Group(*lines))
+            page.print(_("at stake: {amount} per period").format(amount=amount), style="yellow", indent=2)
+            page.print(_("Basis") + ": " + view.impact_basis(finding.impact), style="dim", indent=2)
     if view.findings_not_shown():
-        console.print(Text(view.findings_not_shown(), style="dim"))
+        page.print(view.findings_not_shown(), style="dim")
 
 
-def _resolved(console, view: ReportView) -> None:
-    from rich.text import Text
-
+def _resolved(page: Page, view: ReportView) -> None:
     _ = view._
     summary = view.report.summary
     if summary.resolved is None:
         return
-    _heading(console, _("Since {report}: {new} new, {resolved} resolved").format(
+    _heading(page, _("Since {report}: {new} new, {resolved} resolved").format(
         report=summary.since or "", new=summary.new_findings or 0, resolved=len(summary.resolved)))
     for old in summary.resolved:
-        line = Text(_("resolved") + f": {old.rule} [{view.scope(old.scope)}]", style="green")
-        console.print(_indent(line))
+        page.print(_("resolved") + f": {old.rule} [{view.scope(old.scope)}]", style="green", indent=2)
 
 
-def _kpis(console, view: ReportView) -> None:
-    from rich import box
-    from rich.table import Table
-
+def _kpis(page: Page, view: ReportView) -> None:
     _ = view._
     report = view.report
     if not report.kpis:
         return
-    _heading(console, _("KPIs that matter"))
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    _heading(page, _("KPIs that matter"))
+    table = Table()
     table.add_column("#", justify="right")
     table.add_column(_("KPI"), overflow="fold")
     table.add_column(_("Stage"))
@@ -197,68 +146,64 @@ def _kpis(console, view: ReportView) -> None:
         if compared:
             row.append(f"{kpi.change:+.1%}" if kpi.change is not None else "–")
         table.add_row(*row, ", ".join(tags))
-    console.print(table)
+    page.print(table)
     if compared:
         comparison = report.comparison
         def dates(span: dict) -> str:
             return span["from"] if span["from"] == span["to"] else f"{span['from']} – {span['to']}"
 
-        console.print(_("Change: the latest {period} of data ({latest}) against the one before ({before})").format(
+        page.print(_("Change: the latest {period} of data ({latest}) against the one before ({before})").format(
             period=comparison.period, latest=dates(comparison.current), before=dates(comparison.previous)), style="dim")
-    console.print(_("Why each KPI matters: kpi-advisor kpis --model {model}, or --format html").format(model=report.business_model), style="dim")
+    page.print(_("Why each KPI matters: kpi-advisor kpis --model {model}, or --format html").format(model=report.business_model), style="dim")
 
 
-def _goals(console, view: ReportView) -> None:
-    from rich.text import Text
-
+def _goals(page: Page, view: ReportView) -> None:
     _ = view._
     report = view.report
     if not report.goals:
         return
-    _heading(console, _("Goals"))
+    _heading(page, _("Goals"))
     for goal in report.goals:
         checks = goal.smart.model_dump()
-        line = Text(goal.id, style="bold")
+        line = Text.of(goal.id, "bold")
         line.append(" [")
         for key, letter, _label in view.smart():
             ok = checks[key]
-            line.append(letter if ok else "?" if ok is None else "-", style="green" if ok else "red" if ok is False else "dim")
+            line.append(letter if ok else "?" if ok is None else "-", "green" if ok else "red" if ok is False else "dim")
         line.append("] ")
-        line.append(view.status(goal.status), style=STATUS_STYLES.get(goal.status, ""))
+        line.append(view.status(goal.status), STATUS_STYLES.get(goal.status, ""))
         if goal.target is not None:
             metric = goal.metric or ""
             line.append(f"  {view.value(metric, goal.current)} / {view.value(metric, goal.target)}")
-        console.print(line)
+        page.print(line)
         for note in goal.notes:
-            console.print(_indent(Text("- " + view.tr.sentence(note), style="dim")))
+            page.print("- " + view.tr.sentence(note), style="dim", indent=2)
 
 
-def _values(console, view: ReportView) -> None:
+def _values(page: Page, view: ReportView) -> None:
     _ = view._
     report = view.report
     if not report.values:
         return
-    _heading(console, _("What a micro action is worth"))
+    _heading(page, _("What a micro action is worth"))
     for value in report.values:
         amount = view.tr.number(value.value, "currency", value.currency)
-        console.print(_indent(f"{view.action_title(value.action)}: {amount} ({view.tr.sentence(value.basis).removesuffix('.')})"))
+        page.print(f"{view.action_title(value.action)}: {amount} ({view.tr.sentence(value.basis).removesuffix('.')})", indent=2)
 
 
-def _notes(console, view: ReportView) -> None:
-    from rich.text import Text
-
+def _notes(page: Page, view: ReportView) -> None:
     _ = view._
     report = view.report
     skipped = report.summary.rules_skipped
     if not report.warnings and not skipped:
         return
-    _heading(console, _("Notes"))
+    _heading(page, _("Notes"))
     for warning in report.warnings:
-        console.print(_indent(Text(_("warning") + ": " + view.tr.sentence(warning), style="yellow")))
+        page.print(_("warning") + ": " + view.tr.sentence(warning), style="yellow", indent=2)
     if skipped:
-        console.print(_indent(_("Rules not evaluated: {n}").format(n=view.count(len(skipped)))))
+        page.print(_("Rules not evaluated: {n}").format(n=view.count(len(skipped))), indent=2)
         for rule_id, why in skipped.items():
-            console.print(_indent(f"{rule_id}: {view.tr.sentence(why)}", 4))
+            page.print(f"{rule_id}: {view.tr.sentence(why)}", indent=4)
 
 
 @hookimpl

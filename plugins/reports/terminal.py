@@ -1,0 +1,384 @@
+"""Plain-text layout for the terminal report: styled text word-wrapped to a width, indented
+blocks and column tables, measured in terminal cells; ANSI colour only when asked for.
+
+The report used to be laid out by rich: importing rich and laying out one small report cost
+~60 ms a run on a 2-core machine, about as much as the rest of the report, for a handful of its
+features. This module lays those out by the same rules (greedy word wrap, right-justified and
+folding columns, a table with a ruled header, a grid whose first column is cut with an
+ellipsis), so reports read as before: tests/test_terminal_layout.py holds it to rich's output.
+rich still draws the portfolio's progress bar.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from itertools import accumulate
+
+# Text.__init__ in rich drops these; a report's texts have had every other control escaped.
+_DROPPED = str.maketrans("", "", "\x07\x08\x0b\x0c\x0d")
+_WORD = re.compile(r"\s*\S+\s*")
+_TRAILING_SPACE = re.compile(r"\s+$")
+_CODES = {"bold": "1", "dim": "2", "italic": "3", "underline": "4"}
+_COLOURS = {"black": 0, "red": 1, "green": 2, "yellow": 3, "blue": 4, "magenta": 5, "cyan": 6, "white": 7}
+_NO_CELLS = frozenset(("Mn", "Me", "Cf", "Cc", "Zl", "Zp"))
+
+
+def _char_cells(char: str) -> int:
+    if char != "\xad" and (unicodedata.category(char) in _NO_CELLS or unicodedata.combining(char)):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def cell_len(text: str) -> int:
+    """How many terminal cells a text takes: wide East Asian characters two; combining marks,
+    format and control characters (a tab before it is expanded) none."""
+    if text.isascii() and text.isprintable():
+        return len(text)
+    return sum(_char_cells(char) for char in text)
+
+
+def _expand_tabs(line: Text) -> Text:
+    """Tabs to spaces up to the next multiple of eight cells from the line's start."""
+    out, start, position = Text(), 0, 0
+    for part in line.plain.split("\t")[:-1]:
+        out.extend(line.slice(start, start + len(part)))
+        position += cell_len(part) + 1
+        spaces = 1 + (-position) % 8
+        out.append(" " * spaces)
+        position += spaces - 1
+        start += len(part) + 1
+    return out.extend(line.slice(start, len(line.plain)))
+
+
+def _chop(text: str, width: int) -> list[str]:
+    """A word cut into pieces of at most ``width`` cells (rich's fold)."""
+    if text.isascii() and text.isprintable():
+        return [text[i:i + width] for i in range(0, len(text), width)]
+    pieces, start, size = [], 0, 0
+    for index, char in enumerate(text):
+        cells = _char_cells(char)
+        if size + cells > width and index > start:
+            pieces.append(text[start:index])
+            start, size = index, 0
+        size += cells
+    if size or start < len(text):
+        pieces.append(text[start:])
+    return pieces
+
+
+def _crop(text: str, cells: int) -> str:
+    """The text cut to at most ``cells`` cells; a wide character cut in half becomes a space."""
+    if text.isascii() and text.isprintable():
+        return text[:cells]
+    out, size = [], 0
+    for char in text:
+        width = _char_cells(char)
+        if size + width > cells:
+            return "".join(out) + " " * (cells - size)
+        out.append(char)
+        size += width
+    return "".join(out)
+
+
+@dataclass
+class Text:
+    """A line of report text with styles over parts of it (``spans``: start, end, style)."""
+
+    plain: str = ""
+    spans: list[tuple[int, int, str]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, text: str | Text, style: str = "") -> Text:
+        if isinstance(text, Text):
+            return text
+        return cls().append(text, style)
+
+    def append(self, text: str, style: str = "") -> Text:
+        text = text.translate(_DROPPED)
+        if style and text:
+            self.spans.append((len(self.plain), len(self.plain) + len(text), style))
+        self.plain += text
+        return self
+
+    def slice(self, start: int, end: int) -> Text:
+        spans = [(max(s, start) - start, min(e, end) - start, style) for s, e, style in self.spans if s < end and e > start]
+        return Text(self.plain[start:end], spans)
+
+    def under(self, style: str) -> Text:
+        """The same text with a column's style beneath its own (rich combines the two)."""
+        if not style:
+            return self
+        spans, at = [], 0
+        for start, end, own in sorted(self.spans):
+            if start > at:
+                spans.append((at, start, style))
+            spans.append((start, end, f"{style} {own}"))
+            at = end
+        if at < len(self.plain):
+            spans.append((at, len(self.plain), style))
+        return Text(self.plain, spans)
+
+    def rstrip(self) -> Text:
+        return self.slice(0, len(self.plain.rstrip()))
+
+    def extend(self, other: Text) -> Text:
+        at = len(self.plain)
+        self.spans += [(start + at, end + at, style) for start, end, style in other.spans]
+        self.plain += other.plain
+        return self
+
+    def truncate(self, width: int, overflow: str, pad: bool = False) -> Text:
+        """At most ``width`` cells: cut, with an ellipsis for ``overflow="ellipsis"``; ``pad`` fills to ``width``."""
+        size = cell_len(self.plain)
+        line = self
+        if size > width:
+            cropped = _crop(self.plain, width - 1 if overflow == "ellipsis" else width)
+            line = Text(cropped, self.slice(0, len(cropped)).spans)
+            if overflow == "ellipsis":
+                line.append("…")
+        if pad and size < width:
+            line = Text(line.plain + " " * (width - size), line.spans)
+        return line
+
+    def pad_left(self, cells: int) -> Text:
+        return Text(" " * cells).extend(self) if cells > 0 else self
+
+
+def _breaks(text: str, width: int, fold: bool) -> list[int]:
+    """Where a line of ``text`` breaks to fit ``width`` cells. Words, each with the spaces after
+    it, are laid greedily; a word wider than any line is folded across lines (``fold``) or left
+    whole for the line's cut to shorten."""
+    breaks: list[int] = []
+    used = 0
+    for match in _WORD.finditer(text):
+        at, word = match.start(), match.group(0)
+        size = cell_len(word.rstrip())
+        if size <= width - used:
+            used += cell_len(word)
+            continue
+        if size <= width:  # on a line of its own
+            breaks.append(at)
+            used = cell_len(word)
+        elif fold:
+            pieces = _chop(word, width)
+            breaks += [start for start in accumulate((len(piece) for piece in pieces[:-1]), initial=at) if start]
+            used = cell_len(pieces[-1])
+        else:
+            breaks += [at] if at else []
+            used = cell_len(word)
+    return breaks
+
+
+def wrap(text: Text, width: int, justify: str = "default", overflow: str = "fold", no_wrap: bool = False) -> list[Text]:
+    """The text's lines at ``width`` cells, as rich's ``Text.wrap`` lays them out."""
+    lines: list[Text] = []
+    start = 0
+    for part in text.plain.split("\n"):
+        line = text.slice(start, start + len(part))
+        start += len(part) + 1
+        if "\t" in line.plain:
+            line = _expand_tabs(line)
+        if no_wrap:
+            pieces = [line]
+        else:
+            cuts = [0, *_breaks(line.plain, width, overflow == "fold"), len(line.plain)]
+            pieces = []
+            for a, b in zip(cuts, cuts[1:]):
+                piece = line.slice(a, b)
+                excess = len(piece.plain) - width  # characters against cells, as rich has it (wide text keeps its spaces)
+                if excess > 0 and (space := _TRAILING_SPACE.search(piece.plain)):
+                    piece = piece.slice(0, len(piece.plain) - min(len(space.group(0)), excess))
+                pieces.append(piece)
+        if justify == "left":
+            pieces = [piece.truncate(width, overflow, pad=True) for piece in pieces]
+        elif justify == "right":
+            pieces = [piece.rstrip().truncate(width, overflow) for piece in pieces]
+            pieces = [piece.pad_left(width - cell_len(piece.plain)) for piece in pieces]
+        lines += [piece.truncate(width, overflow) for piece in pieces]
+    return lines
+
+
+@dataclass
+class Column:
+    header: str = ""
+    justify: str = "left"
+    overflow: str = "ellipsis"
+    no_wrap: bool = False
+    min_width: int | None = None
+    max_width: int | None = None
+    style: str = ""
+    cells: list[Text] = field(default_factory=list)
+
+
+class Table:
+    """Columns of cells. ``grid``: no header and no rules, two cells between columns; otherwise a
+    bold header over a rule and one cell each side of a one-cell gap between columns (rich's
+    ``Table.grid(padding=(0, 2))`` and ``Table(box=SIMPLE_HEAD, pad_edge=False, show_edge=False)``)."""
+
+    def __init__(self, grid: bool = False) -> None:
+        self.grid = grid
+        self.columns: list[Column] = []
+
+    def add_column(self, header: str = "", **options) -> None:
+        self.columns.append(Column(header, **options))
+
+    def add_row(self, *cells: str | Text) -> None:
+        for column, cell in zip(self.columns, cells):
+            column.cells.append(Text.of(cell))
+
+    def _padding(self, index: int) -> tuple[int, int]:
+        last = index == len(self.columns) - 1
+        if self.grid:
+            return 0, 0 if last else 2
+        return 0 if index == 0 else 1, 0 if last else 1
+
+    def _cells(self, column: Column) -> list[Text]:
+        return ([] if self.grid else [Text.of(column.header)]) + column.cells
+
+    def _measure(self, index: int, max_width: int) -> tuple[int, int]:
+        """The narrowest and widest the column can be, in cells with its padding: its longest word
+        and its longest line, held to ``max_width`` and to the column's own bounds."""
+        if max_width < 1:
+            return 0, 0
+        column = self.columns[index]
+        left, right = self._padding(index)
+        extra = left + right
+        lows, highs = [], []
+        for cell in self._cells(column):
+            if max_width - extra < 1:
+                low = high = max_width
+            else:
+                lines, words = cell.plain.splitlines(), cell.plain.split()
+                high = max(map(cell_len, lines)) if lines else 0
+                low = max(map(cell_len, words)) if words else high
+                low, high = max(0, min(low, high)), max(0, max(low, high))
+                low, high = min(low, max_width - extra) + extra, min(high, max_width - extra) + extra
+            lows.append(low)
+            highs.append(high)
+        low, high = min(max(lows, default=1), max_width), min(max(highs, default=max_width), max_width)
+        if column.min_width is not None:
+            low, high = max(low, column.min_width + extra), max(high, column.min_width + extra)
+        if column.max_width is not None:
+            low, high = min(low, column.max_width + extra), min(high, column.max_width + extra)
+        return low, high
+
+    def _widths(self, max_width: int) -> list[int]:
+        widths = [self._measure(i, max_width)[1] or 1 for i in range(len(self.columns))]
+        if sum(widths) > max_width:
+            widths = _fit(widths, [not column.no_wrap for column in self.columns], max_width)
+            if sum(widths) > max_width:  # still too wide: every column gives up an even share
+                widths = _shrink(widths, [True] * len(widths), sum(widths) - max_width, widths)
+            widths = [self._measure(i, width)[1] or 0 for i, width in enumerate(widths)]
+        return widths
+
+    def lines(self, width: int) -> list[Text]:
+        """The table's lines within ``width`` cells."""
+        gap = "" if self.grid else " "
+        widths = self._widths(width - (len(gap) * (len(self.columns) - 1)))
+        rows = list(zip(*(self._cells(column) for column in self.columns)))
+        out: list[Text] = []
+        for number, row in enumerate(rows):
+            header = number == 0 and not self.grid
+            cells = []
+            for index, (cell, column, cell_width) in enumerate(zip(row, self.columns, widths)):
+                left, right = self._padding(index)
+                inner = max(cell_width - left - right, 0)
+                style = "bold" if header else column.style
+                shown = wrap(cell.under(style), inner, column.justify, column.overflow, column.no_wrap) if inner else [Text()]
+                cells.append([line.truncate(inner, column.overflow, pad=True).pad_left(left).append(" " * right) for line in shown])
+            height = max(len(lines) for lines in cells)
+            # Cells stand at the top of their row; a header's at the bottom, over its column.
+            cells = [[Text(" " * cell_width)] * (height - len(lines)) + lines if header else
+                     lines + [Text(" " * cell_width)] * (height - len(lines)) for lines, cell_width in zip(cells, widths)]
+            for line_number in range(height):
+                line = Text()
+                for index, lines in enumerate(cells):
+                    if index:
+                        line.append(gap)
+                    line.extend(lines[line_number])
+                out.append(line)
+            if header:
+                out.append(Text("─" * (sum(widths) + len(widths) - 1)))
+        return out
+
+
+def _fit(widths: list[int], wrapable: list[bool], room: int) -> list[int]:
+    """The widths narrowed to ``room`` cells where they can be: the widest columns that may wrap
+    come down to the next widest, level by level, until the table fits."""
+    while (excess := sum(widths) - room) > 0 and any(wrapable):
+        widest = max(width for width, ok in zip(widths, wrapable) if ok)
+        below = max((width for width, ok in zip(widths, wrapable) if ok and width < widest), default=0)
+        if widest == below:
+            break
+        chosen = [ok and width == widest for width, ok in zip(widths, wrapable)]
+        widths = _shrink(widths, chosen, excess, [min(excess, widest - below)] * len(widths))
+    return widths
+
+
+def _shrink(widths: list[int], chosen: list[bool], excess: int, caps: list[int]) -> list[int]:
+    """``excess`` cells taken from the chosen columns in even shares, each share rounded from what
+    is left to take and at most its column's cap."""
+    chosen = [pick and cap > 0 for pick, cap in zip(chosen, caps)]
+    shares = sum(chosen)
+    out = []
+    for width, pick, cap in zip(widths, chosen, caps):
+        if pick:
+            take = min(cap, round(excess / shares))
+            excess -= take
+            shares -= 1
+            width -= take
+        out.append(width)
+    return out
+
+
+def _sgr(style: str) -> str:
+    codes, words = [], style.split()
+    for index, word in enumerate(words):
+        if word == "on":
+            continue
+        if word in _CODES:
+            codes.append(_CODES[word])
+        elif word in _COLOURS:
+            base = 40 if index and words[index - 1] == "on" else 30
+            codes.append(str(base + _COLOURS[word]))
+    return ";".join(dict.fromkeys(codes))
+
+
+class Page:
+    """What the report prints, line by line, at a width; ``color`` adds ANSI styles."""
+
+    def __init__(self, width: int = 80, color: bool = False) -> None:
+        self.width = width
+        self.color = color
+        self._lines: list[Text] = []
+
+    def print(self, item: str | Text | Table = "", style: str = "", indent: int = 0) -> None:
+        width = max(self.width - indent, 1)
+        if isinstance(item, Table):
+            lines = item.lines(width) or [Text()]
+        else:
+            lines = wrap(Text.of(item).under(style) if style else Text.of(item), width)
+        for line in lines:
+            line = line.truncate(width, "crop")
+            self._lines.append(line.pad_left(indent))
+
+    def blank(self) -> None:
+        self._lines.append(Text())
+
+    def render(self) -> str:
+        return "".join(self._line(line) + "\n" for line in self._lines)
+
+    def _line(self, line: Text) -> str:
+        line = line.rstrip()
+        if not self.color:
+            return line.plain
+        out, at = [], 0
+        for start, end, style in sorted(line.spans):
+            codes = _sgr(style)
+            if start >= end or not codes:
+                continue
+            out.append(line.plain[at:start] + f"\x1b[{codes}m{line.plain[start:end]}\x1b[0m")
+            at = end
+        return "".join(out) + line.plain[at:]
