@@ -31,6 +31,13 @@ CASES = {
                         r"bad.yaml:4: goals\[0\]\.change: expected a change such as \"\+20%\", \"-15%\" or \"\+500\" .*\(got '25 percent'\)"),
     "currency in lower case": ("client: X\nbusiness_model: dtc_ecommerce\ncurrency: eur\n",
                                r"bad.yaml:3: currency: expected a three-letter currency code in capitals, such as EUR or USD \(got 'eur'\)"),
+    # pydantic reads true as 1: a CTR floor of 100%, a margin of 100%, five peers from `true`.
+    "param given as true": (GOOD_HEAD + "rules:\n  params: {landing-page-leak: {min_ctr: true}}\ndata: [{records: [{clicks: 1}]}]\n",
+                            r"bad.yaml:4: rules\.params\[\"landing-page-leak\"\]\.min_ctr: expected a number, not true or false"),
+    "margin given as true": (GOOD_HEAD + "economics: {gross_margin: true}\ndata: [{records: [{clicks: 1}]}]\n",
+                             r"bad.yaml:3: economics\.gross_margin: expected a number, not true or false"),
+    "benchmark given as false": (GOOD_HEAD + "benchmarks: {ctr: {facebook: false}}\ndata: [{records: [{clicks: 1}]}]\n",
+                                 r"bad.yaml:3: benchmarks\.ctr\.facebook: expected a number, not true or false"),
 }
 
 
@@ -183,3 +190,61 @@ def test_bad_dates_past_the_listed_ones_are_counted(tmp_path, monkeypatch, bad, 
     lines = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert len([line for line in lines if "expected a date like 2026-07-01, got '3/2/26'" in line]) == min(bad, 5)
     assert any(f"d.csv:6: date: {bad} rows in all with a date not like 2026-07-01; the first 5 are listed" in line for line in lines) == counted
+
+
+@pytest.mark.parametrize(("options", "expected"), [
+    ("{locale: xx_YY}", r"options\.locale: unknown locale 'xx_YY'; expected a language and country such as de_DE"),
+    ('{separator: ""}', r"options\.separator: expected one character such as ';', ',', '\|' or a tab \(got ''\)"),
+    ('{separator: ";;"}', r"options\.separator: expected one character .*\(got ';;'\)"),
+    ("{decimal_comma: maybe}", r"options\.decimal_comma: expected true or false \(got 'maybe'\)"),
+])
+def test_a_reader_option_that_says_nothing_usable_is_refused(options, expected, tmp_path, monkeypatch):
+    # Each was read as its default before: an unknown locale as decimal points, an empty
+    # separator as a comma, "maybe" as false.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ads.csv").write_text("date,channel,impressions,clicks\n2026-07-01,facebook,1000,20\n")
+    (tmp_path / "c.yaml").write_text(GOOD_HEAD + f"data:\n  - {{csv: ads.csv, options: {options}}}\n")
+    result = CliRunner().invoke(cli, ["run", "c.yaml"])
+    assert result.exit_code == 2, result.output
+    assert re.search(r"^error: ads\.csv: " + expected, result.output, re.M), result.output
+
+
+@pytest.mark.parametrize(("locale", "comma"), [("de_DE", True), ("de-CH", False), ("es_ES", True), ("es_MX", False),
+                                               ("pt_BR", True), ("en_US", False), ("fr", True), ("id", True)])
+def test_a_locale_writes_decimals_as_its_country_does(locale, comma):
+    from kpi_advisor.data import decimal_comma_from
+
+    assert decimal_comma_from({"locale": locale}) is comma
+
+
+QUOTES = {
+    "never closed": ('2026-07-02,"facebook,1000,10\n2026-07-03,instagram,500,5\n', r"ads\.csv:3: a quoted cell here has no closing quote"),
+    "text after the closing quote": ('2026-07-02,"facebook" ads,1000,10\n', r"ads\.csv:3: a quoted cell here has no closing quote, or text after it"),
+    "inside an unquoted cell": ('2026-07-02,"multi\nline",1,1\n2026-07-03,12" pizza,1000,10\n',
+                                r"ads\.csv:5: a quote inside a cell that does not start with one \(12\" pizza\); quote the whole cell"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(QUOTES))
+def test_a_quote_polars_cannot_read_is_located(case, tmp_path, monkeypatch):
+    # polars said "CSV malformed: expected 0 rows, actual 1 rows, in chunk starting at row_offset 1".
+    rows, expected = QUOTES[case]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ads.csv").write_text('date,channel,impressions,clicks\n2026-07-01,"face, ""book""",1000,20\n' + rows)
+    (tmp_path / "c.yaml").write_text(GOOD_HEAD + "data:\n  - {csv: ads.csv}\n")
+    result = CliRunner().invoke(cli, ["run", "c.yaml"])
+    assert result.exit_code == 2, result.output
+    assert re.search("^error: " + expected, result.output, re.M), result.output
+
+
+def test_a_quote_inside_a_cell_of_a_platform_export_is_located(tmp_path, monkeypatch):
+    from reporting import ROOT
+
+    lines = (ROOT / "tests" / "data" / "meta_ads" / "ads_daily_en.csv").read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    lines[2] = lines[2].replace("Summer Sale", 'Summer 12" Sale', 1)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "meta.csv").write_text("".join(lines), encoding="utf-8")
+    (tmp_path / "c.yaml").write_text(GOOD_HEAD + "data:\n  - {csv: meta.csv, format: meta_ads}\n")
+    result = CliRunner().invoke(cli, ["run", "c.yaml"])
+    assert result.exit_code == 2, result.output
+    assert 'error: meta.csv:3: a quote inside a cell that does not start with one (Summer 12" Sale)' in result.output

@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import re
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -299,6 +300,55 @@ def ragged_problem(path: Path, display: str, separator: str = ",") -> Problem | 
     except (OSError, csv.Error):
         return None
     return None
+
+
+def quote_problem(source: Path | bytes, display: str, separator: str = ",") -> Problem | None:
+    """The first record whose quotes a CSV reader cannot follow, once polars has failed on the
+    file (or on its decoded bytes): a quoted cell that never closes or goes on after its closing
+    quote, or a quote inside a cell that does not start with one (``12" pizza``, which polars
+    refuses). Lines are counted from the start of ``source``.
+
+    Only on the error path, so a loop over records is fine here.
+    """
+    import csv
+    import io
+
+    cell = re.compile(f'"(?:[^"]|"")*"|[^{re.escape(separator)}"\r\n]*')
+    raw: list[str] = []
+
+    def remembered(handle: Any) -> Any:
+        for text in handle:
+            raw.append(text)
+            yield text
+
+    try:
+        with (open(source, encoding="utf-8", errors="replace", newline="") if isinstance(source, Path)
+              else io.StringIO(source.decode("utf-8", errors="replace"), newline="")) as handle:
+            records = csv.reader(remembered(handle), delimiter=separator, strict=True)
+            line = 1
+            while True:
+                try:
+                    next(records)
+                except StopIteration:
+                    return None
+                except csv.Error:
+                    return Problem('a quoted cell here has no closing quote, or text after it; write a cell that holds a quote '
+                                   'as "12"" pizza" (quoted, the quote inside doubled)', file=display, line=line)
+                text = "".join(raw)
+                raw.clear()
+                at = 0
+                while '"' in text[at:]:
+                    end = cell.match(text, at).end()
+                    if text[end:end + 1] == '"':
+                        shown = text[at:].split(separator, 1)[0].rstrip("\r\n")
+                        return Problem(f"a quote inside a cell that does not start with one ({shown[:40]}); quote the whole cell "
+                                       'and double the quote inside it ("12"" pizza")', file=display, line=line)
+                    if text[end:end + 1] != separator:
+                        break
+                    at = end + 1
+                line = records.line_num + 1
+    except (OSError, TypeError):  # TypeError: a separator the csv module cannot take
+        return None
 
 
 def utf8_problem(path: Path, display: str, encoding: str | None = None) -> Problem | None:

@@ -22,6 +22,7 @@ by one on the error path, to name them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from dataclasses import dataclass, field, replace
@@ -63,11 +64,8 @@ CONSTANT_DIMENSIONS = ("channel", "account", "region")
 # Dimensions whose values are names people type, and so differ between tools.
 NAMED_DIMENSIONS = ("campaign", "ad")
 
-# Languages whose number format writes 1.234,5 (CLDR); Swiss German and Italian use 1'234.5.
-_COMMA_LANGUAGES = frozenset(
-    "bg cs da de el es et fi fr hr hu id it lt lv nb nl no pl pt ro ru sk sl sr sv tr uk vi".split()
-)
-_DOT_LOCALES = frozenset({"de_ch", "it_ch", "de_li"})
+_TRUE_WORDS = ("true", "yes", "1")
+_FALSE_WORDS = ("false", "no", "0")
 
 # Header spellings of dimensions in hand-made CSVs, after snake_casing.
 DIMENSION_ALIASES = {
@@ -193,15 +191,24 @@ def decimal_comma_from(options: Mapping[str, Any]) -> bool | None:
     if "decimal_comma" in options:
         value = options["decimal_comma"]
         if isinstance(value, str):
-            return value.strip().lower() in ("true", "yes", "1")
+            return value.strip().lower() in _TRUE_WORDS
         return bool(value)
-    locale = options.get("locale")
-    if locale:
-        tag = str(locale).replace("-", "_").lower()
-        if tag in _DOT_LOCALES:
-            return False
-        return tag.split("_")[0] in _COMMA_LANGUAGES
+    if options.get("locale"):
+        return decimal_mark(str(options["locale"])) == ","
     return None
+
+
+@functools.cache
+def decimal_mark(locale: str) -> str | None:
+    """How a locale writes decimals (CLDR's data, through babel: de_DE ",", de_CH and es_MX "."),
+    None for a locale babel does not know. babel is imported only for a source that names one."""
+    from babel import Locale, UnknownLocaleError
+    from babel.numbers import get_decimal_symbol
+
+    try:
+        return get_decimal_symbol(Locale.parse(locale.strip().replace("-", "_")))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return None
 
 
 def number_text(column: pl.Expr, *, decimal_comma: bool = False) -> pl.Expr:
@@ -248,7 +255,10 @@ def canonical_name(column: str, catalog: Catalog, extra_dims: Iterable[str] = ()
 
 
 def check_options(options: Mapping[str, Any], allowed: Iterable[str], source: str) -> list[str]:
-    """Warnings for reader options nobody reads (a typo would otherwise be ignored silently)."""
+    """Warnings for reader options nobody reads (a typo would otherwise be ignored silently); a
+    ConfigError for a common option whose value says nothing a reader can use."""
+    if problems := _option_value_problems(options, source):
+        raise ConfigError(problems)
     known = set(allowed) | COMMON_OPTIONS
     warnings = []
     for key in options:
@@ -257,6 +267,23 @@ def check_options(options: Mapping[str, Any], allowed: Iterable[str], source: st
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             warnings.append(f"{source}: option '{key}' is not used by this format{hint}")
     return warnings
+
+
+def _option_value_problems(options: Mapping[str, Any], source: str) -> list[Problem]:
+    problems = []
+    comma = options.get("decimal_comma")
+    if comma is not None and not isinstance(comma, bool) and str(comma).strip().lower() not in _TRUE_WORDS + _FALSE_WORDS:
+        problems.append(Problem(f"expected true or false (got {comma!r})", file=source, path="options.decimal_comma"))
+    locale = options.get("locale")
+    if locale is not None and not (isinstance(locale, str) and decimal_mark(locale)):
+        problems.append(Problem(f"unknown locale {locale!r}; expected a language and country such as de_DE, fr_FR or en_US",
+                                file=source, path="options.locale"))
+    separator = options.get("separator")
+    if separator is not None and not (isinstance(separator, str) and len(separator) == 1 and separator.isascii()
+                                       and separator not in "\"\r\n"):
+        problems.append(Problem(f"expected one character such as ';', ',', '|' or a tab (got {separator!r})",
+                                file=source, path="options.separator"))
+    return problems
 
 
 def check_column_names(names: Iterable[Any], source: str) -> None:
@@ -1653,7 +1680,10 @@ def _read_file(source: FileSource, catalog: Catalog, base_dir: Path, budget: int
         text = str(exc)
         if source.kind == "csv" and ("utf-8" in text or "utf8" in text) and (where := files.utf8_problem(path, display, options.get("encoding"))):
             raise ConfigError(where) from None
-        if source.kind == "csv" and "more fields than" in text and (where := files.ragged_problem(path, display, str(options.get("separator") or ","))):
+        separator = str(options.get("separator") or ",")
+        if source.kind == "csv" and "more fields than" in text and (where := files.ragged_problem(path, display, separator)):
+            raise ConfigError(where) from None
+        if source.kind == "csv" and source.format == "generic" and (where := files.quote_problem(path, display, separator)):
             raise ConfigError(where) from None
         who = "" if builtin else f" (plugin '{plugin}')"
         raise ConfigError(Problem(f"{display}: cannot be read as {source.format}{who}: {_first_line(exc)}")) from None

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
-from .definitions import CURRENCY_PATTERN, ID_PATTERN, NOT_SEGMENTS, MetricDef, Segment, new_list
+from .definitions import CURRENCY_PATTERN, ID_PATTERN, NOT_SEGMENTS, MetricDef, NonNegative, Number, Segment, Share, WholeNumber, new_list
 
 CHANGE_PATTERN = r"^[+-]?\d+(\.\d+)?%?$"
 CONFIG_ID_PATTERN = r"^[a-z][a-z0-9_-]*$"
@@ -34,8 +34,8 @@ class Goal(Model):
     objective: str = Field(description="awareness engagement traffic reputation leads community sales support app_installs loyalty (+ plugins)")
     metric: str | None = None
     channel: str | None = None
-    baseline: float | None = Field(default=None, ge=0)
-    target: float | None = Field(default=None, ge=0)
+    baseline: NonNegative | None = Field(default=None)
+    target: NonNegative | None = Field(default=None)
     change: str | None = Field(default=None, pattern=CHANGE_PATTERN, description='relative target such as "+20%"')
     by: dt.date | None = None
 
@@ -59,15 +59,15 @@ class Goal(Model):
 
 class MicroConversion(Model):
     action: str = Field(pattern=ID_PATTERN)
-    to_customer_rate: float = Field(ge=0, le=1)
+    to_customer_rate: Number = Field(ge=0, le=1)
 
 
 class Economics(Model):
-    customer_value: float | None = Field(default=None, ge=0)
-    average_order_value: float | None = Field(default=None, ge=0)
-    customer_lifetime_value: float | None = Field(default=None, ge=0)
-    gross_margin: float | None = Field(
-        default=None, gt=0, le=1,
+    customer_value: NonNegative | None = Field(default=None)
+    average_order_value: NonNegative | None = Field(default=None)
+    customer_lifetime_value: NonNegative | None = Field(default=None)
+    gross_margin: Share | None = Field(
+        default=None,
         description="share of revenue kept after the cost of goods (0.4 = 40%); break-even ROAS is 1 / gross_margin",
     )
     micro_conversions: list[MicroConversion] = Field(default_factory=new_list)
@@ -158,7 +158,7 @@ DataSource = Annotated[
 
 class RuleSettings(Model):
     disable: list[str] = Field(default_factory=new_list)
-    params: dict[str, dict[str, float]] = Field(default_factory=dict)
+    params: dict[str, dict[str, Number]] = Field(default_factory=dict)
     packs: list[str] = Field(default_factory=new_list, description="extra rule-pack files, relative to the config")
 
 
@@ -199,7 +199,7 @@ class PortfolioSettings(Model):
         description="compare this client's rates with the median and quartiles of the other clients of the same business "
         "model in the same run; only that aggregate is shown, never another client's name or numbers",
     )
-    min_peers: int = Field(
+    min_peers: WholeNumber = Field(
         default=5, ge=5, le=1000,
         description="fewest other clients a figure needs before it is compared (at least 5, so no one client's number can be read back)",
     )
@@ -215,7 +215,7 @@ class ClientConfig(Model):
     data: list[DataSource] = Field(default_factory=new_list)
     rules: RuleSettings = Field(default_factory=RuleSettings)
     metrics: list[MetricDef] = Field(default_factory=new_list)
-    benchmarks: dict[str, dict[str, float]] = Field(
+    benchmarks: dict[str, dict[str, Number]] = Field(
         default_factory=dict, description="metric -> platform (or 'all') -> value, overriding shipped figures"
     )
     plugins: list[str] = Field(default_factory=new_list, description="local plugin files, relative to the config")

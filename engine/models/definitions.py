@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Callable, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 Stage = Literal["awareness", "interest", "evaluation", "purchase", "loyalty"]
@@ -41,6 +41,21 @@ def new_list() -> list:
     pydantic reads a factory's signature as it builds a model class, and the builtin's signature
     is parsed from its text with ``ast`` (~0.2 ms a field; ~5 ms of every start-up)."""
     return []
+
+
+def _not_true_or_false(value: Any) -> Any:
+    # pydantic reads true as 1 where a number is expected: `min_ctr: true` would be a CTR of 100%.
+    if isinstance(value, bool):
+        raise ValueError("expected a number, not true or false")
+    return value
+
+
+Number = Annotated[float, BeforeValidator(_not_true_or_false)]
+WholeNumber = Annotated[int, BeforeValidator(_not_true_or_false)]
+# The bound inside the type, before the validator: as Field(ge=0) beside `Number | None`, pydantic
+# writes it into the JSON Schema as "ge", which no schema validator reads.
+NonNegative = Annotated[float, Field(ge=0), BeforeValidator(_not_true_or_false)]
+Share = Annotated[float, Field(gt=0, le=1), BeforeValidator(_not_true_or_false)]
 
 
 class Strict(BaseModel):
@@ -122,8 +137,8 @@ class MetricDef(Strict):
 class RuleExample(Strict):
     name: str
     records: list[dict[str, Any]] = Field(min_length=1)
-    params: dict[str, float] = Field(default_factory=dict, description="param overrides, as a client config would give them")
-    benchmarks: dict[str, dict[str, float]] = Field(
+    params: dict[str, Number] = Field(default_factory=dict, description="param overrides, as a client config would give them")
+    benchmarks: dict[str, dict[str, Number]] = Field(
         default_factory=dict, description="benchmark overrides, as a client config would give them: metric -> platform -> value"
     )
     currency: str = Field(default="USD", pattern=CURRENCY_PATTERN, description="the example client's currency")
@@ -211,7 +226,7 @@ class RuleDef(Strict):
         "their account), not only the finest",
     )
     when: str = Field(description="condition in the kpi-advisor expression language")
-    params: dict[str, float] = Field(default_factory=dict, description="named thresholds with defaults")
+    params: dict[str, Number] = Field(default_factory=dict, description="named thresholds with defaults")
     benchmarks: dict[str, BenchmarkRef] = Field(
         default_factory=dict, description="name -> benchmark figure, looked up per scope by the scope's channel (platform)"
     )

@@ -41,6 +41,7 @@ from kpi_advisor.data import (
     number_text,
     plain_numbers,
 )
+from kpi_advisor.data.files import quote_problem
 from kpi_advisor.models.definitions import DIMENSIONS, SEGMENT_DIMENSIONS
 from kpi_advisor.problems import ConfigError, Problem
 
@@ -224,10 +225,15 @@ def find_table(path: Path, options: Mapping[str, Any], layout: Layout, source: s
     body = lines.filter((pl.col("block") == block) & ~pl.col("boundary") & (pl.col("n") >= header_n))
     _check_field_counts(body, header_n, separator, source)
     text_block = body.select(text.fill_null("").str.join("\n")).item()
-    frame = pl.read_csv(
-        io.BytesIO(text_block.encode("utf-8")), separator=separator, infer_schema=False,
-        truncate_ragged_lines=True, raise_if_empty=False,
-    )
+    try:
+        frame = pl.read_csv(
+            io.BytesIO(text_block.encode("utf-8")), separator=separator, infer_schema=False,
+            truncate_ragged_lines=True, raise_if_empty=False,
+        )
+    except pl.exceptions.PolarsError:
+        if where := quote_problem(data, source, separator):
+            raise ConfigError(where) from None
+        raise
     # A row starts on a line that is not inside a quoted cell: its number is the row's line.
     data_lines = body.filter(~pl.col("inside")).get_column("n").slice(1)
     if data_lines.len() == frame.height:
