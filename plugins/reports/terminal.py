@@ -150,24 +150,27 @@ def _breaks(text: str, width: int, fold: bool) -> list[int]:
     """Where a line of ``text`` breaks to fit ``width`` cells. Words, each with the spaces after
     it, are laid greedily; a word wider than any line is folded across lines (``fold``) or left
     whole for the line's cut to shorten."""
+    measure = len if text.isascii() and text.isprintable() else cell_len
+    if measure(text) <= width:
+        return []
     breaks: list[int] = []
     used = 0
     for match in _WORD.finditer(text):
         at, word = match.start(), match.group(0)
-        size = cell_len(word.rstrip())
+        size = measure(word.rstrip())
         if size <= width - used:
-            used += cell_len(word)
+            used += measure(word)
             continue
         if size <= width:  # on a line of its own
             breaks.append(at)
-            used = cell_len(word)
+            used = measure(word)
         elif fold:
             pieces = _chop(word, width)
             breaks += [start for start in accumulate((len(piece) for piece in pieces[:-1]), initial=at) if start]
-            used = cell_len(pieces[-1])
+            used = measure(pieces[-1])
         else:
             breaks += [at] if at else []
-            used = cell_len(word)
+            used = measure(word)
     return breaks
 
 
