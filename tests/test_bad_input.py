@@ -36,6 +36,9 @@ CASES = {
                             r"bad.yaml:4: rules\.params\[\"landing-page-leak\"\]\.min_ctr: expected a number, not true or false"),
     "margin given as true": (GOOD_HEAD + "economics: {gross_margin: true}\ndata: [{records: [{clicks: 1}]}]\n",
                              r"bad.yaml:3: economics\.gross_margin: expected a number, not true or false"),
+    # pydantic reads a number as seconds since 1970: `by: 0` was 1970-01-01.
+    "date given as a number": (GOOD_HEAD + "goals:\n  - {id: g, objective: sales, metric: purchases, target: 10, by: 0}\ndata: [{records: [{clicks: 1}]}]\n",
+                               r"bad.yaml:4: goals\[0\]\.by: expected a date like 2026-07-01 \(got 0\)"),
     "benchmark given as false": (GOOD_HEAD + "benchmarks: {ctr: {facebook: false}}\ndata: [{records: [{clicks: 1}]}]\n",
                                  r"bad.yaml:3: benchmarks\.ctr\.facebook: expected a number, not true or false"),
 }

@@ -6,7 +6,7 @@ import datetime as dt
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 from .definitions import CURRENCY_PATTERN, ID_PATTERN, NOT_SEGMENTS, MetricDef, NonNegative, Number, Segment, Share, WholeNumber, new_list
 
@@ -14,13 +14,24 @@ CHANGE_PATTERN = r"^[+-]?\d+(\.\d+)?%?$"
 CONFIG_ID_PATTERN = r"^[a-z][a-z0-9_-]*$"
 
 
+def _date_not_number(value: Any) -> Any:
+    # pydantic reads a number as seconds since 1970: `by: 2026` is refused with words about
+    # datetimes, and `by: 0` becomes 1970-01-01.
+    if isinstance(value, (bool, int, float)) or (isinstance(value, str) and value.strip().lstrip("+-").isdigit()):
+        raise ValueError("expected a date like 2026-07-01")
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_date_not_number)]
+
+
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Period(Model):
-    start: dt.date
-    end: dt.date
+    start: Date
+    end: Date
 
     @model_validator(mode="after")
     def _ordered(self) -> "Period":
@@ -37,7 +48,7 @@ class Goal(Model):
     baseline: NonNegative | None = Field(default=None)
     target: NonNegative | None = Field(default=None)
     change: str | None = Field(default=None, pattern=CHANGE_PATTERN, description='relative target such as "+20%"')
-    by: dt.date | None = None
+    by: Date | None = None
 
     @model_validator(mode="after")
     def _one_target(self) -> "Goal":
