@@ -105,6 +105,29 @@ def test_a_template_folder_overrides_one_block(tmp_path):
     assert '<section id="findings">' in page
 
 
+@pytest.mark.parametrize(("body", "refused"), [
+    ('{{ "a" * 100000000 }}', "a template may not make a text or list of more than 1,000,000 items"),
+    ("{{ 9 ** 999999 }}", "a template may not make a number of more than 4,096 bits"),
+    ("{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}",
+     "a template may take at most 1,000,000 steps of range() in one report"),
+    ('{{ "ab" * 3 }} {{ 2 ** 10 }} {% for i in range(3) %}{{ i }}{% endfor %}', None),
+])
+def test_a_template_cannot_fill_memory_or_loop_for_hours(body, refused, tmp_path):
+    # The sandbox keeps a template from Python's internals, not from its resources: each of these
+    # took minutes or gigabytes before.
+    from jinja2.exceptions import SecurityError
+    from kpi_advisor.plugins.reports.branding import resolve_branding
+
+    (tmp_path / "report.html").write_text('{% extends "builtin/report.html" %}{% block footer %}<footer>' + body
+                                          + "</footer>{% endblock %}", encoding="utf-8")
+    branding = resolve_branding({"templates": "."}, tmp_path)
+    if refused is None:
+        assert "<footer>ababab 1024 012</footer>" in render("html", acme(), branding=branding)
+    else:
+        with pytest.raises(SecurityError, match=re.escape(refused)):
+            render("html", acme(), branding=branding)
+
+
 @pytest.mark.parametrize(
     "field, value, message",
     [

@@ -66,16 +66,46 @@ def isolate(value: object) -> object:
 
 
 
+# What a template may build: the sandbox keeps it from Python's internals, not from filling memory
+# (`{{ "a" * 10**9 }}`, `{{ 9 ** 9 ** 9 }}`) or from looping for hours over nested range() calls.
+TEMPLATE_MAX_ITEMS = 1_000_000  # characters or items of one text or list made by * in a template
+TEMPLATE_MAX_BITS = 4096  # of a number made by ** in a template
+TEMPLATE_MAX_RANGE = 1_000_000  # range() steps, all calls of one render together
+
+
 def environment(templates: Path | None = None):
     """The Jinja2 environment: the consultant's folder first, then the built-in templates
     (also reachable as ``builtin/NAME`` so a replacement can extend the original)."""
     import jinja2
+    from jinja2.exceptions import SecurityError
     from jinja2.sandbox import SandboxedEnvironment
+
+    class BoundedSandbox(SandboxedEnvironment):
+        intercepted_binops = frozenset({"*", "**"})
+
+        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            if operator == "*":
+                for items, times in ((left, right), (right, left)):
+                    if isinstance(items, (str, list, tuple)) and isinstance(times, int) and len(items) * times > TEMPLATE_MAX_ITEMS:
+                        raise SecurityError(f"a template may not make a text or list of more than {TEMPLATE_MAX_ITEMS:,} items")
+            elif (isinstance(left, int) and isinstance(right, int) and right > 0
+                  and max(abs(left).bit_length(), 1) * right > TEMPLATE_MAX_BITS):
+                raise SecurityError(f"a template may not make a number of more than {TEMPLATE_MAX_BITS:,} bits")
+            return super().call_binop(context, operator, left, right)
+
+    steps = [TEMPLATE_MAX_RANGE]
+
+    def bounded_range(*args: int) -> range:
+        numbers = range(*args)
+        steps[0] -= len(numbers)
+        if steps[0] < 0:
+            raise SecurityError(f"a template may take at most {TEMPLATE_MAX_RANGE:,} steps of range() in one report")
+        return numbers
 
     builtin = jinja2.FileSystemLoader(str(TEMPLATES))
     loaders: list[Any] = [jinja2.FileSystemLoader(str(templates))] if templates is not None else []
     loaders += [builtin, jinja2.PrefixLoader({"builtin": builtin})]
-    env = SandboxedEnvironment(
+    env = BoundedSandbox(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
         trim_blocks=True,
@@ -84,6 +114,7 @@ def environment(templates: Path | None = None):
         # Every value a template prints is isolated before it is escaped: names from the data may carry bidi controls.
         finalize=isolate,
     )
+    env.globals["range"] = bounded_range
     return env
 
 
