@@ -223,6 +223,8 @@ def test_a_locale_writes_decimals_as_its_country_does(locale, comma):
 QUOTES = {
     "never closed": ('2026-07-02,"facebook,1000,10\n2026-07-03,instagram,500,5\n', r"ads\.csv:3: a quoted cell here has no closing quote"),
     "text after the closing quote": ('2026-07-02,"facebook" ads,1000,10\n', r"ads\.csv:3: a quoted cell here has no closing quote, or text after it"),
+    # polars reads a file whose only row opens a quote as no rows: "has a header but no data rows".
+    "never closed in the only row": ('', r"ads\.csv:2: a quoted cell here has no closing quote"),
     "inside an unquoted cell": ('2026-07-02,"multi\nline",1,1\n2026-07-03,12" pizza,1000,10\n',
                                 r"ads\.csv:5: a quote inside a cell that does not start with one \(12\" pizza\); quote the whole cell"),
 }
@@ -233,21 +235,37 @@ def test_a_quote_polars_cannot_read_is_located(case, tmp_path, monkeypatch):
     # polars said "CSV malformed: expected 0 rows, actual 1 rows, in chunk starting at row_offset 1".
     rows, expected = QUOTES[case]
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "ads.csv").write_text('date,channel,impressions,clicks\n2026-07-01,"face, ""book""",1000,20\n' + rows)
+    first = '2026-07-01,"facebook,1000,20\n' if not rows else '2026-07-01,"face, ""book""",1000,20\n'
+    (tmp_path / "ads.csv").write_text("date,channel,impressions,clicks\n" + first + rows)
     (tmp_path / "c.yaml").write_text(GOOD_HEAD + "data:\n  - {csv: ads.csv}\n")
     result = CliRunner().invoke(cli, ["run", "c.yaml"])
     assert result.exit_code == 2, result.output
     assert re.search("^error: " + expected, result.output, re.M), result.output
 
 
-def test_a_quote_inside_a_cell_of_a_platform_export_is_located(tmp_path, monkeypatch):
+@pytest.mark.parametrize(("export", "fmt", "line", "name", "quoted"), [
+    ("meta_ads/ads_daily_en.csv", "meta_ads", 3, "Summer Sale", 'Summer 12" Sale'),
+    # LinkedIn's banner quotes its dates (Report Start: "7/1/2026, 12:00 AM"): not a data row.
+    ("linkedin_ads/campaign_performance.csv", "linkedin_ads", 7, "Demo request", 'Demo 12" request - Retarget'),
+])
+def test_a_quote_inside_a_cell_of_a_platform_export_is_located(export, fmt, line, name, quoted, tmp_path, monkeypatch):
     from reporting import ROOT
 
-    lines = (ROOT / "tests" / "data" / "meta_ads" / "ads_daily_en.csv").read_text(encoding="utf-8-sig").splitlines(keepends=True)
-    lines[2] = lines[2].replace("Summer Sale", 'Summer 12" Sale', 1)
+    lines = (ROOT / "tests" / "data" / export).read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    lines[line - 1] = lines[line - 1].replace(name, name.replace(" ", ' 12" ', 1), 1)
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "meta.csv").write_text("".join(lines), encoding="utf-8")
-    (tmp_path / "c.yaml").write_text(GOOD_HEAD + "data:\n  - {csv: meta.csv, format: meta_ads}\n")
+    (tmp_path / "export.csv").write_text("".join(lines), encoding="utf-8")
+    (tmp_path / "c.yaml").write_text(GOOD_HEAD + f"data:\n  - {{csv: export.csv, format: {fmt}}}\n")
     result = CliRunner().invoke(cli, ["run", "c.yaml"])
     assert result.exit_code == 2, result.output
-    assert 'error: meta.csv:3: a quote inside a cell that does not start with one (Summer 12" Sale)' in result.output
+    assert f"error: export.csv:{line}: a quote inside a cell that does not start with one ({quoted})" in result.output
+
+
+@pytest.mark.parametrize(("encoding", "head"), [("utf-8-sig", '"date","channel","impressions","clicks"'), ("utf-16", "date,channel,impressions,clicks")])
+def test_a_quote_is_located_in_a_file_with_a_byte_order_mark(encoding, head, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ads.csv").write_text(head + '\n2026-07-01,"facebook",1000,20\n2026-07-02,12" pizza,1000,20\n', encoding=encoding)
+    (tmp_path / "c.yaml").write_text(GOOD_HEAD + "data:\n  - {csv: ads.csv}\n")
+    result = CliRunner().invoke(cli, ["run", "c.yaml"])
+    assert result.exit_code == 2, result.output
+    assert "error: ads.csv:3: a quote inside a cell that does not start with one (12\" pizza)" in result.output

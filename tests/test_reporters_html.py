@@ -107,10 +107,15 @@ def test_a_template_folder_overrides_one_block(tmp_path):
 
 @pytest.mark.parametrize(("body", "refused"), [
     ('{{ "a" * 100000000 }}', "a template may not make a text or list of more than 1,000,000 items"),
+    ('{{ "a".ljust(300000000) }}', "a template may not ask for a width over 1,000,000"),
+    ('{{ "ab"|center(300000000) }}', "a template may not ask for a width over 1,000,000"),
+    ('{{ "%300000000d" % 1 }}', "a template may not make a text or list of more than 1,000,000 items"),
+    ('{% set ns = namespace(s="ab") %}{% for i in range(40) %}{% set ns.s = ns.s + ns.s %}{% endfor %}',
+     "a template may not make a text or list of more than 1,000,000 items"),
     ("{{ 9 ** 999999 }}", "a template may not make a number of more than 4,096 bits"),
     ("{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}",
      "a template may take at most 1,000,000 steps of range() in one report"),
-    ('{{ "ab" * 3 }} {{ 2 ** 10 }} {% for i in range(3) %}{{ i }}{% endfor %}', None),
+    ('{{ "ab" * 3 }} {{ 2 ** 10 }} {% for i in range(3) %}{{ i }}{% endfor %} {{ "{:,}".format(12345678) }} {{ "x"|center(3) }}', None),
 ])
 def test_a_template_cannot_fill_memory_or_loop_for_hours(body, refused, tmp_path):
     # The sandbox keeps a template from Python's internals, not from its resources: each of these
@@ -122,7 +127,7 @@ def test_a_template_cannot_fill_memory_or_loop_for_hours(body, refused, tmp_path
                                           + "</footer>{% endblock %}", encoding="utf-8")
     branding = resolve_branding({"templates": "."}, tmp_path)
     if refused is None:
-        assert "<footer>ababab 1024 012</footer>" in render("html", acme(), branding=branding)
+        assert "<footer>ababab 1024 012 12,345,678  x </footer>" in render("html", acme(), branding=branding)
     else:
         with pytest.raises(SecurityError, match=re.escape(refused)):
             render("html", acme(), branding=branding)

@@ -76,6 +76,42 @@ def test_the_report_tables_lay_out_as_rich_lays_them_out(data, width, indent, sh
     assert ours(width, table, indent) == rich_lines(width, theirs, indent)
 
 
+SGR = re.compile(r"\x1b\[([0-9;]*)m")
+STYLES = ["", "bold", "dim", "bold red", "bold white on red", "cyan", "green", "bold underline"]
+
+
+def styled_characters(text: str) -> list[tuple[str, frozenset]]:
+    """Each visible character with the set of SGR codes it is printed with."""
+    out, codes, at = [], frozenset(), 0
+    for match in SGR.finditer(text + "\x1b[0m"):
+        out += [(char, codes) for char in text[at:match.start()] if not char.isspace()]
+        codes = frozenset() if match.group(1) in ("", "0") else frozenset(match.group(1).split(";"))
+        at = match.end()
+    return out
+
+
+@settings(max_examples=100, deadline=None)
+@given(parts=st.lists(st.tuples(texts, st.sampled_from(STYLES)), min_size=1, max_size=4), base=st.sampled_from(STYLES),
+       width=st.integers(50, 120), indent=st.sampled_from([0, 2]))
+def test_colour_lands_on_the_characters_rich_gave_it(parts, base, width, indent):
+    # A text's own style lies beneath what is appended to it, as in rich: a critical finding's
+    # whole first line, not only the word CRITICAL.
+    from rich.console import Console
+    from rich.padding import Padding
+    from rich.text import Text as RichText
+
+    ours_text, theirs = Text.of(parts[0][0], base), RichText(parts[0][0], style=base)
+    for text, style in parts[1:]:
+        ours_text.append(text, style)
+        theirs.append(text, style=style)
+    page = Page(width, color=True)
+    page.print(ours_text, indent=indent)
+    buffer = io.StringIO()
+    Console(file=buffer, width=width, force_terminal=True, color_system="standard", highlight=False, emoji=False, markup=False,
+            legacy_windows=False).print(Padding(theirs, (0, 0, 0, indent)) if indent else theirs)
+    assert styled_characters(page.render()) == styled_characters(buffer.getvalue())
+
+
 def test_cells_count_wide_and_combining_characters():
     assert cell_len("Kaffee") == 6
     assert cell_len("咖啡店") == 6

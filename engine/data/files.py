@@ -302,11 +302,13 @@ def ragged_problem(path: Path, display: str, separator: str = ",") -> Problem | 
     return None
 
 
-def quote_problem(source: Path | bytes, display: str, separator: str = ",") -> Problem | None:
-    """The first record whose quotes a CSV reader cannot follow, once polars has failed on the
-    file (or on its decoded bytes): a quoted cell that never closes or goes on after its closing
-    quote, or a quote inside a cell that does not start with one (``12" pizza``, which polars
-    refuses). Lines are counted from the start of ``source``.
+def quote_problem(source: Path | str, display: str, separator: str = ",", *, first_line: int = 1,
+                  encoding: str | None = None) -> Problem | None:
+    """The first record whose quotes a CSV reader cannot follow, once polars has failed on a file
+    (or on text read from one, whose first line is the file's ``first_line``): a quoted cell
+    that never closes or goes on after its closing quote, or a quote inside a cell that does not
+    start with one (``12" pizza``, which polars refuses). A file is read in ``encoding``
+    (UTF-16 by its byte-order mark, else UTF-8, a BOM skipped).
 
     Only on the error path, so a loop over records is fine here.
     """
@@ -322,10 +324,15 @@ def quote_problem(source: Path | bytes, display: str, separator: str = ",") -> P
             yield text
 
     try:
-        with (open(source, encoding="utf-8", errors="replace", newline="") if isinstance(source, Path)
-              else io.StringIO(source.decode("utf-8", errors="replace"), newline="")) as handle:
+        if isinstance(source, Path):
+            with open(source, "rb") as head:
+                utf16 = head.read(2) in (b"\xff\xfe", b"\xfe\xff")
+            handle = open(source, encoding=encoding or ("utf-16" if utf16 else "utf-8-sig"), errors="replace", newline="")
+        else:
+            handle = io.StringIO(source, newline="")
+        with handle:
             records = csv.reader(remembered(handle), delimiter=separator, strict=True)
-            line = 1
+            line = first_line
             while True:
                 try:
                     next(records)
@@ -346,8 +353,8 @@ def quote_problem(source: Path | bytes, display: str, separator: str = ",") -> P
                     if text[end:end + 1] != separator:
                         break
                     at = end + 1
-                line = records.line_num + 1
-    except (OSError, TypeError):  # TypeError: a separator the csv module cannot take
+                line = first_line + records.line_num
+    except (OSError, LookupError, TypeError):  # TypeError: a separator the csv module cannot take
         return None
 
 

@@ -1683,10 +1683,14 @@ def _read_file(source: FileSource, catalog: Catalog, base_dir: Path, budget: int
         separator = str(options.get("separator") or ",")
         if source.kind == "csv" and "more fields than" in text and (where := files.ragged_problem(path, display, separator)):
             raise ConfigError(where) from None
-        if source.kind == "csv" and source.format == "generic" and (where := files.quote_problem(path, display, separator)):
+        if source.kind == "csv" and source.format == "generic" and (
+                where := files.quote_problem(path, display, separator, encoding=options.get("encoding"))):
             raise ConfigError(where) from None
         who = "" if builtin else f" (plugin '{plugin}')"
         raise ConfigError(Problem(f"{display}: cannot be read as {source.format}{who}: {_first_line(exc)}")) from None
+    if frame.height == 0 and source.kind == "csv" and source.format == "generic" and (
+            where := files.quote_problem(path, display, str(options.get("separator") or ","), encoding=options.get("encoding"))):
+        raise ConfigError(where)  # polars reads a file whose only row opens a quote as no rows at all
     header_lines = int(options.get("header_line", 1))
 
     def locate(row: int, column: str) -> Problem:

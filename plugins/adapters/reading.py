@@ -231,7 +231,7 @@ def find_table(path: Path, options: Mapping[str, Any], layout: Layout, source: s
             truncate_ragged_lines=True, raise_if_empty=False,
         )
     except pl.exceptions.PolarsError:
-        if where := quote_problem(data, source, separator):
+        if where := quote_problem(text_block, source, separator, first_line=header_n):
             raise ConfigError(where) from None
         raise
     # A row starts on a line that is not inside a quoted cell: its number is the row's line.

@@ -67,31 +67,62 @@ def isolate(value: object) -> object:
 
 
 # What a template may build: the sandbox keeps it from Python's internals, not from filling memory
-# (`{{ "a" * 10**9 }}`, `{{ 9 ** 9 ** 9 }}`) or from looping for hours over nested range() calls.
-TEMPLATE_MAX_ITEMS = 1_000_000  # characters or items of one text or list made by * in a template
+# (`{{ "a" * 10**9 }}`, `{{ "a".ljust(10**9) }}`, `{{ 9 ** 999999 }}`) or from looping for hours
+# over nested range() calls.
+TEMPLATE_MAX_ITEMS = 1_000_000  # characters or items of a text or list an operator, method or filter makes
 TEMPLATE_MAX_BITS = 4096  # of a number made by ** in a template
 TEMPLATE_MAX_RANGE = 1_000_000  # range() steps, all calls of one render together
+_WIDTH_METHODS = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs"})
+_WIDTH_FILTERS = frozenset({"center", "indent"})
 
 
 def environment(templates: Path | None = None):
     """The Jinja2 environment: the consultant's folder first, then the built-in templates
     (also reachable as ``builtin/NAME`` so a replacement can extend the original)."""
+    import functools
+
     import jinja2
     from jinja2.exceptions import SecurityError
     from jinja2.sandbox import SandboxedEnvironment
 
+    def too_long() -> SecurityError:
+        return SecurityError(f"a template may not make a text or list of more than {TEMPLATE_MAX_ITEMS:,} items")
+
+    def small(made: Any) -> Any:
+        if isinstance(made, (str, list, tuple)) and len(made) > TEMPLATE_MAX_ITEMS:
+            raise too_long()
+        return made
+
+    def narrow(values: Any) -> None:  # a width asked of ljust() or |center is made before small() could see it
+        if any(isinstance(v, int) and v > TEMPLATE_MAX_ITEMS for v in values):
+            raise SecurityError(f"a template may not ask for a width over {TEMPLATE_MAX_ITEMS:,}")
+
     class BoundedSandbox(SandboxedEnvironment):
-        intercepted_binops = frozenset({"*", "**"})
+        intercepted_binops = frozenset({"*", "**", "+", "%"})
 
         def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
             if operator == "*":
                 for items, times in ((left, right), (right, left)):
                     if isinstance(items, (str, list, tuple)) and isinstance(times, int) and len(items) * times > TEMPLATE_MAX_ITEMS:
-                        raise SecurityError(f"a template may not make a text or list of more than {TEMPLATE_MAX_ITEMS:,} items")
-            elif (isinstance(left, int) and isinstance(right, int) and right > 0
+                        raise too_long()  # before the text is made, not after
+            elif (operator == "**" and isinstance(left, int) and isinstance(right, int) and right > 0
                   and max(abs(left).bit_length(), 1) * right > TEMPLATE_MAX_BITS):
                 raise SecurityError(f"a template may not make a number of more than {TEMPLATE_MAX_BITS:,} bits")
-            return super().call_binop(context, operator, left, right)
+            return small(super().call_binop(context, operator, left, right))
+
+        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - jinja's own signature
+            if getattr(__obj, "__name__", "") in _WIDTH_METHODS and isinstance(getattr(__obj, "__self__", None), str):
+                narrow((*args, *kwargs.values()))
+            return small(super().call(__context, __obj, *args, **kwargs))
+
+    def bounded_filter(name: str, run: Any) -> Any:
+        @functools.wraps(run)  # keeps jinja's pass_context / pass_eval_context marks
+        def bounded(*args: Any, **kwargs: Any) -> Any:
+            if name in _WIDTH_FILTERS:
+                narrow((*args[1:], *kwargs.values()))
+            return small(run(*args, **kwargs))
+
+        return bounded
 
     steps = [TEMPLATE_MAX_RANGE]
 
@@ -115,6 +146,7 @@ def environment(templates: Path | None = None):
         finalize=isolate,
     )
     env.globals["range"] = bounded_range
+    env.filters = {name: bounded_filter(name, run) for name, run in env.filters.items()}
     return env
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from collections.abc import Iterable
 from itertools import accumulate
 
 # Text.__init__ in rich drops these; a report's texts have had every other control escaped.
@@ -41,15 +42,17 @@ def cell_len(text: str) -> int:
 
 def _expand_tabs(line: Text) -> Text:
     """Tabs to spaces up to the next multiple of eight cells from the line's start."""
-    out, start, position = Text(), 0, 0
+    line = line.flat()
+    pieces, start, position = [], 0, 0
     for part in line.plain.split("\t")[:-1]:
-        out.extend(line.slice(start, start + len(part)))
+        pieces.append(line.slice(start, start + len(part)))
         position += cell_len(part) + 1
         spaces = 1 + (-position) % 8
-        out.append(" " * spaces)
+        pieces.append(Text(" " * spaces))
         position += spaces - 1
         start += len(part) + 1
-    return out.extend(line.slice(start, len(line.plain)))
+    pieces.append(line.slice(start, len(line.plain)))
+    return Text.concat(pieces)
 
 
 def _chop(text: str, width: int) -> list[str]:
@@ -84,16 +87,29 @@ def _crop(text: str, cells: int) -> str:
 
 @dataclass
 class Text:
-    """A line of report text with styles over parts of it (``spans``: start, end, style)."""
+    """Report text with styles over parts of it (``spans``: start, end, style) and a ``style``
+    beneath the whole, as rich's Text has them: what is appended takes both."""
 
     plain: str = ""
     spans: list[tuple[int, int, str]] = field(default_factory=list)
+    style: str = ""
 
     @classmethod
     def of(cls, text: str | Text, style: str = "") -> Text:
         if isinstance(text, Text):
             return text
-        return cls().append(text, style)
+        return cls(style=style).append(text)
+
+    @classmethod
+    def concat(cls, pieces: Iterable[Text]) -> Text:
+        plain: list[str] = []
+        spans: list[tuple[int, int, str]] = []
+        at = 0
+        for piece in pieces:
+            spans += [(start + at, end + at, style) for start, end, style in piece.flat().spans]
+            plain.append(piece.plain)
+            at += len(piece.plain)
+        return cls("".join(plain), spans)
 
     def append(self, text: str, style: str = "") -> Text:
         text = text.translate(_DROPPED)
@@ -104,20 +120,24 @@ class Text:
 
     def slice(self, start: int, end: int) -> Text:
         spans = [(max(s, start) - start, min(e, end) - start, style) for s, e, style in self.spans if s < end and e > start]
-        return Text(self.plain[start:end], spans)
+        return Text(self.plain[start:end], spans, self.style)
 
     def under(self, style: str) -> Text:
-        """The same text with a column's style beneath its own (rich combines the two)."""
-        if not style:
+        """The same text with a column's style beneath its own."""
+        return Text(self.plain, self.spans, f"{style} {self.style}".strip()) if style else self
+
+    def flat(self) -> Text:
+        """The same text with its ``style`` written into spans: beneath each span, over each gap."""
+        if not self.style:
             return self
         spans, at = [], 0
         for start, end, own in sorted(self.spans):
             if start > at:
-                spans.append((at, start, style))
-            spans.append((start, end, f"{style} {own}"))
+                spans.append((at, start, self.style))
+            spans.append((start, end, f"{self.style} {own}"))
             at = end
         if at < len(self.plain):
-            spans.append((at, len(self.plain), style))
+            spans.append((at, len(self.plain), self.style))
         return Text(self.plain, spans)
 
     def rstrip(self) -> Text:
@@ -125,7 +145,7 @@ class Text:
 
     def extend(self, other: Text) -> Text:
         at = len(self.plain)
-        self.spans += [(start + at, end + at, style) for start, end, style in other.spans]
+        self.spans += [(start + at, end + at, style) for start, end, style in other.flat().spans]
         self.plain += other.plain
         return self
 
@@ -135,11 +155,12 @@ class Text:
         line = self
         if size > width:
             cropped = _crop(self.plain, width - 1 if overflow == "ellipsis" else width)
-            line = Text(cropped, self.slice(0, len(cropped)).spans)
+            line = self.slice(0, len(cropped))
+            line.plain = cropped  # a wide character cut in half leaves a space
             if overflow == "ellipsis":
                 line.append("…")
         if pad and size < width:
-            line = Text(line.plain + " " * (width - size), line.spans)
+            line = Text(line.plain + " " * (width - size), line.spans, line.style)
         return line
 
     def pad_left(self, cells: int) -> Text:
@@ -337,16 +358,18 @@ def _shrink(widths: list[int], chosen: list[bool], excess: int, caps: list[int])
 
 
 def _sgr(style: str) -> str:
-    codes, words = [], style.split()
+    """ANSI codes for a style such as "bold white on red"; a later colour replaces an earlier one,
+    as when a span's style lies over its text's."""
+    attributes: dict[str, None] = {}
+    colours = {"fg": "", "bg": ""}
+    words = style.split()
     for index, word in enumerate(words):
-        if word == "on":
-            continue
         if word in _CODES:
-            codes.append(_CODES[word])
+            attributes[_CODES[word]] = None
         elif word in _COLOURS:
-            base = 40 if index and words[index - 1] == "on" else 30
-            codes.append(str(base + _COLOURS[word]))
-    return ";".join(dict.fromkeys(codes))
+            ground = "bg" if index and words[index - 1] == "on" else "fg"
+            colours[ground] = str((40 if ground == "bg" else 30) + _COLOURS[word])
+    return ";".join([*attributes, *(code for code in colours.values() if code)])
 
 
 class Page:
@@ -374,7 +397,7 @@ class Page:
         return "".join(self._line(line) + "\n" for line in self._lines)
 
     def _line(self, line: Text) -> str:
-        line = line.rstrip()
+        line = line.rstrip().flat()
         if not self.color:
             return line.plain
         out, at = [], 0
