@@ -16,9 +16,11 @@ from kpi_advisor.plugins.reports.terminal import Page, Table, Text, cell_len
 
 TRAILING = re.compile(r"\s+$")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-# Words, runs of spaces, line breaks and tabs, wide (CJK) and combining characters, symbols the
-# report prints (the leak marker, the ellipsis, the euro) and one word wider than any column.
-PIECES = ["a", "bc", "word", "campaign", " ", "  ", "\n", "\t", "é", "e\u0301", "中", "文字", "◀", "…", "€", "-", "x" * 34]
+# Words, runs of spaces, line breaks and tabs, wide (CJK) and combining characters, emoji (joined,
+# with a skin tone, in emoji style), Devanagari with its vowel signs, symbols the report prints
+# (the leak marker, the ellipsis, the euro) and one word wider than any column.
+PIECES = ["a", "bc", "word", "campaign", " ", "  ", "\n", "\t", "é", "e\u0301", "中", "文字", "👨\u200d👩\u200d👧", "👍🏽",
+          "\u2764\ufe0f", "दुनिया", "◀", "…", "€", "-", "x" * 34]
 texts = st.lists(st.sampled_from(PIECES), max_size=24).map("".join)
 
 
@@ -117,6 +119,8 @@ def test_cells_count_wide_and_combining_characters():
     assert cell_len("咖啡店") == 6
     assert cell_len("Cafe\u0301") == 4
     assert cell_len("a\tb") == 2  # a tab takes its cells when it is expanded, not before
+    assert cell_len("दुनिया") == 3  # vowel signs join their consonant
+    assert cell_len("👨\u200d👩\u200d👧 👍🏽 \u2764\ufe0f") == 8  # one family, one thumb, one heart: two cells each
 
 
 def test_a_long_step_name_is_cut_with_an_ellipsis_and_the_numbers_stay_in_line():

@@ -23,7 +23,8 @@ _WORD = re.compile(r"\s*\S+\s*")
 _TRAILING_SPACE = re.compile(r"\s+$")
 _CODES = {"bold": "1", "dim": "2", "italic": "3", "underline": "4"}
 _COLOURS = {"black": 0, "red": 1, "green": 2, "yellow": 3, "blue": 4, "magenta": 5, "cyan": 6, "white": 7}
-_NO_CELLS = frozenset(("Mn", "Me", "Cf", "Cc", "Zl", "Zp"))
+_NO_CELLS = frozenset(("Mn", "Me", "Mc", "Cf", "Cc", "Zl", "Zp"))
+_JOINER, _EMOJI_STYLE, _SKIN_TONES = "\u200d", "\ufe0f", range(0x1F3FB, 0x1F400)
 
 
 def _char_cells(char: str) -> int:
@@ -32,12 +33,32 @@ def _char_cells(char: str) -> int:
     return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
+def _cells_each(text: str) -> list[int]:
+    """Each character's cells, counted by the cluster it belongs to as rich counts them: marks
+    (Devanagari's vowel signs too), skin tones and what a zero-width joiner joins add nothing;
+    the emoji variation selector makes its character two cells wide."""
+    widths: list[int] = []
+    joined = False
+    for char in text:
+        if joined:
+            width = 0
+        elif char == _EMOJI_STYLE:
+            width = 1 if widths and widths[-1] == 1 else 0
+        elif ord(char) in _SKIN_TONES:
+            width = 0
+        else:
+            width = _char_cells(char)
+        joined = char == _JOINER
+        widths.append(width)
+    return widths
+
+
 def cell_len(text: str) -> int:
-    """How many terminal cells a text takes: wide East Asian characters two; combining marks,
-    format and control characters (a tab before it is expanded) none."""
+    """How many terminal cells a text takes: wide East Asian characters and emoji two; combining
+    marks, format and control characters (a tab before it is expanded) none."""
     if text.isascii() and text.isprintable():
         return len(text)
-    return sum(_char_cells(char) for char in text)
+    return sum(_cells_each(text))
 
 
 def _expand_tabs(line: Text) -> Text:
@@ -55,13 +76,25 @@ def _expand_tabs(line: Text) -> Text:
     return Text.concat(pieces)
 
 
+def _clusters(text: str) -> list[tuple[int, int]]:
+    """Where each character cluster starts and how many cells it takes: a character with what
+    follows it and takes no cell of its own (a mark, a joiner and what it joins, a skin tone)
+    or widens it (the emoji variation selector). A cut never falls inside one."""
+    clusters: list[tuple[int, int]] = []
+    for index, (char, cells) in enumerate(zip(text, _cells_each(text))):
+        if clusters and (cells == 0 or char == _EMOJI_STYLE):
+            clusters[-1] = (clusters[-1][0], clusters[-1][1] + cells)
+        else:
+            clusters.append((index, cells))
+    return clusters
+
+
 def _chop(text: str, width: int) -> list[str]:
     """A word cut into pieces of at most ``width`` cells (rich's fold)."""
     if text.isascii() and text.isprintable():
         return [text[i:i + width] for i in range(0, len(text), width)]
     pieces, start, size = [], 0, 0
-    for index, char in enumerate(text):
-        cells = _char_cells(char)
+    for index, cells in _clusters(text):
         if size + cells > width and index > start:
             pieces.append(text[start:index])
             start, size = index, 0
@@ -75,14 +108,12 @@ def _crop(text: str, cells: int) -> str:
     """The text cut to at most ``cells`` cells; a wide character cut in half becomes a space."""
     if text.isascii() and text.isprintable():
         return text[:cells]
-    out, size = [], 0
-    for char in text:
-        width = _char_cells(char)
+    size = 0
+    for index, width in _clusters(text):
         if size + width > cells:
-            return "".join(out) + " " * (cells - size)
-        out.append(char)
+            return text[:index] + " " * (cells - size)
         size += width
-    return "".join(out)
+    return text
 
 
 @dataclass
