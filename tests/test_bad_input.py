@@ -238,7 +238,12 @@ def test_a_quote_polars_cannot_read_is_located(case, tmp_path, monkeypatch):
     first = '2026-07-01,"facebook,1000,20\n' if not rows else '2026-07-01,"face, ""book""",1000,20\n'
     (tmp_path / "ads.csv").write_text("date,channel,impressions,clicks\n" + first + rows)
     (tmp_path / "c.yaml").write_text(GOOD_HEAD + "data:\n  - {csv: ads.csv}\n")
-    result = CliRunner().invoke(cli, ["run", "c.yaml"])
+    result = CliRunner().invoke(cli, ["run", "c.yaml", "--format", "json"])
+    if result.exit_code == 0 and case == "inside an unquoted cell":
+        # polars 1.34 (the lowest pyproject allows) reads a stray quote as a character: no
+        # error to locate, and the cell is read as written.
+        assert '"channel": "12\\" pizza"' in result.output
+        return
     assert result.exit_code == 2, result.output
     assert re.search("^error: " + expected, result.output, re.M), result.output
 
@@ -264,8 +269,9 @@ def test_a_quote_inside_a_cell_of_a_platform_export_is_located(export, fmt, line
 @pytest.mark.parametrize(("encoding", "head"), [("utf-8-sig", '"date","channel","impressions","clicks"'), ("utf-16", "date,channel,impressions,clicks")])
 def test_a_quote_is_located_in_a_file_with_a_byte_order_mark(encoding, head, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "ads.csv").write_text(head + '\n2026-07-01,"facebook",1000,20\n2026-07-02,12" pizza,1000,20\n', encoding=encoding)
+    (tmp_path / "ads.csv").write_text(head + '\n2026-07-01,"facebook",1000,20\n2026-07-02,"instagram,1000,20\n2026-07-03,x,1,1\n',
+                                      encoding=encoding)
     (tmp_path / "c.yaml").write_text(GOOD_HEAD + "data:\n  - {csv: ads.csv}\n")
     result = CliRunner().invoke(cli, ["run", "c.yaml"])
     assert result.exit_code == 2, result.output
-    assert "error: ads.csv:3: a quote inside a cell that does not start with one (12\" pizza)" in result.output
+    assert "error: ads.csv:3: a quoted cell here has no closing quote" in result.output

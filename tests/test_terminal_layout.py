@@ -10,6 +10,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+import rich.cells
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from kpi_advisor.plugins.reports.terminal import Page, Table, Text, cell_len
@@ -22,6 +24,10 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 PIECES = ["a", "bc", "word", "campaign", " ", "  ", "\n", "\t", "é", "e\u0301", "中", "文字", "👨\u200d👩\u200d👧", "👍🏽",
           "\u2764\ufe0f", "दुनिया", "◀", "…", "€", "-", "x" * 34]
 texts = st.lists(st.sampled_from(PIECES), max_size=24).map("".join)
+# The reference is rich 15 (cells counted by character cluster, as terminals do); the lowest rich
+# pyproject allows (13, kept for the progress bar) counts code points and lays a few corner cases
+# out otherwise (an empty funnel row), so it is not compared.
+as_rich_15 = pytest.mark.skipif(not hasattr(rich.cells, "split_graphemes"), reason="compared with rich 15 or later")
 
 
 def rich_lines(width: int, renderable, indent: int = 0) -> str:
@@ -41,6 +47,7 @@ def ours(width: int, item, indent: int = 0) -> str:
     return page.render()
 
 
+@as_rich_15
 @settings(max_examples=150, deadline=None)
 @given(text=texts, width=st.integers(50, 120), indent=st.sampled_from([0, 2, 4]))
 def test_a_paragraph_wraps_as_rich_wraps_it(text, width, indent):
@@ -55,6 +62,7 @@ KPI_TABLE = [dict(justify="right"), dict(overflow="fold"), dict(), dict(justify=
 PEER_TABLE = [dict(overflow="fold")] * 2 + [dict(justify="right", overflow="fold")] * 4 + [dict(overflow="fold")]
 
 
+@as_rich_15
 @settings(max_examples=150, deadline=None)
 @given(data=st.data(), width=st.integers(50, 120), indent=st.sampled_from([0, 2]),
        shape=st.sampled_from(["funnel", "kpis", "peers"]))
@@ -92,6 +100,7 @@ def styled_characters(text: str) -> list[tuple[str, frozenset]]:
     return out
 
 
+@as_rich_15
 @settings(max_examples=100, deadline=None)
 @given(parts=st.lists(st.tuples(texts, st.sampled_from(STYLES)), min_size=1, max_size=4), base=st.sampled_from(STYLES),
        width=st.integers(50, 120), indent=st.sampled_from([0, 2]))
