@@ -69,7 +69,7 @@ def isolate(value: object) -> object:
 # What a template may build: the sandbox keeps it from Python's internals, not from filling memory
 # (`{{ "a" * 10**9 }}`, `{{ "a".ljust(10**9) }}`, `{{ 9 ** 999999 }}`) or from looping for hours
 # over nested range() calls.
-TEMPLATE_MAX_ITEMS = 1_000_000  # characters or items of a text or list an operator, method or filter makes
+TEMPLATE_MAX_ITEMS = 10_000_000  # characters or items of a text or list an operator, method or filter makes (a whole agency report joined fits)
 TEMPLATE_MAX_BITS = 4096  # of a number made by ** in a template
 TEMPLATE_MAX_RANGE = 1_000_000  # range() steps, all calls of one render together
 _WIDTH_METHODS = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs"})
