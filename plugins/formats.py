@@ -22,6 +22,7 @@ def read_generic(path: Path, options: dict, types: dict | None = None):
         decimal_comma_from,
         number_text,
     )
+    from kpi_advisor.data.files import bom_encoding
     from kpi_advisor.problems import ConfigError, Problem
 
     source = str(options.get("name") or path.name)
@@ -30,7 +31,7 @@ def read_generic(path: Path, options: dict, types: dict | None = None):
         frame = pl.scan_parquet(path, glob=False)  # a name with * or [ ] is one file
     else:
         separator = str(options.get("separator") or ",")
-        encoding = str(options.get("encoding") or _bom_encoding(path) or "utf8")
+        encoding = str(options.get("encoding") or bom_encoding(path) or "utf8")
         if encoding.lower().replace("-", "") in ("utf8", "utf8sig", "lossy"):
             target: object = path
             encoding = "utf8-lossy" if encoding == "lossy" else "utf8"
@@ -80,13 +81,6 @@ def read_generic(path: Path, options: dict, types: dict | None = None):
             if name not in DIMENSIONS and dtype == pl.String and name != "currency"
         )
     return frame, warnings
-
-
-def _bom_encoding(path: Path) -> str | None:
-    """UTF-16 text ("Unicode text" from Excel) is recognised by its byte-order mark."""
-    with open(path, "rb") as handle:
-        head = handle.read(2)
-    return "utf-16" if head in (b"\xff\xfe", b"\xfe\xff") else None
 
 
 @hookimpl

@@ -302,6 +302,13 @@ def ragged_problem(path: Path, display: str, separator: str = ",") -> Problem | 
     return None
 
 
+def bom_encoding(path: Path) -> str | None:
+    """UTF-16 text ("Unicode text" from Excel) is recognised by its byte-order mark."""
+    with open(path, "rb") as handle:
+        head = handle.read(2)
+    return "utf-16" if head in (b"\xff\xfe", b"\xfe\xff") else None
+
+
 def quote_problem(source: Path | str, display: str, separator: str = ",", *, first_line: int = 1,
                   encoding: str | None = None) -> Problem | None:
     """The first record whose quotes a CSV reader cannot follow, once polars has failed on a file
@@ -325,9 +332,7 @@ def quote_problem(source: Path | str, display: str, separator: str = ",", *, fir
 
     try:
         if isinstance(source, Path):
-            with open(source, "rb") as head:
-                utf16 = head.read(2) in (b"\xff\xfe", b"\xfe\xff")
-            handle = open(source, encoding=encoding or ("utf-16" if utf16 else "utf-8-sig"), errors="replace", newline="")
+            handle = open(source, encoding=encoding or bom_encoding(source) or "utf-8-sig", errors="replace", newline="")
         else:
             handle = io.StringIO(source, newline="")
         with handle:

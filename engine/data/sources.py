@@ -1656,6 +1656,7 @@ def _read_file(source: FileSource, catalog: Catalog, base_dir: Path, budget: int
     builtin = catalog.origins.get(f"format:{source.format}") == "formats"
     files.before_read(path, source.kind, display, sniff=builtin)
     options = {**source.options, "kind": source.kind, "name": display}
+    separator = str(options.get("separator") or ",")  # for the diagnoses of a CSV polars could not read
     plugin = catalog.origins.get(f"format:{source.format}", "?")
     try:
         answer = fmt.read(path, options)
@@ -1680,7 +1681,6 @@ def _read_file(source: FileSource, catalog: Catalog, base_dir: Path, budget: int
         text = str(exc)
         if source.kind == "csv" and ("utf-8" in text or "utf8" in text) and (where := files.utf8_problem(path, display, options.get("encoding"))):
             raise ConfigError(where) from None
-        separator = str(options.get("separator") or ",")
         if source.kind == "csv" and "more fields than" in text and (where := files.ragged_problem(path, display, separator)):
             raise ConfigError(where) from None
         if source.kind == "csv" and source.format == "generic" and (
@@ -1689,7 +1689,7 @@ def _read_file(source: FileSource, catalog: Catalog, base_dir: Path, budget: int
         who = "" if builtin else f" (plugin '{plugin}')"
         raise ConfigError(Problem(f"{display}: cannot be read as {source.format}{who}: {_first_line(exc)}")) from None
     if frame.height == 0 and source.kind == "csv" and source.format == "generic" and (
-            where := files.quote_problem(path, display, str(options.get("separator") or ","), encoding=options.get("encoding"))):
+            where := files.quote_problem(path, display, separator, encoding=options.get("encoding"))):
         raise ConfigError(where)  # polars reads a file whose only row opens a quote as no rows at all
     header_lines = int(options.get("header_line", 1))
 
