@@ -56,6 +56,21 @@ def test_a_paragraph_wraps_as_rich_wraps_it(text, width, indent):
     assert ours(width, text, indent) == rich_lines(width, RichText(text), indent)
 
 
+# Most of a report: printable ASCII, which is cut a line at a time as strings (leading spaces,
+# runs of spaces, words wider than the line), here at any width.
+ASCII_PIECES = ["a", "bc", "word", " ", "  ", "   ", "-", "x" * 12, "y" * 34]
+ascii_texts = st.lists(st.sampled_from(ASCII_PIECES), max_size=40).map("".join)
+
+
+@as_rich_15
+@settings(max_examples=300, deadline=None)
+@given(text=ascii_texts, width=st.integers(3, 60), indent=st.sampled_from([0, 2]))
+def test_a_plain_ascii_paragraph_wraps_as_rich_wraps_it(text, width, indent):
+    from rich.text import Text as RichText
+
+    assert ours(width, text, indent) == rich_lines(width, RichText(text), indent)
+
+
 FUNNEL_GRID = [dict(min_width=24, max_width=30, no_wrap=True, overflow="ellipsis"), dict(justify="right"),
                dict(justify="right"), dict(overflow="fold")]
 KPI_TABLE = [dict(justify="right"), dict(overflow="fold"), dict(), dict(justify="right"), dict(style="dim")]
@@ -73,8 +88,9 @@ def test_the_report_tables_lay_out_as_rich_lays_them_out(data, width, indent, sh
 
     columns = {"funnel": FUNNEL_GRID, "kpis": KPI_TABLE, "peers": PEER_TABLE}[shape]
     grid = shape == "funnel"
-    headers = [data.draw(texts) for _ in columns]
-    rows = data.draw(st.lists(st.lists(texts, min_size=len(columns), max_size=len(columns)), min_size=1, max_size=5))
+    cells = st.one_of(texts, ascii_texts)
+    headers = [data.draw(cells) for _ in columns]
+    rows = data.draw(st.lists(st.lists(cells, min_size=len(columns), max_size=len(columns)), min_size=1, max_size=5))
     theirs = RichTable.grid(padding=(0, 2)) if grid else RichTable(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     table = Table(grid=grid)
     for header, options in zip(headers, columns):

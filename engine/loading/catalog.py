@@ -72,6 +72,12 @@ class Catalog:
             found = self.memo[key] = make()
         return found
 
+    def formula_names(self, metric_id: str) -> frozenset[str]:
+        """The names a derived metric's formula reads (none without a formula), parsed once: a
+        report asks it of each finding's evidence (at agency 1M, 44,000 parses were 2.6 s)."""
+        formula = self.metrics[metric_id].formula
+        return self.remember(("formula_names", metric_id), lambda: frozenset(expr.parse(formula).names) if formula is not None else frozenset())
+
     def base_inputs(self, metric_id: str) -> list[str]:
         """The base counts a metric is computed from (itself, for a base count), each once."""
         return list(self.remember(("base_inputs", metric_id), lambda: self._base_inputs(metric_id)))
@@ -87,7 +93,7 @@ class Catalog:
             if found is None and not metric.derived:
                 found = (metric_id,)
             if found is None:
-                reads = sorted(expr.parse(metric.formula).names) if metric.formula is not None else sorted(metric.requires)
+                reads = sorted(self.formula_names(metric_id)) if metric.formula is not None else sorted(metric.requires)
                 reads = [name for name in reads if name in self.metrics]
                 # One on the stack would be a cycle, which the catalogue refuses when it is built.
                 pending = [name for name in reads if name not in done and name not in stack]

@@ -163,7 +163,7 @@ def _ratio_steps(metric_id: str, catalog: "Catalog", index: Mapping[str, int]) -
     if metric is None or metric.formula is None:
         return None
     try:
-        names = expr.parse(metric.formula).names
+        names = catalog.formula_names(metric_id)
     except expr.ExprError:
         return None
     # A ratio over bounces (bounce rate) says how many sessions stayed.

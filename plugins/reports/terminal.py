@@ -19,12 +19,15 @@ from itertools import accumulate
 
 # Text.__init__ in rich drops these; a report's texts have had every other control escaped.
 _DROPPED = str.maketrans("", "", "\x07\x08\x0b\x0c\x0d")
+_DROPPED_ANY = re.compile("[\x07\x08\x0b\x0c\x0d]")
 _WORD = re.compile(r"\s*\S+\s*")
 _TRAILING_SPACE = re.compile(r"\s+$")
+_SPACES = re.compile(" *")
 _CODES = {"bold": "1", "dim": "2", "italic": "3", "underline": "4"}
 _COLOURS = {"black": 0, "red": 1, "green": 2, "yellow": 3, "blue": 4, "magenta": 5, "cyan": 6, "white": 7}
 _NO_CELLS = frozenset(("Mn", "Me", "Mc", "Cf", "Cc", "Zl", "Zp"))
 _JOINER, _EMOJI_STYLE, _SKIN_TONES = "\u200d", "\ufe0f", range(0x1F3FB, 0x1F400)
+_CLUSTER_MAKERS = frozenset((_JOINER, _EMOJI_STYLE))
 
 
 def _char_cells(char: str) -> int:
@@ -58,6 +61,11 @@ def cell_len(text: str) -> int:
     marks, format and control characters (a tab before it is expanded) none."""
     if text.isascii() and text.isprintable():
         return len(text)
+    # Each character counts alone unless a cluster joins it to another: then the few characters
+    # a text has are looked up once each, not once for each time they appear.
+    kinds = set(text)
+    if kinds.isdisjoint(_CLUSTER_MAKERS) and not any(ord(char) in _SKIN_TONES for char in kinds):
+        return len(text) + sum((_char_cells(char) - 1) * text.count(char) for char in kinds if not char.isascii() or not char.isprintable())
     return sum(_cells_each(text))
 
 
@@ -143,13 +151,16 @@ class Text:
         return cls("".join(plain), spans)
 
     def append(self, text: str, style: str = "") -> Text:
-        text = text.translate(_DROPPED)
+        if _DROPPED_ANY.search(text):  # rare, and a search costs a fraction of translate(), which looks up every character
+            text = text.translate(_DROPPED)
         if style and text:
             self.spans.append((len(self.plain), len(self.plain) + len(text), style))
         self.plain += text
         return self
 
     def slice(self, start: int, end: int) -> Text:
+        if not self.spans:
+            return Text(self.plain[start:end], [], self.style)
         spans = [(max(s, start) - start, min(e, end) - start, style) for s, e, style in self.spans if s < end and e > start]
         return Text(self.plain[start:end], spans, self.style)
 
@@ -202,7 +213,9 @@ def _breaks(text: str, width: int, fold: bool) -> list[int]:
     """Where a line of ``text`` breaks to fit ``width`` cells. Words, each with the spaces after
     it, are laid greedily; a word wider than any line is folded across lines (``fold``) or left
     whole for the line's cut to shorten."""
-    measure = len if text.isascii() and text.isprintable() else cell_len
+    if text.isascii() and text.isprintable():
+        return _ascii_breaks(text, width, fold) if len(text) > width else []
+    measure = cell_len
     if measure(text) <= width:
         return []
     breaks: list[int] = []
@@ -226,26 +239,55 @@ def _breaks(text: str, width: int, fold: bool) -> list[int]:
     return breaks
 
 
+def _ascii_breaks(text: str, width: int, fold: bool) -> list[int]:
+    """:func:`_breaks` of a text whose characters take a cell each, found a line at a time, not a
+    word at a time (a full report has millions of words). A word fits on the line begun at
+    ``start`` when it ends, its spaces left out, within ``start + width``: each word before it
+    took its own length and its spaces'. Here words are split by spaces alone, and the text's
+    leading spaces belong to its first word."""
+    breaks: list[int] = []
+    end = len(text.rstrip(" "))
+    leading = _SPACES.match(text).end()
+    start = 0
+    while end > start + width:
+        limit = start + width
+        if text[limit] == " ":  # the word that does not fit is the next one
+            at = _SPACES.match(text, limit).end()
+        else:  # the word running over the limit
+            at = text.rfind(" ", 0, limit) + 1
+        if at <= leading:  # the first word, with the text's leading spaces
+            at = 0
+        stop = text.find(" ", at or leading)  # the word's end, its spaces left out
+        stop = len(text) if stop < 0 else stop
+        after = _SPACES.match(text, stop).end()  # and with them
+        if stop - at <= width:  # on a line of its own
+            breaks.append(at)
+            start = at
+        elif fold:  # cut into lines of ``width``, its spaces with its last piece
+            last = at + (after - at - 1) // width * width
+            breaks += [cut for cut in range(at, last + 1, width) if cut != start]
+            start = last
+        else:  # left whole, on a line of its own; what follows begins the next line
+            breaks += [at] if at != start else []
+            if after < end:
+                breaks.append(after)
+            start = after
+    return breaks
+
+
 def wrap(text: Text, width: int, justify: str = "default", overflow: str = "fold", no_wrap: bool = False) -> list[Text]:
     """The text's lines at ``width`` cells, as rich's ``Text.wrap`` lays them out."""
+    plain = text.plain
+    if not text.spans and not no_wrap and plain.isascii() and plain.isprintable():
+        # One line, a cell a character and one style, as most of a report is: cut as strings.
+        cuts = [0, *_ascii_breaks(plain, width, overflow == "fold"), len(plain)] if len(plain) > width else [0, len(plain)]
+        # A piece past the width loses the spaces it ends with first, as below.
+        parts = [[Text(piece if len(piece) <= width else piece[:max(width, len(piece.rstrip(" ")))], [], text.style)
+                  for piece in (plain[a:b] for a, b in zip(cuts, cuts[1:]))]]
+    else:
+        parts = [_pieces(line, width, overflow, no_wrap) for line in _lines_of(text)]
     lines: list[Text] = []
-    start = 0
-    for part in text.plain.split("\n"):
-        line = text.slice(start, start + len(part))
-        start += len(part) + 1
-        if "\t" in line.plain:
-            line = _expand_tabs(line)
-        if no_wrap:
-            pieces = [line]
-        else:
-            cuts = [0, *_breaks(line.plain, width, overflow == "fold"), len(line.plain)]
-            pieces = []
-            for a, b in zip(cuts, cuts[1:]):
-                piece = line.slice(a, b)
-                excess = len(piece.plain) - width  # characters against cells, as rich has it (wide text keeps its spaces)
-                if excess > 0 and (space := _TRAILING_SPACE.search(piece.plain)):
-                    piece = piece.slice(0, len(piece.plain) - min(len(space.group(0)), excess))
-                pieces.append(piece)
+    for pieces in parts:
         if justify == "left":
             pieces = [piece.truncate(width, overflow, pad=True) for piece in pieces]
         elif justify == "right":
@@ -253,6 +295,30 @@ def wrap(text: Text, width: int, justify: str = "default", overflow: str = "fold
             pieces = [piece.pad_left(width - cell_len(piece.plain)) for piece in pieces]
         lines += [piece.truncate(width, overflow) for piece in pieces]
     return lines
+
+
+def _lines_of(text: Text) -> Iterable[Text]:
+    """The text's lines, tabs expanded."""
+    start = 0
+    for part in text.plain.split("\n"):
+        line = text.slice(start, start + len(part))
+        start += len(part) + 1
+        yield _expand_tabs(line) if "\t" in line.plain else line
+
+
+def _pieces(line: Text, width: int, overflow: str, no_wrap: bool) -> list[Text]:
+    """A line cut where it breaks (:func:`_breaks`)."""
+    if no_wrap:
+        return [line]
+    cuts = [0, *_breaks(line.plain, width, overflow == "fold"), len(line.plain)]
+    pieces = []
+    for a, b in zip(cuts, cuts[1:]):
+        piece = line.slice(a, b)
+        excess = len(piece.plain) - width  # characters against cells, as rich has it (wide text keeps its spaces)
+        if excess > 0 and (space := _TRAILING_SPACE.search(piece.plain)):
+            piece = piece.slice(0, len(piece.plain) - min(len(space.group(0)), excess))
+        pieces.append(piece)
+    return pieces
 
 
 @dataclass
@@ -404,33 +470,40 @@ def _sgr(style: str) -> str:
 
 
 class Page:
-    """What the report prints, line by line, at a width; ``color`` adds ANSI styles."""
+    """What the report prints, line by line, at a width; ``color`` adds ANSI styles. Without
+    colour a line is kept as the text it prints: styles change nothing there, and a full report
+    prints half a million lines."""
 
     def __init__(self, width: int = 80, color: bool = False) -> None:
         self.width = width
         self.color = color
-        self._lines: list[Text] = []
+        self._lines: list[Text | str] = []
 
     def print(self, item: str | Text | Table = "", style: str = "", indent: int = 0) -> None:
         width = max(self.width - indent, 1)
         if isinstance(item, Table):
             lines = item.lines(width) or [Text()]
-        else:
+        elif self.color:
             lines = wrap(Text.of(item).under(style) if style else Text.of(item), width)
-        for line in lines:
-            line = line.truncate(width, "crop")
-            self._lines.append(line.pad_left(indent))
+        else:
+            lines = wrap(Text(item.plain) if isinstance(item, Text) else Text.of(item), width)
+        if self.color:
+            self._lines += [line.truncate(width, "crop").pad_left(indent) for line in lines]
+        else:
+            pad = " " * indent
+            self._lines += [(pad + (line.plain if line.plain.isascii() and len(line.plain) <= width else line.truncate(width, "crop").plain)).rstrip()
+                            for line in lines]
 
     def blank(self) -> None:
-        self._lines.append(Text())
+        self._lines.append("")
 
     def render(self) -> str:
         return "".join(self._line(line) + "\n" for line in self._lines)
 
-    def _line(self, line: Text) -> str:
+    def _line(self, line: Text | str) -> str:
+        if isinstance(line, str):
+            return line
         line = line.rstrip().flat()
-        if not self.color:
-            return line.plain
         out, at = [], 0
         for start, end, style in sorted(line.spans):
             codes = _sgr(style)
