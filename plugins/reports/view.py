@@ -96,6 +96,9 @@ class ReportView:
         self.audience = options.get("audience") or self.default_audience
         if self.audience not in ("client", "consultant"):
             raise ValueError(f"unknown audience {self.audience!r}; known: client, consultant")
+        # A metric's title and unit, worked out once a report: a full report asks them ~200,000 times.
+        self._titles: dict[str, str] = {}
+        self._units: dict[str, str] = {}
 
     default_audience = "consultant"
 
@@ -183,6 +186,12 @@ class ReportView:
         return [(key, "SMART"[index], self._(label)) for index, (key, label) in enumerate(SMART_LABELS)]
 
     def metric_title(self, metric_id: str) -> str:
+        title = self._titles.get(metric_id)
+        if title is None:
+            title = self._titles[metric_id] = self._metric_title(metric_id)
+        return title
+
+    def _metric_title(self, metric_id: str) -> str:
         if metric_id == STAYED and metric_id not in self.catalog.metrics:
             return self._(STAYED_LABEL)
         base, period = _period_of(metric_id, self.catalog.metrics)
@@ -230,6 +239,12 @@ class ReportView:
 
     # numbers
     def unit(self, metric_id: str) -> str:
+        unit = self._units.get(metric_id)
+        if unit is None:
+            unit = self._units[metric_id] = self._unit(metric_id)
+        return unit
+
+    def _unit(self, metric_id: str) -> str:
         base, period = _period_of(metric_id, self.catalog.metrics)
         if period in ("change", "rise"):
             return "ratio"
