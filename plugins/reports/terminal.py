@@ -278,12 +278,8 @@ def _ascii_breaks(text: str, width: int, fold: bool) -> list[int]:
 def wrap(text: Text, width: int, justify: str = "default", overflow: str = "fold", no_wrap: bool = False) -> list[Text]:
     """The text's lines at ``width`` cells, as rich's ``Text.wrap`` lays them out."""
     plain = text.plain
-    if not text.spans and not no_wrap and plain.isascii() and plain.isprintable():
-        # One line, a cell a character and one style, as most of a report is: cut as strings.
-        cuts = [0, *_ascii_breaks(plain, width, overflow == "fold"), len(plain)] if len(plain) > width else [0, len(plain)]
-        # A piece past the width loses the spaces it ends with first, as below.
-        parts = [[Text(piece if len(piece) <= width else piece[:max(width, len(piece.rstrip(" ")))], [], text.style)
-                  for piece in (plain[a:b] for a, b in zip(cuts, cuts[1:]))]]
+    if not text.spans and _one_cell_each(plain):
+        parts = [[Text(piece, [], text.style) for piece in ([plain] if no_wrap else _ascii_pieces(plain, width, overflow))]]
     else:
         parts = [_pieces(line, width, overflow, no_wrap) for line in _lines_of(text)]
     lines: list[Text] = []
@@ -295,6 +291,18 @@ def wrap(text: Text, width: int, justify: str = "default", overflow: str = "fold
             pieces = [piece.pad_left(width - cell_len(piece.plain)) for piece in pieces]
         lines += [piece.truncate(width, overflow) for piece in pieces]
     return lines
+
+
+def _one_cell_each(plain: str) -> bool:
+    """One line whose characters take a cell each: most of a report."""
+    return plain.isascii() and plain.isprintable()
+
+
+def _ascii_pieces(plain: str, width: int, overflow: str) -> list[str]:
+    """:func:`_pieces` of a line that is :func:`_one_cell_each`, cut as strings."""
+    cuts = [0, *_ascii_breaks(plain, width, overflow == "fold"), len(plain)] if len(plain) > width else [0, len(plain)]
+    # A piece past the width loses the spaces it ends with first, as in _pieces.
+    return [piece if len(piece) <= width else piece[:max(width, len(piece.rstrip(" ")))] for piece in (plain[a:b] for a, b in zip(cuts, cuts[1:]))]
 
 
 def _lines_of(text: Text) -> Iterable[Text]:
@@ -414,11 +422,15 @@ class Table:
             cells = [[Text(" " * cell_width)] * (height - len(lines)) + lines if header else
                      lines + [Text(" " * cell_width)] * (height - len(lines)) for lines, cell_width in zip(cells, widths)]
             for line_number in range(height):
-                line = Text()
-                for index, lines in enumerate(cells):
-                    if index:
-                        line.append(gap)
-                    line.extend(lines[line_number])
+                parts = [lines[line_number] for lines in cells]
+                if any(part.spans or part.style for part in parts):
+                    line = Text()
+                    for index, part in enumerate(parts):
+                        if index:
+                            line.append(gap)
+                        line.extend(part)
+                else:  # nothing styled: the texts joined
+                    line = Text(gap.join(part.plain for part in parts))
                 out.append(line)
             if header:
                 out.append(Text("─" * (sum(widths) + len(widths) - 1)))
@@ -481,6 +493,12 @@ class Page:
 
     def print(self, item: str | Text | Table = "", style: str = "", indent: int = 0) -> None:
         width = max(self.width - indent, 1)
+        plain = item if isinstance(item, str) else item.plain if isinstance(item, Text) else None
+        if not self.color and plain is not None and _one_cell_each(plain):
+            # As wrap() and the crop below would give it, its lines never wider than the page.
+            pad = " " * indent
+            self._lines += [(pad + piece[:width]).rstrip() for piece in _ascii_pieces(plain, width, "fold")]
+            return
         if isinstance(item, Table):
             lines = item.lines(width) or [Text()]
         elif self.color:
