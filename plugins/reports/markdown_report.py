@@ -15,7 +15,8 @@ from .view import ReportView
 from .peers import markdown_lines as peer_lines
 
 
-# Each escaped with a backslash, in one pass (a full report has ~1M cells and sentences).
+# Each escaped with a backslash, in one pass where a text has any (a full report has ~1M cells and
+# sentences, few with one).
 _CELL_SPECIAL = re.compile(r"([\\|<>\[\]])")
 _INLINE_SPECIAL = re.compile(r"([\\*_`\[\]<>#])")
 
@@ -23,12 +24,14 @@ _INLINE_SPECIAL = re.compile(r"([\\*_`\[\]<>#])")
 def cell(text: object) -> str:
     """Text that stays inside one table cell, as text: no raw HTML (``<img onerror=...>``),
     no link; the report's own emphasis (``**``) and code spans still work."""
-    return _CELL_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    out = " ".join(str(text).split())
+    return _CELL_SPECIAL.sub(r"\\\1", out) if _CELL_SPECIAL.search(out) else out
 
 
 def inline(text: object) -> str:
     """Text for running prose: Markdown's own characters lose their meaning."""
-    return _INLINE_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    out = " ".join(str(text).split())
+    return _INLINE_SPECIAL.sub(r"\\\1", out) if _INLINE_SPECIAL.search(out) else out
 
 
 def table(header: list[str], rows: list[list[str]], right: set[int] = frozenset()) -> list[str]:
