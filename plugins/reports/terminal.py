@@ -213,7 +213,7 @@ def _breaks(text: str, width: int, fold: bool) -> list[int]:
     """Where a line of ``text`` breaks to fit ``width`` cells. Words, each with the spaces after
     it, are laid greedily; a word wider than any line is folded across lines (``fold``) or left
     whole for the line's cut to shorten."""
-    if text.isascii() and text.isprintable():
+    if width >= 1 and text.isascii() and text.isprintable():  # no line narrower than a cell: the loop below, as before
         return _ascii_breaks(text, width, fold) if len(text) > width else []
     measure = cell_len
     if measure(text) <= width:
@@ -240,11 +240,12 @@ def _breaks(text: str, width: int, fold: bool) -> list[int]:
 
 
 def _ascii_breaks(text: str, width: int, fold: bool) -> list[int]:
-    """:func:`_breaks` of a text whose characters take a cell each, found a line at a time, not a
-    word at a time (a full report has millions of words). A word fits on the line begun at
-    ``start`` when it ends, its spaces left out, within ``start + width``: each word before it
-    took its own length and its spaces'. Here words are split by spaces alone, and the text's
-    leading spaces belong to its first word."""
+    """:func:`_breaks` of a text whose characters take a cell each, at a ``width`` of a cell or
+    more (narrower, no line would ever begin), found a line at a time, not a word at a time (a
+    full report has millions of words). A word fits on the line begun at ``start`` when it ends,
+    its spaces left out, within ``start + width``: each word before it took its own length and
+    its spaces'. Here words are split by spaces alone, and the text's leading spaces belong to
+    its first word."""
     breaks: list[int] = []
     end = len(text.rstrip(" "))
     leading = _SPACES.match(text).end()
@@ -278,7 +279,7 @@ def _ascii_breaks(text: str, width: int, fold: bool) -> list[int]:
 def wrap(text: Text, width: int, justify: str = "default", overflow: str = "fold", no_wrap: bool = False) -> list[Text]:
     """The text's lines at ``width`` cells, as rich's ``Text.wrap`` lays them out."""
     plain = text.plain
-    if not text.spans and _one_cell_each(plain):
+    if not text.spans and width >= 1 and _one_cell_each(plain):
         parts = [[Text(piece, [], text.style) for piece in ([plain] if no_wrap else _ascii_pieces(plain, width, overflow))]]
     else:
         parts = [_pieces(line, width, overflow, no_wrap) for line in _lines_of(text)]
