@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from kpi_advisor.loading.catalog import get_catalog
 from kpi_advisor.plugins.reports.funnel import build_funnels, funnel_steps, place
 from reporting import LANGS, acme, bare, hostile, render
@@ -256,3 +258,39 @@ def test_a_template_reads_a_dict_as_jinja_does_keys_after_the_dicts_own_attribut
 
     template = environment().from_string("{{ d.rule }}|{{ d.items is callable }}|{{ d.missing is defined }}|{{ d.get('rule') }}")
     assert template.render(d={"rule": "landing-page-leak", "items": 3}) == "landing-page-leak|True|False|landing-page-leak"
+
+
+def test_the_reports_own_words_skip_the_sandbox_and_nothing_else_does():
+    # Templates call `_` ~5 times a finding; the report's own (a translation looked up) is called
+    # straight, in a block and a loop as anywhere, and every other callable still meets the sandbox.
+    from jinja2.exceptions import SecurityError
+    from kpi_advisor.plugins.reports.html_report import HtmlView, environment
+
+    view = HtmlView(acme(), {"lang": "de"})
+    template = environment().from_string('{% block b %}{% for i in [1] %}{{ _("Evidence") }}|{{ _(message="Notes") }}{% endfor %}{% endblock %}')
+    assert template.render(_=view._) == f"{view._('Evidence')}|{view._('Notes')}" != "Evidence|Notes"
+
+    def unsafe() -> str:
+        return "ran"
+
+    unsafe.unsafe_callable = True
+    with pytest.raises(SecurityError, match="is not safely callable"):
+        environment().from_string("{{ f() }}").render(f=unsafe)
+
+
+_SENTENCE_PARTS = ["Set break_even_roas.", "Check the config.", "economics.customer_value", "Die Konfiguration.", "konfigurasi",
+                   "The page loses them.", "Why?", "Now!", "a_b", "_", "onfig", " ", "  ", "\n", ".", "x"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_SENTENCE_PARTS), max_size=8).map("".join))
+def test_a_client_text_keeps_what_it_kept_when_every_sentence_was_searched(text):
+    # The fast path (no snake_case name, "config" or "economics." anywhere) must give what the
+    # sentence-by-sentence search gives.
+    from kpi_advisor.plugins.reports.html_report import HtmlView
+    from kpi_advisor.plugins.reports.view import CONSULTANT_SENTENCE
+
+    sentences = re.split(r"(?<=[.!?])\s+", text.strip())
+    kept = [sentence for sentence in sentences if not CONSULTANT_SENTENCE.search(sentence)]
+    expected = (" ".join(kept) if kept else text) if text else text
+    assert HtmlView(acme(), {}).client_text(text) == expected

@@ -25,9 +25,11 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
+from types import MethodType
 from typing import Any
 
 from kpi_advisor import ReportFormat, __version__, hookimpl
+from kpi_advisor.i18n.messages import Translator
 
 from .branding import TEMPLATES, Brand, resolve_branding
 from .funnel import Funnel, Step, wrong_side
@@ -59,8 +61,9 @@ _BIDI_ANY = re.compile("[" + "".join(sorted(_BIDI)) + "]")
 def isolate(value: object) -> object:
     """Text with bidi controls (a campaign name with U+202E) isolated, as <bdi> would, with every
     embedding it opens closed, so it cannot reorder what follows; other values as they are."""
-    # Asked of every value a report prints (1.3M in a full agency report): the search first.
-    if not isinstance(value, str) or not _BIDI_ANY.search(value):
+    # Asked of every value a report prints (1.3M in a full agency report): ASCII, which holds no
+    # bidi control and which Python knows a text to be without reading it, then the search.
+    if not isinstance(value, str) or value.isascii() or not _BIDI_ANY.search(value):
         return value
     from markupsafe import Markup
 
@@ -80,6 +83,9 @@ TEMPLATE_MAX_RANGE = 1_000_000  # range() steps, all calls of one render togethe
 _WIDTH_METHODS = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs"})
 _WIDTH_FILTERS = frozenset({"center", "indent"})
 _DICT_ATTRIBUTES = frozenset(dir(dict))
+# The reports' own ``_``: a lookup in a catalogue of translations, which gives back that text or the
+# one asked for, so none of the sandbox's checks has anything to hold back (~5 calls a finding).
+_WORDS = frozenset({ReportView._, Translator.gettext})
 
 
 def environment(templates: Path | None = None):
@@ -125,6 +131,10 @@ def environment(templates: Path | None = None):
             return small(super().call_binop(context, operator, left, right))
 
         def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - jinja's own signature
+            if type(__obj) is MethodType and __obj.__func__ in _WORDS:
+                kwargs.pop("_block_vars", None)  # what jinja adds for a callable that takes its context
+                kwargs.pop("_loop_vars", None)
+                return __obj(*args, **kwargs)
             if getattr(__obj, "__name__", "") in _WIDTH_METHODS and isinstance(getattr(__obj, "__self__", None), str):
                 narrow((*args, *kwargs.values()))
             return small(super().call(__context, __obj, *args, **kwargs))
