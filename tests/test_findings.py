@@ -490,3 +490,11 @@ def test_kept_visits_are_not_valued_where_no_visit_stays():
     impact = by_rule(report(records, economics={"customer_value": 80}), "landing-page-leak")[0].impact
     assert impact.money is None
     assert "not valued: this scope has no (sessions - bounces) today" in impact.basis
+
+
+def test_a_basis_counts_one_unit_in_the_singular():
+    # 1,000 visits at 70% bounce against the 60% limit: 100 visits kept, buying like the 300 that
+    # stay (3 orders): exactly one more order.
+    records = [{"channel": "facebook", "impressions": 100000, "clicks": 1200, "sessions": 1000, "bounces": 700, "purchases": 3}]
+    impact = by_rule(report(records, economics={"customer_value": 80}), "landing-page-leak")[0].impact
+    assert "100 sessions x 1.0% of (sessions - bounces) becoming purchases on this scope = 1 purchase at USD 80.00 each" in impact.basis

@@ -7,7 +7,7 @@ import re
 
 import pytest
 from kpi_advisor.plugins.reports.markdown_report import cell, inline
-from reporting import LANGS, acme, bare, hostile, render
+from reporting import LANGS, ROOT, acme, bare, hostile, render
 
 
 def tables(text: str) -> list[list[str]]:
@@ -72,3 +72,15 @@ def test_a_rule_that_leaks_on_several_campaigns_is_named_once_on_the_step():
     assert [f.scope.get("campaign") for f in report.findings if f.rule == "landing-page-leak"] == ["c1", "c2"]
     flags = [line for line in render("markdown", report).splitlines() if "⚠ leak" in line and "landing-page-leak" in line]
     assert flags and all(line.count("`landing-page-leak`") == 1 for line in flags), flags
+
+
+def test_a_rules_own_figures_are_shown_in_the_units_its_analysis_gives_them():
+    # Let values are no metrics of the catalogue: their unit is the one the rule's analysis worked
+    # out (a cost in money, a conversion rate as a share), not a guess from the name.
+    import kpi_advisor
+
+    page = render("markdown", kpi_advisor.evaluate(ROOT / "examples" / "pocket_sprout.yaml"))
+    assert "| Cost per paying | USD 87.46 | USD 36.00 |" in page
+    assert "| Loss per customer | USD 51.46 |  |" in page
+    page = render("markdown", kpi_advisor.evaluate(ROOT / "examples" / "fern_and_pine.yaml"))
+    assert "| Cr first | 5.1% |  |" in page

@@ -1042,8 +1042,9 @@ class _LevelRun:
             reached, target, rate, value = carried
             money = reached * value
             target_label = target.replace("_", " ")
-            basis += (f"; {count} {label} x {format_value(rate, 'ratio')} of {per_words or label} becoming {target_label} on this scope = "
-                      f"{_count(reached)} {target_label} at {money_of(value)} each")
+            reached_count = _count(reached)
+            basis += (f"; {count} {_one_of(count, label)} x {format_value(rate, 'ratio')} of {per_words or label} becoming {target_label} on this scope = "
+                      f"{reached_count} {_one_of(reached_count, target_label)} at {money_of(value)} each")
         elif (per_unit_earned := self._earned_per(metric, row, base)) is not None:
             # No orders or valued actions to carry the gap down to, but money this scope's units bring in
             # (till revenue beside the ads of a shop): each unit at what one brings here, no other scope's.
@@ -1257,10 +1258,11 @@ def _count(value: float) -> str:
     """A number of units in a money basis, with the decimals that let "n at EUR x each" recompute the
     money to the cent or so: 1.05 purchases at EUR 80 is EUR 84, where "1" said EUR 80 of EUR 83.83.
     From 100 on one decimal (none where it is 0): "167.5 leads at EUR 210 each" is the EUR 35,175
-    that "167" put at EUR 35,070."""
-    if value >= 100:
+    that "167" put at EUR 35,070. The branch is the rounded value's: 0.9999997 orders is "1", not "1.00"."""
+    shown = round(value, 2)
+    if shown >= 100:
         return f"{value:,.1f}".removesuffix(".0")
-    if value >= 1:
+    if shown >= 1:
         return f"{value:.2f}".rstrip("0").rstrip(".")
     return f"{value:.2f}"
 

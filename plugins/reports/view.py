@@ -266,14 +266,8 @@ class ReportView:
     def evidence_value(self, rule_id: str, name: str, value: float | None) -> str:
         """A finding's evidence or threshold in the unit its rule gives it (a let value's own unit)."""
         unit = self.unit(name)
-        rule = self.catalog.rules.get(rule_id)
-        if name not in self.catalog.metrics and rule is not None:
-            try:
-                from kpi_advisor.language.rulespec import rule_spec
-
-                unit = rule_spec(rule, self.catalog.metrics).units.get(name, unit)
-            except Exception:  # noqa: BLE001 - a rule the catalog accepted; keep the guess if not
-                pass
+        if name not in self.catalog.metrics and (spec := self.catalog.specs.get(rule_id)) is not None:
+            unit = spec.units.get(name, unit)  # the unit the rule's analysis gave its let value or param
         return self.tr.number(value, unit, self.report.currency)
 
     def money(self, amount: float | None) -> str:
