@@ -381,4 +381,17 @@ def test_daily_clicks_still_meet_visits_day_by_day(tmp_path):
             "2026-07-01,Prospecting,100.00,50000,1000\n2026-07-02,Prospecting,100.00,50000,1000\n")
     report = _meta_and_ga4(tmp_path, meta, GA4_DAILY + "20260701,facebook / paid,900,600\n")  # no visits on July 2
     assert total(report)["click_to_session_rate"] == pytest.approx(0.9)  # July 1's clicks alone
-    assert any("click_to_session_rate uses the 1 of 2 rows that carry clicks, sessions" in w for w in report.warnings)
+    assert any("click_to_session_rate uses the 1 of 2 days that carry clicks, sessions" in w for w in report.warnings)  # days: the cells summed
+
+
+def test_a_pairing_note_counts_the_cells_the_rows_were_summed_into():
+    # Ads by day beside analytics by campaign and day meet on the campaign's day: the note counts
+    # those (6 campaign-days, 5 with visits), not the 17 rows, nor calls the cells rows.
+    ads = [{"date": f"2026-07-0{day}", "channel": "facebook", "campaign": campaign, "ad": ad, "impressions": 10000, "clicks": 300}
+           for campaign in "AB" for day in (1, 2, 3) for ad in "xy"]
+    visits = [{"date": f"2026-07-0{day}", "channel": "facebook", "campaign": campaign, "sessions": 500}
+              for campaign in "AB" for day in (1, 2, 3) if (campaign, day) != ("B", 3)]
+    report = evaluate({"client": "x", "business_model": "dtc_ecommerce", "data": [{"records": ads}, {"records": visits}]})
+    notes = [w for w in report.warnings if "that carry clicks, sessions" in w]
+    assert notes == ["channel=facebook: click_to_session_rate uses the 5 of 6 campaign-days that carry clicks, sessions "
+                     "(17% left out: sessions empty in 1)"]

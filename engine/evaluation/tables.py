@@ -943,6 +943,7 @@ def pairing_notes(dataset: Dataset, catalog: Catalog, level: str, limit: int = 1
         if PAID_BY in inputs:
             counted[f"__unpaid{index}"] = (any_value & (pl.col(PAID_BY) <= 0)).sum()
     cells = paired.cells(dataset, list(dims))
+    counted_as = _cell_word(dataset, paired, list(dims))
     frame = _counted_once(cells, list(dims), counted)
     # A note per scope and set with some rows left out: counted here, and only the scopes of the
     # notes shown are read in Python (an agency's ad level has hundreds of thousands of scopes).
@@ -964,11 +965,27 @@ def pairing_notes(dataset: Dataset, catalog: Catalog, level: str, limit: int = 1
                 why.append(f"{PAID_BY} zero in {row[f'__unpaid{index}']}")
             left = rows_any - rows_all
             verb = "uses" if len(metrics) == 1 else "use"
-            notes.append(f"{scope}: {', '.join(metrics)} {verb} the {rows_all} of {rows_any} rows that carry {', '.join(inputs)}"
+            notes.append(f"{scope}: {', '.join(metrics)} {verb} the {rows_all} of {rows_any} {counted_as} that carry {', '.join(inputs)}"
                          f" ({_share(left / rows_any)} left out: {'; '.join(why)})")
     if total > limit:
         notes = notes[:limit] + [f"... and {total - limit} more scopes where a count is empty on some rows"]
     return notes
+
+
+def _cell_word(dataset: Dataset, paired: Pairing, keys: list[str]) -> str:
+    """What a pairing note counts within a scope: the rows where each is a cell of the grain, else
+    the cells the rows were summed into (an ad export beside analytics by channel and day: the
+    channel's days, not its rows), so that the counts can be found again in the data."""
+    by = [d for d in dataset.dims if d in paired.grain or d in keys]
+    if dataset.unique_rows and set(by) == set(dataset.dims):
+        return "rows"
+    inside = [d for d in by if d not in keys]
+    words = [d.replace("_", " ") for d in inside if d != "date"]
+    if "date" in inside:
+        words.append("days" if _is_daily(dataset) else "dates")
+    elif words:
+        words[-1] += "s"
+    return "-".join(words) or "rows"
 
 
 def _counted_once(rows: pl.LazyFrame, keys: list[str], counted: dict[str, pl.Expr]) -> pl.LazyFrame:
