@@ -498,3 +498,27 @@ def test_a_basis_counts_one_unit_in_the_singular():
     records = [{"channel": "facebook", "impressions": 100000, "clicks": 1200, "sessions": 1000, "bounces": 700, "purchases": 3}]
     impact = by_rule(report(records, economics={"customer_value": 80}), "landing-page-leak")[0].impact
     assert "100 sessions x 1.0% of (sessions - bounces) becoming purchases on this scope = 1 purchase at USD 80.00 each" in impact.basis
+
+
+@pytest.mark.parametrize("basis", [
+    "visits kept; 100 sessions x 1.0% of (sessions - bounces) becoming purchases on this scope = 1 purchase at USD 80.00 each",
+    "visits kept; 1 session x 50.0% of sessions becoming purchases on this scope = 0.50 purchases at USD 80.00 each",
+])
+def test_a_basis_that_counts_one_unit_reads_in_the_reports_language_too(basis):
+    from kpi_advisor.i18n.messages import Translator
+    from kpi_advisor.i18n.phrases import translate_basis
+
+    text = translate_basis(basis, Translator("de"))
+    assert "becoming" not in text and " each" not in text, text
+    assert "die wie Sitzungen konvertieren" not in text  # one session converts like sessions: no second base named
+
+
+@pytest.mark.parametrize(("plural", "one"), [("purchases", "purchase"), ("inquiries", "inquiry"), ("sessions", "session"),
+                                              ("business", "business"), ("add to cart", "add to cart")])
+def test_a_count_of_one_is_written_in_the_singular(plural, one):
+    from kpi_advisor.evaluation.rules import _one_of
+    from kpi_advisor.i18n.formatting import plural as plural_of
+
+    assert _one_of("1", plural) == one and _one_of("2", plural) == plural
+    if one != plural:
+        assert plural_of(one) == plural

@@ -19,7 +19,7 @@ from typing import Any, Callable, Collection, Iterable, Mapping
 import polars as pl
 
 from ..i18n import phrases
-from ..i18n.formatting import current_locale, format_value, use_locale
+from ..i18n.formatting import current_locale, format_value, singular, use_locale
 from ..i18n.messages import Translator
 from ..language import expr
 from ..language.functions import PEER_FUNCTIONS, TREND_FUNCTIONS, PeerContext, TrendCollector, calls, rule_functions
@@ -1278,7 +1278,7 @@ def _count(value: float) -> str:
 
 def _one_of(count: str, label: str) -> str:
     """A counted metric's name as a count of it reads: "1 customer", "3 customers", "0.5 customers"."""
-    return label[:-1] if count == "1" and label.endswith("s") and not label.endswith("ss") else label
+    return singular(label) if count == "1" else label
 
 
 def _scope_label(row: dict, dims: tuple[str, ...]) -> str:

@@ -13,6 +13,7 @@ import polars as pl
 from ..data.engines import engine_for
 from ..data.held import number
 from ..data.sources import Dataset
+from ..i18n.formatting import plural
 from ..language import expr
 from ..loading.catalog import Catalog
 from ..models.definitions import SEGMENT_DIMENSIONS
@@ -984,7 +985,7 @@ def _cell_word(dataset: Dataset, paired: Pairing, keys: list[str]) -> str:
     if "date" in inside:
         words.append("days" if _is_daily(dataset) else "dates")
     elif words:
-        words[-1] += "s"
+        words[-1] = plural(words[-1])
     return "-".join(words) or "rows"
 
 

@@ -119,3 +119,18 @@ def format_date(value: dt.date | str, locale: str | None = None) -> str:
     from babel.dates import format_date as babel_date
 
     return babel_date(value, format="medium", locale=locale)
+
+
+def singular(noun: str) -> str:
+    """An English count noun as one of it reads ("1 customer", "1 inquiry"); a word that is no
+    plural (business, add to cart) as it is. The engine's English, which phrases.py parses back."""
+    if noun.endswith("ies"):
+        return noun[:-3] + "y"
+    return noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
+
+
+def plural(noun: str) -> str:
+    """An English count noun in the plural: countries, campaigns, days."""
+    if noun.endswith("y") and noun[-2:-1] not in ("a", "e", "i", "o", "u", ""):
+        return noun[:-1] + "ies"
+    return noun + "es" if noun.endswith(("s", "x", "ch", "sh")) else noun + "s"

@@ -19,7 +19,7 @@ import functools
 import re
 from typing import TYPE_CHECKING, Callable
 
-from .formatting import format_value
+from .formatting import format_value, plural, singular
 
 if TYPE_CHECKING:
     from .messages import Translator
@@ -229,7 +229,7 @@ class _Parts:
         """A metric's name inside a sentence: German keeps its capital (nouns), the others
         write it lower case unless it starts with a name or an abbreviation (Google, ROAS)."""
         snake = label.replace(" ", "_")
-        title = next((self.metrics[k] for k in (label, label + "s", snake, snake + "s") if k in self.metrics), None)
+        title = next((self.metrics[k] for k in (label, plural(label), label + "s", snake, plural(snake), snake + "s") if k in self.metrics), None)
         if not title:
             return None
         text = self._(title)
@@ -428,11 +428,11 @@ PER = r"[a-z0-9_ ]+?|\(.+?\)"
 
 
 @frame(rf"(?P<count>{NUMBER}) (?P<label>[a-z0-9_ ]+?) x (?P<rate>.+?) of (?P<per>{PER}) becoming (?P<target>[a-z0-9_ ]+?) (?P<where>on this scope|over all data) = "
-       rf"(?P<reached>{NUMBER}) (?P=target) at (?P<money>.+?) each")
+       rf"(?P<reached>{NUMBER}) (?:(?P=target)|[a-z0-9_ ]+?) at (?P<money>.+?) each")  # the target, or one of it
 def _basis_carried(m, p):
     fields = dict(count=p.number(m["count"]), metric=p.metric(m["label"]), rate=m["rate"], target=p.metric(m["target"]),
                   where=p._(WHERE_WORDS[m["where"]]), reached=p.number(m["reached"]), money=m["money"])
-    if m["per"] == m["label"]:
+    if singular(m["per"]) == singular(m["label"]):  # "1 session x 2% of sessions": converting like itself
         return _fill(p, BASIS_CARRIED, **fields)
     return _fill(p, BASIS_CARRIED_PER, per=_per(m["per"], p), **fields)
 
