@@ -83,4 +83,22 @@ def test_a_rules_own_figures_are_shown_in_the_units_its_analysis_gives_them():
     assert "| Cost per paying | USD 87.46 | USD 36.00 |" in page
     assert "| Loss per customer | USD 51.46 |  |" in page
     page = render("markdown", kpi_advisor.evaluate(ROOT / "examples" / "fern_and_pine.yaml"))
-    assert "| Cr first | 5.1% |  |" in page
+    assert "| Conversion rate (first period) | 5.1% |  |" in page  # cr_first, a period of a metric
+
+
+def test_a_metric_of_its_own_is_not_read_as_another_metric_in_a_period():
+    # cpa_good reads as the cost per acquisition of the better quarter of its peers; a metric the
+    # catalogue holds under a name like that keeps its own title and unit.
+    from dataclasses import replace
+
+    from kpi_advisor.loading.catalog import get_catalog
+    from kpi_advisor.plugins.reports.view import ReportView
+
+    catalog = get_catalog()
+    view = ReportView(acme(), {"catalog": catalog})
+    assert view.metric_title("cpa_good") == "Cost per acquisition (better quarter of its peers)"
+    assert view.metric_title("cr_fall") == "Conversion rate (fall since the first period)" and view.unit("cr_fall") == "ratio"
+    own = catalog.metrics["ctr"].model_copy(update={"id": "ctr_good", "name": "Good CTR of my own", "unit": "number"})
+    mine = replace(catalog, metrics={**catalog.metrics, "ctr_good": own})
+    view = ReportView(acme(), {"catalog": mine})
+    assert view.metric_title("ctr_good") == "Good CTR of my own" and view.unit("ctr_good") == "number"

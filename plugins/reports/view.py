@@ -252,7 +252,7 @@ class ReportView:
 
     def _unit(self, metric_id: str) -> str:
         base, period = _period_of(metric_id, self.catalog.metrics)
-        if period in ("change", "rise"):
+        if period in ("change", "rise", "fall"):
             return "ratio"
         metric = self.catalog.metrics.get(base)
         if metric is not None:
@@ -517,8 +517,12 @@ PERIOD_WORDS = {
     "change": N_("change"),
     "median": N_("median of its peers"),
     "rise": N_("rise since the first period"),
+    "fall": N_("fall since the first period"),
+    "good": N_("better quarter of its peers"),  # peer_quantile(x, 0.25) of a cost
+    "rest": N_("its peers together"),  # peer_rest(spend) / peer_rest(purchases)
 }
-SHORT_IDS = {"cpa": "cost_per_acquisition", "cpl": "cost_per_lead", "cpi": "cost_per_install", "sov": "share_of_voice"}
+SHORT_IDS = {"cpa": "cost_per_acquisition", "cpl": "cost_per_lead", "cpi": "cost_per_install", "sov": "share_of_voice",
+             "cr": "conversion_rate"}
 # The named values rules report as evidence (their `let` names), as a client reads them.
 EVIDENCE_LABELS = {
     "action_rate": N_("Share of views with an action"),
@@ -540,7 +544,10 @@ EVIDENCE_LABELS = {
 
 def _period_of(metric_id: str, metrics) -> tuple[str, str | None]:
     """ctr_first -> (ctr, first), cpl_median -> (cost_per_lead, median): a rule's evidence on a
-    metric in one period, its change, or its peers' median."""
+    metric in one period, its change, or its peers' median. A metric of the catalogue is itself
+    (a consultant's own ``ctr_good``)."""
+    if metric_id in metrics:
+        return metric_id, None
     for suffix in PERIOD_WORDS:
         base = metric_id.removesuffix("_" + suffix)
         base = SHORT_IDS.get(base, base)
