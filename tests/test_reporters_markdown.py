@@ -80,7 +80,7 @@ def test_a_rules_own_figures_are_shown_in_the_units_its_analysis_gives_them():
     import kpi_advisor
 
     page = render("markdown", kpi_advisor.evaluate(ROOT / "examples" / "pocket_sprout.yaml"))
-    assert "| Cost per paying | USD 87.46 | USD 36.00 |" in page
+    assert "| Cost per paying customer | USD 87.46 | USD 36.00 |" in page
     assert "| Loss per customer | USD 51.46 |  |" in page
     page = render("markdown", kpi_advisor.evaluate(ROOT / "examples" / "fern_and_pine.yaml"))
     assert "| Conversion rate (first period) | 5.1% |  |" in page  # cr_first, a period of a metric
@@ -102,3 +102,16 @@ def test_a_metric_of_its_own_is_not_read_as_another_metric_in_a_period():
     mine = replace(catalog, metrics={**catalog.metrics, "ctr_good": own})
     view = ReportView(acme(), {"catalog": mine})
     assert view.metric_title("ctr_good") == "Good CTR of my own" and view.unit("ctr_good") == "number"
+
+
+def test_every_figure_a_shipped_rule_shows_has_a_name_a_client_reads():
+    # A rule's own figure (a let value) is shown by a label in the report's language, or as a
+    # metric in a period; never as its id ("cpa_good", "outcome_last").
+    from kpi_advisor.loading.catalog import get_catalog
+    from kpi_advisor.plugins.reports.view import EVIDENCE_LABELS, STAYED, _period_of
+
+    catalog = get_catalog()
+    unnamed = sorted({f"{rule}: {name}" for rule, spec in catalog.specs.items() for name in spec.evidence
+                      if name not in catalog.metrics and name not in EVIDENCE_LABELS and name != STAYED
+                      and _period_of(name, catalog.metrics)[1] is None})
+    assert not unnamed
