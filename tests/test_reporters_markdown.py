@@ -115,3 +115,19 @@ def test_every_figure_a_shipped_rule_shows_has_a_name_a_client_reads():
                       if name not in catalog.metrics and name not in EVIDENCE_LABELS and name != STAYED
                       and _period_of(name, catalog.metrics)[1] is None})
     assert not unnamed
+
+
+def test_a_label_names_a_shipped_rules_figure_and_no_other_rules():
+    # "drop" is sudden-drop's fall against the expected results; a consultant's rule may mean
+    # something else by it, and reads as its own name.
+    from dataclasses import replace
+
+    from kpi_advisor.loading.catalog import get_catalog
+    from kpi_advisor.plugins.reports.view import ReportView
+
+    catalog = get_catalog()
+    mine = replace(catalog, origins={**catalog.origins, "rule:my-drop": str(ROOT / "my_rules.yaml")})
+    view = ReportView(acme(), {"catalog": mine})
+    assert view.evidence_title("sudden-drop", "drop") == "Fall against the expected results"
+    assert view.evidence_title("my-drop", "drop") == "Drop"
+    assert view.evidence_title("my-drop", "ctr_first") == "CTR (first period)"

@@ -337,7 +337,7 @@ def _finding(view: HtmlView, finding) -> dict[str, Any]:
         limit = finding.thresholds.get(metric_id)
         evidence.append(
             {
-                "name": view.metric_title(metric_id),
+                "name": view.evidence_title(finding.rule, metric_id),
                 "value": view.evidence_value(finding.rule, metric_id, value),
                 "over": bool(wrong_side(finding, metric_id, view.catalog)),
                 "limit": view.evidence_value(finding.rule, metric_id, limit) if limit is not None else "",

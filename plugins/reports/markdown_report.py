@@ -138,7 +138,7 @@ def _findings(view: ReportView) -> list[str]:
             "",
         ]
         rows = [
-            [view.metric_title(m), view.evidence_value(finding.rule, m, v),
+            [view.evidence_title(finding.rule, m), view.evidence_value(finding.rule, m, v),
              view.evidence_value(finding.rule, m, finding.thresholds[m]) if m in finding.thresholds else ""]
             for m, v in finding.evidence.items()
         ]

@@ -15,6 +15,7 @@ once. A renderer gets the options the command line passes:
 from __future__ import annotations
 
 import functools
+import os
 import re
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -203,12 +204,18 @@ class ReportView:
         base, period = _period_of(metric_id, self.catalog.metrics)
         if period is not None:
             return f"{self.metric_title(base)} ({self._(PERIOD_WORDS[period])})"
-        if metric_id in EVIDENCE_LABELS and metric_id not in self.catalog.metrics:
-            return self._(EVIDENCE_LABELS[metric_id])
         metric = self.catalog.metrics.get(metric_id)
         title = metric.title if metric is not None else metric_id.replace("_", " ")
         title = self.tr.template(title)
         return title[:1].upper() + title[1:]
+
+    def evidence_title(self, rule_id: str, name: str) -> str:
+        """A finding's evidence row by name. A shipped rule's own figure (a let value) reads as the
+        label written for it; another rule may mean something else by the same name (a consultant's
+        ``drop``), so its figures read as their names, or as a metric in a period (``ctr_first``)."""
+        if name in EVIDENCE_LABELS and name not in self.catalog.metrics and _shipped(self.catalog.origins.get(f"rule:{rule_id}")):
+            return self._(EVIDENCE_LABELS[name])
+        return self.metric_title(name)
 
     def action_title(self, action: str) -> str:
         """A micro action by its metric's name where it names one (install -> Installs), else in words."""
@@ -575,6 +582,18 @@ def _period_of(metric_id: str, metrics) -> tuple[str, str | None]:
         if base != metric_id and base in metrics:
             return base, suffix
     return metric_id, None
+
+
+def _shipped(origin: str | None) -> bool:
+    """Whether a rule comes from the rule packs shipped in ``kpi_advisor/rules``."""
+    return origin is not None and os.path.dirname(origin) == _shipped_folder()
+
+
+@functools.cache
+def _shipped_folder() -> str:
+    from importlib.resources import files
+
+    return str(files("kpi_advisor.rules"))
 
 
 def _installed_catalog() -> "Catalog":
