@@ -275,3 +275,25 @@ def test_a_quote_is_located_in_a_file_with_a_byte_order_mark(encoding, head, tmp
     result = CliRunner().invoke(cli, ["run", "c.yaml"])
     assert result.exit_code == 2, result.output
     assert "error: ads.csv:3: a quoted cell here has no closing quote" in result.output
+
+
+def test_a_close_match_is_offered_for_the_first_hundred_unknown_fields():
+    # A typo gets "did you mean"; a document of thousands of unknown fields (a flood sent to the
+    # service) is told each is unknown, without a fuzzy match a field.
+    from kpi_advisor import ConfigError, evaluate
+    from kpi_advisor.loading.validation import MAX_SUGGESTIONS
+
+    config = {"client": "x", "business_model": "dtc_ecommerce", "data": [{"records": [{"clicks": 1}]}]}
+    config |= {f"goal{'s' * (i % 2)}_{i}": 1 for i in range(MAX_SUGGESTIONS + 50)}
+    config["golas"] = []
+    try:
+        evaluate(config)
+    except ConfigError as exc:
+        messages = [problem.message for problem in exc.problems]
+    else:
+        raise AssertionError("unknown fields were accepted")
+    unknown = [m for m in messages if m.startswith("unknown field")]
+    assert len(unknown) == MAX_SUGGESTIONS + 51
+    assert unknown[-1] == "unknown field 'golas'"  # past the first hundred: no match offered
+    assert any("(did you mean" in m for m in unknown[:MAX_SUGGESTIONS])
+    assert not any("(did you mean" in m for m in unknown[MAX_SUGGESTIONS:])

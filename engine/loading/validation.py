@@ -53,6 +53,10 @@ def validate_document(
         raise ConfigError(problems_from_validation_error(exc, doc, known_fields=known_fields)) from None
 
 
+# Unknown fields a document is offered a close match for ("did you mean 'goals'?").
+MAX_SUGGESTIONS = 100
+
+
 def problems_from_validation_error(
     exc: pydantic.ValidationError,
     doc: Document | None,
@@ -65,14 +69,22 @@ def problems_from_validation_error(
     see known_fields_for().
     """
     problems: list[Problem] = []
+    fields: dict[tuple, list[str]] = {}  # a model's field names, looked up once for all its unknown fields
+    suggested = 0
     for error in exc.errors():
         loc = tuple(error.get("loc", ()))
         kind = error.get("type", "")
         name = loc[-1] if loc else ""
         if kind == "extra_forbidden":
             message = f"unknown field {_short_repr(name)}"
-            if known_fields is not None:
-                names = [str(n) for n in known_fields(loc[:-1]) if n != name]
+            # A close match for the first unknown fields, the typos: a document of 50,000 unknown
+            # fields (a request sent to flood the service) took longer than the service's time
+            # limit to be told so, one fuzzy match a field.
+            if known_fields is not None and suggested < MAX_SUGGESTIONS:
+                suggested += 1
+                if loc[:-1] not in fields:
+                    fields[loc[:-1]] = [str(n) for n in known_fields(loc[:-1])]
+                names = [n for n in fields[loc[:-1]] if n != name]
                 close = difflib.get_close_matches(str(name), names, n=1)
                 if close:
                     message += f" (did you mean {close[0]!r}?)"
