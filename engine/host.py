@@ -30,6 +30,8 @@ ENTRY_POINT_GROUP = "kpi_advisor"
 
 @dataclass(frozen=True)
 class PluginInfo:
+    """A registered plugin as ``kpi-advisor list plugins`` shows it: its name, hooks and origin."""
+
     name: str
     hooks: tuple[str, ...]
 

@@ -72,6 +72,8 @@ class ExprLimits:
 
 @dataclass(frozen=True)
 class Limits:
+    """How large any one input may grow (bytes, rows, depth, counts), each settable by a KPI_ADVISOR_* variable."""
+
     # --- YAML and JSON files (client configs, rule packs, profiles, stdin)
     yaml_bytes: int = YamlLimits.max_bytes
     yaml_depth: int = YamlLimits.max_depth

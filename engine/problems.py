@@ -60,6 +60,8 @@ def json_may_hold_control(data: bytes) -> bool:
 
 @dataclass(frozen=True)
 class Problem:
+    """One thing wrong with an input: what, and the file, line and field it is at."""
+
     message: str
     file: str | None = None
     line: int | None = None  # 1-based

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import tempfile
 
 import pytest
 from kpi_advisor.commands.output import write_atomic
@@ -90,14 +91,14 @@ def test_pieces_for_stdout_are_held_in_a_temporary_file_not_joined(monkeypatch):
     monkeypatch.setattr(output, "SPOOL_BYTES", 10)
     monkeypatch.setattr(output, "WRITE_CHUNK", 4)
     rolled = []
-    real = output.tempfile.SpooledTemporaryFile
+    real = tempfile.SpooledTemporaryFile
 
     class Watched(real):
         def rollover(self):
             rolled.append(True)
             super().rollover()
 
-    monkeypatch.setattr(output.tempfile, "SpooledTemporaryFile", Watched)
+    monkeypatch.setattr(tempfile, "SpooledTemporaryFile", Watched)
     pieces = ["Café € 😀 ", "naïve\n" * 5, "end"]
     stream = io.StringIO()
     output.write_output("-", iter(pieces), stdout=stream)
@@ -111,7 +112,7 @@ def test_a_full_temporary_folder_while_holding_pieces_is_one_line(monkeypatch):
         def write(self, piece):
             raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(output.tempfile, "SpooledTemporaryFile", lambda **kwargs: Full())
+    monkeypatch.setattr(tempfile, "SpooledTemporaryFile", lambda **kwargs: Full())
     stream = io.StringIO()
     with pytest.raises(output.ConfigError) as caught:
         output.write_output("-", iter(["a", "b"]), stdout=stream)
@@ -119,7 +120,7 @@ def test_a_full_temporary_folder_while_holding_pieces_is_one_line(monkeypatch):
     assert message.startswith("-o: cannot write the report: no space left on device (it waits in") and "\n" not in message
     assert stream.getvalue() == ""
     # Without -o the problem names no option; with no temporary folder at all, it still is one line.
-    monkeypatch.setattr(output.tempfile, "gettempdir", lambda: (_ for _ in ()).throw(FileNotFoundError("No usable temporary directory")))
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: (_ for _ in ()).throw(FileNotFoundError("No usable temporary directory")))
     with pytest.raises(output.ConfigError) as caught:
         output.spooled("-", iter(["a"]), option=None)
     assert str(caught.value).startswith("cannot write the report: no space left on device (it waits in ")

@@ -66,6 +66,26 @@ def test_a_stored_parse_is_the_fresh_parse(tmp_path, parses):
     assert stored.line_of(("rules", 0, "nested", "deep")) == 11
 
 
+def test_the_line_table_is_read_only_when_a_line_is_asked_for(tmp_path):
+    path = tmp_path / "pack.yaml"
+    path.write_text(TEXT)
+    fresh = _store(path)
+    assert isinstance(json.loads(yamlcache.parsed_path(path).read_text())["lines"], str)
+    stored = load_yaml_file(path, cached=True, limits=DEFAULT_LIMITS)
+    assert isinstance(stored.lines, yamlcache.Lines) and stored.lines._text is not None  # a valid pack asks for none
+    assert stored.line_of((datetime.date(2026, 1, 2),)) == fresh.line_of((datetime.date(2026, 1, 2),)) == 6
+    assert stored.lines._text is None and dict(stored.lines) == fresh.lines
+
+
+def test_a_parse_stored_in_the_first_form_costs_a_parse(tmp_path, parses):
+    path = tmp_path / "pack.yaml"
+    path.write_text(TEXT)
+    key = yamlcache.cache_key(path.read_bytes(), DEFAULT_LIMITS)
+    yamlcache.parsed_path(path).write_text(json.dumps({"key": key, "data": {"pack": "stale"}, "lines": [[["pack"], 1]]}))
+    assert load_yaml_file(path, cached=True, limits=DEFAULT_LIMITS).data["pack"] == "sample"
+    assert parses[0] == 1
+
+
 def test_an_edited_file_is_parsed_again(tmp_path, parses):
     path = tmp_path / "pack.yaml"
     path.write_text("a: 1\n")

@@ -22,12 +22,14 @@ import os
 import re
 import stat
 import sys
-import tempfile
 from contextlib import ExitStack
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator, TextIO
+from typing import IO, TYPE_CHECKING, Any, Iterable, Iterator, TextIO
 
 from ..problems import ConfigError, Problem
+
+if TYPE_CHECKING:
+    import tempfile
 
 STDOUT_NAMES = ("-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
 # Streams the process already holds open: written as they are, never replaced.
@@ -201,6 +203,8 @@ def spooled(name: str, pieces: Iterable[str], option: str | None = "-o") -> "tem
     (the pieces and the text) before the stream encodes it; past SPOOL_BYTES the pieces go to
     a temporary file (in ``TMPDIR``) and the stream is given them back WRITE_CHUNK characters at
     a time. ``option`` is what a problem names: ``-o``, or None where none was given (stdout)."""
+    import tempfile  # here, not at the top: a short report to stdout is never spooled
+
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, mode="w+", encoding="utf-8", newline="")
     try:
         for piece in pieces:
@@ -218,6 +222,8 @@ def spooled(name: str, pieces: Iterable[str], option: str | None = "-o") -> "tem
 
 
 def _temporary_folder() -> str:
+    import tempfile
+
     try:
         return tempfile.gettempdir()
     except OSError:  # none usable: what the message can still name
@@ -271,6 +277,8 @@ def write_atomic(path: Path, text: str | Iterable[str] | IO[str], *, inputs: Ite
         raise _fail(f"output folder {target.parent} does not exist")
     if target.exists() and not target.is_file():
         raise _fail(f"output {path} is not a regular file; give a file name, or - for stdout")
+    import tempfile
+
     try:
         handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:

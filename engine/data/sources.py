@@ -83,6 +83,8 @@ Locator = Callable[[int, str], Problem]
 
 @dataclass
 class Dataset:
+    """A client's rows, read from every data source into one frame, with the notes the reading left."""
+
     # Text dimensions are Categorical (each name held once, not once a row); dates are Date and
     # counts Float64, or Float32 for a whole count exact in it (held.py: read them with held.number).
     frame: pl.DataFrame

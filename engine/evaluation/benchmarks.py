@@ -55,6 +55,8 @@ def platform_expr(channel: pl.Expr) -> pl.Expr:
 
 @dataclass(frozen=True)
 class Figure:
+    """A benchmark figure and the source a message names for it."""
+
     value: float
     label: str  # where the figure comes from, for messages: "WordStream 2017"
     benchmark: Benchmark | None = None  # None for a client's own figure

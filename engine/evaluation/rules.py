@@ -52,6 +52,8 @@ OUTCOMES = ("purchases", "customers")
 
 @dataclass
 class Economy:
+    """The client's unit economics that value a rule's impact: its currency, a customer's value and each micro action's."""
+
     currency: str
     customer_value: float | None = None
     action_values: dict[str, float] = field(default_factory=dict)  # micro action (or metric id) -> money per action
@@ -79,6 +81,8 @@ class Economy:
 
 @dataclass
 class RuleOutcome:
+    """What the rules gave: their findings, which ran, which were skipped and why."""
+
     findings: list[Finding]
     evaluated: list[str]
     skipped: dict[str, str]

@@ -59,6 +59,8 @@ PAID_BY = "spend"
 
 @dataclass
 class MetricTable:
+    """One level's scopes (a row each) with their summed counts and derived metrics."""
+
     level: str
     dims: tuple[str, ...]
     frame: pl.DataFrame

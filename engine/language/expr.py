@@ -29,7 +29,6 @@ Runtime semantics (see :func:`compile_expr`):
 
 from __future__ import annotations
 
-import difflib
 import math
 import operator
 import re
@@ -137,37 +136,49 @@ class Node:
 
 @dataclass(frozen=True)
 class Number(Node):
+    """A number literal."""
+
     value: int | float
 
 
 @dataclass(frozen=True)
 class String(Node):
+    """A quoted text literal."""
+
     value: str
 
 
 @dataclass(frozen=True)
 class Bool(Node):
+    """``true`` or ``false``."""
+
     value: bool
 
 
 @dataclass(frozen=True)
 class Null(Node):
-    pass
+    """``null``: a value that is missing."""
 
 
 @dataclass(frozen=True)
 class Name(Node):
+    """A metric, param, benchmark or let, by its name."""
+
     name: str
 
 
 @dataclass(frozen=True)
 class Unary(Node):
+    """A sign or ``not`` before one operand."""
+
     op: str  # "-", "+" or "not"
     operand: Node
 
 
 @dataclass(frozen=True)
 class Binary(Node):
+    """Arithmetic on two operands."""
+
     op: str  # "+", "-", "*", "/"
     left: Node
     right: Node
@@ -175,6 +186,8 @@ class Binary(Node):
 
 @dataclass(frozen=True)
 class BoolOp(Node):
+    """``and`` or ``or`` over two or more operands."""
+
     # n-ary so that long "a and b and c ..." lists do not count as deep nesting
     op: str  # "and" | "or"
     operands: tuple[Node, ...]
@@ -182,12 +195,16 @@ class BoolOp(Node):
 
 @dataclass(frozen=True)
 class Compare(Node):
+    """A comparison, chained as ``a < b <= c``."""
+
     ops: tuple[str, ...]  # len(ops) == len(operands) - 1
     operands: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
 class Call(Node):
+    """A call of one of the language's functions."""
+
     name: str
     args: tuple[Node, ...]
 
@@ -306,6 +323,8 @@ def _check_call(spec: FunctionSpec, kinds: list[str], args: tuple[Node, ...] | l
 
 @dataclass(frozen=True, slots=True)
 class _Token:
+    """One token of a formula's source."""
+
     kind: str  # "num" | "str" | "name" | "kw" | "op" | "end"
     text: str  # exact source text
     column: int
@@ -474,6 +493,8 @@ def _check_arity(spec: FunctionSpec, count: int, column: int) -> None:
 
 
 def _unknown_function(name: str, functions: Mapping[str, FunctionSpec], column: int) -> ExprError:
+    import difflib  # only on an error
+
     known = sorted(functions)
     close = difflib.get_close_matches(name, known, n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
@@ -486,6 +507,8 @@ _KEYWORD_HINTS = {"true": "true", "false": "false", "null": "null", "none": "nul
 def _unknown_name(name: str, known: Iterable[str], column: int | None) -> ExprError:
     suggestion = _KEYWORD_HINTS.get(name.lower())
     if suggestion is None:
+        import difflib
+
         close = difflib.get_close_matches(name, list(known), n=1)
         suggestion = close[0] if close else None
     hint = f" (did you mean '{suggestion}'?)" if suggestion else ""

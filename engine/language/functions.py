@@ -150,6 +150,8 @@ def _trend_spec(kind: str, doc: str, collector: TrendCollector | None) -> Functi
 
 @dataclass(frozen=True)
 class PeerContext:
+    """Who a scope's peers are on its level: the dims they share and the dim that tells them apart."""
+
     group: tuple[str, ...]  # dims siblings share (a campaign's channel); () for all rows
     member: str | None  # the dim that tells siblings apart; None at the total level
 

@@ -42,6 +42,8 @@ UNIT_OF_CALL = {
 
 @dataclass(frozen=True)
 class RuleSpec:
+    """A rule with its formulas parsed and checked once, when its pack is loaded."""
+
     rule: RuleDef
     condition: expr.Expr
     lets: tuple[tuple[str, expr.Expr], ...]

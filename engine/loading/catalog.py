@@ -7,7 +7,6 @@ start-up, so the catalog of the installed plugins is cached.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import graphlib
 from dataclasses import dataclass, field, replace
@@ -43,6 +42,8 @@ _MEMO_MAX = 512  # entries of Catalog.memo
 
 @dataclass(frozen=True)
 class Catalog:
+    """Every metric, rule, profile, benchmark, data format and reporter the plugins of a run give, with where each came from."""
+
     metrics: Mapping[str, MetricDef]
     rules: Mapping[str, RuleDef]
     profiles: Mapping[str, ProfileDef]
@@ -109,6 +110,8 @@ class Catalog:
         return done[root]
 
     def suggest(self, name: str, known: Iterable[str]) -> str:
+        import difflib  # only for a name that is not known
+
         close = difflib.get_close_matches(name, list(known), n=1)
         return f" (did you mean '{close[0]}'?)" if close else ""
 

@@ -25,6 +25,8 @@ CONFIG_FIELDS = known_fields_for(ClientConfig)
 
 @dataclass
 class LoadedConfig:
+    """A client config, validated, with the folder its relative paths start from."""
+
     config: ClientConfig
     base_dir: Path
     doc: Document | None = None
@@ -90,6 +92,8 @@ def load_config_text(text: str | bytes, name: str = "<stdin>") -> LoadedConfig:
 
 @dataclass
 class Prepared:
+    """A loaded config with the catalogue and the active rules it runs with."""
+
     loaded: LoadedConfig
     catalog: Catalog
     specs: list[RuleSpec]  # the active rules, analysed once, in id order

@@ -7,7 +7,6 @@ did-you-mean for an unknown field.
 
 from __future__ import annotations
 
-import difflib
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -81,6 +80,8 @@ def problems_from_validation_error(
             # fields (a request sent to flood the service) took longer than the service's time
             # limit to be told so, one fuzzy match a field.
             if known_fields is not None and suggested < MAX_SUGGESTIONS:
+                import difflib  # only for a document with a problem
+
                 suggested += 1
                 if loc[:-1] not in fields:
                     fields[loc[:-1]] = [str(n) for n in known_fields(loc[:-1])]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import re
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,10 +79,12 @@ def read_limited(stream: typing.BinaryIO, *, file: str = "<stdin>", limits: Yaml
 
 @dataclass
 class Document:
+    """A loaded YAML or JSON file: its data, and the line each of its keys and items is on."""
+
     data: Any  # dict/list/str/int/float/bool/None/datetime.date/datetime.datetime
     file: str  # display name for messages
     # path tuple -> 1-based line where that value (the key, for mapping entries) starts
-    lines: dict[tuple, int] = field(default_factory=dict)
+    lines: Mapping[tuple, int] = field(default_factory=dict)  # a stored parse's: yamlcache.Lines
 
     def line_of(self, path: Sequence[str | int]) -> int | None:
         """Line of `path`, else of its nearest recorded ancestor, else None."""

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
-from .definitions import CURRENCY_PATTERN, ID_PATTERN, NOT_SEGMENTS, MetricDef, NonNegative, Number, Segment, Share, WholeNumber, new_list
+from .definitions import CURRENCY_PATTERN, ID_PATTERN, NOT_SEGMENTS, MetricDef, NonNegative, Number, Segment, Share, WholeNumber, new_dict, new_list
 
 CHANGE_PATTERN = r"^[+-]?\d+(\.\d+)?%?$"
 CONFIG_ID_PATTERN = r"^[a-z][a-z0-9_-]*$"
@@ -100,7 +100,7 @@ class FileSource(Model):
     parquet: str | None = None
     format: str = "generic"
     name: str | None = None
-    options: dict[str, Any] = Field(default_factory=dict, description="reader options, e.g. decimal_comma")
+    options: dict[str, Any] = Field(default_factory=new_dict, description="reader options, e.g. decimal_comma")
 
     @model_validator(mode="after")
     def _one_path(self) -> "FileSource":
@@ -124,7 +124,7 @@ class SparkData(Model):
     path: str | None = Field(default=None, description="a lake path (a file or folder), e.g. s3a://lake/ads/ or /data/ads.parquet")
     sql: str | None = Field(default=None, description="a Spark SQL query whose columns are canonical names")
     reader: str = Field(default="parquet", description="how to read path: parquet, delta, orc, csv, json, or any Spark data source")
-    options: dict[str, Any] = Field(default_factory=dict, description="options of the Spark reader, e.g. {header: true} for csv")
+    options: dict[str, Any] = Field(default_factory=new_dict, description="options of the Spark reader, e.g. {header: true} for csv")
 
     @model_validator(mode="after")
     def _one_place(self) -> "SparkData":
@@ -148,7 +148,7 @@ class SparkSettings(Model):
         description="each group is evaluated as its own client, in parallel; [] evaluates all data as one",
     )
     master: str | None = Field(default=None, description="Spark master when no session is running, e.g. local[4]; default: Spark's own")
-    conf: dict[str, str | int | float | bool] = Field(default_factory=dict, description="Spark settings for the session")
+    conf: dict[str, str | int | float | bool] = Field(default_factory=new_dict, description="Spark settings for the session")
 
 
 def _source_kind(value: Any) -> str:
@@ -169,7 +169,7 @@ DataSource = Annotated[
 
 class RuleSettings(Model):
     disable: list[str] = Field(default_factory=new_list)
-    params: dict[str, dict[str, Number]] = Field(default_factory=dict)
+    params: dict[str, dict[str, Number]] = Field(default_factory=new_dict)
     packs: list[str] = Field(default_factory=new_list, description="extra rule-pack files, relative to the config")
 
 
@@ -185,7 +185,7 @@ class Branding(Model):
         default=None, min_length=1, description="a PNG, JPEG, GIF, WebP or SVG file (relative to the config, at most 1 MB), embedded in the report"
     )
     colours: dict[Literal["primary", "secondary", "accent"], Annotated[str, Field(pattern=COLOUR_PATTERN)]] = Field(
-        default_factory=dict, description="hex colours such as '#17365d': primary (cover and headings), secondary (the cover's gradient), accent"
+        default_factory=new_dict, description="hex colours such as '#17365d': primary (cover and headings), secondary (the cover's gradient), accent"
     )
     footer: str | None = Field(default=None, min_length=1, max_length=500, description="a line of text at the foot of the report, e.g. contact details")
     templates: str | None = Field(
@@ -227,7 +227,7 @@ class ClientConfig(Model):
     rules: RuleSettings = Field(default_factory=RuleSettings)
     metrics: list[MetricDef] = Field(default_factory=new_list)
     benchmarks: dict[str, dict[str, Number]] = Field(
-        default_factory=dict, description="metric -> platform (or 'all') -> value, overriding shipped figures"
+        default_factory=new_dict, description="metric -> platform (or 'all') -> value, overriding shipped figures"
     )
     plugins: list[str] = Field(default_factory=new_list, description="local plugin files, relative to the config")
     segments: list[Segment] = Field(

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .definitions import Severity, new_list
+from .definitions import Severity, new_dict, new_list
 from .report import Model
 
 OVERVIEW_SCHEMA_VERSION = "1"
@@ -58,7 +58,7 @@ class ClientEntry(Model):
     money_basis: str | None = None
     worst_severity: Severity | None
     findings_total: int
-    by_severity: dict[str, int] = Field(default_factory=dict)
+    by_severity: dict[str, int] = Field(default_factory=new_dict)
     top_findings: list[TopFinding] = Field(default_factory=new_list)
     goals: GoalCount
     trend: Trend | None = None

@@ -10,7 +10,7 @@ from typing import Any, Callable, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from .definitions import SEVERITIES, Severity, Stage, new_list
+from .definitions import SEVERITIES, Severity, Stage, new_dict, new_list
 
 SCHEMA_VERSION = "1"
 # At least the 9 digits the contract promises; 12 keeps counts exact to a trillion while dropping
@@ -269,10 +269,10 @@ class ScopeMetrics(Model):
 class Summary(_Optional):
     findings_total: int
     by_rule: dict[str, int]
-    by_severity: dict[str, int] = Field(default_factory=dict)
+    by_severity: dict[str, int] = Field(default_factory=new_dict)
     findings_shown: int | None = None
     rules_evaluated: int = 0
-    rules_skipped: dict[str, str] = Field(default_factory=dict, description="rule id -> why it could not run")
+    rules_skipped: dict[str, str] = Field(default_factory=new_dict, description="rule id -> why it could not run")
     rows: int = 0
     money_at_stake: float | None = Field(
         default=None, description="money at stake over all findings, each piece counted once (docs/rules.md)"
@@ -340,13 +340,13 @@ class Report(_Optional):
     _when_asked = ("comparison", "peers")
     # The scopes of the findings a short report left out (--max-findings, show_at_most): its
     # funnels then say a channel holds findings not shown, not that nothing fired there.
-    _not_shown: list[dict[str, str]] = PrivateAttr(default_factory=list)
+    _not_shown: list[dict[str, str]] = PrivateAttr(default_factory=new_list)
     # Of those left out that speak for members (roll-ups): their scope and their members, so the
     # channels a left-out account roll-up covers say so too.
-    _not_shown_inside: list[tuple[dict[str, str], list[dict]]] = PrivateAttr(default_factory=list)
+    _not_shown_inside: list[tuple[dict[str, str], list[dict]]] = PrivateAttr(default_factory=new_list)
     # Of those left out, per rule: how many, their money at stake (counted once within the rule)
     # and, where it is one, its scope, so the short report's last line says what the rest is about.
-    _not_shown_by_rule: dict[str, tuple[int, float | None, dict[str, str] | None]] = PrivateAttr(default_factory=dict)
+    _not_shown_by_rule: dict[str, tuple[int, float | None, dict[str, str] | None]] = PrivateAttr(default_factory=new_dict)
     # How many of those left out carry money at stake: the summary's money is estimated from
     # them too, not from the shown findings alone.
     _not_shown_valued: int = PrivateAttr(default=0)

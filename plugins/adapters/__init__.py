@@ -11,6 +11,8 @@ from .reading import Layout
 
 @dataclass(frozen=True)
 class Adapter:
+    """A platform's export format, read by its layout."""
+
     layout: Layout
 
     def read(self, path, options):

@@ -78,6 +78,8 @@ class Field:
 
 @dataclass(frozen=True)
 class Layout:
+    """How one platform's export is laid out: its columns and what each means."""
+
     name: str
     description: str
     fields: tuple[Field, ...]
@@ -144,6 +146,8 @@ def header_currency(header: str) -> str | None:
 
 @dataclass
 class Table:
+    """An export's table as found in its file: the rows, the header and the lines around them."""
+
     frame: pl.LazyFrame
     headers: list[str]
     comments: list[str]
@@ -561,6 +565,8 @@ VALUED_COUNTS = ("purchases", "conversions")
 
 @dataclass(frozen=True)
 class _Summary:
+    """An export's nameless total rows: the test that tells them, and how many it found."""
+
     expr: pl.Expr
     count: int
 

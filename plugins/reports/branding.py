@@ -31,6 +31,8 @@ COLOUR_VARS = {"primary": "--brand", "secondary": "--brand-2", "accent": "--acce
 
 @dataclass(frozen=True)
 class Brand:
+    """An agency's name, logo and colours, checked, for the HTML report's cover."""
+
     agency: str | None = None
     logo: str | None = None  # a data: URI
     colours: dict[str, str] = field(default_factory=dict)  # CSS variable -> checked hex colour

@@ -50,6 +50,8 @@ DEFAULT_FUNNEL: tuple = (
 
 @dataclass
 class Step:
+    """One step of a scope's funnel: its metric, its value and its conversion from the step before."""
+
     metric: str
     value: float
     conversion: float | None = None  # this step / the step it is measured against (``source``)
@@ -72,6 +74,8 @@ class Step:
 
 @dataclass
 class Funnel:
+    """A scope's funnel steps with the findings on it."""
+
     scope: dict[str, str]
     steps: list[Step]
     findings: list["Finding"] = field(default_factory=list)  # every finding on this scope or inside it

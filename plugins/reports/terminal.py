@@ -332,6 +332,8 @@ def _pieces(line: Text, width: int, overflow: str, no_wrap: bool) -> list[Text]:
 
 @dataclass
 class Column:
+    """A column of a terminal table: its header and how its cells are fitted."""
+
     header: str = ""
     justify: str = "left"
     overflow: str = "ellipsis"
