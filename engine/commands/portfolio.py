@@ -48,6 +48,8 @@ TOP_FINDINGS = 3
 
 @dataclass(frozen=True)
 class RunOptions:
+    """How every client of a portfolio run is evaluated and written: the options of the command line."""
+
     fmt: str
     extension: str
     lang: str = "en"
@@ -325,6 +327,8 @@ def _in_pool(calls: list[tuple], jobs: int, done: Callable[[Outcome], None]) -> 
 
 @dataclass
 class PortfolioResult:
+    """A portfolio run: each client's outcome, the configs refused, the overview and where it went."""
+
     outcomes: list[Outcome]
     refused: list[tuple[str, list[str]]]
     overview: "Overview"

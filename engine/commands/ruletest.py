@@ -17,6 +17,8 @@ from ..problems import ConfigError
 
 @dataclass
 class ExampleResult:
+    """One must-fire or must-not-fire example of a rule pack, run: passed, or what went wrong."""
+
     rule: str
     kind: str  # "fire" or "quiet"
     name: str

@@ -1,0 +1,55 @@
+"""Habits that keep the command line's start-up short, checked in the source: each was a few
+milliseconds of every ``kpi-advisor run`` (bench/NOTES.md, session 35), paid again by whoever
+adds the next class or field the old way."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = sorted(path for folder in ("engine", "plugins") for path in (ROOT / folder).rglob("*.py"))
+BUILTIN_FACTORIES = {"list", "dict", "set"}
+
+
+def _name(node: ast.expr) -> str:
+    if isinstance(node, ast.Call):
+        node = node.func
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def _problems(path: Path) -> list[str]:
+    found = []
+    where = path.relative_to(ROOT)
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ClassDef) and any(_name(d) == "dataclass" for d in node.decorator_list):
+            if ast.get_docstring(node) is None:
+                # Without one, dataclass() writes "Name(field: type, ...)" from inspect.signature.
+                found.append(f"{where}:{node.lineno}: dataclass {node.name} has no docstring")
+        if isinstance(node, ast.Call) and _name(node.func) in ("Field", "PrivateAttr"):
+            for keyword in node.keywords:
+                if keyword.arg == "default_factory" and isinstance(keyword.value, ast.Name) and keyword.value.id in BUILTIN_FACTORIES:
+                    # pydantic reads a factory's signature; a builtin's is parsed from its text.
+                    found.append(f"{where}:{node.lineno}: default_factory={keyword.value.id}; use new_{keyword.value.id}")
+    return found
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=[str(p.relative_to(ROOT)) for p in SOURCES])
+def test_no_class_or_field_pays_for_a_signature_at_start_up(path):
+    assert _problems(path) == []
+
+
+def test_the_check_finds_what_it_looks_for(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("from dataclasses import dataclass\n@dataclass(frozen=True)\nclass A:\n    x: int\n"
+                      "class M:\n    y: list = Field(default_factory=list)\n    _z: dict = PrivateAttr(default_factory=dict)\n")
+    global ROOT
+    saved, ROOT = ROOT, tmp_path
+    try:
+        assert len(_problems(sample)) == 3
+    finally:
+        ROOT = saved
