@@ -431,3 +431,24 @@ def test_serve_stops_at_once_on_a_bad_rule_pack(tmp_path):
     result = CliRunner().invoke(cli, ["serve", "--rule-pack", str(pack), "--port", str(_free_port())])
     assert result.exit_code == 2
     assert "bounce_rat" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_worker_evaluates_a_starter_config_before_it_says_it_is_ready(monkeypatch):
+    from kpi_advisor import server
+
+    bodies = []
+    real = server.evaluate_request
+    monkeypatch.setattr(server, "evaluate_request", lambda advisor, limits, body, *rest: bodies.append(body) or real(advisor, limits, body, *rest))
+    server.warm_up(Advisor(allow_files=False), ServiceLimits())
+    assert len(bodies) == 1 and b"business_model: dtc_ecommerce" in bodies[0]
+
+
+def test_a_failed_warm_up_is_logged_and_the_worker_still_serves(monkeypatch, caplog):
+    from kpi_advisor import server
+
+    def broken(*args):
+        raise RuntimeError("a plugin's metric raised")
+
+    monkeypatch.setattr(server, "evaluate_request", broken)
+    server.warm_up(Advisor(allow_files=False), ServiceLimits())
+    assert "warm-up evaluation failed" in caplog.text
