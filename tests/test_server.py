@@ -452,3 +452,18 @@ def test_a_failed_warm_up_is_logged_and_the_worker_still_serves(monkeypatch, cap
     monkeypatch.setattr(server, "evaluate_request", broken)
     server.warm_up(Advisor(allow_files=False), ServiceLimits())
     assert "warm-up evaluation failed" in caplog.text
+
+
+def test_the_pool_asks_the_worker_that_answered_last_first():
+    """It holds the rules compiled for the shapes it has seen; round the pool, every worker met
+    each shape cold in turn."""
+    from kpi_advisor.server import WorkerPool
+
+    pool = WorkerPool({}, size=2, recycle_after=500)
+    first, last = object(), object()
+    pool.workers.update((first, last))
+    pool.live = 2
+    pool.idle.put(first)
+    pool.idle.put(last)
+    assert pool._take(time.monotonic() + 1) is last
+    assert pool._take(time.monotonic() + 1) is first
