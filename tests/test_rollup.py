@@ -138,3 +138,23 @@ def test_roll_up_takes_the_findings_over_and_lets_rolled_up_members_go(monkeypat
     assert len(kept) < 5, "every rolled-up member is still held"
     assert len(kept) <= rollup.WORST_NAMED + 1  # the members its words name, and its first
     assert rolled(report)[0].evidence["members_fired"] == 5
+
+
+def test_a_nested_roll_up_names_whose_basis_it_shows_and_what_its_members_count():
+    """An account's roll-up of channel roll-ups: its basis follows the worst channel down to its
+    worst campaign, each named (the first member in the JSON and under "Worst:"), and each channel
+    counts its campaigns in words."""
+    rows = [{"account": "Shop", "channel": channel, "campaign": f"{channel}-{n}", "spend": spend + 10 * n, "revenue": 500 - 100 * n,
+             "impressions": 100000, "clicks": 2000}
+            for channel, spend in (("facebook", 1000), ("instagram", 3000), ("tiktok", 600)) for n in range(3)]
+    report = evaluate({"client": "t", "business_model": "dtc_ecommerce", "currency": "USD", "data": [{"records": rows}]})
+    [account] = [f for f in report.findings if f.rule == "roas-below-break-even" and f.scope == {"account": "Shop"}]
+    assert account.members[0]["scope"]["channel"] == "instagram"
+    assert "Worst: channel instagram (3 of 3 campaigns, USD 8,430 at stake)" in account.message
+    assert account.impact.basis == ("added up over the 3 channels it fired on, each within its own spend or revenue; the worst, channel "
+                                    "instagram: added up over the 3 campaigns it fired on, each within its own spend or revenue; the worst, "
+                                    "campaign instagram-2: spend not covered by the gross margin on the revenue it brought (USD)")
+    assert account.impact.money == 3 * 3000 + 30 - (500 + 400 + 300) / 2 + 3 * 1000 + 30 - 600 + 3 * 600 + 30 - 600
+    german = [f for f in evaluate({"client": "t", "business_model": "dtc_ecommerce", "currency": "USD", "data": [{"records": rows}]}, lang="de").findings
+              if f.rule == "roas-below-break-even" and f.scope == {"account": "Shop"}][0]
+    assert "der schwerste Fall, Kanal instagram:" in german.impact.basis and "3 von 3 Kampagnen" in german.message

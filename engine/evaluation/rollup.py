@@ -217,7 +217,7 @@ def _parent(members: list[Finding], dims: tuple[str, ...], above: tuple[str, ...
             )
             return message, first.worded().recommendation
 
-    impact = _summed(members, many, tr)
+    impact = _summed(worst, own, tr)
     thresholds = first.thresholds if all(m.thresholds == first.thresholds for m in members) else {}
     parent = Finding(
         rule=first.rule,
@@ -258,9 +258,11 @@ def _share(value: float, lang: str) -> str:
 
 
 def _short(finding: Finding, describe: Callable[[str, float], str], label: Callable[[str], str | None], tr: Translator) -> str:
-    if finding.members:  # a roll-up itself: how many of its children fired
+    if finding.members:  # a roll-up itself: how many of its children fired ("20 of 20 campaigns")
+        own = tuple(d for d in finding.members[0]["scope"] if d not in finding.scope) or tuple(finding.members[0]["scope"])
         parts = [tr.template(phrases.ROLLUP_NESTED).format(fired=tr.number(finding.evidence.get("members_fired", 0)),
-                                                           total=tr.number(finding.evidence.get("members_total", 0)))]
+                                                           total=tr.number(finding.evidence.get("members_total", 0)),
+                                                           children=_child_words(own, tr)[1])]
     else:
         # Metrics, by their names in the report's language; a rule's own let names (English words) only in
         # an English report, and only where the evidence has no metric.
@@ -285,12 +287,17 @@ def _member(finding: Finding) -> dict:
     return out
 
 
-def _summed(members: list[Finding], children: str, tr: Translator) -> Impact | None:
-    impacts = [m.impact for m in members if m.impact is not None]
+def _summed(worst: list[Finding], own: tuple[str, ...], tr: Translator) -> Impact | None:
+    """The members' impacts added up; the basis shows the worst valued member's own (the first of
+    the roll-up's members and of its message's "Worst:"), named, so it can be found and recomputed."""
+    impacts = [m.impact for m in worst if m.impact is not None]
     if not impacts:
         return None
+    one, many = _child_words(own, tr)
+    shown = next(m for m in worst if m.impact is not None)
     valued = [i.money for i in impacts if i.money is not None]
-    basis = tr.template(phrases.ROLLUP_BASIS).format(count=tr.number(len(impacts)), children=children, basis=impacts[0].basis)
+    basis = tr.template(phrases.ROLLUP_BASIS).format(count=tr.number(len(impacts)), children=many, child=one,
+                                                     name=" / ".join(str(shown.scope[d]) for d in own), basis=shown.impact.basis)
     return Impact(metric=impacts[0].metric, value=round(sum(i.value for i in impacts), 2),
                   money=round(sum(valued), 2) if valued else None, basis=basis)
 

@@ -145,10 +145,11 @@ STATUS_WORDS = {"on track": N_("on track"), "at risk": N_("at risk"), "off track
 # {children} a plural such as "ads", {share} a percentage, {named} the worst children with their numbers.
 ROLLUP_MESSAGE = N_("{where}: {title}, on {fired} of its {total} {children} ({share}). Worst: {named}.")
 ROLLUP_NAMED = N_("{child} {name} ({numbers})")
-ROLLUP_NESTED = N_("{fired} of {total}")
+ROLLUP_NESTED = N_("{fired} of {total} {children}")
 ROLLUP_AT_STAKE = N_("{money} at stake")
 ROLLUP_ALL_DATA = N_("all data")
-ROLLUP_BASIS = N_("added up over the {count} {children} it fired on, each within its own spend or revenue; first: {basis}")
+# TRANSLATORS: {child} {name} is the member whose own basis follows, the one listed first under "Worst:" (channel linkedin).
+ROLLUP_BASIS = N_("added up over the {count} {children} it fired on, each within its own spend or revenue; the worst, {child} {name}: {basis}")
 # TRANSLATORS: after a data question: findings of other rules that were judged on the figures it doubts.
 QUESTION_HELD = (N_("{n} finding judged on these figures ({rules}) waits for the answer."),
                  N_("{n} findings judged on these figures ({rules}) wait for the answer."))
