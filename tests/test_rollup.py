@@ -158,3 +158,22 @@ def test_a_nested_roll_up_names_whose_basis_it_shows_and_what_its_members_count(
     german = [f for f in evaluate({"client": "t", "business_model": "dtc_ecommerce", "currency": "USD", "data": [{"records": rows}]}, lang="de").findings
               if f.rule == "roas-below-break-even" and f.scope == {"account": "Shop"}][0]
     assert "der schwerste Fall, Kanal instagram:" in german.impact.basis and "3 von 3 Kampagnen" in german.message
+
+
+def test_a_roll_up_whose_members_do_not_all_show_an_impact_says_of_how_many_it_adds_up():
+    from kpi_advisor.evaluation.rollup import _summed
+    from kpi_advisor.i18n.messages import Translator
+    from kpi_advisor.models.report import Finding
+
+    def member(name: str, money: float | None) -> Finding:
+        impact = None if money is None else {"metric": "spend", "value": money, "money": money, "basis": f"basis of {name}"}
+        return Finding(rule="r", severity="medium", stage="purchase", scope={"channel": "facebook", "campaign": name},
+                       evidence={}, thresholds={}, message="", recommendation="", impact=impact)
+
+    worst = [member("big", 300.0), member("small", 100.0), member("none", None)]
+    impact = _summed(worst, ("campaign",), Translator("en"))
+    assert impact.money == 400.0
+    assert impact.basis == ("added up over the 2 of the 3 campaigns it fired on that show an impact, each within its own spend or "
+                            "revenue; the worst, campaign big: basis of big")
+    assert _summed(worst[:2], ("campaign",), Translator("en")).basis.startswith("added up over the 2 campaigns it fired on, each")
+    assert "2 der 3 betroffenen Kampagnen" in _summed(worst, ("campaign",), Translator("de")).basis

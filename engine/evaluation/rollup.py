@@ -296,8 +296,9 @@ def _summed(worst: list[Finding], own: tuple[str, ...], tr: Translator) -> Impac
     one, many = _child_words(own, tr)
     shown = next(m for m in worst if m.impact is not None)
     valued = [i.money for i in impacts if i.money is not None]
-    basis = tr.template(phrases.ROLLUP_BASIS).format(count=tr.number(len(impacts)), children=many, child=one,
-                                                     name=" / ".join(str(shown.scope[d]) for d in own), basis=shown.impact.basis)
+    template = phrases.ROLLUP_BASIS if len(impacts) == len(worst) else phrases.ROLLUP_BASIS_SOME
+    basis = tr.template(template).format(count=tr.number(len(impacts)), fired=tr.number(len(worst)), children=many, child=one,
+                                         name=" / ".join(str(shown.scope[d]) for d in own), basis=shown.impact.basis)
     return Impact(metric=impacts[0].metric, value=round(sum(i.value for i in impacts), 2),
                   money=round(sum(valued), 2) if valued else None, basis=basis)
 

@@ -150,6 +150,9 @@ ROLLUP_AT_STAKE = N_("{money} at stake")
 ROLLUP_ALL_DATA = N_("all data")
 # TRANSLATORS: {child} {name} is the member whose own basis follows, the one listed first under "Worst:" (channel linkedin).
 ROLLUP_BASIS = N_("added up over the {count} {children} it fired on, each within its own spend or revenue; the worst, {child} {name}: {basis}")
+# Where some members show no impact (nothing to count on those scopes), the count says of how many.
+ROLLUP_BASIS_SOME = N_("added up over the {count} of the {fired} {children} it fired on that show an impact, each within its own "
+                       "spend or revenue; the worst, {child} {name}: {basis}")
 # TRANSLATORS: after a data question: findings of other rules that were judged on the figures it doubts.
 QUESTION_HELD = (N_("{n} finding judged on these figures ({rules}) waits for the answer."),
                  N_("{n} findings judged on these figures ({rules}) wait for the answer."))
