@@ -514,3 +514,26 @@ def test_a_money_basis_count_is_near_enough_to_recompute_its_money(value):
 
     shown = float(_count(value).replace(",", ""))
     assert abs(shown - value) <= (0.05 if value >= 100 else 0.005) + 1e-6  # the slack: a decimal read back as a float
+
+
+def _rising_cost_per_lead(purchases: list[float]):
+    records = [{"date": date, "channel": "linkedin", "spend": 6000, "leads": leads, "purchases": bought}
+               for date, leads, bought in zip(("2026-07-31", "2026-08-31", "2026-09-30"), (120, 96, 80), purchases)]
+    report = run(records, economics={"customer_value": 100})
+    [finding] = [f for f in report.findings if f.rule == "rising-cost-per-lead"]
+    return finding.impact
+
+
+def test_a_gap_in_leads_is_carried_down_to_orders_at_the_rate_leads_become_orders():
+    impact = _rising_cost_per_lead([12, 10, 8])  # 30 orders from 296 leads
+    assert "x 10.1% of leads becoming purchases on this scope" in impact.basis
+
+
+def test_more_orders_than_leads_carry_no_rate_above_100_percent():
+    """Orders beside fewer leads do not come through them: the gap in leads is not valued as orders
+    at a rate of 300%, nor at revenue per lead; what the scope spends is at risk, and says so."""
+    impact = _rising_cost_per_lead([360, 290, 250])  # 900 orders, 296 leads
+    assert "becoming" not in impact.basis and "revenue per" not in impact.basis
+    assert ("not carried down: this scope has more purchases than leads (900 against 296), so its leads are not its way to "
+            "them: its spend of USD 18,000 is what is at risk") in impact.basis
+    assert impact.money == 18000

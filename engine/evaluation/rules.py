@@ -1058,6 +1058,16 @@ class _LevelRun:
             reached_count = _count(reached)
             basis += (f"; {count} {_one_of(count, label)} x {format_value(rate, 'ratio')} of {per_words or label} becoming {target_label} on this scope = "
                       f"{reached_count} {_one_of(reached_count, target_label)} at {money_of(value)} each")
+        elif (beyond := self._past_the_step(metric, row, base)) is not None:
+            # More orders than leads on this scope: its orders do not come through its leads, so no
+            # rate of leads becoming orders (it would pass 100%) nor revenue per lead can value the gap.
+            target, result = beyond
+            what = per_words or label
+            spend = row.get(PAID_BY)
+            money = float(spend) if spend is not None and spend > 0 else None
+            basis += (f"; not carried down: this scope has more {target.replace('_', ' ')} than {what} ({_count(result)} against "
+                      f"{_count(base)}), so its {what} are not its way to them"
+                      + (f": its spend of {money_of(spend)} is what is at risk" if money is not None else ""))
         elif (per_unit_earned := self._earned_per(metric, row, base)) is not None:
             # No orders or valued actions to carry the gap down to, but money this scope's units bring in
             # (till revenue beside the ads of a shop): each unit at what one brings here, no other scope's.
@@ -1183,10 +1193,17 @@ class _LevelRun:
                 targets.append((target, value))
         for target, value in targets:
             result = row.get(target)
-            if base and base > 0 and result is not None and result > 0:
+            if base and base > 0 and result is not None and 0 < result <= base:
                 rate = result / base
                 return units * rate, target, rate, value
         return None
+
+    def _past_the_step(self, metric: str, row: dict, base: float | None) -> tuple[str, float] | None:
+        """The first valued result this scope has more of than ``base`` (orders beside fewer leads),
+        where none converts at a rate of 100% or less: then the metric is no step on its way to them."""
+        if not base or base <= 0 or self.economy.customer_value is None:
+            return None
+        return next(((target, float(row[target])) for target in OUTCOMES if (row.get(target) or 0.0) > base), None)
 
 
 def _per_words(formula: str) -> str:

@@ -136,6 +136,10 @@ BASIS_CARRIED_PER = N_("{count} × {metric}, converting like {per}: {rate} of th
 BASIS_EARNED_PER_BASE = N_("{count} × {metric} at {money} of revenue each, as each of {per} brings in on this scope")
 BASIS_SPEND_AT_RISK = N_("no valued result on this scope to carry the gap down to (no extrapolation from other scopes): its spend of {money} is what is at risk")
 BASIS_NONE_TODAY = N_("not valued: this scope has no {metric} today, so its own funnel cannot size the gain")
+# TRANSLATORS: {target} are orders or customers, {metric} what the gap counts (leads); {result} and {base} their counts on the scope.
+BASIS_PAST_THE_STEP = N_("not carried down: this scope has more {target} than {metric} ({result} against {base}), so its {metric} are not its way to them")
+BASIS_PAST_THE_STEP_SPEND = N_("not carried down: this scope has more {target} than {metric} ({result} against {base}), so its {metric} are not its way to them: "
+                               "its spend of {money} is what is at risk")
 BASIS_NO_BOUND = N_("not valued: this scope has no spend or revenue to bound it")
 WHERE_WORDS = {"on this scope": N_("on this scope"), "over all data": N_("over all data")}
 STATUS_WORDS = {"on track": N_("on track"), "at risk": N_("at risk"), "off track": N_("off track")}
@@ -513,6 +517,15 @@ def _basis_earned_per(m, p):
 @frame(r"no valued result on this scope to carry the gap down to \(no extrapolation from other scopes\): its spend of (?P<money>.+) is what is at risk")
 def _basis_spend_at_risk(m, p):
     return _fill(p, BASIS_SPEND_AT_RISK, money=m["money"])
+
+
+@frame(rf"not carried down: this scope has more (?P<target>[a-z0-9_ ]+?) than (?P<label>{PER}) \((?P<result>{NUMBER}) against (?P<base>{NUMBER})\), "
+       rf"so its (?P=label) are not its way to them(?:: its spend of (?P<money>.+) is what is at risk)?")
+def _basis_past_the_step(m, p):
+    fields = dict(target=p.metric(m["target"]) or m["target"], metric=_per(m["label"], p), result=p.number(m["result"]), base=p.number(m["base"]))
+    if m["money"] is None:
+        return _fill(p, BASIS_PAST_THE_STEP, **fields)
+    return _fill(p, BASIS_PAST_THE_STEP_SPEND, money=m["money"], **fields)
 
 
 @frame(rf"not valued: this scope has no (?P<label>{PER}) today, so its own funnel cannot size the gain")
