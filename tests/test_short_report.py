@@ -370,3 +370,36 @@ def test_a_covered_channel_with_findings_of_its_own_names_the_wider_one_too(tmp_
     badges = dict(re.findall(r'<h3><span>([^<]*)</span><span class="chip tag">([^<]*)</span>', html))
     assert badges["a1 / Google Ads"] == badges["a1 / TikTok"] == "part of 1 wider finding"
     assert badges["a1 / Instagram"] == "0 findings" and badges["a1 / Facebook"] == f"{len(own)} finding" + ("s" if len(own) > 1 else "")
+
+
+def test_a_long_list_of_findings_draws_the_funnels_of_the_channels_it_lists_first(tmp_path):
+    """Twelve of 30 channels leak: with every finding listed, the report draws MAX_FUNNELS channel
+    funnels, those of the findings listed first, and says how many channels not drawn hold findings."""
+    from kpi_advisor.plugins.reports.view import MAX_FUNNELS
+
+    records = [{"date": "2026-07-01", "account": f"a{a}", "channel": channel, "impressions": 50000 if channel == "google_ads" else 250000,
+                "clicks": 5000, "sessions": 4500, "spend": 2000, "purchases": 120,
+                "bounces": 4500 * ((75 + 2 * a + c) if channel in ("facebook", "linkedin") else 30) // 100}
+               for a in range(6) for c, channel in enumerate(("facebook", "google_ads", "instagram", "linkedin", "tiktok"))]
+    path = tmp_path / "leaky.json"
+    path.write_text(json.dumps({"client": "Wide", "business_model": "dtc_ecommerce", "currency": "USD",
+                                "economics": {"customer_value": 100}, "data": [{"records": records}]}), encoding="utf-8")
+    report = json.loads(run(path, "--format", "json"))
+    listed = list(dict.fromkeys(f"{f['scope']['account']} / {f['scope']['channel']}" for f in report["findings"]))
+    assert len(listed) == 12 > MAX_FUNNELS
+    text = run(path, "--max-findings", "all")
+    assert sorted(line.strip() for line in _drawn_any(text)) == sorted(listed[:MAX_FUNNELS])
+    assert "Not drawn: the funnels of 20 more channels. 2 of them hold findings listed below. The JSON report" in " ".join(text.split())
+    client = " ".join(run(path, "--format", "html", "--max-findings", "all").split())
+    assert len(re.findall(r"Funnel of a\d", client)) == MAX_FUNNELS and "Funnel of all data" in client
+    assert "Not drawn: the funnels of 20 more channels. 2 of them hold findings listed below.</p>" in client
+    german = " ".join(run(path, "--max-findings", "all", "--lang", "de").split())
+    assert "Nicht gezeichnet: die Funnels von 20 weiteren Kanälen. 2 davon haben unten aufgeführte Befunde." in german
+    # The short report's 10 findings hold 10 channels, all drawn: the rest hold none it shows.
+    assert "Not drawn: the funnels of 20 channels with no finding shown." in " ".join(run(path).split())
+
+
+def _drawn_any(text: str) -> list[str]:
+    """The channel funnels a text report draws (accounts a0-a9), by their headings."""
+    section = text[text.index("Where the funnel leaks"):text.index("Findings:")]
+    return [line for line in section.splitlines() if line[:1] == "a" and " / " in line]

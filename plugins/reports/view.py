@@ -54,7 +54,8 @@ SMART_LABELS = (
     ("relevant", N_("Relevant")),
     ("time_bound", N_("Time-bound")),
 )
-# Channel funnels a report draws before it draws only those holding a shown finding (ReportView.funnels).
+# Channel funnels a report draws before it draws only those holding a shown finding, and at most
+# as many of those: the channels of the findings listed first (ReportView.funnels).
 MAX_FUNNELS = 10
 NOT_SHOWN_RULES = 5  # rules named in the line under a short list of findings; the rest are counted
 # TRANSLATORS: a funnel step: the visits that did not bounce
@@ -296,11 +297,19 @@ class ReportView:
     def funnels(self) -> list[Funnel]:
         """The funnels a report draws: every channel's, up to MAX_FUNNELS channels; beyond that (an
         agency's 1,000 accounts have 5,000 channels) those that hold a finding the report shows, and
-        the funnel of all data. The findings shown choose the funnels, so the report stays short."""
+        the funnel of all data. The findings shown choose the funnels, so the report stays short; a
+        long list of findings (``--max-findings all``: 37,000 on 4,800 channels) draws the funnels of
+        the MAX_FUNNELS channels whose findings it lists first, and the list names the rest."""
         funnels = self.all_funnels
         if sum(1 for funnel in funnels if funnel.scope) <= MAX_FUNNELS:
             return funnels
         drawn = [funnel for funnel in funnels if not funnel.scope or funnel.findings]
+        holding = [funnel for funnel in drawn if funnel.scope]
+        if len(holding) > MAX_FUNNELS:
+            listed = {id(finding): at for at, finding in enumerate(self.report.findings)}
+            first = sorted(holding, key=lambda funnel: min(listed.get(id(f), len(listed)) for f in funnel.findings))[:MAX_FUNNELS]
+            kept = {id(funnel) for funnel in first}
+            drawn = [funnel for funnel in drawn if not funnel.scope or id(funnel) in kept]
         if not any(not funnel.scope for funnel in drawn):
             # The whole account's funnel still leads, with no finding outside the channels to hold it.
             drawn[:0] = [funnel for funnel in [all_data_funnel(self.report, self.catalog)] if funnel is not None]
@@ -358,6 +367,14 @@ class ReportView:
         hidden = sum(1 for funnel in self.all_funnels if funnel.scope) - sum(1 for funnel in self.funnels if funnel.scope)
         if not hidden:
             return ""
+        drawn = {id(funnel) for funnel in self.funnels}
+        listed = sum(1 for funnel in self.all_funnels if funnel.scope and funnel.findings and id(funnel) not in drawn)
+        if listed:  # a long list of findings: channels of findings listed below are among those not drawn
+            line = " ".join((
+                self.ngettext("Not drawn: the funnel of {n} more channel.", "Not drawn: the funnels of {n} more channels.", hidden).format(n=self.count(hidden)),
+                self.ngettext("{n} of them holds findings listed below.", "{n} of them hold findings listed below.", listed).format(n=self.count(listed)),
+            ))
+            return line if self.for_client else line + " " + self._("The JSON report (--format json) has every channel's counts under metrics.")
         if self.for_client:
             return self.ngettext("Not drawn: the funnel of {n} channel with no finding shown.",
                                  "Not drawn: the funnels of {n} channels with no finding shown.", hidden).format(n=self.count(hidden))
