@@ -77,6 +77,15 @@ def test_the_line_table_is_read_only_when_a_line_is_asked_for(tmp_path):
     assert stored.lines._text is None and dict(stored.lines) == fresh.lines
 
 
+def test_a_damaged_line_table_loses_the_lines_not_the_document(tmp_path):
+    path = tmp_path / "pack.yaml"
+    path.write_text(TEXT)
+    key = yamlcache.cache_key(path.read_bytes(), DEFAULT_LIMITS)
+    yamlcache.parsed_path(path).write_text(json.dumps({"key": key, "data": {"pack": "sample"}, "lines": "[[[\"pack\"],1"}))
+    stored = load_yaml_file(path, cached=True, limits=DEFAULT_LIMITS)
+    assert stored.data == {"pack": "sample"} and stored.line_of(("pack",)) is None
+
+
 def test_a_parse_stored_in_the_first_form_costs_a_parse(tmp_path, parses):
     path = tmp_path / "pack.yaml"
     path.write_text(TEXT)

@@ -76,7 +76,10 @@ class Lines(Mapping):
 
     def _decoded(self) -> dict[tuple, int]:
         if self._text is not None:
-            self._table = {tuple(path): line for path, line in json.loads(self._text, object_hook=_decode_object)}
+            try:
+                self._table = {tuple(path): line for path, line in json.loads(self._text, object_hook=_decode_object)}
+            except (ValueError, TypeError):  # a damaged table: problems are told without their lines, never a traceback
+                self._table = {}
             self._text = None
         return self._table
 
