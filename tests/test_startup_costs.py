@@ -22,9 +22,9 @@ def _name(node: ast.expr) -> str:
     return node.id if isinstance(node, ast.Name) else ""
 
 
-def _problems(path: Path) -> list[str]:
+def _problems(path: Path, root: Path = ROOT) -> list[str]:
     found = []
-    where = path.relative_to(ROOT)
+    where = path.relative_to(root)
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ClassDef) and any(_name(d) == "dataclass" for d in node.decorator_list):
             if ast.get_docstring(node) is None:
@@ -47,9 +47,4 @@ def test_the_check_finds_what_it_looks_for(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text("from dataclasses import dataclass\n@dataclass(frozen=True)\nclass A:\n    x: int\n"
                       "class M:\n    y: list = Field(default_factory=list)\n    _z: dict = PrivateAttr(default_factory=dict)\n")
-    global ROOT
-    saved, ROOT = ROOT, tmp_path
-    try:
-        assert len(_problems(sample)) == 3
-    finally:
-        ROOT = saved
+    assert len(_problems(sample, tmp_path)) == 3

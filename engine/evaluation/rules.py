@@ -1199,8 +1199,9 @@ class _LevelRun:
         return None
 
     def _past_the_step(self, metric: str, row: dict, base: float | None) -> tuple[str, float] | None:
-        """The first valued result this scope has more of than ``base`` (orders beside fewer leads),
-        where none converts at a rate of 100% or less: then the metric is no step on its way to them."""
+        """The first valued result this scope has more of than ``base`` (orders beside fewer leads): then
+        the metric is no step on its way to them. Asked once :meth:`_carry_down` found no result that
+        ``base`` converts to at 100% or less."""
         if not base or base <= 0 or self.economy.customer_value is None:
             return None
         return next(((target, float(row[target])) for target in OUTCOMES if (row.get(target) or 0.0) > base), None)
