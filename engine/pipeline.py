@@ -224,8 +224,9 @@ def _run_pipeline(prepared: Prepared, data: Any, lang: str, progress: Callable[[
     step("evaluating rules")
     # Only rule messages speak the report's language; the rest of the report is English.
     with use_locale(lang):
-        params = with_economics(prepared.specs, config.economics, config.rules.params, catalog.aliases)
+        params, from_economics = with_economics(prepared.specs, config.economics, config.rules.params, catalog.aliases)
         outcome = evaluate_rules(localize_specs(prepared.specs, lang), tables, catalog, params, economy, config.benchmarks, words=False,
+                                 from_economics=from_economics,
                                  rows_read=dataset.let_go, tables_read=lambda: _narrow_unreported(tables, prepared.specs, catalog))
 
     questions = {spec.rule.id: frozenset(spec.rule.questions) for spec in prepared.specs if spec.rule.questions}

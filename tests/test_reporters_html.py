@@ -77,7 +77,7 @@ def test_the_client_sees_no_ids_notes_or_diagnostics(page):
 
 def test_the_consultant_gets_everything_with_diagnostics_folded():
     page = render("html", acme(), audience="consultant")
-    assert "landing-page-leak" in page and "grow-instagram" in page and "as economics.gross_margin" in page
+    assert "landing-page-leak" in page and "grow-instagram" in page and "(economics.gross_margin)" in page
     notes = page[page.index('<section id="notes">'):]
     assert '<details class="diagnostics">' in notes and "<details open" not in notes
     assert "rules could not run" in notes and "<code>low-share-rate</code>" in notes

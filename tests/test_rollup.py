@@ -150,14 +150,16 @@ def test_a_nested_roll_up_names_whose_basis_it_shows_and_what_its_members_count(
     report = evaluate({"client": "t", "business_model": "dtc_ecommerce", "currency": "USD", "data": [{"records": rows}]})
     [account] = [f for f in report.findings if f.rule == "roas-below-break-even" and f.scope == {"account": "Shop"}]
     assert account.members[0]["scope"]["channel"] == "instagram"
-    assert "Worst: channel instagram (3 of 3 campaigns, USD 8,430 at stake)" in account.message
+    # Every child fired: said as "all", not "3 of its 3 (100%)".
+    assert account.message.startswith("Shop: The ads bring in less than they cost, on all 3 of its channels. Worst: ")
+    assert "Worst: channel instagram (all 3 campaigns, USD 8,430 at stake)" in account.message
     assert account.impact.basis == ("added up over the 3 channels it fired on, each within its own spend or revenue; the worst, channel "
                                     "instagram: added up over the 3 campaigns it fired on, each within its own spend or revenue; the worst, "
                                     "campaign instagram-2: spend not covered by the gross margin on the revenue it brought (USD)")
     assert account.impact.money == 3 * 3000 + 30 - (500 + 400 + 300) / 2 + 3 * 1000 + 30 - 600 + 3 * 600 + 30 - 600
     german = [f for f in evaluate({"client": "t", "business_model": "dtc_ecommerce", "currency": "USD", "data": [{"records": rows}]}, lang="de").findings
               if f.rule == "roas-below-break-even" and f.scope == {"account": "Shop"}][0]
-    assert "der schwerste Fall, Kanal instagram:" in german.impact.basis and "3 von 3 Kampagnen" in german.message
+    assert "der schwerste Fall, Kanal instagram:" in german.impact.basis and "alle 3 Kampagnen" in german.message
 
 
 def test_a_roll_up_whose_members_do_not_all_show_an_impact_says_of_how_many_it_adds_up():

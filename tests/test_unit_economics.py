@@ -61,9 +61,27 @@ def test_economics_bind_rule_params_and_the_config_wins():
     assert economic_values(Economics()) == {}
     catalog = get_catalog()
     specs = [catalog.specs["roas-below-break-even"]]
-    assert with_economics(specs, Economics(gross_margin=0.25), {})["roas-below-break-even"] == {"break_even_roas": 4}
+    params, from_economics = with_economics(specs, Economics(gross_margin=0.25), {})
+    assert params["roas-below-break-even"] == {"break_even_roas": 4}
+    assert from_economics == {"roas-below-break-even": frozenset({"break_even_roas"})}
     own = {"roas-below-break-even": {"break_even_roas": 3.0}}
-    assert with_economics(specs, Economics(gross_margin=0.25), own)["roas-below-break-even"] == {"break_even_roas": 3.0}
+    params, from_economics = with_economics(specs, Economics(gross_margin=0.25), own)
+    assert params["roas-below-break-even"] == {"break_even_roas": 3.0}
+    assert from_economics == {}  # the client's own word wins, and is not the economics'
+
+
+@pytest.mark.parametrize(("economics", "params", "said"), [
+    ({}, {}, "2 here, the rule's default, as the economics do not set it."),
+    ({"gross_margin": 0.4}, {}, "2.50 here, from the client's economics."),
+    ({"gross_margin": 0.4}, {"break_even_roas": 3}, "3 here, set for this rule in the config."),
+])
+def test_roas_advice_says_where_break_even_comes_from(economics, params, said):
+    # Asking for economics.gross_margin where the config gives it was advice a consultant would strike.
+    config = _shop({"customer_value": 50, **economics}, [{"channel": "facebook", "spend": 3000, "revenue": 3600}])
+    config["rules"] = {"params": {"roas-below-break-even": params}} if params else {}
+    report = evaluate(config)
+    (finding,) = [f for f in report.findings if f.rule == "roas-below-break-even"]
+    assert finding.recommendation.endswith(said), finding.recommendation
 
 
 def _shop(economics, rows):
@@ -129,7 +147,7 @@ def test_healthy_funnels_with_real_economics_stay_quiet():
     worth = {"dtc_ecommerce": 90, "b2b": 15000, "saas": 3000, "car_dealership": 2000, "brick_and_mortar": 60,
              "local_business": 400, "publisher": 120, "mobile_app": 200, "consulting": 20000}
     for model, rows in HEALTHY.items():
-        params = with_economics(specs, Economics(customer_value=worth[model], gross_margin=0.6), {})
+        params, _ = with_economics(specs, Economics(customer_value=worth[model], gross_margin=0.6), {})
         found, skipped = example_findings(specs, rows, catalog, params, economy=Economy(currency="USD", customer_value=worth[model]))
         assert [f"{f.rule} {f.scope}" for f in found] == [], model
 

@@ -59,16 +59,20 @@ def counted_by(action: str, metrics: Container[str], aliases: Mapping[str, str])
 
 
 def with_economics(specs: list[RuleSpec], economics: Economics, params: Mapping[str, Mapping[str, float]],
-                   aliases: Mapping[str, str] | None = None) -> dict[str, dict[str, float]]:
+                   aliases: Mapping[str, str] | None = None) -> tuple[dict[str, dict[str, float]], dict[str, frozenset[str]]]:
     """Rule id -> param overrides: the economics' values for the params a rule names, then the
-    config's own ``rules.params`` on top."""
+    config's own ``rules.params`` on top; and rule id -> the params whose value is the economics'
+    (a finding says where its figures come from: ``{break_even_roas_source}``)."""
     values = economic_values(economics, aliases)
     out: dict[str, dict[str, float]] = {}
+    from_economics: dict[str, frozenset[str]] = {}
     for spec in specs:
-        bound = {name: values[name] for name in spec.rule.params if name in values}
         own = dict(params.get(spec.rule.id, {}))
+        bound = {name: values[name] for name in spec.rule.params if name in values and name not in own}
+        if bound:
+            from_economics[spec.rule.id] = frozenset(bound)
         if bound or own:
             out[spec.rule.id] = {**bound, **own}
     for rule_id, own in params.items():
         out.setdefault(rule_id, dict(own))
-    return out
+    return out, from_economics

@@ -211,7 +211,7 @@ def _parent(members: list[Finding], dims: tuple[str, ...], above: tuple[str, ...
                 for m in shown
             )
             where = " / ".join(str(v) for v in scope.values()) or tr.template(phrases.ROLLUP_ALL_DATA)
-            message = tr.template(phrases.ROLLUP_MESSAGE).format(
+            message = tr.template(phrases.ROLLUP_MESSAGE_ALL if fired == total else phrases.ROLLUP_MESSAGE).format(
                 where=where, title=title.rstrip("."), fired=tr.number(fired), total=tr.number(total), children=many,
                 share=_share(fired / total, tr.lang), named=named,
             )
@@ -260,9 +260,9 @@ def _share(value: float, lang: str) -> str:
 def _short(finding: Finding, describe: Callable[[str, float], str], label: Callable[[str], str | None], tr: Translator) -> str:
     if finding.members:  # a roll-up itself: how many of its children fired ("20 of 20 campaigns")
         own = tuple(d for d in finding.members[0]["scope"] if d not in finding.scope) or tuple(finding.members[0]["scope"])
-        parts = [tr.template(phrases.ROLLUP_NESTED).format(fired=tr.number(finding.evidence.get("members_fired", 0)),
-                                                           total=tr.number(finding.evidence.get("members_total", 0)),
-                                                           children=_child_words(own, tr)[1])]
+        fired, total = finding.evidence.get("members_fired", 0), finding.evidence.get("members_total", 0)
+        parts = [tr.template(phrases.ROLLUP_NESTED_ALL if fired == total else phrases.ROLLUP_NESTED).format(
+            fired=tr.number(fired), total=tr.number(total), children=_child_words(own, tr)[1])]
     else:
         # Metrics, by their names in the report's language; a rule's own let names (English words) only in
         # an English report, and only where the evidence has no metric.

@@ -30,7 +30,7 @@ from ..models.report import Finding, listing_order, share_given_fields, signific
 from .attainable import CAPPED, MAX_STEP, MIN_PEERS, PEERS, PEERS_CAPPED, THRESHOLD_NEARER, Keep, attainable_target, inline, sibling_quartile
 from .attainable import targets as attainable_targets
 from .benchmarks import Resolved, resolve
-from .economics import counted_by
+from .economics import ECONOMIC_PARAMS, counted_by
 from .rounding import significant_rows
 from .tables import (
     PAID_BY,
@@ -176,6 +176,7 @@ def evaluate_rules(
     words: bool = True,
     rows_read: Callable[[], None] | None = None,
     tables_read: Callable[[], None] | None = None,
+    from_economics: Mapping[str, frozenset[str]] | None = None,
 ) -> RuleOutcome:
     """Evaluate analysed rules (``Prepared.specs``, ``Catalog.specs``) on their levels' tables.
 
@@ -190,6 +191,9 @@ def evaluate_rules(
     :param tables_read: called once every level has fired, before the findings are built: from
         then on they read the level tables for their dimensions alone, so the caller may narrow
         the tables to what it reads afterwards.
+    :param from_economics: rule id -> the params among ``params`` that the config's economics set
+        (``with_economics``); a message's ``{X_source}`` says so. The rest of ``params`` are the
+        config's own.
     """
     overrides = benchmarks or {}
     by_level: dict[str, list[RuleSpec]] = {}
@@ -224,7 +228,7 @@ def evaluate_rules(
                     if _skip_reason(spec, tables[other], catalog, overrides, economy.currency, channels_of) is None:
                         by_level.setdefault(other, []).append(spec)
 
-    levels = [_LevelRun(level_specs, tables[level], catalog, params, economy, overrides, words) for level, level_specs in by_level.items()]
+    levels = [_LevelRun(level_specs, tables[level], catalog, params, economy, overrides, words, from_economics or {}) for level, level_specs in by_level.items()]
     # The trends are the rules' only reads of the rows: every level's are taken (a row per scope)
     # before the rows are let go, so no level's queries run with the rows beside them.
     for run in levels:
@@ -483,11 +487,13 @@ def _named(index: int, name: str) -> str:
 
 
 class _LevelRun:
-    def __init__(self, specs, table: MetricTable, catalog: Catalog, params, economy: Economy, overrides, words: bool = True) -> None:
+    def __init__(self, specs, table: MetricTable, catalog: Catalog, params, economy: Economy, overrides, words: bool = True,
+                 from_economics: Mapping[str, frozenset[str]] | None = None) -> None:
         self.specs = specs
         self.table = table
         self.catalog = catalog
         self.params = params
+        self.from_economics = from_economics or {}
         self.economy = economy
         self.overrides = overrides
         self.words = words
@@ -895,6 +901,10 @@ class _LevelRun:
             elif name.endswith(SOURCE_SUFFIX) and name[: -len(SOURCE_SUFFIX)] in rule.benchmarks:
                 key = "channel"
                 read = lambda row, name=name[: -len(SOURCE_SUFFIX)]: _benchmark_source(plan, row, name)  # noqa: E731
+            elif name.endswith(SOURCE_SUFFIX) and name[: -len(SOURCE_SUFFIX)] in rule.params:
+                # In the message's language, as _benchmark_source: the words are written later.
+                text = self._param_source(rule, name[: -len(SOURCE_SUFFIX)])
+                read = lambda row, text=text: Translator(current_locale()).gettext(text)  # noqa: E731
             else:
                 unit = self._unit(plan, name)
                 key = self._value_column(plan, name, columns)
@@ -908,6 +918,15 @@ class _LevelRun:
             readers.append((name, read))
         self._readers[plan.index] = (readers, tuple(dict.fromkeys(keys)))
         return self._readers[plan.index]
+
+    def _param_source(self, rule: RuleDef, name: str) -> str:
+        """Where a param's value comes from: the client's economics, the config's own word for the
+        rule, or the rule's default (which, for a param the economics could set, says they were not given)."""
+        if name in self.from_economics.get(rule.id, ()):
+            return phrases.PARAM_FROM_ECONOMICS
+        if name in self.params.get(rule.id, {}):
+            return phrases.PARAM_FROM_CONFIG
+        return phrases.PARAM_DEFAULT_ECONOMICS if name in ECONOMIC_PARAMS else phrases.PARAM_DEFAULT
 
     def _value_column(self, plan: _Plan, name: str, columns) -> str | None:
         """The column a name is read from on a fired row with ``columns``; None for a param (the same

@@ -32,6 +32,11 @@ def N_(message: str) -> str:
 # Where a rule message names a benchmark's source and no published figure covers the platform.
 BENCHMARK_DEFAULT = N_("no published figure for this platform; the rule's default")
 NO_BENCHMARK = N_("no benchmark")
+# Where a param's value comes from, for a message's {X_source} (X a param of the rule).
+PARAM_FROM_ECONOMICS = N_("from the client's economics")
+PARAM_FROM_CONFIG = N_("set for this rule in the config")
+PARAM_DEFAULT = N_("the rule's default")
+PARAM_DEFAULT_ECONOMICS = N_("the rule's default, as the economics do not set it")
 
 
 # --- the frames ------------------------------------------------------------------------------
@@ -150,6 +155,9 @@ STATUS_WORDS = {"on track": N_("on track"), "at risk": N_("at risk"), "off track
 ROLLUP_MESSAGE = N_("{where}: {title}, on {fired} of its {total} {children} ({share}). Worst: {named}.")
 ROLLUP_NAMED = N_("{child} {name} ({numbers})")
 ROLLUP_NESTED = N_("{fired} of {total} {children}")
+# Where the rule fired on every child: "on all 3 of its accounts", not "on 3 of its 3 accounts (100%)".
+ROLLUP_MESSAGE_ALL = N_("{where}: {title}, on all {total} of its {children}. Worst: {named}.")
+ROLLUP_NESTED_ALL = N_("all {total} {children}")
 ROLLUP_AT_STAKE = N_("{money} at stake")
 ROLLUP_ALL_DATA = N_("all data")
 # TRANSLATORS: {child} {name} is the member whose own basis follows, the one listed first under "Worst:" (channel linkedin).

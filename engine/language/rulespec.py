@@ -63,7 +63,7 @@ class RuleSpec:
     def placeholders(self, metrics: Mapping[str, MetricDef]) -> set[str]:
         rule = self.rule
         names = set(metrics) | set(rule.params) | set(rule.benchmarks) | set(rule.let) | SCOPE_PLACEHOLDERS
-        names |= {name + SOURCE_SUFFIX for name in rule.benchmarks}
+        names |= {name + SOURCE_SUFFIX for name in (*rule.benchmarks, *rule.params)}
         if self.uses_trends:
             names |= TREND_PLACEHOLDERS
         if rule.chance is not None:
