@@ -211,6 +211,7 @@ def build_context(view: HtmlView, brand: Brand, env) -> dict[str, Any]:
         "stats": _stats(view),
         "funnels": _funnels(view),
         "funnels_more": view.funnels_not_drawn(),
+        "funnels_wider": view.wider_everywhere_line(),
         "legend": [(view.stage(stage), colour) for stage, colour in STAGE_COLOURS.items()] + [(_("leaking step"), LEAK_COLOUR)],
         "findings": [_finding(view, finding) for finding in report.findings],
         "since": {"heading": view.since_heading(), "resolved": view.resolved_lines()} if view.since_heading() else None,

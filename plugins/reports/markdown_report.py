@@ -98,6 +98,8 @@ def _funnels(view: ReportView) -> list[str]:
     if not view.funnels and not view.funnels_not_drawn():
         return []
     out = [f"## {inline(_('Where the funnel leaks'))}", ""]
+    if line := view.wider_everywhere_line():
+        out += [inline(line), ""]
     for funnel in view.funnels:
         out += [f"### {inline(view.scope(funnel.scope))}", ""]
         out += table([_("Step"), _("Count"), _("Share of the step before"), ""], _funnel_rows(view, funnel), right={1, 2})

@@ -72,6 +72,8 @@ def _funnels(page: Page, view: ReportView) -> None:
     if not view.funnels and not view.funnels_not_drawn():
         return
     _heading(page, _("Where the funnel leaks") + " " + _("(share of the step before)"))
+    if line := view.wider_everywhere_line():
+        page.print(line, style="dim")
     for funnel in view.funnels:
         page.print(Text.of(view.scope(funnel.scope), "bold"))
         page.print(_funnel_table(view, funnel), indent=2)

@@ -25,7 +25,7 @@ from .funnel import STAYED, Funnel, all_data_funnel, build_funnels, channel_scop
 
 if TYPE_CHECKING:
     from kpi_advisor.loading.catalog import Catalog
-    from kpi_advisor.models.report import Report
+    from kpi_advisor.models.report import Finding, Report
 
 SEVERITY_LABELS = {
     "critical": N_("critical"),
@@ -340,13 +340,35 @@ class ReportView:
 
     def wider_line(self, funnel: Funnel) -> str:
         """The line under a channel's funnel naming the findings on wider scopes (its account's
-        roll-up) that speak for it, beside the channel's own findings or in place of them."""
-        if not funnel.covered:
+        roll-up) that speak for it, beside the channel's own findings or in place of them; those
+        that speak for every channel drawn are named once above the funnels instead."""
+        covered = [f for f in funnel.covered if not any(f is common for common in self.wider_everywhere)]
+        if not covered:
             return ""
-        wider = "; ".join(dict.fromkeys(f"{self.rule_title(f.rule)} ({self.scope(f.scope)})" for f in funnel.covered))
         return self.ngettext("Flagged as part of {n} finding on a wider scope: {findings}.",
                              "Flagged as part of {n} findings on wider scopes: {findings}.",
-                             len(funnel.covered)).format(n=self.count(len(funnel.covered)), findings=wider)
+                             len(covered)).format(n=self.count(len(covered)), findings=self._wider_names(covered))
+
+    @functools.cached_property
+    def wider_everywhere(self) -> list[Finding]:
+        """The findings on a wider scope that speak for every channel whose funnel is drawn (an
+        all-data roll-up over every account): under each of nine funnels, one line said the same."""
+        channels = [funnel for funnel in self.funnels if funnel.scope]
+        if len(channels) < 2:
+            return []
+        return [f for f in channels[0].covered if all(any(f is g for g in other.covered) for other in channels[1:])]
+
+    def wider_everywhere_line(self) -> str:
+        """The line above the funnels naming :attr:`wider_everywhere`; empty where there are none."""
+        common = self.wider_everywhere
+        if not common:
+            return ""
+        return self.ngettext("Every channel below is flagged as part of {n} finding on a wider scope: {findings}.",
+                             "Every channel below is flagged as part of {n} findings on wider scopes: {findings}.",
+                             len(common)).format(n=self.count(len(common)), findings=self._wider_names(common))
+
+    def _wider_names(self, findings: list[Finding]) -> str:
+        return "; ".join(dict.fromkeys(f"{self.rule_title(f.rule)} ({self.scope(f.scope)})" for f in findings))
 
     def funnel_count(self, funnel: Funnel) -> str:
         """A funnel's count of findings: those shown, and of how many where a short report left some
