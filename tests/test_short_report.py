@@ -411,3 +411,18 @@ def _drawn_any(text: str) -> list[str]:
     """The channel funnels a text report draws (accounts a0-a9), by their headings."""
     section = text[text.index("Where the funnel leaks"):text.index("Findings:")]
     return [line for line in section.splitlines() if line[:1] == "a" and " / " in line]
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html"])
+def test_a_leak_on_two_campaigns_names_its_rule_once(tmp_path, fmt):
+    """Two of facebook's four campaigns lose their visitors: the channel's leak names the rule once
+    with both campaigns, where the title was written again for each."""
+    rows = [{"channel": "facebook", "campaign": c, "impressions": 100000, "clicks": 3000, "sessions": 2800,
+             "bounces": int(2800 * bounce), "purchases": 30, "spend": 900, "revenue": 3000}
+            for c, bounce in (("c1", 0.9), ("c2", 0.88), ("c3", 0.3), ("c4", 0.32))]
+    path = tmp_path / "two.json"
+    path.write_text(json.dumps({"client": "t", "business_model": "dtc_ecommerce", "currency": "USD", "data": [{"records": rows}]}),
+                    encoding="utf-8")
+    output = " ".join(run(path, "--format", fmt).split())
+    assert "Clicks arrive, but the landing page does not keep them (c1, c2)" in output
+    assert "does not keep them (c1); " not in output and "does not keep them (c2)" not in output

@@ -307,7 +307,7 @@ def _funnels(view: HtmlView) -> list[dict[str, Any]]:
         callouts = []
         for index in funnel.leak_steps:
             step = funnel.steps[index]
-            rules = "; ".join(dict.fromkeys(view.finding_label(f, funnel) for f in step.leaks))
+            rules = view.findings_label(step.leaks, funnel)
             callouts.append({"kind": "leak", "head": _("Leak"), "text": f"{view.conversion_note(index, funnel)}. {rules}"})
         for finding in funnel.unplaced:
             callouts.append({"kind": "other", "head": f"{_('Also flagged')} ({view.severity(finding.severity)})", "text": view.finding_label(finding, funnel)})

@@ -108,7 +108,7 @@ def _funnels(view: ReportView) -> list[str]:
             if note:
                 out += [inline(note), ""]
         for index in funnel.leak_steps:
-            rules = "; ".join(dict.fromkeys(view.finding_label(f, funnel) for f in funnel.steps[index].leaks))
+            rules = view.findings_label(funnel.steps[index].leaks, funnel)
             out += [f"**{inline(_('Leak'))}:** {inline(view.conversion_note(index, funnel))}. {inline(rules)}", ""]
         for finding in funnel.unplaced:
             rule = "" if view.for_client else f" (`{finding.rule}`)"

@@ -242,8 +242,26 @@ class ReportView:
 
     def finding_label(self, finding, funnel: Funnel) -> str:
         """The rule's title, and where inside the funnel's scope it fired (a campaign) if narrower."""
-        inner = [value for key, value in finding.scope.items() if key not in funnel.scope]
-        return self.rule_title(finding.rule) + (f" ({' / '.join(inner)})" if inner else "")
+        return self.findings_label([finding], funnel)
+
+    def findings_label(self, findings: list[Finding], funnel: Funnel) -> str:
+        """Several findings at one step: each rule's title once, with the places inside the funnel's
+        scope it fired on ("Ad clicks that never arrive as a visit (c9, c8)"), where the title was
+        written again for every campaign."""
+        places: dict[str, list[str]] = {}
+        for finding in findings:
+            inner = " / ".join(str(value) for key, value in finding.scope.items() if key not in funnel.scope)
+            spots = places.setdefault(finding.rule, [])
+            if inner not in spots:
+                spots.append(inner)
+        labels = []
+        for rule, spots in places.items():
+            title, inner = self.rule_title(rule), [spot for spot in spots if spot]
+            if "" in spots:  # on the funnel's own scope
+                labels.append(title)
+            if inner:
+                labels.append(f"{title} ({', '.join(inner)})")
+        return "; ".join(labels)
 
     def period(self) -> str | None:
         period = self.report.period
