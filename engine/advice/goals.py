@@ -26,6 +26,7 @@ from typing import Callable
 
 import polars as pl
 
+from ..data.engines import engine_for
 from ..data.held import number
 from ..data.sources import Dataset
 from ..evaluation.tables import add_derived, combined_over_dates, stable
@@ -118,14 +119,15 @@ def goal_series(frame: pl.DataFrame, metric: MetricDef, catalog: Catalog) -> Ser
     bases = catalog.base_inputs(metric.id)
     if "date" not in frame.columns or not all(b in frame.columns for b in bases):
         return None
-    dated = frame.filter(pl.col("date").is_not_null()).select([d for d in frame.columns if d in DIMENSIONS] + [number(b) for b in bases])
+    # One plan for the days and the months, collected together: a goal's dozen eager steps were
+    # ~15 polars queries, each planned on its own (a warm evaluate of a small config is mostly those).
+    # On few rows in memory: the streaming engine's start costs more than a small goal's whole query.
+    dated = frame.lazy().filter(pl.col("date").is_not_null()).select([d for d in frame.columns if d in DIMENSIONS] + [number(b) for b in bases])
     # Several rows on one date (accounts, campaigns) add up; a stock adds up across its series too.
     # Sums rounded as the metric tables round theirs (``stable``): the same data, however its rows
     # were read in parts and added up by threads, gives the same goal figures to the last digit.
     daily = dated.group_by("date").agg([pl.when(pl.col(b).count() > 0).then(stable(pl.col(b).sum())).alias(b) for b in bases]).sort("date")
     daily = daily.filter(pl.all_horizontal([pl.col(b).is_not_null() for b in bases]))
-    if daily.height == 0:
-        return None
     # A month's value combines each count over its dates within each series the way metric tables
     # do (reach: the series' best date; followers: its latest), then adds up the series.
     dims = [d for d in DIMENSIONS if d in frame.columns]
@@ -137,12 +139,15 @@ def goal_series(frame: pl.DataFrame, metric: MetricDef, catalog: Catalog) -> Ser
         .sort("month")
     )
     kind = _kind(metric)
+    if kind == "flow":
+        monthly = monthly.with_columns((pl.col(metric.id) / pl.col("rows")).alias("value"))  # per dated row
+    elif kind != "ratio":
+        monthly = monthly.with_columns(pl.col(metric.id).alias("value"))
+    daily, monthly = pl.collect_all([daily, monthly], engine=engine_for(frame.height))
+    if daily.height == 0:
+        return None
     if kind == "ratio":
         monthly, _ = add_derived(monthly, catalog, bases)
-        monthly = monthly.with_columns(pl.col(metric.id).alias("value"))
-    elif kind == "flow":
-        monthly = monthly.with_columns((pl.col(metric.id) / pl.col("rows")).alias("value"))  # per dated row
-    else:
         monthly = monthly.with_columns(pl.col(metric.id).alias("value"))
     gaps = daily.get_column("date").diff().dt.total_days().drop_nulls()
     cadence = float(gaps.median()) if gaps.len() else 0.0
