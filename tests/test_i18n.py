@@ -23,7 +23,8 @@ TRANSLATED = [lang for lang in i18n.LANGUAGES if lang != "en"]
 
 
 def fields(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    # {purchases|Bestellung|Bestellungen} is the count's field with the language's own words for it.
+    return {name.split("|")[0] for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
 def po(lang: str):

@@ -413,3 +413,16 @@ def test_a_micro_actions_value_reads_as_a_share_of_them(action, words):
     report = kpi_advisor.evaluate({"client": "X", "business_model": "b2b", "currency": "USD", "data": [{"records": [{"clicks": 1}]}],
                                    "economics": {"customer_value": 1000, "micro_conversions": [{"action": action, "to_customer_rate": 0.005}]}})
     assert [value.basis for value in report.values] == [words]
+
+
+@pytest.mark.parametrize(("purchases", "lang", "said"), [
+    (1, "en", "but only 1 order:"), (48, "en", "but only 48 orders:"),
+    (1, "de", "aber nur 1 Bestellung:"), (48, "de", "aber nur 48 Bestellungen:"),
+    (1, "da", "men kun 1 ordre:"), (48, "da", "men kun 48 ordrer:"),
+])
+def test_a_count_s_word_is_singular_for_one(purchases, lang, said):
+    """{purchases|order|orders}: "600 add-to-carts but only 1 orders" read as a typo in a report a client signs."""
+    config = _shop({"customer_value": 50}, [{"channel": "facebook", "add_to_cart": 600, "purchases": purchases}])
+    report = evaluate(config, lang=lang)
+    (finding,) = [f for f in report.findings if f.rule == "checkout-abandonment"]
+    assert said in finding.message, finding.message

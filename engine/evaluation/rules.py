@@ -23,7 +23,7 @@ from ..i18n.formatting import current_locale, format_value, singular, use_locale
 from ..i18n.messages import Translator
 from ..language import expr
 from ..language.functions import PEER_FUNCTIONS, TREND_FUNCTIONS, PeerContext, TrendCollector, calls, rule_functions
-from ..language.rulespec import MAX_WORDS_CHARS, SOURCE_SUFFIX, RuleSpec, template_fields
+from ..language.rulespec import MAX_WORDS_CHARS, SOURCE_SUFFIX, RuleSpec, plural_form, template_fields
 from ..loading.catalog import Catalog
 from ..models.definitions import DIMENSIONS, RuleDef
 from ..models.report import Finding, listing_order, share_given_fields, significant
@@ -901,6 +901,14 @@ class _LevelRun:
             elif name.endswith(SOURCE_SUFFIX) and name[: -len(SOURCE_SUFFIX)] in rule.benchmarks:
                 key = "channel"
                 read = lambda row, name=name[: -len(SOURCE_SUFFIX)]: _benchmark_source(plan, row, name)  # noqa: E731
+            elif form := plural_form(name):
+                count, one, many = form
+                key = self._value_column(plan, count, columns)
+                if key is None:
+                    text = one if _is_one(self._value(plan, {}, count)) else many
+                    read = lambda row, text=text: text  # noqa: E731
+                else:
+                    read = lambda row, key=key, one=one, many=many: one if _is_one(row.get(key)) else many  # noqa: E731
             elif name.endswith(SOURCE_SUFFIX) and name[: -len(SOURCE_SUFFIX)] in rule.params:
                 # In the message's language, as _benchmark_source: the words are written later.
                 text = self._param_source(rule, name[: -len(SOURCE_SUFFIX)])
@@ -1259,6 +1267,11 @@ def _read(row: dict, shown: dict[str, float | None], where: _Source) -> float | 
 def _rounded(row: dict, shown: dict[str, float | None], column: str) -> float | None:
     # A column that is not rounded with the rest (not numeric: all null, or absent) is rounded here.
     return shown[column] if column in shown else significant(row.get(column))
+
+
+def _is_one(value: object) -> bool:
+    """Whether a count reads as 1 in a message (1, or 1.00 once rounded): its word is then singular."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and round(value, 2) == 1
 
 
 def _benchmark_source(plan: _Plan, row: dict, name: str) -> str:

@@ -149,7 +149,8 @@ def _fields(text: str) -> set[str]:
     import string
 
     try:
-        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+        # A translation may give a count's word its own plural ({purchases|Bestellung|Bestellungen}): the count is the field.
+        return {name.split("|")[0] for _, name, _, _ in string.Formatter().parse(text) if name}
     except ValueError:
         return {"\0invalid"}
 

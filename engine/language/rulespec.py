@@ -79,6 +79,16 @@ class RuleProblems(ValueError):
         super().__init__("; ".join(problems))
 
 
+# ``{purchases|order|orders}``: the word that follows a count, singular where the count is 1 ("1 order").
+PLURAL_BAR = "|"
+
+
+def plural_form(name: str) -> tuple[str, str, str] | None:
+    """A template field ``count|singular|plural`` as its three parts; None for a plain name."""
+    parts = name.split(PLURAL_BAR)
+    return (parts[0], parts[1], parts[2]) if len(parts) == 3 else None
+
+
 def template_fields(template: str) -> list[str]:
     try:
         return [name for _, name, _, _ in string.Formatter().parse(template) if name]
@@ -353,9 +363,13 @@ def analyse(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> RuleSpec:
             continue
         try:
             for name in template_fields(getattr(rule, key)):
-                if name not in placeholders:
-                    hint = " (trend placeholders need a trend function in the rule)" if name in TREND_PLACEHOLDERS else ""
-                    problems.append(f"{where}: {key}: unknown placeholder '{{{name}}}'{hint}")
+                base, *forms = name.split(PLURAL_BAR)
+                if forms and (len(forms) != 2 or not all(form.strip() for form in forms)):
+                    problems.append(f"{where}: {key}: placeholder '{{{_clip(name)}}}': a word that follows a count is written "
+                                    f"{{count|singular|plural}}, as in {{purchases|order|orders}}")
+                elif base not in placeholders:
+                    hint = " (trend placeholders need a trend function in the rule)" if base in TREND_PLACEHOLDERS else ""
+                    problems.append(f"{where}: {key}: unknown placeholder '{{{base}}}'{hint}")
         except ValueError as exc:
             problems.append(f"{where}: {key}: {exc}")
 
