@@ -27,9 +27,9 @@ def engine_scopes(config: str) -> set[tuple]:
     cfg, catalog = prepared.loaded.config, prepared.catalog
     dataset = load_dataset(cfg, catalog, prepared.loaded.base_dir)
     tables = build_tables(dataset, prepared)
-    params = with_economics(prepared.specs, cfg.economics, cfg.rules.params, catalog.aliases)
+    params, from_economics = with_economics(prepared.specs, cfg.economics, cfg.rules.params, catalog.aliases)
     economy, _ = _economy(prepared)
-    outcome = evaluate_rules(prepared.specs, tables, catalog, params, economy, cfg.benchmarks)
+    outcome = evaluate_rules(prepared.specs, tables, catalog, params, economy, cfg.benchmarks, from_economics=from_economics)
     levels = {rule["id"]: LEVELS[rule["level"]] for rule in RULES}
     return {(f.rule, *(f.scope.get(d) for d in levels[f.rule])) for f in outcome.findings
             if f.rule in levels and _dims(f.scope, levels[f.rule]) == levels[f.rule]}

@@ -522,3 +522,46 @@ def test_a_count_of_one_is_written_in_the_singular(plural, one):
     assert _one_of("1", plural) == one and _one_of("2", plural) == plural
     if one != plural:
         assert plural_of(one) == plural
+
+
+def test_a_pack_rule_s_params_say_where_they_come_from_and_own_names_win(tmp_path):
+    """{max_cpc_source} says where max_cpc comes from (the rule's default, or the client's own word
+    under rules.params), unless the rule has a value of that very name, which it then shows; a count's
+    word follows its number ({clicks|click|clicks})."""
+    pack = tmp_path / "agency.yaml"
+    pack.write_text(
+        """
+pack: agency
+rules:
+  - id: dear-clicks
+    title: Clicks cost more than the agency's ceiling
+    stage: interest
+    severity: low
+    when: cpc > max_cpc
+    params: {max_cpc: 2}
+    units: {max_cpc: currency}
+    message: "{scope}: {clicks} {clicks|click|clicks} at {cpc}, over {max_cpc} ({max_cpc_source})"
+    recommendation: Look at the bids.
+    rationale: The agency's ceiling.
+    source: agency practice
+  - id: dear-clicks-noted
+    title: Clicks cost more than the agency's ceiling, noted
+    stage: interest
+    severity: low
+    when: cpc > max_cpc
+    params: {max_cpc: 2, max_cpc_source: 7}
+    units: {max_cpc: currency, max_cpc_source: count}
+    message: "{scope}: note {max_cpc_source}"
+    recommendation: Look at the bids.
+    rationale: The agency's ceiling.
+    source: agency practice
+""",
+        encoding="utf-8",
+    )
+    records = [{"channel": "a", "clicks": 1, "spend": 3}, {"channel": "b", "clicks": 1000, "spend": 3000}]
+    messages = [f.message for f in by_rule(report(records, rules={"packs": [str(pack)]}), "dear-clicks")]
+    assert messages == ["a: 1 click at USD 3.00, over USD 2.00 (the rule's default)",
+                        "b: 1,000 clicks at USD 3.00, over USD 2.00 (the rule's default)"]
+    own = report(records, rules={"packs": [str(pack)], "params": {"dear-clicks": {"max_cpc": 2.5}}})
+    assert by_rule(own, "dear-clicks")[0].message == "a: 1 click at USD 3.00, over USD 2.50 (set for this client)"
+    assert by_rule(own, "dear-clicks-noted")[0].message == "a: note 7"

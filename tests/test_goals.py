@@ -240,3 +240,18 @@ def test_the_bundled_example_reads_as_expected():
     goals = {g.id: g for g in report.goals}
     assert goals["grow-instagram"].status == "on_track" and goals["grow-instagram"].smart.achievable is True
     assert goals["online-sales"].status == "off_track" and goals["online-sales"].smart.achievable is False
+
+
+def test_a_series_needs_dates_to_count_months_by():
+    """A date column of nothing but nulls (typed Null) or of text gives no series, not a polars error."""
+    import polars as pl
+    from kpi_advisor.advice.goals import goal_series
+
+    catalog = get_catalog()
+    for dates in (pl.Series("date", [None, None]), pl.Series("date", ["2026-07-01", "2026-08-01"])):
+        frame = pl.DataFrame({"purchases": [3.0, 4.0]}).with_columns(dates)
+        assert goal_series(frame, catalog.metrics["purchases"], catalog) is None
+    import datetime as dt
+
+    dated = pl.DataFrame({"date": [dt.date(2026, 7, 1), dt.date(2026, 8, 1)], "purchases": [3.0, 4.0]})
+    assert goal_series(dated, catalog.metrics["purchases"], catalog).monthly.get_column("value").to_list() == [3.0, 4.0]

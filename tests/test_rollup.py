@@ -159,7 +159,7 @@ def test_a_nested_roll_up_names_whose_basis_it_shows_and_what_its_members_count(
     assert account.impact.money == 3 * 3000 + 30 - (500 + 400 + 300) / 2 + 3 * 1000 + 30 - 600 + 3 * 600 + 30 - 600
     german = [f for f in evaluate({"client": "t", "business_model": "dtc_ecommerce", "currency": "USD", "data": [{"records": rows}]}, lang="de").findings
               if f.rule == "roas-below-break-even" and f.scope == {"account": "Shop"}][0]
-    assert "der schwerste Fall, Kanal instagram:" in german.impact.basis and "alle 3 Kampagnen" in german.message
+    assert "der schwerste Fall, Kanal instagram:" in german.impact.basis and "bei allen 3 Kampagnen" in german.message
 
 
 def test_a_roll_up_whose_members_do_not_all_show_an_impact_says_of_how_many_it_adds_up():

@@ -117,8 +117,8 @@ def _counts(columns: list[str], catalog: Catalog) -> list[pl.Expr]:
 def goal_series(frame: pl.DataFrame, metric: MetricDef, catalog: Catalog) -> Series | None:
     """Per-date and per-month values of the metric, or None without dated data for it."""
     bases = catalog.base_inputs(metric.id)
-    if "date" not in frame.columns or not all(b in frame.columns for b in bases):
-        return None
+    if "date" not in frame.columns or not frame.schema["date"].is_temporal() or not all(b in frame.columns for b in bases):
+        return None  # undated (a date column of nothing but nulls is typed Null): no month to truncate to
     # One plan for the days and the months, collected together: a goal's dozen eager steps were
     # ~15 polars queries, each planned on its own (a warm evaluate of a small config is mostly those).
     # On few rows in memory: the streaming engine's start costs more than a small goal's whole query.

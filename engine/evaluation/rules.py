@@ -909,7 +909,7 @@ class _LevelRun:
                     read = lambda row, text=text: text  # noqa: E731
                 else:
                     read = lambda row, key=key, one=one, many=many: one if _is_one(row.get(key)) else many  # noqa: E731
-            elif name.endswith(SOURCE_SUFFIX) and name[: -len(SOURCE_SUFFIX)] in rule.params:
+            elif name.endswith(SOURCE_SUFFIX) and name[: -len(SOURCE_SUFFIX)] in rule.params and not self._names_a_value(plan, name):
                 # In the message's language, as _benchmark_source: the words are written later.
                 text = self._param_source(rule, name[: -len(SOURCE_SUFFIX)])
                 read = lambda row, text=text: Translator(current_locale()).gettext(text)  # noqa: E731
@@ -926,6 +926,12 @@ class _LevelRun:
             readers.append((name, read))
         self._readers[plan.index] = (readers, tuple(dict.fromkeys(keys)))
         return self._readers[plan.index]
+
+    def _names_a_value(self, plan: _Plan, name: str) -> bool:
+        """Whether a placeholder is a value's own name (a param, let value or metric called
+        ``max_cpc_source``), which it reads before any ``{X_source}`` of a param X."""
+        rule = plan.spec.rule
+        return name in rule.params or name in rule.let or name in self.catalog.metrics
 
     def _param_source(self, rule: RuleDef, name: str) -> str:
         """Where a param's value comes from: the client's economics, the config's own word for the

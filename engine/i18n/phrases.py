@@ -32,9 +32,10 @@ def N_(message: str) -> str:
 # Where a rule message names a benchmark's source and no published figure covers the platform.
 BENCHMARK_DEFAULT = N_("no published figure for this platform; the rule's default")
 NO_BENCHMARK = N_("no benchmark")
-# Where a param's value comes from, for a message's {X_source} (X a param of the rule).
+# Where a param's value comes from, for a message's {X_source} (X a param of the rule). Words a client
+# may read: naming the config would drop the whole sentence from a client's report (client_text).
 PARAM_FROM_ECONOMICS = N_("from the client's economics")
-PARAM_FROM_CONFIG = N_("set for this rule in the config")
+PARAM_FROM_CONFIG = N_("set for this client")
 PARAM_DEFAULT = N_("the rule's default")
 PARAM_DEFAULT_ECONOMICS = N_("the rule's default, as the economics do not set it")
 

@@ -82,7 +82,7 @@ CHANNEL_WORDS = {
     "other": N_("Other"),
 }
 # A sentence that speaks to the consultant (set a config key, check the export) rather than to the client.
-CONSULTANT_SENTENCE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b|\bconfig\b|\bKonfiguration\b|\bkonfiguration\b|\bkonfigurasi\b|\beconomics\.")
+CONSULTANT_SENTENCE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b|\bconfig\b|\bKonfiguration\b|\bkonfiguration(?:en)?\b|\bkonfigurasi\b|\beconomics\.")
 # What every sentence CONSULTANT_SENTENCE finds holds: a text with none of them is searched no
 # further (a full agency report has 57,000 texts to keep or cut).
 _CONSULTANT_HINTS = ("_", "onfig", "economics.")
