@@ -138,6 +138,19 @@ def test_markdown_for_the_client_leaves_out_ids_and_diagnostics():
     assert "### Facebook" in client and "Grow Instagram" in client
 
 
+def test_text_for_the_client_leaves_out_ids_and_diagnostics():
+    """docs/reports.md: --audience client in every format. The text report printed rule ids,
+    consultant sentences ("economics.gross_margin") and the notes to a client."""
+    report = kpi_advisor.evaluate(ROOT / "examples" / "acme_outdoor.yaml")
+    client = render("text", report, audience="client", width=400)
+    consultant = render("text", report, width=400)  # text defaults to the consultant
+    assert "landing-page-leak" in consultant and "Notes" in consultant and "grow-instagram" in consultant
+    for internal in ("landing-page-leak", "roas-below-break-even", "Notes", "grow-instagram", "economics.gross_margin", "kpi-advisor kpis"):
+        assert internal not in client, internal
+    assert "HIGH [Facebook]" in client and "Grow Instagram" in client
+    assert "Cut the campaigns and audiences with the lowest ROAS first" in client
+
+
 def test_audience_from_the_command_line_and_the_config(tmp_path):
     config = yaml.safe_load((ROOT / "examples" / "acme_outdoor.yaml").read_text(encoding="utf-8"))
     config["data"] = [{"records": [{"channel": "google_organic", "impressions": 1000, "clicks": 40, "sessions": 38, "bounces": 10}]}]

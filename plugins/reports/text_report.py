@@ -62,7 +62,8 @@ def _funnel_table(view: ReportView, funnel: Funnel) -> Table:
         style = ""
         if step.leaking:
             style = "bold red"
-            flag = Text.of("◀ " + _("leak") + ": " + ", ".join(sorted({f.rule for f in step.leaks})), style)
+            # A client reads the rule's title with the findings below, not its id.
+            flag = Text.of("◀ " + _("leak") + ("" if view.for_client else ": " + ", ".join(sorted({f.rule for f in step.leaks}))), style)
         grid.add_row(view.step_name(step, funnel), Text.of(view.count(step.value), style), Text.of(share, style), flag)
     return grid
 
@@ -100,13 +101,13 @@ def _findings(page: Page, view: ReportView) -> None:
         page.print(_("No rule fired on this data."))
     for finding in report.findings:
         head = Text.of(view.severity(finding.severity).upper(), SEVERITY_STYLES.get(finding.severity, ""))
-        head.append(f" {finding.rule} [{view.scope(finding.scope)}]", "bold")
+        head.append(f" [{view.scope(finding.scope)}]" if view.for_client else f" {finding.rule} [{view.scope(finding.scope)}]", "bold")
         if finding.status is not None:
             head.append(" (" + (_("new") if finding.status == "new" else _("still open")) + ")")
         page.print(head)
         page.print(view.rule_title(finding.rule), style="italic", indent=2)
-        page.print(finding.message, indent=2)
-        page.print("-> " + finding.recommendation, style="cyan", indent=2)
+        page.print(view.client_text(view.without_scope(finding.message, finding.scope)) if view.for_client else finding.message, indent=2)
+        page.print("-> " + view.client_text(finding.recommendation), style="cyan", indent=2)
         if finding.impact is not None:
             amount = view.impact_amount(finding.impact)
             page.print(_("at stake: {amount} per period").format(amount=amount), style="yellow", indent=2)
@@ -142,9 +143,10 @@ def _kpis(page: Page, view: ReportView) -> None:
         # run --compare-previous: the latest period beside the one before.
         table.add_column(_("Change"), justify="right")
     table.add_column("", style="dim")
-    for kpi in report.kpis:
+    shown = [kpi for kpi in report.kpis if not (view.for_client and kpi.vanity)]  # "never report it as a result" is the consultant's
+    for number, kpi in enumerate(shown, 1):
         tags = ([_("vanity")] if kpi.vanity else []) + ([_("no data")] if kpi.has_data is False else [])
-        row = [str(kpi.rank), view.metric_title(kpi.metric), view.stage(kpi.stage), view.kpi_value(kpi.metric, view.totals)]
+        row = [str(number) if view.for_client else str(kpi.rank), view.metric_title(kpi.metric), view.stage(kpi.stage), view.kpi_value(kpi.metric, view.totals)]
         if compared:
             row.append(f"{kpi.change:+.1%}" if kpi.change is not None else "–")
         table.add_row(*row, ", ".join(tags))
@@ -156,7 +158,8 @@ def _kpis(page: Page, view: ReportView) -> None:
 
         page.print(_("Change: the latest {period} of data ({latest}) against the one before ({before})").format(
             period=comparison.period, latest=dates(comparison.current), before=dates(comparison.previous)), style="dim")
-    page.print(_("Why each KPI matters: kpi-advisor kpis --model {model}, or --format html").format(model=report.business_model), style="dim")
+    if not view.for_client:  # a command to run is for whoever runs it
+        page.print(_("Why each KPI matters: kpi-advisor kpis --model {model}, or --format html").format(model=report.business_model), style="dim")
 
 
 def _goals(page: Page, view: ReportView) -> None:
@@ -167,7 +170,7 @@ def _goals(page: Page, view: ReportView) -> None:
     _heading(page, _("Goals"))
     for goal in report.goals:
         checks = goal.smart.model_dump()
-        line = Text.of(goal.id, "bold")
+        line = Text.of(view.goal_name(goal.id) if view.for_client else goal.id, "bold")
         line.append(" [")
         for key, letter, _label in view.smart():
             ok = checks[key]
@@ -197,8 +200,8 @@ def _notes(page: Page, view: ReportView) -> None:
     _ = view._
     report = view.report
     skipped = report.summary.rules_skipped
-    if not report.warnings and not skipped:
-        return
+    if view.for_client or (not report.warnings and not skipped):
+        return  # diagnostics are for the consultant
     _heading(page, _("Notes"))
     for warning in report.warnings:
         page.print(_("warning") + ": " + view.tr.sentence(warning), style="yellow", indent=2)
