@@ -565,3 +565,10 @@ rules:
     own = report(records, rules={"packs": [str(pack)], "params": {"dear-clicks": {"max_cpc": 2.5}}})
     assert by_rule(own, "dear-clicks")[0].message == "a: 1 click at USD 3.00, over USD 2.50 (set for this client)"
     assert by_rule(own, "dear-clicks-noted")[0].message == "a: note 7"
+
+
+def test_a_count_is_one_where_it_is_one_not_where_it_rounds_to_it():
+    from kpi_advisor.evaluation.rules import _is_one
+
+    assert _is_one(1) and _is_one(1.0) and _is_one(0.1 + 0.2 + 0.7)
+    assert not any(_is_one(v) for v in (1.004, 0.999, 0, 2, None, True, "1"))

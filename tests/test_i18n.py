@@ -251,3 +251,14 @@ def test_a_benchmark_without_a_published_figure_is_said_in_the_report_s_language
     message = next(f.message for f in kpi_advisor.evaluate(config, lang=lang).findings if f.rule == "landing-page-leak")
     wanted = i18n.Translator(lang).gettext("no published figure for this platform; the rule's default")
     assert wanted in message and "no published figure" not in message
+
+
+def test_a_translation_str_format_cannot_fill_safely_falls_back_to_english():
+    """A translator's plural word with "." in it, a format spec, or a malformed plural would fail or
+    pad every finding: the English template is used instead; a well-formed plural is taken."""
+    from kpi_advisor.i18n.messages import _same_fields
+
+    assert _same_fields("{x} orders", "{x} {x|Bestellung|Bestellungen}")
+    assert _same_fields("{x} {x|order|orders}", "{x} Bestellungen")
+    for bad in ("{x} {x|Std.|Std.}", "{x:>99}", "{x} {x|a}", "{x} {x||b}", "{x} {x|a|b|c}", "{y} {y|a|b}"):
+        assert not _same_fields("{x} {x|order|orders}", bad), bad

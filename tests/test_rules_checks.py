@@ -57,6 +57,9 @@ def test_a_good_rule_has_no_problems():
         ({"message": "{clicks} {clicks|click}"}, "placeholder '{clicks|click}': a word that follows a count is written {count|singular|plural}"),
         ({"message": "{clicks} {clicks|click||}"}, "placeholder '{clicks|click||}': a word that follows a count is written"),
         ({"message": "{clickz|click|clicks}"}, "unknown placeholder '{clickz}'"),
+        # str.format would read "e.g." as a lookup and fail every finding the rule writes.
+        ({"message": "{clicks} {clicks|click|e.g. clicks}"}, "each word without '.' or '['"),
+        ({"message": "{scope} {scope|one|many}"}, "'scope' is not a metric, param, let value or benchmark, the counts a word can follow"),
         ({"benchmarks": {"b": {"metric": "nothing"}}}, "benchmarks.b.metric: unknown metric 'nothing'"),
         ({"benchmarks": {"b": {"metric": "ctr", "fallback": "nothing"}}}, "benchmarks.b.fallback: unknown param 'nothing'"),
         ({"impact": {"metric": "clicks", "formula": "impressions * gap", "basis": "x"}}, "impact.formula 'impressions * gap': unknown name 'gap'"),

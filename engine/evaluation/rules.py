@@ -1276,8 +1276,9 @@ def _rounded(row: dict, shown: dict[str, float | None], column: str) -> float | 
 
 
 def _is_one(value: object) -> bool:
-    """Whether a count reads as 1 in a message (1, or 1.00 once rounded): its word is then singular."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and round(value, 2) == 1
+    """Whether a count is one, its word then singular: 1, not 1.004 ("1.00 clicks", as plural rules
+    have it where decimals show); rounded to 9 decimals for the float noise of a let value."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and round(value, 9) == 1
 
 
 def _benchmark_source(plan: _Plan, row: dict, name: str) -> str:

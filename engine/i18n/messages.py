@@ -145,18 +145,26 @@ class Translator:
         return translate_basis(text, self)
 
 
-def _fields(text: str) -> set[str]:
+def _fields(text: str) -> set[tuple[str, str, str]]:
+    """Each field of a template as the value it reads, with its format and conversion: a translation
+    may give a count's word its own plural ({purchases|Bestellung|Bestellungen} reads purchases), and
+    no more. A template str.format cannot fill (a word with "." in it) is "invalid"."""
     import string
 
+    from ..language.rulespec import plural_problem
+
     try:
-        # A translation may give a count's word its own plural ({purchases|Bestellung|Bestellungen}): the count is the field.
-        return {name.split("|")[0] for _, name, _, _ in string.Formatter().parse(text) if name}
+        parsed = [(name, spec or "", conversion or "") for _, name, spec, conversion in string.Formatter().parse(text) if name]
     except ValueError:
-        return {"\0invalid"}
+        return {("\0invalid", "", "")}
+    if any(plural_problem(name) for name, _, _ in parsed):
+        return {("\0invalid", "", "")}
+    return {(name.split("|")[0].strip(), spec, conversion) for name, spec, conversion in parsed}
 
 
 def _same_fields(original: str, translated: str) -> bool:
-    return _fields(translated) <= _fields(original) and "\0invalid" not in _fields(translated)
+    fields = _fields(translated)
+    return fields <= _fields(original) and ("\0invalid", "", "") not in fields
 
 
 # Rule evaluation caches its compiled work per rule object, so a rule keeps one

@@ -9,6 +9,7 @@ defaults), benchmarks (figures matched to the scope's platform), then its
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass
 from typing import Mapping
@@ -81,12 +82,26 @@ class RuleProblems(ValueError):
 
 # ``{purchases|order|orders}``: the word that follows a count, singular where the count is 1 ("1 order").
 PLURAL_BAR = "|"
+# str.format reads a field's "." and "[" as a lookup: "e.g." in a word would fail every finding.
+_PLURAL_WORD = re.compile(r"(?=.*\S)[^.\[\]]+")
 
 
 def plural_form(name: str) -> tuple[str, str, str] | None:
-    """A template field ``count|singular|plural`` as its three parts; None for a plain name."""
+    """A template field ``count|singular|plural`` as its three parts, stripped; None for a plain name."""
     parts = name.split(PLURAL_BAR)
-    return (parts[0], parts[1], parts[2]) if len(parts) == 3 else None
+    return (parts[0].strip(), parts[1].strip(), parts[2].strip()) if len(parts) == 3 else None
+
+
+def plural_problem(name: str) -> str | None:
+    """Why a field with a bar is no ``count|singular|plural`` a finding can be written with; None if it is one
+    (or has no bar)."""
+    if PLURAL_BAR not in name:
+        return None
+    parts = name.split(PLURAL_BAR)
+    if len(parts) != 3 or not all(_PLURAL_WORD.fullmatch(word) for word in parts[1:]):
+        return (f"placeholder '{{{_clip(name)}}}': a word that follows a count is written {{count|singular|plural}}, "
+                "each word without '.' or '[', as in {purchases|order|orders}")
+    return None
 
 
 def template_fields(template: str) -> list[str]:
@@ -356,6 +371,7 @@ def analyse(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> RuleSpec:
     if rule.impact is not None and len(rule.impact.basis) > MAX_TEMPLATE_CHARS:
         problems.append(f"{where}: impact.basis: {len(rule.impact.basis):,} characters; a basis is at most {MAX_TEMPLATE_CHARS:,}")
     placeholders = spec.placeholders(metrics)
+    counts = set(metrics) | set(rule.params) | set(rule.let) | set(rule.benchmarks)
     for key in ("message", "recommendation"):
         bad = template_problems(getattr(rule, key))
         if bad:
@@ -363,13 +379,15 @@ def analyse(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> RuleSpec:
             continue
         try:
             for name in template_fields(getattr(rule, key)):
-                base, *forms = name.split(PLURAL_BAR)
-                if forms and (len(forms) != 2 or not all(form.strip() for form in forms)):
-                    problems.append(f"{where}: {key}: placeholder '{{{_clip(name)}}}': a word that follows a count is written "
-                                    f"{{count|singular|plural}}, as in {{purchases|order|orders}}")
+                base = name.split(PLURAL_BAR)[0].strip()
+                if problem := plural_problem(name):
+                    problems.append(f"{where}: {key}: {problem}")
                 elif base not in placeholders:
                     hint = " (trend placeholders need a trend function in the rule)" if base in TREND_PLACEHOLDERS else ""
                     problems.append(f"{where}: {key}: unknown placeholder '{{{base}}}'{hint}")
+                elif base != name and base not in counts:
+                    problems.append(f"{where}: {key}: placeholder '{{{_clip(name)}}}': '{_clip(base)}' is not a metric, param, "
+                                    "let value or benchmark, the counts a word can follow")
         except ValueError as exc:
             problems.append(f"{where}: {key}: {exc}")
 

@@ -123,8 +123,8 @@ def _resolved(page: Page, view: ReportView) -> None:
         return
     _heading(page, _("Since {report}: {new} new, {resolved} resolved").format(
         report=summary.since or "", new=summary.new_findings or 0, resolved=len(summary.resolved)))
-    for old in summary.resolved:
-        page.print(_("resolved") + f": {old.rule} [{view.scope(old.scope)}]", style="green", indent=2)
+    for line in view.resolved_lines():
+        page.print(line, style="green", indent=2)
 
 
 def _kpis(page: Page, view: ReportView) -> None:

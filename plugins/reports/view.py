@@ -187,7 +187,8 @@ class ReportView:
     def resolved_lines(self) -> list[str]:
         """With run --since: one line per finding of the earlier report that no longer fires."""
         summary = self.report.summary
-        return [f"{self._('resolved')}: {old.rule} [{self.scope(old.scope)}]" for old in summary.resolved or []]
+        return [f"{self._('resolved')}: {self.rule_title(old.rule) if self.for_client else old.rule} [{self.scope(old.scope)}]"
+                for old in summary.resolved or []]
 
     def smart(self) -> list[tuple[str, str, str]]:
         """(check, letter, word): the letters stay S M A R T in every language, the words are translated."""
