@@ -179,3 +179,9 @@ def test_a_confidence_a_hair_under_one_is_evaluated_not_an_internal_error():
         report = evaluate({"client": "t", "business_model": "dtc_ecommerce", "data": [{"records": records}],
                            "rules": {"params": {rule: {"confidence": 0.9999999999999999}}}})
         assert report.summary.rules_evaluated
+
+
+def test_a_placeholder_with_spaces_is_no_name():
+    """"{ clicks }" reads no value (str.format keeps the spaces); only a plural's parts are trimmed."""
+    assert any("unknown placeholder '{ clicks }'" in p for p in problems(message="{ clicks }"))
+    assert not problems(message="{clicks} { clicks | click | clicks }")

@@ -379,7 +379,7 @@ def analyse(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> RuleSpec:
             continue
         try:
             for name in template_fields(getattr(rule, key)):
-                base = name.split(PLURAL_BAR)[0].strip()
+                base = form[0] if (form := plural_form(name)) else name
                 if problem := plural_problem(name):
                     problems.append(f"{where}: {key}: {problem}")
                 elif base not in placeholders:
