@@ -1096,20 +1096,18 @@ class _LevelRun:
             # rate of leads becoming orders (it would pass 100%) nor revenue per lead can value the gap.
             target, result = beyond
             what = per_words or label
-            spend = row.get(PAID_BY)
-            money = float(spend) if spend is not None and spend > 0 else None
+            money = _spend_at_risk(row)
             basis += (f"; not carried down: this scope has more {target.replace('_', ' ')} than {what} ({_count(result)} against "
                       f"{_count(base)}), so its {what} are not its way to them"
-                      + (f": its spend of {money_of(spend)} is what is at risk" if money is not None else ""))
+                      + (f": its spend of {money_of(money)} is what is at risk" if money is not None else ""))
         elif (per_unit_earned := self._earned_per(metric, row, base)) is not None:
             # No orders or valued actions to carry the gap down to, but money this scope's units bring in
             # (till revenue beside the ads of a shop): each unit at what one brings here, no other scope's.
             money = units * per_unit_earned
             basis += f"; {count} {_one_of(count, label)} x {money_of(per_unit_earned)} of revenue per {_one_of('1', per_words or label)} on this scope"
-        elif (spend := row.get(PAID_BY)) is not None and spend > 0:
-            money = float(spend)
+        elif (money := _spend_at_risk(row)) is not None:
             basis += (f"; no valued result on this scope to carry the gap down to (no extrapolation from other scopes): "
-                      f"its spend of {money_of(spend)} is what is at risk")
+                      f"its spend of {money_of(money)} is what is at risk")
         else:
             money = None
             basis += f"; not valued: give economics.micro_conversions a value for {metric}, or data down to purchases or customers"
@@ -1273,6 +1271,12 @@ def _read(row: dict, shown: dict[str, float | None], where: _Source) -> float | 
 def _rounded(row: dict, shown: dict[str, float | None], column: str) -> float | None:
     # A column that is not rounded with the rest (not numeric: all null, or absent) is rounded here.
     return shown[column] if column in shown else significant(row.get(column))
+
+
+def _spend_at_risk(row: dict) -> float | None:
+    """A scope's spend, where a gap no result values puts it at risk; None where it spends nothing."""
+    spend = row.get(PAID_BY)
+    return float(spend) if spend is not None and spend > 0 else None
 
 
 def _is_one(value: object) -> bool:
