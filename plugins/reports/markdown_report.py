@@ -136,7 +136,7 @@ def _findings(view: ReportView) -> list[str]:
             f"{inline(view.stage(finding.stage))}" + ("" if view.for_client else f" · `{finding.rule}`")
             + (f" · **{inline(view.finding_status(finding))}**" if finding.status is not None else ""),
             "",
-            inline(view.client_text(view.without_scope(finding.message, finding.scope)) if view.for_client else finding.message),
+            inline(view.finding_message(finding)),
             "",
         ]
         rows = [

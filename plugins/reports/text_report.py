@@ -106,7 +106,7 @@ def _findings(page: Page, view: ReportView) -> None:
             head.append(" (" + (_("new") if finding.status == "new" else _("still open")) + ")")
         page.print(head)
         page.print(view.rule_title(finding.rule), style="italic", indent=2)
-        page.print(view.client_text(view.without_scope(finding.message, finding.scope)) if view.for_client else finding.message, indent=2)
+        page.print(view.finding_message(finding), indent=2)
         page.print("-> " + view.client_text(finding.recommendation), style="cyan", indent=2)
         if finding.impact is not None:
             amount = view.impact_amount(finding.impact)

@@ -139,6 +139,11 @@ class ReportView:
         kept = [sentence for sentence in sentences if not CONSULTANT_SENTENCE.search(sentence)]
         return " ".join(kept) if kept else text
 
+    def finding_message(self, finding: Finding) -> str:
+        """A finding's message as a report beside its scope prints it: for a client without the leading
+        scope and the consultant's sentences, for the consultant as written."""
+        return self.client_text(self.without_scope(finding.message, finding.scope)) if self.for_client else finding.message
+
     def without_scope(self, text: str, scope: Mapping[str, str]) -> str:
         """A finding's message without its leading "facebook: ", which the report shows next to it."""
         for value in [" / ".join(scope.values()), *scope.values()]:
