@@ -145,7 +145,7 @@ def test_relevant_needs_an_objective_that_matters_for_the_model_and_a_metric_tha
     likes = check({"objective": "sales", "metric": "likes", "channel": "instagram", "baseline": 100, "change": "+10%", "by": "2026-09-30"},
                   [{"channel": "instagram", "likes": 100}])
     assert not likes.smart.relevant
-    assert "likes does not connect to the revenue and sales goal of a DTC e-commerce shop; measure it by revenue, purchases, roas" in note(likes, "relevant")
+    assert "likes does not connect to the revenue and sales goal of a DTC e-commerce shop; measure it by revenue, purchases, ROAS" in note(likes, "relevant")
 
 
 # --- T ---------------------------------------------------------------------------------------
@@ -255,3 +255,49 @@ def test_a_series_needs_dates_to_count_months_by():
 
     dated = pl.DataFrame({"date": [dt.date(2026, 7, 1), dt.date(2026, 8, 1)], "purchases": [3.0, 4.0]})
     assert goal_series(dated, catalog.metrics["purchases"], catalog).monthly.get_column("value").to_list() == [3.0, 4.0]
+
+
+# --- the notes as a client reads them -----------------------------------------------------------
+
+NOTE_CASES = [
+    # vanity: likes lead nowhere for a shop; the better metrics by name
+    ({"objective": "engagement", "metric": "likes", "channel": "instagram", "baseline": 100, "change": "+10%", "by": "2026-12-31"},
+     monthly("instagram", {"likes": [100, 120, 150], "shares": [5, 6, 7], "impressions": [9000, 9000, 9000]}), "dtc_ecommerce"),
+    # exceeded, a lower-is-better metric past its target (under it)
+    ({"objective": "leads", "metric": "cost_per_lead", "channel": "facebook", "baseline": 40, "target": 35, "by": "2026-12-31"},
+     monthly("facebook", {"spend": [4000, 3600, 3000], "leads": [100, 100, 100]}), "b2b"),
+    # exceeded, a higher-is-better one; reached
+    ({"objective": "sales", "metric": "purchases", "channel": "facebook", "target": 200, "by": "2026-12-31"},
+     monthly("facebook", {"purchases": [100, 100, 100]}), "dtc_ecommerce"),
+    ({"objective": "sales", "metric": "purchases", "channel": "facebook", "target": 300, "by": "2026-09-30"},
+     monthly("facebook", {"purchases": [100, 100, 100]}), "dtc_ecommerce"),
+    # not connected to the objective; no dated data; undefined (a zero denominator); the data lacks an input
+    ({"objective": "sales", "metric": "cost_per_video_view", "channel": "instagram", "baseline": 0.05, "target": 0.04, "by": "2026-12-31"},
+     [{"channel": "instagram", "spend": 100, "video_views": 2000}], "dtc_ecommerce"),
+    ({"objective": "leads", "metric": "cost_per_lead", "channel": "facebook", "baseline": 40, "target": 30, "by": "2026-09-30"},
+     monthly("facebook", {"spend": [4000, 3600, 3100], "leads": [0, 0, 0]}), "b2b"),
+    ({**FOLLOWERS, "baseline": 5000, "change": "+20%", "by": "2026-08-15"}, [{"date": "2026-09-30", "channel": "instagram", "followers": 5200}],
+     "dtc_ecommerce"),
+    ({"objective": "sales", "metric": "cart_abandonment_rate", "channel": "facebook", "target": 0.3, "by": "2026-09-30"},
+     [{"channel": "facebook", "sessions": 100}], "dtc_ecommerce"),
+]
+
+
+@pytest.mark.parametrize(("goal", "records", "model"), NOTE_CASES)
+def test_smart_notes_name_metrics_as_a_client_knows_them_and_read_in_every_language(goal, records, model):
+    from kpi_advisor.i18n.messages import Translator
+
+    status = check(goal, records, model=model)
+    ids = {m.id for m in get_catalog().metrics.values() if "_" in m.id}
+    for text in status.notes:
+        assert not ids & set(re.findall(r"[a-z0-9]+(?:_[a-z0-9]+)+", text)), f"a metric id in a SMART note: {text}"
+        for lang in ("de", "da", "id"):
+            assert Translator(lang).sentence(text) != text, f"no {lang} frame for: {text}"
+
+
+def test_a_note_names_what_it_says_once_the_data_decides_it():
+    # The cases above reach each note the frames were written for.
+    seen = " | ".join(n for goal, records, model in NOTE_CASES for n in check(goal, records, model=model).notes)
+    for start in ("is a vanity target", "% under)", "exceeded: 300", "reached: 300", "does not connect to", "no dated data for followers",
+                  "cost per lead is undefined", "the data has no adds to cart"):
+        assert start in seen, start

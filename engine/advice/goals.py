@@ -210,7 +210,7 @@ def check_goal(goal: Goal, config: ClientConfig, catalog: Catalog, profile: Prof
             if missing:
                 measurable = False
                 where = "" if goal.channel is None or goal.channel.lower() in ALL_CHANNELS else f" for {goal.channel}"
-                notes.append(f"measurable: the data has no {', '.join(missing)}{where} yet; {tracking_hint(catalog, missing[0], have, profile)}")
+                notes.append(f"measurable: the data has no {_labels(catalog, missing)}{where} yet; {tracking_hint(catalog, missing[0], have, profile)}")
 
     # R: the objective matters for the model, and the metric measures it.
     relevance = profile.relevance(goal.objective)
@@ -228,8 +228,8 @@ def check_goal(goal: Goal, config: ClientConfig, catalog: Catalog, profile: Prof
         connected = [r.metric for r in ranked if not r.vanity]
         if metric.id not in connected:
             relevant = False
-            better = ", ".join(connected[:3])
-            notes.append(f"relevant: {metric.id} does not connect to the {objective_name} goal of {model_noun(profile)}; measure it by {better}")
+            better = _labels(catalog, connected[:3])
+            notes.append(f"relevant: {label} does not connect to the {objective_name} goal of {model_noun(profile)}; measure it by {better}")
     # Then against the model's path to its macro KPI: likes for a shop are vanity whatever the objective.
     vanity_note = _vanity_target(catalog, profile, goal, metric) if metric is not None and relevant else None
     if vanity_note is not None:
@@ -267,7 +267,7 @@ def check_goal(goal: Goal, config: ClientConfig, catalog: Catalog, profile: Prof
     if series is not None and target is not None and goal.by is not None and start is not None and goal.by > start:
         status, current = _status(series, metric, baseline, target, start, goal.by, notes, fmt)
     elif achievable is not None or measurable:
-        notes.append(f"status: needs dated data for {goal.metric} between the start and the date" if goal.metric else "status: needs a metric")
+        notes.append(f"status: needs dated data for {label} between the start and the date" if goal.metric else "status: needs a metric")
     return GoalStatus(
         id=goal.id,
         metric=goal.metric,
@@ -277,6 +277,12 @@ def check_goal(goal: Goal, config: ClientConfig, catalog: Catalog, profile: Prof
         current=current,
         target=target,
     )
+
+
+def _labels(catalog: Catalog, metric_ids: list[str]) -> str:
+    """Metrics as a sentence names them ("engagement rate, shares"): a SMART note is read by the
+    client, who knows no metric ids."""
+    return ", ".join(metric_label(catalog.metrics[m]) if m in catalog.metrics else m for m in metric_ids)
 
 
 def _vanity_target(catalog: Catalog, profile: ProfileDef, goal: Goal, metric: MetricDef) -> str | None:
@@ -298,7 +304,7 @@ def _vanity_target(catalog: Catalog, profile: ProfileDef, goal: Goal, metric: Me
         better = [r.metric for r in ranked if r.role in ("measure", "driver")] + [r.metric for r in ranked if r.role not in ("measure", "driver")]
     better = better or [r.metric for r in path if not r.vanity]
     return (f"relevant: {metric_label(metric)} is a vanity target for {model_noun(profile)}: it does not lead to {macro}, "
-            f"so hitting it proves nothing the business can bank; set the goal on {', '.join(better[:3])} instead")
+            f"so hitting it proves nothing the business can bank; set the goal on {_labels(catalog, better[:3])} instead")
 
 
 def _achievable(goal: Goal, metric: MetricDef, profile: ProfileDef, series: Series | None, baseline: float | None,
@@ -347,7 +353,7 @@ def _status(series: Series, metric: MetricDef, baseline: float | None, target: f
             notes: list[str], fmt: Callable[[float], str]) -> tuple[str, float | None]:
     window = series.daily.filter((pl.col("date") >= start) & (pl.col("date") <= by))
     if window.height == 0:
-        notes.append(f"status: no dated data for {metric.id} between {start} and {by}")
+        notes.append(f"status: no dated data for {metric_label(metric)} between {start} and {by}")
         return "unknown", None
     last_date = window.get_column("date")[-1]
     expected = min(max(((last_date - start).days + 1) / ((by - start).days + 1), 0.0), 1.0)
@@ -361,14 +367,14 @@ def _status(series: Series, metric: MetricDef, baseline: float | None, target: f
             months = series.monthly.filter((pl.col("last_date") >= start) & (pl.col("last_date") <= by) & pl.col("value").is_not_null())
             if months.height == 0:
                 why = "a zero denominator" if series.kind == "ratio" else f"no month whose rows give a {metric.combine}-combined value"
-                notes.append(f"status: {metric.id} is undefined in the goal's window ({why})")
+                notes.append(f"status: {metric_label(metric)} is undefined in the goal's window ({why})")
                 return "unknown", None
             current = significant(float(months.get_column("value")[-1]))
             if series.kind == "level":
                 # Said once, so nobody reads a month's reach as the window's total.
                 month = months.get_column("month")[-1].strftime("%Y-%m")
                 how = ": each series' best date, added up across series," if metric.combine == "max" else ","
-                notes.append(f"measured: {metric.id} in the latest month ({month}){how} as {metric.id} does not add up over time")
+                notes.append(f"measured: {metric_label(metric)} in the latest month ({month}){how} as {metric_label(metric)} does not add up over time")
         if baseline is None:
             notes.append("status: needs a baseline to measure progress from")
             return "unknown", current

@@ -101,6 +101,14 @@ NOTE_STATUS_UNDEFINED = N_("Status: {metric} is undefined in the goal's window (
 NOTE_STATUS_NO_BASELINE = N_("Status: needs a baseline to measure progress from.")
 NOTE_STATUS_NEEDS_DATED = N_("Status: needs dated data for {metric} between the start and the date.")
 NOTE_STATUS_NEEDS_METRIC = N_("Status: needs a metric.")
+NOTE_REACHED = N_("Reached: {value} on {date} meets the target of {target} due {by}; set a new target.")
+NOTE_EXCEEDED = N_("Exceeded: {value} on {date} is past the target of {target} ({beyond}) before {by}; set a new target.")
+# TRANSLATORS: how far a lower-is-better metric is under its target, {change} a percentage.
+NOTE_UNDER = N_("{change} under")
+NOTE_VANITY = N_("Relevant: {metric} is a vanity target for a {model}: it does not lead to {macro}, so hitting it proves nothing "
+                 "the business can bank; set the goal on {better} instead.")
+# TRANSLATORS: what a vanity target does not lead to, where the model names no macro KPI.
+NOTE_A_RESULT = N_("a result")
 NOTE_PROGRESS = N_("Progress: {value} on {date}, {progress} of the way with {elapsed} of the time gone ({status}).")
 NOTE_PROGRESS_BELOW = N_("Progress: {value} on {date}, below the baseline of {baseline} with {elapsed} of the time gone ({status}).")
 # TRANSLATORS: {metric} is a count of people (reach); {month} is YYYY-MM.
@@ -576,7 +584,7 @@ def _measurable_unknown(m, p):
     return _fill(p, NOTE_MEASURABLE_UNKNOWN, metric=m["metric"])
 
 
-@frame(r"measurable: the data has no (?P<metrics>[a-z0-9_, ]+?)(?: for (?P<channel>\S+))? yet; (?P<hint>.+)")
+@frame(r"measurable: the data has no (?P<metrics>.+?)(?: for (?P<channel>\S+))? yet; (?P<hint>.+)")
 def _measurable_missing(m, p):
     if m["channel"]:
         return _fill(p, NOTE_MEASURABLE_MISSING_ON, metrics=p.metric_list(m["metrics"]), channel=m["channel"], hint=translate(m["hint"], p.tr).removesuffix("."))
@@ -591,7 +599,7 @@ def _relevant_little(m, p):
     return _fill(p, NOTE_RELEVANT_LITTLE, **values)
 
 
-@frame(rf"relevant: (?P<metric>\w+) does not connect to {GOAL} of {MODEL}; measure it by (?P<better>[a-z0-9_, ]+)")
+@frame(rf"relevant: (?P<metric>.+?) does not connect to {GOAL} of {MODEL}; measure it by (?P<better>.+)")
 def _relevant_unconnected(m, p):
     return _fill(p, NOTE_RELEVANT_UNCONNECTED, metric=p.metric(m["metric"]) or m["metric"], goal=p.goal(m["goal"]), model=p.model(m["noun"]),
                  better=p.metric_list(m["better"]))
@@ -682,12 +690,12 @@ def _beyond(m, p):
     return _fill(p, NOTE_BEYOND, what=_what(m, p), typical=_typical(m, p))
 
 
-@frame(rf"status: no dated data for (?P<metric>\w+) between (?P<start>{DATE}) and (?P<end>{DATE})")
+@frame(rf"status: no dated data for (?P<metric>.+?) between (?P<start>{DATE}) and (?P<end>{DATE})")
 def _status_no_data(m, p):
     return _fill(p, NOTE_STATUS_NO_DATA, metric=p.metric(m["metric"]) or m["metric"], start=p.number(m["start"]), end=p.number(m["end"]))
 
 
-@frame(r"status: (?P<metric>\w+) is undefined in the goal's window \(a zero denominator\)")
+@frame(r"status: (?P<metric>.+?) is undefined in the goal's window \(a zero denominator\)")
 def _status_undefined(m, p):
     return _fill(p, NOTE_STATUS_UNDEFINED, metric=p.metric(m["metric"]) or m["metric"])
 
@@ -697,7 +705,7 @@ def _status_no_baseline(m, p):
     return p._(NOTE_STATUS_NO_BASELINE)
 
 
-@frame(r"status: needs dated data for (?P<metric>\w+) between the start and the date")
+@frame(r"status: needs dated data for (?P<metric>.+?) between the start and the date")
 def _status_needs_dated(m, p):
     return _fill(p, NOTE_STATUS_NEEDS_DATED, metric=p.metric(m["metric"]) or m["metric"])
 
@@ -705,6 +713,26 @@ def _status_needs_dated(m, p):
 @frame(r"status: needs a metric")
 def _status_needs_metric(m, p):
     return p._(NOTE_STATUS_NEEDS_METRIC)
+
+
+@frame(rf"relevant: (?P<metric>.+?) is a vanity target for {MODEL}: it does not lead to (?P<macro>.+?), so hitting it proves nothing "
+       r"the business can bank; set the goal on (?P<better>.+) instead")
+def _vanity(m, p):
+    macro = p._(NOTE_A_RESULT) if m["macro"] == "a result" else p.metric(m["macro"])
+    return _fill(p, NOTE_VANITY, metric=p.metric(m["metric"]), model=p.model(m["noun"]), macro=macro, better=p.metric_list(m["better"]))
+
+
+@frame(rf"reached: (?P<value>{MONEY}) on (?P<date>{DATE}) meets the target of (?P<target>{MONEY}) due (?P<by>{DATE}); set a new target")
+def _reached(m, p):
+    return _fill(p, NOTE_REACHED, value=p.number(m["value"]), date=p.number(m["date"]), target=p.number(m["target"]), by=p.number(m["by"]))
+
+
+@frame(rf"exceeded: (?P<value>{MONEY}) on (?P<date>{DATE}) is past the target of (?P<target>{MONEY}) "
+       rf"\((?:(?P<over>{NUMBER}%)|(?P<under>{NUMBER}%) under)\) before (?P<by>{DATE}); set a new target")
+def _exceeded(m, p):
+    beyond = p.number(m["over"]) if m["over"] else p._(NOTE_UNDER).format(change=p.number(m["under"]))
+    return _fill(p, NOTE_EXCEEDED, value=p.number(m["value"]), date=p.number(m["date"]), target=p.number(m["target"]), beyond=beyond,
+                 by=p.number(m["by"]))
 
 
 @frame(rf"progress: (?P<value>{MONEY}) on (?P<date>{DATE}), (?P<progress>{NUMBER}%) of the way with (?P<elapsed>{NUMBER}%) of the time gone \((?P<status>on track|at risk|off track)\)")
@@ -719,7 +747,7 @@ def _progress_below(m, p):
                  elapsed=p.number(m["elapsed"]), status=p._(STATUS_WORDS[m["status"]]))
 
 
-@frame(r"measured: (?P<metric>\w+) in the latest month \((?P<month>\d{4}-\d{2})\)(?P<best>: each series' best date, added up across series)?, as (?P=metric) does not add up over time")
+@frame(r"measured: (?P<metric>.+?) in the latest month \((?P<month>\d{4}-\d{2})\)(?P<best>: each series' best date, added up across series)?, as (?P=metric) does not add up over time")
 def _measured(m, p):
     return _fill(p, NOTE_MEASURED_BEST if m["best"] else NOTE_MEASURED, metric=p.metric(m["metric"]) or m["metric"], month=m["month"])
 
