@@ -151,6 +151,22 @@ def test_text_for_the_client_leaves_out_ids_and_diagnostics():
     assert "Cut the campaigns and audiences with the lowest ROAS first" in client
 
 
+def test_a_client_reads_the_channels_a_sentence_names_by_their_names():
+    """"The best sibling: facebook." named the channel by its id to a client; a campaign that
+    holds a channel's id in its name, and a channel id that is an English word, stay as written."""
+    from kpi_advisor.plugins.reports.view import ReportView
+
+    records = [{"channel": c, "impressions": 1000, "clicks": 40} for c in ("facebook", "google_ads", "email")]
+    report = kpi_advisor.evaluate({"client": "T", "business_model": "dtc_ecommerce", "data": [{"records": records}]})
+    client, consultant = ReportView(report, {"audience": "client"}), ReportView(report, {"audience": "consultant"})
+    text = "The best sibling: facebook. Move 30% to google_ads, not to alp-facebook-c3 or facebook2; email is fine."
+    assert client.client_text(text) == ("The best sibling: Facebook. Move 30% to Google Ads, not to alp-facebook-c3 or facebook2; "
+                                        "email is fine.")
+    assert consultant.client_text(text) == text
+    # A channel the data does not hold is not looked for.
+    assert client.client_text("instagram") == "instagram"
+
+
 def test_audience_from_the_command_line_and_the_config(tmp_path):
     config = yaml.safe_load((ROOT / "examples" / "acme_outdoor.yaml").read_text(encoding="utf-8"))
     config["data"] = [{"records": [{"channel": "google_organic", "impressions": 1000, "clicks": 40, "sessions": 38, "bounces": 10}]}]

@@ -133,11 +133,28 @@ class ReportView:
         """``text`` without the sentences meant for the consultant (set break_even_roas ...), for a client."""
         if not self.for_client or not text:
             return text
+        # Named first: a channel id such as google_ads reads as a config key to the search below.
+        text = self.channel_names_in(text)
         if not any(hint in text for hint in _CONSULTANT_HINTS):  # most texts: kept whole, as the join below would
             return _SENTENCE_BREAK.sub(" ", text.strip())
         sentences = _SENTENCE_BREAK.split(text.strip())
         kept = [sentence for sentence in sentences if not CONSULTANT_SENTENCE.search(sentence)]
         return " ".join(kept) if kept else text
+
+    def channel_names_in(self, text: str) -> str:
+        """``text`` with the report's channel ids a sentence names ("The best sibling: facebook") written
+        as a client knows them (Facebook). Only ids that are no English word: brand names (facebook,
+        google_ads) and ids with an underscore; a campaign named "alp-facebook-c3" is left whole."""
+        pattern = self._channel_ids
+        return pattern.sub(lambda m: self.channel(m.group(0)), text) if pattern is not None else text
+
+    @functools.cached_property
+    def _channel_ids(self) -> re.Pattern | None:
+        seen = {m.scope.get("channel") for m in self.report.metrics}
+        ids = sorted((c for c in seen if c and len(c) > 1 and (c in CHANNEL_NAMES or "_" in c) and self.channel(c) != c), key=len, reverse=True)
+        if not ids:
+            return None
+        return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, ids)) + r")(?![\w-])")
 
     def finding_message(self, finding: Finding) -> str:
         """A finding's message as a report beside its scope prints it: for a client without the leading
@@ -263,10 +280,9 @@ class ReportView:
         labels = []
         for rule, spots in places.items():
             title, inner = self.rule_title(rule), [spot for spot in spots if spot]
-            if "" in spots:  # on the funnel's own scope
-                labels.append(title)
-            if inner:
-                labels.append(f"{title} ({', '.join(inner)})")
+            if inner and "" in spots:  # on the funnel's own scope too: named first, where the title was written twice
+                inner.insert(0, self.scope(dict(list(funnel.scope.items())[-1:])))
+            labels.append(f"{title} ({', '.join(inner)})" if inner else title)
         return "; ".join(labels)
 
     def period(self) -> str | None:
@@ -381,6 +397,11 @@ class ReportView:
         if len(channels) < 2:
             return []
         return [f for f in channels[0].covered if all(any(f is g for g in other.covered) for other in channels[1:])]
+
+    def unplaced(self, funnel: Funnel) -> list[Finding]:
+        """The findings on a funnel's own scope that no step shows, less those named above the funnels
+        (:meth:`wider_everywhere_line`): the all-data funnel listed its roll-up again under itself."""
+        return [f for f in funnel.unplaced if not any(f is common for common in self.wider_everywhere)]
 
     def wider_everywhere_line(self) -> str:
         """The line above the funnels naming :attr:`wider_everywhere`; empty where there are none."""
