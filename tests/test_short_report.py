@@ -426,3 +426,45 @@ def test_a_leak_on_two_campaigns_names_its_rule_once(tmp_path, fmt):
     output = " ".join(run(path, "--format", fmt).split())
     assert "Clicks arrive, but the landing page does not keep them (c1, c2)" in output
     assert "does not keep them (c1); " not in output and "does not keep them (c2)" not in output
+
+
+@pytest.mark.parametrize(("audience", "own"), [("client", "Facebook"), ("consultant", "facebook")])
+def test_a_rule_on_a_channel_and_on_its_campaigns_is_named_once(audience, own):
+    """A rule that fired on the channel itself and on one of its campaigns wrote its title twice
+    ("T; T (c1)"); the channel is now named first among the places."""
+    from pathlib import Path
+
+    import kpi_advisor
+    from kpi_advisor.models.report import Finding
+    from kpi_advisor.plugins.reports.funnel import Funnel
+    from kpi_advisor.plugins.reports.view import ReportView
+
+    report = kpi_advisor.evaluate(Path(__file__).resolve().parents[1] / "examples" / "acme_outdoor.yaml")
+    view = ReportView(report, {"audience": audience})
+
+    def finding(rule: str, **scope: str) -> Finding:
+        return Finding(rule=rule, severity="high", stage="purchase", scope=scope, evidence={}, thresholds={}, message="m", recommendation="r")
+
+    funnel = Funnel(scope={"channel": "facebook"}, steps=[])
+    leak, roas = view.rule_title("landing-page-leak"), view.rule_title("roas-below-break-even")
+    both = [finding("landing-page-leak", channel="facebook"), finding("landing-page-leak", channel="facebook", campaign="c1"),
+            finding("roas-below-break-even", channel="facebook")]
+    assert view.findings_label(both, funnel) == f"{leak} ({own}, c1); {roas}"
+    assert view.findings_label(both[1:2], funnel) == f"{leak} (c1)"
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
+def test_a_roll_up_named_above_the_funnels_is_not_listed_again_under_all_data(tmp_path, fmt):
+    """Every channel of three accounts spends more than it brings in: the one all-data roll-up is
+    named once above the funnels, where the all-data funnel listed it again ("Also flagged")."""
+    records = [{"date": "2026-07-01", "account": account, "channel": channel, "impressions": 50000 if channel == "google_ads" else 250000,
+                "clicks": 5000, "sessions": 4500, "bounces": 1500, "add_to_cart": 400, "checkouts": 250, "purchases": 120, "spend": 9000, "revenue": 6000}
+               for account in ("a1", "a2", "a3") for channel in ("facebook", "google_ads", "tiktok")]
+    path = tmp_path / "roas.json"
+    path.write_text(json.dumps({"client": "Nested", "business_model": "dtc_ecommerce", "currency": "USD",
+                                "economics": {"gross_margin": 0.5}, "data": [{"records": records}]}), encoding="utf-8")
+    findings = json.loads(run(path, "--format", "json"))["findings"]
+    assert [(f["rule"], f["scope"]) for f in findings] == [("roas-below-break-even", {})]
+    output = " ".join(run(path, "--format", fmt).split())
+    assert output.count("Every channel below is flagged as part of 1 finding on a wider scope: The ads bring in less than they cost (all data).") == 1
+    assert "also flagged" not in output.lower()

@@ -309,7 +309,7 @@ def _funnels(view: HtmlView) -> list[dict[str, Any]]:
             step = funnel.steps[index]
             rules = view.findings_label(step.leaks, funnel)
             callouts.append({"kind": "leak", "head": _("Leak"), "text": f"{view.conversion_note(index, funnel)}. {rules}"})
-        for finding in funnel.unplaced:
+        for finding in view.unplaced(funnel):
             callouts.append({"kind": "other", "head": f"{_('Also flagged')} ({view.severity(finding.severity)})", "text": view.finding_label(finding, funnel)})
         if not callouts and (line := view.no_finding_line(funnel)):
             callouts.append({"kind": "other" if funnel.flagged_elsewhere else "fine", "head": "", "text": line})

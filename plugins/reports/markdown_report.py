@@ -110,7 +110,7 @@ def _funnels(view: ReportView) -> list[str]:
         for index in funnel.leak_steps:
             rules = view.findings_label(funnel.steps[index].leaks, funnel)
             out += [f"**{inline(_('Leak'))}:** {inline(view.conversion_note(index, funnel))}. {inline(rules)}", ""]
-        for finding in funnel.unplaced:
+        for finding in view.unplaced(funnel):
             rule = "" if view.for_client else f" (`{finding.rule}`)"
             out += [f"**{inline(_('Also flagged'))} ({inline(view.severity(finding.severity))}):** {inline(view.finding_label(finding, funnel))}{rule}", ""]
         if line := view.no_finding_line(funnel):

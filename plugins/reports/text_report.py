@@ -81,7 +81,7 @@ def _funnels(page: Page, view: ReportView) -> None:
         for note in (view.branch_note(funnel), view.pairing_note(funnel)):
             if note:
                 page.print(note, style="dim", indent=2)
-        for finding in funnel.unplaced:
+        for finding in view.unplaced(funnel):
             # Where it fired, as the Markdown and HTML reports say: eight bare "roas-below-break-even" lines named no account.
             also = _("also flagged") + f" ({view.severity(finding.severity)}): {view.finding_label(finding, funnel)}"
             page.print(also, style=SEVERITY_STYLES.get(finding.severity, ""), indent=2)
