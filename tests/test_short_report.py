@@ -468,3 +468,6 @@ def test_a_roll_up_named_above_the_funnels_is_not_listed_again_under_all_data(tm
     output = " ".join(run(path, "--format", fmt).split())
     assert output.count("Every channel below is flagged as part of 1 finding on a wider scope: The ads bring in less than they cost (all data).") == 1
     assert "also flagged" not in output.lower()
+    # Beside its scope ("all data"), a client's message does not begin with it again.
+    client = " ".join(run(path, "--format", fmt, "--audience", "client").split())
+    assert "The ads bring in less than they cost, on all 3 of its accounts" in client and "all data: The ads" not in client

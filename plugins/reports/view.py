@@ -20,6 +20,7 @@ import re
 from typing import TYPE_CHECKING, Any, Mapping
 
 from kpi_advisor.i18n.messages import N_, Translator, check_lang
+from kpi_advisor.i18n.phrases import ROLLUP_ALL_DATA
 
 from .funnel import STAYED, Funnel, all_data_funnel, build_funnels, channel_scopes
 
@@ -163,7 +164,8 @@ class ReportView:
 
     def without_scope(self, text: str, scope: Mapping[str, str]) -> str:
         """A finding's message without its leading "facebook: ", which the report shows next to it."""
-        for value in [" / ".join(scope.values()), *scope.values()]:
+        # A roll-up over all the data begins with its words for that ("all data: ", "alle Daten: ").
+        for value in [" / ".join(scope.values()), *scope.values()] if scope else [self.tr.template(ROLLUP_ALL_DATA)]:
             if value and text.startswith(f"{value}: "):
                 text = text[len(value) + 2:]
                 return text[:1].upper() + text[1:]
