@@ -179,3 +179,40 @@ def test_a_roll_up_whose_members_do_not_all_show_an_impact_says_of_how_many_it_a
                             "revenue; the worst, campaign big: basis of big")
     assert _summed(worst[:2], ("campaign",), Translator("en")).basis.startswith("added up over the 2 campaigns it fired on, each")
     assert "2 der 3 betroffenen Kampagnen" in _summed(worst, ("campaign",), Translator("de")).basis
+
+
+PACK = """\
+pack: test-spend
+description: A rule whose recommendation names the scope's own money.
+rules:
+  - id: pricey-clicks
+    title: Clicks cost too much
+    stage: interest
+    severity: medium
+    levels: [ad]
+    when: cpc > max_cpc
+    params: {max_cpc: 1.0}
+    thresholds: {cpc: max_cpc}
+    message: "{scope}: a click costs {cpc}"
+    recommendation: "Cut this budget ({spend}) by half."
+    rationale: Test rule.
+    source: Test.
+"""
+
+
+def test_a_roll_up_says_whose_recommendation_it_quotes_where_the_members_differ(tmp_path):
+    """"Cut this budget (USD 330) by half" under a campaign read as the campaign's budget: the
+    roll-up quotes its worst member's recommendation and names it, where the members' differ;
+    where they are the same (a shipped rule's advice), it quotes it as it is."""
+    (tmp_path / "pack.yaml").write_text(PACK, encoding="utf-8")
+    with_pack = {**config(), "rules": {"packs": [str(tmp_path / "pack.yaml")]}}
+    for lang, lead in (("en", "For the worst, ad "), ("de", "Für Anzeige "), ("da", "For den værste, annonce "), ("id", "Untuk yang terburuk, iklan ")):
+        [finding] = [f for f in evaluate(with_pack, lang=lang).findings if f.rule == "pricey-clicks"]
+        assert finding.members and finding.scope == {"channel": "facebook", "campaign": "Summer"}
+        worst = finding.members[0]["scope"]
+        assert finding.recommendation.startswith(f"{lead}{worst['ad_set']} / {worst['ad']}"), finding.recommendation
+        if lang == "en":  # the worst ad's own budget, as its row has it
+            spend = next(r["spend"] for r in config()["data"][0]["records"] if (r["ad_set"], r["ad"]) == (worst["ad_set"], worst["ad"]))
+            assert finding.recommendation.endswith(f"Cut this budget (USD {spend:,.0f}) by half."), finding.recommendation
+    [shipped] = rolled(evaluate(with_pack))
+    assert not shipped.recommendation.startswith("For the worst")

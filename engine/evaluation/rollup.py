@@ -202,7 +202,7 @@ def _parent(members: list[Finding], dims: tuple[str, ...], above: tuple[str, ...
     locale, shown, fired = current_locale(), worst[:WORST_NAMED], len(members)  # not every member kept alive until then
 
     def words() -> tuple[str, str]:
-        """The roll-up's message, naming its worst children, and its first member's recommendation:
+        """The roll-up's message, naming its worst children, and its worst member's recommendation:
         written when a report shows it, in the language of the roll-up (``Finding.worded()``)."""
         with use_locale(locale):
             named = "; ".join(
@@ -215,7 +215,7 @@ def _parent(members: list[Finding], dims: tuple[str, ...], above: tuple[str, ...
                 where=where, title=title.rstrip("."), fired=tr.number(fired), total=tr.number(total), children=many,
                 share=_share(fired / total, tr.lang), named=named,
             )
-            return message, first.worded().recommendation
+            return message, _advice(shown, own, one, tr)
 
     impact = _summed(worst, own, tr)
     thresholds = first.thresholds if all(m.thresholds == first.thresholds for m in members) else {}
@@ -233,6 +233,19 @@ def _parent(members: list[Finding], dims: tuple[str, ...], above: tuple[str, ...
     )
     parent._words = words
     return share_given_fields(parent)
+
+
+def _advice(worst: list[Finding], own: tuple[str, ...], child: str, tr: Translator) -> str:
+    """The roll-up's recommendation: its worst member's (the one its message and basis name first).
+    Where those named differ (a budget to move, in money), it speaks for that member only and
+    says so: "Move 30% of this budget (EUR 25,294)" under an account read as the account's budget.
+    A member that is a roll-up itself names its own worst already."""
+    head = worst[0].worded()
+    text = head.recommendation
+    if head.members is None and any(other.worded().recommendation != text for other in worst[1:]):
+        name = " / ".join(str(head.scope[d]) for d in own)
+        return tr.template(phrases.ROLLUP_ADVICE).format(child=child, name=name, recommendation=text)
+    return text
 
 
 def _severity_of_member(finding: Finding) -> tuple[float, float]:

@@ -169,6 +169,8 @@ ROLLUP_MESSAGE_ALL = N_("{where}: {title}, on all {total} of its {children}. Wor
 ROLLUP_NESTED_ALL = N_("all {total} {children}")
 ROLLUP_AT_STAKE = N_("{money} at stake")
 ROLLUP_ALL_DATA = N_("all data")
+# TRANSLATORS: a roll-up's recommendation where it is its worst member's own: {child} "campaign", {name} its name.
+ROLLUP_ADVICE = N_("For the worst, {child} {name}: {recommendation}")
 # TRANSLATORS: {child} {name} is the member whose own basis follows, the one listed first under "Worst:" (channel linkedin).
 ROLLUP_BASIS = N_("added up over the {count} {children} it fired on, each within its own spend or revenue; the worst, {child} {name}: {basis}")
 # Where some members show no impact (nothing to count on those scopes), the count says of how many.
