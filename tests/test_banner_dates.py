@@ -107,6 +107,9 @@ def test_range_rows_beside_daily_rows_of_the_same_days_are_not_named(tmp_path):
 @pytest.mark.parametrize(("lines", "formats", "expected"), [
     (["Campaign report", '"July 1, 2026 - July 31, 2026"'], (), ("2026-07-01", "2026-07-31")),
     (["Jul 1, 2026 \u2013 Jul 31, 2026"], (), ("2026-07-01", "2026-07-31")),
+    # A sheet saved as CSV (or read from a workbook): the empty cells under the header's follow.
+    (["Campaign report,,,,", '"July 1, 2026 - July 31, 2026",,,,'], (), ("2026-07-01", "2026-07-31")),
+    (['Report Start: "7/1/2026, 12:00 AM";;', 'Report End: "7/2/2026, 11:59 PM"\t\t'], ("%m/%d/%Y",), ("2026-07-01", "2026-07-02")),
     (["1 July 2026 - 31 July 2026"], (), ("2026-07-01", "2026-07-31")),
     (["Kampagnenbericht", "1. M\u00e4rz 2026 - 31. M\u00e4rz 2026"], (), ("2026-03-01", "2026-03-31")),
     (['Report Start: "7/1/2026, 12:00 AM"', 'Report End: "7/2/2026, 11:59 PM"', 'Date Generated: "8/3/2026, 9:14 AM"'],

@@ -183,7 +183,13 @@ def find_table(path: Path, options: Mapping[str, Any], layout: Layout, source: s
     if options.get("kind") == "parquet":
         frame = pl.scan_parquet(path, glob=False)  # a name with * or [ ] is one file
         return Table(frame=frame, headers=frame.collect_schema().names(), comments=[], header_line=None)
-    data = _decode(path.read_bytes(), options, source, warnings)
+    if options.get("kind") == "excel":
+        from kpi_advisor.data.workbook import workbook_text
+
+        data, sheet_warnings = workbook_text(path, options, source)
+        warnings += sheet_warnings
+    else:
+        data = _decode(path.read_bytes(), options, source, warnings)
     unit = data.find(b"\x1f")  # the byte the lines are split on below: a cell holding it would lose its line's rest
     if unit != -1:
         line = data.count(b"\n", 0, unit) + 1
@@ -211,7 +217,7 @@ def find_table(path: Path, options: Mapping[str, Any], layout: Layout, source: s
     ).select("n", "block", "text")
 
     known = layout.known_keys()
-    forced = options.get("separator")
+    forced = "," if options.get("kind") == "excel" else options.get("separator")  # a sheet's text is written with commas
     best: tuple[int, int, int, str] | None = None  # score, line, block, separator
     for n, block, line in candidates.iter_rows():  # a few lines per block, not the data rows
         for separator in ([forced] if forced else SEPARATORS):
@@ -395,7 +401,8 @@ def read_export(layout: Layout, path: Path, options: Mapping[str, Any]) -> tuple
     comma = decimal_comma_from(options)
     if comma is None:
         german = {header_key(h) for h in layout.comma_headers}
-        comma = any(header_key(h) in german for h in table.headers)
+        # A workbook's numbers are numbers, written with a point whatever its headers' language.
+        comma = options.get("kind") != "excel" and any(header_key(h) in german for h in table.headers)
 
     currencies = sorted({c for h in table.headers if h not in ignored and (c := header_currency(h))})
     if len(currencies) > 1:
@@ -507,7 +514,9 @@ def banner_range(lines: Iterable[str], formats: Iterable[str]) -> tuple[dt.date,
     formats = tuple(formats)
     ends: dict[str, dt.date] = {}
     for line in lines:
-        text = line.strip().lstrip("#").strip().strip('"').strip()
+        # A sheet saved as CSV (or read from a workbook) ends a one-cell banner line with the empty
+        # cells under the header's: "July 1, 2026 - July 31, 2026",,,,
+        text = line.strip().lstrip("#").strip().rstrip(",;\t ").strip('"').strip()
         if (match := _RANGE_END.match(text)) and (day := banner_day(match["day"], formats)):
             ends.setdefault(match["which"].lower(), day)
         elif (match := _RANGE_LINE.match(text)) and (start := banner_day(match["start"], formats)) and (end := banner_day(match["end"], formats)):
