@@ -17,6 +17,7 @@ def read_generic(path: Path, options: dict, types: dict | None = None):
     import polars as pl
     from kpi_advisor.data import (
         DIMENSIONS,
+        LINE_COLUMN,
         check_column_names,
         check_options,
         decimal_comma_from,
@@ -32,7 +33,13 @@ def read_generic(path: Path, options: dict, types: dict | None = None):
     else:
         separator = str(options.get("separator") or ",")
         encoding = str(options.get("encoding") or bom_encoding(path) or "utf8")
-        if encoding.lower().replace("-", "") in ("utf8", "utf8sig", "lossy"):
+        if options.get("kind") == "excel":
+            from kpi_advisor.data.workbook import workbook_text
+
+            text, sheet_warnings = workbook_text(path, options, source)
+            warnings += sheet_warnings
+            target, encoding, separator = io.BytesIO(text), "utf8", ","
+        elif encoding.lower().replace("-", "") in ("utf8", "utf8sig", "lossy"):
             target: object = path
             encoding = "utf8-lossy" if encoding == "lossy" else "utf8"
         else:
@@ -80,6 +87,9 @@ def read_generic(path: Path, options: dict, types: dict | None = None):
             for name, dtype in schema.items()
             if name not in DIMENSIONS and dtype == pl.String and name != "currency"
         )
+    if options.get("kind") == "excel":
+        # A sheet's empty rows (a gap between blocks) are no rows; each row keeps its sheet row for messages.
+        frame = frame.with_row_index(LINE_COLUMN, offset=2).filter(~pl.all_horizontal(pl.exclude(LINE_COLUMN).is_null()))
     return frame, warnings
 
 
@@ -91,6 +101,6 @@ def kpi_advisor_data_formats():
             read=read_generic,
             typed=True,
             description="CSV (or Parquet) with canonical snake_case columns: date, channel, impressions, clicks, ...",
-            suffixes=(".csv", ".parquet"),
+            suffixes=(".csv", ".parquet", ".xlsx", ".xlsm", ".xls"),
         )
     ] + [adapter.data_format() for adapter in ADAPTERS]

@@ -69,7 +69,7 @@ def third_party_imports(folders: list[Path]) -> set[str]:
 # starlette comes with fastapi; httptools is used only when present (server._http_protocol).
 DISTRIBUTIONS = {"yaml": "pyyaml", "starlette": "fastapi"}
 OPTIONAL = {"fastapi": "server", "starlette": "server", "uvicorn": "server", "anyio": "server", "pyspark": "spark", "pyarrow": "spark",
-            "pandas": "spark"}
+            "pandas": "spark", "fastexcel": "excel"}
 GUARDED = {"httptools"}
 
 

@@ -24,8 +24,8 @@ _SNIFF = 4096
 _DUPLICATED = re.compile(r"^(.*)_duplicated_\d+$")
 
 _SIGNATURES = (
-    (b"PK\x03\x04", "is a zip archive or an Excel workbook (.xlsx), not CSV text; save it as CSV (UTF-8)"),
-    (b"\xd0\xcf\x11\xe0", "is an old Excel workbook (.xls), not CSV text; save it as CSV (UTF-8)"),
+    (b"PK\x03\x04", "is a zip archive or an Excel workbook (.xlsx), not CSV text; for a workbook write excel: instead of csv:"),
+    (b"\xd0\xcf\x11\xe0", "is an old Excel workbook (.xls), not CSV text; write excel: instead of csv:"),
     (b"PAR1", "is a Parquet file, not CSV text; write parquet: instead of csv:"),
     (b"\x1f\x8b", "is gzip-compressed; unpack it first"),
 )
@@ -51,6 +51,11 @@ def before_read(path: Path, kind: str, display: str, *, sniff: bool = True) -> N
         if size <= _SNIFF:
             raise ConfigError(Problem("file is empty; expected a header line and data rows", file=display))
     if not sniff:
+        return
+    if kind == "excel":
+        from .workbook import check_workbook
+
+        check_workbook(path, head, display)
         return
     if kind == "parquet":
         if not head.startswith(b"PAR1"):

@@ -57,7 +57,7 @@ NULL_TOKENS = ("", "--", "-", "\u2013", "\u2014")
 COMMON_OPTIONS = frozenset(
     {
         "kind", "header_line", "decimal_comma", "locale", "encoding", "separator", "currency",
-        "channel", "account", "region", "columns", "ignore", "recode", "duplicates", "name",
+        "channel", "account", "region", "columns", "ignore", "recode", "duplicates", "name", "sheet",
     }
 )
 CONSTANT_DIMENSIONS = ("channel", "account", "region")
@@ -273,6 +273,8 @@ def check_options(options: Mapping[str, Any], allowed: Iterable[str], source: st
 
 def _option_value_problems(options: Mapping[str, Any], source: str) -> list[Problem]:
     problems = []
+    if "sheet" in options and options.get("kind") != "excel":
+        problems.append(Problem("a sheet is chosen in an Excel workbook (excel:), not in a CSV or Parquet file", file=source, path="options.sheet"))
     comma = options.get("decimal_comma")
     if comma is not None and not isinstance(comma, bool) and str(comma).strip().lower() not in _TRUE_WORDS + _FALSE_WORDS:
         problems.append(Problem(f"expected true or false (got {comma!r})", file=source, path="options.decimal_comma"))
@@ -1033,7 +1035,7 @@ def load_dataset(
     if not sources:
         if empty:
             raise ConfigError(Problem(f"no data: {', '.join(empty)} {'has' if len(empty) == 1 else 'have'} a header but no data rows", path="data"))
-        raise ConfigError(Problem("no data: add rows under data: (records, csv or parquet)", path="data"))
+        raise ConfigError(Problem("no data: add rows under data: (records, csv, parquet or excel)", path="data"))
     sources = _join_the_only_account(sources, warnings)
     sources = _follow_finer_channels(sources, {finer: coarse for fmt in catalog.formats.values() for finer, coarse in fmt.channels}, warnings)
     currency = _check_currencies(sources, config)

@@ -98,23 +98,25 @@ class RecordsSource(Model):
 class FileSource(Model):
     csv: str | None = None
     parquet: str | None = None
+    excel: str | None = Field(default=None, description="an Excel workbook (.xlsx, .xlsm, .xls), its first sheet or options.sheet; "
+                                                        "needs the excel extra")
     format: str = "generic"
     name: str | None = None
     options: dict[str, Any] = Field(default_factory=new_dict, description="reader options, e.g. decimal_comma")
 
     @model_validator(mode="after")
     def _one_path(self) -> "FileSource":
-        if (self.csv is None) == (self.parquet is None):
-            raise ValueError("give exactly one of csv or parquet")
+        if sum(value is not None for value in (self.csv, self.parquet, self.excel)) != 1:
+            raise ValueError("give exactly one of csv, parquet or excel")
         return self
 
     @property
     def path(self) -> str:
-        return self.csv if self.csv is not None else self.parquet  # type: ignore[return-value]
+        return next(value for value in (self.csv, self.parquet, self.excel) if value is not None)
 
     @property
-    def kind(self) -> Literal["csv", "parquet"]:
-        return "csv" if self.csv is not None else "parquet"
+    def kind(self) -> Literal["csv", "parquet", "excel"]:
+        return "csv" if self.csv is not None else "parquet" if self.parquet is not None else "excel"
 
 
 class SparkData(Model):

@@ -1,0 +1,124 @@
+"""Excel workbooks as data sources (``excel:``): a platform's .xlsx export reads as its CSV export
+does, through the same adapter; a sheet is chosen by name or number; what is no workbook, or a
+zip bomb saved as one, is refused with one line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from kpi_advisor import ConfigError, evaluate, limits
+
+from workbooks import csv_as_cells, write_xlsx
+
+DATA = Path(__file__).parent / "data"
+EXPORTS = sorted(DATA.glob("*/*.csv"))
+EURO = {"campaigns_platform_age_de.csv", "campaign_performance.csv"}
+
+
+def run(entry: dict, currency: str = "USD"):
+    return evaluate({"client": "t", "business_model": "dtc_ecommerce", "currency": currency, "data": [entry]})
+
+
+@pytest.mark.parametrize("export", EXPORTS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_a_platform_s_workbook_reads_as_its_csv_export(tmp_path, export):
+    """The cells the platform's .xlsx holds (numbers as numbers, dates as dates; 2.70% and 1,234
+    as the text it writes there), read by the same adapter: the same scopes, values and warnings."""
+    fmt, currency = export.parent.name, "EUR" if export.name in EURO else "USD"
+    book = write_xlsx(tmp_path / "export.xlsx", csv_as_cells(export, decimal_comma=export.stem.endswith("_de")))
+    from_csv = run({"csv": str(export), "format": fmt, "name": "export"}, currency)
+    from_book = run({"excel": str(book), "format": fmt, "name": "export"}, currency)
+    assert from_book.metrics and [m.model_dump() for m in from_book.metrics] == [m.model_dump() for m in from_csv.metrics]
+    assert from_book.warnings == from_csv.warnings
+    assert from_book.findings == from_csv.findings
+
+
+ROWS = [["date", "channel", "campaign", "impressions", "clicks", "spend"],
+        [dt.date(2026, 9, 1), "facebook", 'Spring, "Sale"', 12000, 240, 180.5],
+        [dt.datetime(2026, 9, 2), "facebook", "Line\nbreak", 9000, 150, 120.0],
+        [],
+        [dt.date(2026, 9, 3), "google_ads", "Brand", 4000, 200, 90]]
+
+
+def test_a_generic_workbook_reads_its_dates_numbers_and_names(tmp_path):
+    from kpi_advisor.plugins.formats import read_generic
+
+    book = write_xlsx(tmp_path / "book.xlsx", ROWS)
+    report = run({"excel": str(book)})
+    values = {tuple(m.scope.values()): m.values for m in report.metrics}
+    assert values[("facebook",)]["impressions"] == 21000 and values[("facebook",)]["spend"] == 300.5
+    assert report.period == {"start": "2026-09-01", "end": "2026-09-03"}
+    # A cell's comma and quotes stay in the name; a line break inside a cell is a space; the empty
+    # row is no row, and each row keeps its sheet row.
+    frame, _ = read_generic(book, {"kind": "excel", "name": "book"})
+    rows = frame.collect().select("date", "campaign", "__line").rows()
+    assert rows == [("2026-09-01", 'Spring, "Sale"', 2), ("2026-09-02", "Line break", 3), ("2026-09-03", "Brand", 5)]
+
+
+def test_a_bad_cell_is_named_by_its_sheet_row(tmp_path):
+    rows = [row[:] for row in ROWS]
+    rows[2][3] = "lots"
+    with pytest.raises(ConfigError, match=r"book.xlsx:3: impressions: expected a non-negative number, got 'lots'"):
+        run({"excel": str(write_xlsx(tmp_path / "book.xlsx", rows)), "name": "book.xlsx"})
+
+
+def test_a_sheet_is_chosen_by_name_or_number_and_the_others_are_said(tmp_path):
+    book = write_xlsx(tmp_path / "book.xlsx", {"Data": ROWS, "Notes": [["made by hand"]], "Old": [["2025"]]})
+    first = run({"excel": str(book), "name": "book"})
+    assert "book: read the first sheet, 'Data', of 3 (not 'Notes', 'Old'); options: {sheet: NAME} reads another" in first.warnings
+    notes_first = write_xlsx(tmp_path / "notes.xlsx", {"Notes": [["made by hand"]], "Data": ROWS})
+    for sheet in ("Data", 2):
+        chosen = run({"excel": str(notes_first), "options": {"sheet": sheet}})
+        assert chosen.metrics == first.metrics and not any("sheet" in w for w in chosen.warnings)
+    with pytest.raises(ConfigError, match=r"options.sheet: no sheet 'Daten'; the workbook's sheets: 'Notes', 'Data'"):
+        run({"excel": str(notes_first), "options": {"sheet": "Daten"}})
+    with pytest.raises(ConfigError, match=r"options.sheet: no sheet 3: the workbook has 2"):
+        run({"excel": str(notes_first), "options": {"sheet": 3}})
+    with pytest.raises(ConfigError, match=r"options.sheet: a sheet is chosen in an Excel workbook \(excel:\)"):
+        run({"csv": str(DATA / "meta_ads" / "ads_daily_en.csv"), "format": "meta_ads", "options": {"sheet": "Data"}})
+
+
+def test_what_is_no_workbook_is_refused_with_one_line(tmp_path):
+    book = write_xlsx(tmp_path / "book.xlsx", ROWS)
+    with pytest.raises(ConfigError, match=r"book.xlsx: is a zip archive or an Excel workbook \(.xlsx\), not CSV text; for a workbook write excel: instead of csv:"):
+        run({"csv": str(book), "name": "book.xlsx"})
+    text = tmp_path / "rows.csv"
+    text.write_text("channel,impressions\nfacebook,100\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"is not an Excel workbook \(.xlsx, .xlsm or .xls\); for CSV text write csv: instead of excel:"):
+        run({"excel": str(text)})
+    archive = tmp_path / "photos.xlsx"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("photo.txt", "not a sheet")
+    with pytest.raises(ConfigError, match=r"is a zip archive, not an Excel workbook \(.xlsx\)"):
+        run({"excel": str(archive)})
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(book.read_bytes()[:300])
+    with pytest.raises(ConfigError, match=r"is not a readable Excel workbook"):
+        run({"excel": str(broken)})
+
+
+def test_a_zip_bomb_saved_as_a_workbook_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    bomb = tmp_path / "bomb.xlsx"
+    write_xlsx(bomb, ROWS)
+    with zipfile.ZipFile(bomb, "a", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/media/padding.bin", b"\0" * (3 << 20))
+    assert bomb.stat().st_size < 20_000
+    import kpi_advisor.data.workbook as workbook
+
+    monkeypatch.setattr(workbook, "workbook_text", lambda *a, **k: (_ for _ in ()).throw(AssertionError("read")))
+    with limits.override(data_bytes=2 << 20), pytest.raises(ConfigError, match=r"bomb.xlsx: unpacks to more than 2097152 bytes"):
+        run({"excel": str(bomb), "name": "bomb.xlsx"})
+
+
+def test_without_the_excel_extra_a_workbook_says_how_to_read_it(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "fastexcel", None)
+    with pytest.raises(ConfigError, match=r"needs the excel extra \(pip install 'kpi-advisor\[excel\]'\); or save the sheet as CSV"):
+        run({"excel": str(write_xlsx(tmp_path / "book.xlsx", ROWS))})
+
+
+def test_a_config_names_one_file_per_source():
+    with pytest.raises(ConfigError, match="give exactly one of csv, parquet or excel"):
+        run({"csv": "a.csv", "excel": "a.xlsx"})
