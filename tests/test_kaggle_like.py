@@ -72,6 +72,9 @@ def test_the_data_question_is_asked_once_and_nothing_floods(account):
     assert rules.count("implausible-platform-figures") == 1
     question = next(f for f in report["findings"] if f["rule"] == "implausible-platform-figures")
     assert question["scope"] == {"channel": "facebook"} and "0.02% CTR" in question["message"]
+    # The findings it holds are named by their rules' titles (a client reads this), not their ids.
+    assert "judged on these figures (Many impressions, but the CTR is far under the platform's benchmark) wait" in question["message"]
+    assert "creative-not-resonating" not in question["message"]
     # The 600 ads' CTR findings are not shown one by one: they wait inside the question or a roll-up.
     assert report["summary"]["findings_total"] <= 5
     assert not any(f["scope"].get("ad") for f in report["findings"])

@@ -275,6 +275,12 @@ def test_a_run_marks_kpis_without_data_and_says_how_to_track_them():
 
     dtc = run("dtc_ecommerce", ["sales"], [{"channel": "facebook", "impressions": 40000, "spend": 900, "purchases": 20}])
     assert dtc["roas"].tracking_hint.startswith("needs revenue: turn on e-commerce tracking")
+    # The counts it needs by their names, as the client reads them, in every language.
+    hint = dtc["cart_abandonment_rate"].tracking_hint
+    assert hint.startswith("needs adds to cart: turn on e-commerce tracking") and "add_to_cart" not in hint
+    from kpi_advisor.i18n.messages import Translator
+
+    assert Translator("de").sentence(hint).startswith("Braucht In den Warenkorb gelegt: ")
     traffic = run("dtc_ecommerce", ["traffic"], [{"channel": "facebook", "impressions": 40000, "clicks": 700}])
     assert "UTM parameters" in traffic["sessions"].tracking_hint and traffic["clicks"].has_data
     car = run("car_dealership", ["leads"], [{"channel": "facebook", "impressions": 40000, "clicks": 500}])

@@ -125,4 +125,4 @@ def tracking_hint(catalog: Catalog, metric_id: str, available: set[str], profile
     missing = [m for m in catalog.base_inputs(metric_id) if m not in available]
     if not missing or missing == [metric_id]:
         return hint(metric_id)
-    return f"needs {join_and(missing)}: {hint(missing[0])}"
+    return f"needs {join_and([metric_label(catalog.metrics[m]) for m in missing])}: {hint(missing[0])}"

@@ -52,16 +52,18 @@ def roll_up(findings: list[Finding], tables: Mapping[str, MetricTable | None], t
     label = label or (lambda name: None)
     findings = _climb(findings, tables, titles, describe, label, tr, catalog, needs or {})
     if questions:
-        findings = _fold_into_questions(findings, questions, tr)
+        findings = _fold_into_questions(findings, questions, tr, titles)
     # Nothing is worded here: a member's message is never read, and a short report words only the
     # findings it shows (run_pipeline, render_report).
     findings.sort(key=listing_order)
     return findings
 
 
-def _fold_into_questions(findings: list[Finding], questions: Mapping[str, frozenset[str]], tr: Translator) -> list[Finding]:
+def _fold_into_questions(findings: list[Finding], questions: Mapping[str, frozenset[str]], tr: Translator,
+                         titles: Mapping[str, str]) -> list[Finding]:
     """A finding judged on a figure that a data question on its scope (or a scope around it)
-    doubts is not a performance finding yet: it goes into the question's members."""
+    doubts is not a performance finding yet: it goes into the question's members. The message
+    names their rules by title (a client reads it; the members keep the ids)."""
     asked = [f for f in findings if questions.get(f.rule)]
     if not asked:
         return findings
@@ -77,9 +79,9 @@ def _fold_into_questions(findings: list[Finding], questions: Mapping[str, frozen
     for question in asked:
         folded = held.get(id(question), [])
         if folded:
-            rules = sorted({f.rule for f in folded})
+            rules = "; ".join(titles.get(rule, rule).rstrip(".") for rule in sorted({f.rule for f in folded}))
             one, many = phrases.QUESTION_HELD
-            held_text = tr.template(one if len(folded) == 1 else many).format(n=tr.number(len(folded)), rules=", ".join(rules))
+            held_text = tr.template(one if len(folded) == 1 else many).format(n=tr.number(len(folded)), rules=rules)
             question.worded().message += " " + held_text
             question.members = (question.members or []) + [{"rule": f.rule, **_member(f)} for f in folded]
     return out

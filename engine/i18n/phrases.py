@@ -439,7 +439,7 @@ def _value_basis(m, p):
     return _fill(p, VALUE_BASIS, rate=p.number(m["rate"]), action=action, money=p.number(m["money"]))
 
 
-@frame(r"needs (?P<metrics>[a-z0-9_, ]+?(?: and [a-z0-9_]+)?): (?P<hint>.+)")
+@frame(r"needs (?P<metrics>[A-Za-z0-9_, ()]+?(?: and [A-Za-z0-9_ ()]+?)?): (?P<hint>.+)")
 def _needs_hint(m, p):
     return _fill(p, NEEDS_HINT, metrics=p.metric_list(m["metrics"]), hint=p.clause(m["hint"]))
 
