@@ -101,6 +101,6 @@ def kpi_advisor_data_formats():
             read=read_generic,
             typed=True,
             description="CSV (or Parquet) with canonical snake_case columns: date, channel, impressions, clicks, ...",
-            suffixes=(".csv", ".parquet", ".xlsx", ".xlsm", ".xls"),
+            suffixes=(".csv", ".parquet", ".xlsx", ".xlsm"),
         )
     ] + [adapter.data_format() for adapter in ADAPTERS]

@@ -5,14 +5,16 @@ zip bomb saved as one, is refused with one line."""
 from __future__ import annotations
 
 import datetime as dt
+import struct
 import sys
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
 from kpi_advisor import ConfigError, evaluate, limits
 
-from workbooks import csv_as_cells, write_xlsx
+from workbooks import csv_as_cells, with_part, write_xlsx
 
 DATA = Path(__file__).parent / "data"
 EXPORTS = sorted(DATA.glob("*/*.csv"))
@@ -58,6 +60,16 @@ def test_a_generic_workbook_reads_its_dates_numbers_and_names(tmp_path):
     assert rows == [("2026-09-01", 'Spring, "Sale"', 2), ("2026-09-02", "Line break", 3), ("2026-09-03", "Brand", 5)]
 
 
+def test_csv_options_of_numbers_do_not_reread_a_workbook_s_number_cells(tmp_path):
+    """decimal_comma read the number cell 12.345 as 12345 (the text fastexcel writes for it)."""
+    rows = [["channel", "impressions", "clicks", "spend"], ["facebook", 1000, 10, 12.345], ["instagram", 1000, 10, 0.125]]
+    book = write_xlsx(tmp_path / "book.xlsx", rows)
+    for options in ({"decimal_comma": True}, {"locale": "de_DE", "separator": ";"}):
+        report = run({"excel": str(book), "name": "book", "options": options})
+        assert report.metrics[0].values["spend"] == pytest.approx(12.47)
+        assert f"book: options {', '.join(options)} not used: a workbook's number cells are numbers" in " ".join(report.warnings)
+
+
 def test_a_bad_cell_is_named_by_its_sheet_row(tmp_path):
     rows = [row[:] for row in ROWS]
     rows[2][3] = "lots"
@@ -68,7 +80,7 @@ def test_a_bad_cell_is_named_by_its_sheet_row(tmp_path):
 def test_a_sheet_is_chosen_by_name_or_number_and_the_others_are_said(tmp_path):
     book = write_xlsx(tmp_path / "book.xlsx", {"Data": ROWS, "Notes": [["made by hand"]], "Old": [["2025"]]})
     first = run({"excel": str(book), "name": "book"})
-    assert "book: read the first sheet, 'Data', of 3 (not 'Notes', 'Old'); options: {sheet: NAME} reads another" in first.warnings
+    assert "book: read the sheet 'Data' of 3 (not 'Notes', 'Old'); options: {sheet: NAME} reads another" in first.warnings
     notes_first = write_xlsx(tmp_path / "notes.xlsx", {"Notes": [["made by hand"]], "Data": ROWS})
     for sheet in ("Data", 2):
         chosen = run({"excel": str(notes_first), "options": {"sheet": sheet}})
@@ -87,17 +99,88 @@ def test_what_is_no_workbook_is_refused_with_one_line(tmp_path):
         run({"csv": str(book), "name": "book.xlsx"})
     text = tmp_path / "rows.csv"
     text.write_text("channel,impressions\nfacebook,100\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"is not an Excel workbook \(.xlsx, .xlsm or .xls\); for CSV text write csv: instead of excel:"):
+    with pytest.raises(ConfigError, match=r"is not an Excel workbook \(.xlsx or .xlsm\); for CSV text write csv: instead of excel:"):
         run({"excel": str(text)})
     archive = tmp_path / "photos.xlsx"
     with zipfile.ZipFile(archive, "w") as z:
         z.writestr("photo.txt", "not a sheet")
     with pytest.raises(ConfigError, match=r"is a zip archive, not an Excel workbook \(.xlsx\)"):
         run({"excel": str(archive)})
+    old = tmp_path / "old.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))
+    with pytest.raises(ConfigError, match=r"old.xls: is an old Excel workbook \(.xls\); save it as .xlsx"):
+        run({"excel": str(old), "name": "old.xls"})
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(book.read_bytes()[:300])
     with pytest.raises(ConfigError, match=r"is not a readable Excel workbook"):
         run({"excel": str(broken)})
+
+
+def test_by_default_the_first_visible_sheet_with_cells_is_read(tmp_path):
+    book = write_xlsx(tmp_path / "book.xlsx", {"Lookup": [["channel", "name"], ["fb", "Facebook"]], "Empty": [], "Data": ROWS,
+                                               "2026": ROWS[:2]}, hidden=("Lookup",))
+    report = run({"excel": str(book), "name": "book"})
+    assert report.metrics and "book: read the sheet 'Data' of 4 (not 'Lookup', 'Empty', '2026'); options: {sheet: NAME} reads another" in report.warnings
+    # A sheet named like a number: YAML reads sheet: 2026 as one.
+    assert run({"excel": str(book), "options": {"sheet": 2026}}).metrics[0].values["impressions"] == 12000
+    with pytest.raises(ConfigError, match=r"options.sheet: sheet 'Empty' is empty"):
+        run({"excel": str(book), "options": {"sheet": "Empty"}})
+    nothing = write_xlsx(tmp_path / "nothing.xlsx", {"A": [], "B": [["x"]]}, hidden=("B",))
+    with pytest.raises(ConfigError, match=r"no visible sheet of the workbook has cells \('A', 'B'\)"):
+        run({"excel": str(nothing)})
+
+
+def test_cells_far_apart_are_refused_before_the_sheet_is_read(tmp_path):
+    """fastexcel holds a sheet as a grid from its first cell to its last: two cells, A1 and
+    XFD1048576, in a 2 KB file asked for 512 GiB and aborted the process."""
+    book = write_xlsx(tmp_path / "book.xlsx", [["channel", "impressions"], ["facebook", 100]])
+    for far, spans in (("XFD1048576", "1048576 rows and 16384 columns"), ("AZ400000", "400000 rows and 52 columns")):
+        cell = f'<row r="{far.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")}"><c r="{far}"><v>1</v></c></row></sheetData>'.encode()
+        sparse = with_part(book, tmp_path / f"{far}.xlsx", "xl/worksheets/sheet1.xml", lambda xml: xml.replace(b"</sheetData>", cell))
+        assert sparse.stat().st_size < 3000
+        with pytest.raises(ConfigError, match=rf"{far}.xlsx: a sheet spans {spans} from its first cell to its last"):
+            run({"excel": str(sparse), "name": f"{far}.xlsx"})
+    with limits.override(data_columns=1):
+        with pytest.raises(ConfigError, match=r"a sheet spans 2 rows and 2 columns"):
+            run({"excel": str(book)})
+
+
+def test_a_part_that_claims_a_small_size_is_counted_as_it_unpacks(tmp_path):
+    """A zip's sizes are claims: a sheet whose header says 1,000 bytes (with the checksum of its
+    first 1,000) was let through and read whole, every one of its 60 MB."""
+    rows = [ROWS[0]] + [[dt.date(2026, 9, 1), "facebook", f"c{i}", 100, 2, 1.5] for i in range(20000)]
+    book = write_xlsx(tmp_path / "book.xlsx", rows)
+    data = bytearray(book.read_bytes())
+    with zipfile.ZipFile(book) as archive:
+        info = archive.getinfo("xl/worksheets/sheet1.xml")
+        crc = zlib.crc32(archive.read(info)[:1000])
+    struct.pack_into("<II", data, info.header_offset + 14, crc, info.compress_size)
+    struct.pack_into("<I", data, info.header_offset + 22, 1000)
+    central = data.index(b"PK\x01\x02")
+    while (central := data.find(b"PK\x01\x02", central)) >= 0:
+        length = struct.unpack_from("<H", data, central + 28)[0]
+        if bytes(data[central + 46:central + 46 + length]) == b"xl/worksheets/sheet1.xml":
+            struct.pack_into("<I", data, central + 16, crc)
+            struct.pack_into("<I", data, central + 24, 1000)
+        central += 4
+    liar = tmp_path / "liar.xlsx"
+    liar.write_bytes(bytes(data))
+    with zipfile.ZipFile(liar) as archive:
+        assert archive.getinfo("xl/worksheets/sheet1.xml").file_size == 1000
+    with limits.override(data_bytes=500_000), pytest.raises(ConfigError, match=r"liar.xlsx: unpacks to more than 500000 bytes"):
+        run({"excel": str(liar), "name": "liar.xlsx"})
+
+
+def test_a_damaged_part_is_one_line(tmp_path):
+    book = write_xlsx(tmp_path / "book.xlsx", ROWS)
+    data = bytearray(book.read_bytes())
+    with zipfile.ZipFile(book) as archive:
+        info = archive.getinfo("xl/worksheets/sheet1.xml")
+    start = info.header_offset + 30 + len(info.filename) + 10
+    data[start:start + 40] = bytes(40)
+    (tmp_path / "damaged.xlsx").write_bytes(bytes(data))
+    with pytest.raises(ConfigError, match=r"damaged.xlsx: is not a readable Excel workbook"):
+        run({"excel": str(tmp_path / "damaged.xlsx"), "name": "damaged.xlsx"})
 
 
 def test_a_zip_bomb_saved_as_a_workbook_is_refused_before_it_is_read(tmp_path, monkeypatch):

@@ -47,13 +47,14 @@ def _sheet(rows) -> str:
     return f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="{_MAIN}"><sheetData>{body}</sheetData></worksheet>'
 
 
-def write_xlsx(path: Path, sheets) -> Path:
-    """``sheets``: rows (one sheet named Sheet1), or {name: rows}."""
+def write_xlsx(path: Path, sheets, hidden=()) -> Path:
+    """``sheets``: rows (one sheet named Sheet1), or {name: rows}; ``hidden``: names of hidden sheets."""
     sheets = sheets if isinstance(sheets, dict) else {"Sheet1": sheets}
     parts = {f"xl/worksheets/sheet{n}.xml": _sheet(rows) for n, rows in enumerate(sheets.values(), 1)}
     overrides = "".join(f'<Override PartName="/{name}" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
                         for name in parts)
-    listed = "".join(f'<sheet name="{escape(name)}" sheetId="{n}" r:id="rId{n}"/>' for n, name in enumerate(sheets, 1))
+    state = {name: ' state="hidden"' for name in hidden}
+    listed = "".join(f'<sheet name="{escape(name)}" sheetId="{n}"{state.get(name, "")} r:id="rId{n}"/>' for n, name in enumerate(sheets, 1))
     links = "".join(f'<Relationship Id="rId{n}" Type="{_REL}/worksheet" Target="worksheets/sheet{n}.xml"/>' for n in range(1, len(sheets) + 1))
     files = {
         "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
@@ -106,3 +107,12 @@ def csv_as_cells(path: Path, *, decimal_comma: bool = False) -> list[list]:
                 cells.append(cell or None)
         rows.append(cells)
     return rows
+
+
+def with_part(path: Path, target: Path, name: str, change) -> Path:
+    """A copy of the workbook at ``path`` with part ``name``'s bytes changed by ``change``."""
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as copy:
+        for info in source.infolist():
+            data = source.read(info)
+            copy.writestr(info.filename, change(data) if info.filename == name else data)
+    return target

@@ -25,7 +25,7 @@ _DUPLICATED = re.compile(r"^(.*)_duplicated_\d+$")
 
 _SIGNATURES = (
     (b"PK\x03\x04", "is a zip archive or an Excel workbook (.xlsx), not CSV text; for a workbook write excel: instead of csv:"),
-    (b"\xd0\xcf\x11\xe0", "is an old Excel workbook (.xls), not CSV text; write excel: instead of csv:"),
+    (b"\xd0\xcf\x11\xe0", "is an old Excel workbook (.xls), not CSV text; save it as CSV (UTF-8), or as .xlsx and write excel: instead of csv:"),
     (b"PAR1", "is a Parquet file, not CSV text; write parquet: instead of csv:"),
     (b"\x1f\x8b", "is gzip-compressed; unpack it first"),
 )

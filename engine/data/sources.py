@@ -61,6 +61,9 @@ COMMON_OPTIONS = frozenset(
     }
 )
 CONSTANT_DIMENSIONS = ("channel", "account", "region")
+# Options of CSV text that say nothing of a workbook: its number cells are numbers (a decimal comma
+# would read 12.345 as 12345), its text is UTF-8 and its cells need no separator.
+WORKBOOK_UNREAD = ("decimal_comma", "locale", "encoding", "separator")
 # Dimensions whose values are names people type, and so differ between tools.
 NAMED_DIMENSIONS = ("campaign", "ad")
 
@@ -1660,6 +1663,9 @@ def _read_file(source: FileSource, catalog: Catalog, base_dir: Path, budget: int
     builtin = catalog.origins.get(f"format:{source.format}") == "formats"
     files.before_read(path, source.kind, display, sniff=builtin)
     options = {**source.options, "kind": source.kind, "name": display}
+    unread = [key for key in WORKBOOK_UNREAD if key in options] if source.kind == "excel" and builtin else []
+    for key in unread:
+        del options[key]
     separator = str(options.get("separator") or ",")  # for the diagnoses of a CSV polars could not read
     plugin = catalog.origins.get(f"format:{source.format}", "?")
     try:
@@ -1674,6 +1680,9 @@ def _read_file(source: FileSource, catalog: Catalog, base_dir: Path, budget: int
             )
         if not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
             raise PluginError(f"plugin '{plugin}': data format '{source.format}' returned warnings as {type(warnings).__name__}; expected a list of text")
+        if unread:
+            warnings = [*warnings, f"{display}: options {', '.join(unread)} not used: a workbook's number cells are numbers, "
+                                   "and its text is read as written (CSV options)"]
         files.check_columns(answer.collect_schema().names(), display)
         if isinstance(answer, pl.LazyFrame):
             frame = _collect_needed(answer.head(budget + 1), catalog, extra_dims, _typed_scan(fmt, path, options, answer, catalog, budget))

@@ -98,7 +98,7 @@ class RecordsSource(Model):
 class FileSource(Model):
     csv: str | None = None
     parquet: str | None = None
-    excel: str | None = Field(default=None, description="an Excel workbook (.xlsx, .xlsm, .xls), its first sheet or options.sheet; "
+    excel: str | None = Field(default=None, description="an Excel workbook (.xlsx, .xlsm), its first visible sheet with cells or options.sheet; "
                                                         "needs the excel extra")
     format: str = "generic"
     name: str | None = None

@@ -23,7 +23,7 @@ class Adapter:
     def data_format(self):
         from kpi_advisor import DataFormat
 
-        return DataFormat(name=self.layout.name, read=self.read, description=self.layout.description, suffixes=(".csv", ".parquet", ".xlsx", ".xlsm", ".xls"),
+        return DataFormat(name=self.layout.name, read=self.read, description=self.layout.description, suffixes=(".csv", ".parquet", ".xlsx", ".xlsm"),
                           segments=self.layout.segments, channels=self.layout.channels)
 
 
