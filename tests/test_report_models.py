@@ -163,6 +163,9 @@ def test_a_client_reads_the_channels_a_sentence_names_by_their_names():
     assert client.client_text(text) == ("The best sibling: Facebook. Move 30% to Google Ads, not to alp-facebook-c3 or facebook2; "
                                         "email is fine.")
     assert consultant.client_text(text) == text
+    # Only a word of its own: a path, a host or a config key holding the id is left whole.
+    for kept in ("See /offers/facebook now.", "Open facebook.com today.", "Read google_ads.brand first.", "Mail me@facebook."):
+        assert client.client_text(kept) == kept
     # A channel the data does not hold is not looked for.
     assert client.client_text("instagram") == "instagram"
 

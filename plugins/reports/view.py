@@ -71,6 +71,8 @@ CHANNEL_NAMES = {
     "google_business_profile": "Google Business Profile", "gbp": "Google Business Profile",
     "apple_search_ads": "Apple Search Ads", "bing": "Bing", "microsoft_ads": "Microsoft Ads", "ga4": "GA4",
 }
+# Channel ids that are English words too ("the meta description"): never rewritten inside a sentence.
+_CHANNEL_WORDS_IN_ENGLISH = frozenset({"x", "meta", "threads", "google"})
 CHANNEL_WORDS = {
     "google_organic": N_("Google organic"),
     "organic": N_("Organic"),
@@ -144,18 +146,21 @@ class ReportView:
 
     def channel_names_in(self, text: str) -> str:
         """``text`` with the report's channel ids a sentence names ("The best sibling: facebook") written
-        as a client knows them (Facebook). Only ids that are no English word: brand names (facebook,
-        google_ads) and ids with an underscore; a campaign named "alp-facebook-c3" is left whole."""
+        as a client knows them (Facebook). Only ids that are no English word (brand names such as
+        facebook, ids with an underscore such as google_ads; not meta or threads), and only as a word
+        of their own: a campaign "alp-facebook-c3", a path "/offers/facebook", a host "facebook.com"
+        or "google_ads.brand" is left whole."""
         pattern = self._channel_ids
         return pattern.sub(lambda m: self.channel(m.group(0)), text) if pattern is not None else text
 
     @functools.cached_property
     def _channel_ids(self) -> re.Pattern | None:
         seen = {m.scope.get("channel") for m in self.report.metrics}
-        ids = sorted((c for c in seen if c and len(c) > 1 and (c in CHANNEL_NAMES or "_" in c) and self.channel(c) != c), key=len, reverse=True)
+        ids = sorted((c for c in seen if c and c not in _CHANNEL_WORDS_IN_ENGLISH and (c in CHANNEL_NAMES or "_" in c) and self.channel(c) != c),
+                     key=len, reverse=True)
         if not ids:
             return None
-        return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, ids)) + r")(?![\w-])")
+        return re.compile(r"(?<![\w\-/.@#=])(?:" + "|".join(map(re.escape, ids)) + r")(?![\w\-]|[./@#=:]\w)")
 
     def finding_message(self, finding: Finding) -> str:
         """A finding's message as a report beside its scope prints it: for a client without the leading
