@@ -216,3 +216,17 @@ def test_a_roll_up_says_whose_recommendation_it_quotes_where_the_members_differ(
             assert finding.recommendation.endswith(f"Cut this budget (USD {spend:,.0f}) by half."), finding.recommendation
     [shipped] = rolled(evaluate(with_pack))
     assert not shipped.recommendation.startswith("For the worst")
+
+
+def test_a_nested_roll_up_names_the_ad_whose_budget_its_recommendation_quotes(tmp_path):
+    """Campaign A's three ads spend USD 500 each: the same words from each, which a comparison of
+    the texts took for advice to all of them. The channel's roll-up of campaigns quoted the
+    campaign's, unnamed: 'Cut this budget (USD 500)' under a channel spending USD 2,280."""
+    (tmp_path / "pack.yaml").write_text(PACK, encoding="utf-8")
+    rows = [{"channel": "facebook", "campaign": c, "ad_set": "S", "ad": f"ad{n}", "impressions": 10000, "clicks": 10, "spend": spend}
+            for c, spends in (("A", [500, 500, 500]), ("B", [100, 200, 300]), ("C", [50, 60, 70])) for n, spend in enumerate(spends)]
+    report = evaluate({"client": "t", "business_model": "dtc_ecommerce", "currency": "USD", "data": [{"records": rows}],
+                       "rules": {"packs": [str(tmp_path / "pack.yaml")]}})
+    [channel] = [f for f in report.findings if f.rule == "pricey-clicks"]
+    assert channel.scope == {"channel": "facebook"} and channel.members[0]["scope"] == {"channel": "facebook", "campaign": "A"}
+    assert channel.recommendation == "For the worst, ad A / S / ad0: Cut this budget (USD 500) by half.", channel.recommendation

@@ -8,6 +8,7 @@ campaign, and campaigns into their channel or account where most of those fire t
 
 from __future__ import annotations
 
+import string
 from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,7 @@ from .tables import UNSET, MetricTable, has_all, pairing
 
 if TYPE_CHECKING:
     from ..loading.catalog import Catalog
+    from ..models.definitions import RuleDef
 
 # A parent speaks for its children when at least this share of them fired, and at least ROLLUP_MIN.
 ROLLUP_SHARE = 0.5
@@ -217,8 +219,15 @@ def _parent(members: list[Finding], dims: tuple[str, ...], above: tuple[str, ...
                 where=where, title=title.rstrip("."), fired=tr.number(fired), total=tr.number(total), children=many,
                 share=_share(fired / total, tr.lang), named=named,
             )
-            return message, _advice(shown, own, one, tr)
+            return message, _advice(shown, scope, leaf, tr, own_figures)
 
+    # Whose recommendation a roll-up quotes where it names a figure of one scope: the worst member's,
+    # or, where that is a roll-up itself, the finding it quotes in turn (kept, one per roll-up).
+    head_words = worst[0].__pydantic_private__.get("_words") if worst[0].members else None
+    leaf = getattr(head_words, "leaf", None) or worst[0]
+    words.leaf = leaf  # type: ignore[attr-defined]
+    rule = catalog.rules.get(first.rule) if catalog is not None else None
+    own_figures = _names_its_scope(rule.recommendation, rule) if rule is not None else None
     impact = _summed(worst, own, tr)
     thresholds = first.thresholds if all(m.thresholds == first.thresholds for m in members) else {}
     parent = Finding(
@@ -237,17 +246,32 @@ def _parent(members: list[Finding], dims: tuple[str, ...], above: tuple[str, ...
     return share_given_fields(parent)
 
 
-def _advice(worst: list[Finding], own: tuple[str, ...], child: str, tr: Translator) -> str:
+def _advice(worst: list[Finding], scope: Mapping[str, str], leaf: Finding, tr: Translator, own_figures: bool | None) -> str:
     """The roll-up's recommendation: its worst member's (the one its message and basis name first).
-    Where those named differ (a budget to move, in money), it speaks for that member only and
-    says so: "Move 30% of this budget (EUR 25,294)" under an account read as the account's budget.
-    A member that is a roll-up itself names its own worst already."""
+    Where the rule's recommendation names a figure of its own scope ("Move {move_share} of this
+    budget ({moved})"), that figure is one finding's, said with whose it is ("For the worst, ad
+    Summer / Video 0: ..."): under a campaign it read as the campaign's budget. Without the rule
+    (``own_figures`` None), the members' recommendations differing says the same."""
     head = worst[0].worded()
-    text = head.recommendation
-    if head.members is None and any(other.worded().recommendation != text for other in worst[1:]):
-        name = " / ".join(str(head.scope[d]) for d in own)
-        return tr.template(phrases.ROLLUP_ADVICE).format(child=child, name=name, recommendation=text)
-    return text
+    if own_figures is None:
+        own_figures = any(other.worded().recommendation != head.recommendation for other in worst[1:])
+    if not own_figures:
+        return head.recommendation
+    dims = tuple(d for d in leaf.scope if d not in scope)
+    name = " / ".join(str(leaf.scope[d]) for d in dims)
+    return tr.template(phrases.ROLLUP_ADVICE).format(child=_child_words(dims, tr)[0], name=name,
+                                                     recommendation=leaf.worded().recommendation)
+
+
+def _names_its_scope(template: str, rule: "RuleDef") -> bool:
+    """Whether a recommendation template names a figure of the scope it fired on (a metric, a let
+    value, the scope), not only the rule's params and benchmarks, which are one for every member."""
+    fixed = set(rule.params) | set(rule.benchmarks)
+    for _, field, _, _ in string.Formatter().parse(template or ""):
+        base = (field or "").split("|", 1)[0].strip()
+        if base and base.removesuffix("_source") not in fixed:
+            return True
+    return False
 
 
 def _severity_of_member(finding: Finding) -> tuple[float, float]:
