@@ -70,6 +70,18 @@ def test_csv_options_of_numbers_do_not_reread_a_workbook_s_number_cells(tmp_path
         assert f"book: options {', '.join(options)} not used: a workbook's number cells are numbers" in " ".join(report.warnings)
 
 
+def test_a_workbook_is_read_once(tmp_path, monkeypatch):
+    """The generic format reads a CSV again with its counts as numbers; a workbook's read is a
+    child process, and was started twice."""
+    import kpi_advisor.data.workbook as workbook
+
+    started = []
+    real = workbook.subprocess.run
+    monkeypatch.setattr(workbook.subprocess, "run", lambda *a, **k: started.append(1) or real(*a, **k))
+    assert run({"excel": str(write_xlsx(tmp_path / "book.xlsx", ROWS))}).metrics
+    assert len(started) == 1
+
+
 def test_a_bad_cell_is_named_by_its_sheet_row(tmp_path):
     rows = [row[:] for row in ROWS]
     rows[2][3] = "lots"

@@ -1685,7 +1685,9 @@ def _read_file(source: FileSource, catalog: Catalog, base_dir: Path, budget: int
                                    "and its text is read as written (CSV options)"]
         files.check_columns(answer.collect_schema().names(), display)
         if isinstance(answer, pl.LazyFrame):
-            frame = _collect_needed(answer.head(budget + 1), catalog, extra_dims, _typed_scan(fmt, path, options, answer, catalog, budget))
+            # A workbook is not read twice for its counts as numbers: each read is a child process.
+            typed = _typed_scan(fmt, path, options, answer, catalog, budget) if source.kind != "excel" else None
+            frame = _collect_needed(answer.head(budget + 1), catalog, extra_dims, typed)
         else:
             frame = answer
     except (ConfigError, PluginError):
