@@ -36,7 +36,7 @@ from ..models.config import ClientConfig, Goal
 from ..models.definitions import DIMENSIONS, MetricDef, ProfileDef
 from ..models.report import GoalStatus, SmartCheck, significant
 from .kpis import default_goals, rank_kpis
-from .wording import goal_label, metric_label, model_noun, tracking_hint
+from .wording import goal_label, metric_label, metric_labels, model_noun, tracking_hint
 
 DAYS_PER_MONTH = 30.4375
 # Best monthly change that is typical without evidence from the account itself.
@@ -210,7 +210,7 @@ def check_goal(goal: Goal, config: ClientConfig, catalog: Catalog, profile: Prof
             if missing:
                 measurable = False
                 where = "" if goal.channel is None or goal.channel.lower() in ALL_CHANNELS else f" for {goal.channel}"
-                notes.append(f"measurable: the data has no {_labels(catalog, missing)}{where} yet; {tracking_hint(catalog, missing[0], have, profile)}")
+                notes.append(f"measurable: the data has no {', '.join(metric_labels(catalog, missing))}{where} yet; {tracking_hint(catalog, missing[0], have, profile)}")
 
     # R: the objective matters for the model, and the metric measures it.
     relevance = profile.relevance(goal.objective)
@@ -228,7 +228,7 @@ def check_goal(goal: Goal, config: ClientConfig, catalog: Catalog, profile: Prof
         connected = [r.metric for r in ranked if not r.vanity]
         if metric.id not in connected:
             relevant = False
-            better = _labels(catalog, connected[:3])
+            better = ", ".join(metric_labels(catalog, connected[:3]))
             notes.append(f"relevant: {label} does not connect to the {objective_name} goal of {model_noun(profile)}; measure it by {better}")
     # Then against the model's path to its macro KPI: likes for a shop are vanity whatever the objective.
     vanity_note = _vanity_target(catalog, profile, goal, metric) if metric is not None and relevant else None
@@ -279,12 +279,6 @@ def check_goal(goal: Goal, config: ClientConfig, catalog: Catalog, profile: Prof
     )
 
 
-def _labels(catalog: Catalog, metric_ids: list[str]) -> str:
-    """Metrics as a sentence names them ("engagement rate, shares"): a SMART note is read by the
-    client, who knows no metric ids."""
-    return ", ".join(metric_label(catalog.metrics[m]) if m in catalog.metrics else m for m in metric_ids)
-
-
 def _vanity_target(catalog: Catalog, profile: ProfileDef, goal: Goal, metric: MetricDef) -> str | None:
     """Relevance judged against the model's path to its macro KPI, not the goal's own objective:
     an interaction (likes, comments: a cheap signal for steering, never a goal by itself) that
@@ -304,7 +298,7 @@ def _vanity_target(catalog: Catalog, profile: ProfileDef, goal: Goal, metric: Me
         better = [r.metric for r in ranked if r.role in ("measure", "driver")] + [r.metric for r in ranked if r.role not in ("measure", "driver")]
     better = better or [r.metric for r in path if not r.vanity]
     return (f"relevant: {metric_label(metric)} is a vanity target for {model_noun(profile)}: it does not lead to {macro}, "
-            f"so hitting it proves nothing the business can bank; set the goal on {_labels(catalog, better[:3])} instead")
+            f"so hitting it proves nothing the business can bank; set the goal on {', '.join(metric_labels(catalog, better[:3]))} instead")
 
 
 def _achievable(goal: Goal, metric: MetricDef, profile: ProfileDef, series: Series | None, baseline: float | None,

@@ -93,6 +93,12 @@ def metric_label(metric: MetricDef) -> str:
     return _lower_first(metric.title)
 
 
+def metric_labels(catalog: Catalog, metric_ids: list[str]) -> list[str]:
+    """Metrics as a sentence names them ("engagement rate"): a client knows no metric ids; an id the
+    catalog does not know stays as it is."""
+    return [metric_label(catalog.metrics[m]) if m in catalog.metrics else m for m in metric_ids]
+
+
 def model_noun(profile: ProfileDef) -> str:
     """'a B2B company', 'an online shop': how a sentence names the model."""
     name = _lower_first(profile.name)
@@ -125,4 +131,4 @@ def tracking_hint(catalog: Catalog, metric_id: str, available: set[str], profile
     missing = [m for m in catalog.base_inputs(metric_id) if m not in available]
     if not missing or missing == [metric_id]:
         return hint(metric_id)
-    return f"needs {join_and([metric_label(catalog.metrics[m]) for m in missing])}: {hint(missing[0])}"
+    return f"needs {join_and(metric_labels(catalog, missing))}: {hint(missing[0])}"

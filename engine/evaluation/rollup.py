@@ -8,7 +8,7 @@ campaign, and campaigns into their channel or account where most of those fire t
 
 from __future__ import annotations
 
-import string
+import functools
 from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING
 
@@ -17,13 +17,13 @@ import polars as pl
 from ..i18n import phrases
 from ..i18n.formatting import current_locale, use_locale
 from ..i18n.messages import Translator
+from ..language.rulespec import SOURCE_SUFFIX, read_name, template_fields
 from ..models.definitions import SEVERITIES
 from ..models.report import Finding, Impact, listing_order, share_given_fields, significant
 from .tables import UNSET, MetricTable, has_all, pairing
 
 if TYPE_CHECKING:
     from ..loading.catalog import Catalog
-    from ..models.definitions import RuleDef
 
 # A parent speaks for its children when at least this share of them fired, and at least ROLLUP_MIN.
 ROLLUP_SHARE = 0.5
@@ -227,7 +227,7 @@ def _parent(members: list[Finding], dims: tuple[str, ...], above: tuple[str, ...
     leaf = getattr(head_words, "leaf", None) or worst[0]
     words.leaf = leaf  # type: ignore[attr-defined]
     rule = catalog.rules.get(first.rule) if catalog is not None else None
-    own_figures = _names_its_scope(rule.recommendation, rule) if rule is not None else None
+    own_figures = _names_its_scope(rule.recommendation, frozenset(rule.params) | frozenset(rule.benchmarks)) if rule is not None else None
     impact = _summed(worst, own, tr)
     thresholds = first.thresholds if all(m.thresholds == first.thresholds for m in members) else {}
     parent = Finding(
@@ -263,15 +263,12 @@ def _advice(worst: list[Finding], scope: Mapping[str, str], leaf: Finding, tr: T
                                                      recommendation=leaf.worded().recommendation)
 
 
-def _names_its_scope(template: str, rule: "RuleDef") -> bool:
+@functools.lru_cache(maxsize=256)
+def _names_its_scope(template: str, fixed: frozenset[str]) -> bool:
     """Whether a recommendation template names a figure of the scope it fired on (a metric, a let
-    value, the scope), not only the rule's params and benchmarks, which are one for every member."""
-    fixed = set(rule.params) | set(rule.benchmarks)
-    for _, field, _, _ in string.Formatter().parse(template or ""):
-        base = (field or "").split("|", 1)[0].strip()
-        if base and base.removesuffix("_source") not in fixed:
-            return True
-    return False
+    value, the scope), not only the rule's params and benchmarks (``fixed``), which are one for
+    every member. Once per rule, not per roll-up."""
+    return any(read_name(name).removesuffix(SOURCE_SUFFIX) not in fixed for name in template_fields(template or ""))
 
 
 def _severity_of_member(finding: Finding) -> tuple[float, float]:

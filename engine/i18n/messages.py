@@ -151,7 +151,7 @@ def _fields(text: str) -> set[tuple[str, str, str]]:
     no more. A template str.format cannot fill (a word with "." in it) is "invalid"."""
     import string
 
-    from ..language.rulespec import plural_form, plural_problem
+    from ..language.rulespec import plural_problem, read_name
 
     try:
         parsed = [(name, spec or "", conversion or "") for _, name, spec, conversion in string.Formatter().parse(text) if name]
@@ -159,7 +159,7 @@ def _fields(text: str) -> set[tuple[str, str, str]]:
         return {("\0invalid", "", "")}
     if any(plural_problem(name) for name, _, _ in parsed):
         return {("\0invalid", "", "")}
-    return {((plural_form(name) or (name,))[0], spec, conversion) for name, spec, conversion in parsed}
+    return {(read_name(name), spec, conversion) for name, spec, conversion in parsed}
 
 
 def _same_fields(original: str, translated: str) -> bool:

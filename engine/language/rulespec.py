@@ -92,6 +92,12 @@ def plural_form(name: str) -> tuple[str, str, str] | None:
     return (parts[0].strip(), parts[1].strip(), parts[2].strip()) if len(parts) == 3 else None
 
 
+def read_name(name: str) -> str:
+    """The value a template field reads: ``purchases`` for ``{purchases}`` and ``{purchases|order|orders}``."""
+    form = plural_form(name)
+    return form[0] if form else name
+
+
 def plural_problem(name: str) -> str | None:
     """Why a field with a bar is no ``count|singular|plural`` a finding can be written with; None if it is one
     (or has no bar)."""
@@ -379,7 +385,7 @@ def analyse(rule: RuleDef, metrics: Mapping[str, MetricDef]) -> RuleSpec:
             continue
         try:
             for name in template_fields(getattr(rule, key)):
-                base = form[0] if (form := plural_form(name)) else name
+                base = read_name(name)
                 if problem := plural_problem(name):
                     problems.append(f"{where}: {key}: {problem}")
                 elif base not in placeholders:

@@ -389,7 +389,7 @@ class ReportView:
         """The line under a channel's funnel naming the findings on wider scopes (its account's
         roll-up) that speak for it, beside the channel's own findings or in place of them; those
         that speak for every channel drawn are named once above the funnels instead."""
-        covered = [f for f in funnel.covered if not any(f is common for common in self.wider_everywhere)]
+        covered = [f for f in funnel.covered if not self._named_above(f)]
         if not covered:
             return ""
         return self.ngettext("Flagged as part of {n} finding on a wider scope: {findings}.",
@@ -408,7 +408,12 @@ class ReportView:
     def unplaced(self, funnel: Funnel) -> list[Finding]:
         """The findings on a funnel's own scope that no step shows, less those named above the funnels
         (:meth:`wider_everywhere_line`): the all-data funnel listed its roll-up again under itself."""
-        return [f for f in funnel.unplaced if not any(f is common for common in self.wider_everywhere)]
+        return [f for f in funnel.unplaced if not self._named_above(f)]
+
+    def _named_above(self, finding: Finding) -> bool:
+        """Whether :meth:`wider_everywhere_line` names this finding above the funnels (by identity:
+        two findings of one rule on one scope are two)."""
+        return any(finding is common for common in self.wider_everywhere)
 
     def wider_everywhere_line(self) -> str:
         """The line above the funnels naming :attr:`wider_everywhere`; empty where there are none."""
