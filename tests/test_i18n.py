@@ -262,3 +262,19 @@ def test_a_translation_str_format_cannot_fill_safely_falls_back_to_english():
     assert _same_fields("{x} {x|order|orders}", "{x} Bestellungen")
     for bad in ("{x} {x|Std.|Std.}", "{x:>99}", "{x} {x|a}", "{x} {x||b}", "{x} {x|a|b|c}", "{y} {y|a|b}"):
         assert not _same_fields("{x} {x|order|orders}", bad), bad
+
+
+def test_a_sentence_longer_than_the_frames_take_stays_english(monkeypatch):
+    """The frames' lazy parts backtrack polynomially on a crafted sentence (a goal's metric label
+    or a file's header is the client's text): past MAX_FRAMED the sentence is left as it is,
+    below it the same frame still translates."""
+    from kpi_advisor.i18n import phrases
+    from kpi_advisor.i18n.phrases import MAX_FRAMED
+
+    tr = i18n.Translator("de")
+    real = "Measures the lead generation goal of a B2B company directly"
+    assert tr.sentence(real) != real
+    crafted = "Measures the a" + " goal of an y directly: x;" * (MAX_FRAMED // 25) + "\x00"
+    assert len(crafted) > MAX_FRAMED
+    monkeypatch.setattr(phrases, "_compiled_frames", lambda: pytest.fail("a sentence over MAX_FRAMED was matched"))
+    assert tr.sentence(crafted) == crafted

@@ -777,10 +777,20 @@ def _span_gap(m, p):
     return _fill(p, NOTE_SPAN_GAP, a=m["a"], b=m["b"], **{k: p.number(m[k]) for k in ("a_first", "a_last", "b_first", "b_last")})
 
 
+# The longest sentence the frames are tried on. Every sentence the engine writes is shorter (the
+# longest in the examples is ~350 characters), but one that quotes a file's headers or names may
+# be far longer, and the frames' lazy parts backtrack polynomially on a crafted one: at 2,000
+# characters the worst frame took 10 ms, at 40,000 about a minute. A longer sentence stays English.
+MAX_FRAMED = 1_000
+
+
 def translate(text: str, tr: "Translator") -> str:
-    """``text`` in ``tr``'s language when a frame matches and all its parts are known; else ``text``."""
+    """``text`` in ``tr``'s language when a frame matches and all its parts are known; else ``text``
+    (also when it is longer than :data:`MAX_FRAMED`)."""
     parts = _Parts(tr)
     stripped = text.strip().removesuffix(".")
+    if len(stripped) > MAX_FRAMED:
+        return text
     for pattern, handler in _compiled_frames():
         match = pattern.match(stripped)
         if match is None:
