@@ -230,3 +230,14 @@ def test_a_nested_roll_up_names_the_ad_whose_budget_its_recommendation_quotes(tm
     [channel] = [f for f in report.findings if f.rule == "pricey-clicks"]
     assert channel.scope == {"channel": "facebook"} and channel.members[0]["scope"] == {"channel": "facebook", "campaign": "A"}
     assert channel.recommendation == "For the worst, ad A / S / ad0: Cut this budget (USD 500) by half.", channel.recommendation
+
+
+def test_a_client_reads_the_member_counts_in_the_message_not_again_as_evidence():
+    from reporting import render
+
+    report = evaluate(config())
+    assert "on 5 of its 6 ads" in rolled(report)[0].message
+    for fmt in ("markdown", "html"):
+        client, consultant = (render(fmt, report, audience=audience) for audience in ("client", "consultant"))
+        assert "Members fired" not in client and "Members total" not in client
+        assert "Members fired" in consultant and "Members total" in consultant

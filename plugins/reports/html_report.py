@@ -334,7 +334,7 @@ def _funnels(view: HtmlView) -> list[dict[str, Any]]:
 
 def _finding(view: HtmlView, finding) -> dict[str, Any]:
     evidence = []
-    for metric_id, value in finding.evidence.items():
+    for metric_id, value in view.evidence_shown(finding):
         limit = finding.thresholds.get(metric_id)
         evidence.append(
             {

@@ -142,7 +142,7 @@ def _findings(view: ReportView) -> list[str]:
         rows = [
             [view.evidence_title(finding.rule, m), view.evidence_value(finding.rule, m, v),
              view.evidence_value(finding.rule, m, finding.thresholds[m]) if m in finding.thresholds else ""]
-            for m, v in finding.evidence.items()
+            for m, v in view.evidence_shown(finding)
         ]
         out += table([_("Evidence"), _("value"), _("threshold")], rows, right={1, 2}) + [""]
         out += [f"> **{inline(_('Recommendation'))}:** {inline(view.client_text(finding.recommendation))}", ""]

@@ -248,6 +248,14 @@ class ReportView:
             return self._(EVIDENCE_LABELS[name])
         return self.metric_title(name)
 
+    def evidence_shown(self, finding) -> list[tuple[str, float | None]]:
+        """A finding's evidence rows as a report lists them. A roll-up's counts of its members are
+        its message's own words ("on 3 of its 5 campaigns"): a client does not read them again as
+        "Members fired" and "Members total"."""
+        if self.for_client and finding.members is not None:
+            return [(name, value) for name, value in finding.evidence.items() if name not in ROLLUP_COUNTS]
+        return list(finding.evidence.items())
+
     def action_title(self, action: str) -> str:
         """A micro action by its metric's name where it names one (install -> Installs), else in words."""
         aliases = getattr(self.catalog, "aliases", {}) or {}
@@ -626,6 +634,8 @@ PERIOD_WORDS = {
 }
 SHORT_IDS = {"cpa": "cost_per_acquisition", "cpl": "cost_per_lead", "cpi": "cost_per_install", "sov": "share_of_voice",
              "cr": "conversion_rate"}
+# A roll-up's evidence beside its parent's figures (evaluation/rollup.py).
+ROLLUP_COUNTS = ("members_fired", "members_total")
 # The named values rules report as evidence (their `let` names), as a client reads them.
 EVIDENCE_LABELS = {
     "action_rate": N_("Share of views with an action"),
