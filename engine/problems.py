@@ -106,7 +106,11 @@ class PluginError(ProblemsError):
     """A plugin failed to import, raised inside a hook, or returned a bad definition."""
 
 
-_TOO_MANY_DIGITS = re.compile(r"integer string conversion.*?value has (\d+) digits")
+# Python's own words, matched literally: a lazy gap before "value has" read a crafted value (which
+# the message repeats) again from each "integer string conversion" in it.
+_TOO_MANY_DIGITS = re.compile(r"integer string conversion: value has (\d+) digits")
+# What of Python's reason a problem line repeats: its message quotes the value it could not read.
+REASON_CHARS = 200
 
 
 def value_reason(exc: ValueError) -> str:
@@ -118,7 +122,7 @@ def value_reason(exc: ValueError) -> str:
         import sys
 
         return f"a number of {int(match.group(1)):,} digits; numbers have at most {sys.get_int_max_str_digits():,}"
-    return text
+    return text if len(text) <= REASON_CHARS else text[: REASON_CHARS - 3] + "..."
 
 
 def format_path(parts: Sequence[str | int]) -> str:

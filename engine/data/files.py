@@ -353,16 +353,20 @@ def quote_problem(source: Path | str, display: str, separator: str = ",", *, fir
                                    'as "12"" pizza" (quoted, the quote inside doubled)', file=display, line=line)
                 text = "".join(raw)
                 raw.clear()
-                at = 0
-                while '"' in text[at:]:
+                # The next quote is looked for again only once the cells are past it: looked for from
+                # every cell, a record of many cells and one quote at its end was read once a cell.
+                at, quote = 0, text.find('"')
+                while quote >= 0:
                     end = cell.match(text, at).end()
                     if text[end:end + 1] == '"':
-                        shown = text[at:].split(separator, 1)[0].rstrip("\r\n")
+                        shown = text[at:at + 200].split(separator, 1)[0].rstrip("\r\n")
                         return Problem(f"a quote inside a cell that does not start with one ({shown[:40]}); quote the whole cell "
                                        'and double the quote inside it ("12"" pizza")', file=display, line=line)
                     if text[end:end + 1] != separator:
                         break
                     at = end + 1
+                    if quote < at:
+                        quote = text.find('"', at)
                 line = first_line + records.line_num
     except (OSError, LookupError, TypeError):  # TypeError: a separator the csv module cannot take
         return None

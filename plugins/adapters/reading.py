@@ -57,7 +57,9 @@ TOTAL_ROW = (r"(?i)^\s*(total|totals|grand total|gesamt|gesamtsumme|gesamtergebn
 # the named rows' is the export's summary row (Meta's, GA4's), not a scope of its own.
 SUMMED_COUNTS = ("spend", "impressions", "clicks", "sessions", "conversions", "purchases", "leads", "revenue")
 ADAPTER_OPTIONS = ("date_format",)
-_CURRENCY_IN_HEADER = re.compile(r"\s*[\(\[]([A-Z]{3})[\)\]]")
+# Only from the start of a run of spaces (the look-behind): tried at every space of a long run, the
+# spaces before a bracket were read again from each, quadratic in a crafted header (49 s at 100k).
+_CURRENCY_IN_HEADER = re.compile(r"(?<!\s)\s*[\(\[]([A-Z]{3})[\)\]]")
 
 
 @dataclass(frozen=True)
@@ -491,6 +493,9 @@ def read_export(layout: Layout, path: Path, options: Mapping[str, Any]) -> tuple
 _RANGE_LINE = re.compile(r"^(?P<start>.+?\d)\s+[-\u2013\u2014]\s+(?P<end>.+\d)$")
 _RANGE_END = re.compile(r"^(?:report\s+)?(?P<which>start|end)(?:\s+date)?\s*:\s*(?P<day>.+)$", re.IGNORECASE)
 _CLOCK = re.compile(r",?\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AP]M)?$", re.IGNORECASE)  # "7/1/2026, 12:00 AM"
+# A banner line names a day or two in a few words; a longer line is no banner, and the patterns
+# above backtrack quadratically on a crafted one (a comment line of 100,000 characters: 15 s).
+BANNER_CHARS = 200
 _BANNER_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%d. %B %Y", "%d.%m.%Y")
 _GERMAN_MONTHS = {"januar": "January", "jänner": "January", "februar": "February", "märz": "March", "mai": "May", "juni": "June",
                   "juli": "July", "oktober": "October", "dezember": "December"}
@@ -499,7 +504,10 @@ _GERMAN_MONTHS = {"januar": "January", "jänner": "January", "februar": "Februar
 def banner_day(text: str, formats: Iterable[str]) -> dt.date | None:
     """A day as an export's banner writes it (the platform's formats first, then month names in
     English or German), None where it is no day."""
-    text = _CLOCK.sub("", text.strip().strip('"').strip())
+    text = text.strip().strip('"').strip()
+    if len(text) > BANNER_CHARS:
+        return None
+    text = _CLOCK.sub("", text)
     text = re.sub(r"[A-Za-zäÄ]+", lambda word: _GERMAN_MONTHS.get(word.group().lower(), word.group()), text)
     for fmt in dict.fromkeys((*formats, *_BANNER_FORMATS)):
         try:
@@ -517,6 +525,8 @@ def banner_range(lines: Iterable[str], formats: Iterable[str]) -> tuple[dt.date,
         # A sheet saved as CSV (or read from a workbook) ends a one-cell banner line with the empty
         # cells under the header's: "July 1, 2026 - July 31, 2026",,,,
         text = line.strip().lstrip("#").strip().rstrip(",;\t ").strip('"').strip()
+        if len(text) > BANNER_CHARS:
+            continue
         if (match := _RANGE_END.match(text)) and (day := banner_day(match["day"], formats)):
             ends.setdefault(match["which"].lower(), day)
         elif (match := _RANGE_LINE.match(text)) and (start := banner_day(match["start"], formats)) and (end := banner_day(match["end"], formats)):
