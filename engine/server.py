@@ -745,13 +745,15 @@ class WorkerPool:
         worker = self._take(deadline)
         try:
             worker.writer.send(request)
-            if not worker.reader.poll(max(deadline - time.monotonic(), 0)):
-                self._retire(worker)
-                raise TimeoutError
-            answer = worker.reader.recv()
+            answered = worker.reader.poll(max(deadline - time.monotonic(), 0))
+            answer = worker.reader.recv() if answered else None
         except (EOFError, OSError):
             self._retire(worker)
             raise WorkerLost from None
+        if not answered:
+            # Raised out here: a TimeoutError is an OSError, which the lines above take for a worker that died.
+            self._retire(worker)
+            raise TimeoutError
         worker.served += 1
         if worker.served >= self.recycle_after:
             self._retire(worker)

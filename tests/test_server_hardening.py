@@ -65,6 +65,8 @@ def test_the_time_limit_kills_the_work_and_the_slot_counts_running_work():
         started = time.perf_counter()
         response = client.post("/v1/evaluate", content=body, headers={"content-type": "application/json"})
         assert response.status_code == 503 and response.json()["type"].endswith("/timeout"), response.text
+        # A timeout says so, not that the worker died (a TimeoutError is an OSError, taken for one).
+        assert "did not finish within 1 s" in response.json()["detail"], response.text
         assert time.perf_counter() - started < limits.timeout_seconds + 5
         killed = before - pids()
         assert killed and not any(_alive(pid) for pid in killed)  # the work stopped with the answer

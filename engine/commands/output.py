@@ -24,7 +24,7 @@ import stat
 import sys
 from contextlib import ExitStack
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Iterable, Iterator, TextIO
+from typing import IO, TYPE_CHECKING, Any, Iterable, Iterator, TextIO, Union
 
 from ..problems import ConfigError, Problem
 
@@ -98,19 +98,41 @@ def input_paths(loaded: Any, catalog: Any = None) -> list[Path]:
     return paths
 
 
-def check_not_input(path: Path, inputs: Iterable[Path]) -> None:
+class InputFiles:
+    """The files a run reads, each looked at once (:func:`_file_keys`), for every target checked
+    against them: a portfolio's every report is checked against all its configs, which were
+    looked at again for each report (500 clients: a million looks, 20 s)."""
+
+    def __init__(self, paths: Iterable[Path] = (), *more: "InputFiles") -> None:
+        keys: set = set()
+        for source in paths:
+            keys |= _file_keys(Path(source))
+        for other in more:
+            keys |= other.keys
+        self.keys = frozenset(keys)
+
+    def hold(self, path: Path) -> bool:
+        return bool(_file_keys(Path(path)) & self.keys)
+
+
+Inputs = Union[Iterable[Path], InputFiles]
+
+
+def _input_files(inputs: Inputs) -> InputFiles:
+    return inputs if isinstance(inputs, InputFiles) else InputFiles(inputs)
+
+
+def check_not_input(path: Path, inputs: Inputs) -> None:
     """Refuse a target that is (a link to) one of the run's inputs."""
     check_none_is_input([path], inputs)
 
 
-def check_none_is_input(paths: Iterable[Path], inputs: Iterable[Path]) -> None:
+def check_none_is_input(paths: Iterable[Path], inputs: Inputs) -> None:
     """Refuse the first target that is (a link to) one of the inputs: each file is looked at once,
     however many targets and inputs (a portfolio of 1,000 clients)."""
-    known: set = set()
-    for source in inputs:
-        known |= _file_keys(Path(source))
+    files = _input_files(inputs)
     for path in paths:
-        if _file_keys(Path(path)) & known:
+        if files.hold(Path(path)):
             raise _fail(f"output {path} is an input of this run; choose another file")
 
 
@@ -125,14 +147,14 @@ def _reason(exc: OSError) -> str:
     return (exc.strerror or str(exc) or type(exc).__name__).lower()
 
 
-def write_output(target: str | os.PathLike, text: str | Iterable[str] | IO[str], *, inputs: Iterable[Path] = (), stdout: TextIO | None = None) -> None:
+def write_output(target: str | os.PathLike, text: str | Iterable[str] | IO[str], *, inputs: Inputs = (), stdout: TextIO | None = None) -> None:
     """Write ``text`` to what ``-o`` names (see the module docstring). ``text`` may come in pieces
     (``render_pieces``): a file is written piece by piece as they are made, through its temporary
     file; a stream gets the text once every piece is made (:func:`spooled`), so that a failure
     while the pieces are made leaves nothing written to it. ``text`` may also be a file open for
     reading, such as :func:`spooled` gives."""
     name = os.fspath(target)
-    inputs = list(inputs)
+    inputs = _input_files(inputs)  # looked at once for the checks below
     with ExitStack() as held:
         if not (isinstance(text, str) or hasattr(text, "read")) and is_stream(name):
             text = held.enter_context(spooled(name, text))
@@ -155,7 +177,7 @@ def write_output(target: str | os.PathLike, text: str | Iterable[str] | IO[str],
         write_atomic(path, text, inputs=inputs, mode=None if info is None else stat.S_IMODE(info.st_mode))
 
 
-def _write_stream_target(name: str, text: str | Iterable[str] | IO[str], inputs: list[Path], stdout: TextIO | None) -> bool:
+def _write_stream_target(name: str, text: str | Iterable[str] | IO[str], inputs: InputFiles, stdout: TextIO | None) -> bool:
     """Write to standard output, standard error, a ``/dev/fd/N`` or a FIFO, in place; False where
     ``name`` is none of those."""
     if name in STDOUT_NAMES:
@@ -260,7 +282,7 @@ def _write_stream(path: Path, text: str | Iterable[str] | IO[str]) -> None:
         raise _fail(f"cannot write {path}: {_reason(exc)}") from None
 
 
-def write_atomic(path: Path, text: str | Iterable[str] | IO[str], *, inputs: Iterable[Path] = (), mode: int | None = None) -> None:
+def write_atomic(path: Path, text: str | Iterable[str] | IO[str], *, inputs: Inputs = (), mode: int | None = None) -> None:
     """Write ``text`` (or its pieces) to ``path`` through a temporary file in the same folder.
 
     A reader never sees a half-written file, and a failure leaves the old file

@@ -24,6 +24,7 @@ stake, then by severity (docs/portfolio.md).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import time
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from ..problems import ConfigError, Problem, ProblemsError
 
 if TYPE_CHECKING:
     from ..models.overview import Overview
+    from .output import InputFiles
     from ..models.report import PeerBenchmark, Report
 
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
@@ -79,11 +81,18 @@ class Outcome:
 
 
 def _inputs(loaded: Any, extra: Iterable[Path]) -> list[Path]:
-    """The files one client's run reads (``input_paths``) and every config of the portfolio, so
-    no report is written over any of them."""
+    """The files one client's run reads (``input_paths``) and ``extra``."""
     from .output import input_paths
 
     return list(extra) + (input_paths(loaded) if loaded is not None else [])
+
+
+@functools.lru_cache(maxsize=1)
+def _configs_read(configs: tuple[str, ...]) -> InputFiles:
+    """Every config of the portfolio, looked at once per process, not once per client's report."""
+    from .output import InputFiles
+
+    return InputFiles(Path(c) for c in configs)
 
 
 def _every_input(configs: list[tuple[str, str]], since: str | None) -> list[Path]:
@@ -160,7 +169,10 @@ def _client(outcome: Outcome, path: str, target: str, options: RunOptions, confi
     settings = loaded.config.portfolio
     outcome.wants_peers = options.peer_flag or settings.benchmark
     outcome.min_peers = settings.min_peers
-    inputs = _inputs(loaded, [Path(c) for c in configs])
+    from .output import InputFiles
+
+    # No report over any file this client reads or over any config of the portfolio.
+    inputs = InputFiles(_inputs(loaded, []), _configs_read(tuple(configs)))
     options_for_render = report_options(loaded, options.audience)  # a bad logo fails before the work
     if report is None:
         if options.fmt not in prepared.catalog.reporters:

@@ -304,7 +304,10 @@ class _Columns:
             if name in defined:  # a reader could not tell which formula it reads
                 raise ValueError(f"rule column {name} is defined twice")
             defined[name] = value
-        reads = {name: set(value.meta.root_names()) & (defined.keys() | barrier_writes) - {name} for name, value in defined.items()}
+        # The known names made once, and a column's reads taken from its own roots: the known set
+        # made (and copied without the column) for each column was quadratic in hundreds of lets.
+        known = defined.keys() | barrier_writes
+        reads = {name: {root for root in value.meta.root_names() if root in known and root != name} for name, value in defined.items()}
         depth: dict[str, int] = {}
 
         def settle(start: str) -> None:

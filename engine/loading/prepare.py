@@ -106,10 +106,11 @@ class Prepared:
 def prepare(loaded: LoadedConfig, catalog: Catalog | None = None) -> Prepared:
     """Resolve plugins, extra metrics and rule packs; check every name the config uses."""
     config = loaded.config
+    origin = loaded.doc.file if loaded.doc else "config"
+    check_count("goals", len(config.goals), "goals in this config", file=origin if loaded.doc else None, path="goals")
     if catalog is None:
         files = [_resolve(loaded.base_dir, p) for p in config.plugins]
         catalog = get_catalog(manager_with(files))
-    origin = loaded.doc.file if loaded.doc else "config"
     check_count("metrics", len(catalog.metrics) + len(config.metrics), "metrics in this run", file=origin if loaded.doc else None, path="metrics")
     problems = _check_config_metrics(loaded, catalog)
     if problems:

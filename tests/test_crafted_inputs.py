@@ -1,0 +1,84 @@
+"""Inputs inside every limit, crafted so that work grows faster than they do.
+
+A red team found configs and data of a few hundred kilobytes that took 20-60 s: each finding
+looking at every data question, the columns of hundreds of let values each made against all of
+them, every report of a portfolio checked against every config again. Each case runs in a child
+process whose CPU time is bounded several times above what it needs now and several times below
+what it took, so a quadratic step that comes back ends the child instead of passing slowly; the
+portfolio's checks are counted instead.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+CHILD = """
+import resource
+resource.setrlimit(resource.RLIMIT_CPU, ({seconds}, {seconds}))
+import kpi_advisor
+{body}
+print("ok")
+"""
+
+
+def run_bounded(body: str, seconds: int, tmp_path) -> None:
+    pytest.importorskip("resource", reason="the CPU bound needs POSIX resource limits")
+    code = CHILD.format(seconds=seconds, body=textwrap.dedent(body))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-2000:] or f"killed (status {done.returncode})"
+
+
+def test_findings_find_their_data_question_by_scope(tmp_path):
+    # 10,000 accounts, each with an implausible CTR (a data question) and findings judged on it:
+    # 22 s when each finding looked at every question, ~1.5 s now.
+    run_bounded("""
+        rows = [{"account": f"a{i}", "channel": "facebook", "date": "2026-07-01", "impressions": 2_000_000, "clicks": 20,
+                 "spend": 100} for i in range(10_000)]
+        report = kpi_advisor.evaluate({"client": "X", "business_model": "dtc_ecommerce", "currency": "EUR", "data": [{"records": rows}]})
+        questions = [f for f in report.findings if f.rule == "implausible-platform-figures"]
+        assert len(questions) == 10_000 and all(f.members for f in questions)
+    """, seconds=8, tmp_path=tmp_path)
+
+
+def test_hundreds_of_let_values_are_staged_in_linear_time(tmp_path):
+    # 120 rules of 200 let values each: ~22 s when every column's reads were taken against a set
+    # made again for it, ~2.5 s now.
+    rules = []
+    for j in range(120):
+        lets = "".join(f"      l{i}: '{'clicks + 1' if i == 0 else f'l{i - 1} + clicks'}'\n" for i in range(200))
+        rules.append(f"  - id: r{j}\n    title: T\n    stage: interest\n    severity: low\n    levels: [campaign, channel]\n"
+                     f"    let:\n{lets}    when: 'l199 < -{j}'\n    message: m\n    recommendation: r\n    rationale: r\n    source: s\n")
+    (tmp_path / "pack.yaml").write_text("pack: lets\nrules:\n" + "".join(rules))
+    run_bounded("""
+        rows = [{"channel": "facebook", "campaign": f"c{i}", "impressions": 10000, "clicks": 300} for i in range(10)]
+        report = kpi_advisor.evaluate({"client": "X", "business_model": "dtc_ecommerce", "rules": {"packs": ["pack.yaml"]},
+                                       "data": [{"records": rows}]})
+        assert not [f for f in report.findings if f.rule.startswith("r")]
+    """, seconds=10, tmp_path=tmp_path)
+
+
+def test_a_portfolio_looks_at_each_config_once(tmp_path, monkeypatch):
+    """Each report is checked against every config of the portfolio (none may be written over), and
+    each config is looked at once for all of them: 500 clients were a million looks and 20 s."""
+    from click.testing import CliRunner
+
+    from kpi_advisor.cli import cli
+    from kpi_advisor.commands import output
+
+    clients = 40
+    folder = tmp_path / "clients"
+    folder.mkdir()
+    for n in range(clients):
+        (folder / f"c{n}.yaml").write_text(f"client: C{n}\nbusiness_model: dtc_ecommerce\ndata:\n"
+                                           "  - records: [{channel: facebook, impressions: 1000, clicks: 20}]\n")
+    looks = []
+    real = output._file_keys
+    monkeypatch.setattr(output, "_file_keys", lambda path: looks.append(path) or real(path))
+    result = CliRunner().invoke(cli, ["run", str(folder), "-o", str(tmp_path / "out"), "--format", "json", "-q", "-j", "1"])
+    assert result.exit_code == 0, result.output
+    assert len(list((tmp_path / "out").glob("c*.json"))) == clients
+    assert len(looks) <= 10 * clients, len(looks)
