@@ -82,3 +82,19 @@ def test_a_portfolio_looks_at_each_config_once(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert len(list((tmp_path / "out").glob("c*.json"))) == clients
     assert len(looks) <= 10 * clients, len(looks)
+
+
+def test_names_alike_by_the_thousand_are_counted_not_paired(tmp_path):
+    # 4,000 campaigns a side that all read alike ('x-.' and 'x--'), under google_ads in the
+    # analytics and google_pmax in the ads: every pair was made, 16 million, 9 s and 2.2 GiB.
+    def name(i: int, end: str) -> str:
+        return "x" + format(i, "b").replace("0", "-").replace("1", "_") + end
+
+    (tmp_path / "ads.csv").write_text("date,channel,campaign,impressions,clicks,spend\n"
+                                      + "".join(f"2026-07-01,google_pmax,{name(i, '-')},1000,10,5\n" for i in range(4000)))
+    (tmp_path / "ga.csv").write_text("date,channel,campaign,sessions\n" + "".join(f"2026-07-01,google_ads,{name(i, '.')},9\n" for i in range(4000)))
+    run_bounded("""
+        report = kpi_advisor.evaluate({"client": "X", "business_model": "dtc_ecommerce", "data": [{"csv": "ads.csv"}, {"csv": "ga.csv"}]})
+        [warning] = [w for w in report.warnings if "look like one that" in w]
+        assert "4000 campaigns under google_ads" in warning and "and 15999997 more" in warning, warning
+    """, seconds=5, tmp_path=tmp_path)

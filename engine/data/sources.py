@@ -1287,13 +1287,23 @@ def _near_finer(source: Source, frame: pl.DataFrame, one: pl.DataFrame, known: p
             .select(*text, pl.col("campaign").cast(pl.String).alias("__mine"), _alike("campaign").alias("__key")).unique()
             .join(met, on=[*scope, "__mine"], how="anti", nulls_equal=True))
     right = one.select(*text, pl.col("campaign").cast(pl.String), "__finer", _alike("campaign").alias("__key"))
-    pairs = (left.filter(pl.col("__key") != "").join(right, on=[*scope, "__key"], how="inner", nulls_equal=True)
+    left = left.filter(pl.col("__key") != "")
+    on = [*scope, "__key"]
+    # Names alike by the thousand (crafted, or 'Campaign 1' beside 'campaign-1' in every account)
+    # made every pair of a key's names: 8,000 a side were 8 GiB. A name is paired with the first
+    # few names of its key, enough for the examples and to tell one match from several; the pairs
+    # are counted from the keys' sizes.
+    sizes = left.group_by(on).len("left").join(right.group_by(on).len("right"), on=on, nulls_equal=True)
+    same = left.join(right, left_on=[*scope, "__key", "__mine"], right_on=[*scope, "__key", "campaign"], nulls_equal=True).height
+    count = sizes.select((pl.col("left") * pl.col("right")).sum()).item() - same
+    first = right.filter(pl.col("campaign").rank("dense").over(on) <= MAX_EXAMPLES + 1)
+    pairs = (left.join(first, on=on, how="inner", nulls_equal=True)
              .filter(pl.col("__mine") != pl.col("campaign")).sort("__mine", "campaign"))
     if pairs.is_empty():
         return []
     campaigns = pairs.select(*scope, "__mine").unique().height
     alike = ", ".join(f"'{mine}' = '{theirs}' ({channel})" for mine, theirs, channel in pairs.head(MAX_EXAMPLES).select("__mine", "campaign", "__finer").iter_rows())
-    more = f" and {pairs.height - MAX_EXAMPLES} more" if pairs.height > MAX_EXAMPLES else ""
+    more = f" and {count - MAX_EXAMPLES} more" if count > MAX_EXAMPLES else ""
     one_each = pairs.group_by("__mine").agg(pl.col("campaign").unique()).filter(pl.col("campaign").list.len() == 1)
     safe = one_each.join(met.select("__mine").unique(), on="__mine", how="anti").sort("__mine").head(MAX_EXAMPLES)
     how = ""
@@ -1625,7 +1635,10 @@ def _near_matches(only_a: pl.DataFrame, only_b: pl.DataFrame, dim: str) -> str:
     key = _alike(dim)
     left = only_a.select(pl.col(dim).alias("a"), key.alias("k")).unique()
     right = only_b.select(pl.col(dim).alias("b"), key.alias("k")).unique()
-    pairs = left.filter(pl.col("k") != "").join(right, on="k").head(MAX_EXAMPLES)  # a name of no letter or digit is like none
+    # A name of no letter or digit is like none. Each name meets the first few of its key only: all
+    # of them made every pair of a key's names, 16,000 a side 8 GiB, to show three.
+    first = right.filter(pl.col("b").rank("dense").over("k") <= MAX_EXAMPLES)
+    pairs = left.filter(pl.col("k") != "").join(first, on="k").sort("a", "b").head(MAX_EXAMPLES)
     if pairs.is_empty():
         return ""
     shown = ", ".join(f"'{a}' = '{b}'" for a, b in pairs.select("a", "b").iter_rows())
