@@ -68,7 +68,9 @@ class Catalog:
         number of data shapes, but not a known one, so the memo starts over when full."""
         found = self.memo.get(key)
         if found is None:
-            if len(self.memo) >= _MEMO_MAX:
+            # Room for what every metric has once (its names, its base counts) beside the shapes:
+            # a config of 880 metrics emptied a memo of 512 over and over (a million re-parses).
+            if len(self.memo) >= _MEMO_MAX + 4 * len(self.metrics):
                 self.memo.clear()
             found = self.memo[key] = make()
         return found
@@ -84,29 +86,42 @@ class Catalog:
         return list(self.remember(("base_inputs", metric_id), lambda: self._base_inputs(metric_id)))
 
     def _base_inputs(self, root: str) -> tuple[str, ...]:
-        # Depth first without recursion: a config may chain hundreds of metrics, each reading the last.
+        # Depth first without recursion: a config may chain hundreds of metrics, each reading the
+        # last. Every metric worked out on the way is remembered too: each root walked the metrics
+        # under it again, quadratic in a config of hundreds of metrics that read the ones before.
         done: dict[str, tuple[str, ...]] = {}
-        stack = [root]
-        while stack:
-            metric_id = stack[-1]
+
+        def known(metric_id: str) -> tuple[str, ...] | None:
             found = done.get(metric_id) or self.memo.get(("base_inputs", metric_id))
+            return (metric_id,) if found is None and not self.metrics[metric_id].derived else found
+
+        def reads(metric_id: str) -> list[str]:
             metric = self.metrics[metric_id]
-            if found is None and not metric.derived:
-                found = (metric_id,)
-            if found is None:
-                reads = sorted(self.formula_names(metric_id)) if metric.formula is not None else sorted(metric.requires)
-                reads = [name for name in reads if name in self.metrics]
-                # One on the stack would be a cycle, which the catalogue refuses when it is built.
-                pending = [name for name in reads if name not in done and name not in stack]
-                if pending:
-                    stack += pending
-                    continue
-                out: list[str] = []
-                for name in reads:
-                    out += [m for m in done.get(name, ()) if m not in out]
-                found = tuple(out)
-            done[metric_id] = found
-            stack.pop()
+            names = sorted(self.formula_names(metric_id)) if metric.formula is not None else sorted(metric.requires)
+            return [name for name in names if name in self.metrics]
+
+        found = known(root)
+        if found is not None:
+            return found
+        path, pending, on_path = [root], [iter(reads(root))], {root}
+        while path:
+            name = next(pending[-1], None)
+            if name is None:
+                metric_id = path.pop()
+                pending.pop()
+                on_path.discard(metric_id)
+                out: dict[str, None] = {}
+                for read in reads(metric_id):
+                    out.update(dict.fromkeys(done.get(read, ())))
+                done[metric_id] = result = tuple(out)
+                self.remember(("base_inputs", metric_id), lambda: result)
+            elif name not in done and name not in on_path:  # one on the path is a cycle, refused when the catalogue is built
+                if (found := known(name)) is not None:
+                    done[name] = found
+                else:
+                    path.append(name)
+                    pending.append(iter(reads(name)))
+                    on_path.add(name)
         return done[root]
 
     def suggest(self, name: str, known: Iterable[str]) -> str:
