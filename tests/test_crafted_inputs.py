@@ -118,3 +118,21 @@ def test_hundreds_of_metrics_that_read_the_ones_before_are_worked_out_in_linear_
         catalog = prepare(load_config("config.yaml")).catalog
         assert all(catalog.base_inputs(f"m{j}") == ["clicks"] for j in range(880))  # what the metric tables ask
     """, seconds=5, tmp_path=tmp_path)
+
+
+def test_many_sources_are_compared_pair_by_pair_not_count_by_count(tmp_path):
+    # 40 sources of 20 rows, each giving every summed count of the catalogue on a channel of its
+    # own: the double-count check ran 3 queries per pair of sources and count they share (~40 s at
+    # 40 sources, over 2 minutes at the limit of 100), now a join per pair (~2 s).
+    from kpi_advisor.loading.catalog import get_catalog
+
+    counts = sorted(m.id for m in get_catalog().metrics.values() if not m.derived and m.combine == "sum" and m.unit == "count")[:60]
+    data = []
+    for k in range(40):
+        rows = "".join(f"2026-07-{1 + i % 28:02d},ch{k},c{i}," + ",".join("10" for _ in counts) + "\n" for i in range(20))
+        (tmp_path / f"s{k}.csv").write_text("date,channel,campaign," + ",".join(counts) + "\n" + rows)
+        data.append({"csv": f"s{k}.csv"})
+    run_bounded(f"""
+        report = kpi_advisor.evaluate({{"client": "X", "business_model": "dtc_ecommerce", "data": {data!r}}})
+        assert report.client == "X"  # the sources meet on no scope: nothing is counted twice
+    """, seconds=12, tmp_path=tmp_path)

@@ -50,7 +50,8 @@ def inexact_after(frame: pl.DataFrame, columns: Iterable[str]) -> tuple[pl.DataF
 
 def hold(frame: pl.DataFrame, counts: Iterable[str], units: dict[str, str | None]) -> pl.DataFrame:
     """``frame`` with each whole count held as Float32 where every value is exact in it."""
-    candidates = [c for c in counts if c in frame.columns and frame.schema[c] == pl.Float64 and holdable(units.get(c))]
+    schema = frame.schema  # made anew at each access: once, not once a count
+    candidates = [c for c in counts if c in schema and schema[c] == pl.Float64 and holdable(units.get(c))]
     if not candidates or frame.height == 0:
         return frame
     fits = frame.select(exact(pl.col(c)).all() for c in candidates).row(0)
