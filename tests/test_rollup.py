@@ -241,3 +241,23 @@ def test_a_client_reads_the_member_counts_in_the_message_not_again_as_evidence()
         client, consultant = (render(fmt, report, audience=audience) for audience in ("client", "consultant"))
         assert "Members fired" not in client and "Members total" not in client
         assert "Members fired" in consultant and "Members total" in consultant
+
+
+def test_a_client_roll_up_whose_figures_are_its_member_counts_shows_no_empty_evidence_table():
+    """lumen_candles: sudden-drop rolls up its three channels into all data, whose evidence is the
+    member counts alone; the client's report says them in the message and draws no empty table."""
+    from pathlib import Path
+
+    from reporting import render
+
+    report = evaluate(str(Path(__file__).resolve().parent.parent / "examples" / "lumen_candles.yaml"))
+    [rolled_up] = [f for f in report.findings if f.rule == "sudden-drop" and f.members]
+    assert set(rolled_up.evidence) == {"members_fired", "members_total"}
+    markdown = render("markdown", report, audience="client")
+    section = markdown[markdown.index("Results dropped suddenly"):]
+    section = section[: section.index("\n### ")]
+    assert "| Evidence |" not in section
+    html = render("html", report, audience="client")
+    part = html[html.index("Results dropped suddenly"):]
+    part = part[: part.index("Recommendation")]
+    assert 'class="evidence"' not in part

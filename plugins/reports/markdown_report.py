@@ -144,7 +144,8 @@ def _findings(view: ReportView) -> list[str]:
              view.evidence_value(finding.rule, m, finding.thresholds[m]) if m in finding.thresholds else ""]
             for m, v in view.evidence_shown(finding)
         ]
-        out += table([_("Evidence"), _("value"), _("threshold")], rows, right={1, 2}) + [""]
+        if rows:  # a client's roll-up whose figures are its member counts alone, said in its message
+            out += table([_("Evidence"), _("value"), _("threshold")], rows, right={1, 2}) + [""]
         out += [f"> **{inline(_('Recommendation'))}:** {inline(view.client_text(finding.recommendation))}", ""]
         if finding.impact is not None:
             amount = view.impact_amount(finding.impact)
