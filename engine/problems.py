@@ -113,6 +113,11 @@ _TOO_MANY_DIGITS = re.compile(r"integer string conversion: value has (\d+) digit
 REASON_CHARS = 200
 
 
+def clipped(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, "..." saying so: what a problem line quotes of a value."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def value_reason(exc: ValueError) -> str:
     """Why Python could not read a value, in words for a user: its note on a number too long to
     read ("use sys.set_int_max_str_digits() to increase the limit") is advice for a programmer."""
@@ -122,7 +127,7 @@ def value_reason(exc: ValueError) -> str:
         import sys
 
         return f"a number of {int(match.group(1)):,} digits; numbers have at most {sys.get_int_max_str_digits():,}"
-    return text if len(text) <= REASON_CHARS else text[: REASON_CHARS - 3] + "..."
+    return clipped(text, REASON_CHARS)
 
 
 def format_path(parts: Sequence[str | int]) -> str:

@@ -169,10 +169,10 @@ def _client(outcome: Outcome, path: str, target: str, options: RunOptions, confi
     settings = loaded.config.portfolio
     outcome.wants_peers = options.peer_flag or settings.benchmark
     outcome.min_peers = settings.min_peers
-    from .output import InputFiles
+    from .output import InputFiles, input_paths
 
     # No report over any file this client reads or over any config of the portfolio.
-    inputs = InputFiles(_inputs(loaded, []), _configs_read(tuple(configs)))
+    inputs = InputFiles(input_paths(loaded), _configs_read(tuple(configs)))
     options_for_render = report_options(loaded, options.audience)  # a bad logo fails before the work
     if report is None:
         if options.fmt not in prepared.catalog.reporters:

@@ -16,6 +16,7 @@ from typing import Mapping
 
 from ..limits import current
 from ..models.definitions import DIMENSIONS, MetricDef, RuleDef
+from ..problems import clipped
 from . import expr
 from .functions import (
     PEER_FUNCTIONS,
@@ -156,7 +157,7 @@ def template_problems(template: str) -> list[str]:
 
 
 def _clip(text: str, width: int = 60) -> str:
-    return text if len(text) <= width else text[: width - 3] + "..."
+    return clipped(text, width)
 
 
 def _expanded_sizes(lets: list[tuple[str, expr.Expr]], formulas: list[tuple[str, expr.Expr | None]]) -> list[tuple[str, int]]:
