@@ -236,14 +236,16 @@ def _run_pipeline(prepared: Prepared, data: Any, lang: str, progress: Callable[[
         unit = catalog.metrics[name].unit if name in catalog.metrics else "number"
         return format_value(value, unit, config.currency)
 
-    from .i18n.phrases import metric_name
+    from .i18n.phrases import let_name, metric_name
 
     translator = Translator(lang)
 
     @functools.cache  # asked once per roll-up, of a few metrics
-    def label(name: str) -> str | None:
-        """A metric's name in the report's language, as a sentence writes it (CTR, cost per acquisition)."""
-        return metric_name(name, translator)
+    def label(name: str, rule: str) -> str | None:
+        """A metric's name in the report's language, as a sentence writes it (CTR, cost per acquisition);
+        a shipped rule's own figure as its words for it ("results (last period)", not outcome_last)."""
+        text = metric_name(name, translator)
+        return let_name(name, translator) if text is None and catalog.shipped_rule(rule) else text
 
     with use_locale(lang):
         needs = {spec.rule.id: spec.requires for spec in prepared.specs}

@@ -168,6 +168,11 @@ def test_a_client_reads_the_channels_a_sentence_names_by_their_names():
         assert client.client_text(kept) == kept
     # A channel the data does not hold is not looked for.
     assert client.client_text("instagram") == "instagram"
+    # An id that is an English word is a channel's right after the word "channel" (a roll-up's
+    # "Worst: channel email (...)"), in the report's language.
+    assert client.client_text("Worst: channel email (4 orders); email is fine.") == "Worst: channel Email (4 orders); email is fine."
+    german = ReportView(report, {"audience": "client", "lang": "de"})
+    assert german.client_text("Am stärksten betroffen: Kanal email (4).") == "Am stärksten betroffen: Kanal E-Mail (4)."
 
 
 def test_audience_from_the_command_line_and_the_config(tmp_path):

@@ -261,3 +261,47 @@ def test_a_client_roll_up_whose_figures_are_its_member_counts_shows_no_empty_evi
     part = html[html.index("Results dropped suddenly"):]
     part = part[: part.index("Recommendation")]
     assert 'class="evidence"' not in part
+
+
+def test_a_roll_up_names_a_shipped_rules_own_figures_by_their_words():
+    """lumen_candles: sudden-drop's roll-up named its worst channels' figures by their let names,
+    "(outcome last 8, outcome baseline 72, expected 72.3", to a client, and in German not at all.
+    A shipped rule's figures read as the words the evidence rows use, in the report's language."""
+    from pathlib import Path
+
+    example = str(Path(__file__).resolve().parent.parent / "examples" / "lumen_candles.yaml")
+    for lang, words in (("en", "channel facebook (results (last period) 8, results (average of the earlier periods) 72, expected results 72.3"),
+                        ("de", "Kanal facebook (Ergebnisse (letzte Periode) 8, Ergebnisse (Durchschnitt der früheren Perioden) 72, Erwartete Ergebnisse 72,3")):
+        [rolled_up] = [f for f in evaluate(example, lang=lang).findings if f.rule == "sudden-drop" and f.members]
+        assert words in rolled_up.message.replace("\xa0", " "), rolled_up.message
+        assert "outcome" not in rolled_up.message
+
+
+OWN_FIGURE = """\
+pack: test-own-figure
+description: A consultant's rule whose own figure has a shipped rule's let name.
+rules:
+  - id: few-clicks
+    title: Few clicks
+    stage: interest
+    severity: medium
+    levels: [ad]
+    let: {outcome_last: clicks * 1}
+    when: outcome_last < 1000
+    evidence: [outcome_last]
+    message: "{scope}: {outcome_last} clicks"
+    recommendation: "Look at the ad."
+    rationale: Test rule.
+    source: Test.
+"""
+
+
+def test_a_consultants_own_figure_keeps_its_name_in_a_roll_up(tmp_path):
+    """A consultant's rule may mean something else by outcome_last: an English report names it as
+    written, another language names none of its figures."""
+    (tmp_path / "pack.yaml").write_text(OWN_FIGURE, encoding="utf-8")
+    with_pack = {**config(), "rules": {"packs": [str(tmp_path / "pack.yaml")]}}
+    [english] = [f for f in evaluate(with_pack).findings if f.rule == "few-clicks" and f.members]
+    assert "(outcome last 90" in english.message and "results (last period)" not in english.message
+    [german] = [f for f in evaluate(with_pack, lang="de").findings if f.rule == "few-clicks" and f.members]
+    assert "Ergebnisse" not in german.message and "outcome" not in german.message

@@ -33,7 +33,7 @@ WORST_NAMED = 3
 
 def roll_up(findings: list[Finding], tables: Mapping[str, MetricTable | None], titles: Mapping[str, str],
             describe: Callable[[str, float], str], questions: Mapping[str, frozenset[str]] | None = None,
-            label: Callable[[str], str | None] | None = None, catalog: "Catalog | None" = None,
+            label: Callable[[str, str], str | None] | None = None, catalog: "Catalog | None" = None,
             needs: Mapping[str, Collection[str]] | None = None) -> list[Finding]:
     """Findings with those that most children share said once on the parent, and those judged on
     figures a data question doubts folded into that question. The words the roll-up adds are in
@@ -42,7 +42,8 @@ def roll_up(findings: list[Finding], tables: Mapping[str, MetricTable | None], t
 
     :param titles: rule id -> its title in the report's language, which a roll-up's message leads with.
     :param describe: (metric or let name, value) -> the value as the report writes it, with its unit.
-    :param label: metric id -> its name in the report's language, None for a name it does not know.
+    :param label: (metric or let name, rule id) -> its name in a sentence of the report's language,
+        None for a name it does not know.
     :param catalog: where given, a parent's paired ratios show the paired counts they come from.
     :param needs: rule id -> the metrics it is judged on: a parent's children are those that have
         them all ("3 of its 3 campaigns", not "of its 4" counting analytics visits with no campaign).
@@ -51,7 +52,7 @@ def roll_up(findings: list[Finding], tables: Mapping[str, MetricTable | None], t
     is let go as soon as the parent holds its numbers (at agency 10M, most of 283,000).
     """
     tr = Translator(current_locale())
-    label = label or (lambda name: None)
+    label = label or (lambda name, rule: None)
     findings = _climb(findings, tables, titles, describe, label, tr, catalog, needs or {})
     if questions:
         findings = _fold_into_questions(findings, questions, tr, titles)
@@ -111,7 +112,7 @@ def _fold_into_questions(findings: list[Finding], questions: Mapping[str, frozen
 
 
 def _climb(findings: list[Finding], tables: Mapping[str, MetricTable | None], titles: Mapping[str, str],
-           describe: Callable[[str, float], str], label: Callable[[str], str | None], tr: Translator, catalog: "Catalog | None" = None,
+           describe: Callable[[str, float], str], label: Callable[[str, str], str | None], tr: Translator, catalog: "Catalog | None" = None,
            needs: Mapping[str, Collection[str]] | None = None) -> list[Finding]:
     by_dims = {table.dims: table for table in tables.values() if table is not None}
     rows = {dims: _Rows(table) for dims, table in by_dims.items()}
@@ -206,7 +207,7 @@ def _lacks(member: Finding, needs: tuple[str, ...]) -> bool:
 
 
 def _parent(members: list[Finding], dims: tuple[str, ...], above: tuple[str, ...], parent: tuple, total: int, rows: _Rows,
-            title: str, describe: Callable[[str, float], str], label: Callable[[str], str | None], tr: Translator,
+            title: str, describe: Callable[[str, float], str], label: Callable[[str, str], str | None], tr: Translator,
             catalog: "Catalog | None" = None) -> Finding:
     scope = dict(zip(above, parent))
     own = dims[len(above):]  # what tells the children apart: the ad, or the ad set and ad
@@ -314,17 +315,18 @@ def _share(value: float, lang: str) -> str:
     return format_percent(value, locale=lang)
 
 
-def _short(finding: Finding, describe: Callable[[str, float], str], label: Callable[[str], str | None], tr: Translator) -> str:
+def _short(finding: Finding, describe: Callable[[str, float], str], label: Callable[[str, str], str | None], tr: Translator) -> str:
     if finding.members:  # a roll-up itself: how many of its children fired ("20 of 20 campaigns")
         own = tuple(d for d in finding.members[0]["scope"] if d not in finding.scope) or tuple(finding.members[0]["scope"])
         fired, total = finding.evidence.get("members_fired", 0), finding.evidence.get("members_total", 0)
         parts = [tr.template(phrases.ROLLUP_NESTED_ALL if fired == total else phrases.ROLLUP_NESTED).format(
             fired=tr.number(fired), total=tr.number(total), children=_child_words(own, tr)[1])]
     else:
-        # Metrics, by their names in the report's language; a rule's own let names (English words) only in
-        # an English report, and only where the evidence has no metric.
+        # Metrics and a shipped rule's own figures, by their names in the report's language; another
+        # rule's let names (English words) only in an English report, and only where the evidence has
+        # none of those.
         values = [(name, value) for name, value in finding.evidence.items() if value is not None]
-        named = [(label(name), name, value) for name, value in values if label(name)]
+        named = [(text, name, value) for name, value in values if (text := label(name, finding.rule))]
         if not named and tr.lang == "en":
             named = [(name.replace("_", " "), name, value) for name, value in values]
         parts = [f"{text} {describe(name, value)}" for text, name, value in named[:3]]

@@ -179,6 +179,45 @@ ROLLUP_BASIS_SOME = N_("added up over the {count} of the {fired} {children} it f
 # TRANSLATORS: after a data question: findings of other rules that were judged on the figures it doubts.
 QUESTION_HELD = (N_("{n} finding judged on these figures ({rules}) waits for the answer."),
                  N_("{n} findings judged on these figures ({rules}) wait for the answer."))
+# The named values the shipped rules report as evidence (their `let` names), as a client reads them: an
+# evidence row's label, and a roll-up's words for its worst members' figures (let_name).
+EVIDENCE_LABELS = {
+    "action_rate": N_("Share of views with an action"),
+    "best_sibling": N_("Lowest cost per paying customer among its peers"),
+    "booking_rate": N_("Share of configurations booked"),
+    "cart_drop": N_("Carts not reaching checkout"),
+    "chance": N_("Chance of this few by luck alone"),
+    "checkout_drop": N_("Checkouts not ending in an order"),
+    "clicks_per_engagement": N_("Clicks per interaction"),
+    "cost_good": N_("Cost per conversion (better quarter of its peers)"),
+    "cost_per_paying": N_("Cost per paying customer"),
+    "drop": N_("Fall against the expected results"),
+    "expected": N_("Expected results"),
+    "growth": N_("Growth per period"),
+    "loss": N_("Loss"),
+    "loss_per_customer": N_("Loss per customer"),
+    "loss_per_install": N_("Loss per install"),
+    "loss_per_lead": N_("Loss per lead"),
+    "micro_results": N_("Results before the sale"),
+    "moved": N_("Spend to move"),
+    "orders_gained": N_("Orders gained by the move"),
+    "outcome_baseline": N_("Results (average of the earlier periods)"),
+    "outcome_fall": N_("Results (fall since the first period)"),
+    "outcome_first": N_("Results (first period)"),
+    "outcome_last": N_("Results (last period)"),
+    "outcome_share": N_("Share of all results"),
+    "outcomes": N_("Results"),
+    "outcomes_total": N_("Results on all channels"),
+    "paying": N_("Paying customers"),
+    "shares_per_engagement": N_("Shares per interaction"),
+    "shares_per_reach": N_("Shares per person reached"),
+    "sibling_rate": N_("Close rate of its peers (median)"),
+    "spend_share": N_("Share of its peers' spend"),
+    "traffic_baseline": N_("Visits or clicks (average of the earlier periods)"),
+    "traffic_last": N_("Visits or clicks (last period)"),
+    "trial_to_paid": N_("Trials that became paying"),
+    "untagged_share": N_("Share of visits without a channel"),
+}
 # The children a roll-up counts (plural) and names (singular), by their dimension.
 CHILDREN = {
     "ad": (N_("ad"), N_("ads")),
@@ -259,11 +298,7 @@ class _Parts:
         title = next((self.metrics[k] for k in (label, plural(label), label + "s", snake, plural(snake), snake + "s") if k in self.metrics), None)
         if not title:
             return None
-        text = self._(title)
-        first = text.split(" ", 1)[0]
-        if self.tr.lang == "de" or first in PROPER or any(c.isupper() for c in first[1:]) or any(c.isdigit() for c in first):
-            return text
-        return text[:1].lower() + text[1:]
+        return in_sentence(self._(title), self.tr.lang)
 
     def metric_list(self, text: str) -> str:
         items = re.split(r", | and ", text)
@@ -560,6 +595,22 @@ def _basis_no_bound(m, p):
 def metric_name(name: str, tr: "Translator") -> str | None:
     """A metric id's name inside a sentence in ``tr``'s language (CTR, cost per acquisition), or None."""
     return _Parts(tr).metric(name)
+
+
+def let_name(name: str, tr: "Translator") -> str | None:
+    """A shipped rule's own figure (``outcome_last``) inside a sentence in ``tr``'s language
+    ("results (last period)"), or None for a name EVIDENCE_LABELS does not hold."""
+    label = EVIDENCE_LABELS.get(name)
+    return in_sentence(tr.gettext(label), tr.lang) if label is not None else None
+
+
+def in_sentence(text: str, lang: str) -> str:
+    """A name as a sentence writes it: German keeps its capital (nouns); the others write it
+    lower case unless it starts with a name or an abbreviation (Google, ROAS)."""
+    first = text.split(" ", 1)[0]
+    if lang == "de" or first in PROPER or any(c.isupper() for c in first[1:]) or any(c.isdigit() for c in first):
+        return text
+    return text[:1].lower() + text[1:]
 
 
 def translate_basis(text: str, tr: "Translator") -> str:

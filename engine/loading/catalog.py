@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import graphlib
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
@@ -74,6 +75,13 @@ class Catalog:
                 self.memo.clear()
             found = self.memo[key] = make()
         return found
+
+    def shipped_rule(self, rule_id: str) -> bool:
+        """Whether a rule comes from the rule packs shipped in ``kpi_advisor/rules``: its figures'
+        names (``outcome_last``) then mean what the shipped words for them say, where a
+        consultant's own rule may mean something else by the same name (a ``drop``)."""
+        origin = self.origins.get(f"rule:{rule_id}")
+        return origin is not None and os.path.dirname(origin) == _shipped_folder()
 
     def formula_names(self, metric_id: str) -> frozenset[str]:
         """The names a derived metric's formula reads (none without a formula), parsed once: a
@@ -397,6 +405,13 @@ def _coerce_dataclass(cls, item: Any, plugin: str, kind: str, required: tuple[st
         except TypeError as exc:
             raise PluginError(f"plugin '{plugin}': {kind} {_item_id(item, 'name')!r}: {exc}") from None
     raise PluginError(f"plugin '{plugin}': {kind} must be a {cls.__name__} or a mapping with {', '.join(required)}; got {type(item).__name__}")
+
+
+@functools.cache
+def _shipped_folder() -> str:
+    from importlib.resources import files
+
+    return str(files("kpi_advisor.rules"))
 
 
 @functools.cache

@@ -15,12 +15,11 @@ once. A renderer gets the options the command line passes:
 from __future__ import annotations
 
 import functools
-import os
 import re
 from typing import TYPE_CHECKING, Any, Mapping
 
 from kpi_advisor.i18n.messages import N_, Translator, check_lang
-from kpi_advisor.i18n.phrases import ROLLUP_ALL_DATA
+from kpi_advisor.i18n.phrases import CHILDREN, EVIDENCE_LABELS, ROLLUP_ALL_DATA
 
 from .funnel import STAYED, Funnel, all_data_funnel, build_funnels, channel_scopes
 
@@ -150,17 +149,20 @@ class ReportView:
         facebook, ids with an underscore such as google_ads; not meta or threads), and only as a word
         of their own: a campaign "alp-facebook-c3", a path "/offers/facebook", a host "facebook.com"
         or "google_ads.brand" is left whole."""
-        pattern = self._channel_ids
-        return pattern.sub(lambda m: self.channel(m.group(0)), text) if pattern is not None else text
+        for pattern in self._channel_ids:
+            text = pattern.sub(lambda m: self.channel(m.group(0)), text)
+        return text
 
     @functools.cached_property
-    def _channel_ids(self) -> re.Pattern | None:
+    def _channel_ids(self) -> list[re.Pattern]:
+        """The patterns channel_names_in rewrites: the ids that are no English word anywhere, and
+        every id right after the word "channel" (a roll-up's "channel email", in its language)."""
         seen = {m.scope.get("channel") for m in self.report.metrics}
-        ids = sorted((c for c in seen if c and c not in _CHANNEL_WORDS_IN_ENGLISH and (c in CHANNEL_NAMES or "_" in c) and self.channel(c) != c),
-                     key=len, reverse=True)
-        if not ids:
-            return None
-        return re.compile(r"(?<![\w\-/.@#=])(?:" + "|".join(map(re.escape, ids)) + r")(?![\w\-]|[./@#=:]\w)")
+        renamed = sorted((c for c in seen if c and self.channel(c) != c), key=len, reverse=True)
+        alone = [c for c in renamed if c not in _CHANNEL_WORDS_IN_ENGLISH and (c in CHANNEL_NAMES or "_" in c)]
+        after = r"(?<=\b" + re.escape(self._(CHILDREN["channel"][0])) + r" )"
+        return [re.compile(lead + r"(?:" + "|".join(map(re.escape, ids)) + r")(?![\w\-]|[./@#=:]\w)")
+                for lead, ids in ((r"(?<![\w\-/.@#=])", alone), (after, renamed)) if ids]
 
     def finding_message(self, finding: Finding) -> str:
         """A finding's message as a report beside its scope prints it: for a client without the leading
@@ -244,7 +246,7 @@ class ReportView:
         """A finding's evidence row by name. A shipped rule's own figure (a let value) reads as the
         label written for it; another rule may mean something else by the same name (a consultant's
         ``drop``), so its figures read as their names, or as a metric in a period (``ctr_first``)."""
-        if name in EVIDENCE_LABELS and name not in self.catalog.metrics and _shipped(self.catalog.origins.get(f"rule:{rule_id}")):
+        if name in EVIDENCE_LABELS and name not in self.catalog.metrics and self.catalog.shipped_rule(rule_id):
             return self._(EVIDENCE_LABELS[name])
         return self.metric_title(name)
 
@@ -636,44 +638,6 @@ SHORT_IDS = {"cpa": "cost_per_acquisition", "cpl": "cost_per_lead", "cpi": "cost
              "cr": "conversion_rate"}
 # A roll-up's evidence beside its parent's figures (evaluation/rollup.py).
 ROLLUP_COUNTS = ("members_fired", "members_total")
-# The named values rules report as evidence (their `let` names), as a client reads them.
-EVIDENCE_LABELS = {
-    "action_rate": N_("Share of views with an action"),
-    "best_sibling": N_("Lowest cost per paying customer among its peers"),
-    "booking_rate": N_("Share of configurations booked"),
-    "cart_drop": N_("Carts not reaching checkout"),
-    "chance": N_("Chance of this few by luck alone"),
-    "checkout_drop": N_("Checkouts not ending in an order"),
-    "clicks_per_engagement": N_("Clicks per interaction"),
-    "cost_good": N_("Cost per conversion (better quarter of its peers)"),
-    "cost_per_paying": N_("Cost per paying customer"),
-    "drop": N_("Fall against the expected results"),
-    "expected": N_("Expected results"),
-    "growth": N_("Growth per period"),
-    "loss": N_("Loss"),
-    "loss_per_customer": N_("Loss per customer"),
-    "loss_per_install": N_("Loss per install"),
-    "loss_per_lead": N_("Loss per lead"),
-    "micro_results": N_("Results before the sale"),
-    "moved": N_("Spend to move"),
-    "orders_gained": N_("Orders gained by the move"),
-    "outcome_baseline": N_("Results (average of the earlier periods)"),
-    "outcome_fall": N_("Results (fall since the first period)"),
-    "outcome_first": N_("Results (first period)"),
-    "outcome_last": N_("Results (last period)"),
-    "outcome_share": N_("Share of all results"),
-    "outcomes": N_("Results"),
-    "outcomes_total": N_("Results on all channels"),
-    "paying": N_("Paying customers"),
-    "shares_per_engagement": N_("Shares per interaction"),
-    "shares_per_reach": N_("Shares per person reached"),
-    "sibling_rate": N_("Close rate of its peers (median)"),
-    "spend_share": N_("Share of its peers' spend"),
-    "traffic_baseline": N_("Visits or clicks (average of the earlier periods)"),
-    "traffic_last": N_("Visits or clicks (last period)"),
-    "trial_to_paid": N_("Trials that became paying"),
-    "untagged_share": N_("Share of visits without a channel"),
-}
 
 
 def _period_of(metric_id: str, metrics) -> tuple[str, str | None]:
@@ -688,18 +652,6 @@ def _period_of(metric_id: str, metrics) -> tuple[str, str | None]:
         if base != metric_id and base in metrics:
             return base, suffix
     return metric_id, None
-
-
-def _shipped(origin: str | None) -> bool:
-    """Whether a rule comes from the rule packs shipped in ``kpi_advisor/rules``."""
-    return origin is not None and os.path.dirname(origin) == _shipped_folder()
-
-
-@functools.cache
-def _shipped_folder() -> str:
-    from importlib.resources import files
-
-    return str(files("kpi_advisor.rules"))
 
 
 def _installed_catalog() -> "Catalog":
