@@ -724,11 +724,13 @@ def init(model: str, path: str | None) -> None:
 @click.option("--max-rows", default=10_000, show_default=True, type=click.IntRange(min=1), help="Most inline rows in one request.")
 @click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0, min_open=True), help="Seconds one evaluation may take.")
 @click.option("--max-concurrent", default=4, show_default=True, type=click.IntRange(min=1), help="Evaluations running at once; others wait.")
+@click.option("--max-memory", "max_memory", default=1024 * 1024 * 1024, show_default=True, type=click.IntRange(min=1),
+              help="Memory one evaluation's worker process may hold, in bytes; over it the request gets a 413.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes (about one per core).")
 @click.option("--log-level", default="info", show_default=True, type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 @guarded
 def serve(host: str, port: int, plugins: tuple[str, ...], rule_packs: tuple[str, ...], max_body: int, max_rows: int,
-          timeout: float, max_concurrent: int, workers: int, log_level: str) -> None:
+          timeout: float, max_concurrent: int, max_memory: int, workers: int, log_level: str) -> None:
     """Run the HTTP service (needs the server extra: pip install 'kpi-advisor[server]').
 
     POST /v1/evaluate takes a client config with inline records and answers with
@@ -742,7 +744,8 @@ def serve(host: str, port: int, plugins: tuple[str, ...], rule_packs: tuple[str,
     from .server import ServiceLimits
     from .server import serve as run_server
 
-    limits = ServiceLimits(max_body_bytes=max_body, max_rows=max_rows, timeout_seconds=timeout, max_concurrent=max_concurrent)
+    limits = ServiceLimits(max_body_bytes=max_body, max_rows=max_rows, timeout_seconds=timeout, max_concurrent=max_concurrent,
+                           max_memory_bytes=max_memory)
     from .collector import start_done
 
     start_done()  # a service lives long: its collector runs from the start, catalogue built or not

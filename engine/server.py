@@ -77,10 +77,15 @@ class ServiceLimits:
     # the limit stops the work (CPU and memory) and not only the wait; "thread": in this process.
     isolation: str = "process"
     recycle_after: int = 500  # evaluations before a worker process is replaced (memory back to baseline)
+    # Resident memory of one worker process (its ~120 MiB at rest included): over it the worker is
+    # killed and the request refused (413), so that crafted requests cannot take the machine's
+    # memory between them. Checked every MEMORY_CHECK_SECONDS where /proc tells it (Linux), with
+    # isolation "process".
+    max_memory_bytes: int = 1024 * 1024 * 1024
 
     def __post_init__(self) -> None:
         if (self.max_body_bytes < 1 or self.max_rows < 1 or self.max_concurrent < 1 or not self.timeout_seconds > 0
-                or not self.body_timeout_seconds > 0 or self.recycle_after < 1):
+                or not self.body_timeout_seconds > 0 or self.recycle_after < 1 or self.max_memory_bytes < 1):
             raise ValueError(f"service limits must be positive: {self}")
         if self.isolation not in ("process", "thread"):
             raise ValueError(f"isolation must be 'process' or 'thread', got {self.isolation!r}")
@@ -409,10 +414,11 @@ class _Service:
                 "rule_packs": [str(p) for p in advisor.rule_packs],
                 "limits": dataclasses.asdict(limits),
             }
-            self.pool = WorkerPool(settings, limits.max_concurrent, limits.recycle_after)
+            self.pool = WorkerPool(settings, limits.max_concurrent, limits.recycle_after, limits.max_memory_bytes)
             # Large bodies (a client's big data set, or an attacker's 3 MB of keys) have lanes
             # of their own, at a lower CPU priority: they cannot starve the small requests.
-            self.bulk = WorkerPool({**settings, "nice": BULK_NICE}, max(1, limits.max_concurrent // 2), limits.recycle_after)
+            self.bulk = WorkerPool({**settings, "nice": BULK_NICE}, max(1, limits.max_concurrent // 2), limits.recycle_after,
+                                   limits.max_memory_bytes)
         self.listings = {kind: _public_listing(advisor.listing(kind)) for kind in ("rules", "metrics", "models", "goals")}
 
     def limiter(self, lane: str = "main") -> anyio.CapacityLimiter:
@@ -556,6 +562,27 @@ class WorkerLost(Exception):
     """The worker process stopped while evaluating (killed, out of memory)."""
 
 
+class WorkerOverMemory(Exception):
+    """The worker process grew past ``max_memory_bytes`` while evaluating, and was killed."""
+
+
+# How often a busy worker's memory is read: ~20 us a read; a worker that allocates 1 GiB a second
+# passes its limit by ~50 MiB before it is seen.
+MEMORY_CHECK_SECONDS = 0.05
+
+
+def resident_bytes(pid: int) -> int | None:
+    """A process's resident memory, from /proc; None where the system does not tell it."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * _PAGE_BYTES
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+_PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
 def _answer(advisor: Advisor, limits: ServiceLimits, request: tuple) -> tuple:
     """One request in a worker process, as a picklable answer."""
     try:
@@ -628,14 +655,17 @@ class WorkerPool:
     """Up to ``size`` worker processes, started when first needed. A request takes an idle
     worker, or waits for one; a worker that has not answered by the request's deadline is
     killed (the CPU and memory it was using come back at once) and replaced. A worker is also
-    replaced after ``recycle_after`` requests, so memory returns to its baseline."""
+    replaced after ``recycle_after`` requests, so memory returns to its baseline. A worker that
+    grows past ``max_memory`` while evaluating is killed; one that keeps more than half of it
+    after answering is replaced, so the next request does not start near the limit."""
 
-    def __init__(self, settings: dict[str, Any], size: int, recycle_after: int) -> None:
+    def __init__(self, settings: dict[str, Any], size: int, recycle_after: int, max_memory: int | None = None) -> None:
         import queue
 
         self.settings = settings
         self.size = size
         self.recycle_after = recycle_after
+        self.max_memory = max_memory
         # The worker that answered last is asked first: it holds the compiled rules of the data
         # shapes it has seen (a client's configs share theirs), where round the pool each worker
         # met a shape for the first time in turn (acme_outdoor: ~75 ms a request against ~45).
@@ -740,26 +770,44 @@ class WorkerPool:
             worker.kill()  # stopped by close() while it waited in the queue
 
     def run(self, request: tuple, deadline: float) -> tuple:
-        """The answer of a worker to ``request``; TimeoutError at ``deadline`` (the worker is
-        killed); WorkerLost if it died."""
+        """The answer of a worker to ``request``; TimeoutError at ``deadline`` and
+        WorkerOverMemory past ``max_memory`` (the worker is killed); WorkerLost if it died."""
         worker = self._take(deadline)
         try:
             worker.writer.send(request)
-            answered = worker.reader.poll(max(deadline - time.monotonic(), 0))
+            answered = self._answered(worker, deadline)
             answer = worker.reader.recv() if answered else None
         except (EOFError, OSError):
             self._retire(worker)
             raise WorkerLost from None
+        # Raised out here: a TimeoutError is an OSError, which the lines above take for a worker that died.
+        if answered is None:
+            self._retire(worker)
+            raise WorkerOverMemory
         if not answered:
-            # Raised out here: a TimeoutError is an OSError, which the lines above take for a worker that died.
             self._retire(worker)
             raise TimeoutError
         worker.served += 1
-        if worker.served >= self.recycle_after:
+        kept = resident_bytes(worker.process.pid) if self.max_memory is not None else None
+        if worker.served >= self.recycle_after or (kept is not None and kept > self.max_memory // 2):
             self._retire(worker)
         else:
             self.idle.put(worker)
         return answer
+
+    def _answered(self, worker: _Worker, deadline: float) -> bool | None:
+        """Whether the worker answered by ``deadline``; None where it grew past ``max_memory`` first."""
+        if self.max_memory is None:
+            return worker.reader.poll(max(deadline - time.monotonic(), 0))
+        while True:
+            left = deadline - time.monotonic()
+            if worker.reader.poll(min(max(left, 0), MEMORY_CHECK_SECONDS)):
+                return True
+            if left <= MEMORY_CHECK_SECONDS:
+                return False
+            used = resident_bytes(worker.process.pid)
+            if used is not None and used > self.max_memory:
+                return None
 
     def close(self) -> None:
         """Stop every worker (the app's shutdown); a later request starts new ones."""
@@ -791,7 +839,7 @@ _PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"description": description, "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}}
     for status, description in {
         400: "The body is not readable JSON or YAML",
-        413: "The body or its rows exceed the service's limits",
+        413: "The body, its rows or the memory its evaluation needs exceed the service's limits",
         415: "The body is neither JSON nor YAML",
         422: "The config has problems, each listed with its field path",
         503: "The evaluation did not finish within the service's time limit",
@@ -908,6 +956,12 @@ def create_app(advisor: Advisor | None = None, *, limits: ServiceLimits = Servic
                     payload = await anyio.to_thread.run_sync(
                         service.evaluate, body, media_type, max_findings, abandon_on_cancel=True, limiter=service.limiter()
                     )
+        except WorkerOverMemory:
+            raise ProblemResponse(
+                413, "too-large",
+                f"the evaluation needed more than {limits.max_memory_bytes / 2**20:,.0f} MiB of memory, this service's limit; "
+                "send fewer rows, metrics or rules",
+            ) from None
         except WorkerLost:
             raise ProblemResponse(
                 503, "timeout", "the evaluation stopped before it finished (its worker ran out of memory?); try again with fewer rows",

@@ -467,3 +467,23 @@ def test_the_pool_asks_the_worker_that_answered_last_first():
     pool.idle.put(last)
     assert pool._take(time.monotonic() + 1) is last
     assert pool._take(time.monotonic() + 1) is first
+
+
+def test_a_worker_that_keeps_more_than_half_its_memory_limit_after_answering_is_replaced():
+    """The next request must not start near the limit and be refused for memory the last one kept."""
+    import types
+
+    from kpi_advisor.server import WorkerPool, resident_bytes
+
+    here = resident_bytes(os.getpid())
+    assert here is not None
+    for limit, replaced in ((here, True), (here * 4, False)):
+        pool = WorkerPool({}, size=1, recycle_after=500, max_memory=limit)
+        worker = types.SimpleNamespace(process=types.SimpleNamespace(pid=os.getpid()), served=0,
+                                       writer=types.SimpleNamespace(send=lambda request: None),
+                                       reader=types.SimpleNamespace(poll=lambda timeout: True, recv=lambda: ("ok", b"{}")))
+        retired = []
+        pool._take = lambda deadline: worker
+        pool._retire = retired.append
+        assert pool.run((b"{}", "application/json", None), time.monotonic() + 5) == ("ok", b"{}")
+        assert (retired == [worker]) is replaced and (pool.idle.qsize() == 0) is replaced

@@ -279,3 +279,29 @@ def test_after_a_bulk_body_the_freed_heap_goes_back_to_the_system():
     server.give_memory_back(server.BULK_BYTES + 1)
     assert rss_mib() < before - 100, (before, rss_mib())
     assert keep
+
+
+def test_a_worker_past_its_memory_limit_is_killed_and_the_request_refused():
+    """A worker had no memory limit: a few crafted requests within the body and row limits could
+    take the machine's memory between them. A worker rests at ~120 MiB and the heavy request
+    peaks near 300: with a limit of 200 MiB the small request passes and the heavy one is
+    stopped with a 413 naming the limit, its worker killed and replaced."""
+    from kpi_advisor.server import resident_bytes
+
+    limits = ServiceLimits(timeout_seconds=60.0, max_concurrent=1, max_rows=10_000, max_body_bytes=8 * 1024 * 1024,
+                           max_memory_bytes=200 * 2**20)
+    app = create_app(limits=limits)
+    service = app.state.service
+    with TestClient(app) as client:
+        assert service.bulk.wait_ready(120)
+        [pid] = service.bulk.pids()
+        assert resident_bytes(pid) < limits.max_memory_bytes  # at rest, well under
+        response = client.post("/v1/evaluate", content=json.dumps(heavy()).encode(), headers={"content-type": "application/json"})
+        assert response.status_code == 413 and response.json()["type"].endswith("/too-large"), response.text
+        assert "more than 200 MiB of memory" in response.json()["detail"]
+        assert not _alive(pid)
+        assert client.post("/v1/evaluate", json=config()).status_code == 200
+        deadline = time.monotonic() + 120
+        while not service.bulk.wait_ready(0.1):  # a new worker takes over
+            assert time.monotonic() < deadline
+    assert ServiceLimits().max_memory_bytes == 2**30
