@@ -149,20 +149,27 @@ class ReportView:
         facebook, ids with an underscore such as google_ads; not meta or threads), and only as a word
         of their own: a campaign "alp-facebook-c3", a path "/offers/facebook", a host "facebook.com"
         or "google_ads.brand" is left whole."""
-        for pattern in self._channel_ids:
-            text = pattern.sub(lambda m: self.channel(m.group(0)), text)
+        # Each pattern with the text it needs: a search costs ~6 us a message (a full report has 10,000).
+        for pattern, needs in self._channel_ids:
+            if needs in text:
+                text = pattern.sub(lambda m: self.channel(m.group(0)), text)
         return text
 
     @functools.cached_property
-    def _channel_ids(self) -> list[re.Pattern]:
+    def _channel_ids(self) -> list[tuple[re.Pattern, str]]:
         """The patterns channel_names_in rewrites: the ids that are no English word anywhere, and
         every id right after the word "channel" (a roll-up's "channel email", in its language)."""
         seen = {m.scope.get("channel") for m in self.report.metrics}
         renamed = sorted((c for c in seen if c and self.channel(c) != c), key=len, reverse=True)
         alone = [c for c in renamed if c not in _CHANNEL_WORDS_IN_ENGLISH and (c in CHANNEL_NAMES or "_" in c)]
-        after = r"(?<=\b" + re.escape(self._(CHILDREN["channel"][0])) + r" )"
-        return [re.compile(lead + r"(?:" + "|".join(map(re.escape, ids)) + r")(?![\w\-]|[./@#=:]\w)")
-                for lead, ids in ((r"(?<![\w\-/.@#=])", alone), (after, renamed)) if ids]
+        word = self._(CHILDREN["channel"][0]) + " "
+        tail = r")(?![\w\-]|[./@#=:]\w)"
+        patterns = []
+        if alone:
+            patterns.append((re.compile(r"(?<![\w\-/.@#=])(?:" + "|".join(map(re.escape, alone)) + tail), ""))
+        if renamed:
+            patterns.append((re.compile(r"(?<=\b" + re.escape(word) + r")(?:" + "|".join(map(re.escape, renamed)) + tail), word))
+        return patterns
 
     def finding_message(self, finding: Finding) -> str:
         """A finding's message as a report beside its scope prints it: for a client without the leading
