@@ -326,3 +326,15 @@ def test_row_order_does_not_change_the_report(config, random):
             kpi_advisor.evaluate(shuffled)
         return
     assert report_json(shuffled) == before
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab.!? \t\n\xa0\u2009\x1c")), max_size=30))
+def test_a_client_text_tidies_its_sentence_breaks_only_where_the_substitution_would_change_them(text):
+    """client_text looks for an untidy break before it substitutes (the search is a third of the
+    cost): the text it gives is the substitution's, whatever the whitespace."""
+    from kpi_advisor.plugins.reports import view
+
+    text = text.strip()
+    tidied = view._SENTENCE_BREAK.sub(" ", text)
+    assert (tidied != text) <= bool(view._UNTIDY_BREAK.search(text))
