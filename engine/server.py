@@ -11,7 +11,6 @@ with its field path.
 Needs the ``server`` extra: ``pip install 'kpi-advisor[server]'``.
 """
 
-from __future__ import annotations
 
 import asyncio
 import contextlib

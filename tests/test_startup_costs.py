@@ -1,6 +1,6 @@
 """Habits that keep the command line's start-up short, checked in the source: each was a few
-milliseconds of every ``kpi-advisor run`` (bench/NOTES.md, session 35), paid again by whoever
-adds the next class or field the old way."""
+milliseconds of every ``kpi-advisor run`` (bench/NOTES.md, sessions 35 and 39), paid again by
+whoever adds the next class or field the old way."""
 
 from __future__ import annotations
 
@@ -25,7 +25,14 @@ def _name(node: ast.expr) -> str:
 def _problems(path: Path, root: Path = ROOT) -> list[str]:
     found = []
     where = path.relative_to(root)
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    postponed = any(isinstance(node, ast.ImportFrom) and node.module == "__future__" and any(a.name == "annotations" for a in node.names)
+                    for node in tree.body)
+    for node in ast.walk(tree):
+        if postponed and isinstance(node, ast.ClassDef) and any(_name(base) == "BaseModel" for base in node.bases):
+            # pydantic compiles and evaluates each field's annotation written as text (~280 in our
+            # models, ~4 ms of every run); written as objects, Python has them already.
+            found.append(f"{where}:{node.lineno}: pydantic model {node.name} in a module with 'from __future__ import annotations'")
         if isinstance(node, ast.ClassDef) and any(_name(d) == "dataclass" for d in node.decorator_list):
             if ast.get_docstring(node) is None:
                 # Without one, dataclass() writes "Name(field: type, ...)" from inspect.signature.
@@ -45,6 +52,6 @@ def test_no_class_or_field_pays_for_a_signature_at_start_up(path):
 
 def test_the_check_finds_what_it_looks_for(tmp_path):
     sample = tmp_path / "sample.py"
-    sample.write_text("from dataclasses import dataclass\n@dataclass(frozen=True)\nclass A:\n    x: int\n"
-                      "class M:\n    y: list = Field(default_factory=list)\n    _z: dict = PrivateAttr(default_factory=dict)\n")
-    assert len(_problems(sample, tmp_path)) == 3
+    sample.write_text("from __future__ import annotations\nfrom dataclasses import dataclass\n@dataclass(frozen=True)\nclass A:\n    x: int\n"
+                      "class M(BaseModel):\n    y: list = Field(default_factory=list)\n    _z: dict = PrivateAttr(default_factory=dict)\n")
+    assert len(_problems(sample, tmp_path)) == 4

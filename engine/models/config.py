@@ -1,6 +1,5 @@
 """The client config: what a consultant writes for one client."""
 
-from __future__ import annotations
 
 import datetime as dt
 import math

@@ -1,6 +1,5 @@
 """The report: what ``kpi-advisor run`` emits and ``evaluate()`` returns."""
 
-from __future__ import annotations
 
 import functools
 import math
