@@ -537,3 +537,32 @@ def test_more_orders_than_leads_carry_no_rate_above_100_percent():
     assert ("not carried down: this scope has more purchases than leads (900 against 296), so its leads are not its way to "
             "them: its spend of USD 18,000 is what is at risk") in impact.basis
     assert impact.money == 18000
+
+
+def test_a_finding_names_at_most_twenty_overlapping_findings_and_counts_the_rest():
+    """A pack of 950 valued rules on one account with a 1,000-character name wrote every other
+    finding into each finding's overlaps: 2 GB of JSON at 6,000 campaigns. Each names the first 20
+    (those on its scope first, then the nearest scopes around it) and counts the rest; the money
+    counted once is the same."""
+    from kpi_advisor.evaluation.money import MAX_OVERLAPS, count_once
+    from kpi_advisor.models.report import Finding
+
+    def finding(rule, scope, money):
+        return Finding(rule=rule, severity="high", stage="purchase", scope=scope, evidence={}, thresholds={}, message="",
+                       recommendation="", impact={"metric": "purchases", "value": 1.0, "money": money, "basis": "b"})
+
+    account = {"account": "A" * 1000}
+    campaign = {**account, "channel": "facebook", "campaign": "c"}
+    inner = [finding(f"r{n:02d}", campaign, 10.0) for n in range(30)]
+    outer = [finding(f"r{n:02d}", account, 100.0) for n in range(25)]
+    alone = finding("r00", {**account, "channel": "facebook", "campaign": "d"}, 5.0)
+    assert count_once(inner + outer + [alone]) == 100.0  # the account's largest finding holds its campaigns' 10 + 5
+    first = inner[0].impact
+    assert first.overlaps == [f"r{n:02d}" for n in range(1, 21)] and first.overlaps_more == 29 - 20 + 25
+    assert outer[3].impact.overlaps[:3] == ["r00", "r01", "r02"] and outer[3].impact.overlaps_more == 24 - 20
+    assert alone.impact.overlaps[0] == "r00 (account=" + "A" * 1000 + ")" and len(alone.impact.overlaps) == MAX_OVERLAPS
+    assert alone.impact.overlaps_more == 25 - MAX_OVERLAPS
+    few = [finding("x", {"channel": "facebook"}, 1.0), finding("y", {"channel": "facebook"}, 2.0)]
+    count_once(few)
+    assert few[0].impact.overlaps == ["y"] and few[0].impact.overlaps_more is None
+    assert "overlaps_more" not in few[0].model_dump_json() and '"overlaps_more":34' in first.model_dump_json().replace(" ", "")

@@ -124,7 +124,11 @@ class Impact(Model):
     overlaps: list[str] = Field(
         default_factory=new_list,
         description="other findings whose money covers the same scope or a scope that contains it (rule ids, with the "
-        "scope where it differs); the summary counts such money once",
+        "scope where it differs), at most the first 20: those on the same scope, then the nearest scopes around it; "
+        "the summary counts such money once",
+    )
+    overlaps_more: int | None = Field(
+        default=None, exclude_if=_unset, description="how many more findings overlap than `overlaps` names; absent where it names them all",
     )
 
 
