@@ -11,7 +11,6 @@ with its field path.
 Needs the ``server`` extra: ``pip install 'kpi-advisor[server]'``.
 """
 
-
 import asyncio
 import contextlib
 import dataclasses

@@ -1,6 +1,5 @@
 """The client config: what a consultant writes for one client."""
 
-
 import datetime as dt
 import math
 from typing import Annotated, Any, Literal

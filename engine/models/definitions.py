@@ -5,7 +5,6 @@ The declarative ones are pydantic models (their JSON Schemas live in
 ``schemas/``); the two that carry code are plain dataclasses.
 """
 
-
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Callable, Literal, get_args

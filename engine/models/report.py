@@ -1,6 +1,5 @@
 """The report: what ``kpi-advisor run`` emits and ``evaluate()`` returns."""
 
-
 import functools
 import math
 from collections.abc import Iterator
