@@ -194,6 +194,26 @@ def test_leak_is_placed_by_the_ratio_past_its_threshold():
     assert place(low_ctr, facebook.steps, catalog) == 1
 
 
+def test_a_reports_funnels_place_each_finding_as_place_does_alone():
+    """build_funnels shares what the steps and the evidence's names decide among a report's
+    findings (an agency's 37,000 on 5,000 funnels): each lands where place() alone puts it, also
+    where two findings share their names but one is past its threshold and the other is not."""
+    catalog = get_catalog()
+    report = acme()
+    first = report.findings[0]
+    past = first.model_copy(update={"evidence": {"ctr": 0.005, "bounce_rate": 0.3}, "thresholds": {"ctr": 0.009, "bounce_rate": 0.6}})
+    within = first.model_copy(update={"evidence": {"ctr": 0.02, "bounce_rate": 0.3}, "thresholds": {"ctr": 0.009, "bounce_rate": 0.6}})
+    report.findings = [*report.findings, past, within]
+    funnels = build_funnels(report, catalog)
+    assert funnels
+    for funnel in funnels:
+        placed = {id(f): i for i, step in enumerate(funnel.steps) for f in step.leaks}
+        for finding in funnel.findings:
+            assert placed.get(id(finding)) == place(finding, funnel.steps, catalog)
+    facebook = next(f for f in funnels if f.scope.get("channel") == "facebook")
+    assert place(past, facebook.steps, catalog) != place(within, facebook.steps, catalog)
+
+
 def test_zero_counts_below_the_top_stay_in_the_funnel():
     steps = funnel_steps({"impressions": 1000, "clicks": 10, "sessions": 8, "bounces": 8, "purchases": 0})
     assert [(s.metric, s.value) for s in steps] == [("impressions", 1000), ("clicks", 10), ("sessions", 8), ("sessions_without_bounce", 0), ("purchases", 0)]
