@@ -199,11 +199,11 @@ def test_a_reports_funnels_place_each_finding_as_place_does_alone():
     findings (an agency's 37,000 on 5,000 funnels): each lands where place() alone puts it, also
     where two findings share their names but one is past its threshold and the other is not."""
     catalog = get_catalog()
-    report = acme()
-    first = report.findings[0]
+    shared = acme()  # one report for many tests: this one adds its findings to a copy
+    first = shared.findings[0]
     past = first.model_copy(update={"evidence": {"ctr": 0.005, "bounce_rate": 0.3}, "thresholds": {"ctr": 0.009, "bounce_rate": 0.6}})
     within = first.model_copy(update={"evidence": {"ctr": 0.02, "bounce_rate": 0.3}, "thresholds": {"ctr": 0.009, "bounce_rate": 0.6}})
-    report.findings = [*report.findings, past, within]
+    report = shared.model_copy(update={"findings": [*shared.findings, past, within]})
     funnels = build_funnels(report, catalog)
     assert funnels
     for funnel in funnels:
