@@ -33,7 +33,7 @@ from .language.rulespec import RuleSpec
 from .loading.catalog import Catalog
 from .loading.prepare import Prepared, load_config, prepare
 from .models.definitions import SEVERITIES
-from .models.report import ActionValue, Report, ScopeMetrics, Summary
+from .models.report import ActionValue, Report, ScopeMetrics, Summary, every_field
 from .problems import ConfigError, Problem
 
 # Levels whose totals the report lists; finer ones are used by rules only.
@@ -259,6 +259,10 @@ def _run_pipeline(prepared: Prepared, data: Any, lang: str, progress: Callable[[
     for level in [level for level in tables if level not in REPORTED_LEVELS]:
         del tables[level]
     metrics_out: list[ScopeMetrics] = []
+    # An agency's segments are ~170,000 scopes at 1M rows: each name is held once however many
+    # scopes name it, and the entries, made of report numbers already, are not checked again.
+    names: dict[str, str] = {}
+    given = every_field(ScopeMetrics)
     for level in REPORTED_LEVELS:
         table = tables.get(level)
         if table is None:
@@ -266,7 +270,7 @@ def _run_pipeline(prepared: Prepared, data: Any, lang: str, progress: Callable[[
         warnings += undefined_notes(table, catalog)
         scopes = table.frame.select(table.dims).rows(named=True) if table.dims else [{}] * table.frame.height
         for row, cells in zip(scopes, significant_rows(table.frame, table.available), strict=True):
-            metrics_out.append(ScopeMetrics(scope=scope_of(row, table.dims), values=dict(zip(table.available, cells))))
+            metrics_out.append(ScopeMetrics.model_construct(given, scope=scope_of(row, table.dims, names), values=dict(zip(table.available, cells))))
     warnings += gaps + compared + _moved_notes(outcome.moved)
     tables.clear()
     by_rule: dict[str, int] = {}

@@ -37,3 +37,21 @@ def test_a_shared_set_changes_nothing_a_report_says():
     first.status = "new"  # a field set later (run --since) is written for the finding it was set on only
     assert '"status": "new"' in to_json(first) and '"status"' not in to_json(fresh)
     assert first.__pydantic_fields_set__ == set(Finding.model_fields)  # and the shared set is as it was
+
+
+def test_the_metrics_of_many_scopes_share_their_field_names_and_names():
+    """An agency's segments are ~170,000 scopes a report lists under ``metrics``: each entry holds
+    the one set of field names, each name (an account's) is one string, and each entry is what a
+    checked ScopeMetrics of the same numbers is."""
+    from kpi_advisor.models.report import ScopeMetrics
+
+    rows = [{"account": f"acct-{a}", "channel": channel, "device": device, "clicks": 10 + a, "impressions": 1000}
+            for a in range(3) for channel in ("facebook", "google_ads") for device in ("mobile", "desktop")]
+    report = evaluate({"client": "many", "business_model": "dtc_ecommerce", "segments": ["device"], "data": [{"records": rows}]})
+    entries = report.metrics
+    assert len(entries) == 1 + 3 + 6 + 12  # all data, accounts, channels, segments
+    assert all(entry.__pydantic_fields_set__ is entries[0].__pydantic_fields_set__ for entry in entries)
+    segments = [entry for entry in entries if "device" in entry.scope]
+    assert len({id(entry.scope["account"]) for entry in segments}) == 3
+    for entry in entries:
+        assert ScopeMetrics.model_validate(entry.model_dump()) == entry

@@ -1,5 +1,5 @@
-"""A JSON report written in pieces (``ReportFormat.pieces``) is the same text as the report
-written whole, wherever the pieces break; ``-o`` writes a file piece by piece, and a stream
+"""A JSON report written in pieces (``ReportFormat.pieces``: its findings and its scopes' metrics)
+is the same text as the report written whole, wherever the pieces break; ``-o`` writes a file piece by piece, and a stream
 gets the whole text or nothing."""
 
 from __future__ import annotations
@@ -44,11 +44,14 @@ def _report(source):
 def test_the_pieces_are_the_report_wherever_they_break(source):
     report = _report(source)
     whole = to_json(report)
-    assert len(report.findings) > 3
-    for per_piece in (1, 2, 3, len(report.findings) - 1, len(report.findings), len(report.findings) + 1):
+    lists = [report.findings, report.metrics]
+    assert len(report.findings) > 3 and len(report.metrics) > 3
+    longest = max(map(len, lists))
+    for per_piece in sorted({1, 2, 3, *(len(entries) + d for entries in lists for d in (-1, 0, 1))}):
         pieces = list(json_pieces(report, per_piece))
         assert "".join(pieces) == whole
-        assert len(pieces) == (1 if per_piece >= len(report.findings) else 2 + -(-len(report.findings) // per_piece))
+        # whole, or per list its opening and its pieces, then the rest of the report
+        assert len(pieces) == (1 if per_piece >= longest else 1 + sum(1 + -(-len(entries) // per_piece) for entries in lists))
 
 
 @given(st.integers(min_value=1, max_value=60))
@@ -61,6 +64,15 @@ def test_no_findings_is_one_piece():
     report = kpi_advisor.evaluate({"client": "quiet", "business_model": "dtc_ecommerce", "data": [{"records": [{"clicks": 1, "impressions": 10}]}]})
     assert report.findings == []
     assert list(json_pieces(report, 1)) == [to_json(report)]
+
+
+def test_metrics_alone_are_written_in_pieces():
+    rows = [{"channel": f"c{i}", "clicks": 1, "impressions": 10} for i in range(5)]
+    report = kpi_advisor.evaluate({"client": "quiet", "business_model": "dtc_ecommerce", "data": [{"records": rows}]})
+    assert report.findings == [] and len(report.metrics) == 6
+    pieces = list(json_pieces(report, 2))
+    assert "".join(pieces) == to_json(report)
+    assert len(pieces) == 1 + 1 + 3  # the report up to its metrics, three pieces of them, the rest
 
 
 def test_the_pieces_word_the_findings_a_run_left_unworded():

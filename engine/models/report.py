@@ -43,37 +43,51 @@ def to_json(model: BaseModel, *, indent: int | None = 2, include: set[str] | Non
     return model.model_dump_json(indent=indent, include=include)
 
 
-# Findings a piece of :func:`json_pieces` writes: ~4 MB of JSON for an agency's findings.
+# Entries a piece of :func:`json_pieces` writes: ~4 MB of JSON for an agency's findings, ~3 MB of
+# its metrics (a segment's totals: ~40 numbers each).
 JSON_PIECE = 2000
-_FINDINGS_KEY = '\n  "findings": '
-_FINDINGS_ONLY = ('{' + _FINDINGS_KEY + '[\n', '\n  ]\n}')
+# The report's long lists, written in pieces in this order (the order of the report's fields).
+_PIECED = ("findings", "metrics")
+
+
+def _key(name: str) -> str:
+    return f'\n  "{name}": '
 
 
 def json_pieces(report: "Report", per_piece: int = JSON_PIECE) -> Iterator[str]:
-    """``to_json(report)`` in pieces, each finding written as it is written there: joined, the same
-    text. A report of 400,000 findings is ~700 MB of JSON, which pydantic builds in a buffer and
-    then copies into a str (1.4 GB at once); in pieces of ``per_piece`` findings, a few MB. Each
-    piece's findings are worded (``Finding.worded``) before it is written."""
-    findings = report.findings
-    if len(findings) <= per_piece:
-        for finding in findings:
+    """``to_json(report)`` in pieces, each finding and each scope's metrics written as it is written
+    there: joined, the same text. A report of 400,000 findings is ~700 MB of JSON, which pydantic
+    builds in a buffer and then copies into a str (1.4 GB at once); the totals of an agency's
+    170,000 segments, ~240 MB. In pieces of ``per_piece`` entries, a few MB each. Each piece's
+    findings are worded (``Finding.worded``) before it is written."""
+    lists = {name: getattr(report, name) for name in _PIECED}
+    if all(len(entries) <= per_piece for entries in lists.values()):
+        for finding in report.findings:
             finding.worded()
         yield to_json(report)
         return
-    # The findings' place: the only line at the report's top level naming them (a name inside a
-    # string has its quotes escaped, and a string holds no line break).
-    head, found, tail = to_json(report.model_copy(update={"findings": []})).partition(_FINDINGS_KEY + "[]")
-    if not found:
-        raise ValueError("the report's JSON has no top-level findings")
-    yield head + _FINDINGS_KEY + "[\n"
-    start, end = _FINDINGS_ONLY
-    for first in range(0, len(findings), per_piece):
-        part = [finding.worded() for finding in findings[first:first + per_piece]]
-        text = to_json(report.model_copy(update={"findings": part}), include={"findings"})
-        if not (text.startswith(start) and text.endswith(end)):
-            raise ValueError("the report's findings are not written as expected")
-        yield ("" if first == 0 else ",\n") + text[len(start):len(text) - len(end)]
-    yield "\n  ]" + tail
+    # Each list's place: the only line at the report's top level naming it (a name inside a string
+    # has its quotes escaped, a string holds no line break, and a nested key is indented further).
+    rest = to_json(report.model_copy(update={name: [] for name in _PIECED}))
+    for name, entries in lists.items():
+        head, found, rest = rest.partition(_key(name) + "[]")
+        if not found:
+            raise ValueError(f"the report's JSON has no top-level {name}")
+        if not entries:
+            rest = head + found + rest
+            continue
+        yield head + _key(name) + "[\n"
+        start, end = "{" + _key(name) + "[\n", "\n  ]\n}"
+        for first in range(0, len(entries), per_piece):
+            part = entries[first:first + per_piece]
+            if name == "findings":
+                part = [finding.worded() for finding in part]
+            text = to_json(report.model_copy(update={name: part}), include={name})
+            if not (text.startswith(start) and text.endswith(end)):
+                raise ValueError(f"the report's {name} are not written as expected")
+            yield ("" if first == 0 else ",\n") + text[len(start):len(text) - len(end)]
+        rest = "\n  ]" + rest
+    yield rest
 
 
 class Model(BaseModel):
@@ -201,7 +215,9 @@ def listing_order(finding: Finding) -> tuple:
 
 
 @functools.cache
-def _every_field(cls: type[BaseModel]) -> set[str]:
+def every_field(cls: type[BaseModel]) -> set[str]:
+    """The one set of ``cls``'s field names its many instances share as their given fields
+    (:func:`share_given_fields`)."""
     return set(cls.model_fields)
 
 
@@ -217,7 +233,7 @@ def share_given_fields(finding: Finding) -> Finding:
     ``exclude_unset``."""
     for model in (finding, finding.impact, finding.significance):
         if model is not None:
-            object.__setattr__(model, "__pydantic_fields_set__", _every_field(type(model)))
+            object.__setattr__(model, "__pydantic_fields_set__", every_field(type(model)))
     return finding
 
 
