@@ -28,7 +28,7 @@ from pathlib import Path
 from types import MethodType
 from typing import Any
 
-from kpi_advisor import ReportFormat, __version__, hookimpl
+from kpi_advisor import __version__
 from kpi_advisor.i18n.messages import Translator
 
 from .branding import TEMPLATES, Brand, resolve_branding
@@ -157,11 +157,7 @@ def environment(templates: Path | None = None):
             raise SecurityError(f"a template may take at most {TEMPLATE_MAX_RANGE:,} steps of range() in one report")
         return numbers
 
-    builtin = jinja2.FileSystemLoader(str(TEMPLATES))
-    loaders: list[Any] = [jinja2.FileSystemLoader(str(templates))] if templates is not None else []
-    loaders += [builtin, jinja2.PrefixLoader({"builtin": builtin})]
     env = BoundedSandbox(
-        loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -173,6 +169,9 @@ def environment(templates: Path | None = None):
     )
     env.globals["range"] = bounded_range
     env.filters = {name: bounded_filter(name, run) for name, run in env.filters.items()}
+    builtin = jinja2.FileSystemLoader(str(TEMPLATES))
+    loaders: list[Any] = [jinja2.FileSystemLoader(str(templates))] if templates is not None else []
+    env.loader = jinja2.ChoiceLoader([*loaders, builtin, jinja2.PrefixLoader({"builtin": builtin})])
     return env
 
 
@@ -459,15 +458,3 @@ def _notes(view: HtmlView) -> dict[str, Any]:
             parts.append(view.ngettext("{n} rule could not run", "{n} rules could not run", skipped).format(n=view.count(skipped)))
         diagnostics["summary"] = ", ".join(parts)
     return {"method": method, **diagnostics}
-
-
-@hookimpl
-def kpi_advisor_report_formats():
-    return [
-        ReportFormat(
-            name="html",
-            render=render_html,
-            description="A self-contained HTML page with a funnel chart per channel; prints well. Jinja2 templates, brandable.",
-            extension=".html",
-        )
-    ]

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 
-from kpi_advisor import ReportFormat, hookimpl
-
 from .funnel import Funnel
 from .view import ReportView
 from .peers import markdown_lines as peer_lines
@@ -223,15 +221,3 @@ def _notes(view: ReportView) -> list[str]:
     if not items:
         return []
     return [f"## {inline(_('Notes'))}", ""] + [f"- {item}" for item in items] + [""]
-
-
-@hookimpl
-def kpi_advisor_report_formats():
-    return [
-        ReportFormat(
-            name="markdown",
-            render=render_markdown,
-            description="Markdown with tables, for client documents and pull requests.",
-            extension=".md",
-        )
-    ]

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from kpi_advisor import ReportFormat, hookimpl
-
 from .funnel import Funnel
 from .peers import print_text as print_peers
 from .terminal import Page, Table, Text
@@ -209,8 +207,3 @@ def _notes(page: Page, view: ReportView) -> None:
         page.print(_("Rules not evaluated: {n}").format(n=view.count(len(skipped))), indent=2)
         for rule_id, why in skipped.items():
             page.print(f"{rule_id}: {view.tr.sentence(why)}", indent=4)
-
-
-@hookimpl
-def kpi_advisor_report_formats():
-    return [ReportFormat(name="text", render=render_text, description="A readable summary for a terminal.", extension=".txt")]
