@@ -2,8 +2,9 @@
 
 Run it from a checkout after changing the models, a profile, a rule pack or a report string:
 it rewrites the JSON Schemas in schemas/, the ranked-KPI table in docs/kpis.md, the message
-template (locales/kpi_advisor.pot) merged into every .po file, and the parse stored beside each
-shipped rule pack and profile (``*.parsed.json``, engine/loading/yamlcache.py). Tests fail while any of them is
+template (locales/kpi_advisor.pot) merged into every .po file, the parse stored beside each
+shipped rule pack and profile (``*.parsed.json``, engine/loading/yamlcache.py), and the HTML report's
+templates compiled to Python (plugins/reports/precompiled.py). Tests fail while any of them is
 stale, naming this command. Each file is rewritten only when its content changes.
 """
 
@@ -27,7 +28,16 @@ def regenerate(docs: Path) -> list[str]:
     lines.append(f"{docs}: {'rewritten' if write_docs(docs, get_catalog()) else 'up to date'}")
     lines += [f"wrote {path}" for path in extract(LOCALE_DIR.parents[2])]
     lines += [f"wrote {path}" for path in write_parsed()]
+    lines += [f"wrote {path}" for path in write_templates()]
     return lines
+
+
+def write_templates() -> list[Path]:
+    """Compile the HTML report's built-in templates ahead of time; returns the files that changed."""
+    from ..plugins.reports import precompiled
+    from ..plugins.reports.html_report import environment
+
+    return precompiled.write(environment(None))
 
 
 def shipped_yaml() -> list[Path]:

@@ -31,10 +31,11 @@ from typing import Any
 from kpi_advisor import __version__
 from kpi_advisor.i18n.messages import Translator
 
-from .branding import TEMPLATES, Brand, resolve_branding
+from .branding import Brand, resolve_branding
 from .funnel import Funnel, Step, wrong_side
 from .view import MAX_FUNNELS, ReportView
 from .peers import html_context as peer_context
+from .precompiled import builtin_loader
 
 STAGE_COLOURS = {
     "awareness": "#7f97c9",
@@ -169,7 +170,7 @@ def environment(templates: Path | None = None):
     )
     env.globals["range"] = bounded_range
     env.filters = {name: bounded_filter(name, run) for name, run in env.filters.items()}
-    builtin = jinja2.FileSystemLoader(str(TEMPLATES))
+    builtin = builtin_loader(env)
     loaders: list[Any] = [jinja2.FileSystemLoader(str(templates))] if templates is not None else []
     env.loader = jinja2.ChoiceLoader([*loaders, builtin, jinja2.PrefixLoader({"builtin": builtin})])
     return env

@@ -1,0 +1,103 @@
+"""The built-in HTML templates, compiled to Python ahead of time.
+
+Jinja parses a template and writes its Python in Python: for the built-in templates, ~40 ms of
+every HTML report (a tenth of a small report's run). The maintainer's
+``python -m kpi_advisor.commands.regenerate`` writes them compiled into ``templates_compiled/``
+(Jinja's own ``compile_templates``), with a stamp of what they were made from: Jinja's version,
+the environment's settings that shape the code it writes, and each template's text. A run loads
+them only while the stamp is still the one it would write; anything else (another Jinja release,
+an edited template, a changed setting) compiles the templates from their text as before. Their
+text stays the source of every template, and of ``style.css``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from .branding import TEMPLATES
+
+COMPILED = Path(__file__).resolve().parent / "templates_compiled"
+STAMP = COMPILED / "stamp.json"
+_MODULE_PREFIX = "tmpl_"
+
+
+def stamp(env: Any) -> dict[str, Any]:
+    """What the compiled templates of ``env`` are made from: a changed one, and they are not used."""
+    import jinja2
+
+    settings = (
+        env.block_start_string, env.block_end_string, env.variable_start_string, env.variable_end_string,
+        env.comment_start_string, env.comment_end_string, env.line_statement_prefix, env.line_comment_prefix,
+        env.trim_blocks, env.lstrip_blocks, env.newline_sequence, env.keep_trailing_newline, env.optimized,
+        env.autoescape if isinstance(env.autoescape, bool) else "callable", env.finalize is not None, env.is_async,
+        env.sandboxed, sorted(getattr(env, "intercepted_binops", ())), sorted(getattr(env, "intercepted_unops", ())),
+        sorted(env.extensions),
+    )
+    return {
+        "jinja": jinja2.__version__,
+        "settings": repr(settings),
+        "templates": {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in _templates()},
+    }
+
+
+def _templates() -> list[Path]:
+    return sorted(TEMPLATES.glob("*.html"))
+
+
+def builtin_loader(env: Any) -> Any:
+    """The loader of the built-in templates for ``env``: the compiled ones while their stamp holds,
+    else one that compiles each from its text."""
+    import jinja2
+
+    source = jinja2.FileSystemLoader(str(TEMPLATES))
+    try:
+        fresh = json.loads(STAMP.read_text(encoding="utf-8")) == stamp(env)
+    except (OSError, ValueError):
+        fresh = False
+    if not fresh:
+        return source
+
+    class Compiled(jinja2.ModuleLoader):
+        """Templates from their compiled modules; a text asked for as text (style.css) from its file."""
+
+        def get_source(self, environment: Any, template: str) -> Any:
+            return source.get_source(environment, template)
+
+    return Compiled(str(COMPILED))
+
+
+def compiled(env: Any) -> dict[str, str]:
+    """The files ``templates_compiled/`` holds for ``env``: each built-in template compiled to Python
+    from its text (Jinja's own ``compile_templates``), and their stamp."""
+    import tempfile
+
+    import jinja2
+
+    env.loader = jinja2.FileSystemLoader(str(TEMPLATES))  # compiled from their text, whatever is there now
+    names = [path.name for path in _templates()]
+    with tempfile.TemporaryDirectory() as folder:
+        env.compile_templates(folder, zip=None, filter_func=names.__contains__, ignore_errors=False)
+        made = {path.name: path.read_text(encoding="utf-8") for path in Path(folder).glob(f"{_MODULE_PREFIX}*.py")}
+    made[STAMP.name] = json.dumps(stamp(env), indent=1, sort_keys=True) + "\n"
+    return made
+
+
+def write(env: Any, folder: Path = COMPILED) -> list[Path]:
+    """Write :func:`compiled` into ``folder``; returns the files that changed (none where all are
+    as they would be written)."""
+    made = compiled(env)
+    folder.mkdir(exist_ok=True)
+    changed = []
+    for path in folder.glob(f"{_MODULE_PREFIX}*.py"):
+        if path.name not in made:  # a template no longer shipped
+            path.unlink()
+            changed.append(path)
+    for name, text in sorted(made.items()):
+        path = folder / name
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+            changed.append(path)
+    return changed
