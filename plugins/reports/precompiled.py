@@ -35,12 +35,20 @@ def stamp(env: Any) -> dict[str, Any]:
         env.autoescape if isinstance(env.autoescape, bool) else "callable", env.finalize is not None, env.is_async,
         env.sandboxed, sorted(getattr(env, "intercepted_binops", ())), sorted(getattr(env, "intercepted_unops", ())),
         sorted(env.extensions),
+        # Jinja writes a call of a filter or test, and of finalize, with the context or environment
+        # first where the function is marked to take it.
+        _passes(env.finalize), sorted((name, _passes(run)) for name, run in env.filters.items()),
+        sorted((name, _passes(run)) for name, run in env.tests.items()),
     )
     return {
         "jinja": jinja2.__version__,
         "settings": repr(settings),
         "templates": {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in _templates()},
     }
+
+
+def _passes(function: Any) -> str:
+    return str(getattr(function, "jinja_pass_arg", ""))
 
 
 def _templates() -> list[Path]:
