@@ -1,6 +1,6 @@
 """A JSON report written in pieces (``ReportFormat.pieces``: its findings and its scopes' metrics)
-is the same text as the report written whole, wherever the pieces break; ``-o`` writes a file piece by piece, and a stream
-gets the whole text or nothing."""
+is the same text as the report written whole, wherever the pieces break; ``-o`` writes a file
+piece by piece, and a stream gets the whole text or nothing."""
 
 from __future__ import annotations
 
