@@ -33,11 +33,25 @@ def regenerate(docs: Path) -> list[str]:
 
 
 def write_templates() -> list[Path]:
-    """Compile the HTML report's built-in templates ahead of time; returns the files that changed."""
+    """Compile the HTML report's built-in templates ahead of time (plugins/reports/precompiled.py);
+    returns the files that changed, a module of a template no longer shipped among them."""
     from ..plugins.reports import precompiled
     from ..plugins.reports.html_report import environment
 
-    return precompiled.write(environment(None))
+    made = precompiled.compiled(environment(None))
+    precompiled.COMPILED.mkdir(exist_ok=True)
+    gone = [path for path in precompiled.COMPILED.glob(f"{precompiled.MODULE_PREFIX}*.py") if path.name not in made]
+    for path in gone:
+        path.unlink()
+    return gone + [path for name, text in sorted(made.items()) if _write_changed(path := precompiled.COMPILED / name, text)]
+
+
+def _write_changed(target: Path, text: str) -> bool:
+    """Write ``text`` to ``target`` unless it holds it already; whether it was written."""
+    if target.exists() and target.read_text(encoding="utf-8") == text:
+        return False
+    target.write_text(text, encoding="utf-8")
+    return True
 
 
 def shipped_yaml() -> list[Path]:
@@ -56,8 +70,7 @@ def write_parsed() -> list[Path]:
         doc = load_yaml_file(path, limits=DEFAULT_LIMITS)
         text = yamlcache.dumps(yamlcache.cache_key(path.read_bytes(), DEFAULT_LIMITS), doc.data, doc.lines)
         target = yamlcache.parsed_path(path)
-        if not target.exists() or target.read_text(encoding="utf-8") != text:
-            target.write_text(text, encoding="utf-8")
+        if _write_changed(target, text):
             written.append(target)
     return written
 

@@ -21,7 +21,7 @@ from .branding import TEMPLATES
 
 COMPILED = Path(__file__).resolve().parent / "templates_compiled"
 STAMP = COMPILED / "stamp.json"
-_MODULE_PREFIX = "tmpl_"
+MODULE_PREFIX = "tmpl_"  # Jinja's name for a compiled template's module
 
 
 def stamp(env: Any) -> dict[str, Any]:
@@ -88,24 +88,7 @@ def compiled(env: Any) -> dict[str, str]:
     names = [path.name for path in _templates()]
     with tempfile.TemporaryDirectory() as folder:
         env.compile_templates(folder, zip=None, filter_func=names.__contains__, ignore_errors=False)
-        made = {path.name: path.read_text(encoding="utf-8") for path in Path(folder).glob(f"{_MODULE_PREFIX}*.py")}
+        made = {path.name: path.read_text(encoding="utf-8") for path in Path(folder).glob(f"{MODULE_PREFIX}*.py")}
     made[STAMP.name] = json.dumps(stamp(env), indent=1, sort_keys=True) + "\n"
     return made
 
-
-def write(env: Any, folder: Path = COMPILED) -> list[Path]:
-    """Write :func:`compiled` into ``folder``; returns the files that changed (none where all are
-    as they would be written)."""
-    made = compiled(env)
-    folder.mkdir(exist_ok=True)
-    changed = []
-    for path in folder.glob(f"{_MODULE_PREFIX}*.py"):
-        if path.name not in made:  # a template no longer shipped
-            path.unlink()
-            changed.append(path)
-    for name, text in sorted(made.items()):
-        path = folder / name
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
-            changed.append(path)
-    return changed
