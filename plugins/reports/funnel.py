@@ -193,16 +193,15 @@ def wrong_side(finding: "Finding", metric_id: str, catalog: "Catalog") -> bool |
     return value >= limit if direction == "lower" else value <= limit
 
 
-def place(finding: "Finding", steps: list[Step], catalog: "Catalog", memo: dict | None = None) -> int | None:
-    """Index of the step a finding marks as the leak, or None.
-
-    ``memo`` keeps what the steps' metrics and the evidence's names alone decide, for the next
-    finding with the same ones (build_funnels: an agency's 37,000 findings on 5,000 funnels share
-    a few dozen)."""
-    return _place(finding, tuple(step.metric for step in steps), catalog, memo)
+def place(finding: "Finding", steps: list[Step], catalog: "Catalog") -> int | None:
+    """Index of the step a finding marks as the leak, or None."""
+    return _place(finding, tuple(step.metric for step in steps), catalog, None)
 
 
 def _place(finding: "Finding", layout: tuple[str, ...], catalog: "Catalog", memo: dict | None) -> int | None:
+    """place() on a funnel of these steps' metrics. ``memo`` keeps what the steps' metrics and the
+    evidence's names alone decide, for the next finding with the same ones (build_funnels: an
+    agency's 37,000 findings on 5,000 funnels share a few dozen)."""
     names = tuple(finding.evidence)
     found = memo.get((layout, names)) if memo is not None else None
     if found is None:
