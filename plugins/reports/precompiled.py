@@ -13,6 +13,7 @@ text stays the source of every template, and of ``style.css``.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -68,13 +69,28 @@ def builtin_loader(env: Any) -> Any:
     if not fresh:
         return source
 
-    class Compiled(jinja2.ModuleLoader):
-        """Templates from their compiled modules; a text asked for as text (style.css) from its file."""
+    class Compiled(jinja2.BaseLoader):
+        """Templates from their compiled modules; a text asked for as text (style.css) from its file.
+
+        Each module is loaded on its own, in no registry, with Python's cached bytecode beside it.
+        Not Jinja's ModuleLoader: it puts a weak proxy to its package into sys.modules, which
+        whatever reads sys.modules can find dead once the environment is gone (hypothesis did:
+        ReferenceError). The module's namespace becomes the template's, so it is not shared."""
+
+        def load(self, environment: Any, name: str, globals: Any = None) -> Any:
+            path = COMPILED / jinja2.ModuleLoader.get_module_filename(name)
+            if not path.is_file():
+                raise jinja2.TemplateNotFound(name)
+            spec = importlib.util.spec_from_file_location(f"kpi_advisor_template_{path.stem}", path)
+            assert spec is not None and spec.loader is not None
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            return environment.template_class.from_module_dict(environment, module.__dict__, globals or {})
 
         def get_source(self, environment: Any, template: str) -> Any:
             return source.get_source(environment, template)
 
-    return Compiled(str(COMPILED))
+    return Compiled()
 
 
 def compiled(env: Any) -> dict[str, str]:
